@@ -215,6 +215,30 @@ def test_inbox_list_and_retry_shunted(
     assert json.loads(listing) == []
 
 
+def test_inbox_retry_before_the_fix_is_not_exit_0(
+    config: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A retry whose row is shunted again (the fix not deployed yet, or not the fix)
+    said so in a line but exited 0, as a retry that worked: ``inbox retry --shunted &&
+    echo fixed`` said "fixed". It is 70 (EX_SOFTWARE: the bug is still ours)."""
+    from gateway.runner import chain
+
+    def broken(a: object) -> object:
+        raise RuntimeError("a bug in a stage")
+
+    (tmp_path / "a.eml").write_bytes(mail())
+    monkeypatch.setattr(chain, "CHAIN", (chain.Link("broken", broken), *chain.CHAIN))
+    assert run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys).code == 0
+    again = run(config, "inbox", "retry", "--shunted", capsys=capsys)
+    assert again.code == 70 and "inbox #1: shunted" in again.out, again
+    assert run(config, "inbox", "retry", "1", capsys=capsys).code == 70
+    monkeypatch.undo()
+    assert run(config, "inbox", "retry", "1", capsys=capsys).code == 0
+
+
 def test_inbox_retry_refuses_an_unknown_row_and_one_already_dealt_with(
     config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -6,6 +6,7 @@ it is as much a stray as a file beside it."""
 
 from __future__ import annotations
 
+import io
 import os
 import sqlite3
 import subprocess
@@ -208,3 +209,42 @@ def test_a_broken_catalog_stores_nothing_and_says_its_problems_exit_78(
     assert ran.code == 78, ran.err
     assert f"{tmp_path / 'catalog.yaml'}:2:" in ran.err
     assert "temporary failure" not in ran.err and "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize("slip", ["config", "catalog"])
+@pytest.mark.parametrize("args", [("ingest", "-"), ("ingest",)], ids=["pipe", "default"])
+def test_a_configuration_slip_makes_the_mtas_pipe_retry_not_bounce(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    slip: str,
+    args: tuple[str, ...],
+) -> None:
+    """Postfix's pipe(8) and local(8) defer only on 75 and 71 (sys_exits.c: a "4.x.x"
+    code) and bounce on 78 (5.3.5), as Exim's pipe does on all but 73 and 75: a
+    manager's slip in the catalog, or a config that no longer reads, bounced every
+    piped mail to its sender until it was fixed (the full path, as on PostgreSQL). It
+    is said as for any command, and the MTA keeps the mail; ``ingest FILE`` stays 78."""
+    (tmp_path / "catalog.yaml").write_text("entries:\n  - id: other\n", encoding="utf-8")
+    extra = '[catalog]\npath = "catalog.yaml"\n' if slip == "catalog" else "[schedule\n"
+    config = write_config(tmp_path, secret_file=True, extra=extra)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(mail(subject="one"))))
+    ran = run(config, *args, capsys=capsys)
+    assert ran.code == 75, ran
+    said = "the catalog" if slip == "catalog" else "configuration error"
+    assert said in ran.err and "not stored: the message stays with the sender" in ran.err
+    (tmp_path / "a.eml").write_bytes(mail(subject="one"))
+    assert run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys).code == 78
+
+
+def test_an_empty_mailbox_file_is_nothing_to_store_exit_0(
+    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A mailbox emptied by the reader that took its mail (``/var/mail/support`` at 0
+    bytes, as movemail and mutt leave it) is an mbox of no messages: it was "not an
+    e-mail message" and exit 65, so a cron job that ingests the spool failed at every
+    run with nothing new. Standard input stays 65: an MTA never pipes an empty mail."""
+    spool = tmp_path / "support"
+    spool.write_bytes(b"")
+    ran = run(config, "ingest", str(spool), capsys=capsys)
+    assert ran.code == 0 and f"{spool}: skipped: empty, no message in it" in ran.out, ran

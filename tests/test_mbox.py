@@ -6,10 +6,13 @@ start of a message that is then reported as "not an e-mail message" and lost."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from gateway.receive.files import UnreadableInput, read_inputs
 from gateway.receive.mbox import is_from_line, split_mbox, unescaped
 from tests.support.cli import run
 from tests.support.config import write_config
@@ -167,3 +170,75 @@ def test_ingest_keeps_the_customers_from_line(
     text = shown["messages"][0]["text"]
     assert "From Monday on the printer" in text and "From the 3rd floor" in text
     assert ">From" not in text
+
+
+def _two(lead: bytes, end: bytes = b"\n") -> bytes:
+    return lead + (
+        b"From alice@customer.test Mon Mar  2 09:00:00 2026\n"
+        + mail(subject="one")
+        + b"\n"
+        + b"From bob@customer.test Mon Mar  2 09:01:00 2026\n"
+        + mail(subject="two", sender="bob@customer.test")
+    ).replace(b"\n", end)
+
+
+@pytest.mark.parametrize(
+    ("lead", "end"),
+    [
+        (b"\n", b"\n"),  # a writer that puts the empty line before every From_ line
+        (b"\r\n\r\n", b"\r\n"),  # … in a CRLF file
+        (b"\xef\xbb\xbf", b"\n"),  # a UTF-8 byte-order mark (a Windows editor's save)
+    ],
+    ids=["empty line", "crlf empty lines", "bom"],
+)
+def test_an_mbox_that_does_not_begin_with_its_from_line_is_still_split(
+    tmp_path: Path, lead: bytes, end: bytes
+) -> None:
+    """Only a first line that is a From_ line made a file an mbox: one beginning with an
+    empty line or a byte-order mark was read as one message, and bob's mail was stored
+    inside alice's, on her ticket, never answered. What comes before the first From_
+    line and holds nothing is no piece of its own (it would be "not mail": exit 65)."""
+    box = tmp_path / "box.mbox"
+    box.write_bytes(_two(lead, end))
+    read = list(read_inputs([str(box)]))
+    assert [(i.ref, i.is_mail) for i in read] == [  # type: ignore[union-attr]
+        (f"{box}#1", True),
+        (f"{box}#2", True),
+    ]
+    assert [i.envelope_from for i in read] == [  # type: ignore[union-attr]
+        "alice@customer.test",
+        "bob@customer.test",
+    ]
+    assert list(split_mbox(_two(lead, end).splitlines(keepends=True)))[1].startswith(b"From: ")
+
+
+def test_an_mbox_locked_by_its_writer_is_not_read_half_written(tmp_path: Path) -> None:
+    """Postfix's local(8) (and procmail, mutt) append to a mailbox under an fcntl lock;
+    ``ingest /var/mail/support`` read it meanwhile and stored the last message cut
+    short (its whole self then counted as a different message). The reader takes a
+    shared lock: a box locked for writing is an input that cannot be read now (66),
+    said so, and read whole by the next run."""
+    box = tmp_path / "support"
+    box.write_bytes(_two(b""))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(box)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+        [read] = list(read_inputs([str(box)]))
+        assert isinstance(read, UnreadableInput) and read.ref == str(box)
+        assert "locked" in str(read.problem)
+    finally:
+        holder.communicate(b"", timeout=30)
+    assert len(list(read_inputs([str(box)]))) == 2  # unlocked: read whole
+
+
+_HOLD = """
+import fcntl, sys
+box = open(sys.argv[1], "r+b")
+fcntl.lockf(box, fcntl.LOCK_EX)
+print("locked", flush=True)
+sys.stdin.read()
+"""

@@ -210,6 +210,7 @@ NO_MAIL = (
     "gateway/catalog/nodes.py",  # … and a list or mapping where a text belongs
     "gateway/receive/files.py",  # `ingest`: why an input cannot be read
     "gateway/receive/stdin.py",  # … and why standard input cannot be
+    "gateway/receive/folders.py",  # … and why a folder found in a folder is not read
     "gateway/receive/smtp/auth.py",  # a bad line of [smtp] auth_users_file: a config error
     "gateway/config/",  # configuration problems and warnings: the CLI and the log
     "gateway/core/key_strength.py",  # a weak key: said with the config or catalog error

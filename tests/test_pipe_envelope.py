@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from gateway.receive import pipe
-from gateway.receive.mbox import envelope_sender, piped_message
+from gateway.receive.mbox import envelope_sender, piped_message, writer_escaped
 from gateway.runtime import entry
 from tests.support import hostile
 from tests.support.cli import run
@@ -241,3 +241,43 @@ def test_the_null_sender_of_the_envelope_line_is_never_answered(
     _stdin(monkeypatch, envelope + mail(subject="printer", body=BODY))
     assert run(config, "ingest", "-", capsys=capsys).code == 0
     assert ("acknowledgement" in _outbox_kinds(f"{tmp_path}/gateway.db")) is answered
+
+
+def test_local_delivery_writes_the_envelope_line_but_escapes_nothing() -> None:
+    """Postfix's local(8) runs an alias's command (``support: "|ticket-gateway ingest
+    -"``) with a ``From sender date`` line before the message but quotes no "From "
+    line (local/command.c: MAIL_COPY_FROM without MAIL_COPY_QUOTE), as Exim's pipe
+    transport does: a customer's own ``>From`` line (a quote) lost its ``>``, in the
+    bytes kept "byte for byte". Both say who the mail is for in ``$RECIPIENT``, which
+    pipe(8) never sets: with it, only the envelope line goes."""
+    given = ENVELOPE + b"Subject: a\n\n>From the logs:\n>>From here\n"
+    assert piped_message(given, escaped=writer_escaped({"RECIPIENT": "support@x.test"})) == (
+        b"Subject: a\n\n>From the logs:\n>>From here\n"
+    )
+    assert piped_message(given, escaped=writer_escaped({})) == (
+        b"Subject: a\n\nFrom the logs:\n>From here\n"
+    )
+
+
+@pytest.mark.parametrize("path", ["full", "fast"])
+def test_an_aliases_pipe_keeps_the_customers_from_quotes(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+) -> None:
+    message = mail(subject="printer", body=BODY.replace("\nFrom the", "\n>From the"))
+    monkeypatch.setenv("RECIPIENT", "support@example.test")  # as local(8) sets it
+    if path == "fast":
+        target = _fast_path(tmp_path, capsys, monkeypatch, ENVELOPE + message)
+        con = sqlite3.connect(target.db_path)
+        try:
+            [(raw,)] = con.execute("SELECT raw FROM inbox_raw").fetchall()
+        finally:
+            con.close()
+        assert raw == message
+        return
+    config = str(write_config(tmp_path, url=f"sqlite:///{tmp_path}/gateway.db", secret_file=True))
+    _stdin(monkeypatch, ENVELOPE + message)
+    assert run(config, "ingest", "-", capsys=capsys).code == 0
+    assert "\n>From the 3rd floor" in _ticket_text(config, capsys)

@@ -38,6 +38,7 @@ from gateway.receive.files import (
     chunked_with_breaks,
     read_inputs,
 )
+from gateway.receive.folders import PassedOver
 from gateway.receive.parse_ahead import Ahead, ParseAhead, result_or_none
 from gateway.runner.rows import RowInput, RowOutcome
 from gateway.runner.runner import Runner
@@ -130,7 +131,7 @@ def _staged(groups: Iterator[list[Input] | ChunkBreak], ahead: ParseAhead) -> It
 def _stage(items: list[Input], ahead: ParseAhead) -> _Staged:
     """A file left on disk is parsed once it is stored (from its row: what is parsed
     is what was stored); it counts as big, as it would if it had been read."""
-    mails = [i for i in items if not isinstance(i, UnreadableInput) and i.is_mail]
+    mails = [i for i in items if isinstance(i, RawInput | FileInput) and i.is_mail]
     read = [m.raw for m in mails if isinstance(m, RawInput)]
     parses = iter(ahead.submit_many(read))
     return _Staged(
@@ -181,6 +182,8 @@ def _sort(chunk: Sequence[Input], summary: IngestSummary, say: Callable[[Msg], N
         if isinstance(item, UnreadableInput):
             say(N_("{ref}: cannot read: {problem}", ref=item.ref, problem=item.problem))
             summary.unreadable += 1
+        elif isinstance(item, PassedOver):
+            say(N_("{ref}: skipped: {why}", ref=item.ref, why=item.why))
         elif item.is_mail:
             continue
         elif item.explicit:

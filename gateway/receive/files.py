@@ -10,6 +10,8 @@ whole here (issue #18).
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -19,7 +21,14 @@ from pathlib import Path
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sniff import SNIFF_BYTES, looks_like_mail
-from gateway.receive.mbox import envelope_sender, is_from_line, mbox_messages, piped_message
+from gateway.receive.folders import NotListed, PassedOver, folder_files, moved_to_cur
+from gateway.receive.mbox import (
+    begins_an_mbox,
+    envelope_sender,
+    mbox_messages,
+    piped_message,
+    writer_escaped,
+)
 from gateway.receive.stdin import NO_STDIN, standard_input
 
 
@@ -62,8 +71,8 @@ class ChunkBreak:
     together with a chunk's worth of others (:func:`chunked` consumes it)."""
 
 
-Item = RawInput | FileInput | UnreadableInput | ChunkBreak
-Input = RawInput | FileInput | UnreadableInput  # what a chunk holds
+Item = RawInput | FileInput | UnreadableInput | PassedOver | ChunkBreak
+Input = RawInput | FileInput | UnreadableInput | PassedOver  # what a chunk holds
 
 
 def read_inputs(specs: list[str], *, on_disk_above: int | None = None) -> Iterator[Item]:
@@ -76,7 +85,7 @@ def read_inputs(specs: list[str], *, on_disk_above: int | None = None) -> Iterat
             if raw is None:
                 yield UnreadableInput("-", NO_STDIN)
             else:
-                mail = piped_message(raw)
+                mail = piped_message(raw, escaped=writer_escaped(os.environ))
                 yield RawInput("-", mail, looks_like_mail(mail), envelope_from=envelope_sender(raw))
             continue
         path = Path(spec)
@@ -95,17 +104,17 @@ def _item(ref: str, raw: bytes, explicit: bool = True) -> RawInput:
 
 
 def _folder(root: Path, on_disk_above: int | None) -> Iterator[Item]:
-    """Every message file below ``root``, in a stable order; maildir ``tmp/`` skipped."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        is_maildir = {"cur", "new", "tmp"} <= set(dirnames)
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and not (is_maildir and d == "tmp")
-        )
-        for name in sorted(filenames):
-            if name.startswith(".") or _special(here / name):
-                continue
-            yield from _file(here / name, explicit=False, on_disk_above=on_disk_above)
+    """Every message file below ``root``, in a stable order; maildir ``tmp/`` skipped,
+    and every folder not read said (:mod:`.folders`)."""
+    for found in folder_files(root):
+        if isinstance(found, PassedOver):
+            yield found
+        elif isinstance(found, NotListed):
+            yield UnreadableInput(str(found.path), os_error(found.error))
+        elif not _special(found):
+            if not found.exists():  # moved by a reader since its folder was listed?
+                found = moved_to_cur(found) or found
+            yield from _file(found, explicit=False, on_disk_above=on_disk_above)
 
 
 def _special(path: Path) -> bool:
@@ -123,12 +132,15 @@ def _special(path: Path) -> bool:
 def _file(path: Path, *, explicit: bool, on_disk_above: int | None = None) -> Iterator[Item]:
     try:
         with path.open("rb") as fh:
-            head = fh.readline(FROM_LINE_MAX)
+            mbox = begins_an_mbox(iter(lambda: fh.readline(FROM_LINE_MAX), b""))
             size = os.fstat(fh.fileno()).st_size
     except OSError as exc:
         yield UnreadableInput(str(path), os_error(exc))
         return
-    if is_from_line(head):  # a file that only begins "From " is one message (or not mail)
+    if size == 0:  # an emptied mailbox (/var/mail/support): no message, nothing lost
+        yield PassedOver(str(path), EMPTY)
+        return
+    if mbox:  # a file that only begins "From " is one message (or not mail)
         yield from _mbox(path, explicit)
         return
     if size >= ALONE_ABOVE:
@@ -163,13 +175,34 @@ def _mbox(path: Path, explicit: bool) -> Iterator[RawInput | UnreadableInput]:
     """The messages of an mbox file, split on real From_ lines (:mod:`.mbox`); a piece
     that is not mail counts as the mbox does: named on the command line (an error), or
     found in a folder (skipped, like a stray file). Either way it has its line. Each
-    keeps the sender its From_ line names: a message with no From is theirs."""
+    keeps the sender its From_ line names: a message with no From is theirs. Read under
+    a shared lock (:func:`_shared_lock`), held until the last message is handed on."""
     try:
         with path.open("rb") as fh:
+            if not _shared_lock(fh.fileno()):
+                yield UnreadableInput(str(path), BEING_WRITTEN)
+                return
             for n, (raw, sender) in enumerate(mbox_messages(fh), start=1):
                 yield RawInput(f"{path}#{n}", raw, looks_like_mail(raw), explicit, sender)
     except OSError as exc:
         yield UnreadableInput(str(path), os_error(exc))
+
+
+EMPTY = N_("empty, no message in it")
+BEING_WRITTEN = N_("locked by a program writing to it (a delivery); try again later")
+_HELD = (errno.EAGAIN, errno.EACCES)  # what fcntl answers when another process holds it
+
+
+def _shared_lock(fd: int) -> bool:
+    """A shared fcntl lock on an mbox, held until it is closed, as a mail reader takes
+    it: Postfix's local(8), procmail and mutt append under an fcntl lock, and a box
+    read meanwhile gave its last message cut short. False when a writer holds it (no
+    waiting: the next run reads it); True too where the file system has no locks."""
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        return exc.errno not in _HELD
+    return True
 
 
 CHUNK_MESSAGES = 64

@@ -41,9 +41,11 @@ unanswered. A real bounce is still known by its own headers (:mod:`gateway.pipel
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
 
 __all__ = [
+    "begins_an_mbox",
     "envelope_sender",
     "is_from_line",
     "mbox_messages",
@@ -51,6 +53,7 @@ __all__ = [
     "piped_message",
     "split_mbox",
     "unescaped",
+    "writer_escaped",
 ]
 
 _WEEKDAY = rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
@@ -96,11 +99,27 @@ def unescaped(line: bytes) -> bytes:
     return line[1:] if _ESCAPED_FROM.match(line) else line
 
 
-def piped_message(raw: bytes) -> bytes:
+def piped_message(raw: bytes, *, escaped: bool = True) -> bytes:
     """``raw`` without the ``From_`` envelope line it begins with, its escaped lines
-    unescaped as :func:`split_mbox` reads them; ``raw`` itself when it has no such line."""
+    unescaped as :func:`split_mbox` reads them when the writer ``escaped`` them
+    (:func:`writer_escaped`); ``raw`` itself when it has no such line."""
     first = _envelope_line(raw)
-    return _ESCAPE.sub(b"", raw[len(first) :]) if first else raw
+    if not first:
+        return raw
+    return _ESCAPE.sub(b"", raw[len(first) :]) if escaped else raw[len(first) :]
+
+
+# Postfix's local(8) and Exim's pipe transport tell a command who the mail is for in
+# this variable; Postfix's pipe(8), the one writer that escapes (its ">" flag), never
+_LOCAL_DELIVERY = "RECIPIENT"
+
+
+def writer_escaped(environ: Mapping[str, str]) -> bool:
+    """Whether the program that piped a message with an envelope line escaped its
+    "From " lines. local(8) runs an alias's command (``"|ticket-gateway ingest -"``)
+    with a From_ line but quotes nothing (MAIL_COPY_FROM without MAIL_COPY_QUOTE),
+    as Exim's pipe does: a customer's own ``>From`` lost its ``>``."""
+    return _LOCAL_DELIVERY not in environ
 
 
 def envelope_sender(raw: bytes) -> str | None:
@@ -132,6 +151,25 @@ def _envelope_line(raw: bytes) -> bytes:
 _ADDRESS = re.compile(r"[^@\s]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark, as a Windows editor saves a file
+_EMPTY = (b"\n", b"\r\n", b"")
+# Policy: the empty lines an mbox may begin with before its first From_ line (a writer
+# that puts RFC 4155's empty line before every From_ line, the first one too)
+LEADING_EMPTY_MAX = 64
+
+
+def begins_an_mbox(lines: Iterable[bytes]) -> bool:
+    """Whether a file's first ``lines`` open an mbox: a From_ line first, after a
+    byte-order mark and a few empty lines. Only the very first line was looked at,
+    and such a file was stored as one message: the second sender's mail on the
+    first one's ticket."""
+    for n, line in enumerate(islice(lines, LEADING_EMPTY_MAX + 1)):
+        line = line.removeprefix(BOM) if n == 0 else line
+        if line not in _EMPTY:
+            return line.startswith(b"From ") and is_from_line(line)
+    return False
+
+
 def split_mbox(lines: Iterable[bytes]) -> Iterator[bytes]:
     """The messages of an mbox given as its lines (line ends kept), each without its
     ``From_`` line and without the empty line that ends it, ``>From`` lines unescaped.
@@ -146,7 +184,11 @@ def mbox_messages(lines: Iterable[bytes]) -> Iterator[tuple[bytes, str | None]]:
     current: list[bytes] = []
     sender: str | None = None
     started = False  # a From_ line or some text was seen
-    for line in lines:
+    for n, line in enumerate(lines):
+        if n == 0:
+            line = line.removeprefix(BOM)  # a byte-order mark is nobody's text
+        if not started and line in _EMPTY:
+            continue  # empty lines before anything: no piece (it would be "not mail")
         if line.startswith(b"From ") and is_from_line(line):
             if started:
                 yield _message(current), sender

@@ -72,7 +72,7 @@ def _pipe(argv: list[str]) -> int | None:
     from gateway.core.errors import TransientError
     from gateway.core.i18n import N_, translate
     from gateway.core.sniff import not_mail_reason
-    from gateway.receive.mbox import envelope_sender, piped_message
+    from gateway.receive.mbox import envelope_sender, piped_message, writer_escaped
     from gateway.receive.stdin import NO_STDIN, standard_input
     from gateway.runtime.cli.language import cli_locale
 
@@ -81,7 +81,8 @@ def _pipe(argv: list[str]) -> int | None:
     if given is None:
         line = N_("{ref}: cannot read: {problem}", ref="-", problem=NO_STDIN)
         return _told(translate(line, locale), locale, EX_NOINPUT)
-    raw = piped_message(given)  # Postfix's pipe(8) with flag F: the envelope line goes
+    # Postfix's pipe(8) with flag F: the envelope line goes (local(8)'s too, no escapes)
+    raw = piped_message(given, escaped=writer_escaped(os.environ))
     if (why := not_mail_reason(raw)) is not None:
         line = N_("{ref}: not an e-mail message ({why}), not stored", ref="-", why=why)
         return _told(translate(line, locale), locale, EX_DATAERR)

@@ -15,6 +15,7 @@ from gateway.runtime.cli.common import (
     EX_DATAERR,
     EX_NOINPUT,
     EX_OK,
+    EX_SOFTWARE,
     EX_TEMPFAIL,
     EX_UNAVAILABLE,
     EX_USAGE,
@@ -34,8 +35,8 @@ INBOX_STATES = ("pending", "done", "ignored", "rejected", "shunted")
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """Stores and processes; without the reply-token key nothing is stored (exit 78:
-    the MTA keeps the mail) rather than stored and left half-done."""
+    """Stores and processes; without the reply-token key nothing is stored (exit 78, or
+    75 for an MTA's pipe, which keeps the mail) rather than stored and left half-done."""
     settings.gateway.reply_key()
     import logging
 
@@ -47,7 +48,6 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     )
     from gateway.receive.parse_ahead import ParseAhead
     from gateway.runtime.cli.terminal import OutputFailed
-    from gateway.runtime.reader import SchemaAhead
 
     ahead = ParseAhead.started(args.inputs)  # first: its workers start while we import
 
@@ -62,26 +62,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         # so the log's checkpoints go to a thread of their own (store.checkpoint)
         with ahead, opened(settings, checkpoint_apart=True) as app:
             summary = ingest(app.runner, args.inputs, said.say, ahead=ahead)
-    except SchemaAhead as exc:
-        if args.inputs and "-" not in args.inputs:
-            raise  # files stay where they are: 78, a configuration to fix
-        # the MTA's pipe: Postfix bounces at 78 (5.3.5); at 75 it keeps the message
-        # until this machine runs the release that upgraded the database
-        said.warn(
-            N_(
-                "configuration error: {path}: [{key}] {problem}",
-                path=exc.path,
-                key=exc.key,
-                problem=exc.message,
-            )
-        )
-        said.warn(N_("not stored: the message stays with the sender, who tries again later"))
-        return EX_TEMPFAIL
     except (TransientError, ConfigError, CatalogError, DatabaseNotCreated, OutputFailed):
-        # the usual 75, or 78 (a database this user may not write; a catalog with
-        # problems, each on its line, before anything was stored), or 73/75 (a database
-        # file that cannot be made), or 74 (its lines cannot be written: what was
-        # stored stays stored, found as a duplicate if run again): cli.main
+        # the usual 75, or 78 (a database this user may not write or at a newer schema;
+        # a catalog with problems, each on its line, before anything was stored; for
+        # an MTA's pipe 75, or it would bounce the mail), or 73/75 (a database file that
+        # cannot be made), or 74 (its lines cannot be written: what was stored stays
+        # stored, found as a duplicate if run again): cli.main
         raise
     except Exception as exc:
         # An MTA bounces on any exit it does not know (a traceback is 1): an error of
@@ -128,6 +114,9 @@ def cmd_inbox_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
+    """Requeues and processes at once; 70 (EX_SOFTWARE) when a row is shunted again
+    (the fix not deployed yet): a script must not read "fixed" in an exit 0."""
+    from gateway.core.model import InboxState
     from store import inbox
     from store.db import transaction
 
@@ -157,7 +146,7 @@ def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
                 reason=o.reason,
             )
         )
-    return EX_OK
+    return EX_SOFTWARE if any(o.state is InboxState.SHUNTED for o in outcomes) else EX_OK
 
 
 # the states a row is retried from: the rest were dealt with, and processing them
