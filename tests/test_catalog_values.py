@@ -58,7 +58,13 @@ def test_retries_are_read_as_every_other_number() -> None:
 
 
 @pytest.mark.parametrize(
-    "choices", ["[windows, windows]", "[windows, Windows]", "[windows, ＷＩＮＤＯＷＳ]", "[mac, {value: MAC}]"]
+    "choices",
+    [
+        "[windows, windows]",
+        "[windows, Windows]",
+        "[windows, ＷＩＮＤＯＷＳ]",
+        "[mac, {value: MAC}]",
+    ],
 )
 def test_a_choice_written_twice_is_named_with_entry_and_field(choices: str) -> None:
     text = mutate("choices: [windows, mac]", f"choices: {choices}")
@@ -69,7 +75,9 @@ def test_a_choice_written_twice_is_named_with_entry_and_field(choices: str) -> N
 
 
 def test_a_weight_on_a_negative_keyword_is_refused() -> None:
-    text = mutate("    stale_after", "    negative: [survey, {term: poll, weight: 3}]\n    stale_after")
+    text = mutate(
+        "    stale_after", "    negative: [survey, {term: poll, weight: 3}]\n    stale_after"
+    )
     found = said(text)
     assert any(
         line == 7 and "entry 'vpn'" in m and "negative" in m and "weight" in m for line, m in found
