@@ -365,7 +365,11 @@ class _Reader:
         if value is None:
             self.bad(
                 node,
-                N_("{what} must be true or false, not {value!r}", what=what, value=shown(node)),
+                N_(
+                    "{what} must be true or false (or yes/no, on/off), not {value!r}",
+                    what=what,
+                    value=shown(node),
+                ),
             )
             return False
         return value
