@@ -31,7 +31,7 @@ from gateway.catalog.model import (
     SUCCESS_STATES,
     Action,
 )
-from gateway.catalog.nodes import scalar
+from gateway.catalog.nodes import number, scalar
 from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError
 from gateway.core.file_kinds import not_a_file
@@ -237,11 +237,11 @@ def _timeout(r: Reporter, pair: Any) -> timedelta:
 def _retries(r: Reporter, pair: Any) -> int:
     if pair is None:
         return 3
-    value = scalar(pair[1])
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETRIES:
+    value = number(pair[1])  # as every number of the catalog: '2' and 2e0 are 2
+    if value is None or not 0 <= value <= MAX_RETRIES or value != value.to_integral_value():
         r.bad(pair[1], N_("retries must be a whole number from 0 to {most}", most=MAX_RETRIES))
         return 3
-    return value
+    return int(value)
 
 
 def _on_success(r: Reporter, pair: Any, where: Where | None) -> tuple[str | None, str | None]:

@@ -18,16 +18,17 @@ action's document all come from what is read here.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol
 
 import yaml
 
 from gateway.catalog.model import FIELD_TYPES, Field
-from gateway.catalog.nodes import scalar, text
+from gateway.catalog.nodes import number, scalar, shown, text
 from gateway.catalog.numbers import MAX_DIGITS
 from gateway.core.i18n import N_, Msg
 from gateway.core.spelling import meant
+from gateway.core.text import normalise
 
 _FIELD_KEYS = frozenset(
     {"name", "label", "type", "choices", "required", "example", "min", "max", "step"}
@@ -37,6 +38,8 @@ _CHOICE_KEYS = frozenset({"value", "label"})
 
 class Reporter(Protocol):
     def bad(self, node: Any, message: str | Msg) -> None: ...
+
+    def bad_in_entry(self, node: Any, key: str, problem: str | Msg) -> None: ...
 
     def mapping(self, node: Any, what: str | Msg, *, quiet: bool = False) -> dict[str, Any]: ...
 
@@ -93,7 +96,7 @@ def _field(r: Reporter, node: Any) -> Field | None:
                 types=", ".join(FIELD_TYPES),
             ),
         )
-    choices, choice_labels = _choices(r, m.get("choices"))
+    choices, choice_labels = _choices(r, m.get("choices"), name)
     if ftype == "choice" and not choices:
         r.bad(node, N_("field {name!r} of type choice needs a 'choices' list", name=name))
     labels = r.names(m["label"], node, "label") if "label" in m else {}
@@ -116,9 +119,9 @@ def _bound(r: Reporter, pair: Any, ftype: str) -> Decimal | None:
     if ftype != "number":
         r.bad(pair[0], N_("{key!r} applies to number fields only", key=key))
         return None
-    raw, value = _number(pair[1])
-    if not value.is_finite():
-        r.bad(pair[1], N_("{key} must be a number, not {value!r}", key=key, value=raw))
+    value = number(pair[1])
+    if value is None:
+        r.bad(pair[1], N_("{key} must be a number, not {value!r}", key=key, value=shown(pair[1])))
         return None
     return value
 
@@ -130,25 +133,22 @@ def _step(r: Reporter, pair: Any, ftype: str) -> Decimal | None:
     if ftype != "number":
         r.bad(pair[0], N_("{key!r} applies to number fields only", key="step"))
         return None
-    raw, value = _number(pair[1])
-    if not value.is_finite() or value <= 0 or abs(value.adjusted()) > MAX_DIGITS:
-        r.bad(pair[1], N_("step must be a number above 0, not {value!r}", value=raw))
+    value = number(pair[1])
+    if value is None or value <= 0 or abs(value.adjusted()) > MAX_DIGITS:
+        r.bad(pair[1], N_("step must be a number above 0, not {value!r}", value=shown(pair[1])))
         return None
     return value
 
 
-def _number(node: Any) -> tuple[str, Decimal]:
-    """A scalar as written, and as a number (NaN when it is none)."""
-    raw = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
-    try:
-        return raw, Decimal(raw.strip())
-    except InvalidOperation:
-        return raw, Decimal("NaN")
-
-
-def _choices(r: Reporter, pair: Any) -> tuple[tuple[str, ...], dict[str, dict[str, str]]]:
+def _choices(
+    r: Reporter, pair: Any, field: str
+) -> tuple[tuple[str, ...], dict[str, dict[str, str]]]:
     """The values, and the labels of those written ``{value: opex, label: {ja: 運用費,
-    en: Operating expense}}`` (a plain ``opex`` is its own label in every language)."""
+    en: Operating expense}}`` (a plain ``opex`` is its own label in every language). A
+    value written twice, or in two spellings a reply cannot tell apart (``mac`` and
+    ``MAC``, ``ｍａｃ``: :func:`gateway.catalog.sheet.validate` compares them after NFKC and
+    case folding), is a problem naming the entry and the field: a reply saying it would
+    name two choices, and be refused."""
     if pair is None:
         return (), {}
     if not isinstance(pair[1], yaml.SequenceNode):
@@ -156,6 +156,7 @@ def _choices(r: Reporter, pair: Any) -> tuple[tuple[str, ...], dict[str, dict[st
         return (), {}
     values: list[str] = []
     labels: dict[str, dict[str, str]] = {}
+    seen: dict[str, str] = {}  # a value as a reply is compared → as first written
     for node in pair[1].value:
         if isinstance(node, yaml.ScalarNode):
             value = str(node.value)
@@ -171,5 +172,17 @@ def _choices(r: Reporter, pair: Any) -> tuple[tuple[str, ...], dict[str, dict[st
             value = text(r, m["value"][1], "value")
             if "label" in m:
                 labels[value] = r.names(m["label"], node, "label")
+        compared = normalise(value).strip()
+        if compared in seen:
+            problem = N_(
+                "field {field!r}: choice {value!r} is written twice ({first!r} before it;"
+                " case and width do not count): write each choice once",
+                field=field,
+                value=value,
+                first=seen[compared],
+            )
+            r.bad_in_entry(node, "choices", problem)
+            continue
+        seen[compared] = value
         values.append(value)
     return tuple(values), labels

@@ -18,8 +18,7 @@ import yaml
 
 from gateway.catalog.linear import compile_keyword
 from gateway.catalog.model import Keyword
-from gateway.catalog.nodes import not_text, shown
-from gateway.catalog.nodes import scalar as _scalar
+from gateway.catalog.nodes import not_text, number, shown
 from gateway.core.i18n import N_, Msg
 from gateway.core.text import for_matching, is_cjk, keyword_form, same_script
 
@@ -59,8 +58,31 @@ def _once(keywords: Iterable[Keyword]) -> tuple[Keyword, ...]:
 
 
 def _keyword(r: Reporter, node: Any, where: str) -> Keyword | None:
-    """One keyword of ``where`` (``keywords`` or ``negative``); a regex that cannot be
-    used is said with its entry and that key, as ``catalog check`` lists many."""
+    """One keyword of ``where`` (``keywords`` or ``negative``). A negative keyword's
+    ``weight`` was taken and never used (any one found vetoes the entry): a problem
+    naming the entry, said for a keyword that is otherwise kept (one mistake in a
+    keyword, one problem)."""
+    kw = _read_keyword(r, node, where)
+    weight = _written_weight(node)
+    if kw is not None and where == "negative" and weight is not None:
+        r.bad_in_entry(
+            weight,
+            where,
+            N_("a weight does nothing here: any negative keyword found vetoes the entry"),
+        )
+    return kw
+
+
+def _written_weight(node: Any) -> Any:
+    """The ``weight`` value node of a keyword written as a mapping, or None."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next((v for k, v in node.value if k.value == "weight"), None)
+
+
+def _read_keyword(r: Reporter, node: Any, where: str) -> Keyword | None:
+    """A regex that cannot be used is said with its entry and ``where``, as ``catalog
+    check`` lists many."""
     if isinstance(node, yaml.ScalarNode):
         return _term_of(r, node, 1.0)
     m = r.mapping(node, N_("a keyword"))
@@ -121,16 +143,13 @@ def _term_of(r: Reporter, node: Any, weight: float) -> Keyword | None:
 def _weight(r: Reporter, pair: Any) -> float:
     if pair is None:
         return 1.0
-    value = _scalar(pair[1])
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or value <= 0
-        or not math.isfinite(value)  # 1.0e+400 is YAML's infinity: no score JSON can hold
-    ):
+    value = number(pair[1])  # as min and max are read: 1e3 is 1000 (YAML 1.1: a text)
+    weight = float(value) if value is not None else 0.0
+    # 1.0e+400 is a float's infinity (no score JSON can hold) and 1e-400 its 0
+    if not 0 < weight < math.inf:
         r.bad(pair[1], N_("weight must be a number above 0, not {value!r}", value=shown(pair[1])))
         return 1.0
-    return float(value)
+    return weight
 
 
 def _term(source: str, weight: float) -> Keyword:

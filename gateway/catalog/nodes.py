@@ -8,6 +8,7 @@ parser's node objects.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
@@ -39,6 +40,32 @@ def scalar(node: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def number(node: Any) -> Decimal | None:
+    """The finite number a scalar's characters say, quoted or not, or None: how every
+    number of the catalog is read (``weight``, ``min``, ``max``, ``step``, ``retries``).
+    YAML 1.1 makes ``1e3`` a text (its floats need a point) and ``1.0e3`` a number, and
+    a key typed by YAML and one read as a decimal took and refused different numbers; so
+    ``1e3``, ``1_000`` and ``'2'`` are numbers everywhere, and a word, a list, a hex
+    ``0x10``, ``.inf`` and ``.nan`` nowhere."""
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    try:
+        value = Decimal(str(node.value).strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def flag(node: Any) -> bool | None:
+    """A flag (``fallback``, ``required``), or None when it is none: ``true``/``false``,
+    ``yes``/``no`` and ``on``/``off`` in any case, quoted or not. YAML 1.1 reads a bare
+    ``yes`` as true and ``'yes'`` as a text; one rule for every way it is written, so a
+    quote a manager adds to be safe changes nothing."""
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    return _BOOL.get(str(node.value).strip().lower())
 
 
 def text(r: Any, node: Any, key: str) -> str:

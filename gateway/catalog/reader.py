@@ -19,7 +19,7 @@ from gateway.catalog.action_reader import Where, read_action
 from gateway.catalog.field_reader import read_fields
 from gateway.catalog.keyword_reader import read_keywords
 from gateway.catalog.model import LOCALES, Entry
-from gateway.catalog.nodes import complex_keys, merged, shown, text
+from gateway.catalog.nodes import complex_keys, flag, merged, shown, text
 from gateway.catalog.nodes import scalar as _scalar
 from gateway.catalog.sla_reader import read_calendar, read_priority, read_sla
 from gateway.catalog.yaml_errors import yaml_problem
@@ -133,12 +133,12 @@ class _Reader:
             )
         first: str | None = None
         for node in nodes:
-            flag = self.mapping(node, "", quiet=True).get("fallback")
-            if flag is None or _scalar(flag[1]) is not True:
+            marked = self.mapping(node, "", quiet=True).get("fallback")
+            if marked is None or flag(marked[1]) is not True:
                 continue
             if first is not None:
                 self.bad(
-                    flag[1], N_("a second fallback entry (the first is {first!r})", first=first)
+                    marked[1], N_("a second fallback entry (the first is {first!r})", first=first)
                 )
             first = first or _id(node) or "?"
 
@@ -359,11 +359,17 @@ class _Reader:
             self.bad(node, N_("{key}: {problem}", key=key, problem=problem))
 
     def boolean(self, node: Any, what: str) -> bool:
-        value = _scalar(node)
-        if not isinstance(value, bool):
+        """A flag of the catalog (:func:`gateway.catalog.nodes.flag`: yes/no, on/off in
+        any case, quoted or not, are true and false too), else a problem on its line."""
+        value = flag(node)
+        if value is None:
             self.bad(
                 node,
-                N_("{what} must be true or false, not {value!r}", what=what, value=shown(node)),
+                N_(
+                    "{what} must be true or false (or yes/no, on/off), not {value!r}",
+                    what=what,
+                    value=shown(node),
+                ),
             )
             return False
         return value
