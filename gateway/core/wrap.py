@@ -197,7 +197,7 @@ def _pieces(text: str, ambiguous: int) -> list[_Piece]:
     # ASCII has no character of several code points a break could fall in (CR LF has
     # no break between anyway): the boundaries are not looked for, a mail's usual case
     begin = repeat(True) if text.isascii() else graphemes.starts(text)
-    for i, (ch, begins) in enumerate(zip(text, begin)):
+    for i, (ch, begins) in enumerate(zip(text, begin, strict=False)):  # repeat: endless
         # the rest of the character a reader sees: never apart from it (but for a mark
         # on a space, which stays a break, the mark a piece's start, as it was)
         if not begins and not space:
