@@ -10,8 +10,10 @@ that knows the fake Slack's name shows the edge is the one the calls use.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -68,3 +70,29 @@ def test_the_lookup_edge_is_the_one_the_web_api_uses(fake: FakeSlack) -> None:
     assert resolver.asked == [HOST]
     [call] = fake.of("chat.postMessage")
     assert call["channel"] == "C0123"
+
+
+def _metadata(
+    host: str, port: int
+) -> list[tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]]:
+    """A stand-in resolver whose every name leads to the cloud's metadata service."""
+    return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", port))]
+
+
+@pytest.mark.parametrize("kind", ["api", "webhook"])
+def test_a_post_refused_at_a_link_local_address_says_why_in_the_readers_language(
+    kind: str,
+) -> None:
+    """The dialer never calls a link-local address; the reason kept on the post is a
+    Msg each reader reads in their language, as a webhook action's is, not the
+    exception's English text."""
+    with pytest.raises(ChatDown) as raised:
+        if kind == "api":
+            SlackApi("xoxb-test", f"https://{HOST}/api/", SHORT, lookup=_metadata).post(
+                "C0123", {"text": "hello"}
+            )
+        else:
+            Webhook(f"https://{HOST}/workflows/1", SHORT, lookup=_metadata).post({"text": "x"})
+    assert raised.value.said == failures.link_local(HOST, "169.254.169.254")
+    said = translate(raised.value.said, "ja")
+    assert "169.254.169.254" in said and "link-local" not in said

@@ -99,8 +99,10 @@ def test_a_ticket_title_keeps_a_family_whole() -> None:
 
 def test_a_cli_column_keeps_a_skin_tone_on_its_hand() -> None:
     text = "ab" + THUMB + "cdefgh"
-    assert pad(text, 8, cut=True) == "ab" + THUMB + "c…"
-    assert pad(text, 5, cut=True) == "ab…  "  # the hand does not fit with its tone
+    # the hand and its tone are one emoji, two columns (the tone was counted two more)
+    assert pad(text, 8, cut=True) == "ab" + THUMB + "cde…"
+    assert pad(text, 5, cut=True) == "ab" + THUMB + "…"
+    assert pad(text, 4, cut=True) == "ab… "  # the hand does not fit with its tone
     assert pad("ab" + ACCENT + "cdefg", 4, cut=True) == "ab" + ACCENT + "…"
 
 
@@ -126,3 +128,11 @@ def test_a_refused_command_line_and_an_excerpt_keep_a_kana_whole() -> None:
 def test_a_display_name_keeps_a_flag_whole() -> None:
     name = "a" * (TITLE_MAX - 2) + FLAG + "b"
     assert short_name(name) == "a" * (TITLE_MAX - 2) + "…"
+
+
+@pytest.mark.parametrize("piece", [*WHOLE, "🇯🇵🇫🇷🇩"])
+def test_the_starts_are_the_boundaries(piece: str) -> None:
+    text = "a" + piece * 3 + "z"
+    assert list(graphemes.starts(text)) == [
+        graphemes.is_boundary(text, at) for at in range(len(text))
+    ]

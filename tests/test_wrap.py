@@ -14,6 +14,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gateway.core import graphemes
 from gateway.core.wrap import NO_END, NO_START, _wrapped, columns, width_of, wrap
 from gateway.notify.paragraphs import refill
 from tests.support.unwrap import unwrapped
@@ -188,3 +189,36 @@ def test_a_width_of_zero_leaves_the_text_to_the_reader() -> None:
     """The HTML part shows the same macros: its reader's window wraps them."""
     text = "a long line " * 20
     assert refill(text, 0) == text
+
+
+# what a reader sees as one character, in several code points (tests/test_grapheme_cuts.py)
+CLUSTERS = [
+    "👍🏽",  # a hand and its skin tone: both East Asian Wide
+    "👨\u200d👩\u200d👧",  # a family joined by ZWJs
+    "🇯🇵",  # a flag: a pair of regional indicators
+    "❤\ufe0f",  # an emoji presentation sequence
+    "か\u3099",  # a kana and its combining dakuten
+    "e\u0301",  # a letter and its combining accent
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from([*CLUSTERS, "日", "本", "語", "。", "a"]), min_size=1, max_size=60),
+    st.integers(min_value=2, max_value=30),
+)
+def test_a_line_never_breaks_inside_what_a_reader_sees_as_one_character(
+    parts: list[str], width: int
+) -> None:
+    text = "".join(parts)
+    lines = wrap(text, width)
+    assert "".join(lines) == text  # no spaces: nothing goes at a break
+    at = 0
+    for line in lines[:-1]:
+        at += len(line)
+        assert graphemes.is_boundary(text, at), (text, lines)
+
+
+def test_a_hand_keeps_its_skin_tone_and_a_run_of_flags_its_pairs() -> None:
+    assert wrap("確認" + "👍🏽" * 4, 6) == ["確認👍🏽", "👍🏽👍🏽👍🏽"]
+    assert wrap("日" + "🇯🇵" * 6, 5) == ["日🇯🇵", "🇯🇵🇯🇵", "🇯🇵🇯🇵", "🇯🇵"]

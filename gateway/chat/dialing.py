@@ -20,7 +20,14 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from gateway.actions.dial import HTTPConnection, HTTPSConnection, Lookup, LookupTimedOut, dialer
+from gateway.actions.dial import (
+    HTTPConnection,
+    HTTPSConnection,
+    LinkLocal,
+    Lookup,
+    LookupTimedOut,
+    dialer,
+)
 
 Connect = Callable[..., http.client.HTTPConnection]
 
@@ -42,10 +49,24 @@ def handlers(
 
 def timed_out_lookup(exc: BaseException) -> LookupTimedOut | None:
     """The :class:`LookupTimedOut` behind ``exc`` (urllib wraps it in a URLError)."""
-    for cause in (exc, getattr(exc, "reason", None), exc.__cause__, exc.__context__):
+    for cause in _causes(exc):
         if isinstance(cause, LookupTimedOut):
             return cause
     return None
+
+
+def link_local(exc: BaseException) -> LinkLocal | None:
+    """The :class:`LinkLocal` refusal behind ``exc``: its host and address say it in the
+    reader's language, where the exception's own text is English."""
+    for cause in _causes(exc):
+        if isinstance(cause, LinkLocal):
+            return cause
+    return None
+
+
+def _causes(exc: BaseException) -> tuple[object, ...]:
+    """``exc`` and what it wraps: urllib's URLError keeps the socket's error as its reason."""
+    return (exc, getattr(exc, "reason", None), exc.__cause__, exc.__context__)
 
 
 def _connecting(

@@ -68,6 +68,17 @@ def webhook_silent(seconds: float) -> Msg:
     return N_("webhook: no answer within {seconds}s", seconds=format(seconds, "g"))
 
 
+def link_local(host: str, address: str) -> Msg:
+    """``host`` (Slack's, the webhook's) was looked up to a link-local address, which is
+    never dialled (:class:`gateway.actions.dial.LinkLocal`): the webhook action's words."""
+    return N_(
+        "{host} is at the link-local address {address} (the cloud's metadata service's "
+        "range), which is never called",
+        host=host,
+        address=address,
+    )
+
+
 def lookup_timed_out(host: str, seconds: float) -> Msg:
     """The name server did not answer for ``host`` (Slack's, the webhook's, the proxy's)
     within the [chat] timeout: the post is tried again later."""

@@ -180,6 +180,8 @@ class SlackApi:
             late = dialing.timed_out_lookup(exc)
             if late is not None:
                 raise ChatDown(failures.lookup_timed_out(late.host, self.within)) from None
+            if (refused := dialing.link_local(exc)) is not None:
+                raise ChatDown(failures.link_local(refused.host, refused.address)) from None
             raise ChatDown(failures.unreachable(os_error(exc))) from None
         data = response.data
         return data if isinstance(data, dict) else {}
@@ -249,6 +251,8 @@ class Webhook:
             late = dialing.timed_out_lookup(exc)
             if late is not None:
                 raise ChatDown(failures.lookup_timed_out(late.host, self.timeout)) from None
+            if (refused := dialing.link_local(exc)) is not None:
+                raise ChatDown(failures.link_local(refused.host, refused.address)) from None
             if expired.is_set() or isinstance(exc, TimeoutError):
                 raise ChatDown(failures.webhook_silent(self.timeout)) from None
             raise ChatDown(failures.webhook_unreachable(os_error(exc))) from None

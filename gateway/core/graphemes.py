@@ -15,6 +15,8 @@ step back looks at two characters, a run of regional indicators is counted once.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
 
 ELLIPSIS = "…"  # one character, in every language
 _ZWJ = "\u200d"
@@ -84,15 +86,39 @@ def is_boundary(text: str, at: int) -> bool:
     if at <= 0 or at >= len(text):
         return True
     before, after = text[at - 1], text[at]
+    if _regional(before) and _regional(after):
+        return not _paired_regional(text, at)
+    return _between(before, after)
+
+
+@lru_cache(maxsize=4096)  # asked for every character a mail wraps: the pairs repeat
+def _between(before: str, after: str) -> bool:
+    """A boundary between ``before`` and ``after``, but for a pair of regional
+    indicators (which takes counting the run: :func:`_paired_regional`)."""
     if before == "\r" and after == "\n":
         return False
     if unicodedata.category(before) in _CONTROLS or unicodedata.category(after) in _CONTROLS:
         return True
     if _extends(after) or before == _ZWJ:  # a mark, a tone, a tag; an emoji's joiner
         return False
-    if _regional(before) and _regional(after):
-        return not _paired_regional(text, at)
     return _hangul(after) not in _HANGUL_JOINS.get(_hangul(before), frozenset())
+
+
+def starts(text: str) -> Iterator[bool]:
+    """For each character of ``text``, whether a character a reader sees starts there
+    (:func:`is_boundary` before it), in one pass: a run of regional indicators is
+    counted as it goes, where :func:`is_boundary` counts back from each of them."""
+    regional = 0  # regional indicators running up to the character before
+    before = ""
+    for char in text:
+        if not before:
+            yield True
+        elif regional and _regional(char):
+            yield regional % 2 == 0  # the first of a pair starts a flag, the second not
+        else:
+            yield _between(before, char)
+        regional = regional + 1 if _regional(char) else 0
+        before = char
 
 
 def cut(text: str, at: int) -> str:

@@ -26,8 +26,12 @@ say: :mod:`gateway.notify.paragraphs` wraps what a template marks.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
+
+from gateway.core import graphemes
 
 WIDTH = 76  # columns: within RFC 5322's 78, with room for a client's "> " when quoted
 
@@ -67,20 +71,63 @@ _COMMAND = "ticket-gateway "  # the CLI a reader copies from a notice
 _SCHEME = "://"
 
 
+# Characters drawn as nothing of their own: they change the character before them.
+_ZERO = frozenset(
+    "\u200c\u200d"  # zero-width non-joiner and joiner: join emoji into one (a family)
+    "\ufe00\ufe01\ufe02\ufe03\ufe04\ufe05\ufe06\ufe07"  # variation selectors:
+    "\ufe08\ufe09\ufe0a\ufe0b\ufe0c\ufe0d\ufe0e\ufe0f"  # VS15 text, VS16 emoji style
+)
+_EMOJI_STYLE = "\ufe0f"  # VS16: the symbol before it drawn as an emoji, two columns
+_TONES = ("\U0001f3fb", "\U0001f3ff")  # skin tones (Emoji_Modifier): a hand's colour
+
+
+def _tone(char: str) -> bool:
+    return _TONES[0] <= char <= _TONES[1]
+
+
 @lru_cache(maxsize=4096)  # asked twice a character of every paragraph a mail wraps
 def columns(char: str, ambiguous: int = 1) -> int:
     """The columns ``char`` takes: 2 full-width (East Asian Wide or Fullwidth), 0 a
-    combining mark, else 1 — as the CLI measures its tables. ``ambiguous``: the width
-    of East Asian Ambiguous characters (“ ” … → ■ ①), which Japanese fonts and
-    terminals show full-width: 2 for a Japanese reader."""
-    if unicodedata.combining(char):
+    combining mark, a variation selector, a joiner or a skin tone (drawn with the
+    character before them), else 1 — as the CLI measures its tables. ``ambiguous``: the
+    width of East Asian Ambiguous characters (“ ” … → ■ ①), which Japanese fonts and
+    terminals show full-width: 2 for a Japanese reader. A text's columns are its
+    characters' as a reader sees them (:func:`clusters`)."""
+    if unicodedata.combining(char) or char in _ZERO or _tone(char):
         return 0
     kind = unicodedata.east_asian_width(char)
     return 2 if kind in "WF" else ambiguous if kind == "A" else 1
 
 
+def clusters(text: str, ambiguous: int = 1) -> Iterator[tuple[int, int]]:
+    """Where each character a reader sees starts in ``text`` (a grapheme cluster,
+    :func:`gateway.core.graphemes.starts`) and the columns a terminal gives it: its
+    base's, two for an emoji presentation sequence (a symbol and VS16); what a joiner
+    joins to it drawn in the same place (a family: two, not six); a skin tone alone two
+    (as an emoji). One pass, linear in the text."""
+    start = used = 0
+    joined = False  # the character before is a joiner
+    for at, begins in enumerate(graphemes.starts(text)):
+        char = text[at]
+        if begins:
+            if at:
+                yield start, used
+            start, used = at, 2 if _tone(char) else columns(char, ambiguous)
+        elif char == _EMOJI_STYLE:
+            used = max(used, 2)
+        elif joined:
+            used = max(used, columns(char, ambiguous))
+        else:
+            used += columns(char, ambiguous)
+        joined = char == "\u200d"
+    if text:
+        yield start, used
+
+
 def width_of(text: str, ambiguous: int = 1) -> int:
-    return sum(columns(c, ambiguous) for c in text)
+    if text.isascii():  # one column a character (CR LF: two, as :func:`clusters` says)
+        return len(text)
+    return sum(wide for _start, wide in clusters(text, ambiguous))
 
 
 @dataclass(slots=True)
@@ -138,13 +185,24 @@ def _pieces(text: str, ambiguous: int) -> list[_Piece]:
     apart, unless inside a URL, a command line or backticks. Never between a
     full-width and a half-width character without a space (``5日(土)``,
     ``VPNクライアント``): so a reader of the lines can join them back — with nothing
-    between two full-width characters, with a space anywhere else."""
+    between two full-width characters, with a space anywhere else. Never inside what a
+    reader sees as one character (:func:`gateway.core.graphemes.starts`): a hand and its
+    skin tone, a family's joiners, a flag's pair, a kana and its dakuten; the rules
+    look at each one's first character."""
     pieces: list[_Piece] = []
     cur = _Piece([], "", 0, False)
     space = ""
     url = command = backticks = False
-    prev = " "
-    for i, ch in enumerate(text):
+    prev = " "  # the first character of the one a reader sees before
+    # ASCII has no character of several code points a break could fall in (CR LF has
+    # no break between anyway): the boundaries are not looked for, a mail's usual case
+    begin = repeat(True) if text.isascii() else graphemes.starts(text)
+    for i, (ch, begins) in enumerate(zip(text, begin, strict=False)):  # repeat: endless
+        # the rest of the character a reader sees: never apart from it (but for a mark
+        # on a space, which stays a break, the mark a piece's start, as it was)
+        if not begins and not space:
+            cur.text.append(ch)
+            continue
         if url and (ch == " " or ch in _URL_END):
             url = False
         if command and ch in _COMMAND_END:
@@ -162,7 +220,7 @@ def _pieces(text: str, ambiguous: int) -> list[_Piece]:
             and ch not in NO_START
         )
         if breaks and cur.text:
-            pieces.append(cur)
+            pieces.append(_measured(cur, ambiguous))
             cur = _Piece([], space, 0, False)
         elif not cur.text:
             cur.space = space
@@ -174,25 +232,28 @@ def _pieces(text: str, ambiguous: int) -> list[_Piece]:
         elif ch == "t" and text.startswith(_COMMAND, i) and not (i and text[i - 1].isalnum()):
             command = True
         cur.text.append(ch)
-        cur.width += columns(ch, ambiguous)
         cur.protected = cur.protected or url or command or backticks
         prev = ch
     if cur.text:
-        pieces.append(cur)
+        pieces.append(_measured(cur, ambiguous))
     return pieces  # spaces at the end go, as at a break
 
 
+def _measured(piece: _Piece, ambiguous: int) -> _Piece:
+    """``piece`` with its columns: its characters as a reader sees them."""
+    piece.width = width_of("".join(piece.text), ambiguous)
+    return piece
+
+
 def _cut(text: str, width: int, ambiguous: int) -> list[str]:
-    """``text`` cut every ``width`` columns: the last resort for a run with no break."""
+    """``text`` cut every ``width`` columns: the last resort for a run with no break,
+    between the characters a reader sees."""
     out: list[str] = []
-    line: list[str] = []
-    used = 0
-    for ch in text:
-        w = columns(ch, ambiguous)
-        if line and used + w > width:
-            out.append("".join(line))
-            line, used = [], 0
-        line.append(ch)
-        used += w
-    out.append("".join(line))
+    begin = used = 0
+    for start, wide in clusters(text, ambiguous):
+        if start > begin and used + wide > width:
+            out.append(text[begin:start])
+            begin, used = start, 0
+        used += wide
+    out.append(text[begin:])
     return out

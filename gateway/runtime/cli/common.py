@@ -187,7 +187,9 @@ class Speaker:
 
 def columns(text: str) -> int:
     """How many terminal columns ``text`` takes: a kanji or a full-width letter two, a
-    combining mark none (:func:`gateway.core.wrap.columns`)."""
+    combining mark, a variation selector, a joiner or a skin tone none, an emoji (a
+    symbol with VS16, a hand with its tone, a family, a flag) two
+    (:func:`gateway.core.wrap.clusters`)."""
     from gateway.core.wrap import width_of
 
     return width_of(text)
@@ -208,14 +210,11 @@ def pad(text: str, width: int, *, cut: bool = False) -> str:
 def _cut_to(text: str, wide: int) -> str:
     """The longest start of ``text`` within ``wide`` columns, cut on a boundary between
     the characters a reader sees."""
-    from gateway.core import graphemes
-    from gateway.core.wrap import columns as char_columns
+    from gateway.core.wrap import clusters
 
-    used, at = 0, 0
-    for at, char in enumerate(text):  # noqa: B007 - the index where the columns run out
-        used += char_columns(char)
+    used = 0
+    for start, columns_ in clusters(text):
+        used += columns_
         if used > wide:
-            break
-    else:
-        return text
-    return graphemes.cut(text, at)
+            return text[:start]
+    return text
