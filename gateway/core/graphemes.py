@@ -110,15 +110,31 @@ def starts(text: str) -> Iterator[bool]:
     counted as it goes, where :func:`is_boundary` counts back from each of them."""
     regional = 0  # regional indicators running up to the character before
     before = ""
+    was_plain = False  # the character before is :func:`alone`
     for char in text:
-        if not before:
+        plain = alone(char)
+        # the first; or two characters alone, most of a text: no pair to look up (#18)
+        if not before or (plain and was_plain):
             yield True
         elif regional and _regional(char):
             yield regional % 2 == 0  # the first of a pair starts a flag, the second not
         else:
             yield _between(before, char)
-        regional = regional + 1 if _regional(char) else 0
-        before = char
+        regional = regional + 1 if not plain and _regional(char) else 0
+        before, was_plain = char, plain
+
+
+@lru_cache(maxsize=8192)  # per character, not per pair: a Japanese text's pairs rarely repeat
+def alone(char: str) -> bool:
+    """``char`` neither joins the one before it nor may be joined by the one after it
+    under any rule here (no control, mark, joiner, tone, tag, regional indicator or
+    Hangul jamo or syllable): between two such there is always a boundary (GB999)."""
+    return (
+        unicodedata.category(char) not in _CONTROLS
+        and not _extends(char)
+        and not _regional(char)
+        and not _hangul(char)
+    )
 
 
 def cut(text: str, at: int) -> str:

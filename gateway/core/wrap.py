@@ -127,6 +127,8 @@ def clusters(text: str, ambiguous: int = 1) -> Iterator[tuple[int, int]]:
 def width_of(text: str, ambiguous: int = 1) -> int:
     if text.isascii():  # one column a character (CR LF: two, as :func:`clusters` says)
         return len(text)
+    if all(map(graphemes.alone, text)):  # each its own cluster: most of a Japanese mail
+        return sum(columns(char, ambiguous) for char in text)
     return sum(wide for _start, wide in clusters(text, ambiguous))
 
 
@@ -195,8 +197,11 @@ def _pieces(text: str, ambiguous: int) -> list[_Piece]:
     url = command = backticks = False
     prev = " "  # the first character of the one a reader sees before
     # ASCII has no character of several code points a break could fall in (CR LF has
-    # no break between anyway): the boundaries are not looked for, a mail's usual case
-    begin = repeat(True) if text.isascii() else graphemes.starts(text)
+    # no break between anyway), nor has a text of characters each alone (most Japanese
+    # mail): the boundaries are not looked for, and a piece's columns are its
+    # characters' (the processing child wraps every acknowledgement; issue #18)
+    simple = text.isascii() or all(map(graphemes.alone, text))
+    begin = repeat(True) if simple else graphemes.starts(text)
     for i, (ch, begins) in enumerate(zip(text, begin, strict=False)):  # repeat: endless
         # the rest of the character a reader sees: never apart from it (but for a mark
         # on a space, which stays a break, the mark a piece's start, as it was)
@@ -220,7 +225,7 @@ def _pieces(text: str, ambiguous: int) -> list[_Piece]:
             and ch not in NO_START
         )
         if breaks and cur.text:
-            pieces.append(_measured(cur, ambiguous))
+            pieces.append(cur if simple else _measured(cur, ambiguous))
             cur = _Piece([], space, 0, False)
         elif not cur.text:
             cur.space = space
@@ -232,10 +237,12 @@ def _pieces(text: str, ambiguous: int) -> list[_Piece]:
         elif ch == "t" and text.startswith(_COMMAND, i) and not (i and text[i - 1].isalnum()):
             command = True
         cur.text.append(ch)
+        if simple:
+            cur.width += columns(ch, ambiguous)
         cur.protected = cur.protected or url or command or backticks
         prev = ch
     if cur.text:
-        pieces.append(_measured(cur, ambiguous))
+        pieces.append(cur if simple else _measured(cur, ambiguous))
     return pieces  # spaces at the end go, as at a break
 
 
