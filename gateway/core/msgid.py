@@ -48,6 +48,12 @@ def bounded(message_id: str) -> str:
     return f"sha256-{digest}@{DOMAIN}"
 
 
+def shortened(message_id: str) -> bool:
+    """Whether ``message_id`` is a digest :func:`bounded` made: ours to thread what
+    comes in, never an id a mail carried, so never one our mail names."""
+    return message_id.endswith("@" + DOMAIN)
+
+
 def field_id(value: str) -> str:
     """The id a Message-ID field names (Original-Message-ID, a returned one): what its
     first brackets hold, whole, runs of whitespace one space (an unclosed bracket:
