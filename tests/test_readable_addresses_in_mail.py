@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
+from gateway.config.settings import Member, Settings
 from gateway.notify import compose
 from gateway.notify import views as v
 from gateway.notify.render import Renderer
+from gateway.tickets import to_members
 from tests.support.samples import BRIEF, MINE, OPS, T42, TEAM
 from tests.test_templates import _envelope
 
@@ -57,3 +60,37 @@ def test_person_display_and_readable() -> None:
     assert NAMELESS.display == READABLE
     assert NAMELESS.readable == READABLE
     assert v.Person("bad@xn--zz").readable == "bad@xn--zz"  # no IDNA form: as it is
+
+
+def test_a_member_notice_names_people_and_a_refused_address_in_unicode(
+    settings: Settings,
+) -> None:
+    """Who did it (a requester or member without a name) and the address a relay
+    refused, in a member's notice of their ticket."""
+    ctx = SimpleNamespace(settings=replace(settings, members=(Member(email=ASCII),)))
+    ticket = SimpleNamespace(requester="sato@xn--r8jz45g.jp", requester_name="")
+    at = "2026-03-02T01:00:00+00:00"
+    said = to_members._item(
+        {"kind": "reply", "at": at, "actor": "sato@xn--r8jz45g.jp", "text": "hi"},
+        ctx,  # type: ignore[arg-type]
+        ticket,  # type: ignore[arg-type]
+        None,
+        "en",
+    )
+    assert said.who == "sato@例え.jp"
+    refused = to_members._item(
+        {"kind": "undelivered", "at": at, "actor": "", "new": "sato@xn--r8jz45g.jp"},
+        ctx,  # type: ignore[arg-type]
+        ticket,  # type: ignore[arg-type]
+        None,
+        "en",
+    )
+    assert refused.new == "sato@例え.jp"
+    by_member = to_members._item(
+        {"kind": "note", "at": at, "actor": ASCII, "text": "x"},
+        ctx,  # type: ignore[arg-type]
+        ticket,  # type: ignore[arg-type]
+        None,
+        "en",
+    )
+    assert by_member.who == READABLE
