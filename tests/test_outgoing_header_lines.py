@@ -12,7 +12,7 @@ import pytest
 from gateway.core import msgid
 from gateway.notify import compose
 from gateway.notify import views as v
-from gateway.notify.render import Renderer, Rendered
+from gateway.notify.render import Rendered, Renderer
 from tests.support.samples import SAMPLES
 from tests.test_templates import _envelope, _parse
 
