@@ -73,3 +73,12 @@ def test_a_digest_only_thread_has_no_thread_headers() -> None:
     env = replace(_envelope(view), in_reply_to=digest, references=(digest,))
     raw = compose.compose(env, Rendered("s", "t", "<p>t</p>"))
     assert b"In-Reply-To" not in raw and b"References" not in raw
+
+
+def test_an_answer_to_a_digested_id_names_the_nearest_id_a_client_saw() -> None:
+    """In-Reply-To of an answer to a mail whose id was over-long: not left out (the
+    answer would fall out of the thread), the nearest id of the thread a client has."""
+    digest = msgid.bounded("s" * 300 + "@customer.test")
+    thread = ("req-1@customer.test", digest, "t42.abc@example.test")
+    assert msgid.nearest_well_formed(digest, thread) == "req-1@customer.test"
+    assert msgid.nearest_well_formed(digest, (digest,)) == ""

@@ -377,10 +377,10 @@ def _msgid(value: str) -> str:
     a customer's id of non-ASCII text or an encoded word (kept for threading what
     comes in) is never written into our mail, where a reader would decode it or a
     relay refuse its 8-bit bytes; the thread goes on through our own ids. Nor is the
-    digest kept of an over-long id (:func:`gateway.core.msgid.shortened`): no client
+    digest kept of an over-long id (:func:`gateway.core.msgid.nameable`): no client
     ever saw it, so naming it threads nothing."""
     found = msgid.bounded(value.strip().strip("<>").strip())
-    return found if msgid.well_formed(found) and not msgid.shortened(found) else ""
+    return found if msgid.nameable(found) else ""
 
 
 def _references(refs: tuple[str, ...], in_reply_to: str, own: str) -> list[str]:
