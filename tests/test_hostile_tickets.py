@@ -282,7 +282,8 @@ def test_an_overlong_message_id_is_kept_short_and_still_threads(team: App) -> No
     assert len(stored["message_id"]) <= 250 if "message_id" in stored else True
     [ack] = outbox(team, "acknowledgement")
     assert all(len(line) <= 998 for line in ack.raw.split(b"\r\n"))  # RFC 5322 2.1.1
-    assert long_id.encode() not in ack.raw and b"@shortened.invalid>" in ack.raw
+    # the digest is ours, which no client ever saw: never named in our thread headers
+    assert long_id.encode() not in ack.raw and b"shortened.invalid" not in ack.raw
     reply = raw(f"Message-ID: <r2@customer.test>\r\nIn-Reply-To: <{long_id}>\r\n", "still\r\n")
     assert deliver(team, reply).ticket_id == ticket  # the same digest threads it
 

@@ -183,3 +183,20 @@ def test_a_team_template_cannot_make_a_huge_value(
 def test_a_team_template_may_still_multiply(tmp_path: Path) -> None:
     folder = _team(tmp_path, "acknowledgement.txt.j2", "{{ '=' * 40 }} {{ 2 ** 10 }} {{ 6 * 7 }}\n")
     assert Renderer(folder).render(SAMPLES[0], "en").text == "=" * 40 + " 1024 42\n"
+
+
+def test_a_team_html_part_without_its_text_is_the_text_too(tmp_path: Path) -> None:
+    """The reverse of the case above: a team changed the HTML part only. A client that
+    shows the text part (and the text a ticket keeps of our mail) must say the team's
+    words too, read out of their HTML as incoming HTML-only mail is read."""
+    folder = _team(
+        tmp_path,
+        "acknowledgement.html.j2",
+        "<p>Thanks, {{ recipient }}: we are <b>on it</b>.</p><p>Ticket {{ ticket.tag }}</p>\n",
+    )
+    done = Renderer(folder).render(SAMPLES[0], "en")
+    assert "we are on it." in done.text and "Ticket [#42]" in done.text
+    assert "<b>" not in done.text
+    assert "received your request" not in done.text  # the built-in words it replaced
+    assert done.html.startswith("<p>Thanks, 山田 花子")
+    assert Renderer(folder).render(SAMPLES[0], "ja") == Renderer().render(SAMPLES[0], "ja")

@@ -10,9 +10,10 @@ whitespace inside its brackets (``<abc def@example.com>``): read whole (its last
 word alone is a fragment another mail's id may equal), its runs of whitespace one
 space, so the same id folded elsewhere in a reply gives the same digest.
 
-What our mail names in In-Reply-To and References is :func:`well_formed` only: an
+What our mail names in In-Reply-To and References is :func:`nameable` only: an
 id of non-ASCII text or an encoded word is kept for threading what comes in, and
-never written out (a reader would decode or mangle it; a relay may refuse 8-bit).
+never written out (a reader would decode or mangle it; a relay may refuse 8-bit);
+nor is a digest, which no client ever saw.
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ def bounded(message_id: str) -> str:
     return f"sha256-{digest}@{DOMAIN}"
 
 
+def nameable(message_id: str) -> bool:
+    """Whether our mail may name ``message_id`` in In-Reply-To or References: it is
+    :func:`well_formed`, and not a digest :func:`bounded` made (ours, to thread what
+    comes in: no client ever saw it, so naming it threads nothing)."""
+    return well_formed(message_id) and not message_id.endswith("@" + DOMAIN)
+
+
 def field_id(value: str) -> str:
     """The id a Message-ID field names (Original-Message-ID, a returned one): what its
     first brackets hold, whole, runs of whitespace one space (an unclosed bracket:
@@ -78,17 +86,17 @@ def well_formed(message_id: str) -> bool:
 
 def nearest_well_formed(wanted: str, thread: tuple[str, ...] | list[str]) -> str:
     """The id an answer to ``wanted`` names in In-Reply-To: ``wanted`` when our mail may
-    carry it (:func:`well_formed`), else the well-formed id of ``thread`` (oldest first)
+    carry it (:func:`nameable`), else the well-formed id of ``thread`` (oldest first)
     nearest to it there, the earlier of two as near (an answer follows what it
     answers), or the newest one when ``wanted`` is not in it; "" when none is, or when
     nothing is answered. Dropped, the answer had no In-Reply-To at all and fell out of
     the thread in the reader's client."""
-    if not wanted or well_formed(wanted):
+    if not wanted or nameable(wanted):
         return wanted
     ids = list(thread)
     at = ids.index(wanted) if wanted in ids else len(ids)
     for distance in range(1, max(at, len(ids) - at) + 1):
         for i in (at - distance, at + distance):
-            if 0 <= i < len(ids) and well_formed(ids[i]):
+            if 0 <= i < len(ids) and nameable(ids[i]):
                 return ids[i]
     return ""

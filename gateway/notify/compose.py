@@ -325,7 +325,7 @@ def _address(person: Person, charset: str) -> str | Header:
     email = one_line(person.email).replace(" ", "")
     if not name:
         return email
-    if _as_is(name):
+    if _as_is(name) and _foldable(name):
         return formataddr((name, email))
     words = _Words(name, charset, header_name="Reply-To")  # the longest name it goes in
     words.append(f"<{email}>", "us-ascii")
@@ -335,9 +335,21 @@ def _address(person: Person, charset: str) -> str | Header:
 def _text(value: str, charset: str) -> str | Header:
     """A non-ASCII subject as encoded words, folded once, where the mail is written
     (a string encoded here would be parsed and folded again there)."""
-    if _as_is(value):
+    if _as_is(value) and _foldable(value):
         return value
     return _Words(value, charset, header_name="Subject")
+
+
+# the longest run without a space an ASCII subject or name is written as it is: folding
+# breaks a header line only at spaces, so a longer one (a 1 200-character subject a
+# team's template wrote) was one line past RFC 5322's 998 octets; as encoded words it
+# folds into lines of 76. Room for the field's name, quotes and escapes.
+_LONGEST_WORD = 400
+
+
+def _foldable(value: str) -> bool:
+    """Whether folding at spaces keeps every line of ``value``'s header within 998."""
+    return all(len(word) <= _LONGEST_WORD for word in value.split())
 
 
 def _as_is(value: str) -> bool:
@@ -364,9 +376,11 @@ def _msgid(value: str) -> str:
     """``value`` without its brackets when it is a msg-id a header may carry, else "":
     a customer's id of non-ASCII text or an encoded word (kept for threading what
     comes in) is never written into our mail, where a reader would decode it or a
-    relay refuse its 8-bit bytes; the thread goes on through our own ids."""
+    relay refuse its 8-bit bytes; the thread goes on through our own ids. Nor is the
+    digest kept of an over-long id (:func:`gateway.core.msgid.nameable`): no client
+    ever saw it, so naming it threads nothing."""
     found = msgid.bounded(value.strip().strip("<>").strip())
-    return found if msgid.well_formed(found) else ""
+    return found if msgid.nameable(found) else ""
 
 
 def _references(refs: tuple[str, ...], in_reply_to: str, own: str) -> list[str]:

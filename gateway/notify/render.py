@@ -51,6 +51,7 @@ from gateway.notify import labels, paragraphs, trans
 from gateway.notify.reader_zone import in_reader_zone
 from gateway.notify.sandbox import BoundedSandbox
 from gateway.notify.views import View, context, template_of
+from gateway.pipeline.parse.html_text import html_to_text
 
 log = logging.getLogger(__name__)
 
@@ -208,11 +209,17 @@ class Renderer:
         names = context(view)
         subject = env.get_template(f"{kind}.subject.j2").render(names)
         text_part = env.get_template(f"{kind}.txt.j2")
-        text = text_part.render(names)
         try:
             html_part: Template | None = env.get_template(f"{kind}.html.j2")
         except TemplateNotFound:  # a team's own kind may come without HTML
             html_part = None
+        if html_part is not None and _built_in(text_part) and not _built_in(html_part):
+            # the team rewrote the HTML and left our text: a client showing the text
+            # (and the copy a ticket keeps) must say the team's words too, read out of
+            # their HTML as an HTML-only mail that comes in is read
+            html = html_part.render(names)
+            return Rendered(one_line(subject), html_to_text(html) + "\n", html)
+        text = text_part.render(names)
         # the team rewrote the text and left our HTML: most clients show the HTML, so
         # it must say the team's words, not the ones they replaced
         if html_part is None or (_built_in(html_part) and not _built_in(text_part)):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from gateway.core import spans
+from gateway.core.domains import readable_address
 from gateway.core.i18n import Msg
 from gateway.core.title import one_line
 
@@ -27,7 +28,14 @@ class Person:
         address. A line break in a chat profile's name would start a line of its own in
         a list (the digest's, a notice's), one that reads as ours."""
         name = one_line(self.name)
-        return name if greetable(name) else self.email
+        return name if greetable(name) else self.readable
+
+    @property
+    def readable(self) -> str:
+        """The address as a person reads it: an internationalised domain in its Unicode
+        form (``tanaka@例え.jp``), where it is kept as its A-label (``xn--…``) for
+        headers and comparisons (:func:`gateway.core.domains.readable_address`)."""
+        return readable_address(self.email)
 
     def __str__(self) -> str:
         """``{{ recipient }}`` in a team's template is the name a reader expects, never

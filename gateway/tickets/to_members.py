@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Entry
 from gateway.config.settings import Member
+from gateway.core.domains import readable_address
 from gateway.core.i18n import N_, kept
 from gateway.notify import views
 from gateway.notify.brief import local_time, ticket_brief
@@ -189,6 +190,8 @@ def _item(
     old, new = i.get("old", ""), i.get("new", "")
     if i["kind"] == "field" and field is not None:  # a choice's label, an address as written
         old, new = (v and field.shown(v, locale) for v in (old, new))
+    if i["kind"] == "undelivered":  # the address refused, as a person reads it
+        new = readable_address(new)
     return views.NoticeItem(
         kind=i["kind"],
         at=local_time(ctx.settings, datetime.fromisoformat(i["at"])),
@@ -204,10 +207,11 @@ def _item(
 
 
 def _who(actor: str, ctx: MailContext, ticket: Ticket) -> views.Text:
-    """Who did it, as the member reads it: a name where there is one."""
+    """Who did it, as the member reads it: a name where there is one, else the address
+    with its internationalised domain in Unicode (kept as its ``xn--`` A-label)."""
     member = ctx.settings.member(actor)
     if member is not None:
-        return member.name or member.email
+        return member.name or readable_address(member.email)
     if actor == ticket.requester.lower():
-        return ticket.requester_name or ticket.requester
-    return SYSTEM_ACTORS.get(actor, actor)
+        return ticket.requester_name or readable_address(ticket.requester)
+    return SYSTEM_ACTORS[actor] if actor in SYSTEM_ACTORS else readable_address(actor)

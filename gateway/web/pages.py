@@ -20,6 +20,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
+from gateway.core.domains import readable_address
 from gateway.core.i18n import LOCALES, supported
 from gateway.core.resources import templates_dir
 from gateway.core.spans import span
@@ -49,6 +50,9 @@ def environment(locale: str) -> Environment:
     env.filters["close_reason"] = labels.filters(locale)["close_reason"]
     # a sender's name as a page shows it: none when it holds a mailbox ("Ops One <ops@…>")
     env.filters["shown_name"] = lambda name: name if name and greetable(str(name)) else ""
+    # an address as people read it: an internationalised domain in Unicode, not the
+    # A-label (xn--…) it is kept and compared as (gateway.core.domains)
+    env.filters["address"] = lambda value: readable_address(str(value)) if value else ""
     return env
 
 

@@ -17,6 +17,7 @@ import argparse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gateway.core.domains import readable_address
 from gateway.core.i18n import N_, Msg
 from gateway.core.priority import LEVELS
 from gateway.runtime.cli.common import EX_OK, EX_USAGE, Speaker, pad, print_json, reading
@@ -116,9 +117,9 @@ def _line(r: dict[str, Any], catalog: Catalog, said: Speaker) -> str:
         state,
         r.get("priority") or "normal",
         str(r["message_count"]),
-        r["assignee"] or "-",
+        readable_address(r["assignee"]) if r["assignee"] else "-",
         catalog.shown_name(r["catalog"], said.locale) or "-",  # a removed entry: marked
-        r["requester"],
+        readable_address(r["requester"]),  # xn--…: as people write it (--json: as kept)
     )
     shown = [pad(c, w, cut=True) for c, (_, w) in zip(cells, COLUMNS, strict=False)]
     return " ".join([*shown, r["subject"]])

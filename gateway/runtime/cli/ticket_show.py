@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from gateway.core import i18n
+from gateway.core.domains import readable_address
 from gateway.core.i18n import N_, NP_, Msg
 from gateway.core.zone import OutOfRange
 from gateway.runtime.cli.common import (
@@ -185,7 +186,7 @@ class Shower:
             by = N_(
                 "{at} {actor} via {channel}:",
                 at=self.time(e["at"]),
-                actor=e["actor"],
+                actor=readable_address(e["actor"]),
                 channel=CHANNELS.get(e["channel"], e["channel"]),
             )
             print(f"  {said(by)} {self.event(e)}".rstrip())
@@ -209,9 +210,11 @@ class Shower:
 
             return self.said(labels.priority(data[key]))
         if key == "requester" and data.get("requester_name"):
-            return f"{data['requester']} ({data['requester_name']})"
+            return f"{readable_address(data['requester'])} ({data['requester_name']})"
+        if key in ("requester", "assignee") and data[key]:  # xn--…: as people write it
+            return readable_address(data[key])
         if key == "watchers":
-            return ", ".join(data[key])
+            return ", ".join(map(readable_address, data[key]))
         return str(data[key])
 
     def deadline(self, d: dict[str, str]) -> Msg:
@@ -280,7 +283,7 @@ class Shower:
                 "--- {direction} {at} {sender}  ({kind})",
                 direction=DIRECTIONS.get(m["direction"], m["direction"]),
                 at=when,
-                sender=m["from"],
+                sender=readable_address(m["from"]),
                 kind=MESSAGE_KINDS.get(m["kind"], m["kind"]),
             )
             print("\n" + said(head))
@@ -358,7 +361,8 @@ class Shower:
             )
             return f"{kind}: {self.said(line)}"
         if kind in event_words.SAID_KINDS:  # a refusal, a limit: kind and value, about what, why
-            about = detail.get("recipients") or detail.get("commands") or [detail.get("line")]
+            about = [readable_address(r) for r in detail.get("recipients") or []]
+            about = about or detail.get("commands") or [detail.get("line")]
             why = self.said(event_words.why(kind, detail))
             head = f"{kind} {_change(old, new)}".rstrip()
             return ": ".join(filter(None, [head, ", ".join(filter(None, about)), why]))
@@ -366,6 +370,8 @@ class Shower:
             return f"{kind} {_change(self.time(old) or None, self.time(new))}"
         if kind == "state" and detail.get("close_reason"):
             return f"{kind} {_change(old, new)} ({detail['close_reason']})"
+        if kind in ("assign", "participant", "watcher"):  # addresses, as people write them
+            return f"{kind} {_change(old and readable_address(old), new and readable_address(new))}"
         return f"{kind} {_change(old, new)}"
 
 
