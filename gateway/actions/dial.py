@@ -112,6 +112,10 @@ def dialer(lookup: Lookup, deadline: float) -> Dial:
                     sock.bind(source_address)
                 sock.connect(where)
                 sock.settimeout(timeout)
+                # an earlier address's failure, dropped: kept, its traceback would hold
+                # this frame and the callers' (the answer, its socket) in a cycle until
+                # the garbage collector found it, the socket unclosed till then
+                error = None
                 return sock
             except OSError as exc:
                 sock.close()
