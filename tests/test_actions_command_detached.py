@@ -6,24 +6,25 @@ and the worker is back within the grace, not held until the detached process end
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from gateway.actions.command import KILL_GRACE
-from gateway.actions.outcome import Step
+from gateway.actions import command
+from gateway.actions.command import KILL_GRACE, run_command
+from gateway.actions.outcome import Step, Verdict
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from tests.support.actions import action_app, argv_yaml, drain, runs, script
 from tests.support.databases import sqlite_only
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
-
-pytestmark = sqlite_only  # what a program does does not depend on the database
 
 REQUEST = mail(subject="account", body="User ID: taro\n")
 
@@ -49,6 +50,8 @@ def pid_file(tmp_path: Path) -> Iterator[Path]:
             os.kill(int(line), signal.SIGKILL)
 
 
+# what a program does does not depend on the database
+@sqlite_only
 def test_output_of_a_program_whose_detached_child_keeps_the_pipes_open_is_kept(
     settings: Settings, clock: FakeClock, tmp_path: Path, pid_file: Path
 ) -> None:
@@ -70,3 +73,30 @@ def test_output_of_a_program_whose_detached_child_keeps_the_pipes_open_is_kept(
         assert took < 4 * KILL_GRACE, took
     finally:
         app.close()
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_the_readers_stop_and_the_pipes_close_after_the_grace(
+    tmp_path: Path,
+    pid_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The detached child still holds the pipes when the grace is over: the run goes on
+    with what was read, and neither its two reader threads nor its two pipes are left
+    behind until the child ends (a worker that ran such a program every few minutes
+    would gather threads and descriptors for as long as the children lived)."""
+    monkeypatch.setattr(command, "SETTLE_GRACE", 0.3)  # the grace's length is not the point
+    keep_pid = f"os.setsid(); open({str(pid_file)!r}, 'w').write(str(os.getpid()))"
+    argv = script(tmp_path, "detaches.py", DETACHES.replace("os.setsid()", keep_pid))
+    threads, fds = threading.active_count(), _open_fds()
+    with caplog.at_level(logging.WARNING, logger="gateway.actions"):
+        attempt = run_command(argv, b"", workdir=tmp_path, timeout=20, limit=4096, key="k-1")
+    assert attempt.verdict == Verdict.OK, attempt.error
+    assert '"started": "service"' in attempt.output and "note on stderr" in attempt.output
+    assert pid_file.exists()  # the child was still there, holding the pipes
+    assert (threading.active_count(), _open_fds()) == (threads, fds)
+    assert "held its output open" in caplog.text, caplog.text

@@ -10,6 +10,7 @@ reader's language, and is tried again.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -152,3 +153,68 @@ def test_a_link_local_address_is_never_dialled(url: str, host: str, address: str
     assert attempt.verdict == Verdict.PERMANENT
     assert attempt.error == failures.link_local(host, address)
     assert attempt.seconds < 1  # refused, not tried until the timeout
+
+
+@pytest.fixture
+def dead_address() -> Iterator[tuple[str, int]]:
+    """A local address that never answers, as a dead A record or a broken IPv6 route: a
+    listener that never accepts, its backlog full, so a connect to it is not refused but
+    left unanswered (its SYN dropped) until the caller gives up."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    where = listener.getsockname()
+    filler = socket.create_connection(where, timeout=1)  # the backlog's one place taken
+    try:
+        yield where
+    finally:
+        filler.close()
+        listener.close()
+
+
+def test_an_address_that_never_answers_leaves_time_for_the_next_one(
+    named_tls: tuple[Path, Path], dead_address: tuple[str, int]
+) -> None:
+    """A name looked up to a dead address first and a live one after: the dead one gets
+    its share of the timeout, not all of it, so the live one is reached within the
+    timeout; the certificate is still checked against the name."""
+    receiver = HookServer(tls=named_tls).start()
+
+    def dead_first(asked: str, port: int) -> list[AddressInfo]:
+        assert asked == HOST
+        return [*system_lookup(*dead_address), *system_lookup("127.0.0.1", port)]
+
+    url = f"https://{HOST}:{receiver.port}/hooks/account"
+    try:
+        attempt = deliver(
+            url,
+            b"{}",
+            secret=SECRET,
+            key="k-1",
+            timeout=0.6,
+            limit=4096,
+            ca_file=named_tls[0],
+            lookup=dead_first,
+        )
+        assert (attempt.verdict, attempt.status) == (Verdict.OK, 200), attempt.error
+        assert attempt.seconds < 0.6
+        assert len(receiver.deliveries) == 1
+    finally:
+        receiver.stop()
+
+
+def test_an_address_that_never_answers_alone_still_ends_at_the_timeout(
+    dead_address: tuple[str, int],
+) -> None:
+    """Its share is all of the timeout when it is the only address; the timeout still
+    bounds the whole attempt."""
+
+    def dead_only(asked: str, port: int) -> list[AddressInfo]:
+        return list(system_lookup(*dead_address))
+
+    attempt = deliver(
+        URL, b"{}", secret=SECRET, key="k-1", timeout=0.3, limit=4096, lookup=dead_only
+    )
+    assert attempt.verdict == Verdict.TEMPORARY
+    assert attempt.error == failures.no_answer(0.3)
+    assert 0.25 < attempt.seconds < 1.0

@@ -18,7 +18,9 @@ other exit fails the run at once.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import select
 import signal
 import subprocess
 import threading
@@ -42,6 +44,7 @@ SETTLE_GRACE = 2.0
 # the most an attempt takes past its timeout: SIGTERM, SIGKILL after KILL_GRACE, then
 # SETTLE_GRACE (the worker's lease is the timeout + OVERRUN + ``[actions] lease_grace``)
 OVERRUN = KILL_GRACE + SETTLE_GRACE
+READER_STOP = 1.0  # seconds a woken reader may take to close its pipe and end (at once)
 STOP_POLL = 0.2  # seconds between looks at whether the daemon is stopping
 # systemd's stop signals every process of the service (KillMode=control-group), the
 # program in its session of its own too: a program that died of one of these, or exited
@@ -52,6 +55,7 @@ STOP_POLL = 0.2  # seconds between looks at whether the daemon is stopping
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 STOP_ENDS = frozenset({-int(s) for s in _STOP_SIGNALS} | {128 + int(s) for s in _STOP_SIGNALS})
 STOP_NOTICE = 1.0
+log = logging.getLogger("gateway.actions")
 ENVIRONMENT = {"PATH": COMMAND_PATH, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 
 
@@ -62,14 +66,26 @@ class _Capture:
     limit: int
     data: bytearray = field(default_factory=bytearray)
     dropped: int = 0
+    held: bool = False  # stopped by ``wake`` before the pipe's end: someone held it open
 
-    def drain(self, pipe: IO[bytes]) -> None:
-        # What is there now, not a full 64 KiB. A child the program left behind in
-        # a session of its own (``setsid``) may hold the pipe open long after the program
-        # ended; a full read would sit on the program's last lines until then, and the run
-        # would lose them (its JSON result too) when the worker stops waiting.
+    def drain(self, pipe: IO[bytes], wake: int) -> None:
+        """Read ``pipe`` to its end, or until ``wake`` (a pipe's read end) is readable: a
+        child the program left behind in a session of its own (``setsid``) may hold the
+        pipe open long after the program ended, and a reader waiting for its end kept
+        this thread and the pipe until that child ended too."""
+        # What is there now, not a full 64 KiB: a full read would sit on the program's
+        # last lines until the pipe's end, and the run would lose them (its JSON result
+        # too) when the worker stops waiting.
         with pipe:
-            while chunk := os.read(pipe.fileno(), 65_536):
+            watch = select.poll()  # poll, not select: no FD_SETSIZE limit on the numbers
+            watch.register(pipe.fileno(), select.POLLIN)
+            watch.register(wake, select.POLLIN)
+            while True:
+                if any(fd == wake for fd, _ in watch.poll()):
+                    self.held = True
+                    return
+                if not (chunk := os.read(pipe.fileno(), 65_536)):
+                    return
                 room = 0 if self.dropped else self.limit - len(self.data)
                 self.data += chunk[:room]
                 if len(chunk) > room and not self.dropped:  # the limit, maybe in a character:
@@ -113,10 +129,11 @@ def run_command(
         error = failures.cannot_start(argv[0], os_error(exc))
         return Attempt(Verdict.PERMANENT, None, error, "", time.monotonic() - started)
     out, err = _Capture(limit), _Capture(limit)
+    wake_reader, wake = os.pipe()  # written to once: both readers stop
     threads = [
         threading.Thread(target=_feed, args=(proc.stdin, body), daemon=True),
-        threading.Thread(target=out.drain, args=(proc.stdout,), daemon=True),
-        threading.Thread(target=err.drain, args=(proc.stderr,), daemon=True),
+        threading.Thread(target=out.drain, args=(proc.stdout, wake_reader), daemon=True),
+        threading.Thread(target=err.drain, args=(proc.stderr, wake_reader), daemon=True),
     ]
     for t in threads:
         t.start()
@@ -142,6 +159,13 @@ def run_command(
             code = _reaped(proc, settled)
         for t in threads:
             t.join(max(settled - time.monotonic(), 0.0))
+        _stop_readers(threads[1:], wake_reader, wake)
+    if out.held or err.held:
+        log.warning(
+            "command %s: a process it left running held its output open; "
+            "read until the grace ended, then closed",
+            argv[0],
+        )
     if not (stopped or timed_out) and code not in (None, 0):
         stopped = _ended_by_stop(code, stop)
     seconds = time.monotonic() - started
@@ -180,6 +204,19 @@ def _ended_by_stop(code: int, stop: Callable[[], bool]) -> bool:
         if stop():
             return True
     return False
+
+
+def _stop_readers(readers: Sequence[threading.Thread], wake_reader: int, wake: int) -> None:
+    """Wake the readers still waiting on a pipe someone else holds open, so they close it
+    and end now, not when that process ends; then close the wake-up pipe."""
+    try:
+        if any(t.is_alive() for t in readers):
+            os.write(wake, b"x")
+            for t in readers:
+                t.join(READER_STOP)
+    finally:
+        os.close(wake)
+        os.close(wake_reader)
 
 
 def _feed(pipe: IO[bytes] | None, body: bytes) -> None:

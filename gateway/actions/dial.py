@@ -7,9 +7,10 @@ and past the run's lease, so another worker could run it again beside it. Here t
 lookup (:data:`Lookup`, the system's by default; a test gives a stand-in of its own)
 runs in a thread of its own and the attempt waits for it only until the deadline; the C
 library's lookup cannot be interrupted, so a hung one is left to end by itself (the
-resolver's own timeout) and its answer dropped. Each address is then tried with what
-is left of the deadline, as ``create_connection`` tries them, except a link-local one
-(:class:`LinkLocal`).
+resolver's own timeout) and its answer dropped. The addresses are then tried in turn,
+as ``create_connection`` tries them, except a link-local one (:class:`LinkLocal`); each
+with a share of what is left of the deadline (:func:`_share`), not all of it, so an
+address that never answers leaves time for the next.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from gateway.core.hosts import is_link_local
 AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
 Lookup = Callable[[str, int], Sequence[AddressInfo]]
 Dial = Callable[[tuple[str, int], float | None, tuple[str, int] | None], socket.socket]
+# the least one address's connect is given while time is left (Happy Eyeballs' delay
+# between attempts, RFC 8305): a live address on the LAN or the internet answers by then
+STAGGER = 0.25
 
 
 def system_lookup(host: str, port: int) -> Sequence[AddressInfo]:
@@ -92,20 +96,26 @@ def dialer(lookup: Lookup, deadline: float) -> Dial:
     ) -> socket.socket:
         host, port = address
         error: OSError | None = None
-        for family, kind, proto, _name, where in look_up(lookup, host, port, deadline):
-            if is_link_local(where[0]):
-                error = LinkLocal(host, where[0])
-                continue
+        found = look_up(lookup, host, port, deadline)
+        dialled = [row for row in found if not is_link_local(row[4][0])]
+        if len(dialled) < len(found):
+            error = LinkLocal(host, next(r[4][0] for r in found if is_link_local(r[4][0])))
+        for tried, (family, kind, proto, _name, where) in enumerate(dialled):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError
             sock = socket.socket(family, kind, proto)
             try:
-                sock.settimeout(min(left, timeout) if timeout is not None else left)
+                share = _share(left, len(dialled) - tried)
+                sock.settimeout(min(share, timeout) if timeout is not None else share)
                 if source_address is not None:
                     sock.bind(source_address)
                 sock.connect(where)
                 sock.settimeout(timeout)
+                # an earlier address's failure, dropped: kept, its traceback would hold
+                # this frame and the callers' (the answer, its socket) in a cycle until
+                # the garbage collector found it, the socket unclosed till then
+                error = None
                 return sock
             except OSError as exc:
                 sock.close()
@@ -113,6 +123,14 @@ def dialer(lookup: Lookup, deadline: float) -> Dial:
         raise error or OSError(f"no address for {host}")
 
     return dial
+
+
+def _share(left: float, addresses: int) -> float:
+    """How long one connect may take: an even share of what is left among the addresses
+    still to try (all of it for the last), never less than :data:`STAGGER` unless less is
+    left. A dead address first (a broken IPv6 route, a dead A record among several) no
+    longer takes the whole timeout from the live ones after it."""
+    return min(left, max(left / addresses, STAGGER))
 
 
 class HTTPConnection(http.client.HTTPConnection):
