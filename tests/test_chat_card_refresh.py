@@ -184,3 +184,22 @@ def test_a_change_made_while_the_gateway_was_stopped_is_found_at_the_next_start(
         second.close()
     [update] = fake.of("chat.update")
     assert NEW_NAME in json.dumps(update["blocks"], ensure_ascii=False)
+
+
+def test_a_card_shows_an_internationalised_requester_as_people_read_it(
+    chat_app: App, fake: FakeSlack, clock: FakeClock
+) -> None:
+    """The requester is stored as ``ito@xn--r8jz45g.jp`` (one form to compare); the card
+    shows ``ito@例え.jp``, as the mails and pages do."""
+    raw = mail("VPN がつながりません", "つながりません", sender="Ito <ito@xn--r8jz45g.jp>",
+               message_id="<idn@x>")  # fmt: skip
+    ticket_id = deliver(chat_app, raw).ticket_id
+    assert ticket_id is not None
+    with transaction(chat_app.sessions) as s:
+        chat.add_thread(s, ticket_id=ticket_id, channel=c.HELP, now=chat_app.clock.now())
+        chat.card_posted(s, ticket_id, "1772413200.000077")
+    _settle(chat_app, clock)
+    _close(chat_app, ticket_id)  # its card is updated: the state
+    _settle(chat_app, clock)
+    card = _updated(fake)["1772413200.000077"]
+    assert "ito@例え.jp" in card and "xn--" not in card, card

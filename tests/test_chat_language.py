@@ -144,3 +144,19 @@ def test_a_thread_line_names_the_gateway_itself_in_the_readers_words(actor: str)
     said = thread_lines.line({"event": "state", "actor": actor, "old": "open", "new": "closed"},
                        facts, "en")["text"]  # fmt: skip
     assert said.startswith(("The scheduler ", "The inventory ", "The gateway ")), said
+
+
+def test_a_thread_line_shows_an_internationalised_address_as_people_read_it() -> None:
+    """Addresses are stored with their domain's IDNA A-label (``xn--…``, one form to
+    compare); a thread line shows them as mails and pages do, in Unicode."""
+    facts = facts_of("ja")
+    acted = thread_lines.line(
+        {"event": "state", "actor": "ito@xn--r8jz45g.jp", "old": "open", "new": "closed"},
+        facts,
+        "ja",
+    )["text"]
+    given = thread_lines.line(
+        {"event": "assign", "actor": "gateway", "new": "kato@xn--r8jz45g.jp"}, facts, "ja"
+    )["text"]
+    assert acted.startswith("ito@例え.jp さんが") and "xn--" not in acted, acted
+    assert "kato@例え.jp" in given and "xn--" not in given, given

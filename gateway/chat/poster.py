@@ -45,6 +45,7 @@ from gateway.chat.transport import ChatDown, ChatRefused, SlackApi, Webhook
 from gateway.config.settings import Settings
 from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
+from gateway.core.domains import readable_address as shown
 from gateway.core.i18n import Msg
 from gateway.core.title import title
 from gateway.pipeline.entry_names import not_approvable
@@ -307,14 +308,15 @@ class ChatPoster:
     ) -> render.TicketFacts:
         assignee = self.settings.member(ticket.assignee or "")
         name = title(ticket.requester_name)  # a From name may be any length; Slack's texts not
+        who = (assignee.name or shown(assignee.email)) if assignee else shown(ticket.assignee or "")
         return render.TicketFacts(
             id=ticket.id,
             tag=self._tag(ticket.id),
             subject=title(ticket.subject),
             state=ticket.state,
             entry=self.catalog.current.shown_name(ticket.catalog, locale),
-            requester=f"{name} <{ticket.requester}>" if name else ticket.requester,
-            assignee=(assignee.name or assignee.email) if assignee else (ticket.assignee or ""),
+            requester=f"{name} <{shown(ticket.requester)}>" if name else shown(ticket.requester),
+            assignee=who,  # addresses as people read them (stored as xn--…)
             permalink=place.permalink if place else "",
             priority=ticket.priority or "normal",
             approval=stands,

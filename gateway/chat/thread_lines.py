@@ -15,6 +15,7 @@ from typing import Any
 
 from gateway.chat.markup import escape, literal_slack
 from gateway.chat.render import TicketFacts, state_name
+from gateway.core.domains import readable_address
 from gateway.core.i18n import N_, Msg, translate
 
 SYSTEM_ACTORS = {  # an event's actor when no person acted, as a thread line starts with it
@@ -38,7 +39,9 @@ def line(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any
         msg = N_("{actor} took the ticket from its assignee; nobody has it now", actor=actor)
     elif event == "assign":
         msg = N_(
-            "{actor} assigned the ticket to {new}", actor=actor, new=literal_slack(facts["new"])
+            "{actor} assigned the ticket to {new}",
+            actor=actor,
+            new=literal_slack(readable_address(facts["new"])),
         )
     elif event == "approved":
         msg = N_("{actor} approved the catalog action", actor=actor)
@@ -56,4 +59,5 @@ def _actor(actor: str) -> Msg:
     """Who did it, as a thread line says it: the gateway's own part (an event's actor
     ``schedule``, ``gateway``) in the reader's words, a person by their address with
     the honorific their language gives a person (ja: さん)."""
-    return SYSTEM_ACTORS.get(actor) or N_("{person} (a person)", person=literal_slack(actor))
+    person = literal_slack(readable_address(actor))  # stored as xn--…, read in Unicode
+    return SYSTEM_ACTORS.get(actor) or N_("{person} (a person)", person=person)
