@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+# a link-local refusal is said in the webhook action's words: the same dialer refused it
+from gateway.actions.failures import link_local as link_local
 from gateway.core.i18n import N_, Msg
 from gateway.core.spans import period
 from gateway.tickets import event_words
@@ -66,17 +68,6 @@ def webhook_redirect(status: int) -> Msg:
 
 def webhook_silent(seconds: float) -> Msg:
     return N_("webhook: no answer within {seconds}s", seconds=format(seconds, "g"))
-
-
-def link_local(host: str, address: str) -> Msg:
-    """``host`` (Slack's, the webhook's) was looked up to a link-local address, which is
-    never dialled (:class:`gateway.actions.dial.LinkLocal`): the webhook action's words."""
-    return N_(
-        "{host} is at the link-local address {address} (the cloud's metadata service's "
-        "range), which is never called",
-        host=host,
-        address=address,
-    )
 
 
 def lookup_timed_out(host: str, seconds: float) -> Msg:

@@ -14,9 +14,8 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.config.addresses import compared
 from gateway.config.settings import Settings
-from gateway.core.domains import BadDomain, ascii_domain
+from gateway.core.domains import BadDomain, ascii_address, ascii_domain
 from gateway.core.postmaster import is_postmaster
 
 
@@ -82,18 +81,11 @@ def envelope_form(address: str) -> str:
 def distinct_recipients(addresses: list[str]) -> tuple[str, ...]:
     """Each mailbox once, as first named: ``Support@Example.test`` and
     ``support@example.test`` in one transaction are one recipient, compared as the
-    site compares every address (:func:`gateway.config.addresses.compared`: lower case,
-    the domain in its IDNA form, and without a final dot, which names the same
+    gateway keeps every address (:func:`gateway.core.domains.ascii_address`: lower
+    case, the domain as its IDNA A-label, without a final dot, which names the same
     domain). The row keeps what the client wrote first; LMTP still answers every
     RCPT it accepted."""
     seen: dict[str, str] = {}
     for address in addresses:
-        seen.setdefault(_recipient_key(address), address)
+        seen.setdefault(ascii_address(address.strip()), address)
     return tuple(seen.values())
-
-
-def _recipient_key(address: str) -> str:
-    local, at, domain = address.strip().rpartition("@")
-    if at and domain.endswith(".") and not domain.endswith(".."):
-        domain = domain[:-1]
-    return compared(f"{local}{at}{domain}")
