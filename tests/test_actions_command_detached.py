@@ -100,3 +100,54 @@ def test_the_readers_stop_and_the_pipes_close_after_the_grace(
     assert pid_file.exists()  # the child was still there, holding the pipes
     assert (threading.active_count(), _open_fds()) == (threads, fds)
     assert "held its output open" in caplog.text, caplog.text
+
+
+# Starts a child in a new session that keeps stdin (and nothing else) open without reading
+# it, writes its pid to the file named by its first argument, and exits 0 unread.
+HOLDS_STDIN = """
+    import os, sys, time
+    if os.fork() == 0:
+        os.setsid()
+        open(sys.argv[1], "w").write(str(os.getpid()))
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        time.sleep(60)
+        os._exit(0)
+    """
+
+
+def test_a_detached_child_holding_stdin_unread_leaves_no_writer_behind(
+    tmp_path: Path,
+    pid_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A document past the pipe's 64 KiB, a program that does not read it and a child
+    in a session of its own that holds stdin: the write never failed (a reader was still
+    there) nor ended, and its thread and the pipe stayed until the child ended. Now the
+    writer stops with the readers at the grace's end, and the outcome says how much of
+    the document was never written (the child, reading later, would have read it cut)."""
+    monkeypatch.setattr(command, "SETTLE_GRACE", 0.3)
+    argv = [*script(tmp_path, "holds_stdin.py", HOLDS_STDIN), str(pid_file)]
+    body = b"x" * 300_000
+    threads, fds = threading.active_count(), _open_fds()
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="gateway.actions"):
+        attempt = run_command(argv, body, workdir=tmp_path, timeout=20, limit=4096, key="k-1")
+    assert time.monotonic() - started < 3, "held past the grace"
+    assert attempt.verdict == Verdict.OK, attempt.error  # its own exit says how it went
+    assert pid_file.exists()  # the child was still there, holding stdin
+    assert (threading.active_count(), _open_fds()) == (threads, fds)
+    assert 0 < attempt.unwritten < len(body)  # the pipe took what its buffer holds
+    assert "held its stdin open" in caplog.text, caplog.text
+
+
+def test_a_program_that_reads_no_input_and_leaves_nothing_behind_loses_none_of_it(
+    tmp_path: Path,
+) -> None:
+    """Without a child holding stdin, a program that exits unread closes the pipe: its
+    input is not said to be cut (its exit status tells how it went)."""
+    argv = script(tmp_path, "ignores.py", "print('done')")
+    attempt = run_command(argv, b"y" * 300_000, workdir=tmp_path, timeout=20, limit=4096, key="k")
+    assert (attempt.verdict, attempt.unwritten, attempt.output) == (Verdict.OK, 0, "done\n")

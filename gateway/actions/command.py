@@ -26,13 +26,14 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from gateway.actions import failures
 from gateway.actions.outcome import Attempt, Verdict, decode, whole_characters
 from gateway.catalog.model import COMMAND_PATH
+from gateway.core.i18n import Msg
 from gateway.core.os_errors import os_error
 
 EX_TEMPFAIL = 75
@@ -44,6 +45,7 @@ SETTLE_GRACE = 2.0
 # the most an attempt takes past its timeout: SIGTERM, SIGKILL after KILL_GRACE, then
 # SETTLE_GRACE (the worker's lease is the timeout + OVERRUN + ``[actions] lease_grace``)
 OVERRUN = KILL_GRACE + SETTLE_GRACE
+PIPE = 65_536  # bytes written to stdin at once: Linux's pipe buffer
 READER_STOP = 1.0  # seconds a woken reader may take to close its pipe and end (at once)
 STOP_POLL = 0.2  # seconds between looks at whether the daemon is stopping
 # systemd's stop signals every process of the service (KillMode=control-group), the
@@ -128,10 +130,10 @@ def run_command(
     except OSError as exc:
         error = failures.cannot_start(argv[0], os_error(exc))
         return Attempt(Verdict.PERMANENT, None, error, "", time.monotonic() - started)
-    out, err = _Capture(limit), _Capture(limit)
-    wake_reader, wake = os.pipe()  # written to once: both readers stop
+    feed, out, err = _Feed(body), _Capture(limit), _Capture(limit)
+    wake_reader, wake = os.pipe()  # written to once: the writer and both readers stop
     threads = [
-        threading.Thread(target=_feed, args=(proc.stdin, body), daemon=True),
+        threading.Thread(target=feed.write, args=(proc.stdin, wake_reader), daemon=True),
         threading.Thread(target=out.drain, args=(proc.stdout, wake_reader), daemon=True),
         threading.Thread(target=err.drain, args=(proc.stderr, wake_reader), daemon=True),
     ]
@@ -159,32 +161,54 @@ def run_command(
             code = _reaped(proc, settled)
         for t in threads:
             t.join(max(settled - time.monotonic(), 0.0))
-        _stop_readers(threads[1:], wake_reader, wake)
+        _stop_readers(threads, wake_reader, wake)
     if out.held or err.held:
         log.warning(
             "command %s: a process it left running held its output open; "
             "read until the grace ended, then closed",
             argv[0],
         )
+    if feed.held:
+        log.warning(
+            "command %s: a process it left running held its stdin open and did not read "
+            "it; %d bytes of the document were not written, then it was closed",
+            argv[0],
+            feed.unwritten(),
+        )
     if not (stopped or timed_out) and code not in (None, 0):
         stopped = _ended_by_stop(code, stop)
-    seconds = time.monotonic() - started
+    verdict, error = _verdict(code, timeout, stopped=stopped, timed_out=timed_out)
     output = out.text() + (f"\n[stderr]\n{err.text()}" if err.data or err.dropped else "")
-    cut = out.dropped + err.dropped
+    seconds = time.monotonic() - started
+    return Attempt(
+        verdict,
+        code,
+        error,
+        output,
+        seconds,
+        out.text(),
+        cut=out.dropped + err.dropped,
+        stopped=stopped,
+        unwritten=feed.unwritten(),
+    )
+
+
+def _verdict(
+    code: int | None, timeout: float, *, stopped: bool, timed_out: bool
+) -> tuple[Verdict, Msg | str]:
+    """What the program's end means for the run, and why it did not succeed."""
     if stopped:
-        error = failures.stopped_with_daemon()
-        attempt = Attempt(Verdict.TEMPORARY, code, error, output, seconds, out.text(), cut=cut)
-        return replace(attempt, stopped=True)
+        return Verdict.TEMPORARY, failures.stopped_with_daemon()
     if timed_out:
-        error = failures.killed_at_timeout(timeout)
-        return Attempt(Verdict.TEMPORARY, code, error, output, seconds, out.text(), cut=cut)
+        return Verdict.TEMPORARY, failures.killed_at_timeout(timeout)
     if code == 0:
-        return Attempt(Verdict.OK, 0, "", output, seconds, out.text(), cut=cut)
+        return Verdict.OK, ""
     if code == EX_TEMPFAIL:
-        error = failures.temporary_exit(code)
-        return Attempt(Verdict.TEMPORARY, code, error, output, seconds, out.text(), cut=cut)
+        return Verdict.TEMPORARY, failures.temporary_exit(code)
+    if code is None:  # never: a program not reaped is said as the SIGKILL it got
+        return Verdict.PERMANENT, failures.killed_by_signal(signal.SIGKILL)
     error = failures.killed_by_signal(-code) if code < 0 else failures.exit_code(code)
-    return Attempt(Verdict.PERMANENT, code, error, output, seconds, out.text(), cut=cut)
+    return Verdict.PERMANENT, error
 
 
 def _ended_by_stop(code: int, stop: Callable[[], bool]) -> bool:
@@ -219,14 +243,38 @@ def _stop_readers(readers: Sequence[threading.Thread], wake_reader: int, wake: i
         os.close(wake_reader)
 
 
-def _feed(pipe: IO[bytes] | None, body: bytes) -> None:
-    if pipe is None:
-        return
-    try:
-        with pipe:
-            pipe.write(body)
-    except (BrokenPipeError, OSError):
-        pass  # the program did not read its input: its exit status tells the rest
+@dataclass
+class _Feed:
+    """The document written to the program's stdin, without blocking: a program that
+    does not read it, while a process it left running in a session of its own holds
+    stdin open (so the write never fails with EPIPE), filled the pipe's 64 KiB and kept
+    a blocked writer thread and the pipe's descriptor for as long as that process lived,
+    one more per attempt. Now the writer waits on the pipe and on ``wake`` together."""
+
+    body: bytes
+    written: int = 0
+    held: bool = False  # stopped by ``wake``: someone held stdin open and did not read
+
+    def unwritten(self) -> int:
+        """Bytes of the document the program (or what it left running) never took: 0
+        also when the program ended without reading it (its exit status tells)."""
+        return len(self.body) - self.written if self.held else 0
+
+    def write(self, pipe: IO[bytes] | None, wake: int) -> None:
+        if pipe is None:
+            return
+        with pipe, contextlib.suppress(OSError):  # EPIPE: it did not read its input, and
+            fd = pipe.fileno()  # its exit status tells the rest
+            os.set_blocking(fd, False)
+            watch = select.poll()
+            watch.register(fd, select.POLLOUT)
+            watch.register(wake, select.POLLIN)
+            while self.written < len(self.body):
+                if any(fd == wake for fd, _ in watch.poll()):
+                    self.held = True
+                    return
+                with contextlib.suppress(BlockingIOError):  # full again: wait
+                    self.written += os.write(fd, self.body[self.written : self.written + PIPE])
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> int | None:

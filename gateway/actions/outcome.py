@@ -47,6 +47,10 @@ class Attempt:
     # ended by us because the daemon is stopping, not by what it did: due again at once
     # (the next start), the try not counted
     stopped: bool = False
+    # bytes of a command's document never written to its stdin: it ended without reading
+    # them while a process it left running (in a session of its own) held stdin open, so
+    # that process may have read a document cut short (said in the event and the log)
+    unwritten: int = 0
 
     def first_lines(self) -> str:
         lines = self.output.splitlines()[:OUTPUT_LINES]

@@ -194,6 +194,7 @@ def _event(
             "duration_ms": round(attempt.seconds * 1000),
             "output": attempt.first_lines(),
             "output_cut": attempt.cut,  # bytes past [actions] output_limit, not kept
+            "input_unwritten": attempt.unwritten,  # of a command's stdin (Attempt.unwritten)
             "error": str(attempt.error),  # in English: --json, scripts
             **event_words.said(attempt.error),  # … said in each reader's language
             "next_attempt_at": next_at.isoformat() if next_at else None,
