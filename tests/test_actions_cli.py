@@ -4,6 +4,12 @@ real command line on a config file and catalog an operator would write."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -206,3 +212,52 @@ def test_actions_run_says_a_withdrawn_run_was_not_run(
     assert ran.code == 0 and "run #1 ticket #1: not run (failed)" in ran.out, ran.out
     [row] = json.loads(run(config, "actions", "list", "--json", capsys=capsys).out)
     assert (row["state"], row["attempts"]) == ("failed", 0)
+
+
+# Says it started (the file named by its first argument), then works for a minute.
+SLOW = """
+    import pathlib, sys, time
+    pathlib.Path(sys.argv[1]).touch()
+    time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_an_interrupted_actions_run_ends_the_program_and_counts_no_try(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sig: signal.Signals
+) -> None:
+    """cron's ``timeout`` (SIGTERM) or Ctrl-C (SIGINT) while a command runs: the signal
+    killed ``actions run`` (or raised out of its wait) and left the run ``running`` until
+    its lease ran out, the program in its session of its own still at work. Now the
+    program's group is ended as at the daemon's stop, and the try is said as the README
+    says it: stopped, not counted (attempt 0, the run due again), exit 75."""
+    started = tmp_path / "started"
+    argv = [*script(tmp_path, "slow.py", SLOW), str(started)]
+    action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 60s\nretries: 0"
+    (tmp_path / "catalog.yaml").write_text(catalog_text(action), encoding="utf-8")
+    config = write_config(tmp_path, locale="en", extra='[catalog]\npath = "catalog.yaml"\n')
+    request = tmp_path / "request.eml"
+    request.write_bytes(mail(subject="account", body="User ID: taro\n", date=datetime.now(UTC)))
+    assert run(config, "ingest", str(request), capsys=capsys).code == 0
+    exe = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    proc = subprocess.Popen(
+        [exe, "--config", str(config), "actions", "run", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "LC_ALL": "C.UTF-8"},
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 75, err
+    [stopped] = json.loads(out)
+    assert (stopped["state"], stopped["attempt"], stopped["stopped"]) == ("pending", 0, True)
+    assert "stopped with actions run" in stopped["error"], stopped
+    [row] = json.loads(run(config, "actions", "list", "--json", capsys=capsys).out)
+    assert (row["state"], row["attempts"]) == ("pending", 0)

@@ -177,13 +177,13 @@ def run_command(
         )
     if not (stopped or timed_out) and code not in (None, 0):
         stopped = _ended_by_stop(code, stop)
-    verdict, error = _verdict(code, timeout, stopped=stopped, timed_out=timed_out)
+    verdict, why = _verdict(code, timeout, stopped=stopped, timed_out=timed_out)
     output = out.text() + (f"\n[stderr]\n{err.text()}" if err.data or err.dropped else "")
     seconds = time.monotonic() - started
     return Attempt(
         verdict,
         code,
-        error,
+        why,
         output,
         seconds,
         out.text(),

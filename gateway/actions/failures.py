@@ -100,6 +100,16 @@ def stopped_with_daemon() -> Msg:
     return N_("stopped with the daemon before it ended; it runs again at the next start")
 
 
+def stopped_with_actions_run() -> Msg:
+    """``ticket-gateway actions run`` was interrupted (Ctrl-C, cron's ``timeout``) while
+    the program ran: its group was ended as at the daemon's stop, and the run is due
+    again for the daemon or the next ``actions run``, the try not counted."""
+    return N_(
+        "stopped with actions run (interrupted) before it ended; the daemon or the next "
+        "actions run runs it again"
+    )
+
+
 def temporary_exit(code: int) -> Msg:
     """Exit 75 (EX_TEMPFAIL): the command asks to be run again later."""
     return N_("exit {code} (temporary failure)", code=code)

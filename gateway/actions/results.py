@@ -56,6 +56,9 @@ class Done:
     # False: not run, its ticket closed or merged before it ran; ``attempt`` then counts
     # the tries made before (0 for a run never tried), as the row's ``attempts`` does
     ran: bool = True
+    # True: the try was ended by a stop (the daemon's, an interrupted ``actions run``) and
+    # not counted; ``attempt`` then counts the tries made before, as ``ran`` False does
+    stopped: bool = False
 
 
 def status_text(action_type: str, status: int | None) -> str:

@@ -61,6 +61,9 @@ class ActionWorker:
     sessions: sessionmaker[Session]
     catalog: CatalogHolder
     lookup: Lookup = system_lookup  # how webhooks look host names up (a test's stand-in)
+    # why a try that ``should_stop`` ended is not counted: the daemon's stop, or an
+    # interrupted ``actions run`` (failures.stopped_with_actions_run)
+    stop_reason: Callable[[], Msg] = failures.stopped_with_daemon
 
     def drain(self, should_stop: Callable[[], bool] = lambda: False) -> list[results.Done]:
         """Run every due row, one after the other, until none is due or ``should_stop``."""
@@ -118,6 +121,7 @@ class ActionWorker:
         )
         if attempt.stopped:  # ended by the daemon's stop: due at the next start, as it was
             step, next_at = Step.RETRY, now
+            attempt = replace(attempt, error=self.stop_reason())
         with transaction(self.sessions) as s:
             done = results.record(
                 s,
@@ -137,6 +141,8 @@ class ActionWorker:
             if withdrawn is not None:
                 self._hand_on(s, run, catalog)
                 done = replace(done, attempt=run.attempt - 1, ran=False)  # no try made
+            elif attempt.stopped and done.recorded:  # the try is not counted
+                done = replace(done, attempt=run.attempt - 1, stopped=True)
         log.info(
             "action run=%s ticket=%s attempt=%s: %s status=%s %s",
             run.id,

@@ -107,7 +107,7 @@ def run(
     settings.gateway.reply_key()  # a key that cannot be read: exit 78 now, not per row
     warn_at_start(settings)
     give_memory_back()
-    with _daemon_lock(settings), _stop_on_signals(stop):
+    with _daemon_lock(settings), stop_on_signals(stop):
         maildir.prepare_configured(settings)  # before anything waits: a config error
         app = _build_when_reachable(settings, clock or SystemClock(), stop)
         if app is None:
@@ -362,7 +362,7 @@ def _reload_on_hangup(app: App) -> Iterator[None]:
 
 
 @contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
     """SIGTERM/SIGINT set ``stop``; only the main thread may install handlers."""
     if threading.current_thread() is not threading.main_thread():
         yield

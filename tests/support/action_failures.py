@@ -38,6 +38,7 @@ def action_failures() -> list[Msg]:
         ),
         failures.killed_at_timeout(60.0),
         failures.stopped_with_daemon(),
+        failures.stopped_with_actions_run(),
         failures.temporary_exit(75),
         failures.exit_code(65),
         failures.killed_by_signal(9),

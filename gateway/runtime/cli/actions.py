@@ -17,6 +17,7 @@ from gateway.core.i18n import N_
 from gateway.runtime.cli.common import (
     EX_DATAERR,
     EX_OK,
+    EX_TEMPFAIL,
     EX_UNAVAILABLE,
     Speaker,
     actor,
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 RUN_STATES = ("awaiting_approval", "pending", "running", "succeeded", "failed")
 # ``actions run``'s word for a run its ticket withdrew (closed, merged) before it ran
 NOT_RUN = N_("not run")
+# its word for a try a stop (Ctrl-C, SIGTERM) ended: not counted, the run due again
+STOPPED = N_("stopped, not counted")
 
 
 def cmd_actions_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -153,10 +156,28 @@ def _withdrawn(run_id: int, ticket: Ticket) -> Msg | None:
 
 
 def cmd_actions_run(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.actions.worker import ActionWorker
+    """Exit 75 (``EX_TEMPFAIL``) when SIGINT or SIGTERM stopped it: what ran is said,
+    a program it was running is ended as the daemon's stop ends it (its try not counted,
+    the run due again), and nothing more is started. Before, the signal killed the process
+    (SIGTERM) or raised out of the wait (SIGINT) and left the run ``running`` until its
+    lease ran out, the program in its session of its own still at work."""
+    import threading
 
-    with opened(settings) as app:
-        done = ActionWorker(settings, app.clock, app.sessions, app.catalog).drain()
+    from gateway.actions import failures
+    from gateway.actions.worker import ActionWorker
+    from gateway.runtime.daemon import stop_on_signals
+
+    stop = threading.Event()
+    with opened(settings) as app, stop_on_signals(stop):
+        worker = ActionWorker(
+            settings,
+            app.clock,
+            app.sessions,
+            app.catalog,
+            stop_reason=failures.stopped_with_actions_run,
+        )
+        done = worker.drain(stop.is_set)
+    code = EX_TEMPFAIL if stop.is_set() else EX_OK
     rows = [
         {
             "run": d.run_id,
@@ -167,12 +188,13 @@ def cmd_actions_run(args: argparse.Namespace, settings: Settings) -> int:
             "error": d.error,
             "recorded": d.recorded,
             "ran": d.ran,  # false: not run, its ticket closed or merged before (attempt 0)
+            "stopped": d.stopped,  # true: a stop ended the try, not counted (due again)
         }
         for d in done
     ]
     if args.json:
         print_json(rows)
-        return EX_OK
+        return code
     from gateway.runtime.cli.ticket_show import run_state
 
     said = Speaker(settings)
@@ -181,8 +203,10 @@ def cmd_actions_run(args: argparse.Namespace, settings: Settings) -> int:
         state = run_state(d.step.value, said)
         if not d.ran:  # the row's state is failed; nothing was tried
             state = f"{said(NOT_RUN)} ({d.step.value})"
+        elif d.stopped:  # the row waits as due; the try is not one
+            state = f"{said(STOPPED)} ({d.step.value})"
         print(f"run #{r['run']} ticket #{r['ticket']}: {state} {status} {said(d.said)}")
-    return EX_OK
+    return code
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
