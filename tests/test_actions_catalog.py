@@ -85,6 +85,16 @@ def test_a_webhook_and_a_command_action_are_read(tmp_path: Path) -> None:
         ("type: ftp\nurl: x", "type: ftp", "type must be one of webhook, command"),
         ("argv: [/bin/true]", "argv: [/bin/true]", "needs 'type'"),
         ("type: command\nargv: /bin/true", "argv: /bin/true", "argv must be a list"),
+        (  # no program's argument can carry a NUL (the run raised "embedded null byte")
+            'type: command\nargv: [/bin/echo, "a\\0b"]',
+            "argv: [/bin/echo",
+            "a NUL character",
+        ),
+        (  # nor a lone surrogate, which no file-system encoding can write
+            'type: command\nargv: [/bin/echo, "\\ud800x"]',
+            "argv: [/bin/echo",
+            "a lone surrogate",
+        ),
         (
             "type: command\nargv: [/bin/true]\nurl: https://x.test/",
             "url: https",

@@ -32,6 +32,7 @@ from typing import IO
 
 from gateway.actions import failures
 from gateway.actions.outcome import Attempt, Verdict, decode, whole_characters
+from gateway.catalog.action_reader import argument_problem
 from gateway.catalog.model import COMMAND_PATH
 from gateway.core.i18n import Msg
 from gateway.core.os_errors import os_error
@@ -127,6 +128,10 @@ def run_command(
             start_new_session=True,  # its own process group, the one we kill
             close_fds=True,
         )
+    except ValueError as exc:  # a NUL or a lone surrogate in argv (catalog check refuses
+        said = next((p for a in argv if (p := argument_problem(a)) is not None), None)
+        error = failures.cannot_start(argv[0], said or str(exc))  # them since)
+        return Attempt(Verdict.PERMANENT, None, error, "", time.monotonic() - started)
     except OSError as exc:
         error = failures.cannot_start(argv[0], os_error(exc))
         return Attempt(Verdict.PERMANENT, None, error, "", time.monotonic() - started)

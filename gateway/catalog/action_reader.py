@@ -143,6 +143,9 @@ def _command(
         r.bad(m["argv"][1], N_("every item of argv must be a plain string"))
     else:
         argv = tuple(str(n.value) for n in m["argv"][1].value)
+        for item, n in zip(argv, m["argv"][1].value, strict=True):
+            if (problem := argument_problem(item)) is not None:
+                r.bad(n, problem)
         if where is not None:
             problem = program_problem(argv[0], where.base)
             if problem is not None:
@@ -166,6 +169,21 @@ def url_problem(url: str) -> Msg | None:
         return N_("a link-local address (the cloud's metadata service's range) is never called")
     if parts.scheme == "http" and not is_loopback(host):
         return N_("use https: plain http is allowed only to this machine (127.0.0.1, ::1)")
+    return None
+
+
+def argument_problem(item: str) -> Msg | None:
+    """Why ``item`` of argv can reach no program: the system passes arguments as C strings,
+    which end at a NUL, and as bytes, which a lone surrogate (``"\\ud800"`` in YAML) has
+    none of. Accepted, the run raised at its start, said as the worker's own bug."""
+    if "\0" in item:
+        return N_(
+            "argv item {item!r} holds a NUL character, which no argument can carry", item=item
+        )
+    try:
+        os.fsencode(item)
+    except UnicodeEncodeError:
+        return N_("argv item {item!r} holds a lone surrogate, which is no character", item=item)
     return None
 
 
