@@ -105,3 +105,55 @@ def test_the_recipient_reads_as_their_name_in_the_teams_template(
         assert "Dear Alice Example, done." in text_of(reply)
     finally:
         app.close()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"[" * 3000,  # nested past the JSON parser's recursion limit, within output_limit
+        b'{"a":[' * 680,  # objects in lists, the same depth
+    ],
+)
+def test_an_answer_nested_too_deep_is_no_result_not_a_crash(
+    settings: Settings, clock: FakeClock, tmp_path: Path, answer: bytes
+) -> None:
+    """Reading the answer's ``result`` raised RecursionError out of the outcome's
+    transaction: the run stayed ``running`` past its lease and the target was called
+    again for the same request. Such an answer is no JSON object: the reply says its
+    ``result`` lacks the value, once, and the run is a success."""
+    server = HookServer(body=answer).start()
+    try:
+        app = reply_app(settings, clock, tmp_path, server.url())
+        try:
+            ticket_id = deliver(app, REQUEST).ticket_id or 0
+            [done] = drain(app)
+            assert done.step == Step.SUCCEEDED and done.recorded
+            clock.advance(timedelta(hours=1))
+            assert drain(app) == [] and len(server.deliveries) == 1
+            events = show(app, ticket_id)["events"]
+            assert [e["kind"] for e in events].count("action-reply-failed") == 1
+        finally:
+            app.close()
+    finally:
+        server.stop()
+
+
+def test_lone_surrogates_in_the_answer_reach_the_reply_as_replacement_characters(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """``{"account": "\\ud800taro"}`` is valid JSON whose string holds no character: the
+    reply's mail could not be encoded, and the requester got no reply for an action that
+    had worked. The value is read with U+FFFD in its place, as undecodable bytes are."""
+    server = HookServer(body=b'{"account": "\\ud800taro\\udc00"}').start()
+    try:
+        app = reply_app(settings, clock, tmp_path, server.url())
+        try:
+            deliver(app, REQUEST)
+            [done] = drain(app)
+            assert done.step == Step.SUCCEEDED
+            [reply] = outbox(app, "action_reply")
+            assert "Account \ufffdtaro\ufffd is ready." in text_of(reply)
+        finally:
+            app.close()
+    finally:
+        server.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -71,15 +72,25 @@ class Attempt:
         ``on_success`` mail's template as ``result``); empty for anything else."""
         try:
             data = json.loads(self.result)
-        except ValueError:
-            return {}
+        except (ValueError, RecursionError):  # nested past the parser's depth: no object
+            return {}  # the worker can use (it raised out of the outcome's transaction)
         if not isinstance(data, dict):
             return {}
         return {
-            str(k): str(v)
+            _characters(str(k)): _characters(str(v))
             for k, v in data.items()
             if isinstance(v, str | int | float) and not isinstance(v, bool)
         }
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _characters(text: str) -> str:
+    """``text`` with U+FFFD for each lone surrogate a JSON escape made (``"\\ud800"``):
+    no character, it could not be written to a mail or the database, and the reply
+    that quoted it was never sent."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 class Step(enum.StrEnum):
