@@ -11,6 +11,7 @@ samples can say each of them (tests/support/samples.py).
 
 from __future__ import annotations
 
+import http.client
 import signal
 from collections.abc import Mapping
 
@@ -66,6 +67,28 @@ def tls_failed(why: str | Msg) -> Msg:
 
 def connection_failed(error: str | Msg) -> Msg:
     return N_("connection failed: {error}", error=error)
+
+
+# what http.client raises on an answer that is not HTTP as it must be → its words, first
+# match wins (a subclass before its base). Said before as "system error BadStatusLine",
+# the library's class name, in every language, and a close as "reset by the other side"
+BROKEN_ANSWERS: tuple[tuple[type[Exception], Msg], ...] = (
+    # closed with no answer at all (a crash, a proxy that gave up): not a reset
+    (http.client.RemoteDisconnected, N_("it closed the connection without an answer")),
+    # shorter than its Content-Length or its chunks announced, or a chunk size not a number
+    (http.client.IncompleteRead, N_("the answer broke off before its end")),
+    # a status line or header past http.client's 64 KiB a line
+    (http.client.LineTooLong, N_("a line of the answer's head is too long")),
+    # no "HTTP/1.x 200 …" first: not an HTTP server on that port, or TLS spoken to http
+    (http.client.BadStatusLine, N_("the answer does not begin with an HTTP status line")),
+    # anything else http.client refuses (more than 100 headers, …)
+    (http.client.HTTPException, N_("the answer is not HTTP as it should be")),
+)
+
+
+def broken_answer(exc: Exception) -> Msg:
+    """Why the target's answer could not be read as HTTP (:data:`BROKEN_ANSWERS`)."""
+    return next(said for kind, said in BROKEN_ANSWERS if isinstance(exc, kind))
 
 
 def http_status(status: int, reason: str) -> Msg:

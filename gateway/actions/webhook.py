@@ -188,6 +188,9 @@ def deliver(
             return attempt(Verdict.PERMANENT, None, failures.untrusted(os_error(exc)))
         if isinstance(exc, ssl.SSLError):
             return attempt(Verdict.PERMANENT, None, failures.tls_failed(os_error(exc)))
+        if isinstance(exc, http.client.HTTPException):  # an answer, but not HTTP's
+            why = failures.broken_answer(exc)
+            return attempt(Verdict.TEMPORARY, None, failures.connection_failed(why))
         return attempt(Verdict.TEMPORARY, None, failures.connection_failed(os_error(exc)))
     finally:
         watchdog.cancel()

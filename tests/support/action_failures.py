@@ -31,6 +31,7 @@ def action_failures() -> list[Msg]:
         failures.untrusted("self-signed certificate"),
         failures.tls_failed("WRONG_VERSION_NUMBER"),
         failures.connection_failed(os_error(ConnectionRefusedError(111, "Connection refused"))),
+        *(failures.connection_failed(said) for _kind, said in failures.BROKEN_ANSWERS),
         failures.http_status(503, "Service Unavailable"),
         failures.redirected(301, "Moved Permanently", "https://hooks.example.test/v2/account"),
         failures.cannot_start(
