@@ -41,7 +41,7 @@ def server() -> Iterator[Callable[[Script], str]]:
         (HEAD + b"X-Long: " + b"a" * 70_000 + b"\r\n\r\n", "is too long", "長すぎ"),
         (HEAD + b"X: a\r\n" * 150 + b"\r\n", "is not HTTP as it should be", "HTTP"),
         (
-            HEAD + b"Transfer-Encoding: chunked\r\n\r\n40\r\n{\"a\":",
+            HEAD + b'Transfer-Encoding: chunked\r\n\r\n40\r\n{"a":',
             "broke off before its end",
             "途中で切れ",
         ),
