@@ -40,6 +40,14 @@ def server() -> Iterator[Callable[[Script], str]]:
         (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "does not begin with an HTTP status line", "HTTP"),
         (HEAD + b"X-Long: " + b"a" * 70_000 + b"\r\n\r\n", "is too long", "長すぎ"),
         (HEAD + b"X: a\r\n" * 150 + b"\r\n", "is not HTTP as it should be", "HTTP"),
+        # a Content-Length that says no one length: the body was read by guess, a success
+        (HEAD + b"Content-Length: -5\r\n\r\n{}", "Content-Length is not one", "Content-Length"),
+        (HEAD + b"Content-Length: abc\r\n\r\n{}", "Content-Length is not one", "Content-Length"),
+        (
+            HEAD + b"Content-Length: 2\r\nContent-Length: 4\r\n\r\n{}{}",
+            "Content-Length is not one",
+            "Content-Length",
+        ),
         (
             HEAD + b'Transfer-Encoding: chunked\r\n\r\n40\r\n{"a":',
             "broke off before its end",
@@ -64,3 +72,23 @@ def test_an_answer_that_is_not_http_is_said_so_and_tried_again(
     assert said_en.startswith("connection failed: ") and english in said_en, said_en
     assert japanese in said_ja and "system error" not in said_en, said_ja
     assert not any(word in said_ja for word in ("Read", "Line", "Exception", "Disconnected"))
+
+
+@pytest.mark.parametrize(
+    "length", [b"Content-Length: 2, 2", b"Content-Length: 2\r\nContent-Length: 2"]
+)
+def test_a_content_length_said_twice_alike_is_one_length(
+    server: Callable[[Script], str], length: bytes
+) -> None:
+    """RFC 9110 allows the same length twice (a proxy that joined two headers)."""
+    answer = HEAD + length + b"\r\n\r\n{}"
+    attempt = deliver(
+        server(_sends(answer)),
+        b"{}",
+        secret=b"hook-secret-0123456789",
+        key="k-1",
+        timeout=2.0,
+        limit=4096,
+        proxies=ProxySetting(""),
+    )
+    assert (attempt.verdict, attempt.status, attempt.output) == (Verdict.OK, 200, "{}")

@@ -72,7 +72,16 @@ def connection_failed(error: str | Msg) -> Msg:
 # what http.client raises on an answer that is not HTTP as it must be → its words, first
 # match wins (a subclass before its base). Said before as "system error BadStatusLine",
 # the library's class name, in every language, and a close as "reset by the other side"
+class BadLength(http.client.HTTPException):
+    """An answer's Content-Length is not one whole number (``-5``, ``abc``, ``2, 4``, two
+    headers that disagree): http.client read such a body to the close, or by the first
+    header, and a 200 with a body framed by guess was a success (RFC 9112 §6.3: the
+    framing is invalid, the answer discarded). Raised by the webhook's reading."""
+
+
 BROKEN_ANSWERS: tuple[tuple[type[Exception], Msg], ...] = (
+    # its Content-Length: not one whole number, so where its body ends is a guess
+    (BadLength, N_("the answer's Content-Length is not one whole number")),
     # closed with no answer at all (a crash, a proxy that gave up): not a reset
     (http.client.RemoteDisconnected, N_("it closed the connection without an answer")),
     # shorter than its Content-Length or its chunks announced, or a chunk size not a number

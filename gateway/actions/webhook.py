@@ -171,6 +171,8 @@ def deliver(
             return attempt(Verdict.TEMPORARY, None, failures.proxy_refused(str(proxy), said))
         conn.request("POST", path, body=body, headers=headers)
         response = _final(conn, conn.getresponse())
+        if not _length_ok(response):
+            raise failures.BadLength(response.msg.get_all("Content-Length"))
         data, cut = _read(conn, response, limit, deadline)
         charset = response.msg.get_content_charset()
         if cut:  # the limit may have split a character: its part is cut too
@@ -226,6 +228,17 @@ def _final(
         following.begin()
         response = following
     return response
+
+
+def _length_ok(response: http.client.HTTPResponse) -> bool:
+    """Whether the answer's Content-Length, if it has one, is one whole number: every
+    value of every such header the same digits (RFC 9110 §8.6 allows ``42, 42``). With a
+    Transfer-Encoding it does not count (RFC 9112 §6.3), as http.client ignores it."""
+    if response.getheader("Transfer-Encoding") is not None:
+        return True
+    fields = response.msg.get_all("Content-Length") or []
+    values = {v.strip() for f in fields for v in f.split(",")}
+    return not fields or (len(values) == 1 and all(v.isascii() and v.isdigit() for v in values))
 
 
 def _encoded(target: str) -> str:
