@@ -4,13 +4,19 @@ each attempt ends said as such, never as the worker's own bug."""
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from pathlib import Path
 
 import pytest
 
 from gateway.actions.command import run_command
-from gateway.actions.outcome import Verdict
+from gateway.actions.outcome import Step, Verdict
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from tests.support.actions import RECORDER, action_app, argv_yaml, drain, recorded, script
+from tests.support.mails import mail
+from tests.support.pipeline import deliver
 
 
 @pytest.mark.parametrize("argument", ["a\0b", "\ud800x"])
@@ -48,3 +54,26 @@ def test_a_document_many_times_the_pipe_reaches_a_slow_reader_whole(tmp_path: Pa
     assert attempt.verdict == Verdict.OK, attempt.error
     assert attempt.output.strip() == hashlib.sha256(body).hexdigest()
     assert attempt.unwritten == 0
+
+
+def test_half_a_character_in_a_sheet_reaches_the_action_as_a_replacement_character(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """``user_id: "\\ud800taro"`` in a request's YAML block: the escape makes a lone
+    surrogate, which no database, pipe or mail can hold, and the whole request was
+    shunted (no ticket, no answer). It is read as U+FFFD, as undecodable bytes are, and
+    the action gets the value so."""
+    log = tmp_path / "got.jsonl"
+    argv = [*script(tmp_path, "record.py", RECORDER), str(log)]
+    action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 5s\nretries: 0"
+    app = action_app(settings, clock, tmp_path, action)
+    try:
+        body = 'Please:\n\n```yaml\nuser_id: "\\ud800taro"\n```\n'
+        processed = deliver(app, mail(subject="New account", body=body))
+        assert processed.ticket_id is not None, processed.reason
+        [done] = drain(app)
+        assert done.step == Step.SUCCEEDED, done.error
+        [got] = recorded(log)
+        assert json.loads(got["stdin"])["fields"]["user_id"] == "\ufffdtaro"
+    finally:
+        app.close()

@@ -339,3 +339,12 @@ def test_a_flag_at_a_values_end_keeps_its_tag_characters(entry: Entry) -> None:
     england = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
     sheet, _ = field_problems(entry, {"item": f"マグカップ {england}"})
     assert sheet.values["item"] == f"マグカップ {england}"
+
+
+def test_half_a_character_from_a_chat_modal_is_a_replacement_character(entry: Entry) -> None:
+    """A Slack payload's JSON may escape half a character (``"\\ud800"``): the value,
+    kept so, could be stored nowhere (the submission failed whole) nor quoted back."""
+    sheet, problems = field_problems(entry, {"item": "\ud800ThinkPad", "budget": "\udfff"})
+    assert sheet.values == {"item": "\ufffdThinkPad"}
+    [bad] = sheet.rejected
+    assert (bad.field, bad.value, "budget" in problems) == ("budget", "\ufffd", True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import enum
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gateway.core.backoff import doubling, retry_after
 from gateway.core.i18n import Msg
+from gateway.core.text import lone_surrogates_replaced
 from gateway.pipeline.parse.charsets.decode import decode_bytes, sniff_named
 
 OUTPUT_LINES = 10  # lines of output an event keeps
@@ -77,20 +77,10 @@ class Attempt:
         if not isinstance(data, dict):
             return {}
         return {
-            _characters(str(k)): _characters(str(v))
+            lone_surrogates_replaced(str(k)): lone_surrogates_replaced(str(v))
             for k, v in data.items()
             if isinstance(v, str | int | float) and not isinstance(v, bool)
         }
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _characters(text: str) -> str:
-    """``text`` with U+FFFD for each lone surrogate a JSON escape made (``"\\ud800"``):
-    no character, it could not be written to a mail or the database, and the reply
-    that quoted it was never sent."""
-    return _SURROGATE.sub("\ufffd", text)
 
 
 class Step(enum.StrEnum):

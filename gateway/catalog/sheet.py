@@ -30,7 +30,7 @@ from gateway.catalog.model import Entry, Field
 from gateway.catalog.numbers import field_number, number_example
 from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.i18n import LOCALES, N_, Msg, translate
-from gateway.core.text import bare, normalise
+from gateway.core.text import bare, lone_surrogates_replaced, normalise
 
 # Linear whatever the text (issue #14): a line is split at its first colon by string
 # methods, fences are found line by line, and the e-mail pattern has no two runs that
@@ -89,7 +89,8 @@ def sheet_from_values(entry: Entry, entered: Mapping[str, str]) -> Sheet:
     each value through :func:`validate`; a name the entry does not have is rejected."""
     values: dict[str, str] = {}
     rejected: list[BadValue] = []
-    for name, raw in entered.items():
+    for name, entered_raw in entered.items():
+        raw = lone_surrogates_replaced(entered_raw)  # a chat modal's JSON escape, "\ud800"
         f = entry.field(name)
         if f is None:
             rejected.append(BadValue(name, raw, N_("unknown field")))
@@ -314,7 +315,11 @@ def _yaml_pairs(block: str) -> list[tuple[str, str]]:
         return []
     if not isinstance(data, dict):
         return []
-    return [(str(k), str(v)) for k, v in data.items() if isinstance(v, str)]
+    return [  # "\ud800" in a double-quoted scalar: half a character, read as U+FFFD
+        (lone_surrogates_replaced(str(k)), lone_surrogates_replaced(v))
+        for k, v in data.items()
+        if isinstance(v, str)
+    ]
 
 
 def field_named(entry: Entry, name: str) -> Field | None:

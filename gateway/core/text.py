@@ -203,6 +203,17 @@ def cjk_runs(text: str) -> list[str]:
     return _CJK_RUN.findall(text)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogates_replaced(text: str) -> str:
+    """``text`` with U+FFFD for each lone surrogate: no character, but what a JSON or YAML
+    escape (``"\\ud800"``) makes of a half of one. Kept, it could be written to no
+    database, mail or pipe: a request whose sheet held one was shunted whole, an
+    action's answer holding one sent no reply."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def bare(line: str) -> str:
     """``line`` without the white space and the invisible format characters at its ends
     (zero-width space, left-to-right mark, word joiner, soft hyphen, BOM: Unicode's
