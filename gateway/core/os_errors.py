@@ -85,6 +85,7 @@ CERT_SAID: Mapping[int, Msg] = {
     21: N_("the server's certificate cannot be verified: its issuer is missing"),  # LEAF
     23: N_("the server's certificate has been revoked"),  # X509_V_ERR_CERT_REVOKED
     62: N_("the server's certificate is not for this host name"),  # HOSTNAME_MISMATCH
+    64: N_("the server's certificate is not for this address"),  # IP_ADDRESS_MISMATCH
 }
 
 # Exception classes that carry no errno (or whose errno says less than the class),
