@@ -185,6 +185,10 @@ def test_files_an_action_names_are_checked_where_the_catalog_lives(tmp_path: Pat
     not_exec = text.replace("./missing-script", "./plain.txt")
     [(line, message)] = problems(not_exec, Where(tmp_path))
     assert line == line_of(not_exec, "argv:") and message.startswith("not executable")
+    (tmp_path / "scripts").mkdir()  # a folder is no program: said as one, not "no such"
+    folder = text.replace("./missing-script", "./scripts")
+    [(line, message)] = problems(folder, Where(tmp_path))
+    assert message == f"{tmp_path / 'scripts'} is a folder, not a file", message
     bare = text.replace("./missing-script", "no-such-program-anywhere")
     [(_, message)] = problems(bare, Where(tmp_path))
     assert "not found on /usr/local/bin:/usr/bin:/bin" in message

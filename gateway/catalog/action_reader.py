@@ -200,8 +200,9 @@ def program_problem(program: str, base: Path) -> Msg | None:
             )
         return None
     path = base / program
-    if not path.is_file():
-        return N_("no such program: {path}", path=str(path))
+    if not path.is_file():  # a folder or a pipe said as what it is, not as missing
+        kind = not_a_file(path) if path.exists() else None
+        return kind or N_("no such program: {path}", path=str(path))
     if not os.access(path, os.X_OK):
         return N_(
             "not executable: {path} (chmod +x, or run it through its interpreter)", path=str(path)
