@@ -157,3 +157,35 @@ def test_lone_surrogates_in_the_answer_reach_the_reply_as_replacement_characters
             app.close()
     finally:
         server.stop()
+
+
+def test_an_answer_naming_states_and_fields_changes_neither(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """What a target answers is its ``result`` for the team's reply, nothing more: a
+    ``state`` (one that exists or not), ``fields`` or a field's name in it move no state
+    and correct no sheet; the catalog's ``on_success`` does."""
+    answer = {
+        "account": "taro",
+        "state": "closed",
+        "close_reason": "spam",
+        "user_id": "mallory",
+        "fields": {"user_id": "mallory", "not_a_field": "x"},
+        "plan": "enterprise",
+    }
+    server = HookServer(reply=answer).start()
+    try:
+        app = reply_app(settings, clock, tmp_path, server.url())
+        try:
+            ticket_id = deliver(app, REQUEST).ticket_id or 0
+            [done] = drain(app)
+            assert done.step == Step.SUCCEEDED
+            t = show(app, ticket_id)
+            assert t["state"] == "pending"  # on_success's, not the answer's "closed"
+            assert t["fields"]["user_id"] == "taro.yamada" and "not_a_field" not in t["fields"]
+            [reply] = outbox(app, "action_reply")
+            assert "Account taro is ready." in text_of(reply)
+        finally:
+            app.close()
+    finally:
+        server.stop()
