@@ -222,9 +222,9 @@ SLOW = """
 """
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize(("sig", "as_json"), [(signal.SIGTERM, True), (signal.SIGINT, False)])
 def test_an_interrupted_actions_run_ends_the_program_and_counts_no_try(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], sig: signal.Signals
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sig: signal.Signals, as_json: bool
 ) -> None:
     """cron's ``timeout`` (SIGTERM) or Ctrl-C (SIGINT) while a command runs: the signal
     killed ``actions run`` (or raised out of its wait) and left the run ``running`` until
@@ -242,7 +242,7 @@ def test_an_interrupted_actions_run_ends_the_program_and_counts_no_try(
     exe = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
     assert exe is not None
     proc = subprocess.Popen(
-        [exe, "--config", str(config), "actions", "run", "--json"],
+        [exe, "--config", str(config), "actions", "run", *(["--json"] if as_json else [])],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "LC_ALL": "C.UTF-8"},
@@ -256,8 +256,13 @@ def test_an_interrupted_actions_run_ends_the_program_and_counts_no_try(
     finally:
         proc.kill()
     assert proc.returncode == 75, err
-    [stopped] = json.loads(out)
-    assert (stopped["state"], stopped["attempt"], stopped["stopped"]) == ("pending", 0, True)
-    assert "stopped with actions run" in stopped["error"], stopped
+    if as_json:
+        [stopped] = json.loads(out)
+        assert (stopped["state"], stopped["attempt"], stopped["stopped"]) == ("pending", 0, True)
+        assert "stopped with actions run" in stopped["error"], stopped
+    else:
+        line = out.decode()
+        assert line.startswith("run #1 ticket #1: stopped, not counted (pending) "), line
+        assert "the daemon or the next actions run runs it again" in line, line
     [row] = json.loads(run(config, "actions", "list", "--json", capsys=capsys).out)
     assert (row["state"], row["attempts"]) == ("pending", 0)

@@ -268,7 +268,7 @@ class _Feed:
     def write(self, pipe: IO[bytes] | None, wake: int) -> None:
         if pipe is None:
             return
-        with pipe, contextlib.suppress(OSError):  # EPIPE: it did not read its input, and
+        with contextlib.suppress(OSError), pipe:  # EPIPE: it did not read its input, and
             fd = pipe.fileno()  # its exit status tells the rest
             os.set_blocking(fd, False)
             watch = select.poll()
