@@ -4,7 +4,9 @@ The program starts in its own session (so its own process group) with a
 scrubbed environment (:data:`ENVIRONMENT` and the run's key, nothing of the
 daemon's: no database URL, no password variables), in the catalog's folder.
 Its stdout and stderr are read concurrently and kept up to a limit (the rest is
-read and dropped, so a chatty program never blocks on a full pipe). At the
+read and dropped, so a chatty program never blocks on a full pipe); the document is
+written to stdin without blocking, so its writer, like the readers, stops at the end of
+the grace below whoever holds the pipe (:class:`_Feed`). At the
 timeout the whole group gets SIGTERM, then SIGKILL after :data:`KILL_GRACE`;
 when the program ends, whatever it left running in its group is killed too, so
 no action outlives its run. Then one :data:`SETTLE_GRACE` in all for the program
