@@ -70,8 +70,12 @@ def unicode_domain(domain: str) -> str:
 def ascii_address(address: str) -> str:
     """``address`` in the one form it is compared and kept in: lower case, its domain as
     :func:`ascii_domain` gives it, without a root dot (``Tanaka@例え.jp。`` is
-    ``tanaka@xn--r8jz45g.jp``), the form :mod:`gateway.config.addresses` keeps a
-    member's in. The part before ``@`` is only lowered (a UTF-8 one has no other form).
+    ``tanaka@xn--r8jz45g.jp``). The one such function: a mail's addresses, a member in
+    the config (:mod:`gateway.config.addresses` only refuses more), the catalog's
+    assignees, the Slack member map, a sign-in, ``digest --member`` and what the store
+    keeps (migration 0026 rewrote older rows) are all this form, so one person is one
+    address at every door. The part before ``@`` is only lowered (a UTF-8 one has no
+    other form).
     One whose domain has no IDNA2008 form (or no ``@``) is only lowered: it is no
     address we can write to, and stays the one it was."""
     lowered = address.lower()
