@@ -22,8 +22,10 @@ from gateway.config.load import load_settings
 from gateway.config.settings import Member, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.domains import ascii_address
+from gateway.pipeline.parse import submission
 from gateway.runtime.app import build
 from gateway.runtime.cli.main import main
+from store import inbox, tickets
 from store.db import transaction
 from store.models import RateCounter
 from tests.support.app import MEMBERS, reply_address
@@ -186,3 +188,35 @@ def test_the_sign_in_limit_counts_one_member_in_every_spelling(
             ).all()
         assert [tuple(c) for c in counted] == [(f"sign-in-addr:{KEPT}", 2)]
         assert [m.recipients for m in links] == [[KEPT]]  # the second ask: over the limit
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_chat_or_form_submission_files_its_requester_in_the_one_form(
+    settings: Settings, clock: FakeClock, spelling: str
+) -> None:
+    """Slack's profile shows the address as its owner typed it (``ITO@例え.jp``); a
+    submission's requester was filed as it came, beside the A-label of their mail."""
+    raw = submission.encode(
+        source="slack",
+        nonce="slack:T1:V1",
+        submitted_at=clock.now(),
+        entry_id="",
+        requester_email=spelling,
+        requester_name="Ito",
+        subject="VPN drops",
+        text="Since yesterday.",
+        fields={},
+        locale="en",
+        files=[],
+    )
+    app = build(settings, clock)
+    try:
+        with transaction(app.sessions) as s:
+            inbox.accept(s, raw, source="slack", now=clock.now())
+        app.runner.process_pending()
+        shown = show(app, 1)
+        assert shown["requester"] == KEPT
+        with transaction(app.sessions) as s:
+            assert tickets.participant_emails(s, 1) == [KEPT]
+    finally:
+        app.close()
