@@ -2,9 +2,10 @@
 is kept as ``ito@xn--r8jz45g.jp`` (:func:`gateway.core.domains.ascii_address`, the one
 form every address is kept and compared in), and is the same person whichever way a
 door spells them: the A-label of their mail, the Unicode of a SMTPUTF8 one or a
-person's typing, a root dot. The doors: a reply's commands, the sign-in page (its
-link and its per-address limit), the Slack member map, the catalog's assignee, the
-digest's ``--member``, a ``/cc add`` (a member is never a watcher)."""
+person's typing, a root dot. The doors: a reply's commands and ``/assign``, the
+sign-in page (its link and its per-address limit), the Slack member map and a Slack or
+form submission's requester, the catalog's assignee, the digest's ``--member``, a
+``/cc add`` (a member is never a watcher)."""
 
 from __future__ import annotations
 
@@ -220,3 +221,20 @@ def test_a_chat_or_form_submission_files_its_requester_in_the_one_form(
             assert tickets.participant_emails(s, 1) == [KEPT]
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_assign_names_the_member_in_any_spelling(
+    settings: Settings, clock: FakeClock, tmp_path: Path, spelling: str
+) -> None:
+    """``/assign ITO@例え.jp`` (and ``tickets assign``, the same lookup) was an unknown
+    member: the address was compared as typed, lowered only."""
+    team = build(replace(settings, members=(*MEMBERS, _ito(tmp_path))), clock)
+    try:
+        first = _request("alice@customer.test", "The printer jams.", "support@example.test", "r1@c")
+        deliver(team, first.replace(b"Re: [#1] ", b""))
+        to = reply_address(team, 1, "ops@example.test")
+        deliver(team, _request("ops@example.test", f"/assign {spelling}\r\n\r\nIto.", to, "a1@x"))
+        assert show(team, 1)["assignee"] == KEPT
+    finally:
+        team.close()
