@@ -95,7 +95,7 @@ def _may_change(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
         sa.func.lower(text) != text,
         text.like('%.'),
         text.like('%."%'),
-        text.like('%\\u%'),
+        text.contains('\\u', autoescape=True),  # ESCAPE '/': PostgreSQL's LIKE escapes with \\
     )
 
 
