@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from gateway.actions import document
 from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Member
-from gateway.core.domains import ascii_address
 from gateway.core.errors import GatewayError
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import TicketState
@@ -148,7 +147,7 @@ def approve(
     A run that failed for good may be approved again: ``actions retry`` sends what was
     approved, so after a wrong value was corrected this is the only way the corrected
     sheet is sent; it gets a new idempotency key when its fields changed."""
-    member = next((m for m in members if m.email == ascii_address(actor.strip())), None)
+    member = next((m for m in members if m.email == actor.lower()), None)
     if member is None or member.role != "manager":
         raise ApprovalRefused(N_("only managers may approve an action"))
     if ticket.merged_into_id is not None:  # that ticket's run does the work, once
