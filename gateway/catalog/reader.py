@@ -23,10 +23,10 @@ from gateway.catalog.nodes import complex_keys, flag, merged, shown, text
 from gateway.catalog.nodes import scalar as _scalar
 from gateway.catalog.sla_reader import read_calendar, read_priority, read_sla
 from gateway.catalog.yaml_errors import yaml_problem
-from gateway.config.addresses import compared
 from gateway.config.settings import Member
 from gateway.config.units import needs_calendar, parse_wait
 from gateway.core.business_hours import Wait, WorkingDays
+from gateway.core.domains import ascii_address
 from gateway.core.errors import ConfigError, Problem
 from gateway.core.i18n import N_, Msg
 from gateway.core.spelling import meant
@@ -290,7 +290,7 @@ class _Reader:
                 node, N_("expected a member's e-mail address, not {value!r}", value=shown(node))
             )
             return None
-        email = compared(str(node.value))
+        email = ascii_address(str(node.value).strip())  # the form a member is kept in
         if email.count("@") != 1 or any(c in email for c in ", ;\t\n"):
             # one YAML string holding several (``a@x, b@x``) is no address anybody has
             self.bad(

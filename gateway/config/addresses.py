@@ -5,8 +5,10 @@ sends to or from must be ASCII on the wire. The part before ``@`` has no other
 form; one with ``担当`` or ``josé`` in it would be refused by the relay (or
 mangled) at the first notice, long after the start that could have said so. The
 domain has one: its IDNA2008 form (``例え.jp`` is ``xn--r8jz45g.jp``), which is what is
-kept, so a member written either way is one address everywhere (the checks that
-members are listed once, the comparison with a mail's sender).
+kept. What an accepted address becomes is :func:`gateway.core.domains.ascii_address`'s
+form, the one every address is kept and compared in (a mail's sender, a catalog's
+assignee, the Slack member map, a sign-in): a member written either way is one
+address everywhere. This module only refuses what the wire cannot carry.
 
 The shape accepted is RFC 5321's common case: a dot-atom before ``@`` (no quoted
 local parts, no comments), host-name labels after it, within the lengths a relay
@@ -80,19 +82,3 @@ def _idna(domain: str, text: str) -> str:
                 why=exc.message,
             )
         ) from None
-
-
-def compared(text: str) -> str:
-    """``text`` in the form a configured member's address is kept in, for naming one
-    elsewhere (the catalog's ``assignee``, ``[chat.slack] members``): ``ops@例え.jp``
-    names the member kept as ``ops@xn--r8jz45g.jp``. A text that is no address is only
-    lowered, so it is reported as the unknown member it is. An ASCII text is only
-    lowered either way (its domain is its own IDNA form): the runner asks this for
-    every mail, several times, and the check costs ten times the lowering."""
-    value = text.strip()
-    if value.isascii():
-        return value.lower()
-    try:
-        return wire_address(value)
-    except BadAddress:
-        return value.lower()

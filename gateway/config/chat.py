@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from gateway.config.addresses import compared
 from gateway.config.sections import Section, duration, env_name
 from gateway.config.settings import NOTICES, ChatSettings, Member, SlackSettings, WebhookSettings
+from gateway.core.domains import ascii_address
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import weakness
@@ -262,11 +262,11 @@ def _member_map(s: Section, members: Sequence[Member]) -> Mapping[str, str]:
         key = s.key(f"members.{user}")
         if not _USER.fullmatch(str(user)):
             raise ConfigError(s.path, key, N_("not a Slack user id such as U0123ABCD"))
-        if not isinstance(email, str) or compared(email) not in known:
+        if not isinstance(email, str) or ascii_address(email.strip()) not in known:
             raise ConfigError(
                 s.path, key, N_("{email!r} is not the email of a [[members]] entry", email=email)
             )
-        out[str(user)] = compared(email)
+        out[str(user)] = ascii_address(email.strip())  # as the member is kept
     return out
 
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from gateway.config.addresses import compared
 from gateway.config.work import AnswersSettings, PrioritySettings
 from gateway.core.business_hours import Calendar, WorkingDays
 from gateway.core.calendars import ALWAYS, Calendars, always
+from gateway.core.domains import ascii_address
 from gateway.core.errors import ConfigError
 from gateway.core.hosts import only_here
 from gateway.core.proxies import ENVIRONMENT, ProxySetting
@@ -369,9 +369,10 @@ class Settings:
         return frozenset({self.gateway.address, *self.smtp.aliases})
 
     def member(self, email: str) -> Member | None:
-        """The member at ``email``; a domain in Unicode (a mail sent with SMTPUTF8) is
-        the IDNA form the member is kept in (:func:`gateway.config.addresses.compared`)."""
-        wanted = compared(email)
+        """The member at ``email`` in any spelling: compared in the one form every address
+        is kept in (:func:`gateway.core.domains.ascii_address`: a domain in Unicode, a
+        mail sent with SMTPUTF8, is its A-label; capitals, a root dot are no other one)."""
+        wanted = ascii_address(email.strip())
         return next((m for m in self.members if m.email == wanted), None)
 
     def zone_of(self, email: str | None) -> str:

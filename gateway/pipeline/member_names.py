@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+from gateway.core.domains import ascii_address
 from gateway.core.i18n import N_, Msg
 from gateway.core.text import normalise
 
@@ -43,7 +44,8 @@ def member_named(word: str, members: Collection[str], names: Mapping[str, str]) 
 
 def _named(word: str, members: Collection[str], names: Mapping[str, str]) -> list[str]:
     wanted = word.lower()
-    matches = [m for m in members if wanted in (m, m.split("@", 1)[0])]
+    address = ascii_address(word.strip())  # ITO@例え.jp: the member kept as its A-label
+    matches = [m for m in members if m == address or wanted == m.split("@", 1)[0]]
     if not matches:  # a name: whole without its spaces, or one of its words (a surname)
         said = "".join(normalise(word).split())  # 「山田 太郎」 as 「山田　太郎」 or 山田太郎
         matches = [m for m in members if said in _name_forms(names.get(m, ""))]

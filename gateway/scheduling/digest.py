@@ -24,6 +24,7 @@ from gateway.catalog import known
 from gateway.config.settings import Member
 from gateway.core import tokens, weeks
 from gateway.core.counted import counted
+from gateway.core.domains import ascii_address
 from gateway.core.spans import span
 from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team, ticket_ref
@@ -88,7 +89,7 @@ def build(
     keys = reply_keys(session, ctx.settings.gateway.reply_key())
     mails: list[Mail] = []
     for member in ctx.settings.members:
-        if only is not None and member.email != only.lower():
+        if only is not None and member.email != ascii_address(only.strip()):
             continue
         locale = ctx.settings.locale_of(member)
         digest = _digest(ctx, member, open_, now, run, keys)

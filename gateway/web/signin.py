@@ -25,6 +25,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from gateway.config.settings import Member, Settings
+from gateway.core.domains import ascii_address
 from gateway.core.title import one_line
 from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team
@@ -100,12 +101,14 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
 def _address(typed: str) -> str:
     """The address in what was typed, as the config writes a member's: ``Name <addr>``
     pasted from a mail client is its address, full-width letters typed with a Japanese
-    input method are ASCII (NFKC), case does not count. The page answers the same for
-    any address, so one written another way would wait for a mail that never comes;
-    the link only ever goes to the member's configured address."""
+    input method are ASCII (NFKC), case does not count, and the domain is its A-label
+    (:func:`gateway.core.domains.ascii_address`), so ``ito@例え.jp`` is counted and
+    looked up as the member ``ito@xn--r8jz45g.jp`` is kept. The page answers the same
+    for any address, so one written another way would wait for a mail that never
+    comes; the link only ever goes to the member's configured address."""
     text = unicodedata.normalize("NFKC", typed)
     _, address = parseaddr(text)
-    return (address if "@" in address else text).strip().lower()
+    return ascii_address((address if "@" in address else text).strip())
 
 
 class Ask(Enum):

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from gateway.core.domains import ascii_address
 from gateway.core.model import Address, Attachment, LoopHeaders, ParsedMessage, Submission
 from gateway.core.title import one_line
 from gateway.pipeline.parse.filenames import safe_filename
@@ -103,7 +104,12 @@ def decode(raw: bytes) -> tuple[ParsedMessage, Submission | None, str]:
         in_reply_to=(),
         references=(),
         subject=one_line(str(doc["subject"]))[:998],
-        from_=Address(short_name(_one_line(doc["requester"]["name"])), doc["requester"]["email"]),
+        # in the one form a mail's sender is kept in: a Slack profile shows the address
+        # as its owner typed it (ito@例え.jp), and old rows were written before either
+        from_=Address(
+            short_name(_one_line(doc["requester"]["name"])),
+            ascii_address(str(doc["requester"]["email"]).strip()),
+        ),
         reply_to=(),
         to=(),
         cc=(),

@@ -285,7 +285,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _is_member(settings: Settings, email: str) -> bool:
-    return email.lower() in {m.email for m in settings.members}
+    return settings.member(email) is not None  # in any spelling (ito@例え.jp)
 
 
 def cmd_send(args: argparse.Namespace, settings: Settings) -> int:
