@@ -135,7 +135,8 @@ def test_the_dot_added_for_transparency_does_not_count_toward_the_line_limit(
     for cut in (b"", b"\r"):
         with client(app, settings) as c:
             c.envelope()
-            c.send(b"Subject: dot " + cut + b"\r\n\r\n." + longest + cut, b"\r\n"[len(cut) :])
+            subject = b"Subject: dot cut" if cut else b"Subject: dot whole"  # no bare CR
+            c.send(subject + b"\r\n\r\n." + longest + cut, b"\r\n"[len(cut) :])
             c.send(b".\r\n")
             assert c.reply().startswith(b"250 2.0.0"), cut
     for row in inbox_rows(app):

@@ -28,6 +28,15 @@ TOO_BUSY = "421 4.7.0 Too many connections, try again later"
 TOO_BUSY_FROM_YOU = "421 4.7.0 Too many connections from your address, try again later"
 LINE_TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
 TOO_MUCH_DATA = "552 Error: Too much mail data"
+# SMTP smuggling (CVE-2023-51764): only CRLF.CRLF ends DATA, so <LF>.<LF>, <CR>.<CR>
+# and their mixes are content, never a second message. A bare LF is a line end as
+# Postfix (smtpd_forbid_bare_newline = normal, its default) and our parser read it,
+# so a script's LF-only message is taken. A bare CR is not: Postfix keeps it inside
+# the line while Python's parser splits there, so a relay in front would have checked
+# one header where we would read two (a second From); the message is refused once its
+# data ends, as sendmail 8.18 does by default (a relay passing one on gets the 550
+# and bounces it to its sender: mail software writes CR LF).
+BARE_CR = "550 5.5.2 Bare CR in the message: lines must end in CR LF (RFC 5321 2.3.8)"
 IDLE = "421 4.4.2 {host} Error: timeout exceeded"  # Postfix's words, which MTAs' logs know
 TIME_UP = "421 4.4.2 Session time limit exceeded, closing connection"
 DRAIN_AT_LEAST = 10_000_000  # bytes read (and dropped) past the size limit before hanging up
@@ -50,7 +59,11 @@ _ENHANCED = {
     "500 Line too long (see RFC5321 4.5.3.1.6)": "500 5.5.2 Line too long (RFC 5321 4.5.3.1.6)",
 }
 _AFTER_DATA = frozenset(
-    {"552 5.3.4 Message too big for this system", "500 5.5.2 Line too long (RFC 5321 4.5.3.1.6)"}
+    {
+        "552 5.3.4 Message too big for this system",
+        "500 5.5.2 Line too long (RFC 5321 4.5.3.1.6)",
+        BARE_CR,
+    }
 )
 
 
@@ -169,6 +182,9 @@ class GatewaySMTP(SMTP):
                     data.clear()
                 if limit and size > limit and not refusal:
                     refusal = TOO_MUCH_DATA
+                    data.clear()
+                if not refusal and b"\r" in line:  # split on CRLF: a CR left is bare
+                    refusal = BARE_CR
                     data.clear()
                 if ceiling and size > ceiling:
                     await self._hang_up(refusal)
