@@ -284,7 +284,7 @@ def test_trusted_networks_send_without_auth_and_no_auth_is_offered_without_users
         # HELP lists what may be used: DATA (which our own DATA once dropped), not AUTH
         commands = client.help().decode().split(": ", 1)[1].split()
         assert "DATA" in commands and "AUTH" not in commands, commands
-        assert client.docmd("HELP", "DATA") == (250, b"Syntax: DATA")
+        assert client.docmd("HELP", "DATA") == (250, b"2.0.0 Syntax: DATA")
         assert client.docmd("AUTH", "PLAIN AHJlbGF5AHMzY3JldCBwYXNz")[0] == 535
 
 

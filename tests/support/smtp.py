@@ -36,7 +36,7 @@ def raw_session(port: int, commands: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
         conn.sendall(commands)
         replies = b""
-        while not replies.endswith(b"221 Bye\r\n") and (chunk := conn.recv(65536)):
+        while not replies.endswith(b" Bye\r\n") and (chunk := conn.recv(65536)):
             replies += chunk
     return replies
 

@@ -23,6 +23,8 @@ from typing import Any
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, syntax
 
+from gateway.receive.smtp.replies import with_enhanced_code
+
 SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
 TOO_BUSY = "421 4.7.0 Too many connections, try again later"
 TOO_BUSY_FROM_YOU = "421 4.7.0 Too many connections from your address, try again later"
@@ -49,15 +51,7 @@ DRAIN_AT_LEAST = 10_000_000  # bytes read (and dropped) past the size limit befo
 # session may buffer stays bounded (this twice, plus one read of the socket).
 READ_AHEAD = 64 * 1024
 
-# aiosmtpd's own replies, rewritten with the enhanced status codes (RFC 3463)
-# senders and their logs expect. Post-DATA ones are repeated per LMTP recipient.
-_ENHANCED = {
-    "552 Error: Too much mail data": "552 5.3.4 Message too big for this system",
-    "552 Error: message size exceeds fixed maximum message size": (
-        "552 5.3.4 Message size exceeds fixed maximum message size"
-    ),
-    "500 Line too long (see RFC5321 4.5.3.1.6)": "500 5.5.2 Line too long (RFC 5321 4.5.3.1.6)",
-}
+# the refusals once DATA has ended: LMTP repeats them per recipient (RFC 2033 4.2)
 _AFTER_DATA = frozenset(
     {
         "552 5.3.4 Message too big for this system",
@@ -222,11 +216,19 @@ class GatewaySMTP(SMTP):
         if not isinstance(status, str):  # AUTH challenges: nothing to rewrite
             await super().push(status)
             return
-        text = _ENHANCED.get(status, status)
+        text = status if self._answers_hello(status) else with_enhanced_code(status)
         envelope = self.envelope
         if text in _AFTER_DATA and isinstance(self, LMTP) and envelope is not None:
             text = "\r\n".join([text] * max(1, len(envelope.rcpt_tos)))
         await super().push(text)
+
+    def _answers_hello(self, status: str) -> bool:
+        """The greeting and the answer to EHLO/HELO/LHLO: no enhanced code (RFC 2034 3)."""
+        return (
+            status.startswith("250-")  # only EHLO's answer has more lines than one
+            or status in ("250 HELP", f"250 {self.hostname}")  # its last; HELO's
+            or status == f"220 {self.hostname} {self.__ident__}"
+        )
 
     def _end_of_time(self) -> None:
         """``max_session_time`` is up: say so and hang up, whatever the session was
@@ -259,6 +261,10 @@ class GatewaySMTP(SMTP):
 
 class GatewayLMTP(GatewaySMTP, LMTP):
     """LMTP (RFC 2033) for delivery from Postfix or Dovecot: one reply per recipient."""
+
+    async def check_helo_needed(self, helo: str = "LHLO") -> bool:
+        """A command before LHLO is told to send LHLO (aiosmtpd said HELO)."""
+        return bool(await super().check_helo_needed(helo))
 
 
 class Refuse(asyncio.Protocol):
