@@ -26,7 +26,9 @@ from aiosmtpd.smtp import SMTP, syntax
 from gateway.receive.smtp.replies import with_enhanced_code
 
 SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
-TOO_BUSY = "421 4.7.0 Too many connections, try again later"
+# max_sessions: the system is busy, RFC 3463 4.3.2 ("not accepting network messages");
+# max_sessions_per_client is policy, 4.7.0 as Postfix answers its per-client limits
+TOO_BUSY = "421 4.3.2 Too many connections, try again later"
 TOO_BUSY_FROM_YOU = "421 4.7.0 Too many connections from your address, try again later"
 LINE_TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
 TOO_MUCH_DATA = "552 Error: Too much mail data"
