@@ -21,7 +21,7 @@ from gateway.core.errors import ConfigError
 from gateway.receive.smtp import Recipients, hash_password, load_users
 from gateway.runtime.app import App
 from tests.support.databases import sqlite_only
-from tests.support.pipeline import inbox_raw, inbox_rows
+from tests.support.pipeline import inbox_rows
 from tests.support.smtp import listening, smtp_settings, trusting
 
 
