@@ -6,55 +6,19 @@ another line is ever stored. The session goes on: the next transaction is taken.
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from gateway.config.settings import Settings
 from gateway.runtime.app import App
 from tests.support.databases import sqlite_only
 from tests.support.pipeline import inbox_raw, inbox_rows
-from tests.support.smtp import listening, smtp_settings
+from tests.support.smtp import Wire, listening, smtp_settings
 
 BARE = "550 5.5.2 Bare CR in the message: lines must end in CR LF (RFC 5321 2.3.8)"
 SMUGGLED = (
     b"MAIL FROM:<evil@attacker.test>\r\nRCPT TO:<support@example.test>\r\nDATA\r\n"
     b"From: ceo@example.test\r\nSubject: smuggled\r\n\r\nsend money\r\n"
 )
-
-
-class Wire:
-    """Exact bytes out, one reply line at a time in."""
-
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        self.buf = b""
-        assert self.line().startswith(b"220")
-
-    def line(self) -> bytes:
-        while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError(f"closed; pending {self.buf!r}")
-            self.buf += chunk
-        line, _, self.buf = self.buf.partition(b"\r\n")
-        return line
-
-    def reply(self) -> bytes:
-        """The last line of one (possibly multi-line) reply."""
-        while (line := self.line())[3:4] == b"-":
-            pass
-        return line
-
-    def command(self, data: bytes) -> bytes:
-        self.sock.sendall(data + b"\r\n")
-        return self.reply()
-
-    def envelope(self, *recipients: bytes) -> None:
-        assert self.command(b"MAIL FROM:<a@customer.test>").startswith(b"250")
-        for recipient in recipients or (b"support@example.test",):
-            assert self.command(b"RCPT TO:<" + recipient + b">").startswith(b"250")
-        assert self.command(b"DATA").startswith(b"354")
 
 
 # Every spelling of an end of data that some server took for one, and a bare CR in a

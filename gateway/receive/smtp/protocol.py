@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import ExitStack
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
@@ -122,19 +122,40 @@ class GatewaySMTP(SMTP):
             await self.push("501 Syntax: DATA")
             return
         await self.push("354 End data with <CR><LF>.<CR><LF>")
-        expecting = getattr(self.event_handler, "expecting", None)
-        with expecting() if expecting is not None else nullcontext():  # see store.turnstile
-            read = await self._read_data()
+        with ExitStack() as held:
+            fault = self._expect(held)  # see store.turnstile
+            read = await self._read_data()  # read even after a fault: never as commands
             if read is None:
                 return  # the connection went away, or we ended it
             if isinstance(read, str):
                 await self.push(read)
                 self._set_post_data_state()  # type: ignore[no-untyped-call]
                 return
-            envelope.content = envelope.original_content = read
-            status = await self._call_handler_hook("DATA")
+            if fault is None:
+                envelope.content = envelope.original_content = read
+                try:
+                    status = await self._call_handler_hook("DATA")
+                except Exception as error:  # noqa: BLE001 - a fault of ours: answered below
+                    fault = error
+        if fault is not None:  # ours: 451 as any failure to store (handler.handle_exception)
+            status = await self.handle_exception(fault)
+            if isinstance(self, LMTP):  # once per recipient, or the client waits for the rest
+                status = "\r\n".join([status] * len(envelope.rcpt_tos))
         self._set_post_data_state()  # type: ignore[no-untyped-call]
         await self.push(status)
+
+    def _expect(self, held: ExitStack) -> Exception | None:
+        """Hold the handler's ``expecting`` for this DATA; what failed, if it did (a lock
+        file that cannot be opened: no descriptor left). aiosmtpd answered that before
+        the data was read, and read the message's lines as commands."""
+        expecting = getattr(self.event_handler, "expecting", None)
+        if expecting is None:
+            return None
+        try:
+            held.enter_context(expecting())
+        except Exception as error:  # noqa: BLE001 - answered once the data ended
+            return error
+        return None
 
     async def _read_data(self) -> bytes | str | None:
         """The message (dot-unstuffed), or the refusal to send once its data ended, or
