@@ -26,9 +26,9 @@ from gateway.receive.smtp.auth import Users
 from gateway.receive.smtp.policy import (
     Recipients,
     TrustedNetworks,
-    bad_address_characters,
     distinct_recipients,
     envelope_form,
+    has_control_character,
 )
 from gateway.receive.smtp.protocol import SHUTTING_DOWN
 from gateway.receive.writer import Delivery, InboxWriter, Stored
@@ -93,7 +93,7 @@ class GatewayHandler:
             and not self.trusted.trusts(session.peer)
         ):
             return "530 5.7.0 Authentication required"
-        if bad_address_characters(address):
+        if has_control_character(address):
             return "501 5.1.7 Bad sender address syntax"  # Postfix's words
         if not address.isascii() and not envelope.smtp_utf8:  # aiosmtpd set it from the options
             return NEEDS_SMTPUTF8
@@ -111,7 +111,7 @@ class GatewayHandler:
     ) -> str:
         if len(envelope.rcpt_tos) >= self.cfg.max_recipients:
             return "452 4.5.3 Too many recipients"
-        if bad_address_characters(address):
+        if has_control_character(address):
             return "501 5.1.3 Bad recipient address syntax"
         if not address.isascii() and not envelope.smtp_utf8:  # said (or not) on this MAIL
             return NEEDS_SMTPUTF8

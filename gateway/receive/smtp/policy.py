@@ -92,12 +92,11 @@ def distinct_recipients(addresses: list[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def bad_address_characters(address: str) -> bool:
-    """A C0 control or DEL in an envelope address, or bytes that are not UTF-8 (aiosmtpd
-    reads them as lone surrogates): RFC 5321's grammar allows no control, even quoted,
-    and RFC 6531 only UTF-8. aiosmtpd's lenient parser passed them on, and the store
-    took a NUL out and made the rest U+FFFD: the row named an address nobody wrote."""
-    return _BAD.search(address) is not None
+def has_control_character(address: str) -> bool:
+    """A C0 control or DEL anywhere in an envelope address: RFC 5321's grammar allows
+    none, even quoted, and aiosmtpd's lenient parser passed them on (a NUL was then
+    taken out by the store, so the row named a sender nobody wrote)."""
+    return _CONTROL.search(address) is not None
 
 
-_BAD = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
