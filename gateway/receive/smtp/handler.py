@@ -28,7 +28,6 @@ from gateway.receive.smtp.policy import (
     TrustedNetworks,
     distinct_recipients,
     envelope_form,
-    has_control_character,
 )
 from gateway.receive.smtp.protocol import SHUTTING_DOWN
 from gateway.receive.writer import Delivery, InboxWriter, Stored
@@ -93,8 +92,6 @@ class GatewayHandler:
             and not self.trusted.trusts(session.peer)
         ):
             return "530 5.7.0 Authentication required"
-        if has_control_character(address):
-            return "501 5.1.7 Bad sender address syntax"  # Postfix's words
         if not address.isascii() and not envelope.smtp_utf8:  # aiosmtpd set it from the options
             return NEEDS_SMTPUTF8
         envelope.mail_from = address
@@ -111,8 +108,6 @@ class GatewayHandler:
     ) -> str:
         if len(envelope.rcpt_tos) >= self.cfg.max_recipients:
             return "452 4.5.3 Too many recipients"
-        if has_control_character(address):
-            return "501 5.1.3 Bad recipient address syntax"
         if not address.isascii() and not envelope.smtp_utf8:  # said (or not) on this MAIL
             return NEEDS_SMTPUTF8
         address = envelope_form(address)  # an IDN domain as the config keeps ours

@@ -11,7 +11,6 @@ socket) may send without AUTH; when users are configured, others must log in.
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,13 +89,3 @@ def distinct_recipients(addresses: list[str]) -> tuple[str, ...]:
     for address in addresses:
         seen.setdefault(ascii_address(address.strip()), address)
     return tuple(seen.values())
-
-
-def has_control_character(address: str) -> bool:
-    """A C0 control or DEL anywhere in an envelope address: RFC 5321's grammar allows
-    none, even quoted, and aiosmtpd's lenient parser passed them on (a NUL was then
-    taken out by the store, so the row named a sender nobody wrote)."""
-    return _CONTROL.search(address) is not None
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
