@@ -1,7 +1,9 @@
 """aiosmtpd's SMTP and LMTP, as our listener speaks them.
 
 What differs from aiosmtpd's own: every reply carries an enhanced status code
-(RFC 3463), which senders and their logs expect; a session asks the listener
+(RFC 3463, :mod:`.replies`), which senders and their logs expect; a message with a
+bare CR is refused (SMTP smuggling: see BARE_CR); a fault of ours at DATA is answered
+once the data has ended, never before; a session asks the listener
 whether its peer may have one more (a cap per client address) and tells it when
 it ends, so the listener can count sessions and drain them at shutdown; and DATA
 is read with bounded memory (issue #14). aiosmtpd keeps every fragment of a line
@@ -9,8 +11,7 @@ that has no line end and discards them only at the next CRLF: 200 MiB without
 one took the daemon from 89 to 272 MB. Here a line longer than RFC 5321 allows
 is never kept: the transaction ends in ``500`` when its data ends, and a sender
 that keeps going far past the size limit (twice it, or 10 MB more) is answered
-and cut off. A
-connection that cannot be served at all gets :class:`Refuse`.
+and cut off. A connection that cannot be served at all gets :class:`Refuse`.
 """
 
 from __future__ import annotations
