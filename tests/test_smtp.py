@@ -391,7 +391,7 @@ def test_lmtp_gives_one_reply_per_recipient(app: App, settings: Settings) -> Non
             first = client.data(mail())
             second = client.getreply()
             assert first[0] == second[0] == 250
-            assert client.noop() == (250, b"OK")  # no third reply was waiting
+            assert client.noop() == (250, b"2.0.0 OK")  # no third reply was waiting
         finally:
             client.quit()
     [row] = inbox_rows(app)
@@ -422,7 +422,7 @@ def test_lmtp_while_the_database_is_locked_gives_451_per_recipient_and_stores_no
                     assert client.rcpt("help@example.test")[0] == 250
                     first = client.data(mail())
                     assert [first[0], client.getreply()[0]] == replies
-                    assert client.noop() == (250, b"OK")  # no third reply was waiting
+                    assert client.noop() == (250, b"2.0.0 OK")  # no third reply was waiting
                     if replies[0] == 451:
                         assert locker.execute("SELECT count(*) FROM inbox").fetchone() == (0,)
             finally:
@@ -445,7 +445,7 @@ def test_lmtp_oversize_is_refused_once_per_recipient(app: App, settings: Setting
             client.rcpt("support+1-0123456789abcdef@example.test")
             assert client.data((b"x" * 70 + b"\r\n") * 30)[0] == 552
             assert client.getreply()[0] == 552
-            assert client.noop() == (250, b"OK")
+            assert client.noop() == (250, b"2.0.0 OK")
         finally:
             client.quit()
     assert inbox_rows(app) == []
@@ -515,9 +515,9 @@ def test_commands_sent_with_starttls_are_never_answered_inside_tls(
         tls.sendall(b"MAIL FROM:<a@customer.test>\r\n")
         second = tls.recv(4096)
         tls.close()
-    assert first.startswith(b"250 OK") and b"2.1.0" not in first, first
+    assert first.startswith(b"250 2.0.0 OK") and b"2.1.0" not in first, first
     assert second.startswith(b"503") or second.startswith(b"250 2.1.0"), second
-    assert not second.startswith(b"503 Error: nested MAIL"), second
+    assert b"nested MAIL" not in second, second
 
 
 # ---------------------------------------------------------------- limits and stopping

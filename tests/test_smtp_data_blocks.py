@@ -135,7 +135,8 @@ def test_the_dot_added_for_transparency_does_not_count_toward_the_line_limit(
     for cut in (b"", b"\r"):
         with client(app, settings) as c:
             c.envelope()
-            c.send(b"Subject: dot " + cut + b"\r\n\r\n." + longest + cut, b"\r\n"[len(cut) :])
+            subject = b"Subject: dot cut" if cut else b"Subject: dot whole"  # no bare CR
+            c.send(subject + b"\r\n\r\n." + longest + cut, b"\r\n"[len(cut) :])
             c.send(b".\r\n")
             assert c.reply().startswith(b"250 2.0.0"), cut
     for row in inbox_rows(app):
@@ -170,7 +171,7 @@ def test_pipelining_is_offered_and_a_whole_group_is_answered_in_order(
         assert [c.reply()[:3] for _ in range(5)] == [b"250", b"250", b"550", b"250", b"354"]
         c.send(b"Subject: one\r\n\r\nbody\r\n.\r\nRSET\r\nNOOP\r\n")
         stored = [c.reply() for _ in range(2 if lmtp else 1)]
-        assert [c.reply(), c.reply()] == [b"250 OK", b"250 OK"]  # RSET, NOOP: nothing else
+        assert [c.reply(), c.reply()] == [b"250 2.0.0 OK"] * 2  # RSET, NOOP: nothing else
     [row] = inbox_rows(app)
     assert stored == [f"250 2.0.0 OK: stored as inbox #{row.id}".encode()] * len(stored)
     assert row.envelope_to == ["support@example.test", "support+x@example.test"]

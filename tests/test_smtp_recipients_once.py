@@ -97,7 +97,7 @@ def test_lmtp_answers_each_rcpt_and_stores_the_recipient_once(app: App, settings
             first = client.data(mail())
             second = client.getreply()
             assert first[0] == second[0] == 250
-            assert client.noop() == (250, b"OK")  # no third reply was waiting
+            assert client.noop() == (250, b"2.0.0 OK")  # no third reply was waiting
         finally:
             client.quit()
     [row] = inbox_rows(app)

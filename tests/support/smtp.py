@@ -1,4 +1,4 @@
-"""The SMTP listener under test on a loopback port, and throwaway TLS material.
+"""The SMTP listener under test on a loopback port, a raw client, and throwaway TLS material.
 
 ``listening`` runs the real ``SmtpListener`` with the real inbox writer, so a test
 talks to it with ``smtplib`` (or raw sockets) exactly as an MTA would.
@@ -36,7 +36,7 @@ def raw_session(port: int, commands: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
         conn.sendall(commands)
         replies = b""
-        while not replies.endswith(b"221 Bye\r\n") and (chunk := conn.recv(65536)):
+        while not replies.endswith(b" Bye\r\n") and (chunk := conn.recv(65536)):
             replies += chunk
     return replies
 
@@ -109,3 +109,37 @@ def server_context(tls_files: tuple[Path, Path]) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     return ctx
+
+
+class Wire:
+    """Exact bytes out, one reply line at a time in."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.buf = b""
+        assert self.line().startswith(b"220")
+
+    def line(self) -> bytes:
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError(f"closed; pending {self.buf!r}")
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\r\n")
+        return line
+
+    def reply(self) -> bytes:
+        """The last line of one (possibly multi-line) reply."""
+        while (line := self.line())[3:4] == b"-":
+            pass
+        return line
+
+    def command(self, data: bytes) -> bytes:
+        self.sock.sendall(data + b"\r\n")
+        return self.reply()
+
+    def envelope(self, *recipients: bytes) -> None:
+        assert self.command(b"MAIL FROM:<a@customer.test>").startswith(b"250")
+        for recipient in recipients or (b"support@example.test",):
+            assert self.command(b"RCPT TO:<" + recipient + b">").startswith(b"250")
+        assert self.command(b"DATA").startswith(b"354")

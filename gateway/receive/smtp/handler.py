@@ -71,8 +71,9 @@ class GatewayHandler:
         if self.users is None:  # aiosmtpd would advertise AUTH that can never succeed
             responses = [r for r in responses if not r.startswith("250-AUTH")]
         # RFC 2920: aiosmtpd answers a group of commands in order (and we keep what came
-        # after the final dot: protocol._unread); RFC 2033 5 requires it of LMTP
-        return [*responses[:-1], "250-PIPELINING", *responses[-1:]]
+        # after the final dot: protocol._unread); RFC 2033 5 requires it of LMTP.
+        # RFC 2034: every reply carries an X.Y.Z code (protocol.push, .replies)
+        return [*responses[:-1], "250-PIPELINING", "250-ENHANCEDSTATUSCODES", *responses[-1:]]
 
     async def handle_MAIL(
         self,

@@ -1,7 +1,9 @@
 """aiosmtpd's SMTP and LMTP, as our listener speaks them.
 
 What differs from aiosmtpd's own: every reply carries an enhanced status code
-(RFC 3463), which senders and their logs expect; a session asks the listener
+(RFC 3463, :mod:`.replies`), which senders and their logs expect; a message with a
+bare CR is refused (SMTP smuggling: see BARE_CR); a fault of ours at DATA is answered
+once the data has ended, never before; a session asks the listener
 whether its peer may have one more (a cap per client address) and tells it when
 it ends, so the listener can count sessions and drain them at shutdown; and DATA
 is read with bounded memory (issue #14). aiosmtpd keeps every fragment of a line
@@ -9,25 +11,37 @@ that has no line end and discards them only at the next CRLF: 200 MiB without
 one took the daemon from 89 to 272 MB. Here a line longer than RFC 5321 allows
 is never kept: the transaction ends in ``500`` when its data ends, and a sender
 that keeps going far past the size limit (twice it, or 10 MB more) is answered
-and cut off. A
-connection that cannot be served at all gets :class:`Refuse`.
+and cut off. A connection that cannot be served at all gets :class:`Refuse`.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import ExitStack
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, syntax
 
+from gateway.receive.smtp.replies import with_enhanced_code
+
 SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
-TOO_BUSY = "421 4.7.0 Too many connections, try again later"
+# max_sessions: the system is busy, RFC 3463 4.3.2 ("not accepting network messages");
+# max_sessions_per_client is policy, 4.7.0 as Postfix answers its per-client limits
+TOO_BUSY = "421 4.3.2 Too many connections, try again later"
 TOO_BUSY_FROM_YOU = "421 4.7.0 Too many connections from your address, try again later"
 LINE_TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
 TOO_MUCH_DATA = "552 Error: Too much mail data"
+# SMTP smuggling (CVE-2023-51764): only CRLF.CRLF ends DATA, so <LF>.<LF>, <CR>.<CR>
+# and their mixes are content, never a second message. A bare LF is a line end as
+# Postfix (smtpd_forbid_bare_newline = normal, its default) and our parser read it,
+# so a script's LF-only message is taken. A bare CR is not: Postfix keeps it inside
+# the line while Python's parser splits there, so a relay in front would have checked
+# one header where we would read two (a second From); the message is refused once its
+# data ends, as sendmail 8.18 does by default (a relay passing one on gets the 550
+# and bounces it to its sender: mail software writes CR LF).
+BARE_CR = "550 5.5.2 Bare CR in the message: lines must end in CR LF (RFC 5321 2.3.8)"
 IDLE = "421 4.4.2 {host} Error: timeout exceeded"  # Postfix's words, which MTAs' logs know
 TIME_UP = "421 4.4.2 Session time limit exceeded, closing connection"
 DRAIN_AT_LEAST = 10_000_000  # bytes read (and dropped) past the size limit before hanging up
@@ -40,17 +54,13 @@ DRAIN_AT_LEAST = 10_000_000  # bytes read (and dropped) past the size limit befo
 # session may buffer stays bounded (this twice, plus one read of the socket).
 READ_AHEAD = 64 * 1024
 
-# aiosmtpd's own replies, rewritten with the enhanced status codes (RFC 3463)
-# senders and their logs expect. Post-DATA ones are repeated per LMTP recipient.
-_ENHANCED = {
-    "552 Error: Too much mail data": "552 5.3.4 Message too big for this system",
-    "552 Error: message size exceeds fixed maximum message size": (
-        "552 5.3.4 Message size exceeds fixed maximum message size"
-    ),
-    "500 Line too long (see RFC5321 4.5.3.1.6)": "500 5.5.2 Line too long (RFC 5321 4.5.3.1.6)",
-}
+# the refusals once DATA has ended: LMTP repeats them per recipient (RFC 2033 4.2)
 _AFTER_DATA = frozenset(
-    {"552 5.3.4 Message too big for this system", "500 5.5.2 Line too long (RFC 5321 4.5.3.1.6)"}
+    {
+        "552 5.3.4 Message too big for this system",
+        "500 5.5.2 Line too long (RFC 5321 4.5.3.1.6)",
+        BARE_CR,
+    }
 )
 
 
@@ -113,19 +123,40 @@ class GatewaySMTP(SMTP):
             await self.push("501 Syntax: DATA")
             return
         await self.push("354 End data with <CR><LF>.<CR><LF>")
-        expecting = getattr(self.event_handler, "expecting", None)
-        with expecting() if expecting is not None else nullcontext():  # see store.turnstile
-            read = await self._read_data()
+        with ExitStack() as held:
+            fault = self._expect(held)  # see store.turnstile
+            read = await self._read_data()  # read even after a fault: never as commands
             if read is None:
                 return  # the connection went away, or we ended it
             if isinstance(read, str):
                 await self.push(read)
                 self._set_post_data_state()  # type: ignore[no-untyped-call]
                 return
-            envelope.content = envelope.original_content = read
-            status = await self._call_handler_hook("DATA")
+            if fault is None:
+                envelope.content = envelope.original_content = read
+                try:
+                    status = await self._call_handler_hook("DATA")
+                except Exception as error:  # noqa: BLE001 - a fault of ours: answered below
+                    fault = error
+        if fault is not None:  # ours: 451 as any failure to store (handler.handle_exception)
+            status = await self.handle_exception(fault)
+            if isinstance(self, LMTP):  # once per recipient, or the client waits for the rest
+                status = "\r\n".join([status] * len(envelope.rcpt_tos))
         self._set_post_data_state()  # type: ignore[no-untyped-call]
         await self.push(status)
+
+    def _expect(self, held: ExitStack) -> Exception | None:
+        """Hold the handler's ``expecting`` for this DATA; what failed, if it did (a lock
+        file that cannot be opened: no descriptor left). aiosmtpd answered that before
+        the data was read, and read the message's lines as commands."""
+        expecting = getattr(self.event_handler, "expecting", None)
+        if expecting is None:
+            return None
+        try:
+            held.enter_context(expecting())
+        except Exception as error:  # noqa: BLE001 - answered once the data ended
+            return error
+        return None
 
     async def _read_data(self) -> bytes | str | None:
         """The message (dot-unstuffed), or the refusal to send once its data ended, or
@@ -170,6 +201,9 @@ class GatewaySMTP(SMTP):
                 if limit and size > limit and not refusal:
                     refusal = TOO_MUCH_DATA
                     data.clear()
+                if not refusal and b"\r" in line:  # split on CRLF: a CR left is bare
+                    refusal = BARE_CR
+                    data.clear()
                 if ceiling and size > ceiling:
                     await self._hang_up(refusal)
                     return None
@@ -206,11 +240,19 @@ class GatewaySMTP(SMTP):
         if not isinstance(status, str):  # AUTH challenges: nothing to rewrite
             await super().push(status)
             return
-        text = _ENHANCED.get(status, status)
+        text = status if self._answers_hello(status) else with_enhanced_code(status)
         envelope = self.envelope
         if text in _AFTER_DATA and isinstance(self, LMTP) and envelope is not None:
             text = "\r\n".join([text] * max(1, len(envelope.rcpt_tos)))
         await super().push(text)
+
+    def _answers_hello(self, status: str) -> bool:
+        """The greeting and the answer to EHLO/HELO/LHLO: no enhanced code (RFC 2034 3)."""
+        return (
+            status.startswith("250-")  # only EHLO's answer has more lines than one
+            or status in ("250 HELP", f"250 {self.hostname}")  # its last; HELO's
+            or status == f"220 {self.hostname} {self.__ident__}"
+        )
 
     def _end_of_time(self) -> None:
         """``max_session_time`` is up: say so and hang up, whatever the session was
@@ -243,6 +285,10 @@ class GatewaySMTP(SMTP):
 
 class GatewayLMTP(GatewaySMTP, LMTP):
     """LMTP (RFC 2033) for delivery from Postfix or Dovecot: one reply per recipient."""
+
+    async def check_helo_needed(self, helo: str = "LHLO") -> bool:
+        """A command before LHLO is told to send LHLO (aiosmtpd said HELO)."""
+        return bool(await super().check_helo_needed(helo))
 
 
 class Refuse(asyncio.Protocol):
