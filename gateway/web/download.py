@@ -58,7 +58,8 @@ async def download(request: web.Request) -> web.StreamResponse:
     )
     response.content_length = len(data)
     await response.prepare(request)
-    for start in range(0, len(data), CHUNK):
-        await response.write(data[start : start + CHUNK])
+    if request.method != "HEAD":  # a StreamResponse writes what it is given, HEAD or not
+        for start in range(0, len(data), CHUNK):
+            await response.write(data[start : start + CHUNK])
     await response.write_eof()
     return response
