@@ -97,10 +97,12 @@ def path_id(request: web.Request, name: str) -> int:
     """The row number a path names (``/tickets/<id>``, an attachment's ``<aid>``); a
     404 for anything no row can have, so a number past :data:`MAX_ID` never reaches
     the query (PostgreSQL refuses it, SQLite's driver overflows: a 500)."""
-    try:
-        value = int(request.match_info[name])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    written = request.match_info[name]
+    # digits 0-9 only: int() also reads "+1", " 1", "1_0" and other scripts' digits
+    # (Arabic-Indic, full-width), each a second address of a page no link of ours makes
+    if not (written.isascii() and written.isdigit()):
+        raise web.HTTPNotFound()
+    value = int(written)
     if not 0 < value <= MAX_ID:
         raise web.HTTPNotFound()
     return value
@@ -113,7 +115,7 @@ def see_other(location: str) -> web.HTTPSeeOther:
 
 def _ticket_page(path: str) -> str:
     """The ticket page a POST to ``/tickets/<id>…`` was sent from; "" for any other."""
-    found = re.match(r"/tickets/\d{1,10}(?=/|$)", path)
+    found = re.match(r"/tickets/[0-9]{1,10}(?=/|$)", path)
     return found.group(0) if found else ""
 
 
