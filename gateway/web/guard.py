@@ -16,6 +16,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from gateway.core.errors import TransientError
 from gateway.core.i18n import LOCALES
@@ -110,6 +111,9 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except TransientError as exc:
         log.warning("web: database unavailable: %s", exc)
         return page(request, "error.html.j2", {"status": 503}, status=503)
+    except ConnectionResetError:  # the body ended before its length: nobody reads this
+        log.warning("web: %s %s: the sender went away mid-request", request.method, request.path)
+        return page(request, "error.html.j2", {"status": 400}, status=400)
     except Exception:  # a page's bug must not take the server down
         log.exception("web: %s %s failed", request.method, request.path)
         return page(request, "error.html.j2", {"status": 500}, status=500)
@@ -227,7 +231,7 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
             form = await posted.read(request, web_settings.max_upload_size, FORM_OVERHEAD)
             sent = form.texts.get(CSRF_FIELD)
         else:
-            sent = (await request.post()).get(CSRF_FIELD)
+            sent = (await _form(request)).get(CSRF_FIELD)
         if not isinstance(sent, str) or not same(sent, visitor(request).csrf):
             if request.match_info.handler not in _KEEP_TYPED:
                 raise web.HTTPForbidden()
@@ -235,7 +239,30 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
     return await handler(request)
 
 
+async def _form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    """The url-encoded form, read once (handlers get it again from aiohttp's cache). A
+    charset no codec has, or bytes that are not the declared one, is a script's body,
+    never a browser's: a 400, not a 500 with a traceback as for a bug of ours."""
+    try:
+        return await request.post()
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise web.HTTPBadRequest() from exc
+
+
+# What a browser's Sec-Fetch-Site says of a POST that is refused. Our forms are
+# "same-origin"; "none" is a request the reader typed; a script sends none, and its
+# token decides.
+FOREIGN_FETCH = frozenset(
+    {
+        "cross-site",  # another site's page posted it
+        "same-site",  # a neighbouring host's page, which may have planted the CSRF cookie
+    }
+)
+
+
 def _same_origin(request: web.Request) -> bool:
+    if request.headers.get("Sec-Fetch-Site", "").lower() in FOREIGN_FETCH:
+        return False  # said even where Origin is left out (an extension, a proxy)
     origin = request.headers.get("Origin")
     if origin is None:
         return True  # not every client sends it; the token decides
