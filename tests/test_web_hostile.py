@@ -204,3 +204,30 @@ def test_a_ticket_number_in_other_digits_is_not_found(settings: Settings, clock:
         seen = r.serve(lambda c: scenario(c, r))
     assert seen.pop("/tickets/1") == 200
     assert seen == {path: 404 for path in seen}
+
+
+@sqlite_only
+def test_a_form_body_announced_over_the_limit_is_a_413_at_once(
+    settings: Settings, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A url-encoded body whose ``Content-Length`` is past what a post may hold was read
+    until it passed the limit: a sender who announced 100 GB and sent a few bytes waited
+    for an answer that never came, its connection held open. It is refused on the
+    announcement; a multipart form is still read for its text inputs (the upload's page
+    brings them back with "too large")."""
+    head = (
+        b"POST /sign-in HTTP/1.1\r\nHost: gw\r\nContent-Type: application/x-www-form-urlencoded"
+        b"\r\nContent-Length: 99999999999\r\n\r\nemail=a"
+    )
+    with rig(settings, clock) as r:
+        server = WebServer(replace(r.ctx), "127.0.0.1", 0)
+        server.start()
+        try:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=3) as conn:
+                conn.sendall(head)
+                answer = conn.recv(65_536)
+        finally:
+            server.stop()
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert b"Content-Security-Policy: default-src 'self'" in answer
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

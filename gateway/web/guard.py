@@ -240,9 +240,13 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 async def _form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
-    """The url-encoded form, read once (handlers get it again from aiohttp's cache). A
-    charset no codec has, or bytes that are not the declared one, is a script's body,
-    never a browser's: a 400, not a 500 with a traceback as for a bug of ours."""
+    """The url-encoded form, read once (handlers get it again from aiohttp's cache); a 413
+    when its announced length is past the limit. A charset no codec has, or bytes that
+    are not the declared one, is a script's body, never a browser's: a 400, not a 500
+    with a traceback as for a bug of ours."""
+    announced, most = request.content_length, request.client_max_size
+    if announced is not None and announced > most:  # refused unread: no wait for 100 GB
+        raise web.HTTPRequestEntityTooLarge(max_size=most, actual_size=announced)
     try:
         return await request.post()
     except (LookupError, UnicodeDecodeError) as exc:
