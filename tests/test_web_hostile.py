@@ -11,6 +11,7 @@ import socket
 from dataclasses import replace
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -231,3 +232,40 @@ def test_a_form_body_announced_over_the_limit_is_a_413_at_once(
     assert answer.startswith(b"HTTP/1.1 413")
     assert b"Content-Security-Policy: default-src 'self'" in answer
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    ("kept", "offered"),
+    [
+        ("COM\u00b9.txt", "_COM\u00b9.txt"),  # a Windows device name, a rule since 8db854a0
+        ("invoice\u202egpj.exe", "invoicegpj.exe"),  # a right-to-left override
+        ("a\r\nb.txt", "a b.txt"),
+    ],
+)
+def test_a_download_offers_the_name_the_rules_of_now_make(
+    settings: Settings, clock: FakeClock, kept: str, offered: str
+) -> None:
+    """A name is made safe when the mail arrives, by the rules of that release; a row
+    kept from before a rule (a Windows device name, since 8db854a0) went out as stored.
+    The download offers the name ``ticket files`` writes, the rules applied once more."""
+    from sqlalchemy import update
+
+    from gateway.pipeline.parse.filenames import safe_filename
+    from store.db import transaction
+    from store.models.core import AttachmentRow
+
+    assert safe_filename(kept, "text/plain", 1) == offered  # the CLI's name
+
+    async def scenario(client: TestClient[Any, Any], r: Rig, tid: int) -> str:
+        await sign_in(client, r, MEMBER)
+        answer = await client.get(f"/tickets/{tid}/attachments/1")
+        assert answer.status == 200
+        return answer.headers["Content-Disposition"]
+
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, _attached()).ticket_id or 0
+        with transaction(r.app.sessions) as s:
+            s.execute(update(AttachmentRow).values(filename=kept))
+        disposition = r.serve(lambda c: scenario(c, r, tid))
+    assert disposition.endswith("filename*=UTF-8''" + quote(offered, safe=""))
