@@ -248,7 +248,7 @@ def test_a_download_offers_the_name_the_rules_of_now_make(
 ) -> None:
     """A name is made safe when the mail arrives, by the rules of that release; a row
     kept from before a rule (a Windows device name, since 8db854a0) went out as stored.
-    The download offers the name ``ticket files`` writes, the rules applied once more."""
+    The download offers the name ``tickets attachment`` writes, the rules applied once more."""
     from sqlalchemy import update
 
     from gateway.pipeline.parse.filenames import safe_filename

@@ -51,7 +51,7 @@ async def download(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(
         headers={
             "Content-Type": "application/octet-stream",
-            # the rules of now once more (as ``ticket files``): a row from before a rule
+            # the rules of now once more (as ``tickets attachment``): a row from before a rule
             "Content-Disposition": content_disposition(
                 safe_filename(found.filename, found.content_type, attachment_id)
             ),
