@@ -9,6 +9,7 @@ no inline script or style, no frames, forms post only to us.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Sequence
@@ -225,18 +226,28 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
             raise web.HTTPForbidden()
         if request.content_type not in FORM_TYPES:  # JSON, text, none: no form of ours
             raise web.HTTPUnsupportedMediaType()
-        sent: object
-        if posted.is_multipart(request):  # read as a stream: see gateway.web.posted
-            web_settings = ctx_of(request).settings.web
-            form = await posted.read(request, web_settings.max_upload_size, FORM_OVERHEAD)
-            sent = form.texts.get(CSRF_FIELD)
-        else:
-            sent = (await _form(request)).get(CSRF_FIELD)
+        sent = await _sent_token(request)
         if not isinstance(sent, str) or not same(sent, visitor(request).csrf):
             if request.match_info.handler not in _KEEP_TYPED:
                 raise web.HTTPForbidden()
             request[CSRF_REFUSED] = True  # only ever set, and only to True
     return await handler(request)
+
+
+async def _sent_token(request: web.Request) -> object:
+    """The form's CSRF field, the body read whole (and kept for the handler) within
+    ``body_within`` seconds: a sender who stops sending, the connection left open, was
+    waited for without end, a file descriptor (the mail listener's too) held for good."""
+    ctx = ctx_of(request)
+    try:
+        async with asyncio.timeout(ctx.body_within):
+            if posted.is_multipart(request):  # read as a stream: see gateway.web.posted
+                limit = ctx.settings.web.max_upload_size
+                return (await posted.read(request, limit, FORM_OVERHEAD)).texts.get(CSRF_FIELD)
+            return (await _form(request)).get(CSRF_FIELD)
+    except TimeoutError:
+        log.warning("web: %s %s: the body did not come in time", request.method, request.path)
+        raise web.HTTPRequestTimeout() from None
 
 
 async def _form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
