@@ -17,6 +17,7 @@ from gateway.core.model import MAX_ID
 from gateway.web import language, pages
 from gateway.web.context import WebContext
 from gateway.web.intake_check import typed_lines
+from gateway.web.posted import texts as form_texts
 
 CTX = web.AppKey("ctx", WebContext)
 SESSION_COOKIE = "tg_session"
@@ -146,7 +147,7 @@ def members_only(handler: Handler) -> Handler:
         back = request.path_qs if request.method == "GET" else _ticket_page(request.path)
         answer: web.StreamResponse
         if request.method == "POST":  # a button pressed: say that it did nothing
-            posted = await request.post()
+            posted = await form_texts(request)
             note = typed_lines(str(posted.get("note", ""))).strip()[:MAX_NOTE]
             said: dict[str, Any] = {"kept_note": note} if note else {}
             if not note or posted.get("action", "note") != "note":  # a change too: not made
