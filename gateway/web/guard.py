@@ -26,12 +26,14 @@ from gateway.web.keys import same, sign
 from gateway.web.visit import (
     CSRF_COOKIE,
     CSRF_FIELD,
+    LANG_COOKIE,
     SESSION_COOKIE,
     VISITOR,
     Handler,
     Visitor,
     ctx_of,
     page,
+    page_locale,
     visitor,
 )
 from store import web_auth
@@ -58,7 +60,6 @@ HEADERS = {
 # Behind https only (a browser told this keeps to https for a year, so never for a local
 # http:// gateway). Not includeSubDomains: the domain's other hosts are not ours to decide.
 HSTS = "max-age=31536000"
-LANG_COOKIE = "tg_lang"  # the language chosen with the switch
 LANG_FOR = 365 * 24 * 3600  # seconds: a browser keeps its reader's choice for a year
 
 
@@ -135,12 +136,7 @@ async def visitors(request: web.Request, handler: Handler) -> web.StreamResponse
     kept = request.cookies.get(LANG_COOKIE, "")
     session_token = token if member else ""
     request[VISITOR] = Visitor(
-        locale=language.choose(
-            asked if asked in LOCALES else kept,
-            member.locale if member else "",
-            request.headers.get("Accept-Language", ""),
-            ctx.settings.gateway.locale,
-        ),
+        locale=page_locale(request, member.locale if member else ""),
         # bound to the session too: whoever planted the cookie (a sibling host, plain
         # http) and knows its token from before sign-in forges nothing after it
         csrf=sign(ctx.keys.csrf, f"{cookie}.{session_token}" if session_token else cookie),

@@ -13,6 +13,7 @@ from yarl import URL
 
 from gateway.config.settings import Member
 from gateway.core.hosts import is_loopback
+from gateway.core.i18n import LOCALES
 from gateway.core.model import MAX_ID
 from gateway.web import language, pages
 from gateway.web.context import WebContext
@@ -24,6 +25,7 @@ SESSION_COOKIE = "tg_session"
 NEXT_COOKIE = "tg_next"  # the page a member asked for before signing in
 NEXT_FOR = 3600  # seconds it is remembered: time enough to fetch the mailed link
 CSRF_COOKIE = "tg_csrf"
+LANG_COOKIE = "tg_lang"  # the language chosen with the switch
 CSRF_FIELD = "csrf"
 MAX_NOTE = 10_000  # the ticket page's note box: its maxlength, line breaks counted as one
 
@@ -50,10 +52,26 @@ def ctx_of(request: web.Request) -> WebContext:
 
 
 def visitor(request: web.Request) -> Visitor:
+    """The request's visitor; before it is known (the database away: no session could
+    be read), nobody signed in, in the language the browser asks for all the same (the
+    503 page spoke the team's language to everyone)."""
     if VISITOR in request:
         return request[VISITOR]
-    ctx = ctx_of(request)
-    return Visitor(locale=ctx.settings.gateway.locale, csrf="")
+    return Visitor(locale=page_locale(request), csrf="")
+
+
+def page_locale(request: web.Request, member_locale: str = "") -> str:
+    """The page's language (:func:`gateway.web.language.choose`): the switch's choice,
+    from its link or the browser's cookie, the member's setting, the browser's
+    Accept-Language, the team's. Read from the request alone, no database."""
+    asked = request.query.get(language.PARAM, "")  # the switch's link
+    chosen = asked if asked in LOCALES else request.cookies.get(LANG_COOKIE, "")
+    return language.choose(
+        chosen,
+        member_locale,
+        request.headers.get("Accept-Language", ""),
+        ctx_of(request).settings.gateway.locale,
+    )
 
 
 def page(
