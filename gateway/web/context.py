@@ -48,6 +48,9 @@ class WebContext:
     # raises TransientError (a 503) once the daemon must stop serving: another release
     # changed the database's schema (gateway.runtime.schema_watch); asked per request
     gate: Callable[[], None] = lambda: None
+    # seconds a posted form's body may take to come in whole, past which it is a 408: a
+    # form at the 10 MB upload limit over a 140 kbit/s uplink still makes it
+    body_within: float = 600.0
     keys: Keys = field(init=False)
     memo: dict[str, Any] = field(init=False, default_factory=dict)  # views kept between looks
     _db: ThreadPoolExecutor = field(init=False)

@@ -9,6 +9,7 @@ no inline script or style, no frames, forms post only to us.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from gateway.core.errors import TransientError
 from gateway.core.i18n import LOCALES
@@ -24,12 +26,14 @@ from gateway.web.keys import same, sign
 from gateway.web.visit import (
     CSRF_COOKIE,
     CSRF_FIELD,
+    LANG_COOKIE,
     SESSION_COOKIE,
     VISITOR,
     Handler,
     Visitor,
     ctx_of,
     page,
+    page_locale,
     visitor,
 )
 from store import web_auth
@@ -56,7 +60,6 @@ HEADERS = {
 # Behind https only (a browser told this keeps to https for a year, so never for a local
 # http:// gateway). Not includeSubDomains: the domain's other hosts are not ours to decide.
 HSTS = "max-age=31536000"
-LANG_COOKIE = "tg_lang"  # the language chosen with the switch
 LANG_FOR = 365 * 24 * 3600  # seconds: a browser keeps its reader's choice for a year
 
 
@@ -110,6 +113,9 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except TransientError as exc:
         log.warning("web: database unavailable: %s", exc)
         return page(request, "error.html.j2", {"status": 503}, status=503)
+    except ConnectionResetError:  # the body ended before its length: nobody reads this
+        log.warning("web: %s %s: the sender went away mid-request", request.method, request.path)
+        return page(request, "error.html.j2", {"status": 400}, status=400)
     except Exception:  # a page's bug must not take the server down
         log.exception("web: %s %s failed", request.method, request.path)
         return page(request, "error.html.j2", {"status": 500}, status=500)
@@ -130,12 +136,7 @@ async def visitors(request: web.Request, handler: Handler) -> web.StreamResponse
     kept = request.cookies.get(LANG_COOKIE, "")
     session_token = token if member else ""
     request[VISITOR] = Visitor(
-        locale=language.choose(
-            asked if asked in LOCALES else kept,
-            member.locale if member else "",
-            request.headers.get("Accept-Language", ""),
-            ctx.settings.gateway.locale,
-        ),
+        locale=page_locale(request, member.locale if member else ""),
         # bound to the session too: whoever planted the cookie (a sibling host, plain
         # http) and knows its token from before sign-in forges nothing after it
         csrf=sign(ctx.keys.csrf, f"{cookie}.{session_token}" if session_token else cookie),
@@ -221,13 +222,7 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
             raise web.HTTPForbidden()
         if request.content_type not in FORM_TYPES:  # JSON, text, none: no form of ours
             raise web.HTTPUnsupportedMediaType()
-        sent: object
-        if posted.is_multipart(request):  # read as a stream: see gateway.web.posted
-            web_settings = ctx_of(request).settings.web
-            form = await posted.read(request, web_settings.max_upload_size, FORM_OVERHEAD)
-            sent = form.texts.get(CSRF_FIELD)
-        else:
-            sent = (await request.post()).get(CSRF_FIELD)
+        sent = await _sent_token(request)
         if not isinstance(sent, str) or not same(sent, visitor(request).csrf):
             if request.match_info.handler not in _KEEP_TYPED:
                 raise web.HTTPForbidden()
@@ -235,7 +230,50 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
     return await handler(request)
 
 
+async def _sent_token(request: web.Request) -> object:
+    """The form's CSRF field, the body read whole (and kept for the handler) within
+    ``body_within`` seconds: a sender who stops sending, the connection left open, was
+    waited for without end, a file descriptor (the mail listener's too) held for good."""
+    ctx = ctx_of(request)
+    try:
+        async with asyncio.timeout(ctx.body_within):
+            if posted.is_multipart(request):  # read as a stream: see gateway.web.posted
+                limit = ctx.settings.web.max_upload_size
+                return (await posted.read(request, limit, FORM_OVERHEAD)).texts.get(CSRF_FIELD)
+            return (await _form(request)).get(CSRF_FIELD)
+    except TimeoutError:
+        log.warning("web: %s %s: the body did not come in time", request.method, request.path)
+        raise web.HTTPRequestTimeout() from None
+
+
+async def _form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    """The url-encoded form, read once (handlers get it again from aiohttp's cache); a 413
+    when its announced length is past the limit. A charset no codec has, or bytes that
+    are not the declared one, is a script's body, never a browser's: a 400, not a 500
+    with a traceback as for a bug of ours."""
+    announced, most = request.content_length, request.client_max_size
+    if announced is not None and announced > most:  # refused unread: no wait for 100 GB
+        raise web.HTTPRequestEntityTooLarge(max_size=most, actual_size=announced)
+    try:
+        return await request.post()
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise web.HTTPBadRequest() from exc
+
+
+# What a browser's Sec-Fetch-Site says of a POST that is refused. Our forms are
+# "same-origin"; "none" is a request the reader typed; a script sends none, and its
+# token decides.
+FOREIGN_FETCH = frozenset(
+    {
+        "cross-site",  # another site's page posted it
+        "same-site",  # a neighbouring host's page, which may have planted the CSRF cookie
+    }
+)
+
+
 def _same_origin(request: web.Request) -> bool:
+    if request.headers.get("Sec-Fetch-Site", "").lower() in FOREIGN_FETCH:
+        return False  # said even where Origin is left out (an extension, a proxy)
     origin = request.headers.get("Origin")
     if origin is None:
         return True  # not every client sends it; the token decides

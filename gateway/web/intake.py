@@ -263,8 +263,7 @@ async def _posted(request: web.Request) -> posted.Posted:
     if posted.is_multipart(request):
         limit = ctx.settings.web.max_upload_size
         return await posted.read(request, limit, guard.FORM_OVERHEAD)
-    form = await request.post()
-    return posted.Posted(texts={k: v for k, v in form.items() if isinstance(v, str)})
+    return posted.Posted(texts=dict(await posted.texts(request)))
 
 
 def _mb(ctx: WebContext) -> str:

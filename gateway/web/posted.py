@@ -11,10 +11,11 @@ aiohttp, which drains the rest of the request before it closes the connection.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
-from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
 
 MAX_TEXT_PART = 256_000  # bytes of one text input (the longest, 20 000 characters, is 80 KB)
 MAX_PARTS = 200  # inputs of one form; the rest are not read
@@ -45,6 +46,21 @@ def is_multipart(request: web.Request) -> bool:
     return request.content_type == "multipart/form-data"
 
 
+async def texts(request: web.Request) -> Mapping[str, str]:
+    """The text inputs of the posted form, whatever its encoding (the first value of
+    each): a multipart one as :func:`read` kept it, since the CSRF check reads every
+    POST first; any other from aiohttp's ``post()``, read once and cached. A page that
+    asked ``post()`` for a multipart body already streamed found nothing left: a 500."""
+    if is_multipart(request):
+        kept = request.get(POSTED)
+        return kept.texts if kept is not None else {}
+    found: dict[str, str] = {}
+    for name, value in (await request.post()).items():
+        if isinstance(value, str):
+            found.setdefault(name, value)
+    return found
+
+
 async def read(request: web.Request, limit: int, overhead: int) -> Posted:
     """The form of ``request`` (multipart), read once and kept on the request: files
     up to ``limit`` bytes in all, the whole body up to ``limit + overhead``."""
@@ -56,6 +72,8 @@ async def read(request: web.Request, limit: int, overhead: int) -> Posted:
         await _read_parts(request, posted, limit, overhead)
     except ValueError as exc:  # aiohttp's word for a body that is not multipart as declared
         raise web.HTTPBadRequest() from exc  # the client's fault: a 400 page, no traceback
+    except LineTooLong as exc:  # a boundary or header line past 512 KiB: no browser's form
+        raise web.HTTPBadRequest() from exc  # (a page that reads the form again failed on it)
     except HttpProcessingError:  # one part's header: the inputs before it are still good
         posted.unreadable, posted.files = True, []
     return posted

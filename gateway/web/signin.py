@@ -31,6 +31,7 @@ from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team
 from gateway.web import guard
 from gateway.web.guard import client_ip
+from gateway.web.posted import texts as form_texts
 from gateway.web.visit import (
     NEXT_COOKIE,
     SESSION_COOKIE,
@@ -72,7 +73,7 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
     ctx = ctx_of(request)
     if not links_open_for(request):  # the link would not open: no mail (the page says why)
         return page(request, "sign_in.html.j2", {}, status=503)
-    posted = await request.post()
+    posted = await form_texts(request)
     typed = str(posted.get("email", "")).strip()[:320]
     if guard.csrf_refused(request):  # counted nowhere: nothing was asked for
         return page(request, "sign_in.html.j2", {"kept_email": one_line(typed)}, status=403)
@@ -312,7 +313,7 @@ async def sign_out(request: web.Request) -> web.Response:
     again, with a fresh token (a bare 403 left the member unsure whether they were
     signed out, on a shared computer)."""
     ctx = ctx_of(request)
-    then = (await request.post()).get("then", "")
+    then = (await form_texts(request)).get("then", "")
     if guard.csrf_refused(request):
         kept = then if isinstance(then, str) and then in AFTER_SIGN_OUT else ""
         return guard.press_again(request, "/sign-out", hidden=[("then", kept)] if kept else [])

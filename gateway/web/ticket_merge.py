@@ -29,6 +29,7 @@ from gateway.pipeline.merging import merge_command, parse_ticket_ref
 from gateway.tickets import merge
 from gateway.tickets.merge_watch import tag
 from gateway.web import guard, ticket_pages
+from gateway.web.posted import texts as form_texts
 from gateway.web.ticket_pages import MergeRefused
 from gateway.web.visit import ctx_of, members_only, page, path_id, see_other, visitor
 from store import tickets
@@ -58,7 +59,7 @@ async def merge_into(request: web.Request) -> web.Response:
     source = parse_ticket_ref(request.match_info["id"])
     member = visitor(request).member
     assert member is not None
-    posted = await request.post()
+    posted = await form_texts(request)
     typed = str(posted.get("target", ""))
     if source is None or not 0 < source < 2**31:
         raise web.HTTPNotFound()

@@ -31,6 +31,7 @@ from gateway.scheduling import workload
 from gateway.tickets import changes, event_words
 from gateway.web import guard
 from gateway.web.intake_check import address_as_kept, typed_lines
+from gateway.web.posted import texts as form_texts
 from gateway.web.visit import (
     MAX_NOTE,
     ctx_of,
@@ -271,7 +272,7 @@ async def act(request: web.Request) -> web.Response:
     ticket_id = path_id(request, "id")
     member = visitor(request).member
     assert member is not None
-    posted = await request.post()
+    posted = await form_texts(request)
     action = str(posted.get("action", ""))
     reason = str(posted.get("reason", "resolved"))
     note = typed_lines(str(posted.get("note", ""))).strip()[:MAX_NOTE]

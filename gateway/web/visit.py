@@ -13,16 +13,19 @@ from yarl import URL
 
 from gateway.config.settings import Member
 from gateway.core.hosts import is_loopback
+from gateway.core.i18n import LOCALES
 from gateway.core.model import MAX_ID
 from gateway.web import language, pages
 from gateway.web.context import WebContext
 from gateway.web.intake_check import typed_lines
+from gateway.web.posted import texts as form_texts
 
 CTX = web.AppKey("ctx", WebContext)
 SESSION_COOKIE = "tg_session"
 NEXT_COOKIE = "tg_next"  # the page a member asked for before signing in
 NEXT_FOR = 3600  # seconds it is remembered: time enough to fetch the mailed link
 CSRF_COOKIE = "tg_csrf"
+LANG_COOKIE = "tg_lang"  # the language chosen with the switch
 CSRF_FIELD = "csrf"
 MAX_NOTE = 10_000  # the ticket page's note box: its maxlength, line breaks counted as one
 
@@ -49,10 +52,26 @@ def ctx_of(request: web.Request) -> WebContext:
 
 
 def visitor(request: web.Request) -> Visitor:
+    """The request's visitor; before it is known (the database away: no session could
+    be read), nobody signed in, in the language the browser asks for all the same (the
+    503 page spoke the team's language to everyone)."""
     if VISITOR in request:
         return request[VISITOR]
-    ctx = ctx_of(request)
-    return Visitor(locale=ctx.settings.gateway.locale, csrf="")
+    return Visitor(locale=page_locale(request), csrf="")
+
+
+def page_locale(request: web.Request, member_locale: str = "") -> str:
+    """The page's language (:func:`gateway.web.language.choose`): the switch's choice,
+    from its link or the browser's cookie, the member's setting, the browser's
+    Accept-Language, the team's. Read from the request alone, no database."""
+    asked = request.query.get(language.PARAM, "")  # the switch's link
+    chosen = asked if asked in LOCALES else request.cookies.get(LANG_COOKIE, "")
+    return language.choose(
+        chosen,
+        member_locale,
+        request.headers.get("Accept-Language", ""),
+        ctx_of(request).settings.gateway.locale,
+    )
 
 
 def page(
@@ -97,10 +116,12 @@ def path_id(request: web.Request, name: str) -> int:
     """The row number a path names (``/tickets/<id>``, an attachment's ``<aid>``); a
     404 for anything no row can have, so a number past :data:`MAX_ID` never reaches
     the query (PostgreSQL refuses it, SQLite's driver overflows: a 500)."""
-    try:
-        value = int(request.match_info[name])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    written = request.match_info[name]
+    # digits 0-9 only: int() also reads "+1", " 1", "1_0" and other scripts' digits
+    # (Arabic-Indic, full-width), each a second address of a page no link of ours makes
+    if not (written.isascii() and written.isdigit()):
+        raise web.HTTPNotFound()
+    value = int(written)
     if not 0 < value <= MAX_ID:
         raise web.HTTPNotFound()
     return value
@@ -113,7 +134,7 @@ def see_other(location: str) -> web.HTTPSeeOther:
 
 def _ticket_page(path: str) -> str:
     """The ticket page a POST to ``/tickets/<id>…`` was sent from; "" for any other."""
-    found = re.match(r"/tickets/\d{1,10}(?=/|$)", path)
+    found = re.match(r"/tickets/[0-9]{1,10}(?=/|$)", path)
     return found.group(0) if found else ""
 
 
@@ -144,7 +165,7 @@ def members_only(handler: Handler) -> Handler:
         back = request.path_qs if request.method == "GET" else _ticket_page(request.path)
         answer: web.StreamResponse
         if request.method == "POST":  # a button pressed: say that it did nothing
-            posted = await request.post()
+            posted = await form_texts(request)
             note = typed_lines(str(posted.get("note", ""))).strip()[:MAX_NOTE]
             said: dict[str, Any] = {"kept_note": note} if note else {}
             if not note or posted.get("action", "note") != "note":  # a change too: not made
