@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.fast_insert import FastInsert
-from store.models import AttachmentRow, Message, table_of
+from store.models import AttachmentRow, InboxRaw, Message, table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,3 +118,21 @@ def rewrite_outgoing(
         .where(table_of(Message).c.outbox_id == outbox_id)
         .values(subject=subject, text=text, new_text=text, date=date)
     )
+
+
+def returned_since(session: Session, ticket_id: int, since: datetime, kind: str) -> list[bytes]:
+    """The raw bytes of the mails of ``kind`` (a loop verdict: ``bounce``) stored on
+    the ticket since ``since``: which mail they are about is in the bytes only (the
+    Message-ID they quote), and there are few of them."""
+    stmt = (
+        select(InboxRaw.raw)
+        .join(Message, Message.inbox_id == InboxRaw.inbox_id)
+        .where(
+            Message.ticket_id == ticket_id,
+            Message.direction == "in",
+            Message.kind == kind,
+            Message.created_at >= since,
+        )
+        .order_by(Message.id)
+    )
+    return list(session.scalars(stmt))

@@ -273,6 +273,35 @@ def queued_here(session: Session, message_id: str) -> bool:
     return session.scalar(stmt) is not None
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where one mail is on its way: ``state`` pending|sent|failed, and when it left."""
+
+    id: int
+    kind: str
+    message_id: str
+    recipients: tuple[str, ...]
+    state: str
+    sent_at: datetime | None
+
+
+def delivery(session: Session, key: str) -> Delivery | None:
+    """The mail queued under idempotency ``key``, or None when none was (nothing
+    written: the caller's brakes withheld it)."""
+    stmt = select(
+        OutboxRow.id,
+        OutboxRow.kind,
+        OutboxRow.message_id,
+        OutboxRow.recipients,
+        OutboxRow.state,
+        OutboxRow.sent_at,
+    ).where(OutboxRow.idempotency_key == key)
+    found = session.execute(stmt).first()
+    if found is None:
+        return None
+    return Delivery(found[0], found[1], found[2], tuple(found[3] or ()), found[4], found[5])
+
+
 def rows(session: Session, ticket_id: int | None = None) -> Sequence[OutboxRow]:
     """For status output and tests: the outbox, oldest first."""
     stmt = select(OutboxRow).order_by(OutboxRow.id)

@@ -31,7 +31,7 @@ from tests.support.chat import poster
 from tests.support.databases import postgres_only
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, inbox_rows, outbox, show
-from tests.support.scheduling import make_app, open_ticket, scheduled_settings
+from tests.support.scheduling import make_app, open_ticket, scheduled_settings, send
 
 DAY = timedelta(days=1)
 TICKETS = 6
@@ -79,6 +79,7 @@ def test_two_schedulers_remind_close_and_digest_once(
     for _ in range(3):  # the reminder, then the close, then the week's digest
         clock.advance(3 * DAY + timedelta(hours=2))
         _together(lambda: scheduler.tick(first), lambda: scheduler.tick(second))
+        send(first)  # the reminders leave: their grace starts
     reminders = Counter(r.ticket_id for r in outbox(first, "pending_reminder"))
     assert reminders == Counter(dict.fromkeys(ids, 1))
     for tid in ids:
@@ -217,6 +218,7 @@ def test_two_sweeps_back_after_a_week_down_remind_once_then_close_once(
     clock.advance(9 * DAY)
     _together(lambda: scheduler.tick(first), lambda: scheduler.tick(second))
     _together(lambda: scheduler.tick(first), lambda: scheduler.tick(second))
+    send(first)  # the reminders leave: their grace starts
     assert Counter(r.ticket_id for r in outbox(first, "pending_reminder")) == Counter(
         dict.fromkeys(ids, 1)
     )
