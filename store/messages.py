@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from store.fast_insert import FastInsert
@@ -136,3 +136,10 @@ def returned_since(session: Session, ticket_id: int, since: datetime, kind: str)
         .order_by(Message.id)
     )
     return list(session.scalars(stmt))
+
+
+def drop_outgoing(session: Session, outbox_ids: Sequence[int]) -> None:
+    """The stored copies of outgoing mails that were taken back unsent
+    (:func:`store.outbox.withdraw`): a ticket lists the mails that went out."""
+    if outbox_ids:
+        session.execute(delete(Message).where(Message.outbox_id.in_(list(outbox_ids))))

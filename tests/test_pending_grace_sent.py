@@ -18,6 +18,7 @@ from gateway.core.model import TicketState
 from gateway.outbound.sender import Sender
 from gateway.runtime.app import App
 from gateway.scheduling import scheduler
+from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, words_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings
 from tests.support.sink import SinkHandler, local_relay, sink
@@ -133,3 +134,33 @@ def test_a_bounce_of_another_mail_leaves_the_close_on_time(gw: App, clock: FakeC
     clock.advance(3 * DAY)
     scheduler.tick(gw)
     assert _state(gw, tid) == ("closed", "no-response")
+
+
+def test_a_reminder_still_queued_when_the_requester_answers_is_not_sent(
+    gw: App, clock: FakeClock
+) -> None:
+    """The relay is down with the reminder in the outbox, and the requester answers:
+    "we have not heard from you" must not reach them after their answer."""
+    tid = open_ticket(gw, "Purchase: ink", key="grace-5", state=TicketState.PENDING)
+    clock.advance(3 * DAY)
+    scheduler.tick(gw)
+    [reminder] = outbox(gw, "pending_reminder")
+    assert _send(gw).drain().retried  # the relay is down
+    clock.advance(DAY)
+    answer = mail(
+        subject=f"Re: [#{tid}] Purchase: ink",
+        body="Here is the model number.\n",
+        sender="Alice Example <alice@customer.test>",
+        in_reply_to="<grace-5@customer.test>",
+    )
+    assert deliver(gw, answer).ticket_id == tid
+    assert show(gw, tid)["state"] == "open"
+    clock.advance(DAY)
+    with sink(gw.settings.outbound.port) as relay:
+        sent = _send(gw).drain().sent
+    assert reminder.id not in sent
+    to_alice = [r.data for r in relay.received if r.rcpt_tos == ["alice@customer.test"]]
+    assert not [m for m in to_alice if b"pending_reminder" in m]
+    # nor is it on the ticket as a mail that went out
+    said = [m for m in show(gw, tid)["messages"] if m["direction"] == "out"]
+    assert all("Waiting for your reply" not in m["subject"] for m in said)
