@@ -19,7 +19,7 @@ from gateway.outbound.sender import Sender
 from gateway.runtime.app import App
 from gateway.scheduling import scheduler
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, outbox, show, words_of
+from tests.support.pipeline import bounce_of, deliver, outbox, show, words_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings
 from tests.support.sink import SinkHandler, local_relay, sink
 
@@ -41,21 +41,6 @@ def _send(app: App) -> Sender:
 def _state(app: App, tid: int) -> tuple[str, str | None]:
     t = show(app, tid)
     return t["state"], t["close_reason"]
-
-
-def _bounce_of(message_id: str) -> bytes:
-    return (
-        b"From: Mail Delivery System <MAILER-DAEMON@mx.customer.test>\n"
-        b"To: support@example.test\nSubject: Undelivered Mail Returned to Sender\n"
-        b"Message-ID: <bounce-" + message_id.encode()[:8] + b"@mx.customer.test>\n"
-        b"MIME-Version: 1.0\n"
-        b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
-        b"--B\nContent-Type: text/plain\n\nUser unknown\n"
-        b"--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n"
-        b"Final-Recipient: rfc822; alice@customer.test\nAction: failed\nStatus: 5.1.1\n"
-        b"--B\nContent-Type: text/rfc822-headers\n\nFrom: support@example.test\n"
-        b"Message-ID: <" + message_id.encode() + b">\nSubject: [#1] reminder\n--B--\n"
-    )
 
 
 def test_the_grace_counts_from_when_the_reminder_left_the_outbox(gw: App, clock: FakeClock) -> None:
@@ -106,7 +91,7 @@ def test_a_reminder_that_bounced_after_it_was_sent_never_closes_the_ticket(
     with sink(gw.settings.outbound.port):
         _send(gw).drain()
     clock.advance(DAY)
-    assert deliver(gw, _bounce_of(reminder.message_id)).ticket_id == tid
+    assert deliver(gw, bounce_of(reminder.message_id)).ticket_id == tid
     clock.advance(10 * DAY)
     scheduler.tick(gw)
     scheduler.tick(gw)
@@ -130,7 +115,7 @@ def test_a_bounce_of_another_mail_leaves_the_close_on_time(gw: App, clock: FakeC
     with sink(gw.settings.outbound.port):
         _send(gw).drain()
     clock.advance(DAY)
-    assert deliver(gw, _bounce_of(status.message_id)).ticket_id == tid
+    assert deliver(gw, bounce_of(status.message_id)).ticket_id == tid
     clock.advance(3 * DAY)
     scheduler.tick(gw)
     assert _state(gw, tid) == ("closed", "no-response")
