@@ -46,7 +46,8 @@ def grace_from(
         return None  # waiting for the relay, or failed for good (the sender told it)
     if jobs.claimed(session, Job.PENDING_RETURNED, period):
         return None  # bounced, and told
-    returned = messages.returned_since(session, ticket.id, claimed, loops.LoopVerdict.BOUNCE)
+    since = min(claimed, mail.sent_at)  # a bounce comes after the mail it returns
+    returned = messages.returned_since(session, ticket.id, since, loops.LoopVerdict.BOUNCE)
     if any(mail.message_id in loops.returned_message_ids(raw) for raw in returned):
         _tell_returned(session, ticket, period, mail, now)
         return None
