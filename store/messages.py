@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from store.fast_insert import FastInsert
-from store.models import AttachmentRow, Message, table_of
+from store.models import AttachmentRow, InboxRaw, Message, table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,3 +118,36 @@ def rewrite_outgoing(
         .where(table_of(Message).c.outbox_id == outbox_id)
         .values(subject=subject, text=text, new_text=text, date=date)
     )
+
+
+# what :func:`returned_since` reads of each bounce, and how many: the returned headers
+# come before any returned body, and a ticket that gets more bounces than this after one
+# mail of ours is under a flood, not being told of one mail
+RETURNED_HEAD = 256 * 1024
+RETURNED_MOST = 50
+
+
+def returned_since(session: Session, ticket_id: int, since: datetime, kind: str) -> list[bytes]:
+    """The first bytes (``RETURNED_HEAD``) of the first ``RETURNED_MOST`` mails of
+    ``kind`` (a loop verdict: ``bounce``) stored on the ticket since ``since``: which
+    mail they are about is in the bytes only (the Message-ID they quote)."""
+    stmt = (
+        select(func.substr(InboxRaw.raw, 1, RETURNED_HEAD))
+        .join(Message, Message.inbox_id == InboxRaw.inbox_id)
+        .where(
+            Message.ticket_id == ticket_id,
+            Message.direction == "in",
+            Message.kind == kind,
+            Message.created_at >= since,
+        )
+        .order_by(Message.id)
+        .limit(RETURNED_MOST)
+    )
+    return [bytes(raw) for raw in session.scalars(stmt)]
+
+
+def drop_outgoing(session: Session, outbox_ids: Sequence[int]) -> None:
+    """The stored copies of outgoing mails that were taken back unsent
+    (:func:`store.outbox.withdraw`): a ticket lists the mails that went out."""
+    if outbox_ids:
+        session.execute(delete(Message).where(Message.outbox_id.in_(list(outbox_ids))))

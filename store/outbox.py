@@ -25,6 +25,7 @@ from store.fast_query import PerLength
 from store.models import OutboxRow, table_of
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+WITHDRAWN = "withdrawn"  # never sent: what it said stopped being true before it could go
 LEASE = timedelta(minutes=5)  # a claimed row is due again after this if nobody reports back
 BATCH_BYTES = 32_000_000  # the mail one claim holds in memory (a bigger mail goes alone)
 
@@ -271,6 +272,53 @@ def queued_here(session: Session, message_id: str) -> bool:
     coming back, whoever's From it comes under (a list resends it under its own)."""
     stmt = select(OutboxRow.id).where(OutboxRow.message_id == message_id).limit(1)
     return session.scalar(stmt) is not None
+
+
+def withdraw(session: Session, ticket_id: int, kind: str, now: datetime) -> list[int]:
+    """Take back the ticket's mails of ``kind`` not sent yet: the sender never claims
+    them, and their bytes go. Which ones were taken back (one the sender holds at this
+    moment goes anyway, and is marked sent as it went)."""
+    stmt = select(OutboxRow.id).where(
+        OutboxRow.ticket_id == ticket_id, OutboxRow.kind == kind, OutboxRow.state == PENDING
+    )
+    ids = list(session.scalars(stmt))
+    if ids:
+        session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(ids), OutboxRow.state == PENDING)
+            .values(state=WITHDRAWN, next_attempt_at=None, raw=b"", raw_dropped_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where one mail is on its way: ``state`` pending|sent|failed, and when it left."""
+
+    id: int
+    kind: str
+    message_id: str
+    recipients: tuple[str, ...]
+    state: str
+    sent_at: datetime | None
+
+
+def delivery(session: Session, key: str) -> Delivery | None:
+    """The mail queued under idempotency ``key``, or None when none was (nothing
+    written: the caller's brakes withheld it)."""
+    stmt = select(
+        OutboxRow.id,
+        OutboxRow.kind,
+        OutboxRow.message_id,
+        OutboxRow.recipients,
+        OutboxRow.state,
+        OutboxRow.sent_at,
+    ).where(OutboxRow.idempotency_key == key)
+    found = session.execute(stmt).first()
+    if found is None:
+        return None
+    return Delivery(found[0], found[1], found[2], tuple(found[3] or ()), found[4], found[5])
 
 
 def rows(session: Session, ticket_id: int | None = None) -> Sequence[OutboxRow]:

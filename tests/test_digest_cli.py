@@ -20,12 +20,11 @@ from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.core.sqlite_url import sqlite_path
 from gateway.runtime.cli.main import main
-from gateway.scheduling import scheduler
 from tests.conftest import PG_URL
 from tests.support.app import MEMBERS
 from tests.support.config import members_toml, write_config
 from tests.support.pipeline import outbox
-from tests.support.scheduling import CATALOG, make_app, open_ticket, set_state
+from tests.support.scheduling import CATALOG, make_app, open_ticket, set_state, tick_and_send
 from tests.support.unwrap import unwrapped
 
 SEPARATOR = "-" * 72
@@ -289,7 +288,7 @@ def test_sweep_dry_run_names_the_tickets_it_would_change(
     # the requester was asked again in 2024, on time (three days): now it is closed
     app = make_app(load_settings(config), FakeClock(datetime(2024, 1, 11, 2, 0, tzinfo=UTC)))
     try:
-        scheduler.tick(app)
+        tick_and_send(app)  # the reminder leaves then: its grace starts
     finally:
         app.close()
     capsys.readouterr()

@@ -6,6 +6,7 @@ real database over a weekend."""
 
 from __future__ import annotations
 
+import time as wall
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -145,3 +146,31 @@ def test_the_sweep_reminds_on_the_next_working_day(gw: tuple[App, FakeClock]) ->
     clock.advance(DAY)  # Tuesday 16:00: the next working day
     scheduler.tick(app)
     assert len(outbox(app, "pending_reminder")) == 1
+
+
+def test_the_longest_waits_in_working_days_cost_a_pass_little_after_the_first() -> None:
+    """The catalog takes waits up to ten years of working days (2600bd). Each pass asks
+    every pending ticket's reminder and close again; walking ten years of days for each
+    of them on every pass made a site's sweep seconds long. Asked again, they are known."""
+    sched = ScheduleSettings(
+        pending_reminder_after=WorkingDays(2599), pending_close_after=WorkingDays(2600)
+    )
+    now = jst(2026, 3, 6, 16, 0)
+    times = [
+        TicketTimes(
+            id=n,
+            state="pending",
+            created_at=now - timedelta(hours=n),
+            updated_at=now - timedelta(hours=n),
+            stale_after=WorkingDays(2600),
+            auto_close_after=WorkingDays(2600),
+            hours=JP,
+            schedule_hours=JP,
+        )
+        for n in range(150)
+    ]
+    first = [pending_due(t, now, sched) for t in times]
+    began = wall.perf_counter()
+    again = [pending_due(t, now + timedelta(minutes=5), sched) for t in times]
+    assert wall.perf_counter() - began < 0.1  # walked again: some 0.6 s here
+    assert first == again == [None] * len(times)

@@ -25,7 +25,7 @@ from store.db import transaction
 from tests.support.app import reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
-from tests.support.scheduling import make_app, open_ticket, scheduled_settings
+from tests.support.scheduling import make_app, open_ticket, scheduled_settings, tick_and_send
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 OPS, OPS2 = "ops@example.test", "ops2@example.test"
@@ -42,7 +42,7 @@ def gw(settings: Settings, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
 def _passes(app: App, clock: FakeClock, n: int = 3) -> None:
     """``n`` passes a sweep interval apart: what the daemon does after it wakes."""
     for _ in range(n):
-        scheduler.tick(app)
+        tick_and_send(app)  # and its sender: a reminder's grace starts when it is sent
         clock.advance(5 * MINUTE)
 
 

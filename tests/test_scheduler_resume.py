@@ -23,7 +23,7 @@ from store.db import transaction
 from tests.support.app import MEMBERS, reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show
-from tests.support.scheduling import open_ticket, scheduled_settings
+from tests.support.scheduling import open_ticket, scheduled_settings, send
 
 ACCOUNT = ImapSettings(host="imap.example.test", username="support", password_env="IMAP_PASSWORD")
 MINUTE, DAY = timedelta(minutes=1), timedelta(days=1)
@@ -155,6 +155,7 @@ def test_without_an_answer_the_close_comes_once_the_mailbox_was_read(
         clock.advance(MINUTE)
         _polled(app)  # nothing came
         scheduler.tick(app, started)
+        send(app)  # the reminder leaves: its grace starts
         # no reminder went while the daemon was down: asked first, closed after its grace
         assert len(outbox(app, "pending_reminder")) == 1
         assert show(app, tid)["state"] == "pending"

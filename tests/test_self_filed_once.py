@@ -21,7 +21,13 @@ from gateway.scheduling import scheduler
 from tests.support.app import reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, parsed, show
-from tests.support.scheduling import make_app, open_ticket, scheduled_settings, set_state
+from tests.support.scheduling import (
+    make_app,
+    open_ticket,
+    scheduled_settings,
+    set_state,
+    tick_and_send,
+)
 
 DAY, MINUTE = timedelta(days=1), timedelta(minutes=1)
 OPS, OPS2 = "ops@example.test", "ops2@example.test"  # ops2 has the purchase entry
@@ -60,7 +66,7 @@ def test_the_no_response_close_reaches_a_self_filed_requester_once(
     tid = _own_request(gw)
     set_state(gw, tid, TicketState.PENDING)
     clock.advance(3 * DAY)
-    scheduler.tick(gw)
+    tick_and_send(gw)  # the reminder leaves: its grace starts
     clock.advance(4 * DAY)
     before = len(outbox(gw))
     scheduler.tick(gw)

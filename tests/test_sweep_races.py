@@ -29,7 +29,13 @@ from tests.support.app import reply_address
 from tests.support.databases import postgres_only
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
-from tests.support.scheduling import make_app, open_ticket, scheduled_settings, set_state
+from tests.support.scheduling import (
+    make_app,
+    open_ticket,
+    scheduled_settings,
+    send,
+    set_state,
+)
 from tests.support.waiting import PATIENCE, eventually
 
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
@@ -86,6 +92,7 @@ def _close_due_now(app: App, clock: FakeClock) -> None:
     clock.advance(3 * DAY)
     with transaction(app.sessions) as s:
         run_sweeps(s, scheduler.context(app), clock.now())
+    send(app)  # the reminder leaves: its grace starts
     clock.advance(4 * DAY)
 
 
@@ -121,6 +128,7 @@ def test_pending_reminder_still_goes_to_a_ticket_nobody_answered(gw: App, clock:
         run_sweeps(s, scheduler.context(gw), clock.now())
     [reminder] = outbox(gw, "pending_reminder")
     assert reminder.ticket_id == tid
+    send(gw)
     clock.advance(4 * DAY)
     with transaction(gw.sessions) as s:
         run_sweeps(s, scheduler.context(gw), clock.now())

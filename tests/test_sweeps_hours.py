@@ -18,7 +18,7 @@ from gateway.core.model import TicketState
 from gateway.runtime.app import App
 from gateway.scheduling import scheduler
 from tests.support.pipeline import outbox, subject_of, words_of
-from tests.support.scheduling import make_app, open_ticket, scheduled_settings
+from tests.support.scheduling import make_app, open_ticket, scheduled_settings, tick_and_send
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 
@@ -74,7 +74,7 @@ def test_a_stale_reminder_after_hours_says_hours(gw: App, clock: FakeClock) -> N
 def test_pending_reminder_and_close_after_hours(gw: App, clock: FakeClock) -> None:
     tid = open_ticket(gw, "Mail server down", key="h-2", state=TicketState.PENDING)
     clock.advance(6 * HOUR)
-    scheduler.tick(gw)
+    tick_and_send(gw)  # the reminder leaves: its grace starts
     [reminder] = outbox(gw, "pending_reminder")
     text = words_of(reminder)
     assert "6 hours ago we asked you" in text and "within 18 hours" in text

@@ -30,8 +30,8 @@ from store.models import OutboxRow
 from tests.support.chat import poster
 from tests.support.databases import postgres_only
 from tests.support.mails import mail
-from tests.support.pipeline import all_tickets, inbox_rows, outbox, show
-from tests.support.scheduling import make_app, open_ticket, scheduled_settings
+from tests.support.pipeline import all_tickets, bounce_of, deliver, inbox_rows, outbox, show
+from tests.support.scheduling import make_app, open_ticket, scheduled_settings, send
 
 DAY = timedelta(days=1)
 TICKETS = 6
@@ -79,6 +79,7 @@ def test_two_schedulers_remind_close_and_digest_once(
     for _ in range(3):  # the reminder, then the close, then the week's digest
         clock.advance(3 * DAY + timedelta(hours=2))
         _together(lambda: scheduler.tick(first), lambda: scheduler.tick(second))
+        send(first)  # the reminders leave: their grace starts
     reminders = Counter(r.ticket_id for r in outbox(first, "pending_reminder"))
     assert reminders == Counter(dict.fromkeys(ids, 1))
     for tid in ids:
@@ -217,6 +218,7 @@ def test_two_sweeps_back_after_a_week_down_remind_once_then_close_once(
     clock.advance(9 * DAY)
     _together(lambda: scheduler.tick(first), lambda: scheduler.tick(second))
     _together(lambda: scheduler.tick(first), lambda: scheduler.tick(second))
+    send(first)  # the reminders leave: their grace starts
     assert Counter(r.ticket_id for r in outbox(first, "pending_reminder")) == Counter(
         dict.fromkeys(ids, 1)
     )
@@ -229,6 +231,27 @@ def test_two_sweeps_back_after_a_week_down_remind_once_then_close_once(
         closes = [e for e in t["events"] if e["kind"] == "state" and e["new"] == "closed"]
         assert len(closes) == 1 and t["close_reason"] == "no-response", t["events"]
     assert len(outbox(first, "pending_reminder")) == len(ids)
+
+
+def test_two_sweeps_that_find_a_bounced_reminder_tell_it_once(
+    pair: tuple[App, App], clock: FakeClock
+) -> None:
+    """The reminder went out and came back: both instances' passes find the bounce at
+    the same moment; its member hears of it once, and nobody is closed on."""
+    first, second = pair
+    tid = open_ticket(first, "Toner", key="back-1", state=TicketState.PENDING)
+    clock.advance(3 * DAY)
+    scheduler.tick(first)
+    send(first)
+    [reminder] = outbox(first, "pending_reminder")
+    clock.advance(DAY)
+    assert deliver(first, bounce_of(reminder.message_id)).ticket_id == tid
+    clock.advance(5 * DAY)
+    _together(lambda: scheduler.tick(first), lambda: scheduler.tick(second))
+    _together(lambda: scheduler.tick(first), lambda: scheduler.tick(second))
+    t = show(first, tid)
+    assert t["state"] == "pending"
+    assert len([e for e in t["events"] if e["kind"] == "delivery-failed"]) == 1
 
 
 @postgres_only

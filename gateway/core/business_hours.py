@@ -298,8 +298,16 @@ def working_days_after(cal: Calendar, start: datetime, days: int) -> datetime:
     as "in two business days" is meant, not after the weekend's real hours. The result
     is in UTC (naive when ``start`` is); past :data:`HORIZON_DAYS` (a calendar of
     holidays only) the rest are calendar days."""
+    return _back(_days_after(cal, _utc(start), days), start)
+
+
+@lru_cache(maxsize=CACHED)
+def _days_after(cal: Calendar, start: datetime, days: int) -> datetime:
+    """:func:`working_days_after` from ``start`` (aware, UTC), remembered: a pending
+    ticket's reminder and close are asked for on every pass, and the longest wait the
+    config takes (2600bd) walks ten years of days each time."""
     zone = cal.zone
-    local = _utc(start).astimezone(zone)
+    local = start.astimezone(zone)
     day, left = local.date(), days
     for _ in range(HORIZON_DAYS):
         if left <= 0:
@@ -308,7 +316,7 @@ def working_days_after(cal: Calendar, start: datetime, days: int) -> datetime:
         if day not in cal.holidays and cal.week[day.weekday()]:
             left -= 1
     day += timedelta(days=max(left, 0))
-    return _back(wall_instant(datetime.combine(day, local.time()), zone), start)
+    return wall_instant(datetime.combine(day, local.time()), zone)
 
 
 def working_days_between(cal: Calendar, start: datetime, until: datetime) -> int:

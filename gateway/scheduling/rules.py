@@ -48,6 +48,7 @@ class Job(enum.StrEnum):
     OVERDUE_TOLD = "overdue-told"  # … and a later assignee of the ticket, once each
     PENDING_REMINDER = "pending-reminder"  # the requester is asked again, once
     PENDING_CLOSE = "pending-close"  # no answer in time: closed as no-response
+    PENDING_RETURNED = "pending-returned"  # the reminder bounced: told once, no close
     INVENTORY = "inventory"  # untouched far too long: force-closed as stale
 
 

@@ -32,6 +32,7 @@ from gateway.scheduling import rules, told
 from gateway.scheduling.context import JobContext as JobContext
 from gateway.scheduling.context import SweepReport as SweepReport
 from gateway.scheduling.context import responsible as responsible
+from gateway.scheduling.reminded import grace_from, reminder_key
 from gateway.scheduling.rules import Job, PendingAction, TicketTimes, times_of
 from gateway.tickets import changes, conversation, to_requester
 from store import inbox, jobs, reminders, sources
@@ -121,7 +122,8 @@ def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: dateti
     if session.get_bind().dialect.name != "postgresql":
         return t  # SQLite: this transaction's write lock was taken at BEGIN
     who = responsible(ctx, ticket)  # None: no stale reminder is due
-    if not _anything_due(session, t, now, ctx.settings.schedule, who, _reminds(ctx, ticket)):
+    reminds = _reminds(ctx, ticket)
+    if not _anything_due(session, ticket, t, now, ctx.settings.schedule, who, reminds):
         return t
     session.refresh(ticket, with_for_update=True)
     return times_of(ticket, ctx.rules(ticket), ctx.settings.calendars)
@@ -129,6 +131,7 @@ def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: dateti
 
 def _anything_due(
     session: Session,
+    ticket: Ticket,
     t: TicketTimes,
     now: datetime,
     sched: ScheduleSettings,
@@ -139,7 +142,7 @@ def _anything_due(
     it: a stale reminder or an overdue notice can go to them). A stale period or a passed deadline
     already told lasts for many passes and needs no lock: thousands of long-stale
     tickets would otherwise be locked against the runner on every pass."""
-    if _pending_due(session, t, now, sched, reminds) is not None:
+    if _pending_due(session, ticket, t, now, sched, reminds) is not None:
         return True
     if rules.inventory_due(t, now, sched):
         return True
@@ -156,17 +159,26 @@ def _reminds(ctx: JobContext, ticket: Ticket) -> bool:
 
 
 def _pending_due(
-    session: Session, t: TicketTimes, now: datetime, sched: ScheduleSettings, reminds: bool
+    session: Session,
+    ticket: Ticket,
+    t: TicketTimes,
+    now: datetime,
+    sched: ScheduleSettings,
+    reminds: bool,
 ) -> rules.PendingDue | None:
     """:func:`gateway.scheduling.rules.pending_due` with when the reminder really went
-    out (its claim in ``job_runs``), read only when something is due at all: the close
-    is counted from it, so a reminder sent late is never followed by the close at once."""
+    out (the outbox's ``sent_at``: :func:`gateway.scheduling.reminded.grace_from`), read
+    only when something is due at all: the close is counted from it, so a reminder held
+    back by a relay that was down is never followed by the close at once."""
     due = rules.pending_due(t, now, sched, reminds=reminds)
     if due is None:  # nothing due unreminded: a reminder sent could only put it later
         return None
-    reminded = jobs.ran_at(session, Job.PENDING_REMINDER, due.key)
-    if reminded is None:
+    claimed = jobs.ran_at(session, Job.PENDING_REMINDER, due.key)
+    if claimed is None:
         return due
+    reminded = grace_from(session, ticket, due.key, claimed, now)
+    if reminded is None:  # the reminder has not reached them (yet): no close
+        return None
     return rules.pending_due(t, now, sched, reminded=reminded, reminds=reminds)
 
 
@@ -191,7 +203,7 @@ def _pending(
     report: SweepReport,
 ) -> str:
     """Ask the requester again or close; who was asked (the requester), else ""."""
-    due = _pending_due(session, t, now, ctx.settings.schedule, _reminds(ctx, ticket))
+    due = _pending_due(session, ticket, t, now, ctx.settings.schedule, _reminds(ctx, ticket))
     if due is None:
         return ""
     ref = ticket_ref(ticket, ctx.settings, now, ctx.catalog)
@@ -210,7 +222,7 @@ def _pending(
             )
             report.queued(
                 queue_ticket_mail(
-                    session, ctx.settings, ticket, view, key=f"pending-reminder:{due.key}", now=now
+                    session, ctx.settings, ticket, view, key=reminder_key(due.key), now=now
                 )
             )
             return ticket.requester.lower()

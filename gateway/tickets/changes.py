@@ -28,7 +28,7 @@ from gateway.tickets.history import add_event as _event
 from gateway.tickets.sheet_values import clear_field as clear_field
 from gateway.tickets.sheet_values import set_field as set_field  # the service's own name
 from gateway.tickets.sheet_values import store_fields as store_fields
-from store import ticket_rows, tickets
+from store import messages, outbox, ticket_rows, tickets
 from store.models import Ticket
 
 
@@ -94,6 +94,14 @@ def open_ticket(
     return ticket
 
 
+# the mails queued for a ticket in a state, taken back unsent when it leaves that state
+# (a relay that was down held them): what they say is no longer true
+LAPSE_ON_LEAVING: Mapping[TicketState, tuple[str, ...]] = {
+    # "we have not heard from you": they just answered, or a member moved the ticket on
+    TicketState.PENDING: ("pending_reminder",),
+}
+
+
 def change_state(
     session: Session,
     ticket: Ticket,
@@ -131,6 +139,9 @@ def change_state(
         detail={"close_reason": ticket.close_reason} if ticket.close_reason else {},
     )
     note(session, Fact(ticket, "state", now, actor, current.value, target.value, cause=why))
+    if target != current:
+        for kind in LAPSE_ON_LEAVING.get(current, ()):
+            messages.drop_outgoing(session, outbox.withdraw(session, ticket.id, kind, now))
     news.changed(
         session, ticket, "state", now, actor=actor, via=channel, old=current, new=target.value
     )

@@ -17,10 +17,16 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from gateway.core.i18n import Msg
+from gateway.core.i18n import N_, Msg
 from gateway.tickets import changes, event_words
 from gateway.tickets.conversation import Fact, note
 from store.models import Ticket
+
+
+def came_back() -> Msg:
+    """Why a mail the relay took is undelivered after all: a bounce on its ticket names
+    it (the scheduler tells it of a pending reminder: gateway.scheduling.reminded)."""
+    return N_("it was sent, then came back as undeliverable")
 
 
 def failed(

@@ -117,3 +117,20 @@ def header_of(row: OutboxRow, name: str) -> str:
 
 def subject_of(row: OutboxRow) -> str:
     return header_of(row, "Subject")
+
+
+def bounce_of(message_id: str) -> bytes:
+    """A delivery status notification for our mail ``message_id`` to Alice: her
+    mail server's bounce, with the returned headers that name it."""
+    return (
+        b"From: Mail Delivery System <MAILER-DAEMON@mx.customer.test>\n"
+        b"To: support@example.test\nSubject: Undelivered Mail Returned to Sender\n"
+        b"Message-ID: <bounce-" + message_id.encode()[:8] + b"@mx.customer.test>\n"
+        b"MIME-Version: 1.0\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        b"--B\nContent-Type: text/plain\n\nUser unknown\n"
+        b"--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n"
+        b"Final-Recipient: rfc822; alice@customer.test\nAction: failed\nStatus: 5.1.1\n"
+        b"--B\nContent-Type: text/rfc822-headers\n\nFrom: support@example.test\n"
+        b"Message-ID: <" + message_id.encode() + b">\nSubject: [#1] reminder\n--B--\n"
+    )

@@ -33,7 +33,7 @@ from gateway.receive.imap.refused import TRIES
 from gateway.runner import command_said, proof
 from gateway.runner.saved_words import words_kept
 from gateway.scheduling import health, sweeps, workload
-from gateway.tickets import states, to_members
+from gateway.tickets import states, to_members, undelivered
 from store.health import Finished, Snapshot, SourceSeen
 from store.sources import LeftMessage, SteppedOver
 from tests.support import samples_many
@@ -216,6 +216,14 @@ SAMPLES: list[v.View] = [
             v.NoticeItem("undelivered", "2026-03-02 10:11 JST", "", new=ALICE.email, why="550"),
             v.NoticeItem(
                 "undelivered", "2026-03-02 10:11 JST", "", new=ALICE.email, why="550", yours=True
+            ),
+            # … or taken by the relay and bounced later (a pending reminder's)
+            v.NoticeItem(
+                "undelivered",
+                "2026-03-02 10:12 JST",
+                "",
+                new=ALICE.email,
+                why=undelivered.came_back(),
             ),
         ),
     ),

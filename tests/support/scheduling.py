@@ -10,6 +10,7 @@ from gateway.config.settings import CatalogSettings, ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.notify import views
+from gateway.outbound.sender import Sender
 from gateway.runtime.app import App, build
 from gateway.scheduling import digest, scheduler
 from gateway.tickets import changes
@@ -89,6 +90,18 @@ def set_state(app: App, ticket_id: int, state: TicketState) -> None:
         changes.change_state(
             s, ticket, state, app.clock.now(), actor="ops@example.test", channel="cli"
         )
+
+
+def tick_and_send(app: App) -> None:
+    """A pass, then the sender's drain, as the daemon runs them: what the pass queued
+    leaves the outbox (the test's maildir), and the close's grace counts from then."""
+    scheduler.tick(app)
+    send(app)
+
+
+def send(app: App) -> None:
+    """The outbox's due mail leaves, as the daemon's sender sends it."""
+    Sender.configured(app.settings.outbound, app.clock, app.sessions).drain()
 
 
 def weekly_summary(app: App) -> views.WeeklySummary:

@@ -1,0 +1,74 @@
+"""When the requester's pending reminder reached them: the start of the close's grace.
+
+The sweep claims the reminder (``job_runs``) and queues it in the outbox in one
+transaction, but the mail leaves when the sender gets it through: a relay down for
+two days held the reminder that long, and a grace counted from the claim then closed
+the ticket as the reminder arrived. So the grace counts from the outbox's ``sent_at``;
+while the mail waits there the close waits too, and a reminder that never arrived —
+refused or given up on by the relay (``failed``), or sent and then bounced (a bounce
+on the ticket quoting its Message-ID) — holds the close for good: the requester was
+never asked, and closing "for no response" would close on them silently. The member
+who has the ticket is told, as of any mail of it that was not delivered
+(:mod:`gateway.tickets.undelivered`: by the sender for a refusal, here for a bounce,
+which the runner only attaches); the ticket stays pending for them to decide.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gateway.pipeline import loops
+from gateway.scheduling.rules import Job
+from gateway.tickets import undelivered
+from store import jobs, messages, outbox
+from store.models import Ticket
+
+
+def reminder_key(period: str) -> str:
+    """The outbox key of the pending reminder of ``period`` (a ``PendingDue.key``)."""
+    return f"pending-reminder:{period}"
+
+
+def grace_from(
+    session: Session, ticket: Ticket, period: str, claimed: datetime, now: datetime
+) -> datetime | None:
+    """When the reminder of ``period`` (claimed at ``claimed``) went out, or None while
+    it has not reached the requester (queued still, failed, bounced): no close then.
+    No mail queued at all (a requester we do not write to, such as a monitoring
+    alert's: its ``no-auto-answer`` event says why) has nothing to wait for, and counts
+    from the claim. A bounce found is told once, at ``now`` (:func:`_tell_returned`)."""
+    mail = outbox.delivery(session, reminder_key(period))
+    if mail is None:
+        return claimed
+    if mail.state != outbox.SENT or mail.sent_at is None:
+        return None  # waiting for the relay, or failed for good (the sender told it)
+    if jobs.claimed(session, Job.PENDING_RETURNED, period):
+        return None  # bounced, and told
+    since = min(claimed, mail.sent_at)  # a bounce comes after the mail it returns
+    returned = messages.returned_since(session, ticket.id, since, loops.LoopVerdict.BOUNCE)
+    if any(mail.message_id in loops.returned_message_ids(raw) for raw in returned):
+        _tell_returned(session, ticket, period, mail, now)
+        return None
+    return max(mail.sent_at, claimed)  # a clock stepped back while it was sent: the claim
+
+
+def _tell_returned(
+    session: Session, ticket: Ticket, period: str, mail: outbox.Delivery, now: datetime
+) -> None:
+    """The bounced reminder in the ticket's history and its member's next notice, once
+    (the claim: a second instance, the next pass)."""
+    if not jobs.claim(session, Job.PENDING_RETURNED, period, now, ticket_id=ticket.id):
+        return
+    undelivered.failed(
+        session,
+        ticket,
+        now,
+        outbox_id=mail.id,
+        kind=mail.kind,
+        message_id=mail.message_id,
+        recipients=mail.recipients,
+        code=0,
+        error=undelivered.came_back(),
+    )
