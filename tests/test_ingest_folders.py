@@ -143,3 +143,19 @@ def test_a_message_a_reader_moves_to_cur_while_the_maildir_is_read_is_still_read
         ("RawInput", f"{md}/new/0.host"),
         ("RawInput", f"{md}/cur/1.host:2,S"),
     ]
+
+
+def test_a_folder_with_no_message_file_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ingest Maildir/new`` when the mail was in ``cur/``, or an empty maildir: no
+    line at all and exit 0, as if something had been read. Now a line says so (still
+    0: nothing to store is no failure, as an empty mbox file)."""
+    md = _maildir(tmp_path / "Maildir")
+    (md / "tmp" / "1.host").write_bytes(mail(subject="being delivered"))  # never read
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert _read(md, empty) == [("passed over", str(md)), ("passed over", str(empty))]
+    config = write_config(tmp_path, secret_file=True, locale="en")
+    ran = run(config, "ingest", str(md), capsys=capsys)
+    assert (ran.code, ran.out) == (0, f"{md}: skipped: no message file in it\n")

@@ -104,16 +104,23 @@ def _item(ref: str, raw: bytes, explicit: bool = True) -> RawInput:
 
 def _folder(root: Path, on_disk_above: int | None) -> Iterator[Item]:
     """Every message file below ``root``, in a stable order; maildir ``tmp/`` skipped,
-    and every folder not read said (:mod:`.folders`)."""
+    and every folder not read said (:mod:`.folders`), the one named too when it holds
+    no message file at all (a maildir's ``new/`` named when the mail was in ``cur/``
+    said nothing and exited 0)."""
+    files = 0
     for found in folder_files(root):
         if isinstance(found, PassedOver):
             yield found
         elif isinstance(found, NotListed):
+            files += 1  # said as unreadable: not "no message file"
             yield UnreadableInput(str(found.path), os_error(found.error))
         elif not _special(found):
+            files += 1
             if not found.exists():  # moved by a reader since its folder was listed?
                 found = moved_to_cur(found) or found
             yield from _file(found, explicit=False, on_disk_above=on_disk_above)
+    if not files:
+        yield PassedOver(str(root), NO_FILES)
 
 
 def _special(path: Path) -> bool:
@@ -195,6 +202,7 @@ def _mbox(path: Path, explicit: bool) -> Iterator[RawInput | UnreadableInput]:
 
 
 EMPTY = N_("empty, no message in it")
+NO_FILES = N_("no message file in it")  # a folder, its subfolders too
 
 
 CHUNK_MESSAGES = 64
