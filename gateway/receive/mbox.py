@@ -272,9 +272,9 @@ def _counted(feed: _Feed) -> list[bytes] | None:
         feed.unread(read)
         return None
     got = 0
-    while got < length and (line := next(feed, None)) is not None:
-        read.append(line)
-        got += len(line)
+    while got < length and (more := next(feed, None)) is not None:
+        read.append(more)
+        got += len(more)
     ahead: list[bytes] = []  # what follows: an empty line at most, then a From_ line
     for line in feed:
         ahead.append(line)
