@@ -49,6 +49,8 @@ def main() -> None:
     except KeyboardInterrupt:  # Ctrl-C on `ingest -` typed by hand: before the CLI's own
         code = EX_INTERRUPTED  # handler, with nothing read, so nothing stored
     except SystemExit as exc:  # argparse's usage error (2), --help (0)
+        if isinstance(exc.code, str):  # said as the interpreter would have said it
+            print(exc.code, file=sys.stderr)
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except Exception:  # an error of ours before the command's own net: said, then 75
         if not mta:
