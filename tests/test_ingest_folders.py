@@ -159,3 +159,17 @@ def test_a_folder_with_no_message_file_says_so(
     config = write_config(tmp_path, secret_file=True, locale="en")
     ran = run(config, "ingest", str(md), capsys=capsys)
     assert (ran.code, ran.out) == (0, f"{md}: skipped: no message file in it\n")
+
+
+def test_a_file_name_with_a_line_feed_is_said_on_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A maildir file name may hold any byte but "/": one with a line feed made its line
+    two, the second a line of its own choosing (``fake: stored as inbox #99``)."""
+    md = _maildir(tmp_path / "Maildir")
+    (md / "new" / "1.host\nfake.eml: stored as inbox #99").write_bytes(mail(subject="odd"))
+    config = write_config(tmp_path, secret_file=True, locale="en")
+    ran = run(config, "ingest", str(md), capsys=capsys)
+    assert ran.code == 0, ran.out
+    [line] = ran.out.splitlines()
+    assert line.startswith(f"{md}/new/1.host\\u000afake.eml: stored as inbox #99: stored as")
