@@ -114,12 +114,14 @@ def test_why_an_input_cannot_be_read_is_said_in_the_operators_language(
     "args", [("ingest", "-"), ("ingest",), ("ingest", "-", "-")], ids=["pipe", "default", "full"]
 )
 @pytest.mark.parametrize("stdin", ["closed", "write-only"])
-def test_standard_input_that_cannot_be_read_exits_66_without_a_traceback(
+def test_standard_input_that_cannot_be_read_exits_75_without_a_traceback(
     config: str, tmp_path: Path, args: tuple[str, ...], stdin: str
 ) -> None:
     """A standard input that is closed (``<&-``) or open only for writing made both the
     pipe's fast path and the full command end in a traceback and exit 1, a code no MTA
-    and no script reads: it is an input that cannot be read, 66 as the README says."""
+    and no script reads. It is an input that cannot be read, said so; but the command is
+    the MTA's pipe, and no fault of the message: 75, as every such exit of ``ingest -``
+    (66 bounced the mail)."""
     exe = console_script()
     env = clean_env()
     with (tmp_path / "out").open("wb") as write_only:
@@ -132,8 +134,9 @@ def test_standard_input_that_cannot_be_read_exits_66_without_a_traceback(
             timeout=60,
             check=False,
         )
-    assert done.returncode == 66, done.stderr
+    assert done.returncode == 75, done.stderr
     assert b"Traceback" not in done.stderr
+    assert b"not stored: the message stays with the sender" in done.stderr
     assert b"-: cannot read: standard input is closed or not open for reading" in done.stdout
 
 

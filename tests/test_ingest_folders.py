@@ -143,3 +143,33 @@ def test_a_message_a_reader_moves_to_cur_while_the_maildir_is_read_is_still_read
         ("RawInput", f"{md}/new/0.host"),
         ("RawInput", f"{md}/cur/1.host:2,S"),
     ]
+
+
+def test_a_folder_with_no_message_file_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ingest Maildir/new`` when the mail was in ``cur/``, or an empty maildir: no
+    line at all and exit 0, as if something had been read. Now a line says so (still
+    0: nothing to store is no failure, as an empty mbox file)."""
+    md = _maildir(tmp_path / "Maildir")
+    (md / "tmp" / "1.host").write_bytes(mail(subject="being delivered"))  # never read
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert _read(md, empty) == [("passed over", str(md)), ("passed over", str(empty))]
+    config = write_config(tmp_path, secret_file=True, locale="en")
+    ran = run(config, "ingest", str(md), capsys=capsys)
+    assert (ran.code, ran.out) == (0, f"{md}: skipped: no message file in it\n")
+
+
+def test_a_file_name_with_a_line_feed_is_said_on_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A maildir file name may hold any byte but "/": one with a line feed made its line
+    two, the second a line of its own choosing (``fake: stored as inbox #99``)."""
+    md = _maildir(tmp_path / "Maildir")
+    (md / "new" / "1.host\nfake.eml: stored as inbox #99").write_bytes(mail(subject="odd"))
+    config = write_config(tmp_path, secret_file=True, locale="en")
+    ran = run(config, "ingest", str(md), capsys=capsys)
+    assert ran.code == 0, ran.out
+    [line] = ran.out.splitlines()
+    assert line.startswith(f"{md}/new/1.host\\u000afake.eml: stored as inbox #99: stored as")

@@ -209,6 +209,7 @@ NO_MAIL = (
     "gateway/catalog/field_reader.py",  # … and these (an entry's fields)
     "gateway/catalog/nodes.py",  # … and a list or mapping where a text belongs
     "gateway/receive/files.py",  # `ingest`: why an input cannot be read
+    "gateway/receive/mbox_file.py",  # … and why the rest of an mbox cannot be, now
     "gateway/receive/stdin.py",  # … and why standard input cannot be
     "gateway/receive/folders.py",  # … and why a folder found in a folder is not read
     "gateway/receive/smtp/auth.py",  # a bad line of [smtp] auth_users_file: a config error

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg
@@ -73,6 +73,7 @@ def ingest(
     ``ahead``: parse workers the caller started early (:meth:`ParseAhead.started`);
     closed here."""
     summary = IngestSummary()
+    say = _on_one_line(say)
     box = open_inbox(runner.settings.database.url, runner.sessions)
     ahead = ahead if ahead is not None else ParseAhead.started(specs)
     ahead.foresee_for(runner.catalog.ref())  # what the stages will decide (runner.foresight)
@@ -89,6 +90,20 @@ def ingest(
         ahead.close()
         box.close()
     return summary
+
+
+def _on_one_line(say: Callable[[Msg], None]) -> Callable[[Msg], None]:
+    """``say``, each line's input named with its line feeds escaped (as JSON's ``\\u``,
+    as the CLI shows every control character): a file name may hold one, and made its
+    line two, the second one of the name's choosing."""
+
+    def said(line: Msg) -> None:
+        ref = line.params.get("ref")
+        if isinstance(ref, str) and "\n" in ref:
+            line = replace(line, params={**line.params, "ref": ref.replace("\n", "\\u000a")})
+        say(line)
+
+    return said
 
 
 @dataclass(slots=True)

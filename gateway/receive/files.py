@@ -10,8 +10,6 @@ whole here (issue #18).
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -29,6 +27,7 @@ from gateway.receive.mbox import (
     piped_message,
     writer_escaped,
 )
+from gateway.receive.mbox_file import BEING_WRITTEN, CHANGED, Changed, Held, LockedLines
 from gateway.receive.stdin import NO_STDIN, standard_input
 
 
@@ -105,16 +104,23 @@ def _item(ref: str, raw: bytes, explicit: bool = True) -> RawInput:
 
 def _folder(root: Path, on_disk_above: int | None) -> Iterator[Item]:
     """Every message file below ``root``, in a stable order; maildir ``tmp/`` skipped,
-    and every folder not read said (:mod:`.folders`)."""
+    and every folder not read said (:mod:`.folders`), the one named too when it holds
+    no message file at all (a maildir's ``new/`` named when the mail was in ``cur/``
+    said nothing and exited 0)."""
+    files = 0
     for found in folder_files(root):
         if isinstance(found, PassedOver):
             yield found
         elif isinstance(found, NotListed):
+            files += 1  # said as unreadable: not "no message file"
             yield UnreadableInput(str(found.path), os_error(found.error))
         elif not _special(found):
+            files += 1
             if not found.exists():  # moved by a reader since its folder was listed?
                 found = moved_to_cur(found) or found
             yield from _file(found, explicit=False, on_disk_above=on_disk_above)
+    if not files:
+        yield PassedOver(str(root), NO_FILES)
 
 
 def _special(path: Path) -> bool:
@@ -176,33 +182,27 @@ def _mbox(path: Path, explicit: bool) -> Iterator[RawInput | UnreadableInput]:
     that is not mail counts as the mbox does: named on the command line (an error), or
     found in a folder (skipped, like a stray file). Either way it has its line. Each
     keeps the sender its From_ line names: a message with no From is theirs. Read under
-    a shared lock (:func:`_shared_lock`), held until the last message is handed on."""
+    a shared lock let go whenever a message is handed on (:mod:`.mbox_file`): a
+    delivery never waits while the messages are stored and processed."""
     try:
         with path.open("rb") as fh:
-            if not _shared_lock(fh.fileno()):
+            lines = LockedLines(fh)
+            try:
+                for n, (raw, sender) in enumerate(mbox_messages(lines), start=1):
+                    lines.release()
+                    yield RawInput(f"{path}#{n}", raw, looks_like_mail(raw), explicit, sender)
+            except Held:
                 yield UnreadableInput(str(path), BEING_WRITTEN)
-                return
-            for n, (raw, sender) in enumerate(mbox_messages(fh), start=1):
-                yield RawInput(f"{path}#{n}", raw, looks_like_mail(raw), explicit, sender)
+            except Changed:
+                yield UnreadableInput(str(path), CHANGED)
+            finally:
+                lines.release()
     except OSError as exc:
         yield UnreadableInput(str(path), os_error(exc))
 
 
 EMPTY = N_("empty, no message in it")
-BEING_WRITTEN = N_("locked by a program writing to it (a delivery); try again later")
-_HELD = (errno.EAGAIN, errno.EACCES)  # what fcntl answers when another process holds it
-
-
-def _shared_lock(fd: int) -> bool:
-    """A shared fcntl lock on an mbox, held until it is closed, as a mail reader takes
-    it: Postfix's local(8), procmail and mutt append under an fcntl lock, and a box
-    read meanwhile gave its last message cut short. False when a writer holds it (no
-    waiting: the next run reads it); True too where the file system has no locks."""
-    try:
-        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError as exc:
-        return exc.errno not in _HELD
-    return True
+NO_FILES = N_("no message file in it")  # a folder, its subfolders too
 
 
 CHUNK_MESSAGES = 64

@@ -18,7 +18,18 @@ so lines are read as mboxrd: one ``>`` is taken off a ``>+From `` line. That is 
 both, except a line that was ``>From`` already in an mboxo file (a quote of a quote),
 which loses one ``>``.
 
-Pure: lines in, message bytes out, one message held at a time. What comes before the
+Two other writers say where a message ends otherwise, and quote nothing. Solaris'
+and SysV's ``mail`` (mboxcl2) give each message a ``Content-Length``: a body line of a
+``From_`` line's shape (a forwarded mail's envelope) split it, the tail filed as
+another message or "not mail". Where the length holds (the body ends there, at the
+end of the file or at a ``From_`` line, an empty line between or not) the message is
+taken byte for byte; where it lies, the ``From_`` lines decide, as above (an mboxcl
+writer, which quotes as well, keeps its ``>From``). MMDF (mutt, SCO) puts a line of
+four ``^A`` before and after each message: a file that begins with one is split on
+them, and a ``From_`` line a message begins with gives its sender.
+
+Pure: lines in, message bytes out, one message held at a time (a Content-Length's
+body at most, :data:`COUNTED_MAX`). What comes before the
 first ``From_`` line is handed on as a piece of its own: nothing is dropped here, the
 caller judges whether a piece is mail.
 
@@ -153,6 +164,8 @@ _ADDRESS = re.compile(r"[^@\s]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark, as a Windows editor saves a file
 _EMPTY = (b"\n", b"\r\n", b"")
+# MMDF's separator line (mutt, SCO): one before and one after every message
+MMDF_SEPARATORS = (b"\x01\x01\x01\x01\n", b"\x01\x01\x01\x01\r\n")
 # Policy: the empty lines an mbox may begin with before its first From_ line (a writer
 # that puts RFC 4155's empty line before every From_ line, the first one too)
 LEADING_EMPTY_MAX = 64
@@ -166,7 +179,7 @@ def begins_an_mbox(lines: Iterable[bytes]) -> bool:
     for n, line in enumerate(islice(lines, LEADING_EMPTY_MAX + 1)):
         line = line.removeprefix(BOM) if n == 0 else line
         if line not in _EMPTY:
-            return line.startswith(b"From ") and is_from_line(line)
+            return _is_from(line) or line in MMDF_SEPARATORS
     return False
 
 
@@ -180,26 +193,134 @@ def split_mbox(lines: Iterable[bytes]) -> Iterator[bytes]:
 
 def mbox_messages(lines: Iterable[bytes]) -> Iterator[tuple[bytes, str | None]]:
     """:func:`split_mbox`'s messages, each with the sender its ``From_`` line names
-    (:func:`mbox_sender`; None for the text before the first one)."""
+    (:func:`mbox_sender`; None for the text before the first one). A message whose
+    ``Content-Length`` holds (:func:`_counted`) is taken as it stands; an MMDF file's
+    are split on its separators (:func:`_mmdf_messages`)."""
+    feed = _Feed(lines)
     current: list[bytes] = []
     sender: str | None = None
     started = False  # a From_ line or some text was seen
-    for n, line in enumerate(lines):
+    for n, line in enumerate(feed):
         if n == 0:
             line = line.removeprefix(BOM)  # a byte-order mark is nobody's text
         if not started and line in _EMPTY:
             continue  # empty lines before anything: no piece (it would be "not mail")
+        if not started and not current and line in MMDF_SEPARATORS:
+            feed.unread([line])
+            yield from _mmdf_messages(feed)
+            return
         if line.startswith(b"From ") and is_from_line(line):
             if started:
                 yield _message(current), sender
             current = []
             sender = mbox_sender(line)
             started = True
+            counted = _counted(feed)
+            if counted is not None:  # the next line is a From_ line, or there is none
+                yield b"".join(counted), sender
+                started = False
             continue
         started = True
         current.append(unescaped(line))
     if started:
         yield _message(current), sender
+
+
+class _Feed:
+    """Lines, with those read ahead and not taken given back (:meth:`unread`)."""
+
+    def __init__(self, lines: Iterable[bytes]) -> None:
+        self._lines = iter(lines)
+        self._back: list[bytes] = []  # the next line last
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> bytes:
+        return self._back.pop() if self._back else next(self._lines)
+
+    def unread(self, lines: list[bytes]) -> None:
+        self._back.extend(reversed(lines))
+
+
+_CONTENT_LENGTH = re.compile(rb"content-length:[ \t]*(\d{1,18})[ \t]*\r?\n?", re.IGNORECASE)
+# Policy: the longest header followed for a Content-Length (a header block of more lines
+# is no Solaris mail's), and the longest length followed: past it, the From_ lines
+# decide, so a lying length never holds more than this of the mbox in memory
+COUNTED_HEADER_LINES = 1000
+COUNTED_MAX = 64 * 2**20
+
+
+def _counted(feed: _Feed) -> list[bytes] | None:
+    """The message after a From_ line by its ``Content-Length`` (Solaris' and SysV's
+    ``mail``, mboxcl2: a body line is never quoted, the length says where it ends),
+    when it holds: its body, that many bytes, ends at the end of the file or at a
+    From_ line, an empty line between them or not. The lines as they are (nothing
+    was quoted). None, and every line read given back, when there is no such header,
+    or it lies: the From_ lines then decide, as for any mbox."""
+    read: list[bytes] = []
+    length = None
+    for line in feed:
+        read.append(line)
+        if line in (b"\n", b"\r\n") or len(read) > COUNTED_HEADER_LINES:
+            break
+        if found := _CONTENT_LENGTH.fullmatch(line):
+            length = int(found.group(1)) if length is None else -1  # two: which one?
+    else:
+        length = None  # the file ends within the header: nothing to count
+    if length is None or not 0 <= length <= COUNTED_MAX or read[-1] not in (b"\n", b"\r\n"):
+        feed.unread(read)
+        return None
+    got = 0
+    while got < length and (more := next(feed, None)) is not None:
+        read.append(more)
+        got += len(more)
+    ahead: list[bytes] = []  # what follows: an empty line at most, then a From_ line
+    for line in feed:
+        ahead.append(line)
+        if line not in _EMPTY or len(ahead) == 2:
+            break
+    if got == length and (ahead in ([], [b"\n"], [b"\r\n"]) or _is_from(ahead[-1])):
+        feed.unread(ahead[-1:] if ahead and ahead[-1] not in _EMPTY else [])
+        return read
+    feed.unread(read + ahead)
+    return None
+
+
+def _mmdf_messages(feed: _Feed) -> Iterator[tuple[bytes, str | None]]:
+    """An MMDF mailbox's messages, each between two separator lines, nothing quoted; a
+    From_ line a message begins with (mutt writes one) is taken off, for its sender.
+    Text between two messages is a piece of its own, and a message the file ends in
+    without its closing separator is kept (the caller judges either)."""
+    inside: list[bytes] | None = None  # the message being read; None: between two
+    outside: list[bytes] = []
+    for line in feed:
+        if line not in MMDF_SEPARATORS:
+            (outside if inside is None else inside).append(line)
+        elif inside is None:
+            if any(text not in _EMPTY for text in outside):
+                yield b"".join(outside), None
+            outside, inside = [], []
+        else:
+            yield from _mmdf_message(inside)
+            inside = None
+    yield from _mmdf_message(inside or [])
+    if any(text not in _EMPTY for text in outside):
+        yield b"".join(outside), None
+
+
+def _mmdf_message(lines: list[bytes]) -> Iterator[tuple[bytes, str | None]]:
+    """One MMDF message, without the From_ line it may begin with; none if empty."""
+    if not any(line not in _EMPTY for line in lines):
+        return
+    if _is_from(lines[0]):
+        yield b"".join(lines[1:]), mbox_sender(lines[0])
+    else:
+        yield b"".join(lines), None
+
+
+def _is_from(line: bytes) -> bool:
+    return line.startswith(b"From ") and is_from_line(line)
 
 
 def mbox_sender(line: bytes) -> str | None:

@@ -51,6 +51,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from gateway.core.dumps_tracker import start_tracker
 from gateway.core.model import ParsedMessage
 from gateway.pipeline.parse.message import SlimMessage, parse_prepared, prepare
 
@@ -95,6 +96,7 @@ class ParseAhead:
         self.catalog: CatalogRef | None = None  # the catalog in use: workers foresee for it
         self._pool = None
         if count > 0:
+            start_tracker()  # non-dumpable, before the forkserver asks for one
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
             self._pool = ProcessPoolExecutor(max_workers=count, mp_context=context)

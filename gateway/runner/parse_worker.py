@@ -26,6 +26,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
+from gateway.core.dumps_tracker import start_tracker
 from gateway.core.errors import BudgetExceeded, WorkerDied
 from gateway.core.model import ParsedMessage
 from gateway.pipeline.parse.message import SlimMessage, parse_message, parse_prepared, prepare
@@ -95,6 +96,7 @@ class ParseWorker:
     def _connection(self) -> Connection:
         if self._conn is None or self._process is None or not self._process.is_alive():
             self.close()
+            start_tracker()  # non-dumpable, before the forkserver asks for one
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
             ours, theirs = context.Pipe()

@@ -17,7 +17,7 @@ import sys
 
 from gateway.core.dumps import forbid_dumps
 
-EX_OK, EX_DATAERR, EX_NOINPUT, EX_IOERR = 0, 65, 66, 74
+EX_OK, EX_DATAERR, EX_NOINPUT, EX_IOERR, EX_TEMPFAIL = 0, 65, 66, 74, 75
 
 
 EX_SIGPIPE = 128 + 13  # what a shell reports for a command ended by SIGPIPE
@@ -35,6 +35,7 @@ def main() -> None:
     forbid_dumps()  # before anything reads a secret: see gateway.core.dumps
     STARTED_AS_COMMAND = True
     argv = sys.argv[1:]
+    mta = mta_pipe(argv)
     try:
         # a closed standard output (>&-): the full CLI says it (74); the pipe's own lines
         # would be lost in silence
@@ -47,7 +48,66 @@ def main() -> None:
         code = _reader_gone()
     except KeyboardInterrupt:  # Ctrl-C on `ingest -` typed by hand: before the CLI's own
         code = EX_INTERRUPTED  # handler, with nothing read, so nothing stored
-    sys.exit(code)
+    except SystemExit as exc:  # argparse's usage error (2), --help (0)
+        if isinstance(exc.code, str):  # said as the interpreter would have said it
+            print(exc.code, file=sys.stderr)
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Exception:  # an error of ours before the command's own net: said, then 75
+        if not mta:
+            raise
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    sys.exit(_for_the_mta(code) if mta else code)
+
+
+# Policy: the exit statuses ``ingest -`` (an MTA's pipe) keeps; any other becomes 75.
+# Postfix's pipe(8) and local(8) defer only on 75 and 71 and bounce on the rest, as
+# Exim's pipe does on all but 73 and 75: only the message's own fault may bounce it.
+KEPT_FOR_THE_MTA = frozenset(
+    {
+        EX_OK,  # stored (or stored before: a duplicate)
+        EX_DATAERR,  # not mail at all: the message's fault, bounced with the line saying why
+        EX_TEMPFAIL,  # already "try again later"
+        EX_INTERRUPTED,  # Ctrl-C, typed by hand (an MTA never sends it): nothing read
+    }
+)
+# … and those of the others after which nothing was stored, so the line says so (after a
+# failed write of the output the message may be stored: the retry finds a duplicate)
+_MAYBE_STORED = frozenset({EX_IOERR, EX_SIGPIPE})
+
+
+def _for_the_mta(code: int) -> int:
+    """``code`` as the MTA's pipe answers it (:data:`KEPT_FOR_THE_MTA`), said on stderr
+    when it changes: a usage error in master.cf's argv (2), a closed standard input (66),
+    a traceback (1) or unwritable output (74) bounced the mail, none its fault."""
+    if code in KEPT_FOR_THE_MTA:
+        return code
+    if code not in _MAYBE_STORED:
+        from gateway.config.locate import DEFAULT_LOCALE
+        from gateway.core.i18n import N_, translate
+        from gateway.runtime.cli.language import cli_locale
+
+        line = N_("not stored: the message stays with the sender, who tries again later")
+        print(f"ticket-gateway: {translate(line, cli_locale(DEFAULT_LOCALE))}", file=sys.stderr)
+    return EX_TEMPFAIL
+
+
+def mta_pipe(argv: list[str]) -> bool:
+    """Whether ``argv`` is ``ingest`` reading standard input (``-`` among its paths, or
+    none named), told without argparse: it must be known when argparse refuses it.
+    Options are skipped (``--config`` with its value)."""
+    rest = iter(argv)
+    for word in rest:
+        if word == "--config":
+            next(rest, None)
+        elif not word.startswith("-") or word == "-":
+            if word != "ingest":
+                return False
+            paths = [w for w in rest if w == "-" or not w.startswith("-")]
+            return not paths or "-" in paths
+    return False
 
 
 def _reader_gone() -> int:
