@@ -54,10 +54,14 @@ _MAX_NAME_WORDS = 5  # the one free line is a name, not a sentence
 # ☆★☆★, ◆◇◆◇, 〓〓〓〓, +-+-+-, //////).
 _CORNER = "[┏┓┗┛┌┐└┘╔╗╚╝]?"
 _RULE = re.compile(rf"{_CORNER}[-_=─━*~＝ー・.―〓☆★◆◇■□●○◎+#/]{{4,}}{_CORNER}")
+# An office extension with its label: a short number that is a phone's all the same
+_EXTENSION_ITEM = r"(?:内線|ext|extension)\s*[.:]?\s*\d{1,6}(?!\d)"
+_EXTENSION = re.compile(_EXTENSION_ITEM, re.IGNORECASE)
 # A contact line holds a contact item (an address, a URL, a phone or fax number, a postal
 # code) and nothing else but labels ("Tel:", 「内線」), an extension number and separators:
 # "New URL: https://…" or "Call 03-…" is an answer, not a signature's line.
 _ITEMS = re.compile(
+    rf"{_EXTENSION_ITEM}|"  # an extension, labelled: 「内線: 1234」, "ext. 1234"
     r"[^\s@<>]+@[^\s@<>]+\.[a-z]{2,}|(?:https?://|www\.)\S+|"  # an address, a URL
     r"\+?\(?\d[\d ().-]{6,}\d|(?<!\d)\d{3}-\d{4}(?!\d)",  # a phone number, a postal code
     re.IGNORECASE,
@@ -356,7 +360,9 @@ def _contact(line: str) -> bool:
     end = 0
     for m in _ITEMS.finditer(line):
         item = m.group()
-        if item[-1].isdigit() and "@" not in item and "/" not in item:
+        if _EXTENSION.fullmatch(item):
+            pass  # 「内線: 1234」: four digits, and a phone's
+        elif item[-1].isdigit() and "@" not in item and "/" not in item:
             digits = sum(ch.isdigit() for ch in item)
             if digits < _PHONE_DIGITS and not _POSTAL.fullmatch(item):
                 continue  # a short number: a date, a count, not a phone
