@@ -18,6 +18,7 @@ import pytest
 
 from gateway.core.model import ParsedMessage
 from gateway.pipeline.command_lines import parse_commands
+from gateway.pipeline.parse.html_text import html_to_text
 from gateway.pipeline.parse.message import parse_message
 from gateway.pipeline.parse.signatures import writer_names
 from gateway.pipeline.request_words import request_words
@@ -456,3 +457,29 @@ def test_a_members_commands_with_their_clients_signature_relay_only_words(
     assert msg.from_ is not None
     names = writer_names(msg.from_.name, msg.from_.email)
     assert parse_commands(msg.new_text, 20, None, names).remaining.strip() == relayed
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        # an HTML signature whose name links to the writer's address, read as text
+        '<p><a href="mailto:sato@example.test">佐藤 一郎</a><br>情報システム部 サポート課<br>'
+        "TEL: 03-1234-5678</p>",
+        '<p><a href="mailto:sato@example.test">Ichiro Sato</a><br>IT Support<br>'
+        "Example Inc.</p>",
+        # the same written by hand, a header's way
+        "<p>Ichiro Sato &lt;sato@example.test&gt;<br>IT Support<br>Example Inc.</p>",
+    ],
+)
+def test_a_name_with_its_address_in_brackets_is_a_signatures_line(signature: str) -> None:
+    text = html_to_text(f"<div>/close</div>{signature}")
+    assert "sato@example.test" in text
+    names = writer_names("佐藤 一郎", "sato@example.test")
+    assert parse_commands(text, 20, None, names).remaining.strip() == ""
+
+
+def test_a_sentence_with_an_address_in_brackets_is_words() -> None:
+    text = "/close\n\nPlease write to the vendor (support@vendor.test)\n"
+    assert parse_commands(text, 20, None, ()).remaining.strip() == (
+        "Please write to the vendor (support@vendor.test)"
+    )

@@ -67,6 +67,10 @@ _ITEMS = re.compile(
     re.IGNORECASE,
 )
 _POSTAL = re.compile(r"\d{3}-\d{4}")  # 100-0001
+# a name, then an address in angle or round brackets: "Ichiro Sato <sato@example.test>"
+_NAMED_ADDRESS = re.compile(
+    r"([^<>()@]{1,60}?)\s*(?:<[^\s<>@]+@[^\s<>@]+>|\([^\s()@]+@[^\s()@]+\))"
+)
 _PHONE_DIGITS = 9  # a run of digits is a phone number from this many digits on
 _LABELS = re.compile(
     r"telephone|tel|phone|mobile|mob|cell|fax|direct|office|e-?mail|mail|web|url|ext|"
@@ -352,8 +356,13 @@ def _sentence(line: str) -> bool:
 
 
 def _contact(line: str) -> bool:
-    """A line of contact items, labels and separators only, or an address line."""
+    """A line of contact items, labels and separators only, an address line, or a name
+    with its e-mail address in brackets after it (a header's way, or an HTML
+    signature's linked name read as text: "Ichiro Sato (sato@example.test)")."""
     if _PLACE.search(line):
+        return True
+    named = _NAMED_ADDRESS.fullmatch(line)
+    if named is not None and name_shaped(named.group(1)):
         return True
     found = False
     rest: list[str] = []
