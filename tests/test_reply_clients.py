@@ -465,8 +465,7 @@ def test_a_members_commands_with_their_clients_signature_relay_only_words(
         # an HTML signature whose name links to the writer's address, read as text
         '<p><a href="mailto:sato@example.test">佐藤 一郎</a><br>情報システム部 サポート課<br>'
         "TEL: 03-1234-5678</p>",
-        '<p><a href="mailto:sato@example.test">Ichiro Sato</a><br>IT Support<br>'
-        "Example Inc.</p>",
+        '<p><a href="mailto:sato@example.test">Ichiro Sato</a><br>IT Support<br>Example Inc.</p>',
         # the same written by hand, a header's way
         "<p>Ichiro Sato &lt;sato@example.test&gt;<br>IT Support<br>Example Inc.</p>",
     ],
