@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from gateway.pipeline import commands as c
+from gateway.pipeline.parse.html_text import html_to_text
 from gateway.pipeline.watching import Op, Watch
 from gateway.runtime.app import App
 from tests.support.app import reply_address
@@ -43,6 +44,12 @@ def decided(line: str) -> c.Action | c.Refused:
         ("/cc remove Bob <bob@customer.test>", Watch(Op.REMOVE, "bob@customer.test")),
         ("/assign Ops Two <ops2@example.test>", c.Assign("ops2@example.test")),
         ("/assign <ops2@example.test>", c.Assign("ops2@example.test")),
+        # the address after the name in brackets: how an HTML-only mail's mailto: link
+        # reads as text (Outlook's @mention), and how people write it by hand
+        ("/assign Ops Two (ops2@example.test)", c.Assign("ops2@example.test")),
+        ("/assign @Ops Two (ops2@example.test)", c.Assign("ops2@example.test")),
+        ("/cc add Bob Smith (bob@customer.test)", Watch(Op.ADD, "bob@customer.test")),
+        ("/cc add 田中 太郎（tanaka@customer.test）", Watch(Op.ADD, "tanaka@customer.test")),
     ],
 )
 def test_a_name_and_address_as_a_header_writes_it_is_the_address(
@@ -58,6 +65,8 @@ def test_a_name_and_address_as_a_header_writes_it_is_the_address(
         "/cc add bob@customer.test carol@customer.test",  # two addresses
         "/cc add Bob <bob@customer.test> <carol@customer.test>",
         "/assign Somebody <nobody@example.test>",  # an address that is no member's
+        "/cc add Bob (bob@customer.test) (carol@customer.test)",
+        "/cc add Bob (Sales) <bob@customer.test> (carol@customer.test)",
     ],
 )
 def test_what_names_no_single_address_is_still_refused(line: str) -> None:
@@ -74,3 +83,17 @@ def test_a_member_adds_a_watcher_written_as_a_header_writes_it(team: App) -> Non
         envelope_to=(to,),
     )
     assert "bob@customer.test" in show(team, 1)["watchers"]
+
+
+def test_a_members_html_only_reply_with_mailto_links_names_the_addresses() -> None:
+    """An HTML-only reply (Outlook on the web's @mention, a linked name) reads as text
+    with each link's address after its words: the command takes the address."""
+    html = (
+        '<div>/assign <a href="mailto:ops2@example.test" id="OWAAM1">@Ops Two</a></div>'
+        '<div>/cc add <a href="mailto:bob@customer.test">Bob Smith</a></div>'
+    )
+    commands = c.read_commands(html_to_text(html), 20, c.Role.MEMBER).commands
+    assert [c.decide(cmd, CTX) for cmd in commands] == [
+        c.Assign("ops2@example.test"),
+        Watch(Op.ADD, "bob@customer.test"),
+    ]

@@ -212,6 +212,9 @@ def test_line_structures_cost_linear_time(reader: str, text: str) -> None:
         "</p>",
         '<div style="display:none">',  # hidden and never closed: nothing taken back
         '<i style="display:none">x</i>y',  # hidden and closed, one after another
+        '<a href="https://x.test/">w ',  # links never closed: each closes the last
+        '<a href="https://x.test/">w</a>',  # a hundred thousand links and targets
+        '<a href="javascript:x">',  # targets never written out, still read
     ],
 )
 def test_unclosed_or_deep_markup_costs_linear_time(piece: str) -> None:

@@ -9,8 +9,9 @@ Scoring, so that anyone reading the ``category`` event can redo it by hand:
   accepted: ``printer`` matches "printers"; digits may follow a keyword that ends
   in a letter: ``windows`` matches "Windows11"; a keyword's edge of marks needs no
   boundary: ``c++`` matches "C++11", ``.net`` "ASP.NET", but not inside an address, a URL
-  or at a host name's end: not ``admin@example.net``); CJK keywords match as substrings,
-  the ー that ends a kana word dropped and hiragana read as katakana on both sides
+  or as a lower-case part of a host's or a file's name: not ``admin@example.net``,
+  ``example.net`` or ``app.net.json``: :mod:`gateway.catalog.hosts`); CJK keywords match
+  as substrings, the ー that ends a kana word dropped and hiragana read as katakana on both sides
   (サーバー室 is サーバ室, ぷりんたー is プリンター: :func:`~gateway.core.text.kana_folded`),
   a space where Latin meets CJK optional (VPN 接続 is VPN接続);
   ``regex`` keywords are searched in the normalised text.
@@ -34,15 +35,17 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from gateway.catalog.hosts import in_address
+from gateway.catalog.hosts import in_address, names_own
 from gateway.catalog.model import Catalog, Entry, Keyword
 from gateway.catalog.scan import Automaton, Prefixes
 from gateway.core.text import (
     LATIN_WORD,
     as_katakana,
+    as_written_for_matching,
     for_matching,
     long_vowels_dropped,
     mixed_spaces_dropped,
@@ -148,6 +151,7 @@ class _Place:
     folded: str  # kana_folded: what CJK keywords are looked for in
     kana: str  # long vowels dropped, scripts kept: what a short kana keyword is looked for in
     factor: float
+    written: Callable[[], str]  # ``text`` as written, capitals kept (worked out if asked)
     # the literal keywords found here, by haystack (:func:`_kind`); None: not worked out,
     # each keyword is looked for when asked (a small catalog)
     literal: dict[str, set[str]] | None = None
@@ -157,15 +161,29 @@ def _place(where: str, raw: str, factor: float, index: _Index | None) -> _Place:
     text = for_matching(raw[:MAX_TEXT])
     kana = long_vowels_dropped(mixed_spaces_dropped(text))  # VPN 接続 is VPN接続
     folded = as_katakana(kana)  # kana_folded(text)
+    written = _when_asked(raw[:MAX_TEXT])
     if index is None:
-        return _Place(where, text, folded, kana, factor)
+        return _Place(where, text, folded, kana, factor, written)
     literal = {
         "text": index.words.found(text, _word_in)
-        | index.latin.found(text, lambda word, at: _word_at(word, text, at)),
+        | index.latin.found(text, lambda word, at: _word_at(word, text, at, written)),
         "folded": index.folded.found(folded),
         "kana": index.kana.found(kana),
     }
-    return _Place(where, text, folded, kana, factor, literal)
+    return _Place(where, text, folded, kana, factor, written, literal)
+
+
+def _when_asked(raw: str) -> Callable[[], str]:
+    """The text as written for matching, worked out the first time it is asked for
+    (only a dot keyword inside a dotted name asks: most mails never do)."""
+    kept: list[str] = []
+
+    def written() -> str:
+        if not kept:
+            kept.append(as_written_for_matching(raw))
+        return kept[0]
+
+    return written
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,10 +279,10 @@ def _found(kw: Keyword, place: _Place) -> bool:
     if not _marked(kw.text):
         return _word_pattern(kw.text).search(place.text) is not None
     found = _word_pattern(kw.text).finditer(place.text)
-    return any(not in_address(place.text, m.start()) for m in found)
+    return any(not _names(place.text, m.start(), place.written) for m in found)
 
 
-def _word_at(term: str, text: str, at: int) -> bool:
+def _word_at(term: str, text: str, at: int, written: Callable[[], str]) -> bool:
     """A Latin keyword found at ``at`` stands there as a word: what :func:`_found`'s
     search asks of its occurrences, asked of this one (the look-behind sees ``text``
     before ``at``). Its first condition first, without the pattern: inside a word most
@@ -273,7 +291,13 @@ def _word_at(term: str, text: str, at: int) -> bool:
         return False
     if _word_pattern(term).match(text, at) is None:
         return False
-    return not (_marked(term) and in_address(text, at))
+    return not (_marked(term) and _names(text, at, written))
+
+
+def _names(text: str, at: int, written: Callable[[], str]) -> bool:
+    """The marked keyword at ``at`` is part of an address, a URL or a dotted name there
+    (:mod:`gateway.catalog.hosts`), not a word of its own."""
+    return in_address(text, at) or names_own(text, at, written)
 
 
 def _marked(term: str) -> bool:

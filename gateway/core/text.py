@@ -55,6 +55,17 @@ def for_matching(text: str) -> str:
     return _SPACE.sub(" ", normalise(text)).translate(_HYPHENS)
 
 
+def as_written_for_matching(text: str) -> str:
+    """:func:`for_matching`'s text with its letters in the case they were written, place
+    for place: where it says ``example.net`` this says ``Example.net`` (a keyword's
+    matcher asks whether a name there was written with capitals). A letter whose folded
+    form is longer (ß is ss) is folded here too, so the places stay in line."""
+    written = _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).translate(_HYPHENS)
+    if len(written.casefold()) == len(written):
+        return written
+    return "".join(c if len(c.casefold()) == 1 else c.casefold() for c in written)
+
+
 # Katakana letters and the long-vowel mark, without ・ and the other marks of the block:
 # サーバー・ラック is two words, and the ー before ・ ends the first.
 _KATAKANA_LETTER = "\u30a1-\u30fa\u30fc"

@@ -16,6 +16,9 @@ _WORD = re.compile(r"\S+")
 # a mailbox as a header writes it: a display name (quoted parts may hold "<", ">"), then
 # one address in angle brackets, last; the two alternatives cannot share a character
 _MAILBOX = re.compile(r'(?:"[^"]*"|[^<>"])*<([^\s<>@]+@[^\s<>@]+)>')
+# ... or in round brackets, as an HTML mail's mailto: link reads as text ("Ops Two
+# (ops2@x.test)": :mod:`.parse.html_links`) and people write it; no bracket in the name
+_NAMED_ADDRESS = re.compile(r'(?:"[^"]*"|[^<>"()（）])*[(（]([^\s<>()（）@]+@[^\s<>()（）@]+)[)）]')
 _LINK_BRACKETS = (("<", ">"), ("[", "]"))
 
 
@@ -68,7 +71,8 @@ def _same_place(text: str, link: str) -> bool:
 
 def mailbox_arg(arg: str, *, verb: bool) -> str:
     """``arg`` with a mailbox written as a header writes it (``Bob Smith <bob@x.test>``,
-    「田中 太郎 <tanaka@x.test>」, copied from a mail's To or Cc) reduced to its address;
+    「田中 太郎 <tanaka@x.test>」, copied from a mail's To or Cc), or with the address in
+    round brackets (``Bob Smith (bob@x.test)``), reduced to its address;
     ``verb``: the first word is not part of it (``/cc add …``). Read as written, ``/cc
     add`` was refused as not one address and ``/assign`` named no member. Anything else
     (no address, two of them) is returned as it is."""
@@ -78,5 +82,5 @@ def mailbox_arg(arg: str, *, verb: bool) -> str:
         if len(parts) < 2:
             return arg
         head, rest = f"{parts[0]} ", parts[1]
-    mailbox = _MAILBOX.fullmatch(rest.strip())
+    mailbox = _MAILBOX.fullmatch(rest.strip()) or _NAMED_ADDRESS.fullmatch(rest.strip())
     return head + mailbox.group(1) if mailbox else arg

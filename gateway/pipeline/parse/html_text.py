@@ -15,7 +15,9 @@ old mail. Gmail's and Apple Mail's *indent* is a ``<blockquote>`` too, drawn wit
 border and with no quote class: the writer's own lines, not a quote. Quoted text comes
 out as ``> `` lines, so :mod:`.quotes` treats it as
 quoted history like any plain-text quote: a ``/close`` in a quoted mail is never a
-command, and quoted text is never relayed (issue #14). A signature the client marks
+command, and quoted text is never relayed (issue #14). A link's target follows its
+words, "the form (https://…)", where the words do not say it already (:mod:`.html_links`
+decides). A signature the client marks
 (``gmail_signature``, ``id="Signature"``: :mod:`.html_marks`) starts with the ``-- ``
 line the plain part would have, so it is cut as one.
 
@@ -41,6 +43,7 @@ import html as entities
 import re
 import sys
 
+from gateway.pipeline.parse.html_links import after_link, link_target
 from gateway.pipeline.parse.html_marks import (
     hides,
     is_quote,
@@ -120,6 +123,10 @@ class _Text:
         self.texts_at: list[int] = []  # ``texts`` when each open element opened
         self.newlines = 2  # the start of the text counts as a paragraph boundary
         self.hidden: list[_Hidden] = []  # the open hidden elements, innermost last
+        # the open link: its element's stack height, the chunk its words start at and
+        # its target (one at a time: a browser ends a link where the next one starts)
+        self.link: tuple[int, int, str | None] | None = None
+        self.after_target = False  # a word right after a target is kept apart from it
 
     @property
     def level(self) -> int:
@@ -145,6 +152,10 @@ class _Text:
         quotes = not separator and is_quote(tag, attrs)
         if quotes:
             self.quoting.append(len(self.stack))
+        if tag == "a":
+            self.end_link()
+            if "href" in attrs and not self.skip:
+                self.link = (len(self.stack), len(self.chunks), link_target(attrs["href"]))
         self.stack.append(sys.intern(tag))
         self.texts_at.append(self.texts)
         self.open[tag] = self.open.get(tag, 0) + 1
@@ -171,6 +182,8 @@ class _Text:
                 self._block("blockquote")
             while self.rest_quoted and self.rest_quoted[-1] > len(self.stack):
                 self.rest_quoted.pop()
+            if self.link and self.link[0] == len(self.stack):
+                self.end_link()  # before a hidden element takes it back with its words
             if self.hidden and self.hidden[-1].height == len(self.stack):
                 hidden = self.hidden.pop()
                 if name == tag:  # closed by its own end tag: what it held goes
@@ -186,9 +199,24 @@ class _Text:
             data = _SPACES.sub(" ", data)
             if data == " " and self.newlines:
                 return  # indentation between blocks
+        if self.after_target and data[0].isalnum():
+            data = " " + data  # "(https://…/vpn) からお願いします", not "…/vpn)から"
+        self.after_target = False
         self.chunks.append((data, self.level))
         self.newlines = len(data) - len(data.rstrip("\n")) if data.strip(" ") else self.newlines
         self.texts += bool(data.strip())
+
+    def end_link(self) -> None:
+        """Write the open link's target after its words (:mod:`.html_links` says
+        which and how). Each chunk of words is read for one link only: linear."""
+        if self.link is None:
+            return
+        _, first, target = self.link
+        self.link = None
+        if target is not None:
+            shown = after_link("".join(text for text, _ in self.chunks[first:]), target)
+            self.data(shown)
+            self.after_target = bool(shown)
 
     def _wrapped(self, height: int) -> int:
         """The stack height whose element's rest a separator at ``height`` quotes: its
@@ -226,6 +254,7 @@ def html_to_text(html: str) -> str:
     """Readable text from HTML-only mail, for tickets and reply splitting."""
     out = _Text()
     _tokenize(html, out)
+    out.end_link()  # a link the document never closed
     return _render(out.chunks)
 
 

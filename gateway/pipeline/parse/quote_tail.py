@@ -7,7 +7,9 @@ A client whose attribution the parser does not know by its shape ("田中さん 
 last line of the words relayed to the requester. A line that ends as an attribution,
 right above (blank lines aside) the quoted lines that end the mail, goes with them;
 the same line above the writer's own lines is theirs ("The vendor wrote:" and what
-the vendor wrote, pasted), and :mod:`.quotes` decides there.
+the vendor wrote, pasted), and :mod:`.quotes` decides there. A last line with no name
+before its verb ("wrote:" under "Taro Yamada") was wrapped after the name: the line
+above goes too.
 
 Linear: one scan of the reversed text for the trailing run, one test of one line.
 """
@@ -33,6 +35,11 @@ _ATTRIBUTION_END = re.compile(
 )
 
 
+# what may stand before the verb on the last line of an attribution wrapped after its
+# name: nothing ("wrote:"), or the honorific and particle 「さんは」「様が」
+_NAMELESS = re.compile(r"(?:(?:さん|様|氏)\s*(?:は|が)?)?")
+
+
 def drop_trailing_quotes(text: str) -> str:
     """``text`` without the blank and ``>`` lines at its end, and without the
     attribution right above them when there were quoted lines among them."""
@@ -44,6 +51,13 @@ def drop_trailing_quotes(text: str) -> str:
         return kept  # only blank lines went: nothing was quoted under the last line
     start = kept.rfind("\n") + 1
     last = kept[start:].strip()
-    if len(last) <= _MAX_ATTRIBUTION and _ATTRIBUTION_END.search(last):
-        return kept[:start].rstrip("\n")
-    return kept
+    end = _ATTRIBUTION_END.search(last) if len(last) <= _MAX_ATTRIBUTION else None
+    if end is None:
+        return kept
+    if _NAMELESS.fullmatch(last[: end.start()].strip()) and start:
+        # "wrote:" alone: the client wrapped it after the name, on the line above
+        above = kept.rfind("\n", 0, start - 1) + 1
+        name = kept[above : start - 1].strip()
+        if name and len(name) <= _MAX_ATTRIBUTION and not _QUOTED.match(name):
+            start = above
+    return kept[:start].rstrip("\n")

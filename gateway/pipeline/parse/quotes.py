@@ -64,9 +64,17 @@ _FORWARD_START = re.compile(r"-{2,}\s*(?:Forwarded|転送)", re.I)  # "--- Forwa
 _RULE = re.compile(r"[-_=─━]{10,}")
 
 _ON_START = re.compile(r"^\s*On\s+\S", re.I)
-_ATTRIBUTION_START = re.compile(rf"^\s*(?:\d|(?:{OPENINGS}|W)\s)", re.I)
+# how a wrapped attribution's first line starts: a date, or an opening word ("On", "Am")
+# with the rest on the line or broken right after it
+_ATTRIBUTION_START = re.compile(rf"^\s*(?:\d|(?:{OPENINGS}|W)(?:\s|$))", re.I)
 
 _QUOTED = re.compile(r"\s*[>＞]")
+# Attributions that start with the name alone, so a wrapped one's first line is just a
+# name: Thunderbird in Japanese ("Taro Yamada さんは書きました:", its "author wrote"
+# setting) and 「田中様から:」. (English "Taro Yamada wrote:" is no shape of ours: a
+# pasted "The vendor wrote:" is as likely; quote_tail takes it over a final quote.)
+_NAME_FIRST = re.compile(r"(?:書きました|さんから|様から)\s*[:：]$")
+_SENTENCE_ENDS = ("。", ".", "!", "?", "！", "？", "．")  # a name ends no sentence
 # Whole-text passes (one linear scan each): quoted lines, the signature line (and the
 # trailing quote: quote_tail).
 _QUOTED_LINE = re.compile(r"^[^\S\n]*[>＞][^\n]*(?:\n|\Z)", re.M)
@@ -270,8 +278,17 @@ def _is_separator(s: str) -> bool:
 
 
 def _starts_wrapped_attribution(lines: list[str], i: int) -> bool:
-    """Mobile and webmail clients wrap long attribution lines over 2-3 lines."""
-    if not _ATTRIBUTION_START.match(lines[i]) and "@" not in lines[i]:
+    """Mobile and webmail clients wrap long attribution lines over 2-3 lines, at any
+    point. Its first line starts with a date or an opening word or holds the address;
+    or it is a name-first one (Thunderbird's "Taro Yamada" over 「さんは書きました:」):
+    a paragraph's first line that ends no sentence, joined into :data:`_NAME_FIRST`."""
+    if len(lines[i]) > MAX_HEADER_LINE:
+        return False
+    name_first = not _ATTRIBUTION_START.match(lines[i]) and "@" not in lines[i]
+    if name_first and (
+        (i and lines[i - 1].strip() and not _QUOTED.match(lines[i - 1]))
+        or lines[i].rstrip().endswith(_SENTENCE_ENDS)
+    ):
         return False
     for end in range(i + 1, min(i + 3, len(lines))):
         last = lines[end].strip()
@@ -292,8 +309,9 @@ def _starts_wrapped_attribution(lines: list[str], i: int) -> bool:
             return True
         # joined with a space where the client broke at one, and without where it broke
         # between two CJK characters or inside the address (<taro@example.jp|>のメール:)
-        if is_attribution(window) or is_attribution("".join(parts)):
-            return True
+        for joined in (window, "".join(parts)):
+            if is_attribution(joined) and not (name_first and not _NAME_FIRST.search(joined)):
+                return True
     return False
 
 

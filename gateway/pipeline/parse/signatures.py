@@ -54,15 +54,23 @@ _MAX_NAME_WORDS = 5  # the one free line is a name, not a sentence
 # ☆★☆★, ◆◇◆◇, 〓〓〓〓, +-+-+-, //////).
 _CORNER = "[┏┓┗┛┌┐└┘╔╗╚╝]?"
 _RULE = re.compile(rf"{_CORNER}[-_=─━*~＝ー・.―〓☆★◆◇■□●○◎+#/]{{4,}}{_CORNER}")
+# An office extension with its label: a short number that is a phone's all the same
+_EXTENSION_ITEM = r"(?:内線|ext|extension)\s*[.:]?\s*\d{1,6}(?!\d)"
+_EXTENSION = re.compile(_EXTENSION_ITEM, re.IGNORECASE)
 # A contact line holds a contact item (an address, a URL, a phone or fax number, a postal
 # code) and nothing else but labels ("Tel:", 「内線」), an extension number and separators:
 # "New URL: https://…" or "Call 03-…" is an answer, not a signature's line.
 _ITEMS = re.compile(
+    rf"{_EXTENSION_ITEM}|"  # an extension, labelled: 「内線: 1234」, "ext. 1234"
     r"[^\s@<>]+@[^\s@<>]+\.[a-z]{2,}|(?:https?://|www\.)\S+|"  # an address, a URL
     r"\+?\(?\d[\d ().-]{6,}\d|(?<!\d)\d{3}-\d{4}(?!\d)",  # a phone number, a postal code
     re.IGNORECASE,
 )
 _POSTAL = re.compile(r"\d{3}-\d{4}")  # 100-0001
+# a name, then an address in angle or round brackets: "Ichiro Sato <sato@example.test>"
+_NAMED_ADDRESS = re.compile(
+    r"([^<>()@]{1,60}?)\s*(?:<[^\s<>@]+@[^\s<>@]+>|\([^\s()@]+@[^\s()@]+\))"
+)
 _PHONE_DIGITS = 9  # a run of digits is a phone number from this many digits on
 _LABELS = re.compile(
     r"telephone|tel|phone|mobile|mob|cell|fax|direct|office|e-?mail|mail|web|url|ext|"
@@ -348,15 +356,22 @@ def _sentence(line: str) -> bool:
 
 
 def _contact(line: str) -> bool:
-    """A line of contact items, labels and separators only, or an address line."""
+    """A line of contact items, labels and separators only, an address line, or a name
+    with its e-mail address in brackets after it (a header's way, or an HTML
+    signature's linked name read as text: "Ichiro Sato (sato@example.test)")."""
     if _PLACE.search(line):
+        return True
+    named = _NAMED_ADDRESS.fullmatch(line)
+    if named is not None and name_shaped(named.group(1)):
         return True
     found = False
     rest: list[str] = []
     end = 0
     for m in _ITEMS.finditer(line):
         item = m.group()
-        if item[-1].isdigit() and "@" not in item and "/" not in item:
+        if _EXTENSION.fullmatch(item):
+            pass  # 「内線: 1234」: four digits, and a phone's
+        elif item[-1].isdigit() and "@" not in item and "/" not in item:
             digits = sum(ch.isdigit() for ch in item)
             if digits < _PHONE_DIGITS and not _POSTAL.fullmatch(item):
                 continue  # a short number: a date, a count, not a phone
