@@ -20,9 +20,9 @@ import pytest
 
 from gateway.chat import failures
 from gateway.chat.transport import ChatDown, ChatRefused, SlackApi, Webhook
-from gateway.core.i18n import translate
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
+from gateway.core.i18n import translate
 from gateway.runtime.app import build
 from tests.support import chat as c
 from tests.support.mails import mail
