@@ -183,3 +183,15 @@ def test_an_answer_to_a_merged_tickets_requester_is_refused_and_names_the_target
     assert f"#{target}" in told and "統合" in told  # where to answer, in Japanese
     assert outbox(chat_app, "ops_reply") == []
     assert show(chat_app, source)["messages"] == before["messages"]
+
+
+def test_a_button_this_release_does_not_know_is_answered_and_changes_nothing(
+    chat_app: App, fake: FakeSlack
+) -> None:
+    """A card posted by another release may carry a button this one has not (renamed,
+    taken out): Slack waits for every press to be answered, and without one shows the
+    person an error and sends the press again. It is answered, and nothing changes."""
+    ticket_id = _ticket(chat_app, fake, "V0OLDCARD", 1)
+    before = show(chat_app, ticket_id)
+    assert fake.envelope("interactive", c.press("ticket_reopen", ticket_id, c.OPS)) == {}
+    assert show(chat_app, ticket_id)["events"] == before["events"]
