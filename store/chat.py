@@ -132,6 +132,14 @@ def move_thread(session: Session, ticket_id: int, channel: str, provider: str = 
         row.channel, row.thread_ts, row.card_ts = channel, "", ""
 
 
+def note_on_post(session: Session, post_id: int, key: str, value: str) -> None:
+    """``key`` kept in the post's facts from now on (a card that moved keeps why its
+    own channel refused it, to say so after a retry too)."""
+    row = session.get(ChatOutboxRow, post_id)
+    if row is not None:
+        row.payload = {**row.payload, key: value}  # a new dict: the JSON column sees it
+
+
 def enqueue(session: Session, post: NewPost, now: datetime) -> int | None:
     """The new row's id, or None when a row with this key exists (nothing queued; a
     concurrent writer that won the key leaves our transaction as it was). One INSERT,

@@ -10,6 +10,7 @@ that knows the fake Slack's name shows the edge is the one the calls use.
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,8 +19,14 @@ from typing import Any
 import pytest
 
 from gateway.chat import failures
-from gateway.chat.transport import ChatDown, SlackApi, Webhook
+from gateway.chat.transport import ChatDown, ChatRefused, SlackApi, Webhook
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
 from gateway.core.i18n import translate
+from gateway.runtime.app import build
+from tests.support import chat as c
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, show
 from tests.support.resolver import Resolver
 from tests.support.slack_fake import FakeSlack
 
@@ -85,8 +92,9 @@ def test_a_post_refused_at_a_link_local_address_says_why_in_the_readers_language
 ) -> None:
     """The dialer never calls a link-local address; the reason kept on the post is a
     Msg each reader reads in their language, as a webhook action's is, not the
-    exception's English text."""
-    with pytest.raises(ChatDown) as raised:
+    exception's English text; and, as for the action, for good: tried again, it would be
+    refused again (a refusal, never a 'try later')."""
+    with pytest.raises(ChatRefused) as raised:
         if kind == "api":
             SlackApi("xoxb-test", f"https://{HOST}/api/", SHORT, lookup=_metadata).post(
                 "C0123", {"text": "hello"}
@@ -96,3 +104,29 @@ def test_a_post_refused_at_a_link_local_address_says_why_in_the_readers_language
     assert raised.value.said == failures.link_local(HOST, "169.254.169.254")
     said = translate(raised.value.said, "ja")
     assert "169.254.169.254" in said and "link-local" not in said
+
+
+def test_a_post_refused_at_a_link_local_address_fails_once_and_is_not_retried(
+    settings: Settings, clock: FakeClock, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The poster marks it failed at once (a ``chat-failed`` event, one error line for
+    the operator), as the webhook action's run fails at once: never a retry every few
+    minutes for days, each a warning, until ``give_up_after``."""
+    app = build(c.chat_settings(settings, fake), clock)
+    try:
+        outcome = deliver(app, mail("VPN does not connect", "since this morning"))
+        poster = c.poster(app)
+        poster.slack = SlackApi("xoxb-test", f"https://{HOST}/api/", SHORT, lookup=_metadata)
+        with caplog.at_level(logging.WARNING, logger="gateway.chat.poster"):
+            first = poster.drain()
+            clock.advance(timedelta(days=3))
+            again = poster.drain()
+        events = show(app, outcome.ticket_id or 0)["events"]
+    finally:
+        app.close()
+    assert first.failed and not first.retried and not again.failed and not again.retried
+    failed = [e for e in events if e["kind"] == "chat-failed"]
+    assert len(failed) == len(first.failed)
+    assert all("169.254.169.254" in e["detail"]["error"] for e in failed)
+    said = [r for r in caplog.records if r.name == "gateway.chat.poster"]  # not the SDK's
+    assert [r.levelno for r in said] == [logging.ERROR] * len(first.failed)

@@ -80,6 +80,13 @@ UNVERIFIABLE: dict[str, Callable[[int], tuple[bytes, dict[str, str]]]] = {
     "no signature": lambda now: (COMMAND, {**FORM, "X-Slack-Request-Timestamp": str(now)}),
     "timestamp not a number": lambda now: (COMMAND, _signed(COMMAND, "soon")),
     "timestamp in the future": lambda now: (COMMAND, _signed(COMMAND, now + 600)),
+    "timestamp six minutes old": lambda now: (COMMAND, _signed(COMMAND, now - 360)),
+    "timestamp six minutes ahead": lambda now: (COMMAND, _signed(COMMAND, now + 360)),
+    # the same HMAC under another version's name: only v0 is Slack's
+    "signed as v1": lambda now: (
+        COMMAND,
+        {**_signed(COMMAND, now), "X-Slack-Signature": "v1=" + _signature(COMMAND, str(now))[3:]},
+    ),
     # more digits than Python's int() reads from a string (4300): no server error
     "timestamp of 5000 digits": lambda now: (COMMAND, _signed(COMMAND, "9" * 5000)),
     "body altered after signing": lambda now: (COMMAND + b"&text=more", _signed(COMMAND, now)),

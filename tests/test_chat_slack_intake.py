@@ -109,6 +109,25 @@ def test_the_ticket_commands_words_reach_the_form_as_typed(chat_app: App, fake: 
     assert text["element"]["initial_value"] == "R&D の VPN <東京> が落ちる 🙏🏽"
 
 
+@pytest.mark.parametrize("door", ["command", "shortcut"])
+def test_words_cut_to_the_forms_length_never_split_an_emoji(
+    chat_app: App, fake: FakeSlack, door: str
+) -> None:
+    """Words past what the form carries (2 000 characters) are cut between whole
+    characters: an emoji sequence that straddles the cut goes whole, never as the first
+    person of a family (👨 alone, its joiners and the others dropped)."""
+    typed = "あ" * 1998 + FAMILY + "ここまで"
+    if door == "command":
+        fake.envelope("slash_commands", c.command(typed))
+    else:
+        message = {"ts": "1772400000.000100", "text": typed, "user": "U0X"}
+        fake.envelope("interactive", c.shortcut("create_ticket", c.REQUESTER, message))
+    [opened] = fake.wait_for("views.open")
+    answer = fake.envelope("interactive", c.submission(opened["view"], c.chosen("vpn")))
+    text = next(b for b in answer["view"]["blocks"] if b.get("block_id") == "text")
+    assert text["element"]["initial_value"] == "あ" * 1998
+
+
 def test_a_number_field_is_slacks_number_input_with_the_catalogs_rules(
     chat_app: App, fake: FakeSlack
 ) -> None:

@@ -17,7 +17,7 @@ from gateway.tickets.merge import merge
 from store import tickets
 from store.db import transaction
 from tests.support import chat as c
-from tests.support.pipeline import all_tickets, show
+from tests.support.pipeline import all_tickets, outbox, show
 from tests.support.slack_fake import FakeSlack
 from tests.support.waiting import eventually
 
@@ -148,4 +148,50 @@ def test_a_user_slack_will_never_describe_is_refused_not_asked_to_retry(
     fake.envelope("interactive", c.press("ticket_close", ticket_id, "U0GUEST01"))
     told = _told(fake, 1)
     assert "メンバー" in told and "もう一度" not in told, told  # the team's language: ja
+    assert show(chat_app, ticket_id)["events"] == before["events"]
+
+
+@pytest.mark.parametrize("door", ["reply", "shortcut"])
+def test_an_answer_to_a_merged_tickets_requester_is_refused_and_names_the_target(
+    chat_app: App, fake: FakeSlack, door: str
+) -> None:
+    """As a press, ``tickets answer`` and a state change: a merged ticket's requester and
+    conversation are the target's now, so an answer sent on the merged one (``/reply``
+    with its number, or *Send to requester* in its old thread) would go out under a
+    closed ticket's number, where the requester's reply would land. Nothing is sent and
+    the member is told where to answer."""
+    target = _ticket(chat_app, fake, "V0TARGET1", 1)
+    source = _ticket(chat_app, fake, "V0SOURCE1", 2)
+    with transaction(chat_app.sessions) as s:
+        ticket = tickets.get_to_change(s, source)
+        assert ticket is not None
+        merge(
+            s, ticket, target, chat_app.clock.now(),
+            actor="ops@example.test", channel="cli", tag=f"[#{target}]", max_watchers=20,
+        )  # fmt: skip
+    before = show(chat_app, source)
+    if door == "reply":
+        command = c.command(f"＃{source}　再起動してください", user=OPS_JA, trigger="t-m1")
+        fake.envelope("slash_commands", {**command, "command": "/reply", "response_url": ""})
+    else:
+        c.poster(chat_app).drain()  # the merged ticket's card, and so its thread
+        [thread] = [t for t in c.threads(chat_app) if t.ticket_id == source]
+        said = {"ts": "1772413900.000900", "thread_ts": thread.thread_ts, "user": OPS_JA}
+        message = {**said, "text": "再起動してください"}
+        fake.envelope("interactive", c.shortcut("send_to_requester", OPS_JA, message, "t-m2"))
+    told = _told(fake, 1)
+    assert f"#{target}" in told and "統合" in told  # where to answer, in Japanese
+    assert outbox(chat_app, "ops_reply") == []
+    assert show(chat_app, source)["messages"] == before["messages"]
+
+
+def test_a_button_this_release_does_not_know_is_answered_and_changes_nothing(
+    chat_app: App, fake: FakeSlack
+) -> None:
+    """A card posted by another release may carry a button this one has not (renamed,
+    taken out): Slack waits for every press to be answered, and without one shows the
+    person an error and sends the press again. It is answered, and nothing changes."""
+    ticket_id = _ticket(chat_app, fake, "V0OLDCARD", 1)
+    before = show(chat_app, ticket_id)
+    assert fake.envelope("interactive", c.press("ticket_reopen", ticket_id, c.OPS)) == {}
     assert show(chat_app, ticket_id)["events"] == before["events"]

@@ -6,6 +6,7 @@ language and the disks' room in MB and GB, while ``--json`` keeps exact bytes.""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -13,12 +14,16 @@ from pathlib import Path
 
 import pytest
 
+from gateway.config.load import load_settings
 from gateway.runtime import disk_space
 from gateway.runtime.cli.disk_lines import amount
 from gateway.runtime.cli.warning_codes import WARNINGS
 from gateway.runtime.disk_space import Space
+from gateway.runtime.start_warnings import warn_at_start
+from tests.support.actions import catalog_text
+from tests.support.app import MEMBERS
 from tests.support.cli import run
-from tests.support.config import write_config
+from tests.support.config import members_toml, write_config
 from tests.support.dovecot import make_certs
 
 MB, GB = 1_000_000, 1_000_000_000
@@ -182,3 +187,43 @@ def test_the_slack_apps_token_files_are_warned_of_too(
     assert said.out.startswith("{"), said
     found = [w["text"] for w in json.loads(said.out)["warnings"] if w["code"] == CREDENTIALS]
     assert len(found) == 1 and "[chat.slack.bot_token_file]" in found[0], found
+
+
+def test_every_file_that_holds_a_chat_or_action_credential_is_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Teams Workflows URL and a Slack-format webhook's carry their own signature:
+    whoever reads one posts as the team's notices. A webhook action's secret_file signs
+    what the team's automation trusts: whoever reads it starts that automation. Each
+    is warned of as the Slack tokens are, by ``status`` and once at the daemon's start."""
+    files = {
+        "teams.url": ("https://prod.example.test/workflows/1?sig=abc\n", "[chat.teams.url_file]"),
+        "hook.url": ("https://chat.example.test/hooks/abcdef\n", "[chat.webhook.url_file]"),
+        "hook.secret": ("3f9c0e7a51d24b86a0c7e5f1d93b284c6e0a7f15\n", "account"),
+    }
+    for name, (text, _key) in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        os.chmod(tmp_path / name, 0o644)
+    action = "type: webhook\nurl: https://automation.example.test/h\nsecret_file: hook.secret"
+    (tmp_path / "catalog.yaml").write_text(catalog_text(action), encoding="utf-8")
+    extra = (
+        NO_DAEMON
+        + members_toml(MEMBERS)
+        + (
+            f'[catalog]\npath = "{tmp_path / "catalog.yaml"}"\n'
+            f'[chat.teams]\nurl_file = "{tmp_path / "teams.url"}"\n'
+            f'[chat.webhook]\nurl_file = "{tmp_path / "hook.url"}"\n'
+        )
+    )
+    config = write_config(tmp_path, locale="en", extra=extra)
+    said = run(config, "status", "--json", capsys=capsys)
+    assert said.out.startswith("{"), said
+    found = [w["text"] for w in json.loads(said.out)["warnings"] if w["code"] == CREDENTIALS]
+    assert len(found) == 3, found
+    for name, (_text, key) in files.items():
+        [warned] = [text for text in found if str(tmp_path / name) in text]
+        assert key in warned and f"chmod 600 {tmp_path / name}" in warned
+    with caplog.at_level(logging.WARNING, logger="gateway"):
+        warn_at_start(load_settings(config))
+    logged = [r.getMessage() for r in caplog.records if "chmod 600" in r.getMessage()]
+    assert sorted(logged) == sorted(found)  # the daemon says the same, once each

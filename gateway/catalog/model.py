@@ -7,7 +7,7 @@ these and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -198,6 +198,15 @@ class Catalog:
 
     def entry(self, entry_id: str | None) -> Entry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
+
+    def secret_files(self) -> Iterator[tuple[str, Path]]:
+        """(where it is written, the file) of each webhook action's ``secret_file``: who
+        reads it signs what the team's automation trusts, so ``status`` warns of one other
+        users may read (:mod:`gateway.config.credential_files`)."""
+        where = Path(self.source).name or "catalog"
+        for e in self.entries:
+            if e.action is not None and e.action.secret_file is not None:
+                yield f"{where}: {e.id}.action.secret_file", e.action.secret_file
 
     def rules_for(self, entry_id: str | None) -> Entry | None:
         """The entry whose rules (stale time, SLA, closes, manager, mails off) a ticket

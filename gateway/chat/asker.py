@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.chat import render
+from gateway.chat import render, told
 from gateway.chat.transport import SlackApi
 from gateway.core.i18n import translate
 from store import chat, tickets
@@ -37,10 +37,12 @@ def tell(
     here: str,
     note: str,
     channel: str,
+    why: str = told.MEMBER,
 ) -> None:
     """``here`` to the person who asked for ``post``'s card, where they asked (the
     command's ``response_url``); when that is gone, the direct message ``note`` about
-    ``channel`` (:func:`~gateway.chat.render.told_directly`) is queued for them."""
+    ``channel``, and ``why`` the card left their channel
+    (:func:`~gateway.chat.told.told_directly`), is queued for them."""
     url = str(post.payload.get("response_url", ""))
     if url and slack is not None and slack.respond(url, here):
         return
@@ -50,7 +52,7 @@ def tell(
         place = chat.thread_of(s, post.ticket_id)
         user = place.user_id if place is not None else ""
         if user:  # one a ticket: told once, whatever asks again
-            payload = {"note": note, "channel": channel}
+            payload = {"note": note, "channel": channel, "why": why}
             key = f"{DM}:{post.ticket_id}"
             chat.enqueue(s, NewPost(key, "slack", DM, user, payload, post.ticket_id), now)
     if user:
@@ -77,9 +79,10 @@ def given_up(
         if ticket is None or place is None:
             return
         asked_in = ticket.locale or default_locale  # the person's language
-    if place.channel != post.channel:  # moved: the app is not where they asked
-        here = render.card_nowhere(tag, place.channel, asked_in)
-        tell(slack, sessions, now, post, here, "nowhere", place.channel)
+    if place.channel != post.channel:  # moved: the app may not post where they asked
+        why = str(post.payload.get("moved", told.MEMBER))  # as Slack said it then
+        here = render.card_nowhere(tag, place.channel, asked_in, why)
+        tell(slack, sessions, now, post, here, "nowhere", place.channel, why)
     else:
         here = translate(render.card_given_up(tag, place.channel), asked_in)
         tell(slack, sessions, now, post, here, "gave-up", place.channel)

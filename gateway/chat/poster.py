@@ -9,14 +9,11 @@ touches mail. The answers:
 * down (5xx, timeout, 429, a revoked token) → retried with the outbox's
   doubling backoff on the injected clock until ``give_up_after``; the other
   rows for that service wait too (not for an error of the row's own), the others go on;
-* refused (an unknown channel, a bot not invited) → ``failed`` and a
-  ``chat-failed`` event on the ticket; but a card refused because the app is not in
-  its channel (``/ticket`` typed, or a message made a ticket, where the bot was never
-  invited) goes to the team's channel for the ticket's entry instead, once, and then the
-  person who asked is told what happened: where it is, or that it could not be posted
-  there either (:meth:`ChatPoster._card_elsewhere`), refused or given up; a card given
-  up in its own channel tells them too (:mod:`gateway.chat.asker`: where they asked, or
-  in a direct message, a row of kind ``dm``).
+* refused (blocks too long, a link-local host) → ``failed``, a ``chat-failed`` event;
+  but a card its own channel refuses (the app not in it, the channel archived or
+  read-only: :mod:`gateway.chat.told`) goes to the team's channel for the ticket's
+  entry, once, and the person who asked is told where it is, or that it is nowhere
+  (:meth:`ChatPoster._card_elsewhere`; given up in its own: :mod:`gateway.chat.asker`).
 
 Not tried yet, without counting an attempt: a notice over the channel's hourly
 limit (it waits for the window), a card update or a line whose card is not out
@@ -40,7 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.catalog.load import CatalogHolder
 from gateway.catalog.model import Catalog
-from gateway.chat import approval, asker, failures, refresh, render, thread_lines
+from gateway.chat import approval, asker, failures, refresh, render, thread_lines, told
 from gateway.chat.transport import ChatDown, ChatRefused, SlackApi, Webhook
 from gateway.config.settings import Settings
 from gateway.core.backoff import doubling
@@ -62,7 +59,6 @@ BATCH = 20
 NOTICE_WINDOW = timedelta(hours=1)
 WAIT_FOR_CARD = timedelta(seconds=30)
 WAIT_FOR_WINDOW = timedelta(minutes=5)
-NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})  # the app cannot post there
 COVERED = "card"  # a row's result: a new-ticket notice said by the card in its channel
 
 
@@ -192,9 +188,10 @@ class ChatPoster:
             return self.slack.post(post.channel, render.notice(post.payload, facts, locale))
         if post.kind == asker.DM:  # to the person who asked, in their language
             note, about = str(post.payload.get("note", "")), str(post.payload.get("channel", ""))
-            return self.slack.direct(
-                post.channel, render.told_directly(note, facts.tag, about, locale)
+            said = render.told_directly(
+                note, facts.tag, about, locale, str(post.payload.get("why", told.MEMBER))
             )
+            return self.slack.direct(post.channel, said)
         self._keep_pace(post.channel)
         if post.kind == "card":
             if place is not None and place.channel != post.channel:
@@ -203,8 +200,8 @@ class ChatPoster:
             try:
                 return self.slack.post(channel, render.card(facts, locale), thread)
             except ChatRefused as exc:
-                if exc.error not in NOT_A_MEMBER or place is None:
-                    raise  # another refusal
+                if told.moves(exc.error) is None or place is None:
+                    raise  # the card itself: refused in any channel
                 return self._card_elsewhere(post, place, exc)
         assert place is not None  # _card_or_give_up made sure
         if post.kind == "card-update":
@@ -218,12 +215,12 @@ class ChatPoster:
         raise ChatRefused(failures.unknown_kind(post.kind))
 
     def _card_elsewhere(self, post: DuePost, place: chat.Place, refused: ChatRefused) -> str:
-        """The card's channel would not take it: the app is not a member there. The card
+        """The card's channel would not take it (why: :func:`told.moves`). The card
         goes to the team's channel for the ticket's entry as a new message, whose thread
-        is then the ticket's (recorded first: a retry after an outage posts it there, and
-        only there: :meth:`_moved_card`). With no other channel the refusal stands (a
-        ``chat-failed`` event), and the person who asked is told that."""
-        slack = self.settings.chat.slack
+        is then the ticket's (recorded first, with why: a retry after an outage posts it
+        there, and only there: :meth:`_moved_card`). With no other channel the refusal
+        stands (a ``chat-failed`` event), and the person who asked is told that."""
+        slack, why = self.settings.chat.slack, told.moves(refused.error) or told.MEMBER
         assert slack is not None
         with transaction(self.sessions) as s:
             ticket = tickets.get(s, place.ticket_id)
@@ -233,20 +230,20 @@ class ChatPoster:
             team = team if team != place.channel else ""
             if team:
                 chat.move_thread(s, ticket.id, team)
+                chat.note_on_post(s, post.id, "moved", why)
             asked_in = ticket.locale or self.settings.gateway.locale  # the person's language
         if not team:
-            here = render.card_nowhere(self._tag(ticket.id), "", asked_in)
-            self._tell(post, here, "nowhere", "")
+            here = render.card_nowhere(self._tag(ticket.id), "", asked_in, why)
+            self._tell(post, here, "nowhere", "", why)
             raise refused
         log.warning("ticket=%s: the card goes to %s: %s", place.ticket_id, team, refused)
-        return self._moved_card(post, team)
+        return self._moved_card(post, team, why)
 
-    def _moved_card(self, post: DuePost, team: str) -> str:
-        """The card in the team's channel, where it moved; then the person who asked is
-        told what happened — where the card is, or that it could not be posted there
-        either — never before: a card Slack has not taken yet is nowhere. While Slack is
-        down they are told nothing (the post is tried again, and tells them then, or
-        when it gives up: :func:`gateway.chat.asker.given_up`)."""
+    def _moved_card(self, post: DuePost, team: str, why: str = "") -> str:
+        """The card in the team's channel, where it moved (``why``: :data:`told.MOVES`);
+        then the person who asked is told where it is, or that it is nowhere, never
+        before: while Slack is down they are told nothing (the retry tells them, or the
+        post giving up: :func:`gateway.chat.asker.given_up`)."""
         slack = self.settings.chat.slack
         assert self.slack is not None and slack is not None
         locale = slack.locale_of(team, self.settings.gateway.locale)
@@ -258,17 +255,20 @@ class ChatPoster:
             facts = self._facts(ticket, moved, locale, self._approval(s, ticket))
             asked_in = ticket.locale or self.settings.gateway.locale  # the person's language
         self._keep_pace(team)
+        why = why or str(post.payload.get("moved", told.MEMBER))  # said at the move
         try:
             ts = self.slack.post(team, render.card(facts, locale), "")
         except ChatRefused:
-            self._tell(post, render.card_nowhere(facts.tag, team, asked_in), "nowhere", team)
+            here = render.card_nowhere(facts.tag, team, asked_in, why)
+            self._tell(post, here, "nowhere", team, why)
             raise
-        self._tell(post, render.card_elsewhere(facts.tag, team, asked_in), "elsewhere", team)
+        here = render.card_elsewhere(facts.tag, team, asked_in, why)
+        self._tell(post, here, "elsewhere", team, why)
         return ts
 
-    def _tell(self, post: DuePost, here: str, note: str, channel: str) -> None:
+    def _tell(self, post: DuePost, here: str, note: str, channel: str, why: str) -> None:
         """The person who asked is told (:func:`gateway.chat.asker.tell`)."""
-        asker.tell(self.slack, self.sessions, self.clock.now(), post, here, note, channel)
+        asker.tell(self.slack, self.sessions, self.clock.now(), post, here, note, channel, why)
 
     def _card_or_give_up(self, s: Session, ticket_id: int) -> None:
         """A card update or a line waits for its card; without a card ever, it fails."""

@@ -22,6 +22,12 @@ from typing import Any
 
 from gateway.chat.approval import Approval, Standing, said
 from gateway.chat.markup import escape, literal_card, literal_slack, literal_webhook
+
+# what the person who asked is told of a card not where they asked: its own module
+from gateway.chat.told import card_elsewhere as card_elsewhere
+from gateway.chat.told import card_given_up as card_given_up
+from gateway.chat.told import card_nowhere as card_nowhere
+from gateway.chat.told import told_directly as told_directly
 from gateway.core import slack_length
 from gateway.core.i18n import N_, Msg, translate
 from gateway.notify import labels
@@ -157,88 +163,6 @@ def notice(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, A
     )
     blocks = [_header(text), {"type": "context", "elements": [_plain(details)]}]
     return {"text": notice_text(facts, _mrkdwn(t), locale), "blocks": blocks}
-
-
-def card_elsewhere(tag: str, channel: str, locale: str) -> str:
-    """What the person who asked is told when their channel would not take the ticket's
-    card (the app is not a member there) and the team's ``channel`` did: where the card
-    is, and how to have cards where they asked. Slack mrkdwn: ``<#C…>`` names a channel."""
-    msg = N_(
-        "Ticket {tag} has been filed. This app is not in this channel, so its card was "
-        "posted in {channel}. To get ticket cards here, add the app to this channel "
-        "with /invite.",
-        tag=escape(tag),
-        channel="<#" + channel + ">",
-    )
-    return translate(msg, locale)
-
-
-def card_nowhere(tag: str, tried: str, locale: str) -> str:
-    """What the person who asked is told when the ticket's card could not be posted at
-    all: not in their channel (the app is not a member there), and not in the team's
-    channel ``tried`` either (``""``: there is none to try); how to have cards here."""
-    if tried:
-        msg = N_(
-            "Ticket {tag} has been filed. This app is not in this channel, and its card "
-            "could not be posted in {channel} either. To get ticket cards here, add the "
-            "app to this channel with /invite.",
-            tag=escape(tag),
-            channel="<#" + tried + ">",
-        )
-    else:
-        msg = N_(
-            "Ticket {tag} has been filed. This app is not in this channel, so its card could "
-            "not be posted. To get ticket cards here, add the app to this channel with /invite.",
-            tag=escape(tag),
-        )
-    return translate(msg, locale)
-
-
-def told_directly(note: str, tag: str, channel: str, locale: str) -> str:
-    """What the person who asked for a card is told in a direct message from the app,
-    when the command's ``response_url`` (where they asked) no longer takes it. Away
-    from the channel where they asked, so that channel is "where you asked", never
-    "this channel". ``note``: ``elsewhere`` (the card is in the team's ``channel``),
-    ``nowhere`` (not there either; ``channel`` "": none to try) or ``gave-up`` (Slack
-    never took it in ``channel``, its own)."""
-    if note == "elsewhere":
-        msg = N_(
-            "Ticket {tag} has been filed. This app is not in the channel where you asked "
-            "for it, so its card was posted in {channel}. To get ticket cards there, add "
-            "the app to that channel with /invite.",
-            tag=escape(tag),
-            channel="<#" + channel + ">",
-        )
-    elif note == "nowhere" and channel:
-        msg = N_(
-            "Ticket {tag} has been filed. This app is not in the channel where you asked "
-            "for it, and its card could not be posted in {channel} either. To get ticket "
-            "cards there, add the app to that channel with /invite.",
-            tag=escape(tag),
-            channel="<#" + channel + ">",
-        )
-    elif note == "nowhere":
-        msg = N_(
-            "Ticket {tag} has been filed. This app is not in the channel where you asked "
-            "for it, so its card could not be posted. To get ticket cards there, add the "
-            "app to that channel with /invite.",
-            tag=escape(tag),
-        )
-    else:
-        msg = card_given_up(tag, channel)
-    return translate(msg, locale)
-
-
-def card_given_up(tag: str, channel: str) -> Msg:
-    """The card was never taken in ``channel`` (Slack down there until the post gave up):
-    said where the person asked, or in a direct message, so the channel is named."""
-    return N_(
-        "Ticket {tag} has been filed, but its card could not be posted in {channel}: "
-        "Slack did not take it before the gateway gave up. The team has the ticket all "
-        "the same.",
-        tag=escape(tag),
-        channel="<#" + channel + ">",
-    )
 
 
 def webhook_message(

@@ -6,7 +6,8 @@ Two answers besides success, as exceptions the poster maps to its table:
   rate limit (429, with Slack's ``Retry-After``), an expired or revoked token
   (the operator can fix it without losing what waits);
 * :class:`ChatRefused` — this post can never succeed as it is (an unknown or
-  archived channel, a bot not invited, a payload Slack calls invalid).
+  archived channel, a bot not invited, a payload Slack calls invalid, a host at a
+  link-local address, which is never dialled: a webhook action's run fails at it too).
 
 Blocking calls with a timeout, from the poster's own thread; no retries of
 their own (``retry_handlers=[]``): the chat outbox's backoff is the one retry.
@@ -180,8 +181,8 @@ class SlackApi:
             late = dialing.timed_out_lookup(exc)
             if late is not None:
                 raise ChatDown(failures.lookup_timed_out(late.host, self.within)) from None
-            if (refused := dialing.link_local(exc)) is not None:
-                raise ChatDown(failures.link_local(refused.host, refused.address)) from None
+            if (refused := dialing.link_local(exc)) is not None:  # again, refused again
+                raise ChatRefused(failures.link_local(refused.host, refused.address)) from None
             raise ChatDown(failures.unreachable(os_error(exc))) from None
         data = response.data
         return data if isinstance(data, dict) else {}
@@ -251,8 +252,8 @@ class Webhook:
             late = dialing.timed_out_lookup(exc)
             if late is not None:
                 raise ChatDown(failures.lookup_timed_out(late.host, self.timeout)) from None
-            if (refused := dialing.link_local(exc)) is not None:
-                raise ChatDown(failures.link_local(refused.host, refused.address)) from None
+            if (refused := dialing.link_local(exc)) is not None:  # again, refused again
+                raise ChatRefused(failures.link_local(refused.host, refused.address)) from None
             if expired.is_set() or isinstance(exc, TimeoutError):
                 raise ChatDown(failures.webhook_silent(self.timeout)) from None
             raise ChatDown(failures.webhook_unreachable(os_error(exc))) from None

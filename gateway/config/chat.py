@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -81,6 +81,7 @@ def read_chat(s: Section, base: Path, members: Sequence[Member]) -> ChatSettings
         retry_initial=retry_initial,
         retry_max=max(duration(s, "retry_max", "30m"), retry_initial),
         give_up_after=duration(s, "give_up_after", "2d"),
+        credential_files=tuple(_credential_files(s, base)),  # after each section read it
     )
 
 
@@ -128,7 +129,6 @@ def _slack(s: Section, base: Path, members: Sequence[Member]) -> SlackSettings:
         members=_member_map(s, members),
         notices=_notices(s),
         notice_limit=s.int("notice_limit", 30, 1, 10_000),
-        token_files=_token_files(s, base, mode),
     )
 
 
@@ -167,12 +167,23 @@ def _credential(
     return value
 
 
-def _token_files(s: Section, base: Path, mode: str) -> tuple[tuple[str, Path], ...]:
-    """The files the tokens in use were read from, by key: ``status`` warns of one that
-    other users may read (gateway.config.credential_files)."""
-    stems = ("bot_token", "app_token" if mode == "socket" else "signing_secret")
+def _credential_files(s: Section, base: Path) -> Iterator[tuple[str, Path]]:
+    """The files the credentials in use were read from, by key: ``status`` warns of one
+    that other users may read (gateway.config.credential_files)."""
+    # the Slack app's tokens (its signing secret in HTTP mode): the app in the workspace
+    if isinstance(slack := s.data.get("slack"), dict):
+        mode = slack.get("mode", "socket")
+        stems = ("bot_token", "app_token" if mode == "socket" else "signing_secret")
+        yield from _files(_sub(s, "slack"), base, stems)
+    # a webhook's URL carries its own signature: whoever reads it posts as the team
+    for name in ("teams", "webhook"):
+        if name in s.data:
+            yield from _files(_sub(s, name), base, ("url",))
+
+
+def _files(s: Section, base: Path, stems: Sequence[str]) -> Iterator[tuple[str, Path]]:
     found = ((f"[{s.key(f'{stem}_file')}]", s.path_or_none(f"{stem}_file", base)) for stem in stems)
-    return tuple((key, path) for key, path in found if path is not None)
+    return ((key, path) for key, path in found if path is not None)
 
 
 def _where(s: Section, stem: str) -> str:

@@ -4,7 +4,8 @@ users of the machine may read or change.
 
 A mailbox's password lets anyone read every request and send as the support
 address; the relay's, send as the team; the listener's AUTH users file, get mail
-stored as a trusted peer; its TLS key, pose as the listener. ``status`` warns of each
+stored as a trusted peer; its TLS key, pose as the listener; a chat webhook's URL, post
+as the team; a webhook action's key, start the team's automation. ``status`` warns of each
 such file open to others, and the daemon says it once at its start, as it does for
 the reply-token key. Only "others" counts: a file the group may read is the admin's
 choice (a group of admins, or the group a secrets manager writes as).
@@ -13,7 +14,7 @@ choice (a group of admins, or the group a secrets manager writes as).
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from gateway.config.settings import Settings
@@ -38,15 +39,17 @@ def credential_files(settings: Settings) -> Iterator[tuple[str, Path]]:
     # the relay's password: mail sent as the team
     if settings.outbound.password_file is not None:
         yield "[outbound.password_file]", settings.outbound.password_file
-    # the Slack app's tokens: posting and reading as the app in the team's workspace
-    if settings.chat.slack is not None:
-        yield from settings.chat.slack.token_files
+    # the Slack app's tokens: posting and reading as the app in the team's workspace; a
+    # Teams or Slack-format webhook's URL, which carries its own signature
+    yield from settings.chat.credential_files
 
 
-def credential_exposures(settings: Settings) -> list[Msg]:
-    """Why each credential file other users may read or change is a risk."""
+def credential_exposures(settings: Settings, more: Iterable[tuple[str, Path]] = ()) -> list[Msg]:
+    """Why each credential file other users may read or change is a risk; ``more``:
+    those named outside the config (a webhook action's ``secret_file``, in the catalog:
+    :meth:`gateway.catalog.model.Catalog.secret_files`)."""
     found = []
-    for key, path in dict.fromkeys(credential_files(settings)):
+    for key, path in dict.fromkeys([*credential_files(settings), *more]):
         try:
             mode = stat.S_IMODE(path.stat().st_mode)
         except OSError:

@@ -262,7 +262,6 @@ class SlackSettings:
     members: Mapping[str, str] = field(default_factory=dict)  # Slack user id → member email
     notices: tuple[str, ...] = NOTICES
     notice_limit: int = 30  # notices per channel per hour; more wait for the next hour
-    token_files: tuple[tuple[str, Path], ...] = ()  # (key, file) of those read from files
 
     def channel_for(self, entry_id: str | None) -> str:
         return self.channels.get(entry_id or "", self.channel)
@@ -294,6 +293,7 @@ class ChatSettings:
     retry_initial: timedelta = timedelta(seconds=30)  # first backoff after an outage
     retry_max: timedelta = timedelta(minutes=30)
     give_up_after: timedelta = timedelta(days=2)  # then a post counts as failed
+    credential_files: tuple[tuple[str, Path], ...] = ()  # (key, file): tokens, webhook URLs
 
     @property
     def enabled(self) -> bool:

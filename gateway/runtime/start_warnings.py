@@ -8,6 +8,7 @@ all the same. Apart from :mod:`gateway.runtime.daemon`, which stays about servin
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from gateway.config.credential_files import credential_exposures
 from gateway.config.proxy import environment_proxy_warning
@@ -29,7 +30,7 @@ def warn_at_start(settings: Settings) -> None:
     for now), a team template that will not compile (its mails go out from ours)."""
     for warning in (
         key_exposure(settings.gateway.secret_file, settings.gateway.data_dir),
-        *credential_exposures(settings),
+        *credential_exposures(settings, _action_secret_files(settings)),
         links_off(settings.web),
         environment_proxy_warning(settings.actions),
         *disk_warnings(settings),
@@ -38,3 +39,15 @@ def warn_at_start(settings: Settings) -> None:
     ):
         if warning is not None:
             log.warning("%s", warning)
+
+
+def _action_secret_files(settings: Settings) -> list[tuple[str, Path]]:
+    """The webhook actions' key files of the configured catalog; none when it cannot be
+    read (the start stops at it just after, saying why)."""
+    from gateway.core.errors import CatalogError
+    from gateway.runtime.reader import catalog_holder
+
+    try:
+        return list(catalog_holder(settings).current.secret_files())
+    except CatalogError:
+        return []

@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from gateway.core.hosts import is_loopback
+from gateway.core.hosts import is_link_local, is_loopback
 from gateway.core.proxies import ProxyError, sdk_proxy
 
 log = logging.getLogger("gateway.chat.slack")
@@ -39,7 +39,8 @@ async def tell(
 ) -> None:
     """``text`` for ``user`` alone: through ``response_url`` when there is a usable one,
     else (or when it fails) as an ephemeral message in ``channel``."""
-    if response_url and await _respond(response_url, text, timeout):
+    session = getattr(client, "session", None)  # the door's: its lookups (resolving.py)
+    if response_url and await _respond(response_url, text, timeout, session):
         return
     if not channel or not user:
         return
@@ -51,27 +52,33 @@ async def tell(
 
 def usable(url: str) -> bool:
     """https, or http to this machine only (as ``api_url``): a URL from elsewhere is not
-    posted to in the clear."""
+    posted to in the clear; never a link-local address written as such (a name that
+    leads to one is refused where it is looked up: :mod:`gateway.chat.slack.resolving`)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    return bool(host) and (
-        parts.scheme == "https" or (parts.scheme == "http" and is_loopback(host))
+    return (
+        bool(host)
+        and not is_link_local(host)
+        and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback(host)))
     )
 
 
-async def _respond(url: str, text: str, timeout: timedelta) -> bool:
+async def _respond(
+    url: str, text: str, timeout: timedelta, session: aiohttp.ClientSession | None = None
+) -> bool:
     """One ephemeral post to a command's response_url; whether Slack took it. The URL
     is a credential of sorts (anyone holding it may answer): only its host is logged."""
     host = urlsplit(url).hostname or "?"
     if not usable(url):
-        log.warning("a response_url on %s that is not https: not used", host)
+        log.warning("a response_url on %s that is not https (or is link-local): not used", host)
         return False
     try:
         proxy = sdk_proxy(url)
     except ProxyError as exc:
         log.warning("slack: the proxy cannot be used (%s): answering directly", exc)
         proxy = None
-    hook = AsyncWebhookClient(url, timeout=max(1, int(timeout.total_seconds())), retry_handlers=[])
+    seconds = max(1, int(timeout.total_seconds()))
+    hook = AsyncWebhookClient(url, timeout=seconds, retry_handlers=[], session=session)
     hook.proxy = proxy  # None: direct (the SDK would read the environment its own way)
     try:
         answer = await hook.send_dict({"response_type": "ephemeral", "text": text})

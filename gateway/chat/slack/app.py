@@ -11,6 +11,7 @@ menu of the form (past Slack's 100 options) asks for its options as the person t
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +32,8 @@ from gateway.chat.slack.door import Door
 CREATE_SHORTCUT = "create_ticket"  # message shortcut: "チケットにする / Create ticket"
 SEND_SHORTCUT = "send_to_requester"  # message shortcut on a reply in a ticket's thread
 REPLY_COMMAND = "/reply"
+
+log = logging.getLogger("gateway.chat.slack")
 
 
 class _GatewayTime(SignatureClock):
@@ -117,5 +120,14 @@ def build_app(door: Door, client: AsyncWebClient, now: Callable[[], float]) -> A
     @app.command(REPLY_COMMAND)
     async def reply_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await buttons.reply_command(door, ack, body, client)
+
+    @app.action(re.compile(".*"))  # after every action of ours: bolt takes the first match
+    async def unknown_action(ack: AsyncAck, action: dict[str, Any]) -> None:
+        """A button of a card another release posted (renamed, taken out since): Slack
+        waits for every press to be answered (else it shows the person an error and sends
+        it again). Answered, and nothing is done."""
+        await ack()
+        log.info("slack: a press of %r, no button of this release: nothing done",
+                 str(action.get("action_id", ""))[:80])  # fmt: skip
 
     return app

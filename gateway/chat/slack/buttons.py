@@ -108,12 +108,7 @@ def _apply(door: Door, action: str, ticket_id: int, member: Member) -> Msg | Non
         if ticket is None:
             return N_("There is no ticket #{id}.", id=ticket_id)
         if ticket.merged_into_id is not None:  # its card predates the merge: work goes there
-            return N_(
-                "Ticket #{id} was merged into #{target}; please work on #{target}. "
-                "Nothing was changed.",
-                id=ticket.id,
-                target=ticket.merged_into_id,
-            )
+            return _merged(ticket.id, ticket.merged_into_id)
         now, actor = door.clock.now(), member.email
         if action == render.APPROVE:  # the function /approve uses: managers only
             try:
@@ -243,6 +238,8 @@ async def _relay(
             ticket = tickets.get_to_change(s, ticket_id) if ticket_id is not None else None
             if ticket is None:
                 return missing
+            if ticket.merged_into_id is not None:  # its requester and thread are there now
+                return _merged(ticket.id, ticket.merged_into_id)
             if outbox.queued_under(s, f"{key}:"):  # a press or command Slack repeated
                 return N_("This answer was sent to the requester already.")
             count = relay_answer(
@@ -268,6 +265,15 @@ async def _relay(
         return await door.in_db(work)
     except TransientError:
         return TRY_AGAIN
+
+
+def _merged(ticket_id: int, target: int) -> Msg:
+    """A press or an answer on a merged ticket: nothing done, and where to work."""
+    return N_(
+        "Ticket #{id} was merged into #{target}; please work on #{target}. Nothing was changed.",
+        id=ticket_id,
+        target=target,
+    )
 
 
 async def _tell(client: AsyncWebClient, channel: str, user: str, text: str) -> None:

@@ -28,6 +28,7 @@ from gateway.chat.slack.buttons import as_mail_text
 from gateway.chat.slack.door import Door
 from gateway.chat.slack.people import Person
 from gateway.chat.slack.text import plain
+from gateway.core import graphemes
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg, translate
 from gateway.pipeline.parse import submission
@@ -53,7 +54,7 @@ async def open_from_command(
         "user_id": str(body.get("user_id", "")),
         "response_url": _response_url(body),
         # Slack sends &, < and > as entities (and markup, should escaping be on)
-        "text": plain(str(body.get("text", "")), {})[:MAX_PREFILL],
+        "text": graphemes.cut(plain(str(body.get("text", "")), {}), MAX_PREFILL),
     }
     command = door.settings.chat.slack.command if door.settings.chat.slack else "/ticket"
     again = N_(
@@ -80,7 +81,7 @@ async def open_from_message(
         "permalink": permalink,
         "user_id": str((body.get("user") or {}).get("id", "")),
         "response_url": _response_url(body),
-        "text": text[:MAX_PREFILL],
+        "text": graphemes.cut(text, MAX_PREFILL),  # an emoji sequence whole, or not at all
     }
     again = N_("The form could not be opened just now. Please try again.")
     await _open(door, client, str(body.get("trigger_id", "")), meta, again, meta["response_url"])

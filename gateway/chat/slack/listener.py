@@ -23,6 +23,7 @@ import threading
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -34,10 +35,12 @@ from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.actions.dial import Lookup, system_lookup
 from gateway.catalog.load import CatalogHolder
 from gateway.chat.slack.app import build_app
 from gateway.chat.slack.door import Door
 from gateway.chat.slack.people import People
+from gateway.chat.slack.resolving import guarded_session
 from gateway.config.settings import Settings, SlackSettings
 from gateway.config.slack_members import SlackMembers
 from gateway.core.backoff import Backoff
@@ -170,13 +173,16 @@ class SlackListener:
         *,
         on_stored: Callable[[], None] = lambda: None,
         members: SlackMembers | None = None,
+        lookup: Lookup = system_lookup,
     ) -> None:
-        """``members``: the member map in use (the daemon's, re-read on SIGHUP)."""
+        """``members``: the member map in use (the daemon's, re-read on SIGHUP);
+        ``lookup``: how the app's calls look names up (:mod:`.resolving`)."""
         slack = settings.chat.slack
         assert slack is not None, "SlackListener needs [chat.slack]"
         self.slack: SlackSettings = slack
         self._args = (settings, clock, catalog, sessions, acceptor, on_stored)
-        self._members = members or SlackMembers(settings)
+        self._members, self._lookup = members or SlackMembers(settings), lookup
+        self._session: aiohttp.ClientSession | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="slack-app", daemon=True
@@ -221,9 +227,15 @@ class SlackListener:
         settings, clock, catalog, sessions, acceptor, on_stored = self._args
         timeout = max(1, int(settings.chat.timeout.total_seconds()))
         proxy = _proxy(self.slack.api_url)
+        # every call of the app, never to a link-local address (the WebSocket aside: its
+        # URL is the one Slack's apps.connections.open gives, asked through this session)
+        self._session = session = guarded_session(timeout, self._lookup)
         client = _pinned(
             AsyncWebClient(
-                token=self.slack.bot_token, base_url=self.slack.api_url, timeout=timeout
+                token=self.slack.bot_token,
+                base_url=self.slack.api_url,
+                timeout=timeout,
+                session=session,
             ),
             proxy,
         )
@@ -234,7 +246,9 @@ class SlackListener:
             await self._serve_http(app)
         else:  # an envelope Slack sends again (no ack seen) holds the same payload
             app.use(_Once(Seen(_unix_seconds(clock))))
-            web_client = AsyncWebClient(base_url=self.slack.api_url, timeout=timeout)
+            web_client = AsyncWebClient(
+                base_url=self.slack.api_url, timeout=timeout, session=session
+            )
             self._socket = AsyncSocketModeHandler(
                 app, self.slack.app_token, web_client=_pinned(web_client, proxy), proxy=proxy
             )
@@ -304,6 +318,9 @@ class SlackListener:
             await socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
             await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()  # its kept-alive connections: closed on the next turn
+            await asyncio.sleep(0)  # … which comes before the loop stops
 
     def _close_loop(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)

@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -71,7 +72,8 @@ class People:
             hidden = Person(user_id, "", "", "")  # known: Slack says the same every time
             self._cache[user_id] = (hidden, now)
             return self._linked(hidden)
-        except (SlackRequestError, OSError, TimeoutError) as exc:
+        except (SlackRequestError, OSError, TimeoutError, aiohttp.ClientError) as exc:
+            # aiohttp's: a connection dropped, or the app's session closed as it stops
             log.warning("users.info %s failed: %s", user_id, exc)
             return self.unknown(user_id)
         user = answer.get("user") or {}

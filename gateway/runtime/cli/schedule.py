@@ -49,18 +49,18 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
     data_dir = settings.gateway.data_dir
     running = health.Daemon(pipe.daemon_running(data_dir), str(pipe.lock_path(data_dir)))
-    report, outside, broken = _checked(settings, running)
+    report, outside, broken, catalog = _checked(settings, running)
     web = web_status(settings)
     said = Speaker(settings)
     if args.json:  # English and exact bytes, whatever LANG says: for scripts
         document = {**report.as_dict(), "outside_catalog": outside and outside.as_dict()}
-        found = [w.as_dict() for w in warnings(Seen(settings, report, outside))]
+        found = [w.as_dict() for w in warnings(Seen(settings, report, outside, catalog=catalog))]
         print_json({**document, "web": web, "warnings": found})
     else:
         from gateway.runtime.cli.disk_lines import short_of_room
 
         _print_status(said, report, settings.gateway.timezone, short_of_room(settings))
-        for warning in warnings(Seen(settings, report, outside, human=True)):
+        for warning in warnings(Seen(settings, report, outside, human=True, catalog=catalog)):
             said.say(N_("  warning: {warning}", warning=warning.message))
         say_web(said, web)
     if settings.gateway.secret_problem is not None or broken:
@@ -68,11 +68,14 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return EX_OK if report.healthy else EX_UNHEALTHY
 
 
-def _checked(settings: Settings, running: Daemon) -> tuple[HealthReport, Outside | None, bool]:
-    """The health report, the open tickets outside the catalog, and whether the catalog
-    is broken. A catalog with problems is among the report's problems, each line of
-    it, and everything else is still read: a monitoring script gets its health data
-    (the other commands stop at such a catalog, exit 78)."""
+def _checked(
+    settings: Settings, running: Daemon
+) -> tuple[HealthReport, Outside | None, bool, Catalog | None]:
+    """The health report, the open tickets outside the catalog, whether the catalog is
+    broken, and the catalog (None: broken). A catalog with problems is among the
+    report's problems, each line of it, and everything else is still read: a
+    monitoring script gets its health data (the other commands stop at such a catalog,
+    exit 78)."""
     from dataclasses import replace
 
     from gateway.core.clock import SystemClock
@@ -98,7 +101,7 @@ def _checked(settings: Settings, running: Daemon) -> tuple[HealthReport, Outside
     full = disk_problems(settings)  # the database cannot hold this one itself
     if broken or full:
         report = replace(report, problems=broken + full + report.problems)
-    return report, outside, bool(broken)
+    return report, outside, bool(broken), catalog.current if catalog else None
 
 
 def _outside_catalog(sessions: sessionmaker[Session], catalog: Catalog) -> Outside:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 from gateway.core.i18n import Msg
 
 if TYPE_CHECKING:
+    from gateway.catalog.model import Catalog
     from gateway.config.settings import Settings
     from gateway.scheduling.health import HealthReport
     from gateway.scheduling.workload import Outside
@@ -25,12 +26,14 @@ if TYPE_CHECKING:
 class Seen:
     """What the warnings are read from: the site, its health report, the open tickets
     outside the catalog (None: the catalog could not be read); ``human``: said to
-    people (disk figures in MB and GB), not to a script (exact bytes)."""
+    people (disk figures in MB and GB), not to a script (exact bytes); ``catalog``: the
+    catalog read (None: it could not be), whose webhook actions' key files count too."""
 
     settings: Settings
     report: HealthReport
     outside: Outside | None
     human: bool = False
+    catalog: Catalog | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,8 @@ def _secret(seen: Seen) -> Iterable[Msg]:
 def _credentials(seen: Seen) -> Iterable[Msg]:
     from gateway.config.credential_files import credential_exposures
 
-    return credential_exposures(seen.settings)
+    files = seen.catalog.secret_files() if seen.catalog is not None else ()
+    return credential_exposures(seen.settings, files)
 
 
 def _links(seen: Seen) -> Iterable[Msg]:
