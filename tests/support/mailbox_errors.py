@@ -29,6 +29,7 @@ from gateway.core.errors import GatewayError, TransientError
 from gateway.core.i18n import Msg
 from gateway.receive.imap import ImapError, auth, describe
 from gateway.receive.imap.auth import CredentialError, load_credentials
+from gateway.receive.imap.connect import ensure_folder
 from gateway.receive.imap.folder import check_flag_kept, select_to_read
 
 ACCOUNT = ImapSettings(host="imap.example.test", username="support@example.test")
@@ -62,6 +63,7 @@ def mailbox_errors() -> list[Msg]:
         *_credential_errors(),
         _flag_not_kept(),
         _read_only(),
+        _not_created(),
     ]
     return [describe(exc, ACCOUNT) for exc in raised]
 
@@ -88,6 +90,25 @@ def _read_only() -> ImapError:
     except ImapError as exc:
         return exc
     raise AssertionError("a read-only folder taken for one the poller may change")
+
+
+def _not_created() -> ImapError:
+    """A ``processed_folder`` the server refuses to create (Dovecot's words)."""
+
+    class Refusing:  # the calls made, answered as Dovecot answers them
+        def folder_exists(self, folder: str) -> bool:
+            return False
+
+        def create_folder(self, folder: str) -> None:
+            raise IMAPClientError(
+                "create failed: [CANNOT] Invalid mailbox name: Name must not have '/' characters."
+            )
+
+    try:
+        ensure_folder(cast(IMAPClient, Refusing()), replace(ACCOUNT, processed_folder="Done/2026"))
+    except ImapError as exc:
+        return exc
+    raise AssertionError("a processed folder the server refused taken for one it made")
 
 
 def _credential_errors() -> list[CredentialError]:

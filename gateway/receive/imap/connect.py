@@ -10,6 +10,7 @@ needs no restart and a missing one leaks nothing.
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import ssl
 from contextlib import suppress
@@ -19,7 +20,9 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from gateway.config.settings import ImapSettings
+from gateway.core.i18n import N_
 from gateway.receive.imap.auth import load_credentials
+from gateway.receive.imap.errors import ImapError, server_text
 
 log = logging.getLogger("gateway.imap")
 
@@ -55,7 +58,7 @@ def connect(account: ImapSettings) -> IMAPClient:
         else:  # imaplib sends LOGIN as ASCII only; PLAIN carries UTF-8 (RFC 4616)
             client.plain_login(credentials.username, credentials.secret)
         if account.after == "move":
-            ensure_folder(client, account.processed_folder, account.key)
+            ensure_folder(client, account)
     except BaseException:
         shutdown(client)
         raise
@@ -103,19 +106,39 @@ def untraced(client: IMAPClient) -> IMAPClient:
     return client
 
 
-def ensure_folder(client: IMAPClient, name: str, key: str) -> None:
-    """Create ``name`` unless it exists (or another client just created it)."""
+def ensure_folder(client: IMAPClient, account: ImapSettings) -> None:
+    """Create ``processed_folder`` unless it exists (or another client just created it).
+
+    One the server will not create (a name it refuses, a right or a folder quota the
+    account lacks) was said as "… refused a command: create failed: …", which names
+    neither the folder nor the setting: said as what it is, with what to do. Nothing is
+    read meanwhile, since nothing read could be moved; the mail waits on the server."""
+    name = account.processed_folder
     if client.folder_exists(name):
         return
     try:
         client.create_folder(name)
-    except IMAPClientError:
-        if not client.folder_exists(name):  # else: another client was quicker
-            raise
-        return
-    log.info("imap %s: created folder %r for processed messages", key, name)
+    except IMAPClientError as exc:
+        if client.folder_exists(name):  # another client was quicker
+            return
+        where = f"{account.host}:{account.port}"
+        raise ImapError(
+            N_(
+                "the folder {folder} for processed messages cannot be created on {where}: "
+                "{server}; create it by hand, or set processed_folder to a folder the "
+                "account may create; messages stay on the server until then",
+                folder=repr(name),
+                where=where,
+                server=_CREATE_FAILED.sub("", server_text(exc)),
+            )
+        ) from exc
+    log.info("imap %s: created folder %r for processed messages", account.key, name)
     with suppress(IMAPClientError):
         client.subscribe_folder(name)  # so people see it in their own client
+
+
+# imapclient's words before the server's: "create failed: [CANNOT] Invalid mailbox name…"
+_CREATE_FAILED = re.compile(r"^create failed: ", re.IGNORECASE)
 
 
 def shutdown(client: IMAPClient) -> None:

@@ -225,7 +225,7 @@ class Acknowledgements:
             return
         folder = self.account.processed_folder
         if self.account.after == "move" and not client.folder_exists(folder):
-            ensure_folder(client, folder, self.account.key)  # a person deleted it
+            ensure_folder(client, self.account)  # a person deleted it
             self.copies.forget()  # and the copies in it
             if (answer := self._try(client, uids)) is None:
                 return
