@@ -309,3 +309,33 @@ def test_our_topmost_result_unreadable_lets_nothing_below_count(ours: str) -> No
     """A trusted MTA's own header that does not parse still ends the run: what lies
     below it must not speak for it."""
     assert not verify(block(ours, PASS, f"From: {OPS}", *HEAD)).ok
+
+
+# ---------------------------------------------------------------- one id, one spelling
+
+SPELT = {
+    "capitals": f"Authentication-Results: {MX.upper()}; dkim=pass header.d=example.test",
+    "one capital": "Authentication-Results: Mx.example.test; dkim=pass header.d=example.test",
+    "capitals, the method ours did not speak of": (
+        f"Authentication-Results: {MX.upper()}; dmarc=pass header.from=example.test"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SPELT))
+def test_our_id_spelt_otherwise_below_ours_proves_nothing(case: str) -> None:
+    """Our MTA writes its id one way. A header under ours with that id in other
+    capitals is one an MTA that strips its id case-sensitively let through: with
+    OpenDKIM writing no result for an unsigned mail, nothing disputed the forged pass,
+    which closed a ticket as ops."""
+    ours = f"Authentication-Results: {MX}; spf=fail smtp.mailfrom=example.test"
+    assert not verify(block(ours, SPELT[case], f"From: {OPS}", *HEAD)).ok
+
+
+def test_several_headers_of_one_id_spelt_alike_still_count() -> None:
+    """OpenDKIM and OpenDMARC on one host each add a header with the same id."""
+    dkim = f"Authentication-Results: {MX}; dkim=pass header.d=example.test"
+    dmarc = f"Authentication-Results: {MX}; dmarc=pass header.from=example.test"
+    assert verify(block(dmarc, dkim, f"From: {OPS}", *HEAD)).ok
+    upper = [line.replace(MX, MX.upper()) for line in (dmarc, dkim)]
+    assert verify(block(*upper, f"From: {OPS}", *HEAD)).ok  # as it writes it, in capitals
