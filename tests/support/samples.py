@@ -27,6 +27,7 @@ from gateway.notify import answers, labels
 from gateway.notify import views as v
 from gateway.outbound import failures
 from gateway.pipeline import authz, command_lines, commands
+from gateway.pipeline.command_conflicts import contradictions
 from gateway.pipeline.commands import CommandContext, Role
 from gateway.receive.imap import left
 from gateway.receive.imap.refused import TRIES
@@ -463,6 +464,9 @@ def refusals() -> list[v.CommandLine]:
     unknown = commands.decide(cmd, with_answers)  # names the saved answers there are
     assert isinstance(unknown, commands.Refused)
     lines.append(v.CommandLine(cmd.line, unknown.why, "refused"))
+    both = commands.parse_commands("/close\n/open\n", 20).commands  # they contradict
+    clash = contradictions([(c, commands.decide(c, _context(Role.MEMBER))) for c in both])
+    lines += [v.CommandLine(c.line, clash[i], "refused") for i, c in enumerate(both)]
     for current, target, reason, merged_into in [
         (TicketState.OPEN, TicketState.OPEN, None, None),
         (TicketState.CLOSED, TicketState.PENDING, None, None),
