@@ -639,6 +639,9 @@ def problems() -> list[Msg]:
     ]
 
 
+KEYS_0 = tokens.ReplyKeys(b"0" * 32)  # the reply keys of the samples' verdicts
+
+
 def said() -> list[v.View]:
     """Views that carry every message the code decides, for the language scanner."""
 
@@ -648,14 +651,25 @@ def said() -> list[v.View]:
             ("support@example.test",),
             "ops@example.test",
             42,
-            keys=tokens.ReplyKeys(b"0" * 32),
+            keys=KEYS_0,
             gateway_address="support@example.test",
             trusted_authserv_ids=("mx.example.test",),
         )
 
     forged = verdict(b"From: ops@example.test\r\n")
+    handed_on = authz.verify_sender(  # the member's reply address, a From DMARC failed
+        b"Authentication-Results: mx.example.test; dmarc=fail header.from=example.test\r\n"
+        b"From: ops@example.test\r\n\r\nhi\r\n",
+        (tokens.reply_address("support@example.test", KEYS_0, 42, "ops@example.test"),),
+        "ops@example.test",
+        42,
+        keys=KEYS_0,
+        gateway_address="support@example.test",
+        trusted_authserv_ids=("mx.example.test",),
+    )
     refusals_of_authz = [
         forged,  # no token, no trusted result
+        handed_on,
         verdict(b"From: ops@example.test\r\nFrom: intern@example.test\r\n"),  # two From
         verdict(b"From: boss@example.test\r\n"),  # a From that is someone else
         verdict(  # a trusted DKIM pass, but for a domain nobody declared per-person
