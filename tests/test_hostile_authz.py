@@ -354,6 +354,9 @@ def test_a_reply_address_with_a_from_our_mta_found_forged_acts_for_nobody() -> N
     token = tokens.reply_address(GW, KEYS, 1, OPS)
     verdict = verify(block(FAIL, f"From: {OPS}", *HEAD), recipients=(token,))
     assert not verdict.ok and "DMARC" in verdict.reason and MX in verdict.reason
+    # a header in our id's other capitals slipped in under ours does not silence it
+    slipped = f"Authentication-Results: {MX.upper()}; none"
+    assert not verify(block(FAIL, slipped, f"From: {OPS}", *HEAD), recipients=(token,)).ok
 
 
 @pytest.mark.parametrize(

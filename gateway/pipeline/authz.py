@@ -227,7 +227,7 @@ def _dmarc_failed(
     one did: its From was written by someone the domain did not authorise. A reply
     token is a bearer's proof (a member who forwards our mail forwards it too), so such
     a mail acts for nobody even at the member's own reply address."""
-    for authserv_id, results in trusted_results(block, trusted_authserv_ids):
+    for authserv_id, results in trusted_results(block, trusted_authserv_ids, any_spelling=True):
         for r in results:
             if (
                 r.method == "dmarc"
