@@ -26,9 +26,9 @@ from gateway.core.clock import FakeClock
 from gateway.core.model import InboxState
 from gateway.pipeline import authz
 from gateway.runtime.app import App, build
-from tests.support.app import MEMBERS, SECRET
+from tests.support.app import MEMBERS, SECRET, reply_address
 from tests.support.config import config_error, load_toml
-from tests.support.pipeline import deliver, show
+from tests.support.pipeline import deliver, outbox, show, text_of
 
 KEYS = tokens.ReplyKeys(SECRET)  # a pure check: any key the caller holds
 GW = "support@example.test"
@@ -309,3 +309,86 @@ def test_our_topmost_result_unreadable_lets_nothing_below_count(ours: str) -> No
     """A trusted MTA's own header that does not parse still ends the run: what lies
     below it must not speak for it."""
     assert not verify(block(ours, PASS, f"From: {OPS}", *HEAD)).ok
+
+
+# ---------------------------------------------------------------- one id, one spelling
+
+SPELT = {
+    "capitals": f"Authentication-Results: {MX.upper()}; dkim=pass header.d=example.test",
+    "one capital": "Authentication-Results: Mx.example.test; dkim=pass header.d=example.test",
+    "capitals, the method ours did not speak of": (
+        f"Authentication-Results: {MX.upper()}; dmarc=pass header.from=example.test"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SPELT))
+def test_our_id_spelt_otherwise_below_ours_proves_nothing(case: str) -> None:
+    """Our MTA writes its id one way. A header under ours with that id in other
+    capitals is one an MTA that strips its id case-sensitively let through: with
+    OpenDKIM writing no result for an unsigned mail, nothing disputed the forged pass,
+    which closed a ticket as ops."""
+    ours = f"Authentication-Results: {MX}; spf=fail smtp.mailfrom=example.test"
+    assert not verify(block(ours, SPELT[case], f"From: {OPS}", *HEAD)).ok
+
+
+def test_several_headers_of_one_id_spelt_alike_still_count() -> None:
+    """OpenDKIM and OpenDMARC on one host each add a header with the same id."""
+    dkim = f"Authentication-Results: {MX}; dkim=pass header.d=example.test"
+    dmarc = f"Authentication-Results: {MX}; dmarc=pass header.from=example.test"
+    assert verify(block(dmarc, dkim, f"From: {OPS}", *HEAD)).ok
+    upper = [line.replace(MX, MX.upper()) for line in (dmarc, dkim)]
+    assert verify(block(*upper, f"From: {OPS}", *HEAD)).ok  # as it writes it, in capitals
+
+
+# ---------------------------------------------------------------- a token with a forged From
+
+FAIL = f"Authentication-Results: {MX}; dmarc=fail (p=none dis=none) header.from=example.test"
+
+
+def test_a_reply_address_with_a_from_our_mta_found_forged_acts_for_nobody() -> None:
+    """A member who forwards a ticket's mail ("FYI") hands its reply address (in the
+    Reply-To, and written under the notice) to its reader, who could write the member's
+    From and reply to it: the token alone made them the member. When our own MTA says
+    DMARC failed for the From's domain, the From is not the member's, token or no."""
+    token = tokens.reply_address(GW, KEYS, 1, OPS)
+    verdict = verify(block(FAIL, f"From: {OPS}", *HEAD), recipients=(token,))
+    assert not verdict.ok and "DMARC" in verdict.reason and MX in verdict.reason
+    # a header in our id's other capitals slipped in under ours does not silence it
+    slipped = f"Authentication-Results: {MX.upper()}; none"
+    assert not verify(block(FAIL, slipped, f"From: {OPS}", *HEAD), recipients=(token,)).ok
+
+
+@pytest.mark.parametrize(
+    "results",
+    [
+        [],  # no MTA of ours says anything: the token is the proof, as it was
+        [f"Authentication-Results: {MX}; dmarc=none header.from=example.test"],
+        [f"Authentication-Results: {MX}; dmarc=pass header.from=example.test"],
+        [f"Authentication-Results: {MX}; dmarc=fail header.from=other.test"],  # not the From's
+        [f"Authentication-Results: {MX}; dkim=fail header.d=example.test"],  # a footer breaks it
+        ["Authentication-Results: relay.other.test; dmarc=fail header.from=example.test"],
+    ],
+)
+def test_a_reply_address_still_proves_its_member_otherwise(results: list[str]) -> None:
+    token = tokens.reply_address(GW, KEYS, 1, OPS)
+    assert verify(block(*results, f"From: {OPS}", *HEAD), recipients=(token,)).via == "token"
+
+
+def test_a_forwarded_reply_address_closes_nothing(ops_app: App) -> None:
+    _open(ops_app)
+    token = reply_address(ops_app, 1, "ops2@example.test")  # Ops Two reads Japanese
+    raw = block(
+        FAIL,
+        "From: Ops Two <ops2@example.test>",
+        f"To: {token}",
+        "Subject: Re: [#1] VPN broken",
+        body="/close spam\r\n",
+    )
+    outcome = deliver(ops_app, raw, envelope_to=(token,))
+    ticket = show(ops_app, 1)
+    assert outcome.state == InboxState.REJECTED and ticket["state"] == "new"
+    assert [e["kind"] for e in ticket["events"]].count("security") == 1
+    [told] = outbox(ops_app, "command_refused")
+    assert told.recipients == ["ops2@example.test"]
+    assert "DMARC 認証に失敗" in text_of(told)

@@ -232,8 +232,9 @@ def test_transcript_lists_applied_refused_and_ignored(ops_app: App, clock: FakeC
             "/assign nobody",
             "/due 2026-02-30",
             "/open",  # the same as line 1: done once, reported
-            "/pending",
-            *[f"/due 2026-04-{day:02d}" for day in range(1, 16)],  # 15 more, 21 in all
+            "/priority high",
+            # 15 more, 21 in all (one date: two dates in one reply contradict each other)
+            *["/due 2026-04-01"] * 15,
             "/close",
             "",
             "Working on it.",
@@ -255,16 +256,16 @@ def test_transcript_lists_applied_refused_and_ignored(ops_app: App, clock: FakeC
     assert "ignored: the same command as a line above: done once" in text
     assert "ignored: only the first 20 command lines are read" in text
     assert "/category <entry>" in text  # the grammar, because something went wrong
-    assert show(ops_app, 1)["state"] == "pending"  # the lines past 20 were ignored
+    assert show(ops_app, 1)["state"] == "open"  # the lines past 20 were ignored
     assert len(events(ops_app, "command-refused")) == 3  # the 3 refusals above
     # a state the ticket already has is no change, as for the CLI, the web and Slack
     # (it was the state machine's refusal, with a command-refused event)
     deliver(
         ops_app,
-        mail(subject="Re: [#1] VPN", body="/pending\n", sender="ops@example.test", to=token),
+        mail(subject="Re: [#1] VPN", body="/open\n", sender="ops@example.test", to=token),
     )
     said = words_of(outbox(ops_app, "command_result")[-1])
-    assert "the ticket is already waiting for reply: nothing changed" in said
+    assert "the ticket is already in progress: nothing changed" in said
     assert "refused" not in said
     assert len(events(ops_app, "command-refused")) == 3  # none more
 

@@ -64,11 +64,17 @@ def authentication_results(raw: bytes) -> list[tuple[str, list[Result]]]:
 
 
 def trusted_results(
-    block: list[tuple[str, str]], trusted_authserv_ids: Collection[str]
+    block: list[tuple[str, str]],
+    trusted_authserv_ids: Collection[str],
+    *,
+    any_spelling: bool = False,
 ) -> list[tuple[str, list[Result]]]:
     """The topmost run of Authentication-Results from trusted authserv-ids: AR headers
     from others above it are skipped, the first one from another id below it ends it
-    (what lies below was in the mail before our MTA added its own)."""
+    (what lies below was in the mail before our MTA added its own). A run that writes
+    one id in two ways (``mx.example.test``, ``MX.example.test``) is none, unless
+    ``any_spelling``: what such a run says *against* a mail (DMARC failed) still counts,
+    or a header slipped in under ours would silence our own verdict."""
     trusted = {t.lower() for t in trusted_authserv_ids}
     run: list[tuple[str, list[Result]]] = []
     for name, value in block:
@@ -81,7 +87,15 @@ def trusted_results(
             break  # our MTA's own header, unreadable: nothing below may speak for it
         elif run:
             break
-    return run
+    return run if any_spelling or _one_spelling(run) else []
+
+
+def _one_spelling(run: list[tuple[str, list[Result]]]) -> bool:
+    """Each id of the run written one way. An MTA writes its own id as configured; the
+    same id in other capitals below it is a header an MTA that strips its id
+    case-sensitively let through, and which of the two is ours is not ours to guess."""
+    spelt: dict[str, str] = {}
+    return all(spelt.setdefault(i.lower(), i) == i for i, _ in run)
 
 
 def _claimed_id(value: str) -> str:

@@ -5,7 +5,9 @@ of two paths:
 
 (a) it came to the reply-token address that was issued to that address for
     this ticket (the token is an HMAC of ticket and recipient, see
-    :mod:`gateway.core.tokens`): the recommended path, or
+    :mod:`gateway.core.tokens`): the recommended path — unless one of our MTAs
+    says DMARC failed for the From's domain (whoever holds a forwarded copy of our
+    mail holds the address too, and may write the member's From), or
 (b) an ``Authentication-Results`` header (RFC 8601) added by one of *our* MTAs
     (its authserv-id is in ``[gateway] trusted_authserv_ids``) says DKIM
     passed for the address's domain (``header.d``, or the domain of
@@ -98,9 +100,23 @@ def verify_sender(
     problem = _from_problem(block, email)
     if problem is not None:
         return Verdict(False, "", problem)
-    if token_issued_to(recipients, email, ticket_id, keys, gateway_address):
-        return Verdict(True, "token", N_("sent to the reply address issued to you"))
     domain = email.rsplit("@", 1)[-1].lower()
+    if token_issued_to(recipients, email, ticket_id, keys, gateway_address):
+        failed = _dmarc_failed(block, domain, trusted_authserv_ids)
+        if failed is not None:  # the address was handed on (a forward), the From written
+            return Verdict(
+                False,
+                "",
+                N_(
+                    "the mail came to the reply address issued to {email}, but {server} "
+                    "found its From forged (DMARC failed for {domain}): only mail that "
+                    "really comes from {email} may use that address",
+                    email=email,
+                    server=failed,
+                    domain=domain,
+                ),
+            )
+        return Verdict(True, "token", N_("sent to the reply address issued to you"))
     passed = _authenticated(block, domain, trusted_authserv_ids)
     if passed is not None and domain in {d.lower() for d in per_person_domains}:
         return passed
@@ -201,6 +217,24 @@ def _authenticated(
                 N_("DMARC pass for {domain} from {server}", domain=domain, server=authserv_id),
                 authserv_id,
             )
+    return None
+
+
+def _dmarc_failed(
+    block: list[tuple[str, str]], domain: str, trusted_authserv_ids: Collection[str]
+) -> str | None:
+    """The authserv-id of ours that found DMARC failed for ``domain`` (the From's), if
+    one did: its From was written by someone the domain did not authorise. A reply
+    token is a bearer's proof (a member who forwards our mail forwards it too), so such
+    a mail acts for nobody even at the member's own reply address."""
+    for authserv_id, results in trusted_results(block, trusted_authserv_ids, any_spelling=True):
+        for r in results:
+            if (
+                r.method == "dmarc"
+                and r.result == "fail"
+                and r.props.get("header.from", "").lower() == domain
+            ):
+                return authserv_id
     return None
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from gateway.core import graphemes
 from gateway.core.i18n import N_, Msg
-from gateway.core.text import bare
+from gateway.core.text import bare, unseen_dropped
 from gateway.pipeline.command_links import without_link_copies
 
 __all__ = [
@@ -75,7 +75,9 @@ def read_command(line: str) -> Command | None:
 
     A colon right after the word ends it too, as people write a label (``/note: she is
     upset``, 「／メモ：先方は急いでいる」): read as no command, a member's note was sent to
-    the requester as their words."""
+    the requester as their words. An invisible format character in the head
+    (``/no\u200bte``, ``/\u200bclose``, pasted from a page or a chat) is no part of the
+    word, which is read as the writer sees it: kept, it made such a line no command."""
     parts = line.split(None, 1)
     first, rest = (parts[0], parts[1] if len(parts) > 1 else "") if parts else ("", "")
     label = _LABEL.match(first)
@@ -83,7 +85,8 @@ def read_command(line: str) -> Command | None:
         first, rest = label.group(1), f"{label.group(2)} {rest}".strip()
     elif rest[:1] in _COLONS:  # "/note : she is upset"
         rest = rest[1:].strip()
-    head = unicodedata.normalize("NFKC", first).translate(_SLASHES)
+    # read as seen: a zero-width space or a BOM pasted into "/no\u200bte" is no letter
+    head = unicodedata.normalize("NFKC", unseen_dropped(first)).translate(_SLASHES)
     if not rest:  # "/close. Thanks" is a sentence that starts with a word, not a command
         head = head.rstrip(_END_PUNCTUATION)
     m = _COMMAND.match(f"{head} {rest}".strip())

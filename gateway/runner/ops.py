@@ -30,6 +30,7 @@ from gateway.core.model import By
 from gateway.notify import answers, views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import command_lines, commands
+from gateway.pipeline.command_conflicts import contradictions
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role, repeated
 from gateway.pipeline.merging import Merge
 from gateway.pipeline.parse import quotes
@@ -153,22 +154,16 @@ def _run(
     saved: list[str] | None = None,
 ) -> list[CommandOutcome]:
     out: list[CommandOutcome] = []
-    for cmd in cmds:
-        ctx = commands.CommandContext(
-            role,
-            [m.email for m in a.settings.members],
-            [e.id for e in a.catalog.entries],
-            a.catalog.entry(ticket.catalog),
-            a.now,
-            a.settings.zone_of(actor),  # "/due 2026-12-05" is the 5th where they are
-            priority=ticket.priority,
-            answers=tuple(answers.available(a.settings.answers.dir)) if role != Role.OTHER else (),
-            tag_prefix=a.settings.gateway.tag_prefix,
-            member_names={m.email: m.name for m in a.settings.members},
-            catalog=a.catalog.entries,
-            entry_id=ticket.catalog,
+    # two lines asking two values of one thing (/close, /open): neither is done
+    clash = contradictions(
+        [(cmd, commands.decide(cmd, _context(a, ticket, role, actor))) for cmd in cmds]
+    )
+    for i, cmd in enumerate(cmds):
+        decision = (
+            Refused(cmd.line, clash[i])
+            if i in clash
+            else commands.decide(cmd, _context(a, ticket, role, actor))
         )
-        decision = commands.decide(cmd, ctx)
         try:
             outcome: CommandOutcome = (
                 decision
@@ -201,6 +196,25 @@ def _run(
             )
         out.append(outcome)
     return out
+
+
+def _context(a: Arrival, ticket: Ticket, role: Role, actor: str) -> commands.CommandContext:
+    """The facts a command is decided on, as the ticket stands now (an earlier line of
+    the reply may have changed its priority)."""
+    return commands.CommandContext(
+        role,
+        [m.email for m in a.settings.members],
+        [e.id for e in a.catalog.entries],
+        a.catalog.entry(ticket.catalog),
+        a.now,
+        a.settings.zone_of(actor),  # "/due 2026-12-05" is the 5th where they are
+        priority=ticket.priority,
+        answers=tuple(answers.available(a.settings.answers.dir)) if role != Role.OTHER else (),
+        tag_prefix=a.settings.gateway.tag_prefix,
+        member_names={m.email: m.name for m in a.settings.members},
+        catalog=a.catalog.entries,
+        entry_id=ticket.catalog,
+    )
 
 
 def _apply(

@@ -27,6 +27,7 @@ from gateway.notify import answers, labels
 from gateway.notify import views as v
 from gateway.outbound import failures
 from gateway.pipeline import authz, command_lines, commands
+from gateway.pipeline.command_conflicts import contradictions
 from gateway.pipeline.commands import CommandContext, Role
 from gateway.receive.imap import left
 from gateway.receive.imap.refused import TRIES
@@ -463,6 +464,9 @@ def refusals() -> list[v.CommandLine]:
     unknown = commands.decide(cmd, with_answers)  # names the saved answers there are
     assert isinstance(unknown, commands.Refused)
     lines.append(v.CommandLine(cmd.line, unknown.why, "refused"))
+    both = commands.parse_commands("/close\n/open\n", 20).commands  # they contradict
+    clash = contradictions([(c, commands.decide(c, _context(Role.MEMBER))) for c in both])
+    lines += [v.CommandLine(c.line, clash[i], "refused") for i, c in enumerate(both)]
     for current, target, reason, merged_into in [
         (TicketState.OPEN, TicketState.OPEN, None, None),
         (TicketState.CLOSED, TicketState.PENDING, None, None),
@@ -635,6 +639,9 @@ def problems() -> list[Msg]:
     ]
 
 
+KEYS_0 = tokens.ReplyKeys(b"0" * 32)  # the reply keys of the samples' verdicts
+
+
 def said() -> list[v.View]:
     """Views that carry every message the code decides, for the language scanner."""
 
@@ -644,14 +651,25 @@ def said() -> list[v.View]:
             ("support@example.test",),
             "ops@example.test",
             42,
-            keys=tokens.ReplyKeys(b"0" * 32),
+            keys=KEYS_0,
             gateway_address="support@example.test",
             trusted_authserv_ids=("mx.example.test",),
         )
 
     forged = verdict(b"From: ops@example.test\r\n")
+    handed_on = authz.verify_sender(  # the member's reply address, a From DMARC failed
+        b"Authentication-Results: mx.example.test; dmarc=fail header.from=example.test\r\n"
+        b"From: ops@example.test\r\n\r\nhi\r\n",
+        (tokens.reply_address("support@example.test", KEYS_0, 42, "ops@example.test"),),
+        "ops@example.test",
+        42,
+        keys=KEYS_0,
+        gateway_address="support@example.test",
+        trusted_authserv_ids=("mx.example.test",),
+    )
     refusals_of_authz = [
         forged,  # no token, no trusted result
+        handed_on,
         verdict(b"From: ops@example.test\r\nFrom: intern@example.test\r\n"),  # two From
         verdict(b"From: boss@example.test\r\n"),  # a From that is someone else
         verdict(  # a trusted DKIM pass, but for a domain nobody declared per-person
