@@ -112,7 +112,7 @@ def test_a_toml_date_or_time_in_the_wrong_place_is_said_as_written(
 ) -> None:
     """TOML's own date-time and time values were said as Python writes them
     (``datetime.datetime(2027, 1, 1, 0, 0)``): the operator reads the value as the file
-    has it."""
+    has it. (Every key's: ``test_config_toml_errors``.)"""
     err = config_error(tmp_path, LOCAL, '[business_hours]\nmon = "09:00-18:00"', line)
     assert written in err.problem and "datetime." not in err.problem
 

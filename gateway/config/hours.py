@@ -29,7 +29,7 @@ tables of the same keys with a name, and a zone of their own if they like::
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -153,14 +153,8 @@ def _range(s: Section, day: str, text: str) -> Range:
 def _bad_range(value: object) -> Msg:
     return N_(
         "not working hours: {value!r} (e.g. '09:00-18:00' or '09:00-12:00, 13:00-18:00')",
-        value=_written(value),
+        value=value,
     )
-
-
-def _written(value: object) -> object:
-    """A value as the file writes it: TOML's date, time and date-time literals in
-    their ISO form (``2027-01-01T00:00:00``), not as Python spells the object."""
-    return value.isoformat() if isinstance(value, date | time) else value
 
 
 def _date(s: Section, key: str, value: object) -> date:
@@ -173,8 +167,7 @@ def _date(s: Section, key: str, value: object) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    problem = N_("not a date (YYYY-MM-DD): {value!r}", value=_written(value))
-    raise ConfigError(s.path, key, problem)
+    raise ConfigError(s.path, key, N_("not a date (YYYY-MM-DD): {value!r}", value=value))
 
 
 def _holiday_file(s: Section, path: Path) -> set[date]:
