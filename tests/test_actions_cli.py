@@ -266,3 +266,28 @@ def test_an_interrupted_actions_run_ends_the_program_and_counts_no_try(
         assert "the daemon or the next actions run runs it again" in line, line
     [row] = json.loads(run(config, "actions", "list", "--json", capsys=capsys).out)
     assert (row["state"], row["attempts"]) == ("pending", 0)
+
+
+def test_tickets_show_says_what_each_attempt_answered(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README, "Catalog actions": ``tickets show`` lists the run and "its `action` event
+    with the script's answer". The event keeps the first lines of output; the lines for
+    people showed only ``action succeeded``, so what the automation said (the account
+    it made, why it refused) was in ``--json`` alone."""
+    request = tmp_path / "request.eml"
+    now = datetime.now(UTC)
+    request.write_bytes(mail(subject="account", body="User ID: taro\n", date=now))
+    assert run(config, "ingest", str(request), capsys=capsys).code == 0
+    run(config, "actions", "run", capsys=capsys)
+    (tmp_path / "fixed").touch()
+    [failed] = json.loads(run(config, "actions", "list", "--json", capsys=capsys).out)
+    run(config, "actions", "retry", str(failed["id"]), capsys=capsys)
+    run(config, "actions", "run", capsys=capsys)
+    text = run(config, "tickets", "show", "1", capsys=capsys).out
+    events = text.split("Events:", 1)[1].splitlines()
+    first = next(i for i, line in enumerate(events) if " action failed" in line)
+    assert "      directory says: no such OU" in events[first + 1 : first + 3]  # under [stderr]
+    done = next(i for i, line in enumerate(events) if " action succeeded" in line)
+    assert events[done + 1] == '      {"account": "taro"}'
+    assert " note: " in events[done + 2]  # the next event on its own line

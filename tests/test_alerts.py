@@ -170,3 +170,20 @@ def test_alerts_can_be_turned_off_and_ride_on_the_scheduler_pass(
     assert report.done[alerts.ALERT] == 1
     with transaction(app.sessions) as s:
         assert [r.kind for r in outbox.rows(s)].count("health_alert") == 1
+
+
+def test_the_time_an_alert_was_noticed_ends_its_sentence_in_japanese(
+    app: App, settings: Settings, clock: FakeClock
+) -> None:
+    """The Japanese text put the time on a line of its own ("検知日時: …" and a line
+    break), but the mail's paragraphs are wrapped as one: the manager read "…19:02 JST
+    解消するまで…", the time run into the next sentence."""
+    settings, started = _settings(settings), clock.now()
+    clock.advance(timedelta(minutes=20))
+    with transaction(app.sessions) as s:
+        ids = alerts.send_due(s, settings, clock.now(), started)
+        [row] = [r for r in outbox.rows(s) if r.id in ids]
+    message = email.message_from_bytes(row.raw, policy=email.policy.default)
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    after_time = text.split(" JST", 1)[1]
+    assert "。" in after_time.split("解消するまで", 1)[0], text

@@ -98,6 +98,25 @@ def test_mistakes_name_the_key(tmp_path: Path, lines: list[str], key: str, words
     assert words in err.problem
 
 
+@pytest.mark.parametrize(
+    ("line", "written"),
+    [
+        ("holidays = [2027-01-01T00:00:00]", "'2027-01-01T00:00:00'"),
+        ("holidays = [2027-01-01T09:00:00+09:00]", "'2027-01-01T09:00:00+09:00'"),
+        ("holidays = [09:00:00]", "'09:00:00'"),
+        ("tue = 09:00:00", "'09:00:00'"),
+    ],
+)
+def test_a_toml_date_or_time_in_the_wrong_place_is_said_as_written(
+    tmp_path: Path, line: str, written: str
+) -> None:
+    """TOML's own date-time and time values were said as Python writes them
+    (``datetime.datetime(2027, 1, 1, 0, 0)``): the operator reads the value as the file
+    has it. (Every key's: ``test_config_toml_errors``.)"""
+    err = config_error(tmp_path, LOCAL, '[business_hours]\nmon = "09:00-18:00"', line)
+    assert written in err.problem and "datetime." not in err.problem
+
+
 def test_a_bad_line_in_the_holiday_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "holidays.txt").write_text("2027-01-01\n2027/01/11 成人の日\n", encoding="utf-8")
     err = config_error(

@@ -53,3 +53,22 @@ def test_a_repeat_tomllib_finds_only_at_the_end_is_placed_on_its_line() -> None:
     assert "end of document" in str(caught.value)  # what tomllib alone says
     said = toml_problem(caught.value, text)
     assert "line 6:" in translate(said, "en") and "6 行目" in translate(said, "ja")
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("[schedule]\npending_close_after = 2026-01-01", "2026-01-01"),
+        ("[schedule]\ndigest = 09:00:00", "09:00:00"),
+        ("[health]\nmax_poll_age = 00:15:00", "00:15:00"),
+        ("[smtp]\nport = 2026-01-01", "2026-01-01"),
+    ],
+)
+def test_a_toml_date_or_time_is_said_as_the_file_writes_it(
+    tmp_path: Path, text: str, written: str
+) -> None:
+    """TOML reads ``2026-01-01`` and ``09:00:00`` as dates and times: a key that wants
+    a duration, a day and hour or a port said ``datetime.date(2026, 1, 1)``."""
+    err = config_error(tmp_path, LOCAL, text)
+    for said in (err.problem, translate(err.message, "ja")):
+        assert "datetime." not in said and written in said

@@ -8,7 +8,8 @@ is retried), and only the CLI maps errors to exit codes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, time
 
 from gateway.core.counted import counted
 from gateway.core.i18n import Msg
@@ -26,11 +27,24 @@ class ConfigError(GatewayError):
     for logs."""
 
     def __init__(self, path: str, key: str, problem: str | Msg) -> None:
+        problem = _as_written(problem)
         super().__init__(f"{path}: [{key}] {problem}")
         self.path = path
         self.key = key
         self.message = problem
         self.problem = str(problem)
+
+
+def _as_written(problem: str | Msg) -> str | Msg:
+    """The values a problem quotes as the file writes them: TOML's own date, time and
+    date-time literals (``pending_close_after = 2026-01-01``, ``digest = 09:00:00``)
+    in their ISO form, not as Python spells the object (``datetime.date(2026, 1, 1)``)."""
+    if not isinstance(problem, Msg):
+        return problem
+    params = {
+        k: v.isoformat() if isinstance(v, date | time) else v for k, v in problem.params.items()
+    }
+    return replace(problem, params=params)
 
 
 class TransientError(GatewayError):

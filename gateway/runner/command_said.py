@@ -88,6 +88,12 @@ def unchanged(action: commands.SetField, entry: Entry | None) -> Msg:
     )
 
 
+def filed_already(entry: Entry | None, entry_id: str) -> Msg:
+    """A ``/category`` naming the entry the ticket is under: nothing changed, no event,
+    as ``/assign`` to its assignee."""
+    return N_("already filed under {entry}: nothing changed", entry=_filed(entry, entry_id))
+
+
 def assigned_already(member: str | None) -> Msg:
     """An ``/assign`` naming the member who has the ticket: nothing changed, as the CLI,
     the page's "assign to me" and Slack's button say it."""

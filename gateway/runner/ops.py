@@ -41,6 +41,7 @@ from gateway.runner.arrival import Arrival
 from gateway.runner.command_said import (
     assigned_already,
     changed,
+    filed_already,
     has_state_already,
     state_already,
     unchanged,
@@ -238,6 +239,8 @@ def _apply(
             return assigned_already(member)  # no event, and they are not told again
         case commands.Assign(member):
             changes.assign(session, ticket, member, now, **who)
+        case commands.SetCategory(entry_id) if ticket.catalog == entry_id:
+            return filed_already(a.catalog.entry(entry_id), entry_id)  # no event
         case commands.SetCategory(entry_id):
             taken = recategorize(session, ticket, entry_id, a.catalog, now, **who)
             return changed(action, old, taken, a.catalog.entry(entry_id))

@@ -540,6 +540,9 @@ def applied() -> list[v.CommandLine]:
         v.CommandLine(  # the state the ticket has already: nothing changed
             "/pending", command_said.state_already("pending"), "applied"
         ),
+        v.CommandLine(  # the entry it is filed under already: nothing changed
+            "/category purchase", command_said.filed_already(ENTRY, ENTRY.id), "applied"
+        ),
     ]
     ignored = [
         # past the line limit, then the rest counted

@@ -365,7 +365,10 @@ class Shower:
             about = about or detail.get("commands") or [detail.get("line")]
             why = self.said(event_words.why(kind, detail))
             head = f"{kind} {_change(old, new)}".rstrip()
-            return ": ".join(filter(None, [head, ", ".join(filter(None, about)), why]))
+            said = ": ".join(filter(None, [head, ", ".join(filter(None, about)), why]))
+            # an attempt's event: what the script or the hook answered, its first lines
+            output = str(detail.get("output") or "").strip() if kind == "action" else ""
+            return said + "".join(f"\n      {text}" for text in output.splitlines())
         if kind in ("due", "first-response"):
             return f"{kind} {_change(self.time(old) or None, self.time(new))}"
         if kind == "state" and detail.get("close_reason"):
