@@ -304,3 +304,25 @@ def test_the_readme_command_reference_names_every_option() -> None:
     assert "tickets attachment ID N [-o FILE|FOLDER|-] [--force]" in reference
     for f in FILTERS:
         assert f"[{f.flag} {f.metavar}]" in reference, f.flag
+
+
+@pytest.mark.parametrize(
+    ("lang", "word"), [("en_US.UTF-8", "unassigned"), ("ja_JP.UTF-8", "担当者なし")]
+)
+def test_show_says_an_unassignment_in_words(
+    config: Path,
+    seeded: dict[str, int],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    word: str,
+) -> None:
+    """``tickets assign ID -`` read "assign ops@example.test →" with nothing after the
+    arrow in the history: the member is gone to nobody, and the history says so."""
+    monkeypatch.setenv("LANG", lang)
+    vpn = str(seeded["vpn"])
+    assert run(config, "tickets", "assign", vpn, MEMBERS[1].email, capsys=capsys).code == 0
+    assert run(config, "tickets", "assign", vpn, "-", capsys=capsys).code == 0
+    out = run(config, "tickets", "show", vpn, capsys=capsys).out
+    said = [x.rstrip() for x in out.splitlines() if "assign " in x and "→" in x]
+    assert said[-1].endswith(f"ops2@example.test → {word}"), said

@@ -296,3 +296,24 @@ def test_a_cleared_field_is_labelled_cleared_not_set(settings: Settings, clock: 
     assert "| 項目の消去 |" in ja_cleared and "項目の入力" not in ja_cleared, ja_cleared
     assert "| Field cleared |" in en_cleared and "Field set" not in en_cleared, en_cleared
     assert "cleared Printer name (it was 3F-MFP-01)" in en_cleared
+
+
+def test_an_unassignment_is_said_in_words_not_an_arrow_to_nothing(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The row read "ops2@example.test → " when the ticket went to nobody; it says so,
+    as the weekly summary calls such tickets."""
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="プリンタで紙詰まり", body="3F です。\n")).ticket_id
+        assert tid
+        with transaction(r.app.sessions) as s:
+            t = tickets.get(s, tid)
+            assert t is not None
+            changes.assign(s, t, "ops2@example.test", r.clock.now(), **WHO)
+            changes.assign(s, t, None, r.clock.now(), **WHO)
+        pages = {
+            loc: _history(member_page(r, who, f"/tickets/{tid}")) for loc, who in READERS.items()
+        }
+    ja, en = pages["ja"][-1], pages["en"][-1]
+    assert "| ops2@example.test → 担当者なし |" in ja, ja
+    assert "| ops2@example.test → unassigned |" in en, en

@@ -373,6 +373,8 @@ class Shower:
             return f"{kind} {_change(self.time(old) or None, self.time(new))}"
         if kind == "state" and detail.get("close_reason"):
             return f"{kind} {_change(old, new)} ({detail['close_reason']})"
+        if kind == "assign" and old and not new:  # to nobody: said, not an arrow to nothing
+            return f"{kind} {readable_address(old)} → {self.said(N_('unassigned'))}"
         if kind in ("assign", "participant", "watcher"):  # addresses, as people write them
             return f"{kind} {_change(old and readable_address(old), new and readable_address(new))}"
         return f"{kind} {_change(old, new)}"
