@@ -52,8 +52,10 @@ def test_signing_in_as_another_member_ends_the_session_the_browser_held(
         token = await asked_link(client, r, MEMBER_B, csrf)
         used = await client.post(f"/sign-in/{token}", data={"csrf": csrf}, allow_redirects=False)
         assert used.status == 303 and _session_of(client) != held_a
-        return before, await _board_with(client, held_a), await _board_with(
-            client, _session_of(client)
+        return (
+            before,
+            await _board_with(client, held_a),
+            await _board_with(client, _session_of(client)),
         )
 
     with rig(settings, clock) as r:
