@@ -1,5 +1,6 @@
 """An error page says what happened in its own words: a 405 (an address used another
-way than its page's) and a 408 (a body that did not arrive in time) said the generic
+way than its page's), a 408 (a body that did not arrive in time) and a 421 (a host name
+not ours: :mod:`gateway.web.hosts`) said the generic
 "That did not work" of a request that could not be understood, in both languages."""
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def _said(page: str) -> tuple[str, str]:
     return found.group(1), found.group(2)
 
 
-async def _400_and_405(client: TestClient[Any, Any], locale: str) -> tuple[str, str]:
+async def _400_405_421(client: TestClient[Any, Any], locale: str) -> tuple[str, str, str]:
     said = {"Accept-Language": ACCEPT[locale]}
     bad = await client.post(
         "/sign-in",
@@ -36,8 +37,9 @@ async def _400_and_405(client: TestClient[Any, Any], locale: str) -> tuple[str, 
         headers={**said, "Content-Type": "application/x-www-form-urlencoded"},
     )
     refused = await client.put("/sign-in", headers=said)
-    assert (bad.status, refused.status) == (400, 405)
-    return await bad.text(), await refused.text()
+    elsewhere = await client.get("/", headers={**said, "Host": "rebind.evil.test"})
+    assert (bad.status, refused.status, elsewhere.status) == (400, 405, 421)
+    return await bad.text(), await refused.text(), await elsewhere.text()
 
 
 def _408(port: int, locale: str) -> str:
@@ -57,17 +59,20 @@ def _408(port: int, locale: str) -> str:
 
 @sqlite_only
 @pytest.mark.parametrize("locale", ["ja", "en"])
-def test_a_405_and_a_408_say_what_happened(
+def test_a_405_a_408_and_a_421_say_what_happened(
     settings: Settings, clock: FakeClock, locale: str
 ) -> None:
     with rig(settings, clock) as r:
-        bad, refused = r.serve(lambda client: _400_and_405(client, locale))
+        bad, refused, elsewhere = r.serve(lambda client: _400_405_421(client, locale))
         server = WebServer(replace(r.ctx, body_within=0.3), "127.0.0.1", 0)
         server.start()
         try:
             late = _408(server.port, locale)
         finally:
             server.stop()
-    said = {status: _said(page) for status, page in ((400, bad), (405, refused), (408, late))}
-    assert len({heading for heading, _ in said.values()}) == 3, said
-    assert len({words for _, words in said.values()}) == 3, said
+    said = {
+        status: _said(page)
+        for status, page in ((400, bad), (405, refused), (408, late), (421, elsewhere))
+    }
+    assert len({heading for heading, _ in said.values()}) == 4, said
+    assert len({words for _, words in said.values()}) == 4, said

@@ -36,6 +36,7 @@ from gateway.web.posted import texts as form_texts
 from gateway.web.visit import (
     NEXT_COOKIE,
     SESSION_COOKIE,
+    cookie_name,
     ctx_of,
     links_open_for,
     own_path,
@@ -266,7 +267,7 @@ async def use_link(request: web.Request) -> web.Response:
     response = _onwards(request)
     if used is Use.SIGNED_IN:
         response.set_cookie(
-            SESSION_COOKIE,
+            cookie_name(request, SESSION_COOKIE),
             session_token,
             max_age=int(ctx.settings.web.session_lifetime.total_seconds()),
             httponly=True,
@@ -333,5 +334,7 @@ async def sign_out(request: web.Request) -> web.Response:
     if token:
         await ctx.write(web_auth.end_session, token)
     response = see_other(AFTER_SIGN_OUT.get(then if isinstance(then, str) else "", "/"))
-    response.del_cookie(SESSION_COOKIE, path="/")
+    response.del_cookie(
+        cookie_name(request, SESSION_COOKIE), path="/", secure=ctx.settings.web.secure
+    )
     raise response
