@@ -109,6 +109,20 @@ def end_session(session: Session, token: str) -> None:
     session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
 
 
+def end_sessions_except(session: Session, members: frozenset[str], now: datetime) -> int:
+    """End the sessions, and spend the unused links, of everyone not in ``members``:
+    someone removed from the team is signed out for good, not only while they stay
+    removed (added back, or their address written back, an old cookie worked again).
+    How many sessions ended."""
+    ended = session.execute(delete(WebSession).where(WebSession.member.not_in(members)))
+    session.execute(
+        update(SignInLink)
+        .where(SignInLink.member.not_in(members), SignInLink.used_at.is_(None))
+        .values(used_at=now, used_by="")
+    )
+    return int(getattr(ended, "rowcount", 0) or 0)
+
+
 def purge(session: Session, now: datetime) -> None:
     """Expired sessions; links and rate windows a day after their time. A link is kept
     that long so that the member it signed in, opening it again while signed in, is

@@ -5,13 +5,17 @@ PostgreSQL, against a real aiohttp server."""
 
 from __future__ import annotations
 
+import socket
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
 from aiohttp.test_utils import TestClient
 
-from gateway.config.settings import Settings
+from gateway.config.settings import Member, Settings
 from gateway.core.clock import FakeClock
+from gateway.web.server import WebServer
+from tests.support.app import MEMBERS
 from tests.support.web import Rig, asked_link, csrf_of, rig
 
 MEMBER_A = "ops@example.test"
@@ -83,3 +87,47 @@ def test_a_members_other_links_stop_working_once_one_signed_them_in(
 
     with rig(settings, clock) as r:
         assert r.serve(lambda c: scenario(c, r)) == 400
+
+
+def _board_over_socket(port: int, token: str) -> bytes:
+    asked = (
+        f"GET /board HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {SESSION}={token}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(asked.encode())
+        data = b""
+        while chunk := conn.recv(65_536):
+            data += chunk
+    return data.split(b" ", 2)[1]
+
+
+def test_a_member_removed_from_the_config_is_signed_out_for_good(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Removed from ``[[members]]`` (a lost laptop, someone who left), the member's
+    session was refused only while they stayed removed: its row lived on to its expiry,
+    and added back the next hour (or their address written back after a typo) the old
+    cookie, wherever it was, signed them in again. The daemon that starts without them
+    ends their sessions."""
+
+    async def signed_in(client: TestClient[Any, Any], r: Rig) -> str:
+        csrf = await csrf_of(client)
+        token = await asked_link(client, r, MEMBER_A, csrf)
+        await client.post(f"/sign-in/{token}", data={"csrf": csrf}, allow_redirects=False)
+        return _session_of(client)
+
+    def board_with(r: Rig, members: tuple[Member, ...], token: str) -> bytes:
+        ctx = replace(r.ctx, settings=replace(r.ctx.settings, members=members))
+        server = WebServer(ctx, "127.0.0.1", 0)
+        server.start()
+        try:
+            return _board_over_socket(server.port, token)
+        finally:
+            server.stop()
+
+    with rig(settings, clock) as r:
+        token = r.serve(lambda c: signed_in(c, r))
+        without = tuple(m for m in MEMBERS if m.email != MEMBER_A)
+        assert board_with(r, without, token) == b"303"
+        assert board_with(r, MEMBERS, token) == b"303"  # back in the team: not signed in

@@ -24,10 +24,12 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
+from gateway.core.errors import TransientError
 from gateway.web import guard
 from gateway.web.app import make_app
 from gateway.web.connections import Doorman, peer_of
 from gateway.web.context import WebContext
+from store import web_auth
 
 log = logging.getLogger("gateway.web")
 
@@ -138,6 +140,7 @@ class WebServer:
         )
 
     async def _open(self) -> None:
+        await self._sign_out_non_members()
         web_settings = self.ctx.settings.web
         self._runner = web.AppRunner(
             make_app(self.ctx),
@@ -152,6 +155,19 @@ class WebServer:
         )
         if self.port == 0:  # the port the system chose
             self.port = int(self._listener.sockets[0].getsockname()[1])
+
+    async def _sign_out_non_members(self) -> None:
+        """Whoever the config no longer lists is signed out now (web_auth.end_sessions_except);
+        the database away at start is no reason for the pages not to start (every request
+        checks the member anyway): said, and left to the next start."""
+        team = frozenset(m.email for m in self.ctx.settings.members)
+        try:
+            ended = await self.ctx.write(web_auth.end_sessions_except, team, self.ctx.now())
+        except TransientError as exc:  # the database away: the pages still start
+            log.warning("web: the sessions of former members could not be ended: %s", exc)
+            return
+        if ended:
+            log.info("web: %d sessions of people no longer members ended", ended)
 
     def _protocol(self) -> web.RequestHandler:
         """A connection's handler: aiohttp's, made with every setting the runner gave it,
