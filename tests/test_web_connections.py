@@ -166,3 +166,24 @@ def test_the_connection_limits_are_read_from_web(tmp_path: Path) -> None:
     assert "connections_per_client" in str(
         config_error(tmp_path, LOCAL, "[web]\nconnections_per_client = 0")
     )
+
+
+@sqlite_only
+def test_a_body_slower_than_head_timeout_is_read_whole(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """``head_timeout`` is the head's alone: a form whose body comes in slowly after a
+    whole head (a phone's upload) is answered, not cut off."""
+    body = b"email=ops%40example.test&csrf=" + b"0" * 40
+    head = (
+        b"POST /sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+    )
+    with _server(settings, clock) as port, _connect(port) as conn:
+        conn.sendall(head)
+        for at in range(0, len(body), 20):
+            time.sleep(0.25)
+            conn.sendall(body[at : at + 20])
+        answer = conn.recv(65_536)
+    assert answer.startswith(b"HTTP/1.1 403")  # read whole: the CSRF check answered
