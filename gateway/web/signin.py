@@ -9,7 +9,8 @@ shows a button, so a mail scanner that opens links uses nothing up; its
 cookie is ``HttpOnly``, ``SameSite=Lax`` and ``Secure`` behind https. The same
 browser's second click, racing the first, signs in too; a member already signed in
 who opens their own link again is taken on to their page; a spent link of anyone
-else is refused, on the ``GET`` already.
+else is refused, on the ``GET`` already. A link that signs its member in spends their
+other links, and ends the session the browser held (another member's) on the server.
 """
 
 from __future__ import annotations
