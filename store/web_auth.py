@@ -62,6 +62,19 @@ def use_sign_in_link(session: Session, token: str, now: datetime, browser: str) 
     return session.scalar(select(SignInLink.member).where(SignInLink.token_hash == h))
 
 
+def spend_others(session: Session, member: str, token: str, now: datetime) -> None:
+    """Spend ``member``'s other unused links, now that ``token``'s signed them in: every
+    ask mails a link of its own, and the ones left in the mailbox (or a forwarded copy)
+    would each start another session while they last. Spent, not deleted: the member
+    who opens one again while signed in is still taken on to their board."""
+    session.execute(
+        update(SignInLink)
+        .where(SignInLink.member == member, SignInLink.used_at.is_(None))
+        .where(SignInLink.token_hash != token_hash(token))
+        .values(used_at=now, used_by="")
+    )
+
+
 def sign_in_link(session: Session, token: str) -> Link | None:
     """The link ``token`` names, used or not, expired or not; None if there is none
     (never made, or purged a day after it expired: :func:`purge`)."""
@@ -94,6 +107,20 @@ def session_member(session: Session, token: str, now: datetime) -> str | None:
 
 def end_session(session: Session, token: str) -> None:
     session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+
+
+def end_sessions_except(session: Session, members: frozenset[str], now: datetime) -> int:
+    """End the sessions, and spend the unused links, of everyone not in ``members``:
+    someone removed from the team is signed out for good, not only while they stay
+    removed (added back, or their address written back, an old cookie worked again).
+    How many sessions ended."""
+    ended = session.execute(delete(WebSession).where(WebSession.member.not_in(members)))
+    session.execute(
+        update(SignInLink)
+        .where(SignInLink.member.not_in(members), SignInLink.used_at.is_(None))
+        .values(used_at=now, used_by="")
+    )
+    return int(getattr(ended, "rowcount", 0) or 0)
 
 
 def purge(session: Session, now: datetime) -> None:

@@ -9,6 +9,7 @@ Skipped, with the reason, where Playwright or /usr/bin/chromium is missing.
 from __future__ import annotations
 
 import re
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -132,4 +133,42 @@ def test_a_member_signed_in_who_opens_sign_in_is_on_the_board_and_can_switch(
     assert page.locator("#email").count() == 1
     page.goto(f"{gw.base}/tickets")
     assert page.url == f"{gw.base}/sign-in"  # signed out indeed
+    context.close()
+
+
+def _board_status(gw: Gateway, session: str) -> int:
+    """/board's status for a request with only the session cookie ``session``."""
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kw: Any) -> None:
+            return None
+
+    asked = urllib.request.Request(f"{gw.base}/board", headers={"Cookie": f"tg_session={session}"})
+    try:
+        with urllib.request.build_opener(Stay).open(asked, timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def test_signing_in_as_a_colleague_ends_the_session_the_browser_held(gw: Gateway) -> None:
+    """A shared computer: signed in as one member, a colleague opens their own link in
+    the same browser and presses its button. The first member's session is ended on the
+    server, not only replaced in the browser: a copy of its cookie is no one now."""
+    context = gw.browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(gw.ask_link(page, "ops@example.test"))
+    page.click("#sign-in")
+    page.wait_for_url("**/board")
+    first = next(c["value"] for c in context.cookies() if c["name"] == "tg_session")
+    assert _board_status(gw, first) == 200
+    asker = gw.browser.new_context(locale="en-US")  # the colleague asked elsewhere
+    link = gw.ask_link(asker.new_page(), "boss@example.test")
+    asker.close()
+    page.goto(link)  # and opens the mailed link here
+    page.click("#sign-in")
+    page.wait_for_url("**/board")
+    second = next(c["value"] for c in context.cookies() if c["name"] == "tg_session")
+    assert second != first
+    assert (_board_status(gw, first), _board_status(gw, second)) == (303, 200)
     context.close()

@@ -63,7 +63,9 @@ def test_a_head_of_a_download_sends_the_headers_and_no_byte_of_the_file(
         await sign_in(client, r, MEMBER)
         cookies = "; ".join(f"{c.key}={c.value}" for c in client.session.cookie_jar)
         path = f"/tickets/{tid}/attachments/1"
-        asked = f"{{}} {path} HTTP/1.1\r\nHost: gw\r\nCookie: {cookies}\r\nConnection: close\r\n"
+        asked = (
+            f"{{}} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookies}\r\nConnection: close\r\n"
+        )
         asked += "\r\n"
         port = client.server.port
         assert port is not None
@@ -121,12 +123,13 @@ def test_a_form_body_that_is_not_text_in_its_charset_is_a_400(
     "request_head",
     [
         # the sender hung up after 7 bytes of the 1000 it announced
-        b"POST /sign-in HTTP/1.1\r\nHost: gw\r\n"
+        b"POST /sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nemail=a",
-        b"POST /new/vpn HTTP/1.1\r\nHost: gw\r\n"
+        b"POST /new/vpn HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         b"Content-Type: multipart/form-data; boundary=zz\r\nContent-Length: 1000\r\n\r\n--zz\r\n",
-        b"POST /sign-in HTTP/1.1\r\nHost: gw\r\nContent-Type: application/x-www-form-urlencoded"
-        b"\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nemail",
+        b"POST /sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n5\r\nemail",
     ],
 )
 def test_a_sender_who_hangs_up_mid_body_is_one_warning_not_a_bug(
@@ -217,8 +220,9 @@ def test_a_form_body_announced_over_the_limit_is_a_413_at_once(
     announcement; a multipart form is still read for its text inputs (the upload's page
     brings them back with "too large")."""
     head = (
-        b"POST /sign-in HTTP/1.1\r\nHost: gw\r\nContent-Type: application/x-www-form-urlencoded"
-        b"\r\nContent-Length: 99999999999\r\n\r\nemail=a"
+        b"POST /sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 99999999999\r\n\r\nemail=a"
     )
     with rig(settings, clock) as r:
         server = WebServer(replace(r.ctx), "127.0.0.1", 0)
@@ -275,9 +279,9 @@ def test_a_download_offers_the_name_the_rules_of_now_make(
 @pytest.mark.parametrize(
     "request_head",
     [
-        b"POST /sign-in HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n"
+        b"POST /sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nemail=a",
-        b"POST /new/vpn HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n"
+        b"POST /new/vpn HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         b"Content-Type: multipart/form-data; boundary=zz\r\nContent-Length: 1000\r\n\r\n--zz\r\n",
     ],
 )

@@ -113,7 +113,9 @@ def _raw_get(port: int, path: str) -> str:
     import socket
 
     with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
-        conn.sendall(f"GET {path} HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n".encode())
+        conn.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+        )
         data = b""
         while chunk := conn.recv(65_536):
             data += chunk

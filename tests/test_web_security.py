@@ -347,9 +347,9 @@ def test_a_request_aiohttp_cannot_read_is_answered_with_the_security_headers_too
     from gateway.web.server import WebServer
 
     heads = [
-        b"GET /?q=" + b"x" * 20_000 + b" HTTP/1.1\r\nHost: gw\r\n\r\n",
-        b"GET / HTTP/1.1\r\nHost: gw\r\nBad Header\r\n\r\n",
-        b"FOO\x01 / HTTP/1.1\r\nHost: gw\r\n\r\n",
+        b"GET /?q=" + b"x" * 20_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header\r\n\r\n",
+        b"FOO\x01 / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
     ]
     base = "https://help.example.test" if secure else "http://127.0.0.1"
     with rig(settings, clock, base_url=base) as r:

@@ -25,7 +25,7 @@ async def _raw_get(client: TestClient[Any, Any], target: str) -> tuple[int, str]
     client library would read ``//evil.test/`` as a host, not a path."""
     server = client.server
     reader, writer = await asyncio.open_connection(server.host, server.port)
-    writer.write(f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    writer.write(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
     await writer.drain()
     head = (await reader.read()).split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
     writer.close()

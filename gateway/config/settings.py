@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from gateway.config.web_settings import WebSettings as WebSettings  # its home; kept here too
 from gateway.config.work import AnswersSettings, PrioritySettings
 from gateway.core.business_hours import Calendar, WorkingDays
 from gateway.core.calendars import ALWAYS, Calendars, always
 from gateway.core.domains import ascii_address
 from gateway.core.errors import ConfigError
-from gateway.core.hosts import only_here
 from gateway.core.proxies import ENVIRONMENT, ProxySetting
 
 
@@ -298,36 +298,6 @@ class ChatSettings:
     @property
     def enabled(self) -> bool:
         return any(x is not None for x in (self.slack, self.teams, self.webhook))
-
-
-@dataclass(frozen=True, slots=True)
-class WebSettings:
-    """The pages (``gateway.web``): off unless ``[web]`` is configured, except in the
-    built-in defaults, where :func:`gateway.config.load.load_settings` turns them on."""
-
-    enabled: bool = False
-    host: str = "127.0.0.1"
-    port: int = 8080
-    base_url: str = "http://127.0.0.1:8080"  # what links in mails point at; https: Secure cookies
-    # base_url was written in [web], not made from host and port (tools and tests that
-    # build settings name theirs; the config reader says when it made it up)
-    base_url_set: bool = True
-    max_upload_size: int = 10_000_000  # a form post, attachments included
-    session_lifetime: timedelta = timedelta(hours=12)  # a member's sign-in lasts this long
-    sign_in_lifetime: timedelta = timedelta(minutes=15)  # a mailed sign-in link works this long
-    submissions_per_hour: int = 10  # form posts per address and per client IP
-    sign_ins_per_hour: int = 5  # sign-in links asked per address and per client IP
-
-    @property
-    def secure(self) -> bool:
-        return self.base_url.startswith("https://")
-
-    @property
-    def mail_links(self) -> bool:
-        """Mails may link to the pages: they are on, at an address people can open. A
-        base_url made from a loopback or wildcard bind address (http://127.0.0.1:8080,
-        http://0.0.0.0:8080) opens nothing on the reader's computer: a dead link."""
-        return self.enabled and (self.base_url_set or not only_here(self.host))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 
 from gateway.config.sections import Section, duration
-from gateway.config.settings import WebSettings
 from gateway.config.units import parse_size
+from gateway.config.web_settings import WebSettings
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
 
@@ -28,6 +28,9 @@ KEYS = {
     "sign_in_lifetime",
     "submissions_per_hour",
     "sign_ins_per_hour",
+    "head_timeout",
+    "idle_timeout",
+    "connections_per_client",
 }
 _URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
 # The pages link, post and redirect to root paths (/board, /sign-in/…), so they work only
@@ -71,6 +74,9 @@ def read_web(s: Section) -> WebSettings:
         sign_in_lifetime=duration(s, "sign_in_lifetime", "15m"),
         submissions_per_hour=s.int("submissions_per_hour", 10, 1, 100_000),
         sign_ins_per_hour=s.int("sign_ins_per_hour", 5, 1, 100_000),
+        head_timeout=duration(s, "head_timeout", "30s"),
+        idle_timeout=duration(s, "idle_timeout", "150s"),
+        connections_per_client=s.int("connections_per_client", 64, 1, 100_000),
     )
 
 

@@ -11,7 +11,17 @@ from pathlib import Path
 
 from aiohttp import web
 
-from gateway.web import board, download, guard, intake, signin, slash, ticket_merge, ticket_pages
+from gateway.web import (
+    board,
+    download,
+    guard,
+    hosts,
+    intake,
+    signin,
+    slash,
+    ticket_merge,
+    ticket_pages,
+)
 from gateway.web.context import WebContext
 from gateway.web.visit import CTX
 
@@ -41,7 +51,7 @@ async def static_file(request: web.Request) -> web.FileResponse:
 
 def make_app(ctx: WebContext) -> web.Application:
     app = web.Application(
-        middlewares=[guard.errors, slash.trailing, guard.visitors, guard.csrf],
+        middlewares=[guard.errors, hosts.only_ours, slash.trailing, guard.visitors, guard.csrf],
         client_max_size=ctx.settings.web.max_upload_size + guard.FORM_OVERHEAD,
     )
     app[CTX] = ctx

@@ -31,6 +31,7 @@ from gateway.web.visit import (
     VISITOR,
     Handler,
     Visitor,
+    cookie_name,
     ctx_of,
     page,
     page_locale,
@@ -125,11 +126,11 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 async def visitors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Who is asking (a member's session), in which language, with which CSRF token."""
     ctx = ctx_of(request)
-    cookie = request.cookies.get(CSRF_COOKIE, "")
+    cookie = request.cookies.get(cookie_name(request, CSRF_COOKIE), "")
     fresh = not (16 <= len(cookie) <= 64 and cookie.isalnum())
     if fresh:
         cookie = secrets.token_hex(16)
-    token = request.cookies.get(SESSION_COOKIE, "")
+    token = request.cookies.get(cookie_name(request, SESSION_COOKIE), "")
     email = await ctx.read(web_auth.session_member, token, ctx.now()) if token else None
     member = ctx.member(email)
     asked = request.query.get(language.PARAM, "")  # the switch's link
@@ -156,7 +157,7 @@ async def visitors(request: web.Request, handler: Handler) -> web.StreamResponse
         )
     if fresh:
         response.set_cookie(
-            CSRF_COOKIE,
+            cookie_name(request, CSRF_COOKIE),
             cookie,
             httponly=True,
             samesite="Lax",

@@ -10,8 +10,9 @@ open (``status``'s knock on the port met that in about one stop in four). So the
 stop takes the listening sockets off the loop, lets what was accepted be set up,
 and only then closes the listener and every connection.
 
-The connections' handler is aiohttp's with one change (:class:`_Protocol`): the answers
-aiohttp writes itself carry our security headers too."""
+The connections' handler is aiohttp's with two changes (:class:`_Protocol`): the answers
+aiohttp writes itself carry our security headers too, and the connection rules of
+:mod:`gateway.web.connections` (a head in time, so many per client) are kept."""
 
 from __future__ import annotations
 
@@ -23,9 +24,12 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
+from gateway.core.errors import TransientError
 from gateway.web import guard
 from gateway.web.app import make_app
+from gateway.web.connections import Doorman, peer_of
 from gateway.web.context import WebContext
+from store import web_auth
 
 log = logging.getLogger("gateway.web")
 
@@ -41,6 +45,37 @@ class _Protocol(web.RequestHandler):
 
     __slots__ = ()
     secure = False  # Strict-Transport-Security too: see _SecureProtocol
+    doorman: Doorman | None = None  # the server's connection rules (gateway.web.connections)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Refused past the client's connection limit; else the head's clock starts."""
+        door = self.doorman
+        if door is not None and not door.admit(self, peer_of(transport)):
+            transport.close()
+            return
+        super().connection_made(transport)
+        if door is not None:
+            door.wait_for_head(self, self._loop)
+
+    def data_received(self, data: bytes) -> None:
+        """A whole head stops its clock; the first byte of a kept-alive connection's
+        next request (the handler waiting for one) starts it."""
+        door = self.doorman
+        if door is None:
+            super().data_received(data)
+            return
+        between = self._waiter is not None and not self._waiter.done()
+        before = self._request_count
+        super().data_received(data)
+        if self._request_count != before:
+            door.head_came(self)
+        elif between and data:
+            door.wait_for_head(self, self._loop)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self.doorman is not None:
+            self.doorman.left(self)
+        super().connection_lost(exc)
 
     def handle_error(
         self,
@@ -79,6 +114,15 @@ class WebServer:
         self._thread = threading.Thread(target=self._loop.run_forever, name="web", daemon=True)
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
+        web_settings = ctx.settings.web
+        doorman = Doorman(
+            web_settings.head_timeout.total_seconds(), web_settings.connections_per_client
+        )
+        base = _SecureProtocol if web_settings.secure else _Protocol
+        # this server's kind of connection: the base's slots, its doorman a class attribute
+        self._kind: type[_Protocol] = type(
+            "_ServerProtocol", (base,), {"__slots__": (), "doorman": doorman}
+        )
 
     def start(self, timeout: float = 10.0) -> None:
         """Bind (raises OSError when the port is taken) and serve in the background."""
@@ -96,7 +140,14 @@ class WebServer:
         )
 
     async def _open(self) -> None:
-        self._runner = web.AppRunner(make_app(self.ctx), access_log=None, handle_signals=False)
+        await self._sign_out_non_members()
+        web_settings = self.ctx.settings.web
+        self._runner = web.AppRunner(
+            make_app(self.ctx),
+            access_log=None,
+            handle_signals=False,
+            keepalive_timeout=web_settings.idle_timeout.total_seconds(),
+        )
         await self._runner.setup()
         assert self._runner.server is not None  # set up above
         self._listener = await self._loop.create_server(
@@ -105,12 +156,25 @@ class WebServer:
         if self.port == 0:  # the port the system chose
             self.port = int(self._listener.sockets[0].getsockname()[1])
 
+    async def _sign_out_non_members(self) -> None:
+        """Whoever the config no longer lists is signed out now (web_auth.end_sessions_except);
+        the database away at start is no reason for the pages not to start (every request
+        checks the member anyway): said, and left to the next start."""
+        team = frozenset(m.email for m in self.ctx.settings.members)
+        try:
+            ended = await self.ctx.write(web_auth.end_sessions_except, team, self.ctx.now())
+        except TransientError as exc:  # the database away: the pages still start
+            log.warning("web: the sessions of former members could not be ended: %s", exc)
+            return
+        if ended:
+            log.info("web: %d sessions of people no longer members ended", ended)
+
     def _protocol(self) -> web.RequestHandler:
         """A connection's handler: aiohttp's, made with every setting the runner gave it,
         as our :class:`_Protocol` (same slots, one method more)."""
         assert self._runner is not None and self._runner.server is not None  # opened
         handler = self._runner.server()
-        handler.__class__ = _SecureProtocol if self.ctx.settings.web.secure else _Protocol
+        handler.__class__ = self._kind
         return handler
 
     def alive(self) -> bool:

@@ -9,7 +9,8 @@ shows a button, so a mail scanner that opens links uses nothing up; its
 cookie is ``HttpOnly``, ``SameSite=Lax`` and ``Secure`` behind https. The same
 browser's second click, racing the first, signs in too; a member already signed in
 who opens their own link again is taken on to their page; a spent link of anyone
-else is refused, on the ``GET`` already.
+else is refused, on the ``GET`` already. A link that signs its member in spends their
+other links, and ends the session the browser held (another member's) on the server.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from enum import Enum
@@ -35,6 +37,7 @@ from gateway.web.posted import texts as form_texts
 from gateway.web.visit import (
     NEXT_COOKIE,
     SESSION_COOKIE,
+    cookie_name,
     ctx_of,
     links_open_for,
     own_path,
@@ -256,16 +259,16 @@ async def use_link(request: web.Request) -> web.Response:
         return await _confirm_again(request)
     token = _token(request)
     session_token = secrets.token_urlsafe(32)
-    browser = visitor(request).csrf  # the CSRF middleware checked it: this browser's
-    used = await ctx.write(
-        _use, token, session_token, browser, _signed_in_as(request), ctx.settings, ctx.now()
-    )
+    seen = visitor(request)
+    browser = seen.csrf  # the CSRF middleware checked it: this browser's
+    held = Held(seen.member.email if seen.member else "", seen.session_token)
+    used = await ctx.write(_use, token, session_token, browser, held, ctx.settings, ctx.now())
     if used is Use.REFUSED:
         return _refused(request)
     response = _onwards(request)
     if used is Use.SIGNED_IN:
         response.set_cookie(
-            SESSION_COOKIE,
+            cookie_name(request, SESSION_COOKIE),
             session_token,
             max_age=int(ctx.settings.web.session_lifetime.total_seconds()),
             httponly=True,
@@ -276,18 +279,26 @@ async def use_link(request: web.Request) -> web.Response:
     raise response
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """The session the browser pressing a link's button holds: its member ("": none)."""
+
+    member: str
+    session_token: str
+
+
 def _use(
     session: Session,
     token: str,
     session_token: str,
     browser: str,
-    signed_in_as: str,
+    held: Held,
     settings: Settings,
     now: datetime,
 ) -> Use:
-    if signed_in_as:  # their own link again (the back button, a second tab): on
+    if held.member:  # their own link again (the back button, a second tab): on
         link = web_auth.sign_in_link(session, token)
-        if opened(link, signed_in_as, now) is Opened.ONWARDS:
+        if opened(link, held.member, now) is Opened.ONWARDS:
             return Use.ONWARDS
     email = web_auth.use_sign_in_link(session, token, now, browser)
     if email is None:  # spent, perhaps a moment ago by this browser's first click
@@ -295,6 +306,9 @@ def _use(
         email = link.member if link is not None and spent_by(link, browser, now) else None
     if email is None or settings.member(email) is None:  # removed from the team since
         return Use.REFUSED
+    web_auth.spend_others(session, email, token, now)  # the mailbox's other links: spent
+    if held.session_token:  # another member's session in this browser: ended, not left
+        web_auth.end_session(session, held.session_token)  # for a copied cookie to use
     web_auth.add_session(session, session_token, email, now, now + settings.web.session_lifetime)
     return Use.SIGNED_IN
 
@@ -321,5 +335,7 @@ async def sign_out(request: web.Request) -> web.Response:
     if token:
         await ctx.write(web_auth.end_session, token)
     response = see_other(AFTER_SIGN_OUT.get(then if isinstance(then, str) else "", "/"))
-    response.del_cookie(SESSION_COOKIE, path="/")
+    response.del_cookie(
+        cookie_name(request, SESSION_COOKIE), path="/", secure=ctx.settings.web.secure
+    )
     raise response

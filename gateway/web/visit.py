@@ -51,6 +51,17 @@ def ctx_of(request: web.Request) -> WebContext:
     return request.app[CTX]
 
 
+# Behind https, the prefix of the session and CSRF cookies: a browser takes a "__Host-"
+# cookie only from a secure answer of this host, Path=/ and no Domain, so a neighbouring
+# host or a plain-http answer cannot plant one (a session fixation, a known CSRF cookie).
+HOST_ONLY = "__Host-"
+
+
+def cookie_name(request: web.Request, name: str) -> str:
+    """``name`` (:data:`SESSION_COOKIE`, :data:`CSRF_COOKIE`) as this site sets it."""
+    return HOST_ONLY + name if ctx_of(request).settings.web.secure else name
+
+
 def visitor(request: web.Request) -> Visitor:
     """The request's visitor; before it is known (the database away: no session could
     be read), nobody signed in, in the language the browser asks for all the same (the
