@@ -25,6 +25,12 @@ GATEWAY = LOCAL + 'address = "support@example.test"\n'
         (GATEWAY + "locale = {a = 1}\n", "gateway.locale"),  # a table where a string goes
         (GATEWAY + "[smtp]\nport = {number = 25}\n", "smtp.port"),  # where a number goes
         (GATEWAY + '[schedule]\ndigest = {day = "mon"}\n', "schedule.digest"),
+        # a name per language, keyed as our catalogs are: was "not 'x'", the Japanese one
+        (
+            GATEWAY + '[[members]]\nemail = "a@b.test"\nname = {ja = "x", en = "y"}\n',
+            "members[0].name",
+        ),
+        (GATEWAY + "[web]\nenabled = {ja = true}\n", "web.enabled"),
     ],
 )
 def test_a_table_where_a_value_goes_is_shown_as_the_table(

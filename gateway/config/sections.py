@@ -33,6 +33,23 @@ EMPTY_VARIABLE = N_(
 )
 
 
+class AsWritten:
+    """A value of the file shown as it is written there (``{'ja': 'x'}``): a table given
+    to a message as it is would be read as words per language, and said as one of them
+    ("must be a string, not 'x'" for ``name = {ja = "x"}``)."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __repr__(self) -> builtins.str:
+        return repr(self.value)
+
+
+def shown(value: object) -> object:
+    """``value`` for a message's ``{value!r}``: a table as :class:`AsWritten`."""
+    return AsWritten(value) if isinstance(value, dict) else value
+
+
 class Section:
     """One TOML table: ``path`` is the file, ``name`` the table's key for messages."""
 
@@ -48,7 +65,7 @@ class Section:
         value = self.data.get(key, default)
         if not isinstance(value, str):
             raise ConfigError(
-                self.path, self.key(key), N_("must be a string, not {value!r}", value=value)
+                self.path, self.key(key), N_("must be a string, not {value!r}", value=shown(value))
             )
         return value
 
@@ -68,7 +85,7 @@ class Section:
                     "must be a whole number {low}..{high}, not {value!r}",
                     low=low,
                     high=high,
-                    value=value,
+                    value=shown(value),
                 ),
             )
         return value
@@ -77,7 +94,9 @@ class Section:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             raise ConfigError(
-                self.path, self.key(key), N_("must be true or false, not {value!r}", value=value)
+                self.path,
+                self.key(key),
+                N_("must be true or false, not {value!r}", value=shown(value)),
             )
         return value
 
