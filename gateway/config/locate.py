@@ -77,8 +77,36 @@ def resolve(value: str, base: Path) -> Path:
     variables are not expanded: ``$HOME/var`` is a folder named ``$HOME`` in ``base``,
     as the README says; a file that means something else with each environment
     would give the daemon and an admin's command different data."""
-    path = Path(os.path.expanduser(value))
+    head, slash, rest = value.partition("/")
+    if head.startswith("~"):
+        value = home_of(head[1:]) + slash + rest
+    path = Path(value)
     return path if path.is_absolute() else base / path
+
+
+class NoSuchUser(ValueError):
+    """``~user`` in a path, and no such user here: a shell would leave the word as it
+    is, which made a folder named ``~user`` beside the config file (a typo of the
+    service user's name, and every mail in a folder nobody looks at). ``user`` is the
+    name; a ``ValueError`` like the file's other faults, for the pipe's fast path."""
+
+    def __init__(self, user: str) -> None:
+        super().__init__(user)
+        self.user = user
+
+
+def home_of(user: str) -> str:
+    """The home folder of ``user``, or this user's (``""``): ``$HOME`` when it says one,
+    else the password file's (``HOME=``, set empty, made ``~/var`` the root's ``/var``).
+    Raises :class:`NoSuchUser`."""
+    import pwd  # built in: only when a path starts with ~
+
+    if not user and os.environ.get("HOME"):
+        return os.environ["HOME"]
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir if not user else pwd.getpwnam(user).pw_dir
+    except KeyError:
+        raise NoSuchUser(user or str(os.getuid())) from None
 
 
 def data_dir(configured: str | None, base: Path) -> Path:

@@ -16,6 +16,23 @@ from gateway.core.spelling import meant
 from gateway.core.tokens import is_own_address
 
 
+def zone(s: Section, key: str, default: str) -> str:
+    """An IANA zone name at ``key`` (the team's, a member's): one the system has and
+    that is a place's clock (:func:`not_a_place`)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only here: keeps start-up lean
+
+    tz = s.str(key, default)
+    if tz == "" and default == "":
+        return tz
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(s.path, s.key(key), unknown_zone(tz)) from None
+    if (why := not_a_place(tz)) is not None:
+        raise ConfigError(s.path, s.key(key), why)
+    return tz
+
+
 def unknown_zone(tz: str) -> Msg:
     """A zone name the system does not have, with the one most likely meant
     (``Asia/Tokio``, ``asia/tokyo``: ``Asia/Tokyo``; the names are case-sensitive)."""
