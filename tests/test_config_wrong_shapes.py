@@ -75,3 +75,19 @@ def test_a_key_in_the_environment_is_the_same_key_whatever_space_surrounds_it(
     addresses that the daemon (systemd strips the value) does not know."""
     monkeypatch.setenv("TICKET_GATEWAY_SECRET", written)
     assert load_toml(tmp_path, GATEWAY).gateway.reply_key() == KEY.encode()
+
+
+@pytest.mark.parametrize("written", ["sqlite:///{db}\n", " sqlite:///{db}", "sqlite:///{db}\r\n"])
+def test_the_database_url_in_the_environment_is_read_without_the_space_around_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: str
+) -> None:
+    """A value with its line end (a secret store's file put into the environment whole)
+    made a new, empty database named ``gw.db\\n`` beside the real one, for that command
+    only; the MTA's pipe, which finds the database by the same rule, stored there too."""
+    from gateway.config.locate import database_url
+
+    db = tmp_path / "gw.db"
+    monkeypatch.setenv("TICKET_GATEWAY_DATABASE_URL", written.format(db=db))
+    monkeypatch.setenv("TICKET_GATEWAY_SECRET", KEY)
+    assert load_toml(tmp_path, GATEWAY).database.url == f"sqlite:///{db}"
+    assert database_url({}, tmp_path / "var", tmp_path) == f"sqlite:///{db}"  # the pipe's

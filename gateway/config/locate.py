@@ -130,7 +130,9 @@ def database_url(
     string means (a configuration error, or "not the fast path").
     """
     if ENV_DATABASE_URL in environ:  # set but empty is a mistake the caller names
-        return environ[ENV_DATABASE_URL]
+        # without the space and line end around it (a file put into the environment
+        # whole): "gw.db\n" was a new, empty database beside the site's
+        return environ[ENV_DATABASE_URL].strip()
     configured = database.get("url", f"sqlite:///{data_dir}/gateway.db")
     return anchored(configured, base) if "url" in database else configured
 
