@@ -91,3 +91,16 @@ def test_the_database_url_in_the_environment_is_read_without_the_space_around_it
     monkeypatch.setenv("TICKET_GATEWAY_SECRET", KEY)
     assert load_toml(tmp_path, GATEWAY).database.url == f"sqlite:///{db}"
     assert database_url({}, tmp_path / "var", tmp_path) == f"sqlite:///{db}"  # the pipe's
+
+
+@pytest.mark.parametrize("written", ["{path}\n", " {path} ", "{path}\r\n"])
+def test_the_config_named_in_the_environment_is_found_without_the_space_around_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: str
+) -> None:
+    """``$TICKET_GATEWAY_CONFIG`` with its line end was "file not found" for a file that
+    is there, said over two lines; the other variables are read so too."""
+    from gateway.config.locate import locate_config
+
+    config = tmp_path / "gateway.toml"
+    environ = {"TICKET_GATEWAY_CONFIG": written.format(path=config)}
+    assert locate_config(None, environ) == config

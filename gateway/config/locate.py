@@ -40,8 +40,8 @@ def locate_config(cli_path: str | None, environ: Mapping[str, str] = os.environ)
     """``--config``, else ``$TICKET_GATEWAY_CONFIG``, else ``./gateway.toml``, else None."""
     if cli_path:
         return Path(cli_path)
-    if environ.get(ENV_CONFIG):
-        return Path(environ[ENV_CONFIG])
+    if environ.get(ENV_CONFIG, "").strip():  # without the space and line end around it
+        return Path(environ[ENV_CONFIG].strip())
     return LOCAL_CONFIG if LOCAL_CONFIG.exists() else None
 
 
