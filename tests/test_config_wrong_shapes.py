@@ -104,3 +104,24 @@ def test_the_config_named_in_the_environment_is_found_without_the_space_around_i
     config = tmp_path / "gateway.toml"
     environ = {"TICKET_GATEWAY_CONFIG": written.format(path=config)}
     assert locate_config(None, environ) == config
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        GATEWAY + '"adr\\ness" = 1\n',  # a key with a line break (TOML allows it quoted)
+        GATEWAY + '["smtp\\nx"]\nport = 1\n',
+        '[gateway]\ndata_dir = "/proc/no\\nsuch"\n',  # a path with one, in the problem
+    ],
+)
+def test_a_config_error_is_one_line_whatever_the_file_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str
+) -> None:
+    """A line break in a key or a path was printed as it is: the error took two lines,
+    the second a fragment a log reader or a script (``head -1``) took for another."""
+    from gateway.runtime.cli.main import main
+
+    (tmp_path / "gateway.toml").write_text(config, encoding="utf-8")
+    assert main(["--config", str(tmp_path / "gateway.toml"), "tickets", "list"]) == 78
+    err = capsys.readouterr().err
+    assert len(err.strip("\n").splitlines()) == 1 and "\\u000a" in err, err
