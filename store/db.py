@@ -211,7 +211,11 @@ def private_database(path: Path) -> None:
     try:
         private_folder(path.parent)
         with suppress(FileExistsError):
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:  # a umask such as 0277 took our own write bit: SQLite could not write it
+                os.fchmod(fd, 0o600)
+            finally:
+                os.close(fd)
     except OSError as exc:
         raise DatabaseNotCreated(str(path.absolute()), exc) from exc
 

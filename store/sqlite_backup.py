@@ -30,7 +30,7 @@ def backup(source: Path, target: Path) -> None:
     if not source.is_file():
         raise FileNotFoundError(2, os.strerror(2), str(source))
     temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    _private_new(temporary)
     try:
         try:
             _copy(source, temporary)
@@ -47,6 +47,20 @@ def backup(source: Path, target: Path) -> None:
                 leftover.unlink()
         raise
     _sync_folder(target.parent)
+
+
+def _private_new(temporary: Path) -> None:
+    """An empty file at ``temporary``, new and 0600 whatever the umask. One left there
+    (a crash, a reused pid, or planted in a shared folder such as /tmp) is removed, not
+    opened: its mode would be kept (every mail readable by all), and a symbolic link
+    would be followed, the file it names emptied and then written."""
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # a umask such as 0277 took the write bit SQLite needs
+    finally:
+        os.close(fd)
 
 
 def _copy(source: Path, temporary: Path) -> None:

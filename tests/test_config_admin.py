@@ -146,6 +146,35 @@ def test_a_places_zone_or_utc_is_taken(tmp_path: Path, written: str) -> None:
     assert load_toml(tmp_path, LOCAL + f'timezone = "{written}"').gateway.timezone == written
 
 
+@pytest.mark.parametrize(
+    ("written", "fixed"),
+    [
+        ("+09:00", "'Etc/GMT-9'"),
+        ("UTC+9", "'Etc/GMT-9'"),  # was "did you mean 'UTC'?": nine hours off
+        ("GMT+9", "'Etc/GMT-9'"),  # was "did you mean 'GMT+0'?"
+        ("utc-05:00", "'Etc/GMT+5'"),
+        ("+0000", "'UTC'"),
+        ("UTC+5:30", None),  # no zone of the database is that offset all year
+        ("+15:00", None),  # no clock is that far ahead
+    ],
+)
+def test_an_offset_is_never_guessed_to_be_another_zone(
+    tmp_path: Path, written: str, fixed: str | None
+) -> None:
+    """An offset is no place's clock: the operator is asked for the place's zone, and
+    told the fixed zone of that offset (the database writes its sign reversed), never
+    offered a name merely spelt like it ('UTC', 'GMT+0': hours away)."""
+    from gateway.core.i18n import translate
+
+    err = config_error(tmp_path, LOCAL + f'timezone = "{written}"')
+    assert err.key == "gateway.timezone"
+    for locale in ("en", "ja"):
+        said = translate(err.message, locale)
+        assert "'Asia/Tokyo'" in said and "mean" not in said and "'UTC'?" not in said, said
+        assert fixed is None or fixed in said, said
+        assert fixed is not None or "Etc/" not in said, said
+
+
 def test_a_time_zone_near_none_is_refused_without_a_guess(tmp_path: Path) -> None:
     err = config_error(tmp_path, LOCAL + 'timezone = "Mars/Olympus_Mons"')
     assert err.key == "gateway.timezone" and "mean" not in str(err)

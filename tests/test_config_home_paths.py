@@ -105,3 +105,70 @@ def test_environment_variables_are_not_expanded(tmp_path: Path, home: Path) -> N
     """``$HOME`` is a folder of that name beside the config file: said in the README."""
     config = _config(tmp_path, '[gateway]\ndata_dir = "$HOME/var"\n')
     assert load_settings(config).gateway.data_dir == tmp_path / "etc" / "$HOME" / "var"
+
+
+NO_SUCH_USER = "nosuchuser-tg11"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (f'[gateway]\ndata_dir = "~{NO_SUCH_USER}/var"\n', "gateway.data_dir"),
+        (
+            f'[gateway]\ndata_dir = "var"\nsecret_file = "~{NO_SUCH_USER}/s"\n',
+            "gateway.secret_file",
+        ),
+        (
+            f'[gateway]\ndata_dir = "var"\n[catalog]\npath = "~{NO_SUCH_USER}/c.yaml"\n',
+            "catalog.path",
+        ),
+        (
+            f'[gateway]\ndata_dir = "var"\n[database]\nurl = "sqlite:///~{NO_SUCH_USER}/gw.db"\n',
+            "database.url",
+        ),
+    ],
+)
+def test_tilde_and_a_user_this_machine_lacks_is_refused_naming_the_key(
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str], text: str, key: str
+) -> None:
+    """A shell leaves ``~nosuchuser`` as it is, and so did we: the data folder (or the
+    database) became a folder named ``~nosuchuser`` beside the config file, made and
+    used without a word, a typo of the service user's name hiding every mail there."""
+    config = _config(tmp_path, text)
+    for lang in ("C.UTF-8", "ja_JP.UTF-8"):
+        os.environ["LC_ALL"] = lang
+        try:
+            assert main(["--config", str(config), "status"]) == 78
+        finally:
+            del os.environ["LC_ALL"]
+        err = capsys.readouterr().err
+        assert f"[{key}]" in err and f"~{NO_SUCH_USER}" in err and str(config) in err, err
+        assert len(err.strip().splitlines()) == 1, err
+    assert not list(tmp_path.rglob(f"~{NO_SUCH_USER}"))
+
+
+def test_tilde_with_home_set_empty_is_the_users_home_not_the_root(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``HOME=`` (a line of an environment file without its value) made ``~/var`` the
+    folder ``/var`` at the root of the disk; the user's home is in the password file."""
+    import pwd
+
+    monkeypatch.setenv("HOME", "")
+    config = _config(tmp_path, '[gateway]\ndata_dir = "~/gw-var-tg11"\n')
+    expected = Path(pwd.getpwuid(os.getuid()).pw_dir) / "gw-var-tg11"
+    try:
+        assert load_settings(config).gateway.data_dir == expected
+    finally:
+        if expected.is_dir():
+            expected.rmdir()
+    assert not Path("/gw-var-tg11").exists()
+
+
+def test_the_pipes_fast_path_leaves_such_a_config_to_the_full_reader(tmp_path: Path) -> None:
+    """The MTA's pipe reads where to store before the settings reader: it must not end
+    in a traceback there, but hand the config on to be refused, naming the key."""
+    from gateway.receive.pipe import pipe_target
+
+    config = _config(tmp_path, f'[gateway]\ndata_dir = "~{NO_SUCH_USER}/var"\n')
+    assert pipe_target(["--config", str(config), "ingest", "-"], {}) is None

@@ -132,3 +132,59 @@ def test_nothing_to_copy_and_nowhere_to_write_are_said(
     said = run(config, "db", "backup", str(nowhere), capsys=capsys)
     assert said.code == EX_CANTCREAT, said
     assert str(nowhere) in said.err, said
+
+
+def _backed_up(config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    (tmp_path / "m.eml").write_bytes(mail("Printer on floor 3 jams"))
+    assert run(config, "ingest", str(tmp_path / "m.eml"), capsys=capsys).code == 0
+    return tmp_path / "out" / "copy.db"
+
+
+@pytest.mark.parametrize("left", ["file", "link"])
+def test_a_temporary_file_left_behind_is_neither_kept_nor_followed(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], left: str
+) -> None:
+    """The copy is written under ``.copy.db.<pid>.partial`` first. One left there (a
+    crash, a reused pid, or planted by another user of a shared folder such as /tmp)
+    was opened with O_TRUNC: a 0644 one kept its mode, so the copy of every mail was
+    readable by all, and a symbolic link was followed and the file it names emptied
+    (as root: any file of the system)."""
+    import os
+    import stat
+
+    target = _backed_up(config, tmp_path, capsys)
+    target.parent.mkdir()
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not ours to empty")
+    if left == "file":
+        partial.write_text("left behind")
+        partial.chmod(0o644)
+    else:
+        partial.symlink_to(victim)
+    old = os.umask(0o022)
+    try:
+        assert run(config, "db", "backup", str(target), capsys=capsys).code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600 and not target.is_symlink()
+    assert _subjects(target) == ["Printer on floor 3 jams"]
+    assert victim.read_text() == "not ours to empty"
+
+
+def test_a_backup_is_its_owners_to_write_whatever_the_umask(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Under ``umask 0277`` the copy was 0400: SQLite, writing it as another user than
+    root, could not."""
+    import os
+    import stat
+
+    target = _backed_up(config, tmp_path, capsys)
+    target.parent.mkdir()
+    old = os.umask(0o277)
+    try:
+        assert run(config, "db", "backup", str(target), capsys=capsys).code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

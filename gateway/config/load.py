@@ -22,7 +22,7 @@ from gateway.config.chat import read_chat
 from gateway.config.hours import read_hours, read_named
 from gateway.config.imap import read_imap
 from gateway.config.mail import read_mail
-from gateway.config.names import authserv_ids, domains, not_a_place, not_ours, unknown_zone
+from gateway.config.names import authserv_ids, domains, not_ours, zone
 from gateway.config.outbound import read_outbound
 from gateway.config.proxy import read_proxy
 from gateway.config.schedule import read_schedule
@@ -229,7 +229,7 @@ def _database_url(db: Section, data_dir: Path, base: Path) -> str:
     so in an error (the admin looks in the environment file, not in a config file with
     no URL), and a password in it is never repeated: the line goes to the journal.
     ``postgres://`` is ``postgresql://``, as libpq reads both."""
-    url = locate.database_url(db.data, data_dir, base)
+    url = db.at_home("url", lambda: locate.database_url(db.data, data_dir, base))
     from_env = locate.ENV_DATABASE_URL in os.environ
     src, key = ("environment", locate.ENV_DATABASE_URL) if from_env else (db.path, db.key("url"))
     if from_env and isinstance(url, str) and not url.strip():
@@ -249,8 +249,9 @@ def _database_url(db: Section, data_dir: Path, base: Path) -> str:
 
 def _gateway(s: Section, base: Path) -> GatewaySettings:
     s.unknown(GATEWAY_KEYS)
-    data_dir = _folder(s.path, s.key("data_dir"), locate.data_dir(s.path_text("data_dir"), base))
-    tz = _zone(s, "timezone", "Asia/Tokyo")
+    where = s.path_or_none("data_dir", base) or locate.DEFAULT_DATA_DIR  # locate.data_dir
+    data_dir = _folder(s.path, s.key("data_dir"), where)
+    tz = zone(s, "timezone", "Asia/Tokyo")
     prefix = s.str("tag_prefix", "")
     if not re.fullmatch(r"[A-Za-z0-9_-]{0,16}", prefix):
         raise ConfigError(s.path, s.key("tag_prefix"), N_("letters, digits, '-' or '_' only"))
@@ -370,23 +371,6 @@ def _one_line(s: Section, key: str) -> str:
     return text
 
 
-def _zone(s: Section, key: str, default: str) -> str:
-    """An IANA zone name at ``key`` (the team's, a member's): one the system has and
-    that is a place's clock (:func:`gateway.config.names.not_a_place`)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only here: keeps start-up lean
-
-    tz = s.str(key, default)
-    if tz == "" and default == "":
-        return tz
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(s.path, s.key(key), unknown_zone(tz)) from None
-    if (why := not_a_place(tz)) is not None:
-        raise ConfigError(s.path, s.key(key), why)
-    return tz
-
-
 def _member(s: Section) -> Member:
     s.unknown(MEMBER_KEYS)
     if "email" not in s.data:
@@ -396,5 +380,5 @@ def _member(s: Section) -> Member:
         name=_one_line(s, "name"),
         role=s.choice("role", "ops", ("ops", "manager")),
         locale=s.choice("locale", "", ("", "ja", "en")),
-        time_zone=_zone(s, "time_zone", ""),  # "": the team's
+        time_zone=zone(s, "time_zone", ""),  # "": the team's
     )

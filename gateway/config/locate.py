@@ -40,8 +40,8 @@ def locate_config(cli_path: str | None, environ: Mapping[str, str] = os.environ)
     """``--config``, else ``$TICKET_GATEWAY_CONFIG``, else ``./gateway.toml``, else None."""
     if cli_path:
         return Path(cli_path)
-    if environ.get(ENV_CONFIG):
-        return Path(environ[ENV_CONFIG])
+    if environ.get(ENV_CONFIG, "").strip():  # without the space and line end around it
+        return Path(environ[ENV_CONFIG].strip())
     return LOCAL_CONFIG if LOCAL_CONFIG.exists() else None
 
 
@@ -77,8 +77,36 @@ def resolve(value: str, base: Path) -> Path:
     variables are not expanded: ``$HOME/var`` is a folder named ``$HOME`` in ``base``,
     as the README says; a file that means something else with each environment
     would give the daemon and an admin's command different data."""
-    path = Path(os.path.expanduser(value))
+    head, slash, rest = value.partition("/")
+    if head.startswith("~"):
+        value = home_of(head[1:]) + slash + rest
+    path = Path(value)
     return path if path.is_absolute() else base / path
+
+
+class NoSuchUser(ValueError):
+    """``~user`` in a path, and no such user here: a shell would leave the word as it
+    is, which made a folder named ``~user`` beside the config file (a typo of the
+    service user's name, and every mail in a folder nobody looks at). ``user`` is the
+    name; a ``ValueError`` like the file's other faults, for the pipe's fast path."""
+
+    def __init__(self, user: str) -> None:
+        super().__init__(user)
+        self.user = user
+
+
+def home_of(user: str) -> str:
+    """The home folder of ``user``, or this user's (``""``): ``$HOME`` when it says one,
+    else the password file's (``HOME=``, set empty, made ``~/var`` the root's ``/var``).
+    Raises :class:`NoSuchUser`."""
+    import pwd  # built in: only when a path starts with ~
+
+    if not user and os.environ.get("HOME"):
+        return os.environ["HOME"]
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir if not user else pwd.getpwnam(user).pw_dir
+    except KeyError:
+        raise NoSuchUser(user or str(os.getuid())) from None
 
 
 def data_dir(configured: str | None, base: Path) -> Path:
@@ -102,7 +130,9 @@ def database_url(
     string means (a configuration error, or "not the fast path").
     """
     if ENV_DATABASE_URL in environ:  # set but empty is a mistake the caller names
-        return environ[ENV_DATABASE_URL]
+        # without the space and line end around it (a file put into the environment
+        # whole): "gw.db\n" was a new, empty database beside the site's
+        return environ[ENV_DATABASE_URL].strip()
     configured = database.get("url", f"sqlite:///{data_dir}/gateway.db")
     return anchored(configured, base) if "url" in database else configured
 

@@ -16,11 +16,30 @@ from gateway.core.spelling import meant
 from gateway.core.tokens import is_own_address
 
 
+def zone(s: Section, key: str, default: str) -> str:
+    """An IANA zone name at ``key`` (the team's, a member's): one the system has and
+    that is a place's clock (:func:`not_a_place`)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only here: keeps start-up lean
+
+    tz = s.str(key, default)
+    if tz == "" and default == "":
+        return tz
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(s.path, s.key(key), unknown_zone(tz)) from None
+    if (why := not_a_place(tz)) is not None:
+        raise ConfigError(s.path, s.key(key), why)
+    return tz
+
+
 def unknown_zone(tz: str) -> Msg:
     """A zone name the system does not have, with the one most likely meant
     (``Asia/Tokio``, ``asia/tokyo``: ``Asia/Tokyo``; the names are case-sensitive)."""
     from zoneinfo import available_timezones
 
+    if (offset := _offset_said(tz)) is not None:  # never "did you mean 'UTC'?": hours away
+        return offset
     zones = {z.lower(): z for z in available_timezones()}
     near = meant(tz.lower(), sorted(zones)) if tz.lower() not in zones else tz.lower()
     if near is not None:
@@ -33,6 +52,41 @@ def unknown_zone(tz: str) -> Msg:
 
 
 ABBREVIATED = 3  # zones an abbreviation is answered with, at most
+
+# "+09:00", "UTC+9", "GMT-05:00", "+0900": an offset from UTC, as a date is written with one
+_OFFSET = re.compile(r"(?:utc|gmt)?\s*([+\-\u2212])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+
+
+def _offset_said(tz: str) -> Msg | None:
+    """What to write instead of an offset (``tz``), or None when it is not one. The
+    nearest name by spelling is hours away ("UTC+9": 'UTC', "GMT+9": 'GMT+0'); the
+    zone of that offset all year is ``Etc/GMT-9`` (POSIX reverses the sign), where the
+    database has one (whole hours, -12 to +14)."""
+    m = _OFFSET.fullmatch(tz.strip())
+    if m is None:
+        return None
+    sign = 1 if m[1] == "+" else -1
+    hours, minutes = int(m[2]), int(m[3] or 0)
+    if hours == 0 and minutes == 0:
+        fixed: str | None = "UTC"
+    elif minutes == 0 and -12 <= sign * hours <= 14:
+        fixed = f"Etc/GMT{'-' if sign > 0 else '+'}{hours}"
+    else:
+        fixed = None
+    if fixed is None:
+        return N_(
+            "{tz!r} is an offset from UTC, not a time zone: write the zone of the team's "
+            "place ('Asia/Tokyo', 'Asia/Kolkata'), which keeps its summer time if it has one",
+            tz=tz,
+        )
+    return N_(
+        "{tz!r} is an offset from UTC, not a time zone: write the zone of the team's place "
+        "('Asia/Tokyo', 'Europe/London'), which keeps its summer time if it has one; the "
+        "same offset all year is {fixed!r}",
+        tz=tz,
+        fixed=fixed,
+    )
+
 
 # Files of the zone database that are no place's clock, though ZoneInfo reads them: a team
 # that names one gets times that are off, or that change without anyone editing the file.

@@ -28,8 +28,10 @@ PLACEHOLDER = b"change-me-to-64-random-hex-characters"
 def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
     """``$TICKET_GATEWAY_SECRET``, then ``secret_file``, else ``<data_dir>/secret``."""
     if ENV_SECRET in os.environ:  # set but empty: not "unset" (a key of our own)
-        value = os.environ[ENV_SECRET].encode()
-        if not value.strip():
+        # without the space around it, as a file's key is read and systemd's environment
+        # file gives it: a shell's `export` with a stray space would sign other tokens
+        value = os.environ[ENV_SECRET].encode().strip()
+        if not value:
             raise ConfigError("environment", ENV_SECRET, EMPTY_VARIABLE)
         _check(value, "environment", ENV_SECRET)
         return value

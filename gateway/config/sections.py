@@ -13,10 +13,10 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gateway.config.addresses import BadAddress, wire_address
-from gateway.config.locate import resolve
+from gateway.config.locate import NoSuchUser, resolve
 from gateway.config.units import needs_calendar, parse_duration, parse_wait
 from gateway.core.business_hours import Wait, WorkingDays
 from gateway.core.domains import BadDomain, ascii_domain
@@ -27,10 +27,29 @@ from gateway.core.spelling import meant
 
 # a variable set to nothing (``NAME=`` in the environment file, the value never pasted)
 # is said so, never read as "not set": that meant another database, or another key
+T = TypeVar("T")
+
 EMPTY_VARIABLE = N_(
     "is set but empty (a line of the environment file without its value?): give the "
     "value, or remove the line"
 )
+
+
+class AsWritten:
+    """A value of the file shown as it is written there (``{'ja': 'x'}``): a table given
+    to a message as it is would be read as words per language, and said as one of them
+    ("must be a string, not 'x'" for ``name = {ja = "x"}``)."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __repr__(self) -> builtins.str:
+        return repr(self.value)
+
+
+def shown(value: object) -> object:
+    """``value`` for a message's ``{value!r}``: a table as :class:`AsWritten`."""
+    return AsWritten(value) if isinstance(value, dict) else value
 
 
 class Section:
@@ -48,7 +67,7 @@ class Section:
         value = self.data.get(key, default)
         if not isinstance(value, str):
             raise ConfigError(
-                self.path, self.key(key), N_("must be a string, not {value!r}", value=value)
+                self.path, self.key(key), N_("must be a string, not {value!r}", value=shown(value))
             )
         return value
 
@@ -68,7 +87,7 @@ class Section:
                     "must be a whole number {low}..{high}, not {value!r}",
                     low=low,
                     high=high,
-                    value=value,
+                    value=shown(value),
                 ),
             )
         return value
@@ -77,7 +96,9 @@ class Section:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             raise ConfigError(
-                self.path, self.key(key), N_("must be true or false, not {value!r}", value=value)
+                self.path,
+                self.key(key),
+                N_("must be true or false, not {value!r}", value=shown(value)),
             )
         return value
 
@@ -104,7 +125,17 @@ class Section:
 
     def path_or_none(self, key: builtins.str, base: Path) -> Path | None:
         value = self.path_text(key)
-        return None if value is None else resolve(value, base)
+        try:
+            return None if value is None else resolve(value, base)
+        except NoSuchUser as exc:
+            raise no_such_user(self.path, self.key(key), exc) from None
+
+    def at_home(self, key: builtins.str, find: Callable[[], T]) -> T:
+        """``find()``, whose ``~user`` names no user here: an error at ``key``."""
+        try:
+            return find()
+        except NoSuchUser as exc:
+            raise no_such_user(self.path, self.key(key), exc) from None
 
     def unknown(self, known: set[builtins.str]) -> None:
         """A key not in ``known`` is an error at that key, naming the key most likely
@@ -119,6 +150,19 @@ class Section:
             else N_("unknown key: did you mean {key!r}?", key=likely)
         )
         raise ConfigError(self.path, self.key(extra[0]), problem)
+
+
+def no_such_user(path: str, key: str, exc: NoSuchUser) -> ConfigError:
+    """``~user`` in the path at ``key``, and no such user on this machine."""
+    return ConfigError(
+        path,
+        key,
+        N_(
+            "'~{user}' is the home folder of a user {user!r}, and this machine has no such "
+            "user: write the user's name as the system has it, or the folder itself",
+            user=exc.user,
+        ),
+    )
 
 
 def is_file(path: Path) -> bool:

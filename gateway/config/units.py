@@ -36,8 +36,16 @@ MAX_SIZE = 2**53  # a float counts bytes exactly up to here; no message or file 
 
 
 def parse_size(text: str | int, *, path: str = "", key: str = "") -> int:
-    """``"25MB"`` is 25 000 000 bytes, ``"25MiB"`` is 25 × 2^20 (DESIGN.md)."""
+    """``"25MB"`` is 25 000 000 bytes, ``"25MiB"`` is 25 × 2^20 (DESIGN.md). A bare
+    number is bytes, held to the same bounds as a written size: ``-5`` was taken as it
+    was and made a listener that refused every mail."""
     if isinstance(text, int) and not isinstance(text, bool):
+        if text < 0:
+            raise ConfigError(
+                path, key, N_("not a size: {text!r} (use e.g. '25MB' or '25MiB')", text=text)
+            )
+        if text > MAX_SIZE:
+            raise ConfigError(path, key, N_("{text!r} is too big", text=text))
         return text
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(text))
     unit = m.group(2).upper() if m else ""

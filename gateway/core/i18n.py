@@ -112,9 +112,16 @@ def _in(value: object, locale: str, times: bool = False) -> object:
     with ``times``, a time in the reader's form (:func:`translate`)."""
     if isinstance(value, Msg | When) and (times or isinstance(value, Msg)):
         return translate(value, locale, times=times)
-    if isinstance(value, Mapping) and "msgid" not in value:
+    if isinstance(value, Mapping) and "msgid" not in value and _in_languages(value):
         return value.get(locale) or value.get("en") or next(iter(value.values()), "")
     return value
+
+
+def _in_languages(value: Mapping[object, object]) -> bool:
+    """Whether a mapping is words per language (keyed by ours, or none yet): one of other
+    keys is data, shown as it is (a TOML table written where a string goes; its first
+    value alone, "must be a string, not 1", named nothing the operator wrote)."""
+    return not value or any(k in LOCALES for k in value)
 
 
 def _filled(text: str, values: Mapping[str, object]) -> str:

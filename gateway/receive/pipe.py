@@ -157,8 +157,11 @@ def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | Non
     if raw_dir is not None and (not isinstance(raw_dir, str) or not raw_dir):
         return None
     base = locate.config_base(path)
-    data_dir = locate.data_dir(raw_dir, base)
-    url = locate.database_url(database, data_dir, base, environ)
+    try:
+        data_dir = locate.data_dir(raw_dir, base)
+        url = locate.database_url(database, data_dir, base, environ)
+    except locate.NoSuchUser:  # the full reader refuses it, naming the key
+        return None
     db_path = sqlite_path(url) if isinstance(url, str) else None
     if db_path is None:
         return None

@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 from gateway.config.credential_files import credential_exposures
+from gateway.config.data_folder import data_folder_exposure
 from gateway.config.proxy import environment_proxy_warning
 from gateway.config.secret import key_exposure
 from gateway.config.settings import Settings
@@ -23,13 +24,15 @@ log = logging.getLogger("gateway.daemon")  # the daemon's: where an admin looks 
 
 def warn_at_start(settings: Settings) -> None:
     """What ``status`` warns of, once: a secret key or a password's file others may
-    read, links left out of mails until base_url is set, a proxy in the environment
-    that webhook actions cannot use (the daemon's own environment, which ``status``
-    cannot see), a disk nearly full or too full for the largest mail (that one a
-    problem for ``status``; the daemon starts all the same, and such mail is refused
-    for now), a team template that will not compile (its mails go out from ours)."""
+    read, a data folder others may write, links left out of mails until base_url is
+    set, a proxy in the environment that webhook actions cannot use (the daemon's own
+    environment, which ``status`` cannot see), a disk nearly full or too full for the
+    largest mail (that one a problem for ``status``; the daemon starts all the same,
+    and such mail is refused for now), a team template that will not compile (its
+    mails go out from ours)."""
     for warning in (
         key_exposure(settings.gateway.secret_file, settings.gateway.data_dir),
+        data_folder_exposure(settings.gateway.data_dir),
         *credential_exposures(settings, _action_secret_files(settings)),
         links_off(settings.web),
         environment_proxy_warning(settings.actions),

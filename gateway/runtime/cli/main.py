@@ -92,7 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseNotCreated as exc:
         return _not_created(settings, args, exc)
     except ConfigError as exc:
-        Speaker(settings).warn(
+        said = Speaker(settings)
+        line = said(
             N_(
                 "configuration error: {path}: [{key}] {problem}",
                 path=exc.path,
@@ -100,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 problem=exc.message,
             )
         )
+        # one line, as the terminal shows other controls: a key or a path may hold a break
+        said.warn(line.replace("\n", "\\u000a"))
         return _config_code(settings, args)
     except CatalogError as exc:
         said = Speaker(settings)

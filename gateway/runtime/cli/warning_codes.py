@@ -62,6 +62,12 @@ def _secret(seen: Seen) -> Iterable[Msg]:
     return [m for m in (key_exposure(gateway.secret_file, gateway.data_dir),) if m is not None]
 
 
+def _data_folder(seen: Seen) -> Iterable[Msg]:
+    from gateway.config.data_folder import data_folder_exposure
+
+    return [m for m in (data_folder_exposure(seen.settings.gateway.data_dir),) if m is not None]
+
+
 def _credentials(seen: Seen) -> Iterable[Msg]:
     from gateway.config.credential_files import credential_exposures
 
@@ -96,6 +102,8 @@ def _outside(seen: Seen) -> Iterable[Msg]:
 WARNINGS: Final[dict[str, Callable[[Seen], Iterable[Msg]]]] = {
     "disk_nearly_full": _disks,  # a disk we write to has under 100 MB or 1 % free (one each)
     "secret_file_readable": _secret,  # other users may read the reply-token key's file (#14)
+    # other users may write the data folder (or own it): a key or database of theirs there
+    "data_folder_writable": _data_folder,
     # other users may read a password's or key's file ([[imap]] password_file, …): one each
     "credential_file_readable": _credentials,
     "base_url_unset": _links,  # [web] on without base_url: mails carry no links to the pages
