@@ -66,7 +66,7 @@ def _decode_family(data: bytes, family: str, codec: str, label: str | None) -> D
     if family == "cp932":
         return _decode_cp932(data, label)
     if family == "euc":
-        return _decode_euc_jp(data, label)
+        return _decode_euc_jp(data, codec, label)
     if family == "utf-8":
         return _decode_utf8(data, label)
     if family == "ascii":
@@ -99,11 +99,11 @@ def _decode_cp932(data: bytes, label: str | None) -> Decoded:
 _HALFWIDTH_RUN = re.compile("[\uff61-\uff9f]{3,}")
 
 
-def _decode_euc_jp(data: bytes, label: str | None) -> Decoded:
+def _decode_euc_jp(data: bytes, codec: str, label: str | None) -> Decoded:
     """EUC-JP that is not EUC-JP is UTF-8 or Shift_JIS (a Unix tool's label on text
     written elsewhere): read as UTF-8 when it is, as CP932 when that reads as
     Japanese, else as EUC-JP with what it could not read replaced."""
-    text, notes = decode_euc(data)
+    text, notes = decode_euc(data, codec)
     if not notes:
         return text, notes
     utf8 = strict(data, "utf-8")

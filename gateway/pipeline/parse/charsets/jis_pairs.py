@@ -49,7 +49,13 @@ def decode_pair(j1: int, j2: int, mode: int, notes: list[str]) -> str:
         candidates = [(b"\x8f" + euc, "euc_jis_2004")]
     else:
         sjis = _jis_to_sjis(j1, j2)
-        candidates = [(euc, "euc_jp"), (sjis, "cp932"), (_carrier_sjis(sjis), "cp932")]
+        candidates = [(euc, "euc_jp"), (sjis, "cp932")]
+        if (carrier := _carrier_sjis(sjis)) is not None:
+            candidates.append((carrier, "cp932"))
+        if mode == JIS0213_1:
+            # JIS X 0213 plane 1 is a superset of 0208 whose additions sit where CP932
+            # has nothing or IBM's extensions (rows 89-92): its own mapping comes first
+            candidates.insert(0, (euc, "euc_jis_2004"))
     for raw, codec in candidates:
         text = strict(raw, codec)
         if text is not None:
@@ -58,15 +64,17 @@ def decode_pair(j1: int, j2: int, mode: int, notes: list[str]) -> str:
     return "\ufffd"
 
 
-def _carrier_sjis(sjis: bytes) -> bytes:
+def _carrier_sjis(sjis: bytes) -> bytes | None:
     """au (KDDI) puts emoji in JIS rows 85-88; their Shift_JIS home is 0xF3-0xF4xx.
 
     CP932 decodes that user-defined area to private-use code points, which keeps
-    the emoji identifiable instead of turning it into an unrelated kanji.
+    the emoji identifiable instead of turning it into an unrelated kanji. None
+    elsewhere: no stand-in byte, as Python's cp932 reads even 0xFF (as U+F8F3), and a
+    pair nothing maps must come out as U+FFFD and be noted.
     """
     if 0xEB <= sjis[0] <= 0xEE:
         return bytes((sjis[0] + 0x08, sjis[1]))
-    return b"\xff"
+    return None
 
 
 def _jis_to_sjis(j1: int, j2: int) -> bytes:
