@@ -53,3 +53,22 @@ def test_iso_2022_jp_3_and_2004_are_read_as_jis_x_0213(codec: str) -> None:
 def test_euc_jis_2004_is_read_as_jis_x_0213(label: str) -> None:
     data = JIS_X_0213_TEXT.encode("euc_jis_2004")
     assert decode_bytes(data, label) == (JIS_X_0213_TEXT, [])
+
+
+# ISO-2022-JP-2 (RFC 1554): JIS X 0208 and 0212 plus GB2312 (ESC $ A), KS C 5601
+# (ESC $ ( C), and ISO-8859-1 or -7 upper halves designated to G2 (ESC . A, ESC . F)
+# whose characters come one at a time after a single shift (ESC N, 7-bit). The codecs'
+# own encoder gives the first kinds; Emacs and Mule-based mailers write the last.
+@pytest.mark.parametrize(
+    "text", ["한국어 지원", "简体中文", "東京 한국 简体 Grüße", "확인했습니다\r\n次の行"]
+)
+def test_iso_2022_jp_2_chinese_and_korean_are_read(text: str) -> None:
+    assert decode_bytes(text.encode("iso2022_jp_2"), "ISO-2022-JP-2") == (text, [])
+
+
+@pytest.mark.parametrize("label", ["ISO-2022-JP-2", None])
+def test_iso_2022_jp_2_single_shifted_latin_and_greek_are_read(label: str | None) -> None:
+    latin = b"Gr\x1b.A\x1bN|\x1bN_e"  # Grüße: ü and ß are 0xFC and 0xDF in ISO-8859-1
+    greek = b"\x1b.F\x1bNa\x1bNb"  # αβ: 0xE1 and 0xE2 in ISO-8859-7
+    data = b"\x1b$BEl5~\x1b(B " + latin + b" " + greek
+    assert decode_bytes(data, label) == ("東京 Grüße αβ", [])

@@ -11,7 +11,11 @@ from __future__ import annotations
 from gateway.pipeline.parse.charsets.lenient import strict
 
 # The character sets an ISO-2022-JP escape selects (what the bytes of a run are in).
-ASCII, JIS0208, KANA, JIS0212, JIS0213_1, JIS0213_2, UNSUPPORTED = range(7)
+ASCII, JIS0208, KANA, JIS0212, JIS0213_1, JIS0213_2, UNSUPPORTED, GB2312, KSC5601 = range(9)
+
+# ISO-2022-JP-2's Chinese and Korean sets: their pairs are the EUC bytes less the high
+# bits, read as those codecs read them (JIS's six two-mapping characters are not theirs)
+_OTHER_PAIRS = {GB2312: "gb2312", KSC5601: "euc_kr"}
 
 # Six JIS X 0208 characters have two Unicode mappings: the standard one, which the
 # euc_jp codec gives, and Windows' (CP932), which Japanese mail clients show and a
@@ -43,6 +47,12 @@ def decode_pair(j1: int, j2: int, mode: int, notes: list[str]) -> str:
         notes.append("charset: invalid ISO-2022-JP bytes replaced")
         return "\ufffd"
     euc = bytes((j1 | 0x80, j2 | 0x80))
+    if mode in _OTHER_PAIRS:
+        other = strict(euc, _OTHER_PAIRS[mode])
+        if other is not None:
+            return other
+        notes.append("charset: undecodable ISO-2022-JP character replaced")
+        return "\ufffd"
     if mode == JIS0212:
         candidates = [(b"\x8f" + euc, "euc_jp"), (b"\x8f" + euc, "euc_jis_2004")]
     elif mode == JIS0213_2:
