@@ -92,3 +92,33 @@ def test_real_base64_is_untouched(wrapped: bool) -> None:
     parsed = parse_message(_text_mail(b"base64", data + b"\r\n"))
     assert parsed.text.startswith("東京です、よろしく。\n次の行東京")
     assert parsed.defects == ()
+
+
+@pytest.mark.parametrize(
+    ("params", "note"),
+    [
+        (
+            b'; id="abc@x.test"; number=1; total=2',
+            "mime: message/partial (part 1 of 2) not joined; kept as is",
+        ),
+        (
+            b'; id="abc@x.test"; number=3',
+            "mime: message/partial (part 3 of ?) not joined; kept as is",
+        ),
+        (b"", "mime: message/partial (part ? of ?) not joined; kept as is"),
+    ],
+    ids=["numbered", "no-total", "bare"],
+)
+def test_a_message_partial_is_kept_and_noted(params: bytes, note: str) -> None:
+    """RFC 2046 5.2.2: one piece of a mail split in several. Nothing here joins the
+    pieces; the piece was kept as an attachment with nothing said (mime11)."""
+    raw = (
+        HEAD
+        + b"Content-Type: message/partial"
+        + params
+        + b"\r\n\r\nFrom: c@x.test\r\nSubject: big\r\nContent-Type: text/plain\r\n\r\n"
+        + b"first half\r\n"
+    )
+    parsed = parse_message(raw)
+    assert [a.content_type for a in parsed.attachments] == ["message/partial"]
+    assert note in parsed.defects

@@ -82,6 +82,13 @@ def _walk(
     ctype = part.get_content_type()
     maintype = part.get_content_maintype()
     if maintype == "message" or ctype in ("text/rfc822-headers",):
+        if ctype == "message/partial":  # RFC 2046 5.2.2: one piece; nothing here joins them
+            number, total = (
+                (param_text(part.get_param(p)) or "?")[:12] for p in ("number", "total")
+            )
+            body.notes.append(
+                f"mime: message/partial (part {number} of {total}) not joined; kept as is"
+            )
         _add_attachment(part, body)
         return
     if part.is_multipart():
