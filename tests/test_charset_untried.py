@@ -72,3 +72,22 @@ def test_iso_2022_jp_2_single_shifted_latin_and_greek_are_read(label: str | None
     greek = b"\x1b.F\x1bNa\x1bNb"  # αβ: 0xE1 and 0xE2 in ISO-8859-7
     data = b"\x1b$BEl5~\x1b(B " + latin + b" " + greek
     assert decode_bytes(data, label) == ("東京 Grüße αβ", [])
+
+
+# UTF-8 under a Shift_JIS label (a web form's or a script's header on text typed
+# elsewhere): most of it fails as CP932 and is read as UTF-8 already, but short text
+# can be valid CP932 too: 東京 in UTF-8 (E6 9D B1 E4 BA AC) read as 譚ｱ莠ｬ, unnoted.
+@pytest.mark.parametrize("text", ["東京", "大阪 ok", "山田", "佐藤: 至急", "会議 停止 障害"])
+@pytest.mark.parametrize("label", ["Shift_JIS", "cp932", "x-sjis"])
+def test_short_utf8_under_a_shift_jis_label_is_read_as_utf8(text: str, label: str) -> None:
+    data = text.encode()
+    assert "\ufffd" not in data.decode("cp932", "replace")  # the case: valid CP932 too
+    assert decode_bytes(data, label) == (text, [f"charset: {label!r} decoded as utf-8"])
+
+
+@pytest.mark.parametrize("text", ["ﾃｽ", "ﾃｽ ok", "ok ﾃｽ ﾃｽ"])
+def test_shift_jis_that_is_also_utf8_but_not_japanese_there_stays_shift_jis(text: str) -> None:
+    """ﾃｽ (C3 BD) is ý in UTF-8: only a UTF-8 reading with kanji or kana wins."""
+    data = text.encode("cp932")
+    assert data.decode("utf-8")  # valid UTF-8 as well
+    assert decode_bytes(data, "Shift_JIS") == (text, [])

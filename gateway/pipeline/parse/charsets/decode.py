@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from gateway.core.text import IDEOGRAPHS, KANA
 from gateway.pipeline.parse.charsets.euc import decode_euc
 from gateway.pipeline.parse.charsets.jis import JIS_ESCAPE, decode_jis
 from gateway.pipeline.parse.charsets.labels import classify_label
@@ -84,6 +85,8 @@ def _decode_cp932(data: bytes, label: str | None) -> Decoded:
     as EUC-JP (kana and kanji a person wrote, not ･ﾇ｡ｼ･ｿ)."""
     for codec in ("cp932", "utf-8", "shift_jis_2004"):
         text = strict(data, codec)
+        if codec == "cp932" and text is not None and (utf8 := _japanese_utf8(data)):
+            return utf8, [f"charset: {label!r} decoded as utf-8"]
         if codec != "utf-8" and text is not None and _HALFWIDTH_RUN.search(text):
             other = guess_japanese(data)
             if other is not None and other[1] == "euc_jp":
@@ -93,6 +96,18 @@ def _decode_cp932(data: bytes, label: str | None) -> Decoded:
             return text, note
     return data.decode("cp932", "replace"), [replaced(label)]
 
+
+def _japanese_utf8(data: bytes) -> str | None:
+    """Bytes valid as UTF-8 that read there as Japanese (kanji, kana): short UTF-8 is
+    often valid CP932 as well (東京 is 譚ｱ莠ｬ), while Shift_JIS is valid UTF-8 only by
+    pairs of half-width katakana read as Latin letters (ﾃｽ is ý), never as kanji."""
+    if data.isascii():
+        return None
+    text = strict(data, "utf-8")
+    return text if text is not None and _JAPANESE.search(text) else None
+
+
+_JAPANESE = re.compile(f"[{KANA}{IDEOGRAPHS}]")
 
 # three half-width forms in a row (katakana, and the ｡｢｣､･ that EUC-JP's kana rows
 # begin with): what EUC-JP read as CP932 is made of
