@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.pipeline.parse.charsets import decode_bytes
+from gateway.pipeline.parse.charsets import decode_bytes, decode_header_value
 
 UNDECODABLE = "charset: undecodable ISO-2022-JP character replaced"
 EUC_REPLACED = "charset: invalid EUC-JP bytes replaced"
@@ -91,3 +91,24 @@ def test_shift_jis_that_is_also_utf8_but_not_japanese_there_stays_shift_jis(text
     data = text.encode("cp932")
     assert data.decode("utf-8")  # valid UTF-8 as well
     assert decode_bytes(data, "Shift_JIS") == (text, [])
+
+
+# EUC-JP kanji whose bytes all fall in A1-DF are half-width katakana in CP932: 山田太郎
+# (BB B3 C5 C4 C2 C0 CF BA) read as ｻｳﾅﾄﾂﾀﾏｺ in ISO-2022-JP mail, where 見積書送付 was read
+# right (tests/test_charset.py). RFC 1468 keeps half-width katakana out of such mail.
+EUC_NAMES = ["山田太郎", "佐藤", "山田 太郎 様"]
+
+
+@pytest.mark.parametrize("hint", ["ISO-2022-JP", "EUC-JP"])
+@pytest.mark.parametrize("name", EUC_NAMES)
+def test_raw_euc_jp_kanji_that_cp932_reads_as_half_width_kana(name: str, hint: str) -> None:
+    data = name.encode("euc_jp")
+    assert set(data) - set(b" ") <= set(range(0xA1, 0xE0))  # the case: all half-width
+    assert decode_header_value(data, hint) == name
+
+
+@pytest.mark.parametrize("hint", ["Shift_JIS", "ISO-2022-JP", None])
+def test_a_raw_half_width_printer_alert_stays_half_width(hint: str | None) -> None:
+    """Odd runs cannot be EUC-JP; under a Shift_JIS body half-width is the body's own."""
+    for alert in ["ﾌﾟﾘﾝﾀ ｴﾗｰ", "ﾄﾅｰ ｶﾞ ﾅｲ"]:
+        assert decode_header_value(alert.encode("cp932"), hint) == alert

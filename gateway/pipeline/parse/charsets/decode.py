@@ -218,8 +218,14 @@ def sniff_named(data: bytes, hint: str | None = None) -> tuple[str, str, list[st
             if not notes:
                 return decoded, codec, []
     text, used, notes = guess(data)
-    if used in ("gb2312", "cp1252") and classify_label(hint)[0] in _JAPANESE_FAMILIES:
+    family = classify_label(hint)[0]
+    if family in _JAPANESE_FAMILIES and (
+        used in ("gb2312", "cp1252")
         # kanji alone in EUC-JP are GB2312's bytes too: in a Japanese mail, Japanese
+        or (used == "cp932" and family != "cp932" and _HALF_WIDTH_ONLY.fullmatch(text))
+        # and when their bytes are all A1-DF, CP932's half-width katakana (山田 as ｻｳﾅﾄ):
+        # not in mail whose text is ISO-2022-JP (RFC 1468 keeps them out) or EUC-JP
+    ):
         euc, problems = decode_euc(data)
         if not problems:
             return euc, "euc_jp", []
@@ -227,3 +233,5 @@ def sniff_named(data: bytes, hint: str | None = None) -> tuple[str, str, list[st
 
 
 _JAPANESE_FAMILIES = ("jis", "cp932", "euc")
+# ASCII and half-width forms alone (katakana, and the ｡｢｣､･ before them)
+_HALF_WIDTH_ONLY = re.compile("[\\x00-\\x7f\\uff61-\\uff9f]*")
