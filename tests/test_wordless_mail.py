@@ -379,3 +379,46 @@ def test_a_members_invite_on_a_ticket_shows_it_and_tells_the_requester_nothing_o
     assert _incoming(team)["text"].startswith("Meeting invitation: VPN review")
     assert show(team, 1)["state"] != "closed"
     assert not any("Meeting invitation" in text_of(m) for m in outbox(team, "ops_reply"))
+
+
+def _forwarded(inner: Message, depth: int) -> Message:
+    """``inner`` forwarded as an attachment ``depth`` times, nothing written around it."""
+    for level in range(depth):
+        outer = email.message_from_bytes(mail(f"Fwd {level}", "", sender="c@customer.test"))
+        assert isinstance(outer, Message)
+        outer.set_type("multipart/mixed")
+        outer.set_payload([_rfc822(inner)])
+        inner = outer
+    return inner
+
+
+@pytest.mark.parametrize("depth", [1, 2, 7])
+def test_a_forward_of_a_forward_shows_the_innermost_words(team: App, depth: int) -> None:
+    """A mail forwarded as an attachment that was itself only a forwarded mail showed
+    the middle mail as one with no body (its subject, sender, date), though the words
+    were a level further in (mime11)."""
+    inner = email.message_from_bytes(
+        mail("Printer", "The printer on floor 3 jams on every page.\n", sender="b@x.test")
+    )
+    assert isinstance(inner, Message)
+    msg = _request("Fwd: Printer")
+    msg.make_mixed()
+    msg.attach(_rfc822(_forwarded(inner, depth)))
+    deliver(team, bytes(msg))
+    assert _incoming(team)["text"] == (
+        "The mail carries an attached message; its text follows.\n\n"
+        "The printer on floor 3 jams on every page."
+    )
+
+
+def test_fifty_forwards_deep_are_named_not_followed_to_the_end(team: App) -> None:
+    inner = email.message_from_bytes(mail("Printer", "Jams.\n", sender="b@x.test"))
+    assert isinstance(inner, Message)
+    msg = _request("Fwd: Printer")
+    msg.make_mixed()
+    msg.attach(_rfc822(_forwarded(inner, 50)))
+    deliver(team, bytes(msg))
+    text = _incoming(team)["text"]
+    # opened eight deep (Fwd 49 to Fwd 42), the last of them named as a mail without text
+    assert "Jams." not in text
+    assert text.startswith('A forwarded mail with no text: "Fwd 42" from c@customer.test')

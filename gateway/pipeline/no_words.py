@@ -22,6 +22,7 @@ from gateway.core.i18n import N_, Msg, translate
 from gateway.core.model import Attachment, ParsedMessage
 from gateway.core.zone import Day, in_zone
 from gateway.pipeline.carried_mail import empty_mail_line
+from gateway.pipeline.parse.attachment_data import attachment_data
 from gateway.pipeline.parse.charsets import decode_bytes
 from gateway.pipeline.parse.ical import Event, read_event
 from gateway.pipeline.parse.message import parse_message
@@ -130,10 +131,25 @@ def _said(when: datetime | date, locale: str, timezone: str) -> str:
 
 
 def _message(attachment: Attachment, attached: Attached, locale: str, timezone: str) -> str:
-    data = attached(attachment.sha256)
+    return _carried(attached(attachment.sha256), locale, timezone, 1)
+
+
+# how many attached mails in a row are opened for words: a forward of a forward of a
+# forward is real, fifty are not, and each level is one more parse of what it holds
+MAX_CARRIED_DEPTH = 8
+
+
+def _carried(data: bytes | None, locale: str, timezone: str, depth: int) -> str:
+    """An attached mail's words; one that only carries another mail (a forward of a
+    forward, nothing written around it) shows the words of the one it carries."""
     if data is None:
         return ""
     inner = parse_message(data)
+    carried = [a for a in inner.attachments if a.content_type.lower() == "message/rfc822"]
+    if carried and depth < MAX_CARRIED_DEPTH and wordless(inner):
+        deeper = _carried(attachment_data(data, carried[0].sha256), locale, timezone, depth + 1)
+        if deeper:
+            return deeper
     words = inner.text.strip()
     if not words and inner.is_mail:  # a mail with no body: named by its headers
         return empty_mail_line(inner.subject, inner.from_, inner.date, locale, timezone)

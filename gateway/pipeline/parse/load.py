@@ -40,6 +40,12 @@ _COMMON_FIELD = re.compile(
     rb"return-path|reply-to|in-reply-to|references|x-[a-z0-9-]+)[ \t]*:",
     re.I,
 )
+# a field whose name (no blanks, up to its colon) holds a byte RFC 5322 keeps out of
+# names: a NUL or another control, DEL, 8-bit text
+# (two patterns, each linear: one with the bad byte inside the name's run backtracks)
+_NAME = re.compile(rb"[^ \t\r\n:]+[ \t]*:")
+_NOT_IN_NAMES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]")
+UNREADABLE_FIELD = b"X-Unreadable-Field"  # what such a field is called; nothing reads it
 _HEADER_SCAN_LIMIT = 512 * 1024
 MAX_HEADER_BLOCK = 64 * 1024  # bytes of header block mail-parser is given
 MAX_PARTS = 200  # "--" lines (boundaries) mail-parser is given
@@ -54,11 +60,15 @@ def _rejoined(count: int) -> str:
     return f"headers: {counted(count, 'unindented continuation line')} rejoined"
 
 
+def _renamed(count: int) -> str:
+    name = UNREADABLE_FIELD.decode()
+    return f"headers: {counted(count, 'field name')} with bytes a name cannot have, renamed {name}"
+
+
 def repaired(raw: bytes, defects: list[str]) -> bytes:
     """``raw`` with the header block made parseable; each repair noted in ``defects``."""
-    data, fixed = repair_header_block(strip_preamble(raw, defects))
-    if fixed:
-        defects.append(_rejoined(fixed))
+    data, notes = repair_header_block(strip_preamble(raw, defects))
+    defects.extend(notes)
     return data
 
 
@@ -77,10 +87,10 @@ def repaired_windows(data: Windows, defects: list[str]) -> Windows:
         defects.append(_PREAMBLE_REMOVED)
     stripped = data.after(skip)
     prefix = stripped.slice(0, _HEADER_SCAN_LIMIT)  # all repair_header_block looks at
-    head, fixed = repair_header_block(prefix)
-    if not fixed:
+    head, notes = repair_header_block(prefix)
+    if not notes:
         return stripped
-    defects.append(_rejoined(fixed))
+    defects.extend(notes)
     return stripped.after(len(prefix), head=head)
 
 
@@ -93,12 +103,15 @@ def strip_preamble(raw: bytes, defects: list[str]) -> bytes:
     return stripped
 
 
-def repair_header_block(raw: bytes) -> tuple[bytes, int]:
-    """Re-indent folded lines that lost their leading whitespace.
+def repair_header_block(raw: bytes) -> tuple[bytes, list[str]]:
+    """Re-indent folded lines that lost their leading whitespace; rename fields whose
+    name has bytes no name may have. Returns the bytes and a note per kind of repair.
 
     The stdlib treats such a line as the start of the body, so every header
     after it (often Subject and From) silently lands in the text.  A line is
-    only rejoined when real header fields follow it before the blank line.
+    only rejoined when real header fields follow it before the blank line. A line
+    shaped as a field whose name holds a NUL, a control or 8-bit text (``件名:``) is a
+    field, not a fold: joined, it would change the address above it.
     """
     lines: list[bytes] = []
     for match in _LINE.finditer(raw, 0, min(len(raw), _HEADER_SCAN_LIMIT)):
@@ -106,19 +119,28 @@ def repair_header_block(raw: bytes) -> tuple[bytes, int]:
         if not line or not line.strip(b"\r\n"):
             break
         lines.append(line)
+    head_len = sum(len(line) for line in lines)
+    renamed = []
+    for i, line in enumerate(lines):
+        name = _NAME.match(line) if i else None
+        if name is not None and _NOT_IN_NAMES.search(name.group()):
+            lines[i] = UNREADABLE_FIELD + b":" + line[name.end() :]
+            renamed.append(i)
+    notes = [_renamed(len(renamed))] if renamed else []
     broken = [
         i
         for i, line in enumerate(lines)
         if i and line[:1] not in (b" ", b"\t") and not _FIELD.match(line)
     ]
     if not broken or not any(_COMMON_FIELD.match(line) for line in lines[broken[0] + 1 :]):
-        return raw, 0
+        return (b"".join(lines) + raw[head_len:] if renamed else raw), notes
     last_field = max(i for i, line in enumerate(lines) if _COMMON_FIELD.match(line))
-    fixes = {i for i in broken if i < last_field}  # a set: looked up once per line below
+    fixes = [i for i in broken if i < last_field]
     for i in fixes:
         lines[i] = b" " + lines[i]
-    head_len = sum(len(line) - (1 if i in fixes else 0) for i, line in enumerate(lines))
-    return b"".join(lines) + raw[head_len:], len(fixes)
+    if fixes:
+        notes.append(_rejoined(len(fixes)))
+    return b"".join(lines) + raw[head_len:], notes
 
 
 def load(raw: bytes, defects: list[str]) -> tuple[Message, datetime | None] | None:

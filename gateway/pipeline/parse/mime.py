@@ -32,6 +32,7 @@ from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import charset_hint, param_text
 from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
 from gateway.pipeline.parse.smime import OPAQUE_TYPES, signed_content
+from gateway.pipeline.parse.transfer import text_bytes
 from gateway.pipeline.parse.uuencode import guessed_type, split_uuencoded
 
 _MAX_DEPTH = 40  # recursion below this depth; deeper parts are read without it
@@ -81,6 +82,13 @@ def _walk(
     ctype = part.get_content_type()
     maintype = part.get_content_maintype()
     if maintype == "message" or ctype in ("text/rfc822-headers",):
+        if ctype == "message/partial":  # RFC 2046 5.2.2: one piece; nothing here joins them
+            number, total = (
+                (param_text(part.get_param(p)) or "?")[:12] for p in ("number", "total")
+            )
+            body.notes.append(
+                f"mime: message/partial (part {number} of {total}) not joined; kept as is"
+            )
         _add_attachment(part, body)
         return
     if part.is_multipart():
@@ -227,8 +235,13 @@ def _is_body_part(part: Message, ctype: str, *, named: bool = False) -> bool:
 
 
 def _add_text(part: Message, ctype: str, body: Body) -> None:
-    data = _payload_bytes(part, body)
     label = param_text(part.get_param("charset"))
+    broken = text_bytes(part, label)  # a transfer encoding broken as text (.transfer)
+    if broken is None:
+        data = _payload_bytes(part, body)
+    else:
+        data = broken[0]
+        body.notes.extend(broken[1])
     if not label and ctype == "text/html":
         meta = _META_CHARSET.search(data[:4096])
         label = meta.group(1).decode("ascii") if meta else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from gateway.core.text import IDEOGRAPHS, KANA
 from gateway.pipeline.parse.charsets.euc import decode_euc
 from gateway.pipeline.parse.charsets.jis import JIS_ESCAPE, decode_jis
 from gateway.pipeline.parse.charsets.labels import classify_label
@@ -66,7 +67,7 @@ def _decode_family(data: bytes, family: str, codec: str, label: str | None) -> D
     if family == "cp932":
         return _decode_cp932(data, label)
     if family == "euc":
-        return _decode_euc_jp(data, label)
+        return _decode_euc_jp(data, codec, label)
     if family == "utf-8":
         return _decode_utf8(data, label)
     if family == "ascii":
@@ -84,6 +85,8 @@ def _decode_cp932(data: bytes, label: str | None) -> Decoded:
     as EUC-JP (kana and kanji a person wrote, not ･ﾇ｡ｼ･ｿ)."""
     for codec in ("cp932", "utf-8", "shift_jis_2004"):
         text = strict(data, codec)
+        if codec == "cp932" and text is not None and (utf8 := _japanese_utf8(data)):
+            return utf8, [f"charset: {label!r} decoded as utf-8"]
         if codec != "utf-8" and text is not None and _HALFWIDTH_RUN.search(text):
             other = guess_japanese(data)
             if other is not None and other[1] == "euc_jp":
@@ -94,16 +97,28 @@ def _decode_cp932(data: bytes, label: str | None) -> Decoded:
     return data.decode("cp932", "replace"), [replaced(label)]
 
 
+def _japanese_utf8(data: bytes) -> str | None:
+    """Bytes valid as UTF-8 that read there as Japanese (kanji, kana): short UTF-8 is
+    often valid CP932 as well (東京 is 譚ｱ莠ｬ), while Shift_JIS is valid UTF-8 only by
+    pairs of half-width katakana read as Latin letters (ﾃｽ is ý), never as kanji."""
+    if data.isascii():
+        return None
+    text = strict(data, "utf-8")
+    return text if text is not None and _JAPANESE.search(text) else None
+
+
+_JAPANESE = re.compile(f"[{KANA}{IDEOGRAPHS}]")
+
 # three half-width forms in a row (katakana, and the ｡｢｣､･ that EUC-JP's kana rows
 # begin with): what EUC-JP read as CP932 is made of
 _HALFWIDTH_RUN = re.compile("[\uff61-\uff9f]{3,}")
 
 
-def _decode_euc_jp(data: bytes, label: str | None) -> Decoded:
+def _decode_euc_jp(data: bytes, codec: str, label: str | None) -> Decoded:
     """EUC-JP that is not EUC-JP is UTF-8 or Shift_JIS (a Unix tool's label on text
     written elsewhere): read as UTF-8 when it is, as CP932 when that reads as
     Japanese, else as EUC-JP with what it could not read replaced."""
-    text, notes = decode_euc(data)
+    text, notes = decode_euc(data, codec)
     if not notes:
         return text, notes
     utf8 = strict(data, "utf-8")
@@ -203,8 +218,14 @@ def sniff_named(data: bytes, hint: str | None = None) -> tuple[str, str, list[st
             if not notes:
                 return decoded, codec, []
     text, used, notes = guess(data)
-    if used in ("gb2312", "cp1252") and classify_label(hint)[0] in _JAPANESE_FAMILIES:
+    family = classify_label(hint)[0]
+    if family in _JAPANESE_FAMILIES and (
+        used in ("gb2312", "cp1252")
         # kanji alone in EUC-JP are GB2312's bytes too: in a Japanese mail, Japanese
+        or (used == "cp932" and family != "cp932" and _HALF_WIDTH_ONLY.fullmatch(text))
+        # and when their bytes are all A1-DF, CP932's half-width katakana (山田 as ｻｳﾅﾄ):
+        # not in mail whose text is ISO-2022-JP (RFC 1468 keeps them out) or EUC-JP
+    ):
         euc, problems = decode_euc(data)
         if not problems:
             return euc, "euc_jp", []
@@ -212,3 +233,5 @@ def sniff_named(data: bytes, hint: str | None = None) -> tuple[str, str, list[st
 
 
 _JAPANESE_FAMILIES = ("jis", "cp932", "euc")
+# ASCII and half-width forms alone (katakana, and the ｡｢｣､･ before them)
+_HALF_WIDTH_ONLY = re.compile("[\\x00-\\x7f\\uff61-\\uff9f]*")

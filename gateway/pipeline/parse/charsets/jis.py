@@ -13,11 +13,13 @@ import re
 
 from gateway.pipeline.parse.charsets.jis_pairs import (
     ASCII,
+    GB2312,
     JIS0208,
     JIS0212,
     JIS0213_1,
     JIS0213_2,
     KANA,
+    KSC5601,
     UNSUPPORTED,
     decode_pair,
     windows_forms,
@@ -25,7 +27,9 @@ from gateway.pipeline.parse.charsets.jis_pairs import (
 from gateway.pipeline.parse.charsets.lenient import Decoded, dedupe, strict
 from gateway.pipeline.parse.charsets.sniff import guess
 
-JIS_ESCAPE = re.compile(rb"\x1b(?:\$[@B]|\$\([@BDOPQ]|\([BJIH]|&@)|\x0e[\x21-\x5f]+\x0f")
+JIS_ESCAPE = re.compile(
+    rb"\x1b(?:\$[@AB]|\$\([@ABCDOPQ]|\([BJIH]|&@|\.[AF]\x1bN)|\x0e[\x21-\x5f]+\x0f"
+)
 _ANY_ESCAPE = re.compile(rb"(\x1b[\x20-\x2f]*[\x30-\x7e]?|[\x0e\x0f])")
 _NEWLINES = re.compile(rb"([\r\n]+)")
 _TO_HIGH = bytes.maketrans(bytes(range(0x21, 0x7F)), bytes(range(0xA1, 0xFF)))
@@ -42,7 +46,14 @@ _ESCAPE_MODES = {
     b"\x1b$(O": JIS0213_1,
     b"\x1b$(Q": JIS0213_1,
     b"\x1b$(P": JIS0213_2,
+    b"\x1b$A": GB2312,  # ISO-2022-JP-2 (RFC 1554)
+    b"\x1b$(A": GB2312,  # the same, in the long form Python's encoder writes
+    b"\x1b$(C": KSC5601,  # ISO-2022-JP-2
 }
+# ISO-2022-JP-2's 96-character sets for G2: their characters come one at a time, each
+# after ESC N (single shift 2), as the 7-bit form of that charset's upper half
+_G2_SETS = {b"\x1b.A": "latin-1", b"\x1b.F": "iso8859-7"}
+_SINGLE_SHIFT_2 = b"\x1bN"
 
 
 def decode_jis(data: bytes) -> Decoded:
@@ -54,12 +65,25 @@ def decode_jis(data: bytes) -> Decoded:
     out: list[str] = []
     notes: list[str] = []
     mode = ASCII
+    g2: str | None = None
+    shifted = False
     for chunk in _ANY_ESCAPE.split(data):
         if not chunk:
+            continue
+        if chunk in _G2_SETS:
+            g2 = _G2_SETS[chunk]
+            continue
+        if chunk == _SINGLE_SHIFT_2:
+            shifted = g2 is not None
             continue
         if chunk[:1] == b"\x1b" or chunk in (b"\x0e", b"\x0f"):
             mode = _switch_mode(chunk, mode, notes)
             continue
+        if shifted and g2 is not None:
+            out.append(_single_shifted(chunk[0], g2, notes))
+            chunk, shifted = chunk[1:], False
+            if not chunk:
+                continue
         if mode not in (ASCII, UNSUPPORTED) and (end := _line_end(chunk)) is not None:
             # RFC 1468: every line ends in ASCII. An encoder that forgot the ESC ( B wrote
             # the next line as ASCII all the same; read as JIS, it is a line of nonsense
@@ -72,6 +96,16 @@ def decode_jis(data: bytes) -> Decoded:
 
 
 NO_RESET = "charset: ISO-2022-JP line ended without ESC ( B; read the next as ASCII"
+
+
+def _single_shifted(byte: int, charset: str, notes: list[str]) -> str:
+    """One character of a G2 set after ESC N: the 7-bit byte is its upper half's."""
+    if 0x20 <= byte <= 0x7F:
+        text = strict(bytes((byte | 0x80,)), charset)
+        if text is not None:
+            return text
+    notes.append("charset: invalid ISO-2022-JP-2 single shift replaced")
+    return "\ufffd"
 
 
 def _line_end(chunk: bytes) -> int | None:

@@ -11,7 +11,11 @@ from __future__ import annotations
 from gateway.pipeline.parse.charsets.lenient import strict
 
 # The character sets an ISO-2022-JP escape selects (what the bytes of a run are in).
-ASCII, JIS0208, KANA, JIS0212, JIS0213_1, JIS0213_2, UNSUPPORTED = range(7)
+ASCII, JIS0208, KANA, JIS0212, JIS0213_1, JIS0213_2, UNSUPPORTED, GB2312, KSC5601 = range(9)
+
+# ISO-2022-JP-2's Chinese and Korean sets: their pairs are the EUC bytes less the high
+# bits, read as those codecs read them (JIS's six two-mapping characters are not theirs)
+_OTHER_PAIRS = {GB2312: "gb2312", KSC5601: "euc_kr"}
 
 # Six JIS X 0208 characters have two Unicode mappings: the standard one, which the
 # euc_jp codec gives, and Windows' (CP932), which Japanese mail clients show and a
@@ -43,13 +47,25 @@ def decode_pair(j1: int, j2: int, mode: int, notes: list[str]) -> str:
         notes.append("charset: invalid ISO-2022-JP bytes replaced")
         return "\ufffd"
     euc = bytes((j1 | 0x80, j2 | 0x80))
+    if mode in _OTHER_PAIRS:
+        other = strict(euc, _OTHER_PAIRS[mode])
+        if other is not None:
+            return other
+        notes.append("charset: undecodable ISO-2022-JP character replaced")
+        return "\ufffd"
     if mode == JIS0212:
         candidates = [(b"\x8f" + euc, "euc_jp"), (b"\x8f" + euc, "euc_jis_2004")]
     elif mode == JIS0213_2:
         candidates = [(b"\x8f" + euc, "euc_jis_2004")]
     else:
         sjis = _jis_to_sjis(j1, j2)
-        candidates = [(euc, "euc_jp"), (sjis, "cp932"), (_carrier_sjis(sjis), "cp932")]
+        candidates = [(euc, "euc_jp"), (sjis, "cp932")]
+        if (carrier := _carrier_sjis(sjis)) is not None:
+            candidates.append((carrier, "cp932"))
+        if mode == JIS0213_1:
+            # JIS X 0213 plane 1 is a superset of 0208 whose additions sit where CP932
+            # has nothing or IBM's extensions (rows 89-92): its own mapping comes first
+            candidates.insert(0, (euc, "euc_jis_2004"))
     for raw, codec in candidates:
         text = strict(raw, codec)
         if text is not None:
@@ -58,15 +74,17 @@ def decode_pair(j1: int, j2: int, mode: int, notes: list[str]) -> str:
     return "\ufffd"
 
 
-def _carrier_sjis(sjis: bytes) -> bytes:
+def _carrier_sjis(sjis: bytes) -> bytes | None:
     """au (KDDI) puts emoji in JIS rows 85-88; their Shift_JIS home is 0xF3-0xF4xx.
 
     CP932 decodes that user-defined area to private-use code points, which keeps
-    the emoji identifiable instead of turning it into an unrelated kanji.
+    the emoji identifiable instead of turning it into an unrelated kanji. None
+    elsewhere: no stand-in byte, as Python's cp932 reads even 0xFF (as U+F8F3), and a
+    pair nothing maps must come out as U+FFFD and be noted.
     """
     if 0xEB <= sjis[0] <= 0xEE:
         return bytes((sjis[0] + 0x08, sjis[1]))
-    return b"\xff"
+    return None
 
 
 def _jis_to_sjis(j1: int, j2: int) -> bytes:

@@ -35,8 +35,10 @@ _JIS_LABELS = _words(
 )
 _EUC_LABELS = _words(
     "euc-jp euc_jp eucjp x-euc-jp x-euc ujis cseucpkdfmtjapanese cp51932 euc-jp-ms "
-    "eucjp-ms eucjp-win euc-jis-2004 euc-jisx0213 eucjp-open x-eucjp-open-19970715-ms"
+    "eucjp-ms eucjp-win eucjp-open x-eucjp-open-19970715-ms"
 )
+# EUC-JP carrying JIS X 0213 (its added kanji, and its own rows 89-92)
+_EUC_2004_LABELS = _words("euc-jis-2004 euc-jisx0213 euc_jis_2004 euc_jisx0213")
 # Labels Python does not know, or knows as something narrower than what is sent.
 ALIASES = {
     "utf8": "utf-8",
@@ -104,6 +106,8 @@ def classify_label(label: str | None) -> tuple[str, str]:
         return "jis", "iso2022_jp"
     if norm in _EUC_LABELS:
         return "euc", "euc_jp"
+    if norm in _EUC_2004_LABELS:
+        return "euc", "euc_jis_2004"
     codec = ALIASES.get(norm, norm)
     if codec == "ascii":
         return "ascii", "ascii"
