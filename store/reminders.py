@@ -7,14 +7,14 @@ query module, nothing here commits.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from gateway.core.priority import ORDER
-from store.models import Ticket, TicketEvent
+from store.models import Message, Ticket, TicketEvent
 
 INVENTORY_ACTOR = "schedule:inventory"  # the actor on force-close events, counted per member
 
@@ -136,3 +136,32 @@ def open_outside(session: Session, known: Sequence[str]) -> dict[str, list[int]]
         if entry_id:
             found.setdefault(entry_id, []).append(ticket_id)
     return found
+
+
+def since_pending(
+    session: Session, ticket_id: int, kinds: Collection[str]
+) -> tuple[datetime | None, list[tuple[str, datetime, tuple[str, ...]]]]:
+    """When the ticket was last set pending (its last ``state`` event; None: none
+    recorded), and what of ``kinds`` happened on it since: its events and the mails sent
+    on it (kind, when, a mail's recipients), oldest first. Bounded by the wait itself:
+    only what happened while it waited is read (gateway.scheduling.waiting decides)."""
+    last_state = select(func.max(TicketEvent.at)).where(
+        TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "state"
+    )
+    since = session.scalar(last_state)
+    if since is None:
+        return None, []
+    events = select(TicketEvent.kind, TicketEvent.at).where(
+        TicketEvent.ticket_id == ticket_id, TicketEvent.at >= since, TicketEvent.kind.in_(kinds)
+    )
+    mails = select(Message.kind, Message.created_at, Message.to).where(
+        Message.ticket_id == ticket_id,
+        Message.direction == "out",
+        Message.created_at >= since,
+        Message.kind.in_(kinds),
+    )
+    found: list[tuple[str, datetime, tuple[str, ...]]] = [
+        (k, at, ()) for k, at in session.execute(events)
+    ]
+    found += [(k, at, tuple(str(a) for a in to or ())) for k, at, to in session.execute(mails)]
+    return since, sorted(found, key=lambda f: f[1])

@@ -76,6 +76,9 @@ class TicketTimes:
     # the [schedule] waits' calendar: [business_hours] unless its `calendar` names one
     # (a 24x7 entry's pending ticket is still asked again in the team's working days)
     schedule_hours: Calendar | None = None
+    # since when a pending ticket waits on its requester (gateway.scheduling.waiting):
+    # the sweep reads it; None: since its last touch
+    waiting_since: datetime | None = None
 
 
 class Timed(Protocol):
@@ -246,8 +249,10 @@ def pending_due(
     its reminder went out (``job_runs``; None: not yet); ``reminds``: False when the
     reminder is turned off for it (``[mail] off``, the entry's ``mails_off``).
 
-    The clock starts at the last touch (the question to the requester); the
-    catalog entry's ``auto_close_after`` overrides ``[schedule] pending_close_after``.
+    The clock starts at ``t.waiting_since``: when the requester was last asked (the
+    ticket set pending, an answer that reached them; :mod:`gateway.scheduling.waiting`),
+    not a member's own work on it since; the catalog entry's ``auto_close_after``
+    overrides ``[schedule] pending_close_after``.
     A wait in working days (``"2bd"``) is counted on its own calendar: the entry's for
     ``auto_close_after``, the default one for ``[schedule]``'s (:func:`waited_until`);
     one in real time (``"3d"``) over nights and weekends.
@@ -262,7 +267,7 @@ def pending_due(
     """
     if t.state != "pending":
         return None
-    since = t.updated_at
+    since = t.waiting_since or t.updated_at
     waiting = now - since
     remind_at = waited_until(since, sched.pending_reminder_after, t.schedule_hours)
     if t.auto_close_after is None:  # [schedule]'s: the default calendar's working days
