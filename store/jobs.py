@@ -73,3 +73,18 @@ def runs(session: Session, job: str | None = None) -> list[JobRun]:
     if job is not None:
         stmt = stmt.where(JobRun.job == job)
     return list(session.scalars(stmt))
+
+
+def last_claim_of_ticket(
+    session: Session, job: str, ticket_id: int, since: datetime
+) -> tuple[str, datetime] | None:
+    """The period and time of the latest claim of ``job`` for the ticket made after
+    ``since``, whatever its key (None: none): a claim an older release keyed otherwise."""
+    stmt = (
+        select(JobRun.period, JobRun.ran_at)
+        .where(JobRun.job == job, JobRun.ticket_id == ticket_id, JobRun.ran_at > since)
+        .order_by(JobRun.ran_at.desc(), JobRun.id.desc())
+        .limit(1)
+    )
+    found = session.execute(stmt).first()
+    return None if found is None else (found[0], found[1])

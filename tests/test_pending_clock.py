@@ -21,8 +21,9 @@ from gateway.core.priority import Priority
 from gateway.pipeline.watching import Op
 from gateway.runtime.app import App
 from gateway.scheduling import waiting
+from gateway.scheduling.rules import Job
 from gateway.tickets import changes, priority, relay, watchers
-from store import tickets
+from store import jobs, tickets
 from store.db import transaction
 from store.models import Ticket
 from tests.support.pipeline import outbox, show
@@ -209,3 +210,30 @@ def test_an_unknown_kind_restarts_nothing() -> None:
     t0 = datetime(2026, 3, 2, 1, 0)
     touch = waiting.Touch("something-new", t0 + HOUR)
     assert waiting.requester_clock(t0, [touch], requester="a@x.test") == t0
+
+
+def test_a_reminder_an_older_release_sent_after_a_note_is_not_sent_again(
+    gw: App, clock: FakeClock
+) -> None:
+    """An older release counted from the last touch and keyed its reminder so: after the
+    upgrade the same wait is keyed by when it was set pending, and must find that claim."""
+    tid = open_ticket(gw, "Purchase: a lamp", key="lamp-1", state=TicketState.PENDING)
+    clock.advance(DAY)
+    _touch(gw, tid, _note)
+    touched = clock.now()
+    clock.advance(3 * DAY + HOUR)  # the older release reminded 3 days after the note
+    with transaction(gw.sessions) as s:
+        period = f"{tid}:{int(touched.timestamp())}"
+        assert jobs.claim(s, Job.PENDING_REMINDER, period, clock.now(), ticket_id=tid)
+    reminded = clock.now()
+    clock.advance(HOUR)
+    tick_and_send(gw)
+    assert outbox(gw, "pending_reminder") == []  # asked already in this wait
+    clock.advance(4 * DAY - 2 * HOUR)  # the grace runs from that reminder
+    tick_and_send(gw)
+    assert show(gw, tid)["state"] == "pending"
+    clock.advance(2 * HOUR)
+    tick_and_send(gw)
+    t = show(gw, tid)
+    assert (t["state"], t["close_reason"]) == ("closed", "no-response")
+    assert clock.now() - reminded >= 4 * DAY

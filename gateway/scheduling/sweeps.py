@@ -187,13 +187,32 @@ def _pending_due(
     due = rules.pending_due(t, now, sched, reminds=reminds)
     if due is None:  # nothing due unreminded: a reminder sent could only put it later
         return None
-    claimed = jobs.ran_at(session, Job.PENDING_REMINDER, due.key)
-    if claimed is None:
+    claim = _reminder_of_wait(session, ticket, t, due.key)
+    if claim is None:
         return due
-    reminded = grace_from(session, ticket, due.key, claimed, now)
+    period, claimed = claim
+    reminded = grace_from(session, ticket, period, claimed, now)
     if reminded is None:  # the reminder has not reached them (yet): no close
         return None
-    return rules.pending_due(t, now, sched, reminded=reminded, reminds=reminds)
+    again = rules.pending_due(t, now, sched, reminded=reminded, reminds=reminds)
+    if again is not None and again.action == PendingAction.REMIND and period != due.key:
+        return None  # asked in this wait already, under an older release's key
+    return again
+
+
+def _reminder_of_wait(
+    session: Session, ticket: Ticket, t: TicketTimes, key: str
+) -> tuple[str, datetime] | None:
+    """The claim (period, when) of the reminder of this wait: its own key, else one
+    claimed since the wait began under another (a release before
+    :mod:`gateway.scheduling.waiting` keyed it by the last touch: a note after the
+    ticket was set pending gave another key, which must not ask the requester twice)."""
+    claimed = jobs.ran_at(session, Job.PENDING_REMINDER, key)
+    if claimed is not None:
+        return key, claimed
+    if t.waiting_since is None:
+        return None
+    return jobs.last_claim_of_ticket(session, Job.PENDING_REMINDER, ticket.id, t.waiting_since)
 
 
 @contextmanager
