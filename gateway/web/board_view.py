@@ -28,6 +28,14 @@ CARDS_PER_CELL = 12  # the rest is a link to the filtered list
 CARD_SUBJECT = 80  # characters of a subject on a card, "…" included
 
 
+def minute(at: datetime) -> datetime:
+    """The time the board's numbers are read at, and the lists they link to: ``at`` to the
+    minute. The board keeps its view until the minute turns, so a list read to the second
+    would count a close at the edge of the window, or a deadline passed this minute,
+    otherwise than the number that led to it."""
+    return at.replace(second=0, microsecond=0)
+
+
 @dataclass(frozen=True, slots=True)
 class Card:
     id: int
