@@ -20,6 +20,7 @@ from gateway.catalog.stub import entry_stub, free_id
 from gateway.config.settings import Settings
 from gateway.core import graphemes
 from gateway.scheduling import rules, workload
+from store.stats import FALLBACK_DAYS
 from store.ticket_query import BoardCells, BoardRow
 
 COLUMNS = ("new", "open", "pending", "closed")
@@ -168,6 +169,7 @@ def panels(
         "entries": entries,
         "members": members,
         "fallback": fallback,
+        "fallback_days": FALLBACK_DAYS,  # the days its words are read from: the count's too
         "stubs": _stubs(fallback["groups"], [e.id for e in catalog.entries]),
     }
 
