@@ -11,7 +11,7 @@ import contextlib
 import random
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +40,8 @@ ENTRIES = ("vpn", "printer", "other", "retired", None)  # "retired": not in the 
 PEOPLE = ("ops@example.test", "ops2@example.test", "gone@example.test", None)
 REASONS = tuple(CloseReason)
 ACT = {"actor": "ops@example.test", "channel": "cli"}
+INVENTORY = {"actor": reminders.INVENTORY_ACTOR, "channel": "system"}
+QUARTER = datetime(2026, 10, 1, tzinfo=ZoneInfo(ZONE))  # NOW's, in the team's zone
 
 
 @pytest.fixture
@@ -48,6 +50,14 @@ def board_rig(settings: Settings, clock: FakeClock) -> Iterator[Rig]:
     clock.advance(NOW - clock.now())
     with rig(zoned, clock) as r:
         yield r
+
+
+@dataclass
+class Done:
+    """What was done that the figures must count."""
+
+    closes: list[datetime] = field(default_factory=list)  # every close made by hand
+    forced: list[tuple[str, datetime]] = field(default_factory=list)  # (holder, when)
 
 
 def _times(rnd: random.Random) -> list[datetime]:
@@ -59,12 +69,12 @@ def _times(rnd: random.Random) -> list[datetime]:
     return sorted(spread + near)
 
 
-def _build(r: Rig, seed: int) -> list[datetime]:
+def _build(r: Rig, seed: int) -> Done:
     """The random store; the closes the summary and ``stats`` must count: each made by
     hand, whatever became of the ticket after (a week's figure never changes), never
     the close a merge makes."""
     rnd = random.Random(seed)
-    closes: list[tuple[int, datetime]] = []
+    done = Done()
     with transaction(r.app.sessions) as s:
         for n, at in enumerate(_times(rnd)):
             t = changes.open_ticket(
@@ -83,13 +93,11 @@ def _build(r: Rig, seed: int) -> list[datetime]:
                 step += timedelta(minutes=rnd.randrange(1, 3 * 24 * 60))
                 if step >= NOW:
                     break
-                _one_step(s, rnd, t, step, closes)
-    return [at for _, at in closes]
+                _one_step(s, rnd, t, step, done)
+    return done
 
 
-def _one_step(
-    s: Any, rnd: random.Random, t: Ticket, at: datetime, closes: list[tuple[int, datetime]]
-) -> None:
+def _one_step(s: Any, rnd: random.Random, t: Ticket, at: datetime, done: Done) -> None:
     if t.merged_into_id is not None:
         if rnd.random() < 0.3:
             # refused when its target was merged on since, as for a person
@@ -100,9 +108,13 @@ def _one_step(
     if move == "state":
         target = rnd.choice([b for a, b in ALLOWED if a.value == t.state])
         reason = rnd.choice(REASONS) if target is TicketState.CLOSED else None
-        changes.change_state(s, t, target, at, reason=reason, **ACT)
+        if reason is CloseReason.STALE:  # the inventory's close, counted for its holder
+            changes.change_state(s, t, target, at, reason=reason, **INVENTORY)
+            done.forced.append((t.assignee or "", at))
+        else:
+            changes.change_state(s, t, target, at, reason=reason, **ACT)
         if target is TicketState.CLOSED:
-            closes.append((t.id, at))
+            done.closes.append(at)
     elif move == "assign":
         changes.assign(s, t, rnd.choice(PEOPLE), at, **ACT)
     elif move == "file":
@@ -127,7 +139,8 @@ def _active(t: Ticket) -> bool:
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_every_figure_agrees_with_the_rows(board_rig: Rig, seed: int) -> None:
     r = board_rig
-    closes = _build(r, seed)
+    done = _build(r, seed)
+    closes = done.closes
     rows = _rows(r)
     tz = ZoneInfo(ZONE)
     catalog, settings = r.app.catalog.current, r.ctx.settings
@@ -184,6 +197,10 @@ def test_every_figure_agrees_with_the_rows(board_rig: Rig, seed: int) -> None:
             mine = [t for t in rows if _active(t) and t.assignee == a["assignee"]]
             first = min(mine, key=lambda t: (t.created_at, t.id)) if mine else None
             assert a["oldest_ticket"] == (first.id if first else None)
+    # this quarter's inventory closes, each for who held the ticket then
+    forced = Counter(who for who, at in done.forced if at >= QUARTER)
+    got = {a["assignee"] or "": a["force_closed_quarter"] for a in board["assignees"]}
+    assert {who: n for who, n in got.items() if n} == dict(forced)
     # SLA and stale marks: every open ticket in at most one row of each panel
     marks = sum(a["overdue"] + a["due_soon"] for a in board["assignees"])
     assert marks == sum(e["overdue"] + e["due_soon"] for e in board["open"])
