@@ -32,6 +32,7 @@ from gateway.web.board_view import CLOSED_DAYS, build_lanes
 from store import reminders, ticket_query
 from store.db import transaction
 from store.models import Ticket
+from tests.support.scheduling import weekly_summary
 from tests.support.web import Rig, rig
 
 ZONE = "America/New_York"  # EDT ends on Sunday 2026-11-01, the last day of 2026-W44
@@ -206,6 +207,18 @@ def test_every_figure_agrees_with_the_rows(board_rig: Rig, seed: int) -> None:
     assert marks == sum(e["overdue"] + e["due_soon"] for e in board["open"])
     assert marks <= sum(held.values())
 
+    # the managers' summary: open tickets by state, entry and member, and its SLA marks
+    summary = weekly_summary(r.app)
+    by_state = Counter(t.state for t in rows if _active(t))
+    assert {c.state: c.count for c in summary.by_state} == dict(by_state)
+    assert sum(c.count for c in summary.by_entry) == sum(open_by_entry.values())
+    names = {catalog.shown_name(e, "ja"): n for e, n in open_by_entry.items()}  # Boss reads ja
+    assert {c.name: c.count for c in summary.by_entry} == names
+    assert sorted(c.count for c in summary.by_assignee) == sorted(held.values())
+    for table, key in ((summary.sla_by_assignee, "assignees"), (summary.sla_by_entry, "open")):
+        said = sorted((c.overdue, c.due_soon) for c in table)
+        shown = [(a["overdue"], a["due_soon"]) for a in board[key]]
+        assert said == sorted(x for x in shown if any(x)), key
     # per week, in the team's zone: opened (not merged away) and the closes made
     opened_weeks = Counter(iso_week(t.created_at.astimezone(tz).date()) for t in counted)
     closed_weeks = Counter(iso_week(at.astimezone(tz).date()) for at in closes)
