@@ -89,33 +89,60 @@ def force_closes(session: Session, since: datetime, until: datetime) -> Counter[
     was closed ("" for nobody): the one who let it lie. A ticket reopened and given to
     someone else since is still theirs here, so the count of a member who left or handed
     the ticket on does not move to its new holder; the holder then is the ``old`` of the
-    first reassignment after the close, else the ticket's assignee now."""
-    stmt = (
-        select(TicketEvent.id, TicketEvent.ticket_id, TicketEvent.at, Ticket.assignee)
-        .join(Ticket, TicketEvent.ticket_id == Ticket.id)
-        .where(
-            TicketEvent.actor == INVENTORY_ACTOR,
-            TicketEvent.kind == "state",
-            TicketEvent.new == "closed",
-            TicketEvent.at >= since,
-            TicketEvent.at < until,
-        )
+    first reassignment after the close, else the ticket's assignee now. A ticket merged
+    since into another (its history moved there) is read as itself: its own events
+    (:func:`_origins`) and its own assignee, never the target's."""
+    stmt = select(TicketEvent.id, TicketEvent.ticket_id, TicketEvent.at).where(
+        TicketEvent.actor == INVENTORY_ACTOR,
+        TicketEvent.kind == "state",
+        TicketEvent.new == "closed",
+        TicketEvent.at >= since,
+        TicketEvent.at < until,
     )
     found = session.execute(stmt).all()
+    if not found:
+        return Counter()
+    origin = _origins(session, {tid for _, tid, _ in found})
+    closed = [(eid, origin.get(eid, tid), at) for eid, tid, at in found]
+    owners = {tid for _, tid, _ in found} | {tid for _, tid, _ in closed}
+    # the reassignments of those tickets (a few), oldest first, each under its own ticket
+    moves = select(TicketEvent.id, TicketEvent.ticket_id, TicketEvent.at, TicketEvent.old)
+    moves = moves.where(TicketEvent.kind == "assign", TicketEvent.ticket_id.in_(sorted(owners)))
     later: dict[int, list[tuple[datetime, int, str | None]]] = {}
-    if found:  # the reassignments of those tickets (a few), oldest first
-        moves = select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id, TicketEvent.old)
-        moves = moves.where(
-            TicketEvent.kind == "assign",
-            TicketEvent.ticket_id.in_(sorted({tid for _, tid, _, _ in found})),
-        ).order_by(TicketEvent.at, TicketEvent.id)
-        for tid, at, eid, old in session.execute(moves):
-            later.setdefault(tid, []).append((at, eid, old))
+    for eid, tid, at, old in session.execute(moves.order_by(TicketEvent.at, TicketEvent.id)):
+        later.setdefault(origin.get(eid, tid), []).append((at, eid, old))
+    assignee = dict(
+        session.execute(
+            select(Ticket.id, Ticket.assignee).where(Ticket.id.in_({t for _, t, _ in closed}))
+        ).all()
+    )
     held: Counter[str] = Counter()
-    for eid, tid, at, now_held in found:
+    for eid, tid, at in closed:
         after = [old for m_at, m_id, old in later.get(tid, []) if (m_at, m_id) > (at, eid)]
-        held[(after[0] if after else now_held) or ""] += 1
+        held[(after[0] if after else assignee.get(tid)) or ""] += 1
     return held
+
+
+def _origins(session: Session, holders: set[int]) -> dict[int, int]:
+    """Event id → the ticket it was recorded on, for the events merges moved onto
+    ``holders``: the source of the first merge that moved it (each ``merged-into``
+    event lists the ids it moved). A target's history holds a ``merged`` event per
+    ticket merged into it, its sources' sources too (moved with them): read through
+    the ticket index, never the whole history."""
+    merged = select(TicketEvent.new).where(
+        TicketEvent.ticket_id.in_(sorted(holders)), TicketEvent.kind == "merged"
+    )
+    sources = {int(n) for n in session.scalars(merged) if n and n.isdigit()}
+    if not sources:
+        return {}
+    stmt = select(TicketEvent.ticket_id, TicketEvent.detail).where(
+        TicketEvent.ticket_id.in_(sorted(sources)), TicketEvent.kind == "merged-into"
+    )
+    origin: dict[int, int] = {}
+    for source, detail in session.execute(stmt.order_by(TicketEvent.id.desc())):
+        for eid in (detail or {}).get("events", ()):
+            origin[int(eid)] = source  # the earliest merge last: it names the first ticket
+    return origin
 
 
 def open_outside(session: Session, known: Sequence[str]) -> dict[str, list[int]]:

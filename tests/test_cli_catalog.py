@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, update
 
 from gateway.runtime.cli.common import columns
+from store.models import Ticket
 from tests.support.catalogs import GOOD
 from tests.support.cli import run
 from tests.support.config import write_config
@@ -172,11 +175,36 @@ def test_stats_prints_no_fallback_heading_over_nothing(
     assert "candidates for new entries:" not in out
     assert "nobody has an open ticket" in out and "assignee" not in out  # no empty table
     assert "no ticket opened or closed by week yet" in out and "\nweek " not in out
-    assert out.rstrip().endswith("no tickets under 'other': no candidates for new entries")
+    assert out.rstrip().endswith(
+        "no tickets under 'other' in the last 30 days: no candidates for new entries"
+    )
     (tmp_path / "one.eml").write_bytes(mail(subject="Lunch menu", body="Lunch menu\n"))
     assert run(cfg, "ingest", str(tmp_path / "one.eml"), capsys=capsys)[0] == 0
     code, out, _ = run(cfg, "stats", capsys=capsys)
-    assert out.rstrip().endswith("no term recurs in the 1 'other' tickets yet")
+    assert out.rstrip().endswith("no term recurs in the 1 'other' tickets of the last 30 days yet")
+
+
+def test_stats_names_the_window_of_the_fallback_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fallback report reads the last 30 days: with the fallback's tickets all older,
+    ``stats`` said "no tickets under 'other'" just under an entries table that listed
+    them open, and the board "the 3 tickets filed under the fallback" beside a lane of
+    40. Each says which days it counts."""
+    cfg = write_config(tmp_path, secret_file=True)
+    for n in range(2):
+        (tmp_path / f"{n}.eml").write_bytes(mail(subject=f"Lunch menu {n}", body="Lunch\n"))
+        assert run(cfg, "ingest", str(tmp_path / f"{n}.eml"), capsys=capsys)[0] == 0
+    engine = create_engine(f"sqlite:///{tmp_path}/gateway.db")
+    with engine.begin() as db:  # filed 40 days ago, open since
+        db.execute(update(Ticket).values(created_at=datetime.now(UTC) - timedelta(days=40)))
+    engine.dispose()
+    out = run(cfg, "stats", capsys=capsys).out
+    assert re.search(r"^other +2 +0", out, re.M), out  # open under the fallback…
+    # …none of them of the report's days
+    assert out.rstrip().endswith(
+        "no tickets under 'other' in the last 30 days: no candidates for new entries"
+    )
 
 
 SHARED = """\

@@ -185,3 +185,28 @@ def test_an_undone_merge_is_no_close(gw: App, clock: FakeClock) -> None:
         after = stats.per_week(s, tz)
     assert [w["closed"] for w in before] == [0]
     assert [w["closed"] for w in after] == [0]
+
+
+def test_a_force_close_stays_its_holders_when_the_ticket_is_merged_away(
+    gw: App, clock: FakeClock
+) -> None:
+    """A merge moves a duplicate's history to its target, its force-close with it: the
+    close was then counted for the target's holder (OPS, who never had the ticket), and
+    moved again with each reassignment of the target. It stays the member's who held the
+    duplicate when the inventory closed it."""
+    start = clock.now()
+    duplicate = open_ticket(gw, "Purchase: laptop", key="fm-1")
+    target = open_ticket(gw, "Purchase: a laptop", key="fm-2")
+    _assign(gw, duplicate, OPS2)
+    _assign(gw, target, OPS)
+    clock.advance(DAY)
+    _force_close(gw, duplicate)
+    clock.advance(DAY)
+    set_state(gw, duplicate, TicketState.OPEN)  # the requester wrote again…
+    _merge(gw, duplicate, target)  # …on a request they had made twice
+    with transaction(gw.sessions) as s:
+        assert reminders.force_closes(s, start, clock.now() + DAY) == {OPS2: 1}
+    clock.advance(DAY)
+    _assign(gw, target, None)
+    with transaction(gw.sessions) as s:
+        assert reminders.force_closes(s, start, clock.now() + DAY) == {OPS2: 1}

@@ -122,6 +122,8 @@ def test_the_panels_show_the_numbers_of_stats(settings: Settings, clock: FakeClo
     vpn30 = next(e for e in figures["recent"]["30d"] if e["entry"] == "vpn")
     assert f'<td class="n">{vpn30["open"] + vpn30["closed"]}</td>' in entries
     other = html.split('id="other"', 1)[1].split("</section>", 1)[0]
+    n = figures["fallback"]["tickets"]  # of the report's days, and it says so
+    assert f"of the {n} tickets filed under the fallback entry in the last 30 days." in other
     for t in figures["fallback"]["terms"]:
         assert f'<span class="term">{t["term"]}</span>' in other
 
@@ -321,3 +323,50 @@ def test_an_old_open_ticket_outside_the_catalog_does_not_break_the_board(
     cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
     # open 1; opened in the last 30 days 0; in the last 90 days 1 only at 40 days
     assert (cells[1], cells[4], cells[5]) == ("1", "0", "1" if days < 90 else "0")
+
+
+def test_a_count_and_its_list_are_read_at_the_same_minute(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The board is read to the minute (its view is kept until the minute turns); its
+    lists were read to the second. Half a minute in, a ticket closed seven days and 10
+    seconds before was one of the closed column's "1" and missing from its list, and a
+    deadline passed 10 seconds before counted as due soon on the board while the list
+    behind that number showed it overdue: "1" led to an empty list."""
+
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> list[tuple[int, str]]:
+        await sign_in(client, r, "ops@example.test")
+        board = await (await client.get("/board")).text()
+        found = [
+            (int(n), html.replace("&amp;", "&"))
+            for html, n in re.findall(r'<a class="count" href="([^"]+)">(\d+)</a>', board)
+        ]
+        found += [
+            (int(n), html.replace("&amp;", "&"))
+            for html, n in re.findall(r'<td class="n[^"]*"><a href="([^"]+)">(\d+)</a></td>', board)
+        ]
+        out = []
+        for n, href in found:
+            listed = await (await client.get(href)).text()
+            total = re.search(r"(\d+) tickets?<", listed)
+            out.append((n, f"{href} lists {total.group(1) if total else 0}"))
+        return out
+
+    with rig(settings, clock) as r:
+        start = clock.now()  # on the minute
+        closed = deliver(r.app, mail(subject="VPN の設定", body="VPN\n", date=start)).ticket_id
+        with transaction(r.app.sessions) as s:
+            t = tickets.get(s, closed or 0)
+            assert t is not None
+            changes.change_state(
+                s, t, TicketState.CLOSED, start + timedelta(seconds=10), actor="t", channel="cli"
+            )
+        # vpn's first response is due in 4 hours: 10 seconds into the board's minute
+        clock.advance(timedelta(days=7, seconds=10) - timedelta(hours=4))
+        assert deliver(r.app, mail(subject="VPN が遅い", body="VPN\n", date=clock.now())).ticket_id
+        clock.advance(timedelta(hours=4, seconds=20))
+        counts = r.serve(lambda c: scenario(c, r))
+    assert any("state=closed" in said for _, said in counts), counts
+    assert any("mark=" in said for _, said in counts), counts
+    for n, said in counts:
+        assert said.endswith(f"lists {n}"), said

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from urllib.parse import urlencode
@@ -260,6 +260,8 @@ def _summary(
     report = stats.fallback_report(session, ctx.catalog.fallback.id, CANDIDATES, since=since)
     report = known.marked(report, ctx.catalog)  # a word an entry has is no candidate now
     sla = workload.sla_counts(open_, ctx.catalog, ctx.settings, now)
+    forced = reminders.force_closes(session, run.since, run.until)
+    named = _names(ctx, [t.assignee or "" for t in open_], forced, sla.by_assignee)
     # the median, not the mean: one ticket left a month would pull a mean far from what
     # most requesters waited; wall time, as the board's median
     took = stats.resolve_seconds(session, run.since, run.until)
@@ -275,15 +277,8 @@ def _summary(
         oldest=tuple(_ref(ctx, t, now, member.email, keys) for t in _oldest(open_)),
         shunted=inbox.counts_by_state(session).get("shunted", 0),
         by_entry=_counted(Counter(_entry_name(ctx, t, locale) for t in open_)),
-        by_assignee=_counted(Counter(_name(ctx, t.assignee or "") for t in open_)),
-        force_closed=_counted(
-            Counter(
-                {
-                    _name(ctx, who): n
-                    for who, n in reminders.force_closes(session, run.since, run.until).items()
-                }
-            )
-        ),
+        by_assignee=_counted(Counter(named[t.assignee or ""] for t in open_)),
+        force_closed=_counted(Counter({named[who]: n for who, n in forced.items()})),
         candidates=tuple(
             views.NamedCount(t["term"], t["tickets"])
             for t in report["terms"]
@@ -291,7 +286,7 @@ def _summary(
         ),
         candidates_days=stats.FALLBACK_DAYS,
         outside_catalog=workload.outside_catalog(session, ctx.catalog).message(),
-        sla_by_assignee=_sla({_name(ctx, who): n for who, n in sla.by_assignee.items()}),
+        sla_by_assignee=_sla({named[who]: n for who, n in sla.by_assignee.items()}),
         sla_by_entry=_sla({_id_name(ctx, e, locale): n for e, n in sla.by_entry.items()}),
         resolved=len(took),
         median_resolve=span(statistics.median(took)) if took else None,
@@ -320,6 +315,19 @@ def _counted(counts: Counter[str]) -> tuple[views.NamedCount, ...]:
 
 def _name(ctx: JobContext, email: str) -> str:
     return ctx.person(email).display if email else ""
+
+
+def _names(ctx: JobContext, *emails: Iterable[str]) -> dict[str, str]:
+    """Each address's row name in the per-member sections: the member's name, followed
+    by the address where two share it (two Satos), so each keeps their own row and
+    counts, as on the board; "" (nobody) stays "" (the sections' "nobody")."""
+    every = {m.email for m in ctx.settings.members}.union(*emails)
+    shown = {email: _name(ctx, email) for email in every}
+    twice = {name for name, n in Counter(shown.values()).items() if n > 1 and name}
+    return {
+        email: f"{name} ({ctx.person(email).readable})" if name in twice else name
+        for email, name in shown.items()
+    }
 
 
 def _entry_name(ctx: JobContext, ticket: Ticket, locale: str) -> str:

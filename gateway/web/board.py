@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.scheduling import workload
-from gateway.web.board_view import CARDS_PER_CELL, CLOSED_DAYS, COLUMNS, build_lanes, panels
+from gateway.web.board_view import (
+    CARDS_PER_CELL,
+    CLOSED_DAYS,
+    COLUMNS,
+    build_lanes,
+    minute,
+    panels,
+)
 from gateway.web.ticket_pages import NOBODY
 from gateway.web.visit import ctx_of, members_only, page, visitor
 from store import ticket_query
@@ -28,7 +35,7 @@ async def board(request: web.Request) -> web.Response:
     screens costs one tiny query per look, not the whole board."""
     ctx = ctx_of(request)
     catalog, locale = ctx.catalog(), visitor(request).locale
-    now = ctx.now().replace(second=0, microsecond=0)
+    now = minute(ctx.now())
     key = (await ctx.read(ticket_query.data_version), now, id(catalog), locale)
     view = ctx.memo.get("board")
     if view is None or view[0] != key:

@@ -20,12 +20,21 @@ from gateway.catalog.stub import entry_stub, free_id
 from gateway.config.settings import Settings
 from gateway.core import graphemes
 from gateway.scheduling import rules, workload
+from store.stats import FALLBACK_DAYS
 from store.ticket_query import BoardCells, BoardRow
 
 COLUMNS = ("new", "open", "pending", "closed")
 CLOSED_DAYS = 7  # the closed column: tickets closed in the last week
 CARDS_PER_CELL = 12  # the rest is a link to the filtered list
 CARD_SUBJECT = 80  # characters of a subject on a card, "…" included
+
+
+def minute(at: datetime) -> datetime:
+    """The time the board's numbers are read at, and the lists they link to: ``at`` to the
+    minute. The board keeps its view until the minute turns, so a list read to the second
+    would count a close at the edge of the window, or a deadline passed this minute,
+    otherwise than the number that led to it."""
+    return at.replace(second=0, microsecond=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +169,7 @@ def panels(
         "entries": entries,
         "members": members,
         "fallback": fallback,
+        "fallback_days": FALLBACK_DAYS,  # the days its words are read from: the count's too
         "stubs": _stubs(fallback["groups"], [e.id for e in catalog.entries]),
     }
 

@@ -30,6 +30,7 @@ from gateway.notify.labels import field_cleared
 from gateway.scheduling import workload
 from gateway.tickets import changes, event_words
 from gateway.web import guard
+from gateway.web.board_view import minute
 from gateway.web.intake_check import address_as_kept, typed_lines
 from gateway.web.posted import texts as form_texts
 from gateway.web.visit import (
@@ -82,7 +83,9 @@ async def ticket_list(request: web.Request) -> web.Response:
     state = q.get("state", "")
     priority = q.get("priority", "")
     page_no = _int(q.get("page", "1"), 1, 10_000)
-    # the board's closed column links here with its window: the same tickets it counts
+    # the board's closed column links here with its window, its panels with a mark: the
+    # same tickets they count, read at the same minute as the board (board_view.minute)
+    now = minute(ctx.now())
     closed_days = _int(q.get("closed_days", ""), 0, 36_500) if state == "closed" else 0
     sort, mark = q.get("sort", ""), q.get("mark", "")
     query = ticket_query.TicketQuery(
@@ -93,12 +96,12 @@ async def ticket_list(request: web.Request) -> web.Response:
         catalog=_none_or(q.get("catalog", "")),
         priority=priority if priority in PRIORITIES else None,
         search=q.get("q", "")[:MAX_SEARCH],
-        closed_since=ctx.now() - timedelta(days=closed_days) if closed_days else None,
+        closed_since=now - timedelta(days=closed_days) if closed_days else None,
         limit=PAGE_SIZE,
         offset=(page_no - 1) * PAGE_SIZE,
     )
     mark = mark if mark in workload.MARKS else ""
-    rows, total = await ctx.read(_find, query, mark, ctx.catalog(), ctx.settings, ctx.now())
+    rows, total = await ctx.read(_find, query, mark, ctx.catalog(), ctx.settings, now)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     params = {k: v for k, v in q.items() if k != "page"}
     if page_no > pages:  # an old link, the list shorter since: its last page, not "5 / 3"

@@ -221,6 +221,8 @@ def _print_stats(
 ) -> None:
     """Three tables and the fallback report; headers in the CLI's language. ``gone``: the
     entries of tickets that the catalog no longer has, marked as the board marks them."""
+    from store.stats import FALLBACK_DAYS
+
     # the open tickets past an SLA deadline and due soon, as the board's badges count them
     sla = ((N_("overdue"), -8), (N_("due soon"), -8))
     print(
@@ -267,19 +269,24 @@ def _print_stats(
     for w in data["weeks"]:
         print(f"{w['week']:<10} {w['opened']:>6} {w['closed']:>6}")
     fb = data["fallback"]
+    # the report reads the last days alone (store.stats): its count says so, or "no
+    # tickets under 'other'" would sit under an entries table listing older ones open
+    said_of = {"count": fb["tickets"], "entry": fb["entry"], "days": FALLBACK_DAYS}
     terms = N_(
-        "terms recurring in {count} {entry!r} tickets (candidates for new entries):",
-        count=fb["tickets"],
-        entry=fb["entry"],
+        "terms recurring in {count} {entry!r} tickets of the last {days} days"
+        " (candidates for new entries):",
+        **said_of,
     )
     if not fb["terms"]:
         terms = (
-            N_("no tickets under {entry!r}: no candidates for new entries", entry=fb["entry"])
+            N_(
+                "no tickets under {entry!r} in the last {days} days: no candidates for new entries",
+                **said_of,
+            )
             if not fb["tickets"]
             else N_(
-                "no term recurs in the {count} {entry!r} tickets yet",
-                count=fb["tickets"],
-                entry=fb["entry"],
+                "no term recurs in the {count} {entry!r} tickets of the last {days} days yet",
+                **said_of,
             )
         )
     print("\n" + said(terms))
