@@ -50,8 +50,9 @@ def closes() -> Select[datetime]:
     week it happens, as RT and Zammad count it, so a ticket closed, reopened and closed
     again was closed twice, and a week's figure never changes once its summary is sent
     (counting the final close alone would take it back from the week already reported).
-    A merged duplicate's closes are not counted: its request is its target's. Nor is the
-    close a merge made, even once the merge is undone: it was not counted when it was
+    A duplicate's closes made before a merge move to its target with its history and
+    count there, in the week they happened (a past week's figure stays). Not counted is
+    the close a merge made, even once the merge is undone: it was not counted when it was
     made (the ticket was a duplicate then), and an unmerge reopens the ticket, it does
     not resolve it, so counting it then would add a close to a week already reported.
     The merge's close is the state event recorded with its ``merged-into`` event, at
