@@ -1,9 +1,9 @@
 """Engine set-up and the one unit of work that commits.
 
 Query modules take a session and never commit; callers wrap a unit of work in
-:func:`transaction`, which commits once or rolls back, and turns "the database
-is locked or gone" into :class:`~gateway.errors.TransientError` so every source
-can answer "try again later" (451, exit 75, IMAP message left in place).
+:func:`transaction`, which commits once or rolls back, and turns "the database is locked
+or gone" into :class:`~gateway.errors.TransientError` so every source can answer "try
+again later" (451, exit 75, IMAP message left in place).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from gateway.core.db_errors import db_error
 from gateway.core.errors import DatabaseNotCreated, TransientError
 from gateway.core.folders import private_folder
 from gateway.core.sqlite_url import sqlite_path
+from store import sqlite_file
 from store.sqlite_access import read_only_connect
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -79,11 +80,10 @@ def make_engine(
 ) -> Engine:
     """An engine tuned per backend: SQLite in WAL with a busy timeout, PG via psycopg 3.
 
-    ``durable=False`` (SQLite only) skips the fsync at each commit. It is for the
-    runner alone: what it commits is rebuilt from the inbox row (committed
-    durably when the source was acknowledged) if a power cut takes it back, and
-    nothing leaves the machine before the sender's own durable commit, which
-    syncs the whole write-ahead log, this work included.
+    ``durable=False`` (SQLite only) skips the fsync at each commit. It is for the runner
+    alone: what it commits is rebuilt from the inbox row (committed durably when the source
+    was acknowledged) if a power cut takes it back, and nothing leaves the machine before
+    the sender's own durable commit, which syncs the whole write-ahead log, this work too.
 
     ``checkpoints=False`` (SQLite only): its commits never checkpoint the log; a
     :class:`store.checkpoint.WalCheckpointer` must run beside it.
@@ -110,6 +110,7 @@ def make_engine(
         pragmas = _sqlite_pragmas(busy_timeout_ms, durable, checkpoints, wal=not reads_only)
         event.listen(engine, "connect", pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
+        sqlite_file.watch(engine, None if reads_only else path)  # its file swapped while open
         return engine
     engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args(url))
     _on_postgres_connect(engine, max(IDLE_IN_TRANSACTION, 2 * longest_step))

@@ -33,8 +33,29 @@ def unreachable(where: str, error: str | Msg) -> Msg:
 
 
 def untrusted(where: str, why: str | Msg) -> Msg:
+    """An issuer we do not know (self-signed, a private CA): ``ca_file`` helps."""
     return N_(
         "TLS certificate of {where} is not trusted ({why}); set [outbound] ca_file",
+        where=where,
+        why=why,
+    )
+
+
+def not_for_host(where: str, host: str) -> Msg:
+    """A valid certificate made out to other names: ``host`` is what to change."""
+    return N_(
+        "TLS certificate of {where} is not for the host name {host}; set [outbound] host "
+        "to a name the certificate is for (ca_file cannot help)",
+        where=where,
+        host=host,
+    )
+
+
+def invalid_certificate(where: str, why: str | Msg) -> Msg:
+    """Expired, not yet valid or revoked: the relay needs another certificate."""
+    return N_(
+        "TLS certificate of {where} is not trusted ({why}); ca_file cannot help: the "
+        "relay needs a valid certificate",
         where=where,
         why=why,
     )

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Protocol
 
 from gateway.config.settings import OutboundSettings
+from gateway.core.cert_fix import CertFix, cert_fix
 from gateway.core.i18n import Msg
 from gateway.core.os_errors import os_error
 from gateway.core.utf8 import not_utf8, secret_text
@@ -195,6 +196,11 @@ class SmtpTransport:
     def _diagnose(self, exc: BaseException) -> RelayDown:
         """One line that says what to do, for the log and the row's last_error."""
         if isinstance(exc, ssl.SSLCertVerificationError):
+            fix = cert_fix(exc)  # the setting that can help, not ca_file for all
+            if fix is CertFix.HOST:
+                return RelayDown(failures.not_for_host(self._where(), self.settings.host))
+            if fix is CertFix.SERVER:
+                return RelayDown(failures.invalid_certificate(self._where(), os_error(exc)))
             return RelayDown(failures.untrusted(self._where(), os_error(exc)))
         if isinstance(exc, smtplib.SMTPAuthenticationError):
             return RelayDown(failures.login_refused(self._where(), exc.smtp_code))

@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
+from gateway.core.accept_errors import say_out_of_resources
 from gateway.core.errors import TransientError
 from gateway.web import guard
 from gateway.web.app import make_app
@@ -111,6 +112,7 @@ class WebServer:
     def __init__(self, ctx: WebContext, host: str, port: int) -> None:
         self.ctx, self.host, self.port = ctx, host, port
         self._loop = asyncio.new_event_loop()
+        say_out_of_resources(self._loop, "web")  # EMFILE: one line a minute
         self._thread = threading.Thread(target=self._loop.run_forever, name="web", daemon=True)
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None

@@ -98,6 +98,30 @@ def self_signed(folder: Path, name: str = "localhost") -> tuple[Path, Path]:
     return cert, key
 
 
+def expired_self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for localhost/127.0.0.1 that expired in 2020 (``openssl req`` cannot
+    backdate one; ``openssl ca`` can, given a throwaway database)."""
+    cert, key, csr = folder / "expired.pem", folder / "expired-key.pem", folder / "expired.csr"
+    (folder / "index").write_text("")
+    (folder / "serial").write_text("01\n")
+    (folder / "ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    (folder / "ca.cnf").write_text(
+        f"[ca]\ndefault_ca=x\n[x]\ndatabase={folder}/index\nserial={folder}/serial\n"
+        "policy=p\n[p]\ncommonName=supplied\n"
+    )
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    run = ["openssl", "req", "-new", *ec, "-keyout", str(key), "-out", str(csr)]
+    subprocess.run([*run, "-subj", "/CN=localhost"], check=True, capture_output=True)
+    sign = ["openssl", "ca", "-batch", "-selfsign", "-keyfile", str(key), "-in", str(csr)]
+    dates = ["-startdate", "20200101000000Z", "-enddate", "20200102000000Z"]
+    where = ["-extfile", str(folder / "ext"), "-outdir", str(folder)]
+    config = ["-md", "sha256", "-config", str(folder / "ca.cnf")]
+    subprocess.run(
+        [*sign, "-out", str(cert), *dates, *where, *config], check=True, capture_output=True
+    )
+    return cert, key
+
+
 def trusting(cert: Path) -> ssl.SSLContext:
     """A client context that trusts exactly ``cert`` (and verifies the host name)."""
     return ssl.create_default_context(cafile=str(cert))

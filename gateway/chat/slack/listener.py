@@ -43,6 +43,7 @@ from gateway.chat.slack.people import People
 from gateway.chat.slack.resolving import guarded_session
 from gateway.config.settings import Settings, SlackSettings
 from gateway.config.slack_members import SlackMembers
+from gateway.core.accept_errors import say_out_of_resources
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
 from gateway.core.proxies import ProxyError, sdk_proxy
@@ -184,6 +185,7 @@ class SlackListener:
         self._members, self._lookup = members or SlackMembers(settings), lookup
         self._session: aiohttp.ClientSession | None = None
         self._loop = asyncio.new_event_loop()
+        say_out_of_resources(self._loop, "Slack")  # EMFILE: one line a minute
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="slack-app", daemon=True
         )

@@ -22,6 +22,7 @@ from imapclient.exceptions import (
 )
 
 from gateway.config.settings import ImapSettings
+from gateway.core.cert_fix import CertFix, cert_fix
 from gateway.core.errors import GatewayError, TransientError
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
@@ -81,29 +82,18 @@ def describe(exc: BaseException, account: ImapSettings) -> Msg:
     return N_("unexpected {kind}: {error}", kind=type(exc).__name__, error=str(exc))
 
 
-# OpenSSL's verify codes (X509_V_ERR_*) after which no CA in ca_file can help: the
-# certificate itself does not fit; the advice "set ca_file" fits the others (an
-# untrusted or missing issuer, a self-signed certificate)
-_HOSTNAME_MISMATCH = 62  # valid, but for other names: host is what to change
-_NOT_THE_CA = {
-    9,  # CERT_NOT_YET_VALID (or this machine's clock is behind: the reason says so)
-    10,  # CERT_HAS_EXPIRED
-    23,  # CERT_REVOKED
-}
-
-
 def _unverified(exc: ssl.SSLCertVerificationError, account: ImapSettings, where: str) -> Msg:
     """A certificate that does not verify, with the change that can help: ``host`` for
     one made out to other names (``ca_file`` was said for all, and cannot help there)."""
-    code = getattr(exc, "verify_code", None)  # unset on one raised by hand
-    if code == _HOSTNAME_MISMATCH:
+    fix = cert_fix(exc)
+    if fix is CertFix.HOST:
         return N_(
             "TLS certificate of {where} is not for the host name {host}; set host to a "
             "name the certificate is for (ca_file cannot help)",
             where=where,
             host=account.host,
         )
-    if code in _NOT_THE_CA:
+    if fix is CertFix.SERVER:
         return N_(
             "TLS certificate of {where} is not trusted ({reason}); ca_file cannot help: "
             "the server needs a valid certificate",

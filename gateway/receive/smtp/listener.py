@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from gateway.config.settings import Settings, SmtpSettings
+from gateway.core.accept_errors import say_out_of_resources
 from gateway.receive.smtp.auth import load_users
 from gateway.receive.smtp.handler import GatewayHandler
 from gateway.receive.smtp.limits import session_limits
@@ -91,6 +92,9 @@ class SmtpListener:
         self._tls = tls_context(self.cfg)
         self._hostname = hostname or socket.getfqdn()  # once, not per connection
         self._loop = asyncio.new_event_loop()
+        say_out_of_resources(
+            self._loop, "LMTP" if self.cfg.lmtp else "SMTP"
+        )  # EMFILE: one line a minute
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="smtp-listener", daemon=True
         )
