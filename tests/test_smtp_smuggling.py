@@ -6,6 +6,8 @@ another line is ever stored. The session goes on: the next transaction is taken.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from gateway.config.settings import Settings
@@ -96,3 +98,33 @@ def test_lmtp_refuses_a_bare_cr_once_per_recipient(app: App, settings: Settings)
         finally:
             wire.sock.close()
     assert inbox_rows(app) == []
+
+
+# The listener reads DATA in blocks of what has arrived and looks for a bare CR in a
+# block's whole lines at once: a CR that ends one packet is a line end still coming
+# (its LF may be next) or a bare CR, decided when the next packet comes.
+@pytest.mark.parametrize(
+    ("first", "then", "refused"),
+    [
+        (b"Subject: a\r\n\r\nhello\r", b"world\r\n", True),  # CR, then no LF: bare
+        (b"Subject: a\r\n\r\nhello\r", b"\nworld\r\n", False),  # CR LF across packets
+        (b"Subject: a\r\n\r\n" + b"x" * 70 + b"\r\n", b"y\rz\r\n", True),  # in the second
+    ],
+    ids=["bare-at-the-cut", "crlf-across-the-cut", "bare-in-the-next"],
+)
+@sqlite_only
+def test_a_bare_cr_is_told_from_a_crlf_cut_between_two_packets(
+    app: App, settings: Settings, first: bytes, then: bytes, refused: bool
+) -> None:
+    with listening(smtp_settings(settings), app.sessions, app.clock) as srv:
+        wire = Wire(srv.port)
+        try:
+            wire.command(b"EHLO client.test")
+            wire.envelope()
+            wire.sock.sendall(first)
+            time.sleep(0.1)  # read as a block of its own
+            said = wire.command(then + b".").decode()
+        finally:
+            wire.sock.close()
+    assert (said == BARE) is refused, said
+    assert len(inbox_rows(app)) == (0 if refused else 1)
