@@ -252,7 +252,7 @@ NOT_IN_MAIL = {
     "it ran the action of {entry} already (run #{run})",
     # a removed entry's mark, in the entry's name as a view gets it (Catalog.shown_name):
     # test_unplaced_conversation reads it in the managers' summary
-    "(not in the catalog)",
+    "{entry} (not in the catalog)",
     # the separator of a list of names (the entries an unknown /category is told, the
     # values /category took), joined as it is made: test_catalog_words, test_entry_names
     ", ",

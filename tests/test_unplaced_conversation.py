@@ -89,9 +89,9 @@ def test_the_digest_names_the_removed_entry_with_the_mark(gw: App, clock: FakeCl
         ctx, now = scheduler.context(gw), clock.now()
         mails = digest.build(s, ctx, now, digest.manual_run(now, ctx.tz))
     [summary] = [m.view for m in mails if isinstance(m.view, views.WeeklySummary)]
-    assert [c.name for c in summary.by_entry] == [f"{GONE} （カタログにない項目）"]
+    assert [c.name for c in summary.by_entry] == [f"{GONE}（カタログにない項目）"]
     refs = [r for r in summary.oldest if r.id == tid]
-    assert [r.catalog for r in refs] == [f"{GONE} （カタログにない項目）"]
+    assert [r.catalog for r in refs] == [f"{GONE}（カタログにない項目）"]
 
 
 def test_a_name_shown_is_the_entrys_or_the_removed_id_marked(gw: App) -> None:

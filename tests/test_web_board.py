@@ -318,7 +318,7 @@ def test_an_old_open_ticket_outside_the_catalog_does_not_break_the_board(
         status, html = r.serve(lambda c: scenario(c, r))
     assert status == 200
     entries = html.split('id="catalog"', 1)[1].split("</section>", 1)[0]
-    name = "（未分類）" if entry is None else entry
+    name = "（未分類）" if entry is None else f"{entry}（カタログにない項目）"
     row = next(r for r in entries.split("<tr>") if f">{name}</a>" in r)
     cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
     # open 1; opened in the last 30 days 0; in the last 90 days 1 only at 40 days

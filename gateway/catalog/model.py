@@ -229,8 +229,7 @@ class Catalog:
         found = self.entry(entry_id)
         if found is not None:
             return found.name(locale)
-        mark = translate(N_("(not in the catalog)"), locale)
-        return f"{entry_id} {mark}"
+        return translate(not_in_the_catalog(entry_id), locale)
 
     def said_name(self, entry_id: str | None) -> Msg | str:
         """The ticket's entry as :meth:`shown_name` says it, in each reader's language:
@@ -238,3 +237,10 @@ class Catalog:
         if not entry_id:
             return ""
         return own_words({loc: self.shown_name(entry_id, loc) for loc in LOCALES})
+
+
+def not_in_the_catalog(entry_id: str) -> Msg:
+    """An entry id the catalog no longer has, with the board's mark: one message, so
+    each language sets its own space (``retired (not in the catalog)``, but
+    ``retired（カタログにない項目）``: no space before a full-width bracket)."""
+    return N_("{entry} (not in the catalog)", entry=entry_id)

@@ -221,6 +221,7 @@ def _print_stats(
 ) -> None:
     """Three tables and the fallback report; headers in the CLI's language. ``gone``: the
     entries of tickets that the catalog no longer has, marked as the board marks them."""
+    from gateway.catalog.model import not_in_the_catalog
     from store.stats import FALLBACK_DAYS
 
     # the open tickets past an SLA deadline and due soon, as the board's badges count them
@@ -241,7 +242,7 @@ def _print_stats(
         shown = said(span(median))
         entry = e["entry"] or none
         if e["entry"] in gone:  # removed or renamed since: `catalog refile --from` is for them
-            entry = f"{entry} {said(N_('(not in the catalog)'))}"
+            entry = said(not_in_the_catalog(entry))
         print(f"{pad(entry, 20)} {e['open']:>4} {e['closed']:>6} {_sla(e)}  {shown:>12}")
     # the median is of resolutions (store.stats.RESOLVED); the closed counts keep every close
     said.say(

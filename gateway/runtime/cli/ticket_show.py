@@ -204,7 +204,9 @@ class Shower:
         if key == "catalog" and self.entry is not None:
             return f"{self.entry.name(self.said.locale)} ({data['catalog']})"
         if key == "catalog" and data[key]:  # removed from the catalog since: as the board says
-            return f"{data[key]} {self.said(N_('(not in the catalog)'))}"
+            from gateway.catalog.model import not_in_the_catalog
+
+            return self.said(not_in_the_catalog(data[key]))
         if key == "priority":
             from gateway.notify import labels
 
