@@ -10,6 +10,8 @@ processing process and that one's parse process.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import smtplib
 import sqlite3
 import subprocess
@@ -109,7 +111,11 @@ def test_parse_workers_and_their_forkserver_are_not_dumpable(start: str, tmp_pat
             assert len(pids) == 3 and sum(map(_tracker, pids)) == 1
             found = ask(tmp_path, pids)
         finally:
+            left = descendants(parent.pid)
             parent.kill()
+            for pid in left:  # the parent's SIGKILL leaves them running for good
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
     assert {pid: command for pid, (dumpable, command) in found.items() if dumpable} == {}
 
 
