@@ -123,7 +123,11 @@ def test_the_panels_show_the_numbers_of_stats(settings: Settings, clock: FakeClo
     assert f'<td class="n">{vpn30["open"] + vpn30["closed"]}</td>' in entries
     other = html.split('id="other"', 1)[1].split("</section>", 1)[0]
     n = figures["fallback"]["tickets"]  # of the report's days, and it says so
-    assert f"of the {n} tickets filed under the fallback entry in the last 30 days." in other
+    # the fallback as the team named it, in the page's language (ja read 「その他」 whatever
+    # the team's fallback was called)
+    name = catalog.fallback.name("en")
+    assert f"<h2>What piles up under {name}</h2>" in other
+    assert f"of the {n} tickets filed under {name}, the fallback entry, in the last 30 days." in other
     for t in figures["fallback"]["terms"]:
         assert f'<span class="term">{t["term"]}</span>' in other
 

@@ -170,6 +170,8 @@ def panels(
         "members": members,
         "fallback": fallback,
         "fallback_days": FALLBACK_DAYS,  # the days its words are read from: the count's too
+        # named as the team named it (a catalog refused without one: none, no section)
+        "fallback_entry": next((e for e in catalog.entries if e.fallback), None),
         "stubs": _stubs(fallback["groups"], [e.id for e in catalog.entries]),
     }
 
