@@ -127,7 +127,8 @@ def test_the_panels_show_the_numbers_of_stats(settings: Settings, clock: FakeClo
     # the team's fallback was called)
     name = catalog.fallback.name("en")
     assert f"<h2>What piles up under {name}</h2>" in other
-    assert f"of the {n} tickets filed under {name}, the fallback entry, in the last 30 days." in other
+    said = f"of the {n} tickets filed under {name}, the fallback entry, in the last 30 days."
+    assert said in other
     for t in figures["fallback"]["terms"]:
         assert f'<span class="term">{t["term"]}</span>' in other
 
