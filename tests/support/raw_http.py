@@ -29,6 +29,12 @@ def raw_targets() -> Iterator[Callable[[Script], str]]:
                     request = b""
                     while b"\r\n\r\n" not in request:
                         request += conn.recv(65_536)
+                    # the body too: a close with bytes of it unread is a reset (RST) at
+                    # the gateway, not the clean end of the answer the script means
+                    head, _, body = request.partition(b"\r\n\r\n")
+                    need = _content_length(head)
+                    while len(body) < need and (more := conn.recv(65_536)):
+                        body += more
                     with contextlib.suppress(OSError):  # the gateway hung up: as a cut expects
                         script(conn)
 
@@ -40,3 +46,11 @@ def raw_targets() -> Iterator[Callable[[Script], str]]:
     finally:
         for listener in listeners:
             listener.close()
+
+
+def _content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value.strip())
+    return 0
