@@ -12,6 +12,8 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from gateway.pipeline.parse.mailboxes import comment_end
+
 
 @dataclass(frozen=True, slots=True)
 class Result:
@@ -174,7 +176,7 @@ def _tokenize(value: str) -> list[tuple[str, str]] | None:
         if c.isspace():
             i += 1
         elif c == "(":
-            i = _after_comment(value, i)
+            i = comment_end(value, i)
             if i < 0:
                 return None
         elif c == '"':
@@ -193,20 +195,6 @@ def _tokenize(value: str) -> list[tuple[str, str]] | None:
             out.append(("word", value[i:j]))
             i = j
     return out
-
-
-def _after_comment(value: str, i: int) -> int:
-    depth = 0
-    while i < len(value):
-        c = value[i]
-        if c == "\\":
-            i += 2
-            continue
-        depth += {"(": 1, ")": -1}.get(c, 0)
-        i += 1
-        if depth == 0:
-            return i
-    return -1
 
 
 def _quoted(value: str, i: int) -> tuple[int, str]:

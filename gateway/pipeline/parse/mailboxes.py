@@ -73,7 +73,8 @@ def _at_comments_out(value: str) -> str:
             last = last if ch.isspace() else ch
             i += 1
             continue
-        end = _comment_end(value, i)
+        end = comment_end(value, i)
+        end = n if end < 0 else end  # never closed: the rest of the value
         after = end
         while after < n and value[after].isspace():
             after += 1
@@ -83,9 +84,10 @@ def _at_comments_out(value: str) -> str:
     return "".join(out)
 
 
-def _comment_end(value: str, i: int) -> int:
-    """The index after the comment that starts at ``value[i]``, nested ones in it (the
-    end of the value when it never closes)."""
+def comment_end(value: str, i: int) -> int:
+    """The index after the RFC 5322 comment that starts at ``value[i]``, nested ones and
+    quoted pairs in it; -1 when it never closes (the one scanner of comments: addresses
+    here, Authentication-Results in :mod:`gateway.pipeline.auth_results`)."""
     depth = 0
     n = len(value)
     while i < n:
@@ -97,7 +99,7 @@ def _comment_end(value: str, i: int) -> int:
         i += 1
         if depth == 0:
             return i
-    return n
+    return -1
 
 
 def phrases_without_address(values: list[str]) -> frozenset[str]:
