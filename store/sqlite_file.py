@@ -21,7 +21,6 @@ One ``stat`` per checkout and per commit.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from sqlalchemy import event
@@ -29,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 
 from gateway.core.errors import TransientError
+from store.inode import file_identity as identity
 
 _FILE = "sqlite-file"  # the pool record's info: the (device, inode) it opened
 
@@ -62,12 +62,3 @@ def watch(engine: Engine, path: str | None) -> None:
 
 def gone(path: str) -> TransientError:
     return TransientError(f"database file {path} was removed or replaced")
-
-
-def identity(path: str) -> tuple[int, int] | None:
-    """The file at ``path`` as the kernel knows it; None when there is none."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)

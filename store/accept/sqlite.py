@@ -12,7 +12,6 @@ takes the generic (SQLAlchemy) backend.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -37,6 +36,7 @@ from store.accept.contract import (
     plan,
     resolve,
 )
+from store.inode import file_identity
 from store.revision import HEAD
 from store.turnstile import Turnstile, TurnstileBusy
 
@@ -157,7 +157,7 @@ class SqliteInbox:
         every ``250`` after it would be a mail lost with the file. Then the caller
         answers "try again later" (451, exit 75), the sender keeps the mail, and the
         next try opens whatever is at the path now. One ``stat`` per commit."""
-        if self._file is not None and _identity(self.path) != self._file:
+        if self._file is not None and file_identity(self.path) != self._file:
             if self._con is not None:
                 self._con.close()
                 self._con = None
@@ -178,7 +178,7 @@ class SqliteInbox:
                 # no checkpoint inside an accepting commit (it copies pages and fsyncs
                 # while a 250 waits): the processing side, which writes after us, does it
                 self._con.execute("PRAGMA wal_autocheckpoint=0")
-                self._file = _identity(self.path)
+                self._file = file_identity(self.path)
             except sqlite3.Error as exc:
                 raise TransientError(f"database unavailable: {exc}", reason=db_error(exc)) from exc
         return self._con
@@ -218,15 +218,6 @@ class SqliteInbox:
             insert_raw(con, inbox_id, c)  # beside the row, written once
             ids.append(inbox_id)
         return resolve(planned, ids)
-
-
-def _identity(path: str) -> tuple[int, int] | None:
-    """The file at ``path`` as the kernel knows it; None when there is none."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)
 
 
 def insert_raw(con: sqlite3.Connection, inbox_id: int, c: Candidate) -> None:
