@@ -62,6 +62,7 @@ class RowClaims:
         self._conn: Connection | None = None
         self._space = 0  # the schema's (ROW_SPACE), read when the connection is made
         self._lock = threading.Lock()  # one connection; a drain and a stop may meet
+        self._closed = False  # a drain after close takes nothing, on no new connection
 
     @property
     def shared(self) -> bool:
@@ -75,10 +76,12 @@ class RowClaims:
     def take(self, ids: Sequence[int], limit: int) -> list[int]:
         """The first ``limit`` of ``ids`` no other instance holds, now held by this one.
         Without its connection, every row is taken: two instances then may parse the
-        same rows, as before, but none is left waiting."""
+        same rows, as before, but none is left waiting. Once closed, none is taken."""
         if self._engine is None or not ids:
             return list(ids[:limit])
         with self._lock:
+            if self._closed:
+                return []  # stopping: a connection opened now would stay open, rows held
             got: list[int] = []
             try:
                 conn = self._connection()
@@ -116,6 +119,7 @@ class RowClaims:
         server drops a session's locks only once its process has noticed the client
         left: said here, they are free before this returns."""
         with self._lock:
+            self._closed = True
             if self._conn is not None:
                 with contextlib.suppress(SQLAlchemyError):  # broken: the server drops them
                     self._conn.execute(text("SELECT pg_advisory_unlock_all()"))

@@ -4,6 +4,7 @@ held by an instance that died is taken by the other at once."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import Counter
@@ -170,6 +171,30 @@ def test_a_lost_claims_connection_takes_every_row(
         other.close()
     finally:
         claims.close()
+
+
+@postgres_only
+def test_closed_claims_take_nothing_and_leave_no_connection_open(
+    twins: tuple[App, App], clock: FakeClock
+) -> None:
+    """A drain that comes after the runner closed (a thread whose join timed out at a
+    stop) took its rows on a new connection that nothing closed: the rows stayed held
+    from the other instances until the process ended, and the connection, left for the
+    garbage collector, failed a CI run with psycopg's "deleted while still open"."""
+    first, _ = twins
+    ids = _accept(first, clock, 2)
+    claims = RowClaims(first.engine)
+    assert claims.take(ids, 1) == ids[:1]
+    claims.close()
+    assert claims.take(ids, 2) == []  # stopping: the rows are the other instances'
+    claims.give_back(ids)
+    del claims
+    gc.collect()  # a connection left open says so here (an unraisable warning: an error)
+    other = RowClaims(first.engine)
+    try:
+        assert other.take(ids, 2) == ids  # none held by the closed one
+    finally:
+        other.close()
 
 
 @sqlite_only
