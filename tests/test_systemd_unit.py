@@ -27,6 +27,7 @@ from gateway.runtime.cli.common import (
     EX_USAGE,
 )
 from gateway.runtime.cli.main import main
+from gateway.runtime.open_files import CEILING
 
 UNIT = Path(__file__).resolve().parents[1] / "systemd" / "ticket-gateway.service"
 INSTALLED = "/opt/ticket-gateway/.venv/bin/ticket-gateway"
@@ -116,3 +117,15 @@ def test_the_folders_the_readme_installs_keep_their_mode_when_the_unit_starts() 
     private = re.search(r"`/var/lib/ticket-gateway` \(made (0\d{3})\)", readme)
     assert private is not None
     assert keys.get("StateDirectoryMode", "0755") == private.group(1)
+
+
+def test_the_unit_lets_the_daemon_hold_many_files_and_the_readme_says_so() -> None:
+    """Every SMTP session, page connection, IMAP account and SQLite file is a descriptor:
+    systemd's default soft limit of 1024 was reached with many clients at once (the
+    listener's EMFILE warning). The unit asks for what the daemon raises itself to
+    elsewhere, and the README's systemd section says the limit."""
+    limit = _keys().get("LimitNOFILE")
+    assert limit is not None and int(limit) == CEILING
+    readme = (UNIT.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Running under systemd", 1)[1].split("\n## ", 1)[0]
+    assert f"LimitNOFILE={limit}" in section

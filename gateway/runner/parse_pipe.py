@@ -20,7 +20,10 @@ the parses that were queued behind it fail with :class:`WorkerDied`, which the
 caller answers by parsing those rows itself. A process that dies is started
 again on the next :meth:`ParsePipe.submit`, unless it died young (it cannot
 start): then the caller parses every row itself for :data:`REST` seconds, and the
-log says so.
+log says so. Not when the service's own stop ended it: systemd sends SIGTERM to
+every process of the unit, so the parse process often dies of it before the
+processing process closes the pipe; saying then that its rows are parsed in
+this one read as a crash in the journal of every stop.
 
 Two threads per process carry the bytes, so the runner never blocks on a pipe:
 one writes what was submitted, one reads the answers. Without them a runner
@@ -57,6 +60,15 @@ COMMAND = module_command("gateway.runner.parse_pipe")  # the daemon adds its mem
 JOIN_BOUND = 5.0  # seconds for a killed process's threads to end
 DIED_YOUNG = 5.0  # seconds: a process that ends sooner on its own cannot start ...
 REST = 60.0  # ... and none is started for this long (the runner parses meanwhile)
+# A process ended by one of these while its owner was told to stop within this many
+# seconds ended by the service's stop (its signal reaches the whole group at once):
+STOPPING_GRACE = 2.0
+BY_THE_STOP = frozenset(
+    {
+        -signal.SIGTERM,  # systemd's stop and restart (KillMode=control-group)
+        -signal.SIGINT,  # Ctrl-C to a terminal's job (ours ignores it; a command given may not)
+    }
+)
 _FRAME = struct.Struct("!Q")  # the length of what follows
 # No message the listener takes (max_message_size) pickles to more than this: a longer
 # length is bytes out of step (text, or the middle of a pickle), never a frame to wait for.
@@ -69,8 +81,13 @@ _Answer = Callable[[int, "ParsedMessage | BaseException"], None]  # (ticket, par
 class ParsePipe:
     """Parses submitted in order and collected by their ticket, from one process."""
 
-    def __init__(self, command: Sequence[str] = COMMAND) -> None:
+    def __init__(
+        self, command: Sequence[str] = COMMAND, stopping: threading.Event | None = None
+    ) -> None:
+        """``stopping``: the owner's stop, set by its signal handlers (the processing
+        process's), so that a process the same signal ended is not said as a death."""
         self._command = tuple(command)
+        self._stopping = stopping
         self._changed = threading.Condition()
         self._results: dict[int, ParsedMessage | BaseException] = {}
         self._dropped: set[int] = set()  # forgotten before their answer came
@@ -131,18 +148,23 @@ class ParsePipe:
                     self._dropped.add(ticket)
 
     def _ended(self, worker: _Worker, lived: float) -> None:
-        """A process ended that was not killed here: said in the log, and when it died
-        young (it cannot start: a broken install), none is started for a while."""
-        stopped = worker.returncode == -signal.SIGTERM  # systemd stops the whole service
+        """A process ended that was not killed here: when it died young (it cannot
+        start: a broken install), none is started for a while; said in the log unless
+        the service's stop ended it (on the reader's thread, which ends after this, so
+        waiting for the owner's stop to be seen holds up nothing)."""
+        if lived < DIED_YOUNG:
+            self._resting_until = time.monotonic() + REST
+        code = worker.returncode
+        if code in BY_THE_STOP and self._stopping and self._stopping.wait(STOPPING_GRACE):
+            log.debug("parse process %s ended by the service's stop (exit %s)", worker.pid, code)
+            return
         log.log(
-            logging.INFO if stopped else logging.WARNING,
+            logging.INFO if code == -signal.SIGTERM else logging.WARNING,  # a kill: not a crash
             "parse process %s ended after %.1fs (exit %s); its rows are parsed in this one",
             worker.pid,
             lived,
-            worker.returncode,
+            code,
         )
-        if lived < DIED_YOUNG:
-            self._resting_until = time.monotonic() + REST
 
     def held(self) -> int:
         """Answers waiting to be collected, and forgotten ones still to come."""

@@ -61,6 +61,7 @@ from gateway.runtime.background import Nudges, Tuning
 from gateway.runtime.disk_space import disk_problems
 from gateway.runtime.doors import open_doors
 from gateway.runtime.memory import give_memory_back
+from gateway.runtime.open_files import raise_open_files
 from gateway.runtime.processing import ProcessingProcess
 from gateway.runtime.reader import schema_moved
 from gateway.runtime.schema_watch import SchemaWatch, WatchedInbox
@@ -106,6 +107,7 @@ def run(
     stop = stop or threading.Event()
     settings.gateway.reply_key()  # a key that cannot be read: exit 78 now, not per row
     warn_at_start(settings)
+    raise_open_files()  # before any child: they start with the same limit
     give_memory_back()
     with _daemon_lock(settings), stop_on_signals(stop):
         maildir.prepare_configured(settings)  # before anything waits: a config error

@@ -53,14 +53,17 @@ def main(fd: int) -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _sig, _frame: stop.set())
-    serve(_app(settings, RowBoard(board_fd), catalog_text), conn, tuning, stop)
+    serve(_app(settings, RowBoard(board_fd), catalog_text, stop), conn, tuning, stop)
 
 
-def _app(settings: Settings, board: RowBoard, catalog_text: str | None) -> App:
+def _app(
+    settings: Settings, board: RowBoard, catalog_text: str | None, stop: threading.Event
+) -> App:
     """The daemon migrated already. Rows are parsed ahead in a parse process of this
     one (issue #18: parsing was 40 % of the runner's CPU), waited for at most the
     row's budget, and inline when that process died: this whole process is what the
-    budget kills (the daemon watches the rows this reports)."""
+    budget kills (the daemon watches the rows this reports). ``stop``: the signal
+    that stops the service ends the parse process too, which is then no death."""
     app = build(
         settings,
         SystemClock(),
@@ -68,7 +71,7 @@ def _app(settings: Settings, board: RowBoard, catalog_text: str | None) -> App:
         checkpoint_apart=True,
         catalog_text=catalog_text,  # the daemon's, even if the file is broken by now
     )
-    parser = RowParser.piped(ParsePipe(parse_process.COMMAND))
+    parser = RowParser.piped(ParsePipe(parse_process.COMMAND, stopping=stop))
     runner = dataclasses.replace(app.runner, parser=parser, on_row=board.post)
     app.runner.close()
     return dataclasses.replace(app, runner=runner)
