@@ -73,7 +73,8 @@ def _app(
     )
     parser = RowParser.piped(ParsePipe(parse_process.COMMAND, stopping=stop))
     runner = dataclasses.replace(app.runner, parser=parser, on_row=board.post)
-    app.runner.close()
+    if app.runner.parser is not None:  # only the parser is replaced: the claims and the
+        app.runner.parser.close()  # turnstile go on in the new runner, open
     return dataclasses.replace(app, runner=runner)
 
 
