@@ -160,7 +160,8 @@ def test_forgotten_parses_are_not_kept() -> None:
 
 def _piped(app: App, pipe: ParsePipe, settings: Settings | None = None) -> App:
     runner = replace(app.runner, parser=RowParser.piped(pipe), settings=settings or app.settings)
-    app.runner.close()
+    if app.runner.parser is not None:  # as the processing child: the claims go on open
+        app.runner.parser.close()
     return replace(app, runner=runner)
 
 
