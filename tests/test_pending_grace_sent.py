@@ -149,3 +149,4 @@ def test_a_reminder_still_queued_when_the_requester_answers_is_not_sent(
     # nor is it on the ticket as a mail that went out
     said = [m for m in show(gw, tid)["messages"] if m["direction"] == "out"]
     assert all("Waiting for your reply" not in m["subject"] for m in said)
+

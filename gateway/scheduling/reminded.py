@@ -19,10 +19,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from gateway.pipeline import loops
+from gateway.scheduling import returned
 from gateway.scheduling.rules import Job
-from gateway.tickets import undelivered
-from store import jobs, messages, outbox
+from store import jobs, outbox
 from store.models import Ticket
 
 
@@ -38,7 +37,7 @@ def grace_from(
     it has not reached the requester (queued still, failed, bounced): no close then.
     No mail queued at all (a requester we do not write to, such as a monitoring
     alert's: its ``no-auto-answer`` event says why) has nothing to wait for, and counts
-    from the claim. A bounce found is told once, at ``now`` (:func:`_tell_returned`)."""
+    from the claim. A bounce found is told once, at ``now`` (:func:`returned.tell_once`)."""
     mail = outbox.delivery(session, reminder_key(period))
     if mail is None:
         return claimed
@@ -47,28 +46,8 @@ def grace_from(
     if jobs.claimed(session, Job.PENDING_RETURNED, period):
         return None  # bounced, and told
     since = min(claimed, mail.sent_at)  # a bounce comes after the mail it returns
-    returned = messages.returned_since(session, ticket.id, since, loops.LoopVerdict.BOUNCE)
-    if any(mail.message_id in loops.returned_message_ids(raw) for raw in returned):
-        _tell_returned(session, ticket, period, mail, now)
+    if returned.came_back(session, ticket, {mail.message_id: mail.recipients}, since):
+        returned.tell_once(session, ticket, mail, now, Job.PENDING_RETURNED, period)
         return None
     return max(mail.sent_at, claimed)  # a clock stepped back while it was sent: the claim
 
-
-def _tell_returned(
-    session: Session, ticket: Ticket, period: str, mail: outbox.Delivery, now: datetime
-) -> None:
-    """The bounced reminder in the ticket's history and its member's next notice, once
-    (the claim: a second instance, the next pass)."""
-    if not jobs.claim(session, Job.PENDING_RETURNED, period, now, ticket_id=ticket.id):
-        return
-    undelivered.failed(
-        session,
-        ticket,
-        now,
-        outbox_id=mail.id,
-        kind=mail.kind,
-        message_id=mail.message_id,
-        recipients=mail.recipients,
-        code=0,
-        error=undelivered.came_back(),
-    )
