@@ -10,7 +10,9 @@ on the ticket quoting its Message-ID) — holds the close for good: the requeste
 never asked, and closing "for no response" would close on them silently. The member
 who has the ticket is told, as of any mail of it that was not delivered
 (:mod:`gateway.tickets.undelivered`: by the sender for a refusal, here for a bounce,
-which the runner only attaches); the ticket stays pending for them to decide.
+which the runner only attaches); the ticket stays pending for them to decide, and as
+nothing else will ask about it, they are reminded of it as of a stale ticket
+(:func:`never_arrived`).
 """
 
 from __future__ import annotations
@@ -51,3 +53,13 @@ def grace_from(
         return None
     return max(mail.sent_at, claimed)  # a clock stepped back while it was sent: the claim
 
+
+def never_arrived(session: Session, period: str) -> bool:
+    """Whether the reminder of ``period`` is known never to have reached the requester:
+    refused or given up on (``failed``), or come back (its bounce told). Nobody asks
+    them anything more and nothing closes the ticket, so the sweep reminds the member
+    of it instead (:func:`gateway.scheduling.sweeps.run_sweeps`)."""
+    if jobs.claimed(session, Job.PENDING_RETURNED, period):
+        return True
+    mail = outbox.delivery(session, reminder_key(period))
+    return mail is not None and mail.state == outbox.FAILED

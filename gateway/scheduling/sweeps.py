@@ -33,7 +33,7 @@ from gateway.scheduling import returned, rules, told, waiting
 from gateway.scheduling.context import JobContext as JobContext
 from gateway.scheduling.context import SweepReport as SweepReport
 from gateway.scheduling.context import responsible as responsible
-from gateway.scheduling.reminded import grace_from, reminder_key
+from gateway.scheduling.reminded import grace_from, never_arrived, reminder_key
 from gateway.scheduling.rules import Job, PendingAction, TicketTimes, times_of
 from gateway.tickets import changes, conversation, to_requester
 from store import inbox, jobs, reminders, sources
@@ -134,7 +134,10 @@ def _times(session: Session, ctx: JobContext, ticket: Ticket, now: datetime) -> 
     """The ticket's times, with since when it waits on its requester when it is pending:
     the last thing that asked them something and reached them
     (:mod:`gateway.scheduling.waiting`; an answer that came back is told, once, at
-    ``now``), not a member's note or reassignment since."""
+    ``now``), not a member's note or reassignment since. A wait whose reminder never
+    reached them neither asks again nor closes: under an entry without ``stale_after``
+    its member is reminded of it as of a stale ticket, every ``pending_reminder_after``,
+    until someone acts (RT and Zammad put it back in front of the agent)."""
     t = times_of(ticket, ctx.rules(ticket), ctx.settings.calendars)
     if ticket.state != TicketState.PENDING:
         return t
@@ -142,7 +145,10 @@ def _times(session: Session, ctx: JobContext, ticket: Ticket, now: datetime) -> 
     touches = [waiting.Touch(kind, at, to, mid) for kind, at, to, mid in found]
     touches = returned.seen(session, ticket, touches, now)
     start = waiting.requester_clock(since or t.updated_at, touches, requester=ticket.requester)
-    return replace(t, waiting_since=start)
+    t = replace(t, waiting_since=start)
+    if t.stale_after is None and never_arrived(session, rules.pending_key(t.id, start)):
+        t = replace(t, stale_after=ctx.settings.schedule.pending_reminder_after)
+    return t
 
 
 def _anything_due(
