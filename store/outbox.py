@@ -302,6 +302,7 @@ class Delivery:
     recipients: tuple[str, ...]
     state: str
     sent_at: datetime | None
+    author: str | None = None  # the member whose words it carries: told if it fails
 
 
 def delivery(session: Session, key: str) -> Delivery | None:
@@ -319,6 +320,25 @@ def delivery(session: Session, key: str) -> Delivery | None:
     if found is None:
         return None
     return Delivery(found[0], found[1], found[2], tuple(found[3] or ()), found[4], found[5])
+
+
+def deliveries(session: Session, message_ids: Collection[str]) -> list[Delivery]:
+    """The mails queued here under these Message-IDs (a bounce names one), in id order."""
+    if not message_ids:
+        return []
+    stmt = select(
+        OutboxRow.id,
+        OutboxRow.kind,
+        OutboxRow.message_id,
+        OutboxRow.recipients,
+        OutboxRow.state,
+        OutboxRow.sent_at,
+        OutboxRow.author,
+    ).where(OutboxRow.message_id.in_(sorted(message_ids)))
+    return [
+        Delivery(i, kind, mid, tuple(to or ()), state, sent, author)
+        for i, kind, mid, to, state, sent, author in session.execute(stmt.order_by(OutboxRow.id))
+    ]
 
 
 def rows(session: Session, ticket_id: int | None = None) -> Sequence[OutboxRow]:

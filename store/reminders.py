@@ -166,12 +166,16 @@ def open_outside(session: Session, known: Sequence[str]) -> dict[str, list[int]]
     return found
 
 
+Happened = tuple[str, datetime, tuple[str, ...], str]  # kind, when, a mail's recipients and id
+
+
 def since_pending(
     session: Session, ticket_id: int, kinds: Collection[str]
-) -> tuple[datetime | None, list[tuple[str, datetime, tuple[str, ...]]]]:
+) -> tuple[datetime | None, list[Happened]]:
     """When the ticket was last set pending (its last ``state`` event; None: none
     recorded), and what of ``kinds`` happened on it since: its events and the mails sent
-    on it (kind, when, a mail's recipients), oldest first. Bounded by the wait itself:
+    on it (kind, when, a mail's recipients and Message-ID: a bounce names it), oldest
+    first. Bounded by the wait itself:
     only what happened while it waited is read (gateway.scheduling.waiting decides)."""
     last_state = select(func.max(TicketEvent.at)).where(
         TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "state"
@@ -182,14 +186,14 @@ def since_pending(
     events = select(TicketEvent.kind, TicketEvent.at).where(
         TicketEvent.ticket_id == ticket_id, TicketEvent.at >= since, TicketEvent.kind.in_(kinds)
     )
-    mails = select(Message.kind, Message.created_at, Message.to).where(
+    mails = select(Message.kind, Message.created_at, Message.to, Message.message_id).where(
         Message.ticket_id == ticket_id,
         Message.direction == "out",
         Message.created_at >= since,
         Message.kind.in_(kinds),
     )
-    found: list[tuple[str, datetime, tuple[str, ...]]] = [
-        (k, at, ()) for k, at in session.execute(events)
+    found: list[Happened] = [(k, at, (), "") for k, at in session.execute(events)]
+    found += [
+        (k, at, tuple(str(a) for a in to or ()), mid) for k, at, to, mid in session.execute(mails)
     ]
-    found += [(k, at, tuple(str(a) for a in to or ())) for k, at, to in session.execute(mails)]
     return since, sorted(found, key=lambda f: f[1])

@@ -149,3 +149,25 @@ def test_a_reminder_still_queued_when_the_requester_answers_is_not_sent(
     # nor is it on the ticket as a mail that went out
     said = [m for m in show(gw, tid)["messages"] if m["direction"] == "out"]
     assert all("Waiting for your reply" not in m["subject"] for m in said)
+
+
+def test_a_reminder_refused_for_good_is_not_left_pending_in_silence(
+    gw: App, clock: FakeClock
+) -> None:
+    """Under an entry without ``stale_after`` nothing else would ever ask about it: its
+    member (the fallback's manager) is reminded of it as of a stale ticket."""
+    tid = open_ticket(gw, "A question", key="grace-6", state=TicketState.PENDING)
+    with sink(gw.settings.outbound.port):
+        _send(gw).drain()
+    clock.advance(3 * DAY)
+    scheduler.tick(gw)
+    with sink(gw.settings.outbound.port, SinkHandler(answer="550 5.1.1 no such user")):
+        _send(gw).drain()
+    assert outbox(gw, "stale_reminder") == []
+    clock.advance(DAY)
+    scheduler.tick(gw)
+    [stale] = outbox(gw, "stale_reminder")
+    assert stale.recipients == ["boss@example.test"]
+    clock.advance(20 * DAY)
+    scheduler.tick(gw)
+    assert _state(gw, tid) == ("pending", None)

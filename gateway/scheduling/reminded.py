@@ -10,7 +10,9 @@ on the ticket quoting its Message-ID) — holds the close for good: the requeste
 never asked, and closing "for no response" would close on them silently. The member
 who has the ticket is told, as of any mail of it that was not delivered
 (:mod:`gateway.tickets.undelivered`: by the sender for a refusal, here for a bounce,
-which the runner only attaches); the ticket stays pending for them to decide.
+which the runner only attaches); the ticket stays pending for them to decide, and as
+nothing else will ask about it, they are reminded of it as of a stale ticket
+(:func:`never_arrived`).
 """
 
 from __future__ import annotations
@@ -19,10 +21,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from gateway.pipeline import loops
+from gateway.scheduling import returned
 from gateway.scheduling.rules import Job
-from gateway.tickets import undelivered
-from store import jobs, messages, outbox
+from store import jobs, outbox
 from store.models import Ticket
 
 
@@ -38,7 +39,7 @@ def grace_from(
     it has not reached the requester (queued still, failed, bounced): no close then.
     No mail queued at all (a requester we do not write to, such as a monitoring
     alert's: its ``no-auto-answer`` event says why) has nothing to wait for, and counts
-    from the claim. A bounce found is told once, at ``now`` (:func:`_tell_returned`)."""
+    from the claim. A bounce found is told once, at ``now`` (:func:`returned.tell_once`)."""
     mail = outbox.delivery(session, reminder_key(period))
     if mail is None:
         return claimed
@@ -47,28 +48,18 @@ def grace_from(
     if jobs.claimed(session, Job.PENDING_RETURNED, period):
         return None  # bounced, and told
     since = min(claimed, mail.sent_at)  # a bounce comes after the mail it returns
-    returned = messages.returned_since(session, ticket.id, since, loops.LoopVerdict.BOUNCE)
-    if any(mail.message_id in loops.returned_message_ids(raw) for raw in returned):
-        _tell_returned(session, ticket, period, mail, now)
+    if returned.came_back(session, ticket, {mail.message_id: mail.recipients}, since):
+        returned.tell_once(session, ticket, mail, now, Job.PENDING_RETURNED, period)
         return None
     return max(mail.sent_at, claimed)  # a clock stepped back while it was sent: the claim
 
 
-def _tell_returned(
-    session: Session, ticket: Ticket, period: str, mail: outbox.Delivery, now: datetime
-) -> None:
-    """The bounced reminder in the ticket's history and its member's next notice, once
-    (the claim: a second instance, the next pass)."""
-    if not jobs.claim(session, Job.PENDING_RETURNED, period, now, ticket_id=ticket.id):
-        return
-    undelivered.failed(
-        session,
-        ticket,
-        now,
-        outbox_id=mail.id,
-        kind=mail.kind,
-        message_id=mail.message_id,
-        recipients=mail.recipients,
-        code=0,
-        error=undelivered.came_back(),
-    )
+def never_arrived(session: Session, period: str) -> bool:
+    """Whether the reminder of ``period`` is known never to have reached the requester:
+    refused or given up on (``failed``), or come back (its bounce told). Nobody asks
+    them anything more and nothing closes the ticket, so the sweep reminds the member
+    of it instead (:func:`gateway.scheduling.sweeps.run_sweeps`)."""
+    if jobs.claimed(session, Job.PENDING_RETURNED, period):
+        return True
+    mail = outbox.delivery(session, reminder_key(period))
+    return mail is not None and mail.state == outbox.FAILED

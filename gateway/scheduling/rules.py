@@ -49,6 +49,7 @@ class Job(enum.StrEnum):
     PENDING_REMINDER = "pending-reminder"  # the requester is asked again, once
     PENDING_CLOSE = "pending-close"  # no answer in time: closed as no-response
     PENDING_RETURNED = "pending-returned"  # the reminder bounced: told once, no close
+    ANSWER_RETURNED = "answer-returned"  # an answer to a waiting requester bounced: told once
     INVENTORY = "inventory"  # untouched far too long: force-closed as stale
 
 
@@ -274,7 +275,7 @@ def pending_due(
         close_at = waited_until(since, sched.pending_close_after, t.schedule_hours)
     else:  # the entry's own: its calendar's
         close_at = waited_until(since, t.auto_close_after, t.hours)
-    key = f"{t.id}:{_stamp(since)}"
+    key = pending_key(t.id, since)
     if remind_at < close_at and (reminds or reminded is not None):
         asked = reminded if reminded is not None else max(now, remind_at)
         close_at = max(close_at, _after_grace(t, sched, asked, close_at - remind_at))
@@ -285,6 +286,11 @@ def pending_due(
     if now >= remind_at and reminds:
         return PendingDue(PendingAction.REMIND, key, waiting, close_at - now)
     return None
+
+
+def pending_key(ticket_id: int, since: datetime) -> str:
+    """The period key of a wait on the requester that began at ``since``."""
+    return f"{ticket_id}:{_stamp(since)}"
 
 
 def _after_grace(

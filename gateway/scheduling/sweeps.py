@@ -29,11 +29,11 @@ from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref, turned_off
-from gateway.scheduling import rules, told, waiting
+from gateway.scheduling import returned, rules, told, waiting
 from gateway.scheduling.context import JobContext as JobContext
 from gateway.scheduling.context import SweepReport as SweepReport
 from gateway.scheduling.context import responsible as responsible
-from gateway.scheduling.reminded import grace_from, reminder_key
+from gateway.scheduling.reminded import grace_from, never_arrived, reminder_key
 from gateway.scheduling.rules import Job, PendingAction, TicketTimes, times_of
 from gateway.tickets import changes, conversation, to_requester
 from store import inbox, jobs, reminders, sources
@@ -119,7 +119,7 @@ def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: dateti
     touched a moment ago (and spend its stale period on that mail). The lock makes a
     reply being filed now wait for this pass, or this pass see the reply. (SQLite takes
     the write lock at BEGIN, so nothing commits between; the lock is not said there.)"""
-    t = _times(session, ctx, ticket)
+    t = _times(session, ctx, ticket, now)
     if session.get_bind().dialect.name != "postgresql":
         return t  # SQLite: this transaction's write lock was taken at BEGIN
     who = responsible(ctx, ticket)  # None: no stale reminder is due
@@ -127,20 +127,28 @@ def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: dateti
     if not _anything_due(session, ticket, t, now, ctx.settings.schedule, who, reminds):
         return t
     session.refresh(ticket, with_for_update=True)
-    return _times(session, ctx, ticket)
+    return _times(session, ctx, ticket, now)
 
 
-def _times(session: Session, ctx: JobContext, ticket: Ticket) -> TicketTimes:
+def _times(session: Session, ctx: JobContext, ticket: Ticket, now: datetime) -> TicketTimes:
     """The ticket's times, with since when it waits on its requester when it is pending:
-    the last thing that asked them something (:mod:`gateway.scheduling.waiting`), not
-    a member's note or reassignment since."""
+    the last thing that asked them something and reached them
+    (:mod:`gateway.scheduling.waiting`; an answer that came back is told, once, at
+    ``now``), not a member's note or reassignment since. A wait whose reminder never
+    reached them neither asks again nor closes: under an entry without ``stale_after``
+    its member is reminded of it as of a stale ticket, every ``pending_reminder_after``,
+    until someone acts (RT and Zammad put it back in front of the agent)."""
     t = times_of(ticket, ctx.rules(ticket), ctx.settings.calendars)
     if ticket.state != TicketState.PENDING:
         return t
     since, found = reminders.since_pending(session, ticket.id, waiting.restart_kinds())
-    touches = [waiting.Touch(kind, at, to) for kind, at, to in found]
+    touches = [waiting.Touch(kind, at, to, mid) for kind, at, to, mid in found]
+    touches = returned.seen(session, ticket, touches, now)
     start = waiting.requester_clock(since or t.updated_at, touches, requester=ticket.requester)
-    return replace(t, waiting_since=start)
+    t = replace(t, waiting_since=start)
+    if t.stale_after is None and never_arrived(session, rules.pending_key(t.id, start)):
+        t = replace(t, stale_after=ctx.settings.schedule.pending_reminder_after)
+    return t
 
 
 def _anything_due(

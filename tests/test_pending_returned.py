@@ -1,0 +1,137 @@
+"""A mail to the requester that came back does not count as seen by them: the clock of
+a ticket waiting on its requester runs from what they last really could see, and its
+member is told (the one undelivered notice, :mod:`gateway.tickets.undelivered`). A
+pending reminder that came back never closes the ticket, and never leaves it pending in
+silence either: its member is reminded of it as of a stale ticket, on the pending
+reminder's wait when the entry has no ``stale_after`` (real SQLite and PostgreSQL,
+a fake clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from gateway.config.settings import ScheduleSettings, Settings
+from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
+from gateway.runtime.app import App
+from gateway.scheduling import waiting
+from gateway.tickets import relay
+from store import tickets
+from store.db import transaction
+from tests.support.pipeline import bounce_of, deliver, outbox, show
+from tests.support.scheduling import make_app, open_ticket, scheduled_settings, tick_and_send
+
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+OPS = "ops@example.test"
+
+
+@pytest.fixture
+def gw(settings: Settings, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
+    app = make_app(scheduled_settings(settings, tmp_path, ScheduleSettings(digest="off")), clock)
+    yield app
+    app.close()
+
+
+def _answer(app: App, tid: int) -> str:
+    """A member's answer relayed to the requester, sent; its Message-ID."""
+    with transaction(app.sessions) as s:
+        ticket = tickets.get(s, tid)
+        member = app.settings.member(OPS)
+        assert ticket is not None and member is not None
+        now = app.clock.now()
+        sent = relay.relay_answer(
+            s, app.settings, ticket, member, "Which model is it?", key="k-1", now=now, channel="cli"
+        )
+        assert sent == 1
+    tick_and_send(app)
+    [answer] = outbox(app, "ops_reply")
+    return answer.message_id
+
+
+def _failed(app: App, tid: int) -> list[dict[str, object]]:
+    return [e for e in show(app, tid)["events"] if e["kind"] == "delivery-failed"]
+
+
+def test_an_answer_that_came_back_does_not_restart_the_requesters_clock(
+    gw: App, clock: FakeClock
+) -> None:
+    tid = open_ticket(gw, "Purchase: toner", key="ret-1", state=TicketState.PENDING)
+    clock.advance(DAY)
+    answered = _answer(gw, tid)
+    clock.advance(HOUR)
+    assert deliver(gw, bounce_of(answered)).ticket_id == tid
+    clock.advance(2 * DAY)  # 3 days and an hour since it was set pending
+    tick_and_send(gw)
+    assert len(outbox(gw, "pending_reminder")) == 1  # counted from what reached them
+    # its member hears it once, as of any mail of the ticket that was not delivered
+    clock.advance(HOUR)
+    tick_and_send(gw)
+    [failed] = _failed(gw, tid)
+    assert failed["new"] == "ops_reply"
+    detail = failed["detail"]
+    assert isinstance(detail, dict) and "came back" in detail["error"]
+    assert detail["author"] == OPS
+
+
+def test_an_answer_delivered_still_restarts_the_clock(gw: App, clock: FakeClock) -> None:
+    tid = open_ticket(gw, "Purchase: paper", key="ret-2", state=TicketState.PENDING)
+    clock.advance(DAY)
+    _answer(gw, tid)
+    [status] = outbox(gw, "status_change")  # another mail of the ticket came back
+    assert deliver(gw, bounce_of(status.message_id)).ticket_id == tid
+    clock.advance(2 * DAY + HOUR)
+    tick_and_send(gw)
+    assert outbox(gw, "pending_reminder") == []
+    assert _failed(gw, tid) == []
+
+
+def test_a_bounce_for_another_recipient_leaves_the_answer_counted() -> None:
+    """A DSN names who did not get the mail: a Cc's bounce says nothing of the requester;
+    one naming nobody, or an address the mail was not sent to (where the requester's
+    mail was forwarded), returns theirs."""
+    alice, carol = "alice@customer.test", "carol@customer.test"
+    for_carol = bounce_of("a@x").replace(alice.encode(), carol.encode())
+    assert waiting.returned_to(for_carol, alice, (alice, carol)) is False
+    assert waiting.returned_to(for_carol, alice, (alice,)) is True  # forwarded
+    assert waiting.returned_to(bounce_of("a@x"), "Alice@Customer.test", (alice, carol)) is True
+    nameless = bounce_of("a@x").replace(b"Final-Recipient: rfc822; alice@customer.test\n", b"")
+    assert waiting.returned_to(nameless, alice, (alice, carol)) is True  # the whole mail
+    exim = nameless.replace(b"Reporting-MTA", b"X-Failed-Recipients: " + carol.encode() + b"\n")
+    assert waiting.returned_to(exim, alice, (alice, carol)) is False
+
+
+def test_a_reminder_that_came_back_reminds_its_member_and_never_closes(
+    gw: App, clock: FakeClock
+) -> None:
+    """Under an entry without ``stale_after`` (the fallback "other": its manager)."""
+    tid = open_ticket(gw, "A question", key="ret-3", state=TicketState.PENDING)
+    assert show(gw, tid)["catalog"] == "other"
+    clock.advance(3 * DAY + HOUR)
+    tick_and_send(gw)
+    [reminder] = outbox(gw, "pending_reminder")
+    clock.advance(HOUR)
+    assert deliver(gw, bounce_of(reminder.message_id)).ticket_id == tid
+    tick_and_send(gw)  # told once
+    told_at = clock.now()
+    assert len(_failed(gw, tid)) == 1
+    seen: list[datetime] = []
+    for _ in range(20):
+        clock.advance(DAY)
+        tick_and_send(gw)
+        for row in outbox(gw, "stale_reminder"):
+            if row.created_at not in seen:
+                seen.append(row.created_at)
+    assert show(gw, tid)["state"] == "pending"  # never closed on a reminder never seen
+    assert len(_failed(gw, tid)) == 1
+    stale = outbox(gw, "stale_reminder")
+    assert stale and all(r.recipients == ["boss@example.test"] for r in stale)
+    # untouched that long already: the next pass lists it, then each further wait from
+    # its last touch (set pending), as any stale ticket's periods
+    assert seen[0] - told_at == DAY
+    assert {b - a for a, b in pairwise(seen[1:])} == {3 * DAY}
+    assert len(seen) == 7  # until someone acts
