@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass, replace
 from itertools import combinations, pairwise
+from typing import TypeVar, cast
+
+T = TypeVar("T")
 
 # Character classes (for use inside [...]), each a range list with its reason.
 HIRAGANA = "\u3040-\u309f"
@@ -223,6 +228,40 @@ def lone_surrogates_replaced(text: str) -> str:
     database, mail or pipe: a request whose sheet held one was shunted whole, an
     action's answer holding one sent no reply."""
     return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def nul_replaced(text: str) -> str:
+    """``text`` with U+FFFD for each NUL (U+0000): the one rule for a NUL that reaches the
+    store as text, on every database. PostgreSQL's text cannot hold one (its statement
+    failed); SQLite can, and kept it, so the same value read differently on the two.
+    U+FFFD, not nothing: the reader sees that something was there, as for bytes that
+    were not text. Raw message bytes are kept as they came."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
+def with_nul_replaced(value: T) -> T:
+    """``value`` (a string, or a tuple, mapping or frozen dataclass holding strings: a
+    parsed message, a submission) with :func:`nul_replaced` applied to every string
+    in it; the same object where there was no NUL, so a message without one costs a
+    scan and no copy."""
+    return cast(T, _replaced(value))
+
+
+def _replaced(value: object) -> object:
+    if isinstance(value, str):
+        return nul_replaced(value)
+    if isinstance(value, tuple):
+        items = tuple(_replaced(v) for v in value)
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if isinstance(value, Mapping):
+        pairs = {_replaced(k): _replaced(v) for k, v in value.items()}
+        same = all(k in value and value[k] is v for k, v in pairs.items())
+        return value if same and len(pairs) == len(value) else pairs
+    if is_dataclass(value) and not isinstance(value, type):
+        changed = {f.name: _replaced(getattr(value, f.name)) for f in fields(value)}
+        changed = {k: v for k, v in changed.items() if v is not getattr(value, k)}
+        return replace(value, **changed) if changed else value
+    return value  # a number, a date, None: no text
 
 
 def bare(line: str) -> str:
