@@ -24,6 +24,8 @@ from aiohttp.test_utils import TestClient
 from gateway.config.settings import CatalogSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App, build
+from store import slack_drafts
+from store.db import transaction
 from tests.support import chat as c
 from tests.support.app import MEMBERS
 from tests.support.catalogs import EXAMPLE
@@ -118,3 +120,22 @@ def test_a_nul_in_a_reply_commands_argument_is_u_fffd(chat_app: App, fake: FakeS
     assert sent.recipients == ["ito@customer.test"]
     said = show(chat_app, t["id"])["messages"][-1]["text"]
     assert said.startswith("再起動\ufffdしてください\n"), said
+
+
+def test_a_nul_in_a_slack_forms_earlier_pages_is_u_fffd(app: App) -> None:
+    """What a form of pages keeps between its pages: the subject read back with the NUL
+    on SQLite, U+FFFD on PostgreSQL; the values (a JSON column) with the NUL on both."""
+    with transaction(app.sessions) as s:
+        slack_drafts.keep(
+            s,
+            "V1",
+            "vpn",
+            ["os"],
+            {"os": "mac\x00"},
+            app.clock.now(),
+            subject="VPN\x00",
+            text="a\x00",
+        )
+    with transaction(app.sessions) as s:
+        kept = slack_drafts.of(s, "V1")
+    assert (kept.subject, kept.fields, kept.text) == ("VPN\ufffd", {"os": "mac\ufffd"}, "a\ufffd")

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass, replace
 from itertools import combinations, pairwise
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -252,7 +252,9 @@ def _replaced(value: object) -> object:
         return nul_replaced(value)
     if isinstance(value, tuple):
         items = tuple(_replaced(v) for v in value)
-        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return items if type(value) is tuple else cast(Any, type(value))(*items)  # a named tuple
     if isinstance(value, Mapping):
         pairs = {_replaced(k): _replaced(v) for k, v in value.items()}
         same = all(k in value and value[k] is v for k, v in pairs.items())
