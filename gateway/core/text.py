@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass, replace
+from functools import cache
 from itertools import combinations, pairwise
 from typing import Any, TypeVar, cast
 
@@ -248,6 +249,8 @@ def with_nul_replaced(value: T) -> T:
 
 
 def _replaced(value: object) -> object:
+    if value is None or isinstance(value, int | float | bool | bytes):
+        return value
     if isinstance(value, str):
         return nul_replaced(value)
     if isinstance(value, tuple):
@@ -255,15 +258,24 @@ def _replaced(value: object) -> object:
         if all(a is b for a, b in zip(items, value, strict=True)):
             return value
         return items if type(value) is tuple else cast(Any, type(value))(*items)  # a named tuple
+    if is_dataclass(value) and not isinstance(value, type):
+        changed = {}
+        for name in _field_names(type(value)):
+            old = getattr(value, name)
+            new = _replaced(old)
+            if new is not old:
+                changed[name] = new
+        return replace(value, **changed) if changed else value
     if isinstance(value, Mapping):
         pairs = {_replaced(k): _replaced(v) for k, v in value.items()}
         same = all(k in value and value[k] is v for k, v in pairs.items())
         return value if same and len(pairs) == len(value) else pairs
-    if is_dataclass(value) and not isinstance(value, type):
-        changed = {f.name: _replaced(getattr(value, f.name)) for f in fields(value)}
-        changed = {k: v for k, v in changed.items() if v is not getattr(value, k)}
-        return replace(value, **changed) if changed else value
     return value  # a number, a date, None: no text
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
 
 
 def bare(line: str) -> str:
