@@ -24,6 +24,7 @@ from gateway.core.db_errors import db_error
 from gateway.core.errors import DatabaseNotCreated, TransientError
 from gateway.core.folders import private_folder
 from gateway.core.sqlite_url import sqlite_path
+from gateway.core.text import nul_replaced
 from store import sqlite_file
 from store.sqlite_access import read_only_connect
 
@@ -178,20 +179,19 @@ def _server_settings(statement: str) -> Callable[[Any, Any], None]:
 
 
 def _text_without_nul(dbapi_connection: Any, _record: Any) -> None:
-    """PostgreSQL's text cannot hold NUL: psycopg refused the whole statement, so a mail
-    whose Message-ID, address, file name or header held one byte 0x00 could not even be
-    accepted (every SMTP attempt failed, forever), or failed its row. Every string sent
-    on this connection has NUL as U+FFFD, the replacement character; the raw bytes are
-    kept byte for byte (bytea), and a lookup is changed as its stored value was."""
+    """PostgreSQL's text cannot hold NUL (psycopg refused the statement: a Message-ID with
+    one kept a mail out). Every string sent here has NUL as U+FFFD (:func:`nul_replaced`,
+    which the doors apply already, so SQLite stores the same); raw bytes are kept (bytea),
+    and a lookup is changed as its stored value was."""
     from psycopg.types.string import StrBinaryDumper, StrDumperUnknown
 
     class TextDumper(StrDumperUnknown):
         def dump(self, obj: str) -> Any:
-            return super().dump(obj.replace("\x00", "\ufffd") if "\x00" in obj else obj)
+            return super().dump(nul_replaced(obj))
 
     class BinaryDumper(StrBinaryDumper):
         def dump(self, obj: str) -> Any:
-            return super().dump(obj.replace("\x00", "\ufffd") if "\x00" in obj else obj)
+            return super().dump(nul_replaced(obj))
 
     dbapi_connection.adapters.register_dumper(str, TextDumper)
     dbapi_connection.adapters.register_dumper(str, BinaryDumper)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from gateway.core.text import with_nul_replaced
 from store.models import SlackDraft
 
 KEPT = timedelta(days=1)  # a form left half filled this long is gone (Slack's closed it)
@@ -47,7 +48,9 @@ def keep(
     field of the page (one left empty now, typed before, is taken out); ``subject``,
     ``text``: the form's subject and details, when the page holds them. A page sent
     again (Slack retrying, the person back on it) writes the same again. What the
-    form's pages hold now."""
+    form's pages hold now. A NUL typed is kept as U+FFFD, on every database (the subject
+    kept the NUL on SQLite only, the values on both: they are JSON)."""
+    typed, subject, text = with_nul_replaced((typed, subject, text))
     row = session.get(SlackDraft, view_id)
     if row is None:
         row = SlackDraft(view_id=view_id, entry_id=entry_id, fields={}, subject="")

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass, replace
+from functools import cache
 from itertools import combinations, pairwise
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
 
 # Character classes (for use inside [...]), each a range list with its reason.
 HIRAGANA = "\u3040-\u309f"
@@ -223,6 +229,53 @@ def lone_surrogates_replaced(text: str) -> str:
     database, mail or pipe: a request whose sheet held one was shunted whole, an
     action's answer holding one sent no reply."""
     return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def nul_replaced(text: str) -> str:
+    """``text`` with U+FFFD for each NUL (U+0000): the one rule for a NUL that reaches the
+    store as text, on every database. PostgreSQL's text cannot hold one (its statement
+    failed); SQLite can, and kept it, so the same value read differently on the two.
+    U+FFFD, not nothing: the reader sees that something was there, as for bytes that
+    were not text. Raw message bytes are kept as they came."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
+def with_nul_replaced(value: T) -> T:
+    """``value`` (a string, or a tuple, mapping or frozen dataclass holding strings: a
+    parsed message, a submission) with :func:`nul_replaced` applied to every string
+    in it; the same object where there was no NUL, so a message without one costs a
+    scan and no copy."""
+    return cast(T, _replaced(value))
+
+
+def _replaced(value: object) -> object:
+    if value is None or isinstance(value, int | float | bool | bytes):
+        return value
+    if isinstance(value, str):
+        return nul_replaced(value)
+    if isinstance(value, tuple):
+        items = tuple(_replaced(v) for v in value)
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return items if type(value) is tuple else cast(Any, type(value))(*items)  # a named tuple
+    if is_dataclass(value) and not isinstance(value, type):
+        changed = {}
+        for name in _field_names(type(value)):
+            old = getattr(value, name)
+            new = _replaced(old)
+            if new is not old:
+                changed[name] = new
+        return replace(value, **changed) if changed else value
+    if isinstance(value, Mapping):
+        pairs = {_replaced(k): _replaced(v) for k, v in value.items()}
+        same = all(k in value and value[k] is v for k, v in pairs.items())
+        return value if same and len(pairs) == len(value) else pairs
+    return value  # a number, a date, None: no text
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
 
 
 def bare(line: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from gateway.core import tokens
 from gateway.core.postmaster import is_postmaster
+from gateway.core.text import with_nul_replaced
 from gateway.pipeline import loops, thread
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.parse import submission
@@ -29,16 +30,18 @@ AUTOMATED_ANSWERS = (LoopVerdict.BOUNCE, LoopVerdict.AUTO_REPLY, LoopVerdict.REP
 def parse(a: Arrival) -> Arrival | Ignored:
     """Bytes → ParsedMessage (unless parsed ahead: parsing is pure, so where it ran
     changes nothing). Input that is not mail at all never becomes a ticket. A form
-    or chat submission is a JSON document of ours, read by its own codec."""
+    or chat submission is a JSON document of ours, read by its own codec. Either way
+    a NUL in its text is U+FFFD from here on (``with_nul_replaced``), what every
+    database stores: SQLite kept a chat modal's NUL, PostgreSQL cannot."""
     if a.row.source in submission.SOURCES:
         msg, chosen, why = submission.decode(a.row.raw)
         if chosen is None:
             return Ignored(f"malformed submission: {why}")
-        return replace(a, parsed=msg, submission=chosen)
+        return replace(a, parsed=with_nul_replaced(msg), submission=with_nul_replaced(chosen))
     msg = a.parsed if a.parsed is not None else parse_message(a.row.raw)
     if not msg.is_mail:
         return Ignored("not an e-mail message")
-    return replace(a, parsed=msg)
+    return replace(a, parsed=with_nul_replaced(msg))
 
 
 def to_postmaster(a: Arrival) -> Arrival | Ignored:

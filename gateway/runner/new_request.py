@@ -23,7 +23,7 @@ from gateway.catalog.sheet import BadValue, example_for, key_to_write
 from gateway.core import graphemes
 from gateway.core.i18n import LOCALES, N_, translate
 from gateway.core.model import ParsedMessage
-from gateway.core.text import has_japanese
+from gateway.core.text import has_japanese, with_nul_replaced
 from gateway.core.title import one_line
 from gateway.notify import views
 from gateway.pipeline import carried_mail, commands, forward, loops, thread
@@ -89,7 +89,7 @@ def forwarded(a: Arrival) -> forward.Original | None:
 
     def attached(sha256: str) -> ParsedMessage | None:
         data = attachment_data(a.row.raw, sha256)
-        return parse_message(data) if data is not None else None
+        return with_nul_replaced(parse_message(data)) if data is not None else None
 
     found = forward.find_original(a.msg, attached)
     if found is None or a.settings.member(found.sender.email) is not None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from gateway.config.settings import Member, Settings
 from gateway.core import tokens
+from gateway.core.text import nul_replaced
 from gateway.notify.compose import Enclosure
 from gateway.pipeline import loops
 from gateway.tickets import changes, conversation
@@ -48,8 +49,9 @@ def relay_answer(
     ``files``: what the member attached to their words (a reply mail's files), which
     go with them: the requester has no other way to get them. ``audience``: only these
     of the ticket's people (the ones the member wrote to, when it is not their ticket's
-    own conversation any more: gateway.runner.ops after ``/merge``)."""
-    text = without_member_addresses(session, settings, text.strip())
+    own conversation any more: gateway.runner.ops after ``/merge``). A NUL in the words
+    (``/reply``'s argument, a Slack message sent on) is U+FFFD, as every database keeps it."""
+    text = without_member_addresses(session, settings, nul_replaced(text).strip())
     if not text:
         return 0
     requester = ticket.requester.lower()

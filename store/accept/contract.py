@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, overload
 
 from gateway.core.sniff import header_message_id
+from gateway.core.text import nul_replaced
 
 if TYPE_CHECKING:  # imported where a file is handed over: not on the pipe's fast path
     from store.accept.message_file import MessageFile
@@ -125,9 +126,10 @@ def _candidate(item: Incoming) -> Candidate:
 def _storable(item: Incoming) -> Incoming:
     """``item`` with text every backend stores: PostgreSQL's text columns refuse NUL,
     and one in an EHLO, a MAIL FROM or a Message-ID made the INSERT fail at every try
-    (a 451 until the sender bounced the mail). A byte that is not UTF-8 there comes
-    from aiosmtpd as a lone surrogate, which no driver can encode: it became U+FFFD.
-    The raw bytes are kept as they came."""
+    (a 451 until the sender bounced the mail): it is U+FFFD on every backend
+    (:func:`~gateway.core.text.nul_replaced`; it was left out, unlike everywhere else).
+    A byte that is not UTF-8 there comes from aiosmtpd as a lone surrogate, which no
+    driver can encode: it became U+FFFD too. The raw bytes are kept as they came."""
     texts = (item.source_ref, item.envelope_from or "", *item.envelope_to)
     if all(_clean(t) for t in texts):
         return item
@@ -154,7 +156,7 @@ def _text(value: None) -> None: ...
 def _text(value: str | None) -> str | None:
     if value is None:
         return None
-    return _SURROGATE.sub("\ufffd", value.replace("\x00", ""))
+    return _SURROGATE.sub("\ufffd", nul_replaced(value))
 
 
 @dataclass(frozen=True, slots=True)
