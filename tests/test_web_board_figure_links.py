@@ -111,6 +111,10 @@ async def _links(client: TestClient[Any, Any], r: Rig) -> dict[str, tuple[int, i
             int(total.group(1)) if total else 0,
             set(map(int, ROW.findall(listed))),
         )
+        # the list says which tickets it shows, and its form keeps the filter
+        for name, said in (("opened_days", 'id="opened-days"'), ("forced", 'id="forced"')):
+            if f"{name}=" in href:
+                assert said in listed and f'type="hidden" name="{name}"' in listed, href
     return out
 
 
