@@ -86,6 +86,12 @@ def closed_between(session: Session, since: datetime, until: datetime) -> int:
 
 
 def force_closes(session: Session, since: datetime, until: datetime) -> Counter[str]:
+    """How many tickets :func:`force_closed` per member: the figure of ``stats`` and the
+    board, whose number links to the list of those very tickets."""
+    return Counter({who: len(ids) for who, ids in force_closed(session, since, until).items()})
+
+
+def force_closed(session: Session, since: datetime, until: datetime) -> dict[str, set[int]]:
     """Inventory force-closes in [since, until) per member who held the ticket when it
     was closed ("" for nobody): the one who let it lie. A ticket reopened and given to
     someone else since is still theirs here, so the count of a member who left or handed
@@ -102,7 +108,7 @@ def force_closes(session: Session, since: datetime, until: datetime) -> Counter[
     )
     found = session.execute(stmt).all()
     if not found:
-        return Counter()
+        return {}
     origin = _origins(session, {tid for _, tid, _ in found})
     closed = [(eid, origin.get(eid, tid), at) for eid, tid, at in found]
     owners = {tid for _, tid, _ in found} | {tid for _, tid, _ in closed}
@@ -117,10 +123,12 @@ def force_closes(session: Session, since: datetime, until: datetime) -> Counter[
             select(Ticket.id, Ticket.assignee).where(Ticket.id.in_({t for _, t, _ in closed}))
         ).all()
     )
-    held: Counter[str] = Counter()
+    # a ticket the inventory closed twice (reopened between) is one ticket: the list the
+    # board's number links to shows it once, so the number counts it once
+    held: dict[str, set[int]] = {}
     for eid, tid, at in closed:
         after = [old for m_at, m_id, old in later.get(tid, []) if (m_at, m_id) > (at, eid)]
-        held[(after[0] if after else assignee.get(tid)) or ""] += 1
+        held.setdefault((after[0] if after else assignee.get(tid)) or "", set()).add(tid)
     return held
 
 

@@ -30,6 +30,7 @@ from store.models import (
     TicketField,
 )
 from store.reminders import priority_rank
+from store.stats import COUNTED
 from store.tickets import message_counts, summary
 
 
@@ -42,6 +43,9 @@ class TicketQuery:
     priority: str | None = None  # low | normal | high | urgent (#19)
     search: str = ""
     closed_since: datetime | None = None  # only tickets closed at or after this time
+    # only the requests opened at or after this time: a duplicate merged into another
+    # ticket is that ticket's request (store.stats.COUNTED), as the board's 30/90 days
+    opened_since: datetime | None = None
     limit: int | None = 50  # None: every match (``tickets list``)
     offset: int = 0
     # only these tickets: what a rule in Python decides (stale, SLA breached: the board's
@@ -80,6 +84,8 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
         stmt = stmt.where(Ticket.priority == q.priority)
     if q.closed_since is not None:  # the board's closed column: the last days' closes
         stmt = stmt.where(Ticket.closed_at >= q.closed_since)
+    if q.opened_since is not None:  # the board's catalog panel: the last 30 or 90 days
+        stmt = stmt.where(Ticket.created_at >= q.opened_since, COUNTED)
     if q.only is not None:
         if not q.only:
             return [], 0

@@ -105,7 +105,9 @@ def test_the_panels_show_the_numbers_of_stats(settings: Settings, clock: FakeClo
     # each member's oldest open ticket (what piles up first), linked, with its age
     [gone] = [a for a in figures["assignees"] if a["assignee"] == "gone@example.test"]
     assert (gone["open"], gone["force_closed_quarter"], gone["oldest_ticket"]) == (0, 1, None)
-    assert '<td class="n">1</td><td>—</td>' in members  # listed, with no oldest ticket
+    # listed, with no oldest ticket; the force-close linked to the ticket closed
+    forced = '<td class="n"><a href="/tickets?forced=gone%40example.test">1</a></td><td>—</td>'
+    assert forced in members
     for a in figures["assignees"]:
         if a["oldest_ticket"] is None:
             continue
@@ -120,7 +122,8 @@ def test_the_panels_show_the_numbers_of_stats(settings: Settings, clock: FakeClo
         assert numbers in members, a
     entries = html.split('id="catalog"', 1)[1].split("</section>", 1)[0]
     vpn30 = next(e for e in figures["recent"]["30d"] if e["entry"] == "vpn")
-    assert f'<td class="n">{vpn30["open"] + vpn30["closed"]}</td>' in entries
+    last30 = f'href="/tickets?catalog=vpn&amp;opened_days=30">{vpn30["open"] + vpn30["closed"]}</a>'
+    assert last30 in entries  # linked to the tickets it counts
     other = html.split('id="other"', 1)[1].split("</section>", 1)[0]
     n = figures["fallback"]["tickets"]  # of the report's days, and it says so
     # the fallback as the team named it, in the page's language (ja read 「その他」 whatever

@@ -138,7 +138,7 @@ def test_the_page_links_of_an_unfiltered_list_are_plain(
 ) -> None:
     """The list with no filter linked its next page as ``/tickets?&page=2``; now
     ``/tickets?page=2`` (and a filtered list keeps its filters before the page)."""
-    from gateway.web.ticket_pages import PAGE_SIZE
+    from gateway.web.ticket_list import PAGE_SIZE
 
     with rig(settings, clock) as r:
         for n in range(PAGE_SIZE + 1):

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.tickets import changes
-from gateway.web.ticket_pages import PAGE_SIZE
+from gateway.web.ticket_list import PAGE_SIZE
 from store import tickets
 from store.db import transaction
 from tests.support.databases import sqlite_only

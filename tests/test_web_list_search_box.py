@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
-from gateway.web.ticket_pages import MAX_SEARCH
+from gateway.web.ticket_list import MAX_SEARCH
 from tests.support.databases import sqlite_only
 from tests.support.mails import mail
 from tests.support.pipeline import deliver

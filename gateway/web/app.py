@@ -19,6 +19,7 @@ from gateway.web import (
     intake,
     signin,
     slash,
+    ticket_list,
     ticket_merge,
     ticket_pages,
 )
@@ -58,6 +59,7 @@ def make_app(ctx: WebContext) -> web.Application:
     app.on_response_prepare.append(guard.add_headers)
     for table in (intake.routes, signin.routes, board.routes, ticket_pages.routes, download.routes):
         app.add_routes(table)
+    app.add_routes(ticket_list.routes)  # the list and the board's numbers' filters
     app.add_routes(ticket_merge.routes)  # the merge button (#19)
     app.router.add_get("/favicon.ico", favicon)
     app.router.add_get("/static/{name}", static_file)

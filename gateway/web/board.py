@@ -20,7 +20,7 @@ from gateway.web.board_view import (
     minute,
     panels,
 )
-from gateway.web.ticket_pages import NOBODY
+from gateway.web.ticket_list import NOBODY
 from gateway.web.visit import ctx_of, members_only, page, visitor
 from store import ticket_query
 

@@ -33,8 +33,10 @@ from gateway.web.visit import (
     Visitor,
     cookie_name,
     ctx_of,
+    kept_language,
     page,
     page_locale,
+    set_cookie,
     visitor,
 )
 from store import web_auth
@@ -134,7 +136,7 @@ async def visitors(request: web.Request, handler: Handler) -> web.StreamResponse
     email = await ctx.read(web_auth.session_member, token, ctx.now()) if token else None
     member = ctx.member(email)
     asked = request.query.get(language.PARAM, "")  # the switch's link
-    kept = request.cookies.get(LANG_COOKIE, "")
+    kept, unprefixed = kept_language(request)
     session_token = token if member else ""
     request[VISITOR] = Visitor(
         locale=page_locale(request, member.locale if member else ""),
@@ -146,24 +148,13 @@ async def visitors(request: web.Request, handler: Handler) -> web.StreamResponse
     )
     response = await handler(request)
     if asked in LOCALES and asked != kept:  # the choice stays for this browser
-        response.set_cookie(
-            LANG_COOKIE,
-            asked,
-            max_age=LANG_FOR,
-            httponly=True,
-            samesite="Lax",
-            secure=ctx.settings.web.secure,
-            path="/",
-        )
+        set_cookie(request, response, LANG_COOKIE, asked, max_age=LANG_FOR)
+    elif unprefixed and kept in LOCALES:  # the choice, under its prefixed name from now on
+        set_cookie(request, response, LANG_COOKIE, kept, max_age=LANG_FOR)
+    if unprefixed:  # read once: a browser sends the older name no more
+        response.del_cookie(LANG_COOKIE, path="/")
     if fresh:
-        response.set_cookie(
-            cookie_name(request, CSRF_COOKIE),
-            cookie,
-            httponly=True,
-            samesite="Lax",
-            secure=ctx.settings.web.secure,
-            path="/",
-        )
+        set_cookie(request, response, CSRF_COOKIE, cookie)
     return response
 
 

@@ -39,10 +39,12 @@ from gateway.web.visit import (
     SESSION_COOKIE,
     cookie_name,
     ctx_of,
+    drop_cookie,
     links_open_for,
     own_path,
     page,
     see_other,
+    set_cookie,
     visitor,
 )
 from store import web_auth
@@ -206,9 +208,11 @@ def _signed_in_as(request: web.Request) -> str:
 
 def _onwards(request: web.Request) -> web.HTTPSeeOther:
     """To the page the member asked for before signing in, else the board."""
-    asked = request.cookies.get(NEXT_COOKIE, "")
+    # behind https only the prefixed name is read: a neighbouring host can set the plain
+    # one (``Domain=`` of a parent domain), which would choose where a member lands
+    asked = request.cookies.get(cookie_name(request, NEXT_COOKIE), "")
     response = see_other(asked if own_path(asked) else "/board")
-    response.del_cookie(NEXT_COOKIE, path="/")
+    drop_cookie(request, response, NEXT_COOKIE)
     return response
 
 
@@ -267,15 +271,8 @@ async def use_link(request: web.Request) -> web.Response:
         return _refused(request)
     response = _onwards(request)
     if used is Use.SIGNED_IN:
-        response.set_cookie(
-            cookie_name(request, SESSION_COOKIE),
-            session_token,
-            max_age=int(ctx.settings.web.session_lifetime.total_seconds()),
-            httponly=True,
-            samesite="Lax",
-            secure=ctx.settings.web.secure,
-            path="/",
-        )
+        lifetime = int(ctx.settings.web.session_lifetime.total_seconds())
+        set_cookie(request, response, SESSION_COOKIE, session_token, max_age=lifetime)
     raise response
 
 
@@ -335,7 +332,5 @@ async def sign_out(request: web.Request) -> web.Response:
     if token:
         await ctx.write(web_auth.end_session, token)
     response = see_other(AFTER_SIGN_OUT.get(then if isinstance(then, str) else "", "/"))
-    response.del_cookie(
-        cookie_name(request, SESSION_COOKIE), path="/", secure=ctx.settings.web.secure
-    )
+    drop_cookie(request, response, SESSION_COOKIE)
     raise response

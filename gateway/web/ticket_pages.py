@@ -1,5 +1,5 @@
-"""``/tickets`` (the CLI's filters and full-text search) and ``/tickets/<id>``:
-a ticket whole, and what a member may do to it from the page.
+"""``/tickets/<id>``: a ticket whole, and what a member may do to it from the page
+(the list, ``/tickets``, is :mod:`gateway.web.ticket_list`).
 
 Changes go through :mod:`gateway.tickets.changes`, as from mail and the CLI,
 with ``web`` as the channel and the member as the actor. Mail is shown as its
@@ -9,10 +9,9 @@ text, never its HTML.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy.orm import Session
@@ -25,13 +24,10 @@ from gateway.core import i18n
 from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import By, Channel, CloseReason, TicketState
-from gateway.core.priority import Priority
 from gateway.notify.labels import field_cleared
-from gateway.scheduling import workload
 from gateway.tickets import changes, event_words
 from gateway.web import guard
-from gateway.web.board_view import minute
-from gateway.web.intake_check import address_as_kept, typed_lines
+from gateway.web.intake_check import typed_lines
 from gateway.web.posted import texts as form_texts
 from gateway.web.visit import (
     MAX_NOTE,
@@ -42,7 +38,7 @@ from gateway.web.visit import (
     see_other,
     visitor,
 )
-from store import action_runs, stats, ticket_query, tickets
+from store import action_runs, ticket_query, tickets
 from store.models import Ticket
 
 routes = web.RouteTableDef()
@@ -56,15 +52,7 @@ class MergeRefused:
     why: Msg  # said next to the box, in the page's language
 
 
-PAGE_SIZE = 50
-MAX_SEARCH = 200  # characters of the search read, and the box's maxlength: 9 bytes each
-# at most in the URL, far below aiohttp's 8190-byte request line
-STATES = ("new", "open", "pending", "closed", "active")
 CLOSE_REASONS = tuple(r.value for r in CloseReason)
-# the assignee and entry filters' value for the tickets nobody has / of no entry, as on
-# the CLI (``--assignee -``, ``--catalog -``); the board's "(not filed)" lane links with it
-NOBODY = "-"
-PRIORITIES = tuple(reversed([p.value for p in Priority]))  # the most urgent first
 # the same note by the same member this soon after it, no other note between: the same press
 NOTE_AGAIN = timedelta(minutes=1)
 # ?already=…: a button pressed again (a double click, two members at once) whose change
@@ -73,93 +61,6 @@ ALREADY = {
     "approved": N_("The action was already approved; nothing was done again."),  # approve
     "unmerged": N_("The merge was already undone; nothing was done again."),  # unmerge
 }
-
-
-@routes.get("/tickets")
-@members_only
-async def ticket_list(request: web.Request) -> web.Response:
-    ctx = ctx_of(request)
-    q = request.query
-    state = q.get("state", "")
-    priority = q.get("priority", "")
-    page_no = _int(q.get("page", "1"), 1, 10_000)
-    # the board's closed column links here with its window, its panels with a mark: the
-    # same tickets they count, read at the same minute as the board (board_view.minute)
-    now = minute(ctx.now())
-    closed_days = _int(q.get("closed_days", ""), 0, 36_500) if state == "closed" else 0
-    sort, mark = q.get("sort", ""), q.get("mark", "")
-    query = ticket_query.TicketQuery(
-        order=sort if sort in ticket_query.ORDERS else "newest",
-        state=state if state in STATES else None,
-        assignee=_none_or(q.get("assignee", "").strip().lower()),  # as the store reads it
-        requester=address_as_kept(q.get("requester", "")) or None,  # as pasted, too
-        catalog=_none_or(q.get("catalog", "")),
-        priority=priority if priority in PRIORITIES else None,
-        search=q.get("q", "")[:MAX_SEARCH],
-        closed_since=now - timedelta(days=closed_days) if closed_days else None,
-        limit=PAGE_SIZE,
-        offset=(page_no - 1) * PAGE_SIZE,
-    )
-    mark = mark if mark in workload.MARKS else ""
-    rows, total = await ctx.read(_find, query, mark, ctx.catalog(), ctx.settings, now)
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    params = {k: v for k, v in q.items() if k != "page"}
-    if page_no > pages:  # an old link, the list shorter since: its last page, not "5 / 3"
-        raise see_other(f"/tickets?{urlencode({**params, 'page': str(pages)})}")
-    return page(
-        request,
-        "tickets.html.j2",
-        {
-            "rows": rows,
-            "total": total,
-            "query": query,
-            "page_no": page_no,
-            "pages": pages,
-            "entries": ctx.catalog().entries,
-            "entry_names": {e.id: e.name(visitor(request).locale) for e in ctx.catalog().entries},
-            "members": ctx.settings.members,
-            "states": STATES,
-            "marks": workload.MARKS,
-            "mark": mark,
-            "orders": ticket_query.ORDERS,
-            "nobody": NOBODY,
-            "closed_days": closed_days,
-            "priorities": PRIORITIES,
-            "params": params,
-            "max_search": MAX_SEARCH,
-        },
-    )
-
-
-def _find(
-    session: Session,
-    query: ticket_query.TicketQuery,
-    mark: str,
-    catalog: Catalog,
-    settings: Settings,
-    now: datetime,
-) -> tuple[list[dict[str, Any]], int]:
-    """The list's page; with ``mark`` (stale, SLA breached, due soon), of the open
-    tickets that carry it, decided by the rules the board's panels count them with."""
-    if mark:
-        ids = workload.marked(stats.open_times(session), catalog, settings, now, mark)
-        query = replace(query, only=ids)
-    return ticket_query.find(session, query)
-
-
-def _none_or(asked: str) -> str | None:
-    """An assignee or entry filter as the query reads it: ``-`` (the CLI's
-    ``--assignee -``) is the tickets nobody has or of no entry, empty is any."""
-    if asked == NOBODY:
-        return ""
-    return asked or None
-
-
-def _int(text: str, low: int, high: int) -> int:
-    try:
-        return min(max(int(text), low), high)
-    except ValueError:
-        return low
 
 
 def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:

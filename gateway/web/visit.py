@@ -51,15 +51,58 @@ def ctx_of(request: web.Request) -> WebContext:
     return request.app[CTX]
 
 
-# Behind https, the prefix of the session and CSRF cookies: a browser takes a "__Host-"
-# cookie only from a secure answer of this host, Path=/ and no Domain, so a neighbouring
-# host or a plain-http answer cannot plant one (a session fixation, a known CSRF cookie).
+# Behind https, the prefix of every cookie of ours: a browser takes a "__Host-" cookie
+# only from a secure answer of this host, Path=/ and no Domain, so a neighbouring host or
+# a plain-http answer cannot plant one (a session fixation, a known CSRF cookie, a page
+# to be sent to after signing in, a language).
 HOST_ONLY = "__Host-"
 
 
 def cookie_name(request: web.Request, name: str) -> str:
-    """``name`` (:data:`SESSION_COOKIE`, :data:`CSRF_COOKIE`) as this site sets it."""
+    """``name`` (:data:`SESSION_COOKIE`, :data:`CSRF_COOKIE`, :data:`NEXT_COOKIE`,
+    :data:`LANG_COOKIE`) as this site sets it."""
     return HOST_ONLY + name if ctx_of(request).settings.web.secure else name
+
+
+def set_cookie(
+    request: web.Request,
+    response: web.StreamResponse,
+    name: str,
+    value: str,
+    max_age: int | None = None,
+) -> None:
+    """Set one of our cookies, all by the same rule: the name :func:`cookie_name`
+    gives it, ``HttpOnly`` (no script reads it), ``SameSite=Lax``, ``Path=/`` and no
+    ``Domain`` (what the prefix asks for), ``Secure`` behind https."""
+    response.set_cookie(
+        cookie_name(request, name),
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="Lax",
+        secure=ctx_of(request).settings.web.secure,
+        path="/",
+    )
+
+
+def drop_cookie(request: web.Request, response: web.StreamResponse, name: str) -> None:
+    """Expire one of our cookies, under the name it was set with."""
+    response.del_cookie(
+        cookie_name(request, name), path="/", secure=ctx_of(request).settings.web.secure
+    )
+
+
+def kept_language(request: web.Request) -> tuple[str, bool]:
+    """(the language this browser chose with the switch, whether it came from the
+    cookie's name before the prefix). Behind https, a ``tg_lang`` set before its name
+    had the prefix is read until the answer sets it again under the new name and
+    expires the old (:mod:`gateway.web.guard`): the reader's choice is kept. Whoever
+    planted one from a neighbouring host chooses a language at most, once."""
+    name = cookie_name(request, LANG_COOKIE)
+    if name in request.cookies or name == LANG_COOKIE:
+        return request.cookies.get(name, ""), False
+    old = request.cookies.get(LANG_COOKIE, "")
+    return old, bool(old)
 
 
 def visitor(request: web.Request) -> Visitor:
@@ -76,7 +119,7 @@ def page_locale(request: web.Request, member_locale: str = "") -> str:
     from its link or the browser's cookie, the member's setting, the browser's
     Accept-Language, the team's. Read from the request alone, no database."""
     asked = request.query.get(language.PARAM, "")  # the switch's link
-    chosen = asked if asked in LOCALES else request.cookies.get(LANG_COOKIE, "")
+    chosen = asked if asked in LOCALES else kept_language(request)[0]
     return language.choose(
         chosen,
         member_locale,
@@ -185,15 +228,7 @@ def members_only(handler: Handler) -> Handler:
         else:
             answer = see_other("/sign-in")
         if back and len(back) <= 1000:
-            answer.set_cookie(
-                NEXT_COOKIE,
-                back,
-                max_age=NEXT_FOR,
-                httponly=True,
-                samesite="Lax",
-                secure=ctx_of(request).settings.web.secure,
-                path="/",
-            )
+            set_cookie(request, answer, NEXT_COOKIE, back, max_age=NEXT_FOR)
         if isinstance(answer, web.HTTPException):
             raise answer
         return answer
