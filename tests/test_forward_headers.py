@@ -150,6 +150,35 @@ def test_a_block_whose_banner_the_quote_finder_took_off_goes_too() -> None:
     assert without_forward_headers(own) == own
 
 
+OURS = frozenset({"support@example.test"})
+OUR_NOTICE = (
+    "---------- Forwarded message ---------\n"
+    "From: Support <support+1-0123456789abcdef@example.test>\n"
+    "Date: Sat, Dec 5, 2026 at 10:00 AM\n"
+    "Subject: [#1] VPN\n"
+    "To: Ops One <ops@example.test>\n\n"
+    "Ops One,\n\nTicket [#1] was updated.\nNote by Boss: the customer is upset, escalate.\n"
+)
+
+
+@pytest.mark.parametrize("above", ["", "Hi Alice,\nthe vendor answered:\n\n"])
+def test_our_own_mail_forwarded_is_not_the_writers(above: str) -> None:
+    """A block whose sender is one of our addresses heads our mail to the member (a
+    notice, with its notes): it goes, and all under it, as a quote of it would."""
+    out = without_forward_headers(above + OUR_NOTICE, own=OURS)
+    assert "upset" not in out and "support+1-" not in out, out
+    assert out.strip() == above.strip()
+
+
+def test_a_vendors_answer_over_our_own_mail_keeps_the_answer() -> None:
+    ours = FORWARDS["outlook-ja"].replace(
+        f"ベンダー窓口 <{INTERNAL}>", "サポート <support@example.test>"
+    )
+    text = FORWARDS["gmail"] + VENDOR + "\n" + ours + "社内メモ: 先方は急いでいる\n"
+    out = without_forward_headers(text, own=OURS)
+    assert "firmware 4.2" in out and "社内メモ" not in out and INTERNAL not in out, out
+
+
 def test_nested_forwards_lose_every_block() -> None:
     text = FORWARDS["gmail"] + "FYI\n\n" + FORWARDS["outlook-ja"] + VENDOR
     out = without_forward_headers(text)
@@ -221,6 +250,14 @@ def test_a_members_forward_reaches_the_requester_without_its_header_block(
         if m["direction"] == "in" and m["from"] == "ops@example.test"
     ]
     assert INTERNAL in kept  # the ticket keeps the whole mail: the team sees who wrote it
+
+
+@pytest.mark.parametrize("member", ["ops@example.test", "ops2@example.test"])
+def test_a_members_forward_of_our_own_mail_relays_nothing(asked: App, member: str) -> None:
+    """Forwarding a ticket mail (our notice, its notes in it) back instead of replying:
+    nothing in it is the member's words, and nothing of it reaches the requester."""
+    _forward(asked, member, OUR_NOTICE)
+    assert outbox(asked, "ops_reply") == []
 
 
 @pytest.mark.parametrize(

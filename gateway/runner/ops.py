@@ -77,9 +77,11 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     )
     outcomes = [*ran, *parsed.ignored]
     # what they wrote, without the lines of our mail they answered under one by one, nor
-    # the header block of a mail they forwarded (its internal addresses are not theirs)
+    # the header block of a mail they forwarded (its internal addresses are not theirs),
+    # nor our own mail they forwarded back (a notice, its notes)
     kept = quotes.without_quoted_lines(parsed.remaining, a.msg.text) if words else ""
-    kept = without_forward_headers(kept, banner_cut=begins_with_banner(a.msg.text))
+    cut = begins_with_banner(a.msg.text)
+    kept = without_forward_headers(kept, banner_cut=cut, own=a.settings.own_addresses)
     own_words = kept.strip()
     with_saved = "\n\n".join(t for t in (own_words, *saved) if t)
     on = goes_on(a, ticket)  # after /merge, the words are an answer on the ticket it went into

@@ -7,7 +7,10 @@ vendor's answer, our own mail to them. What the client wrote over it — the ban
 ``From:``/``Date:``/``To:``/``Cc:`` (差出人/送信日時/宛先/件名) — names internal
 addresses, and the forwarded text may copy older history under the same kind of block
 (Outlook's, unmarked). None of it is the member's: every such block goes from the text
-relayed; the ticket keeps the whole mail, so the team still sees who wrote what.
+relayed; the ticket keeps the whole mail, so the team still sees who wrote what. A
+block whose sender is one of our own addresses heads our own mail to the member (a
+notice, with its notes and state): that is no more theirs to relay than a quote of it
+(:func:`.quotes.without_quoted_lines`), so it goes with everything below it.
 
 What counts as a block, so that the writer's own lines stay:
 
@@ -28,7 +31,9 @@ anchored with bounded runs of white space.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
+from gateway.core.tokens import is_own_address
 from gateway.pipeline.parse.header_blocks import starts_header_block
 from gateway.pipeline.parse.quote_languages import ORIGINAL, OTHERS, SENDER, SENT, alternation
 
@@ -66,6 +71,12 @@ _FIELD = re.compile(
     re.I,
 )
 
+_SENDER_FIELD = re.compile(
+    rf"[ \t]{{0,4}}(?:\*+[ \t]{{0,4}})?(?:{SENDER})[ \t]{{0,4}}(?:\*+[ \t]{{0,4}})?[:：]", re.I
+)
+# an address in a sender line: "Name <a@b>", "a@b", Outlook's "Name [mailto:a@b]"
+_ADDRESS = re.compile(r"[^\s<>@\",;:()\[\]]{1,64}@[^\s<>@\",;:()\[\]]{1,255}")
+
 
 def begins_with_banner(text: str) -> bool:
     """The first line of ``text`` written (a blank line or two aside) is a banner of
@@ -75,24 +86,46 @@ def begins_with_banner(text: str) -> bool:
     return bool(first) and _BANNER.fullmatch(first) is not None
 
 
-def without_forward_headers(text: str, *, banner_cut: bool = False) -> str:
+def without_forward_headers(
+    text: str, *, banner_cut: bool = False, own: Collection[str] = ()
+) -> str:
     """``text`` without the forwarded-mail header blocks in it (the banner or rule over
     each, and one blank line under it); the rest, the forwarded words too, as written.
     ``banner_cut``: ``text`` is what stood under a banner the quote finder took off (a
     forward with nothing written above it, :func:`begins_with_banner`), so header lines
     at its top are that banner's block (Thunderbird's begins with Subject, no shape of
-    Outlook's to know it by)."""
+    Outlook's to know it by). ``own``: our addresses (the gateway's, its aliases); a
+    block whose sender is one of them (or a reply address) heads our own mail to the
+    member, a notice with its notes: it goes with all below it, as a quote of it would."""
     lines = text.split("\n")
     kept: list[str] = []
-    i = _top_block_end(lines) if banner_cut else 0
+    i = 0
+    if banner_cut:
+        i = _top_block_end(lines)
+        if i and _from_us(lines, 0, i, own):
+            return ""
     while i < len(lines):
         end = _block_end(lines, i)
         if end is None:
             kept.append(lines[i])
             i += 1
+        elif _from_us(lines, i, end, own):
+            break
         else:
             i = end + 1 if end < len(lines) and not lines[end].strip() else end
     return "\n".join(kept) if len(kept) < len(lines) else text
+
+
+def _from_us(lines: list[str], start: int, end: int, own: Collection[str]) -> bool:
+    """A sender line among ``lines[start:end]`` (a block) names one of ``own``."""
+    if not own:
+        return False
+    for line in lines[start:end]:
+        if _SENDER_FIELD.match(line):
+            found = _ADDRESS.search(line[:MAX_LINE])
+            if found is not None and is_own_address(found.group().strip("."), own):
+                return True
+    return False
 
 
 def _top_block_end(lines: list[str]) -> int:
