@@ -158,6 +158,9 @@ class ParsedMessage:
     defects: tuple[str, ...] = field(default=())
     urgency: PriorityHeaders = field(default=PriorityHeaders())  # what the sender marked
     is_mail: bool = True  # False only when the input does not look like mail at all
+    # the addresses the receiving server noted delivering it to (Delivered-To,
+    # X-Original-To, Envelope-To): where a Bcc'd reply address is when the envelope is lost
+    delivered_to: tuple[str, ...] = ()
 
     @property
     def malformed(self) -> bool:

@@ -98,11 +98,11 @@ class Arrival:
 
     @property
     def recipients(self) -> list[str]:
-        """Envelope recipients and To/Cc: where a reply-token address may be."""
-        return [
-            str(r)
-            for r in (*self.row.envelope_to, *(a.email for a in (*self.msg.to, *self.msg.cc)))
-        ]
+        """Envelope recipients and To/Cc: where a reply-token address may be. Without an
+        envelope (a mailbox the poller reads, ``ingest``), the addresses the delivering
+        server noted in the header stand for it: a reply address in Bcc is only there."""
+        envelope = self.row.envelope_to or self.msg.delivered_to
+        return [str(r) for r in (*envelope, *(a.email for a in (*self.msg.to, *self.msg.cc)))]
 
     @property
     def answer_to(self) -> str:

@@ -10,8 +10,8 @@ pure :mod:`commands` and :mod:`authz`. Three rules shape it:
   address taken from the suspicious mail;
 * every mail with commands gets exactly one transcript, listing each command
   as applied, refused (with the reason) or ignored;
-* the requester sees the member's words without command lines, quotes or
-  signature, from the team address, threaded.
+* the requester sees the member's words without command lines, quotes, signature or
+  a forwarded mail's header block, from the team address, threaded.
 
 What the transcript and the refusal say (a command's result, a refusal's
 reason) are :class:`~gateway.core.i18n.Msg` values, said in the recipient's
@@ -34,6 +34,7 @@ from gateway.pipeline.command_conflicts import contradictions
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role, repeated
 from gateway.pipeline.merging import Merge
 from gateway.pipeline.parse import quotes
+from gateway.pipeline.parse.forward_headers import begins_with_banner, without_forward_headers
 from gateway.pipeline.parse.signatures import writer_names
 from gateway.pipeline.watching import Watch
 from gateway.runner.after_merge import goes_on, people_of
@@ -75,8 +76,12 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
         parsed.commands, _run(a, ticket, parsed.commands, role, member.email, saved)
     )
     outcomes = [*ran, *parsed.ignored]
-    # what they wrote, without the lines of our mail they answered under one by one
+    # what they wrote, without the lines of our mail they answered under one by one, nor
+    # the header block of a mail they forwarded (its internal addresses are not theirs),
+    # nor our own mail they forwarded back (a notice, its notes)
     kept = quotes.without_quoted_lines(parsed.remaining, a.msg.text) if words else ""
+    cut = begins_with_banner(a.msg.text)
+    kept = without_forward_headers(kept, banner_cut=cut, own=a.settings.own_addresses)
     own_words = kept.strip()
     with_saved = "\n\n".join(t for t in (own_words, *saved) if t)
     on = goes_on(a, ticket)  # after /merge, the words are an answer on the ticket it went into

@@ -29,6 +29,7 @@ from gateway.core.model import Address, LoopHeaders, ParsedMessage
 from gateway.core.sniff import SNIFF_BYTES, not_mail_reason
 from gateway.pipeline.parse import headers
 from gateway.pipeline.parse.body_text import body_text
+from gateway.pipeline.parse.delivered import delivered_to
 from gateway.pipeline.parse.load import (
     header_block_size,
     header_block_size_of,
@@ -206,6 +207,7 @@ def _assemble(
         defects=tuple(dict.fromkeys(defects)),
         is_mail=True,
         urgency=headers.priority_headers(view, hint, defects),
+        delivered_to=delivered_to(view.all),
     )
 
 
