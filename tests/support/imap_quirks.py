@@ -297,6 +297,9 @@ class QuirkyImap:
         for key, flag in (("UNSEEN", "\\Seen"), ("UNFLAGGED", "\\Flagged")):
             if key in criteria.upper().split():
                 found = {u for u in found if flag not in self.messages[u].flags}
+        for key, has in (("DELETED", True), ("UNDELETED", False)):
+            if key in criteria.upper().split():
+                found = {u for u in found if ("\\Deleted" in self.messages[u].flags) == has}
         return sorted(found)
 
 

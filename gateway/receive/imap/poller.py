@@ -42,6 +42,7 @@ from gateway.receive.imap.accept import accept
 from gateway.receive.imap.batches import by_bytes, sizes
 from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
+from gateway.receive.imap.deleted import Deleted
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.failures import Failures
 from gateway.receive.imap.held import HeldRecord
@@ -98,6 +99,7 @@ class ImapPoller:
         self._rescan = (0, 0)  # a rescan's UIDVALIDITY, and the UID it has read up to
         self._stop = threading.Event()  # run()'s: heard between batches and passes
         self._news = box.News()  # an EXISTS heard since the SEARCH: another pass, or not
+        self._deleted = Deleted(self.key)  # flagged \\Deleted by another client: skipped
 
     # -- the two ways in -------------------------------------------------------------
 
@@ -183,11 +185,12 @@ class ImapPoller:
         rescan = mark.uidvalidity is not None and mark.uidvalidity != uidvalidity
         self._acks.begin(uidvalidity, self.clock.now(), kept)
         self._acks.forget_gone_unreadable(client)  # moved or deleted by a person
+        back = self._deleted.taken_back(client, uidvalidity)  # its \\Deleted taken back
         # a rescan goes on after what it stored so far (of the new UIDVALIDITY: it is
         # finished like what the bookmark covers)
         last_uid = self._rescan_from(mark.uidvalidity, uidvalidity) if rescan else mark.last_uid
         if last_uid:  # stored, not yet moved or flagged (a crash, a cut, a refusal)
-            self._acks.finish_interrupted(client, last_uid, self.clock.now())
+            self._acks.finish_interrupted(client, last_uid, self.clock.now(), self._deleted.unread)
         else:  # a rescan from the start (a restart in it) reads a copied message again
             self._acks.look_for_copies(client)
         box.forget_news(client)
@@ -195,6 +198,7 @@ class ImapPoller:
         # import, whose old or undated mail is filed but not answered (gateway.pipeline.archive)
         sweep = _Pass(uidvalidity, rescan, bulk=rescan or mark.uidvalidity is None, read=last_uid)
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
+        uids = sorted({*back, *self._deleted.skip(client, uids)})
         damaged = self._damage.before_pass(client, uids, self.key)
         if damaged is not None:
             self._held.step_over({damaged})
@@ -290,8 +294,8 @@ class ImapPoller:
             given_up = self._damage.given_up(client, missing, self.key)
             self._held.step_over(given_up)
             missing = sorted(set(missing) - given_up)
-        if not sweep.hole:
-            sweep.read = missing[0] - 1 if missing else uids[-1]
+        if not sweep.hole:  # max: one read again below it (``deleted``) moves it not back
+            sweep.read = max(sweep.read, missing[0] - 1 if missing else uids[-1])
             sweep.hole = bool(missing)
         try:
             new, again = self._commit(found, sweep)

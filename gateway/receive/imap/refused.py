@@ -174,11 +174,16 @@ class Acknowledgements:
         if self.copies.unsure:
             self.copies.look_for_unsure(client, self.account, self.uidvalidity or 0)
 
-    def finish_interrupted(self, client: IMAPClient, last_uid: int, now: datetime) -> None:
+    def finish_interrupted(
+        self, client: IMAPClient, last_uid: int, now: datetime, skipped: set[int]
+    ) -> None:
         """Stored but not yet moved or flagged (a crash, a cut line, a refusal): finish
-        that, except what waits for its next try or is left alone."""
+        that, except what waits for its next try or is left alone. ``skipped``: never
+        stored, for their ``\\Deleted`` (``deleted``), even if it was taken back."""
+        ours = self.copies.copied | self.copies.unsure  # flagged \Deleted by us
+        found = unacknowledged(client, self.account, last_uid, ours)
         # not what was stepped over unstored: its keyword may have been refused or lost
-        leftovers = set(unacknowledged(client, self.account, last_uid)) - self.unreadable
+        leftovers = set(found) - self.unreadable - skipped
         # answered OK and still there: the server keeps it (``kept``), never again; a flag
         # may have been cleared by a person, though: put back once before that
         stayed = leftovers & self.acked
