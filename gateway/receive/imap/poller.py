@@ -283,13 +283,16 @@ class ImapPoller:
         A message that comes without content is neither stored nor acknowledged, and
         the bookmark stops before it (see ``damaged``)."""
         self._gate()
+        most = self.settings.smtp.max_message_size
         try:
-            found = contents(client.fetch(uids, ["BODY.PEEK[]"]), uids)
+            found = contents(client.fetch(uids, [oversize.whole(most)]), uids)
         except (OSError, IMAPClientError):
             self._damage.failed(uids)
             raise
-        self._damage.got_content(list(found))
-        missing = [uid for uid in uids if uid not in found]
+        self._damage.got_content(list(found))  # over ``most`` bytes (a size lied): left
+        over = oversize.cut(client, self.key, found, most, self._acks.unreadable)
+        self._held.step_over(over)
+        missing = [uid for uid in uids if uid not in found and uid not in over]
         if missing:
             given_up = self._damage.given_up(client, missing, self.key)
             self._held.step_over(given_up)
