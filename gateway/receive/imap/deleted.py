@@ -7,55 +7,58 @@ Thunderbird skip such messages, and so does the poller now. It is left where it 
 (not moved, not flagged, no keyword of ours) and said once at INFO per message, not at
 every pass: the SEARCH finds it again at each pass while it waits above the bookmark.
 
-The mail after it moves the bookmark past it, so what is skipped is remembered (for the
-folder's UIDVALIDITY, in memory): a person who takes the ``\\Deleted`` back (undo) gets
-it read at the next pass, and until then it is never moved or flagged as "stored, not
-yet acknowledged" (``folder.unacknowledged`` leaves out every ``\\Deleted`` message
-but those the poller copied itself, on a server without MOVE). One flagged ``\\Deleted``
-after its FETCH and before its move is stored already: it is moved or flagged as any
-other stored message, and never fetched again (the bookmark is past it).
+The mail after it moves the bookmark past it, so what is skipped is remembered, for the
+folder's UIDVALIDITY, in the database with what the acknowledgements hold (``held``;
+written as soon as one is skipped, so a restart knows it too): a person who takes the
+``\\Deleted`` back (undo) gets it read at the next pass, and until then it is never moved
+or flagged as "stored, not yet acknowledged" (``folder.unacknowledged`` leaves out every
+``\\Deleted`` message but those the poller copied itself, on a server without MOVE).
+
+One flagged ``\\Deleted`` after its FETCH and before its move is stored already: it is
+moved or flagged as any other stored message, and never fetched again (the bookmark is
+past it).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from imapclient import IMAPClient
 
 from gateway.receive.imap import left as said
+from gateway.receive.imap.refused import Acknowledgements
 
 log = logging.getLogger("gateway.imap")
 
 
 @dataclass
 class Deleted:
-    """The UIDs skipped for their ``\\Deleted`` flag, and said, in this UIDVALIDITY."""
+    """Skips what is flagged ``\\Deleted``; the UIDs skipped (and said) in this UIDVALIDITY
+    are the acknowledgements' ``deleted``, which they reset at a new one and take up after
+    a restart."""
 
     key: str
-    uidvalidity: int | None = None
-    skipped: set[int] = field(default_factory=set)
-    back: list[int] = field(default_factory=list)  # taken back, read in this pass
+    acks: Acknowledgements
+    noted: Callable[[], None]  # writes the record (``held``) when one more is skipped
 
     @property
-    def unread(self) -> set[int]:
-        """Never to be moved or flagged as stored: skipped, or taken back and not yet read."""
-        return self.skipped | set(self.back)
+    def skipped(self) -> set[int]:
+        return self.acks.deleted
 
-    def taken_back(self, client: IMAPClient, uidvalidity: int) -> list[int]:
-        """At the start of a pass: those skipped whose ``\\Deleted`` a person took back,
-        to be read now. Those expunged since are forgotten, and all of them at a new
-        UIDVALIDITY. Two SEARCHes, made only while one is remembered."""
-        if uidvalidity != self.uidvalidity:
-            self.uidvalidity, self.skipped = uidvalidity, set()
-        self.back = []
+    def taken_back(self, client: IMAPClient) -> list[int]:
+        """At the start of a pass (after ``acks.begin``): those skipped whose
+        ``\\Deleted`` a person took back, to be read now (they stay skipped until the
+        poller has stored them: a pass cut short reads them at the next). Those expunged
+        since are forgotten. Two SEARCHes, made only while one is remembered."""
         if not self.skipped:
             return []
         spec = ",".join(map(str, sorted(self.skipped)))
         there = set(client.search(["UID", spec])) & self.skipped
         still = set(client.search(["UID", spec, "DELETED"])) & there
         back = sorted(there - still)
-        self.skipped, self.back = still, back
+        self.acks.deleted = there
         if back:
             log.info(
                 "imap %s: uid %s no longer flagged \\Deleted (taken back by a person): read now",
@@ -70,6 +73,8 @@ class Deleted:
         if not uids:
             return uids
         deleted = set(client.search(["UID", f"{uids[0]}:{uids[-1]}", "DELETED"])) & set(uids)
+        # but what this poller copied and flagged itself (no MOVE), read again above a gap
+        deleted -= self.acks.copies.copied | self.acks.copies.unsure
         for uid in sorted(deleted - self.skipped):
             log.info(
                 "imap %s: uid %s is flagged \\Deleted (deleted by another client, not yet "
@@ -77,5 +82,7 @@ class Deleted:
                 self.key,
                 uid,
             )
-        self.skipped |= deleted
+        if deleted - self.skipped:
+            self.acks.deleted |= deleted
+            self.noted()  # before the bookmark passes it: a restart must know it
         return [uid for uid in uids if uid not in deleted]

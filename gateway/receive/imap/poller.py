@@ -42,7 +42,6 @@ from gateway.receive.imap.accept import accept
 from gateway.receive.imap.batches import by_bytes, sizes
 from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
-from gateway.receive.imap.deleted import Deleted
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.failures import Failures
 from gateway.receive.imap.held import HeldRecord
@@ -99,7 +98,6 @@ class ImapPoller:
         self._rescan = (0, 0)  # a rescan's UIDVALIDITY, and the UID it has read up to
         self._stop = threading.Event()  # run()'s: heard between batches and passes
         self._news = box.News()  # an EXISTS heard since the SEARCH: another pass, or not
-        self._deleted = Deleted(self.key)  # flagged \\Deleted by another client: skipped
 
     # -- the two ways in -------------------------------------------------------------
 
@@ -185,12 +183,12 @@ class ImapPoller:
         rescan = mark.uidvalidity is not None and mark.uidvalidity != uidvalidity
         self._acks.begin(uidvalidity, self.clock.now(), kept)
         self._acks.forget_gone_unreadable(client)  # moved or deleted by a person
-        back = self._deleted.taken_back(client, uidvalidity)  # its \\Deleted taken back
+        back = self._held.deleted.taken_back(client)  # its \\Deleted taken back: read now
         # a rescan goes on after what it stored so far (of the new UIDVALIDITY: it is
         # finished like what the bookmark covers)
         last_uid = self._rescan_from(mark.uidvalidity, uidvalidity) if rescan else mark.last_uid
         if last_uid:  # stored, not yet moved or flagged (a crash, a cut, a refusal)
-            self._acks.finish_interrupted(client, last_uid, self.clock.now(), self._deleted.unread)
+            self._acks.finish_interrupted(client, last_uid, self.clock.now())
         else:  # a rescan from the start (a restart in it) reads a copied message again
             self._acks.look_for_copies(client)
         box.forget_news(client)
@@ -198,7 +196,7 @@ class ImapPoller:
         # import, whose old or undated mail is filed but not answered (gateway.pipeline.archive)
         sweep = _Pass(uidvalidity, rescan, bulk=rescan or mark.uidvalidity is None, read=last_uid)
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
-        uids = sorted({*back, *self._deleted.skip(client, uids)})
+        uids = sorted({*back, *self._held.deleted.skip(client, uids)})  # not \\Deleted ones
         damaged = self._damage.before_pass(client, uids, self.key)
         if damaged is not None:
             self._held.step_over({damaged})
@@ -312,6 +310,7 @@ class ImapPoller:
                     met,
                 )
         self._acks.came_back(again, self.clock.now())  # put back under a new UID: bounded
+        self._acks.deleted -= set(found)  # stored: its \\Deleted taken back (``deleted``)
         if sweep.rescan:
             self._rescan = (sweep.uidvalidity, sweep.read)
         if new:
