@@ -95,10 +95,14 @@ class Held:
     # those of ``kept`` kept for coming back under a new UID too often, not for the
     # server's OK (gateway.receive.imap.returns); a row written before: none
     copied_back: tuple[int, ...] = ()
+    # skipped unstored for their \\Deleted flag (gateway.receive.imap.deleted): never to
+    # be moved or flagged, read if the flag is taken back; a row written before: none
+    deleted: tuple[int, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.left or self.copied or self.unsure or self.unreadable or self.kept)
+        held = self.left or self.copied or self.unsure or self.unreadable or self.kept
+        return not (held or self.deleted)
 
 
 def held(session: Session, source: str) -> Held | None:
@@ -137,6 +141,7 @@ def _dumped(state: Held) -> dict[str, Any]:
         "kept": _ranges(state.kept),  # a folder that keeps everything: one range
         "unreadable_at": {str(uid): at.isoformat() for uid, at in state.unreadable_at},
         "copied_back": list(state.copied_back),
+        "deleted": list(state.deleted),
     }
 
 
@@ -157,6 +162,7 @@ def _held(data: dict[str, Any] | None) -> Held | None:
             for uid, at in data.get("unreadable_at", {}).items()
         ),
         tuple(int(uid) for uid in data.get("copied_back", ())),
+        tuple(int(uid) for uid in data.get("deleted", ())),
     )
 
 

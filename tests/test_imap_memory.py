@@ -23,7 +23,7 @@ import pytest
 from imapclient import IMAPClient
 
 from gateway.core.sqlite_url import sqlite_path
-from gateway.receive.imap import ImapError, ImapPoller
+from gateway.receive.imap import ImapError, ImapPoller, oversize
 from gateway.runtime.app import App
 from tests.support.databases import sqlite_only
 from tests.support.dovecot import Dovecot
@@ -148,7 +148,9 @@ def test_the_probe_for_a_damaged_message_reads_no_big_message(
             peaks.append(peak)
     p.close()
     assert b"$GatewayUnreadable" in _flags(dovecot, user, 2)
-    whole = [uids for uids, items in asked if "BODY.PEEK[]" in items]
+    # the content as it is stored: its first max_message_size + 1 bytes (``oversize``)
+    content = oversize.whole(app.settings.smtp.max_message_size)
+    whole = [uids for uids, items in asked if content in items]
     big_uid = 1 if after == "flag" else 3
     assert sum(big_uid in uids for uids in whole) == (0 if after == "flag" else 1)
     assert peaks and max(peaks) < SIZE / 20, (

@@ -7,7 +7,7 @@ the others, or keep no keyword of ours (``PERMANENTFLAGS`` without ``\\*``, as E
 Everything else the IMAP tests need runs against the private Dovecot
 (tests/support/dovecot.py); this server speaks just enough IMAP4rev1 for the
 poller (implicit TLS, LOGIN, SELECT, UID SEARCH, UID FETCH (of the content, its size, or
-header fields), UID STORE, UID MOVE or
+header fields, or its first bytes), UID STORE, UID MOVE or
 UID COPY and UID EXPUNGE, LIST, CREATE, NOOP, LOGOUT; in another folder than the one
 read, EXAMINE and a UID SEARCH by Message-ID), one connection at a time,
 and keeps what the poller did to each message so a test can look.
@@ -34,6 +34,7 @@ class Message:
     raw: bytes
     answer: str = "body"  # "body", "nil" (BODY[] NIL) or "omitted" (no BODY[] at all)
     size_nil: bool = False  # RFC822.SIZE NIL as well
+    size: int | None = None  # the RFC822.SIZE it announces, if not its own (a lie)
     flags: set[str] = field(default_factory=set)
     fetched: int = 0  # content FETCHes answered
     refuse: str = ""  # the answer to a MOVE, COPY or STORE naming it, e.g. "NO [OVERQUOTA] …"
@@ -248,7 +249,7 @@ class QuirkyImap:
     def _fetch(self, uid: int, items: str) -> bytes:
         m, seq = self.messages[uid], list(self.messages).index(uid) + 1
         if "RFC822.SIZE" in items:
-            size = "NIL" if m.size_nil else str(len(m.raw))
+            size = "NIL" if m.size_nil else str(len(m.raw) if m.size is None else m.size)
             return f"* {seq} FETCH (UID {uid} RFC822.SIZE {size})\r\n".encode()
         if "HEADER.FIELDS" in items:  # BODY.PEEK[HEADER.FIELDS (SUBJECT MESSAGE-ID)]
             names = re.findall(r"HEADER\.FIELDS \(([^)]*)\)", items)[0].split()
@@ -273,8 +274,10 @@ class QuirkyImap:
             return f"* {seq} FETCH (UID {uid} BODY[] NIL)\r\n".encode()
         if m.answer == "omitted":
             return f"* {seq} FETCH (UID {uid} FLAGS ())\r\n".encode()
-        head = f"* {seq} FETCH (UID {uid} BODY[] {{{len(m.raw)}}}\r\n".encode()
-        return head + m.raw + b")\r\n"
+        partial = re.search(r"BODY\.PEEK\[\]<0\.(\d+)>", items)  # the first n bytes
+        raw, section = (m.raw[: int(partial[1])], "BODY[]<0>") if partial else (m.raw, "BODY[]")
+        head = f"* {seq} FETCH (UID {uid} {section} {{{len(raw)}}}\r\n".encode()
+        return head + raw + b")\r\n"
 
     def _uids(self, spec: str) -> list[int]:
         top = max(self.messages, default=0)
@@ -297,6 +300,9 @@ class QuirkyImap:
         for key, flag in (("UNSEEN", "\\Seen"), ("UNFLAGGED", "\\Flagged")):
             if key in criteria.upper().split():
                 found = {u for u in found if flag not in self.messages[u].flags}
+        for key, has in (("DELETED", True), ("UNDELETED", False)):
+            if key in criteria.upper().split():
+                found = {u for u in found if ("\\Deleted" in self.messages[u].flags) == has}
         return sorted(found)
 
 

@@ -54,7 +54,8 @@ from gateway.receive.imap.folder import UNREADABLE
 
 log = logging.getLogger("gateway.imap")
 
-BODY = b"BODY[]"  # the key BODY.PEEK[] comes back under
+# the keys BODY.PEEK[] comes back under: whole, or its first bytes (``oversize.whole``)
+BODY = (b"BODY[]", b"BODY[]<0>")
 # What the probe reads of a message: its first byte, so the server must open it (a header
 # may come from its cache) and a 20 MB message costs no more than a small one
 PROBE = "BODY.PEEK[]<0.1>"
@@ -68,7 +69,8 @@ def contents(fetched: Mapping[int, Mapping[bytes, object]], uids: list[int]) -> 
     with ``BODY[] NIL``, without ``BODY[]`` or not at all is not in it."""
     found = {}
     for uid in uids:
-        body = fetched.get(uid, {}).get(BODY)
+        given = fetched.get(uid, {})
+        body = next((given[key] for key in BODY if key in given), None)
         if isinstance(body, bytes):
             found[uid] = body
     return found

@@ -10,6 +10,7 @@ these helpers look.
 from __future__ import annotations
 
 import select
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,14 +106,22 @@ def check_flag_kept(selected: dict[bytes, Any], account: ImapSettings) -> None:
     )
 
 
-def unacknowledged(client: IMAPClient, account: ImapSettings, last_uid: int) -> list[int]:
+def unacknowledged(
+    client: IMAPClient, account: ImapSettings, last_uid: int, copied: Collection[int] = ()
+) -> list[int]:
     """Stored (at or below the bookmark) but still in the folder, or still unflagged;
-    a message the bookmark stepped over because it cannot be read is not stored."""
+    a message the bookmark stepped over because it cannot be read is not stored, and
+    one flagged ``\\Deleted`` by another client is left alone (``deleted``: maybe never
+    stored), but for those of ``copied``, which this poller copied and flagged itself."""
     criteria: list[Any] = ["UID", f"1:{last_uid}", "UNKEYWORD", UNREADABLE]
     if account.after == "flag":
         flag = account.processed_flag
         criteria += [_NOT_FLAG_SEARCH[flag]] if flag in _NOT_FLAG_SEARCH else ["UNKEYWORD", flag]
-    return sorted(client.search(criteria))
+    ours = sorted(uid for uid in copied if uid <= last_uid)
+    found = set(client.search([*criteria, "UNDELETED"]))
+    if ours:
+        found |= set(client.search([*criteria, "UID", ",".join(map(str, ours))]))
+    return sorted(found)
 
 
 def forget_news(client: IMAPClient) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config.settings import ImapSettings
 from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
+from gateway.receive.imap.deleted import Deleted
 from gateway.receive.imap.refused import Acknowledgements
 from store import sources
 from store.db import transaction
@@ -39,6 +40,7 @@ class HeldRecord:
         self.acks = Acknowledgements(account)  # one the server will not let go is left
         self.acks.copies.intended = self.write  # without MOVE: before each COPY
         self.acks.copies.noted = self._note_copies  # and after it
+        self.deleted = Deleted(self.key, self.acks, self.write)  # skipped for \\Deleted
 
     def taken_up(self, s: Session) -> sources.Held | None:
         """What an earlier run left or copied: read at the first pass after a start."""

@@ -183,6 +183,7 @@ class ImapPoller:
         rescan = mark.uidvalidity is not None and mark.uidvalidity != uidvalidity
         self._acks.begin(uidvalidity, self.clock.now(), kept)
         self._acks.forget_gone_unreadable(client)  # moved or deleted by a person
+        back = self._held.deleted.taken_back(client)  # its \\Deleted taken back: read now
         # a rescan goes on after what it stored so far (of the new UIDVALIDITY: it is
         # finished like what the bookmark covers)
         last_uid = self._rescan_from(mark.uidvalidity, uidvalidity) if rescan else mark.last_uid
@@ -195,6 +196,7 @@ class ImapPoller:
         # import, whose old or undated mail is filed but not answered (gateway.pipeline.archive)
         sweep = _Pass(uidvalidity, rescan, bulk=rescan or mark.uidvalidity is None, read=last_uid)
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
+        uids = sorted({*back, *self._held.deleted.skip(client, uids)})  # not \\Deleted ones
         damaged = self._damage.before_pass(client, uids, self.key)
         if damaged is not None:
             self._held.step_over({damaged})
@@ -279,19 +281,22 @@ class ImapPoller:
         A message that comes without content is neither stored nor acknowledged, and
         the bookmark stops before it (see ``damaged``)."""
         self._gate()
+        most = self.settings.smtp.max_message_size
         try:
-            found = contents(client.fetch(uids, ["BODY.PEEK[]"]), uids)
+            found = contents(client.fetch(uids, [oversize.whole(most)]), uids)
         except (OSError, IMAPClientError):
             self._damage.failed(uids)
             raise
-        self._damage.got_content(list(found))
-        missing = [uid for uid in uids if uid not in found]
+        self._damage.got_content(list(found))  # over ``most`` bytes (a size lied): left
+        over = oversize.cut(client, self.key, found, most, self._acks.unreadable)
+        self._held.step_over(over)
+        missing = [uid for uid in uids if uid not in found and uid not in over]
         if missing:
             given_up = self._damage.given_up(client, missing, self.key)
             self._held.step_over(given_up)
             missing = sorted(set(missing) - given_up)
-        if not sweep.hole:
-            sweep.read = missing[0] - 1 if missing else uids[-1]
+        if not sweep.hole:  # max: one read again below it (``deleted``) moves it not back
+            sweep.read = max(sweep.read, missing[0] - 1 if missing else uids[-1])
             sweep.hole = bool(missing)
         try:
             new, again = self._commit(found, sweep)
@@ -305,6 +310,7 @@ class ImapPoller:
                     met,
                 )
         self._acks.came_back(again, self.clock.now())  # put back under a new UID: bounded
+        self._acks.deleted -= set(found)  # stored: its \\Deleted taken back (``deleted``)
         if sweep.rescan:
             self._rescan = (sweep.uidvalidity, sweep.read)
         if new:

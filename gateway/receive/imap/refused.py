@@ -53,7 +53,7 @@ released), and left again at once if the server still refuses.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from imapclient import IMAPClient
@@ -106,6 +106,8 @@ class Acknowledgements:
     told: bool = False  # the warning that the server keeps them was logged
     returns: Returns = field(default_factory=Returns)  # stored, put back under a new UID
     copied_back: set[int] = field(default_factory=set)  # of ``kept``: came back too often
+    # skipped for \\Deleted and not stored (``deleted``): never to be acknowledged
+    deleted: set[int] = field(default_factory=set)
     held: Held | None = None  # what the database holds (``unsaved``, ``saved``)
 
     def begin(self, uidvalidity: int, now: datetime, kept: Held | None = None) -> None:
@@ -115,7 +117,7 @@ class Acknowledgements:
         if uidvalidity != self.uidvalidity:  # the old UIDs name other messages now
             self.uidvalidity, self.refused, self.left = uidvalidity, {}, {}
             self.unreadable, self.acked, self.kept, self.put_back = set(), set(), set(), set()
-            self.copied_back = set()
+            self.copied_back, self.deleted = set(), set()
             self.unreadable_at, self.returns = {}, Returns()
             self.copies.forget()
             if first and kept is not None and kept.uidvalidity == uidvalidity:
@@ -131,6 +133,7 @@ class Acknowledgements:
         self.copies.copied, self.copies.unsure = set(kept.copied), set(kept.unsure)
         self.unreadable, self.kept = set(kept.unreadable), set(kept.kept)
         self.copied_back = set(kept.copied_back) & self.kept
+        self.deleted = set(kept.deleted)
         # stepped over before the times were written: counted from now, for ``status``
         self.unreadable_at = {uid: now for uid in self.unreadable} | dict(kept.unreadable_at)
         for m in kept.left:
@@ -176,9 +179,12 @@ class Acknowledgements:
 
     def finish_interrupted(self, client: IMAPClient, last_uid: int, now: datetime) -> None:
         """Stored but not yet moved or flagged (a crash, a cut line, a refusal): finish
-        that, except what waits for its next try or is left alone."""
+        that, except what waits for its next try or is left alone, and what was skipped
+        for its ``\\Deleted`` (``deleted``), even if the flag was taken back since."""
+        ours = self.copies.copied | self.copies.unsure  # flagged \Deleted by us
+        found = unacknowledged(client, self.account, last_uid, ours)
         # not what was stepped over unstored: its keyword may have been refused or lost
-        leftovers = set(unacknowledged(client, self.account, last_uid)) - self.unreadable
+        leftovers = set(found) - self.unreadable - self.deleted
         # answered OK and still there: the server keeps it (``kept``), never again; a flag
         # may have been cleared by a person, though: put back once before that
         stayed = leftovers & self.acked
@@ -273,6 +279,7 @@ class Acknowledgements:
         times = tuple(sorted(self.unreadable_at.items()))
         back = tuple(sorted(self.copied_back))
         state = Held(self.uidvalidity, left, problem, copied, unsure, unreadable, kept, times, back)
+        state = replace(state, deleted=tuple(sorted(self.deleted)))
         unchanged = state == self.held or (state.empty and self.held is None)
         return None if unchanged else state
 
