@@ -22,8 +22,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gateway.scheduling import returned
-from gateway.scheduling.rules import Job
-from store import jobs, outbox
+from gateway.tickets import returned_mail
+from store import outbox
 from store.models import Ticket
 
 
@@ -36,30 +36,31 @@ def grace_from(
     session: Session, ticket: Ticket, period: str, claimed: datetime, now: datetime
 ) -> datetime | None:
     """When the reminder of ``period`` (claimed at ``claimed``) went out, or None while
-    it has not reached the requester (queued still, failed, bounced): no close then.
-    No mail queued at all (a requester we do not write to, such as a monitoring
-    alert's: its ``no-auto-answer`` event says why) has nothing to wait for, and counts
-    from the claim. A bounce found is told once, at ``now`` (:func:`returned.tell_once`)."""
+        it has not reached the requester (queued still, failed, bounced): no close then.
+        No mail queued at all (a requester we do not write to, such as a monitoring
+        alert's: its ``no-auto-answer`` event says why) has nothing to wait for, and counts
+        from the claim. A bounce found is told once, at ``now``, unless the runner told it as it
+    arrived (:func:`gateway.tickets.returned_mail.tell_once`)."""
     mail = outbox.delivery(session, reminder_key(period))
     if mail is None:
         return claimed
     if mail.state != outbox.SENT or mail.sent_at is None:
         return None  # waiting for the relay, or failed for good (the sender told it)
-    if jobs.claimed(session, Job.PENDING_RETURNED, period):
-        return None  # bounced, and told
+    if returned_mail.told(session, ticket.id, mail):
+        return None  # bounced, and told (by the runner as it arrived, or a pass)
     since = min(claimed, mail.sent_at)  # a bounce comes after the mail it returns
     if returned.came_back(session, ticket, {mail.message_id: mail.recipients}, since):
-        returned.tell_once(session, ticket, mail, now, Job.PENDING_RETURNED, period)
+        returned_mail.tell_once(session, ticket, mail, now)
         return None
     return max(mail.sent_at, claimed)  # a clock stepped back while it was sent: the claim
 
 
-def never_arrived(session: Session, period: str) -> bool:
+def never_arrived(session: Session, ticket_id: int, period: str) -> bool:
     """Whether the reminder of ``period`` is known never to have reached the requester:
     refused or given up on (``failed``), or come back (its bounce told). Nobody asks
     them anything more and nothing closes the ticket, so the sweep reminds the member
     of it instead (:func:`gateway.scheduling.sweeps.run_sweeps`)."""
-    if jobs.claimed(session, Job.PENDING_RETURNED, period):
-        return True
     mail = outbox.delivery(session, reminder_key(period))
-    return mail is not None and mail.state == outbox.FAILED
+    if mail is None:
+        return False
+    return mail.state == outbox.FAILED or returned_mail.told(session, ticket_id, mail)
