@@ -82,14 +82,20 @@ def test_an_answer_that_bounces_on_an_open_ticket_is_told_as_it_arrives(
 
 
 def test_an_acknowledgement_that_bounces_is_told(gw: App, clock: FakeClock) -> None:
-    tid = open_ticket(gw, "VPN down", key="ack-1")
+    """Under the fallback entry: the ticket is its manager's, who hears of it."""
+    tid = open_ticket(gw, "A question", key="ack-1")
     send(gw)
     [ack] = outbox(gw, "acknowledgement")
+    assert outbox(gw, "ticket_notice") == []
     clock.advance(HOUR)
     assert deliver(gw, dsn.gmail(ack.message_id, ALICE)).ticket_id == tid
     [failed] = _failed(gw, tid)
     assert failed["new"] == "acknowledgement"
     assert "author" not in failed["detail"]  # type: ignore[operator]
+    clock.advance(HOUR)
+    tick_and_send(gw)
+    [notice] = outbox(gw, "ticket_notice")
+    assert notice.recipients == ["boss@example.test"]
 
 
 def test_a_status_mail_that_bounces_is_told(gw: App, clock: FakeClock) -> None:
