@@ -18,7 +18,7 @@ from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.runtime.app import App
-from gateway.tickets import changes, relay
+from gateway.tickets import changes, merge, relay
 from store import jobs, tickets
 from store.db import transaction
 from tests.support import dsn
@@ -185,3 +185,46 @@ def test_states_left_alone(gw: App) -> None:
     deliver(gw, dsn.postfix(status.message_id, ALICE))
     assert show(gw, tid)["state"] == "pending"
     assert len(_failed(gw, tid)) == 1
+
+
+def test_a_bounce_of_a_merged_tickets_mail_is_told_on_the_ticket_it_joined(
+    gw: App, clock: FakeClock
+) -> None:
+    """The answer was sent on a ticket merged since: its bounce threads to the target,
+    and is told there, once."""
+    target = open_ticket(gw, "VPN down", key="mg-1", state=TicketState.OPEN)
+    source = open_ticket(gw, "VPN down again", key="mg-2", state=TicketState.OPEN)
+    answered = _answer(gw, source, key="k-3")
+    with transaction(gw.sessions) as s:
+        merged = tickets.get(s, source)
+        assert merged is not None
+        merge.merge(
+            s, merged, target, clock.now(), actor=OPS, channel="cli", tag=f"[#{target}]",
+            max_watchers=5,
+        )  # fmt: skip
+    clock.advance(HOUR)
+    assert deliver(gw, dsn.postfix(answered, ALICE)).ticket_id == target
+    [failed] = _failed(gw, target)
+    assert failed["new"] == "ops_reply" and failed["detail"]["author"] == OPS  # type: ignore[index]
+
+
+def test_a_reminder_told_under_an_older_key_holds_the_close_and_is_not_told_again(
+    gw: App, clock: FakeClock
+) -> None:
+    """An older release's sweep told the bounced pending reminder under its period; after
+    the upgrade the bounce processed again tells nothing, and the ticket is never closed
+    on a reminder never seen."""
+    tid = open_ticket(gw, "A question", key="old-2", state=TicketState.PENDING)
+    clock.advance(3 * DAY + HOUR)
+    tick_and_send(gw)
+    [reminder] = outbox(gw, "pending_reminder")
+    with transaction(gw.sessions) as s:
+        period = reminder.idempotency_key.removeprefix("pending-reminder:")
+        assert jobs.claim(s, "pending-returned", period, clock.now(), ticket_id=tid)
+    deliver(gw, dsn.exim(reminder.message_id, ALICE))
+    for _ in range(10):
+        clock.advance(DAY)
+        tick_and_send(gw)
+    assert _failed(gw, tid) == []
+    assert show(gw, tid)["state"] == "pending"
+    assert outbox(gw, "stale_reminder")  # in front of its member, as a told bounce is
