@@ -9,8 +9,9 @@ refused or given up on by the relay (``failed``), or sent and then bounced (a bo
 on the ticket quoting its Message-ID) — holds the close for good: the requester was
 never asked, and closing "for no response" would close on them silently. The member
 who has the ticket is told, as of any mail of it that was not delivered
-(:mod:`gateway.tickets.undelivered`: by the sender for a refusal, here for a bounce,
-which the runner only attaches); the ticket stays pending for them to decide, and as
+(:mod:`gateway.tickets.undelivered`: by the sender for a refusal; for a bounce by the
+runner as it arrives, else here, once: :mod:`gateway.tickets.returned_mail`); the
+ticket stays pending for them to decide, and as
 nothing else will ask about it, they are reminded of it as of a stale ticket
 (:func:`never_arrived`).
 """
@@ -36,11 +37,11 @@ def grace_from(
     session: Session, ticket: Ticket, period: str, claimed: datetime, now: datetime
 ) -> datetime | None:
     """When the reminder of ``period`` (claimed at ``claimed``) went out, or None while
-        it has not reached the requester (queued still, failed, bounced): no close then.
-        No mail queued at all (a requester we do not write to, such as a monitoring
-        alert's: its ``no-auto-answer`` event says why) has nothing to wait for, and counts
-        from the claim. A bounce found is told once, at ``now``, unless the runner told it as it
-    arrived (:func:`gateway.tickets.returned_mail.tell_once`)."""
+    it has not reached the requester (queued still, failed, bounced): no close then.
+    No mail queued at all (a requester we do not write to, such as a monitoring
+    alert's: its ``no-auto-answer`` event says why) has nothing to wait for, and counts
+    from the claim. A bounce found is told once, at ``now``, unless the runner told it
+    as it arrived (:func:`gateway.tickets.returned_mail.tell_once`)."""
     mail = outbox.delivery(session, reminder_key(period))
     if mail is None:
         return claimed
