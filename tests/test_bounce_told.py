@@ -17,6 +17,7 @@ import pytest
 from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
+from gateway.pipeline import bounced
 from gateway.runtime.app import App
 from gateway.tickets import changes, merge, relay
 from store import jobs, tickets
@@ -228,3 +229,33 @@ def test_a_reminder_told_under_an_older_key_holds_the_close_and_is_not_told_agai
     assert _failed(gw, tid) == []
     assert show(gw, tid)["state"] == "pending"
     assert outbox(gw, "stale_reminder")  # in front of its member, as a told bounce is
+
+
+def test_a_delay_warning_tells_nothing_the_failure_after_it_does(gw: App, clock: FakeClock) -> None:
+    """Postfix's "Delayed Mail (still being retried)" names the answer and Alice, but
+    the mail is still on its way (``Action: delayed``): nothing came back. The bounce
+    that ends the tries is told."""
+    tid = open_ticket(gw, "VPN down", key="delay-1", state=TicketState.OPEN)
+    answered = _answer(gw, tid)
+    clock.advance(4 * HOUR)
+    assert deliver(gw, dsn.postfix_delayed(answered, ALICE)).ticket_id == tid
+    assert _failed(gw, tid) == []
+    clock.advance(5 * DAY)
+    assert deliver(gw, dsn.postfix(answered, ALICE)).ticket_id == tid
+    assert len(_failed(gw, tid)) == 1
+
+
+def test_one_report_for_two_recipients_reads_each_ones_action() -> None:
+    """One DSN for a mail to Alice and Carol: Carol's address failed, Alice's is still
+    tried. Nothing came back from Alice; the report with both failed returns hers."""
+    both = dsn.postfix("a@x", CAROL).replace(
+        b"Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n",
+        b"Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n"
+        b"Final-Recipient: rfc822; alice@customer.test\nAction: delayed\nStatus: 4.4.1\n\n",
+    )
+    assert bounced.failed_for(both) == {CAROL}
+    assert not bounced.came_back_from_requester(both, ALICE, (ALICE, CAROL))
+    failed = both.replace(b"Action: delayed\nStatus: 4.4.1", b"Action: failed\nStatus: 5.2.2")
+    assert bounced.came_back_from_requester(failed, ALICE, (ALICE, CAROL))
+    delayed = dsn.postfix_delayed("a@x", ALICE)
+    assert not bounced.gave_up(delayed) and bounced.gave_up(dsn.exim("a@x", ALICE))

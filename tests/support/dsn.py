@@ -151,3 +151,20 @@ def microsoft365(mid: str, rcpt: str) -> bytes:
 
 
 FORMS = {"postfix": postfix, "exim": exim, "gmail": gmail, "microsoft365": microsoft365}
+
+
+def postfix_delayed(mid: str, rcpt: str) -> bytes:
+    """Postfix's delay warning (``delay_warning_time``): the mail is still being tried;
+    nothing came back yet."""
+    return (
+        postfix(mid, rcpt)
+        .replace(b"Undelivered Mail Returned to Sender", b"Delayed Mail (still being retried)")
+        .replace(b"Action: failed\nStatus: 5.1.1", b"Action: delayed\nStatus: 4.4.1")
+        .replace(b"20260601101500.4F1C21A2B3@", b"20260601141500.4F1C21A2B3@")
+        .replace(
+            b"I'm sorry to have to inform you that your message could not\n"
+            b"be delivered to one or more recipients.",
+            b"This is just a notice: your message could not be delivered yet.\n"
+            b"It will be retried until it is 5 days old.",
+        )
+    )
