@@ -18,17 +18,37 @@ _FAILED_FOR = re.compile(
     rb"^(?:(?:final|original)-recipient:[ \t]*rfc822[ \t]*;|x-failed-recipients:)([^\r\n]*)",
     re.IGNORECASE | re.MULTILINE,
 )
+# what the reporting server did for one recipient (RFC 3464 2.3.3): failed, or delayed
+# (it tries again), delivered, relayed, expanded, none of which came back
+_ACTION = re.compile(rb"^action:[ \t]*([a-z]+)", re.IGNORECASE | re.MULTILINE)
+# the per-recipient fields of a delivery-status part are blocks between blank lines
+_BLOCK = re.compile(rb"\r?\n[ \t]*\r?\n")
 
 
 def failed_for(raw: bytes) -> set[str]:
-    """The addresses (lower case) a bounce names as not reached; empty: it names none."""
+    """The addresses (lower case) a bounce names as not reached; empty: it names none.
+    A recipient whose block gives another Action (still being tried, delivered) is not
+    among them."""
     found: set[str] = set()
-    for field in _FAILED_FOR.finditer(raw):
-        for part in field.group(1).decode("ascii", "replace").split(","):
-            address = part.strip().strip("<>").strip().lower()
-            if address:
-                found.add(address)
+    for block in _BLOCK.split(raw):
+        action = _ACTION.search(block)
+        if action is not None and action.group(1).lower() != b"failed":
+            continue
+        for field in _FAILED_FOR.finditer(block):
+            for part in field.group(1).decode("ascii", "replace").split(","):
+                address = part.strip().strip("<>").strip().lower()
+                if address:
+                    found.add(address)
     return found
+
+
+def gave_up(raw: bytes) -> bool:
+    """Whether the bounce ``raw`` says a mail came back: one of its recipients' Action
+    is ``failed``, or it gives none (Exim's plain-text bounce, a notice in words). A
+    delay warning (only ``delayed``: Postfix's "still being retried", Gmail's
+    "(Delay)") or a delivery receipt says the mail is on its way, or arrived."""
+    actions = {m.group(1).lower() for m in _ACTION.finditer(raw)}
+    return not actions or b"failed" in actions
 
 
 def returned_to(raw: bytes, requester: str, recipients: Iterable[str] = ()) -> bool:
@@ -44,8 +64,10 @@ def returned_to(raw: bytes, requester: str, recipients: Iterable[str] = ()) -> b
 
 def came_back_from_requester(raw: bytes, requester: str, recipients: Iterable[str]) -> bool:
     """Whether the bounce ``raw`` of a mail to ``recipients`` says the requester did not
-    get it (:func:`returned_to`), the mail having gone to them at all: a mail to a Cc
+    get it (:func:`returned_to`), the mail having come back (:func:`gave_up`, not a
+    delay warning) and gone to them at all: a mail to a Cc
     alone (the copy of an answer for a Cc) that came back is the Cc's, whatever the
     bounce names, and tells the member nothing new of the customer."""
     me = requester.lower()
-    return any(r.lower() == me for r in recipients) and returned_to(raw, requester, recipients)
+    to_them = any(r.lower() == me for r in recipients)
+    return to_them and gave_up(raw) and returned_to(raw, requester, recipients)
