@@ -22,11 +22,13 @@ from gateway.outbound.sender import Sender
 from gateway.outbound.transport import DueMail
 from gateway.runtime.app import App, build
 from gateway.scheduling import scheduler
+from gateway.tickets import relay
 from store import inbox, tickets
 from store import outbox as outbox_rows
 from store.db import transaction
 from store.leases import Lease
 from store.models import OutboxRow
+from tests.support import dsn
 from tests.support.chat import poster
 from tests.support.databases import postgres_only
 from tests.support.mails import mail
@@ -252,6 +254,35 @@ def test_two_sweeps_that_find_a_bounced_reminder_tell_it_once(
     t = show(first, tid)
     assert t["state"] == "pending"
     assert len([e for e in t["events"] if e["kind"] == "delivery-failed"]) == 1
+
+
+@postgres_only
+def test_two_runners_with_two_bounces_of_one_answer_tell_it_once(
+    pair: tuple[App, App], clock: FakeClock
+) -> None:
+    """An answer on an open ticket came back twice (Exim's bounce and Postfix's), each
+    taken by another instance's runner at the same moment: its member hears of it once,
+    and the passes after tell nothing more."""
+    first, second = pair
+    tid = open_ticket(first, "VPN down", key="back-2", state=TicketState.OPEN)
+    with transaction(first.sessions) as s:
+        ticket, member = tickets.get(s, tid), first.settings.member("ops@example.test")
+        assert ticket is not None and member is not None
+        relay.relay_answer(
+            s, first.settings, ticket, member, "Restart it.", key="k-2", now=clock.now(),
+            channel="cli",
+        )  # fmt: skip
+    send(first)
+    [answer] = outbox(first, "ops_reply")
+    clock.advance(DAY)
+    bounces = [form(answer.message_id, "alice@customer.test") for form in (dsn.exim, dsn.postfix)]
+    with transaction(first.sessions) as s:
+        ids = [inbox.accept(s, raw, source="smtp", now=clock.now()).inbox_id for raw in bounces]
+    _together(lambda: first.runner.process_one(ids[0]), lambda: second.runner.process_one(ids[1]))
+    assert {row.state for row in inbox_rows(first)} == {"done"}  # no shunt, nothing lost
+    _together(lambda: scheduler.tick(first), lambda: scheduler.tick(second))
+    failed = [e for e in show(first, tid)["events"] if e["kind"] == "delivery-failed"]
+    assert len(failed) == 1 and failed[0]["new"] == "ops_reply"
 
 
 @postgres_only

@@ -7,7 +7,8 @@ state machine says (a pending ticket opens, a closed one reopens within the
 window or starts a new linked ticket; one that only thanks, with no file, leaves it
 closed),
 fills the sheet (a value that does not fit is told to its writer), and may carry a
-requester's ``/close``.
+requester's ``/close``. A bounce changes nothing either, but a mail of ours that it
+returns is told to the member (:mod:`gateway.tickets.returned_mail`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from __future__ import annotations
 from gateway.actions import trigger
 from gateway.core.model import TicketState
 from gateway.pipeline import authz, command_lines, commands, thanks
+from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.thread import ThreadVia
 from gateway.runner import filing, notices, ops, proof
 from gateway.runner.arrival import Arrival
 from gateway.runner.messages import attach
 from gateway.runner.new_request import field_requests, open_new, refused_values
 from gateway.runner.verdicts import Done, Rejected
-from gateway.tickets import changes, states
+from gateway.tickets import changes, returned_mail, states
 from store import merges, tickets
 from store.models import Ticket
 
@@ -35,7 +37,8 @@ def member_reply(a: Arrival) -> Arrival | Done | Rejected:
     ticket, via = _ticket(a), a.thread.via.value
     if a.automated:  # a member's out-of-office changes nothing
         attach(a, ticket, kind="reply", touch=False)
-        return Done(ticket.id, f"appended (via {via}, {a.verdict.value}, from ops)")
+        told = _returned(a, ticket)
+        return Done(ticket.id, f"appended (via {via}, {a.verdict.value}, from ops{told})")
     verdict = proof.verify(a, member.email, ticket.id)
     if not verdict.ok:  # nothing attached, changed or relayed; the attempt is an event
         return Rejected(ticket.id, proof.refuse_unverified(a, ticket, member, verdict))
@@ -89,7 +92,7 @@ def requester_reply(a: Arrival) -> Done:
             a.session, ticket, effect.target, a.now, actor=a.sender, channel=CHANNEL
         )
     attach(a, ticket, kind="reply", touch=not a.automated)
-    ran = ""
+    ran = _returned(a, ticket)
     if not a.automated:  # a bounce's MAILER-DAEMON must never become someone we trust or mail
         changes.add_participant(
             a.session, ticket, a.sender, "cc", a.now, actor=a.sender, channel=CHANNEL
@@ -113,6 +116,15 @@ def requester_reply(a: Arrival) -> Done:
     done = "reopened" if effect.effect == states.ReplyEffect.REOPEN else "appended"
     kind = f", {a.verdict.value}" if a.automated else ""
     return Done(ticket.id, f"{done} (via {via}{kind}{ran})")
+
+
+def _returned(a: Arrival, ticket: Ticket) -> str:
+    """A bounce of a mail of ours to the requester: the member is told now, once
+    (:func:`gateway.tickets.returned_mail.on_arrival`); the summary says so."""
+    if a.verdict != LoopVerdict.BOUNCE:
+        return ""
+    told = returned_mail.on_arrival(a.session, ticket, a.row.raw, a.now)
+    return f", undelivered mail told: {told}" if told else ""
 
 
 def _only_commands(a: Arrival, ticket: Ticket) -> bool:

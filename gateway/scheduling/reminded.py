@@ -9,8 +9,9 @@ refused or given up on by the relay (``failed``), or sent and then bounced (a bo
 on the ticket quoting its Message-ID) — holds the close for good: the requester was
 never asked, and closing "for no response" would close on them silently. The member
 who has the ticket is told, as of any mail of it that was not delivered
-(:mod:`gateway.tickets.undelivered`: by the sender for a refusal, here for a bounce,
-which the runner only attaches); the ticket stays pending for them to decide, and as
+(:mod:`gateway.tickets.undelivered`: by the sender for a refusal; for a bounce by the
+runner as it arrives, else here, once: :mod:`gateway.tickets.returned_mail`); the
+ticket stays pending for them to decide, and as
 nothing else will ask about it, they are reminded of it as of a stale ticket
 (:func:`never_arrived`).
 """
@@ -22,8 +23,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gateway.scheduling import returned
-from gateway.scheduling.rules import Job
-from store import jobs, outbox
+from gateway.tickets import returned_mail
+from store import outbox
 from store.models import Ticket
 
 
@@ -39,27 +40,28 @@ def grace_from(
     it has not reached the requester (queued still, failed, bounced): no close then.
     No mail queued at all (a requester we do not write to, such as a monitoring
     alert's: its ``no-auto-answer`` event says why) has nothing to wait for, and counts
-    from the claim. A bounce found is told once, at ``now`` (:func:`returned.tell_once`)."""
+    from the claim. A bounce found is told once, at ``now``, unless the runner told it
+    as it arrived (:func:`gateway.tickets.returned_mail.tell_once`)."""
     mail = outbox.delivery(session, reminder_key(period))
     if mail is None:
         return claimed
     if mail.state != outbox.SENT or mail.sent_at is None:
         return None  # waiting for the relay, or failed for good (the sender told it)
-    if jobs.claimed(session, Job.PENDING_RETURNED, period):
-        return None  # bounced, and told
+    if returned_mail.told(session, ticket.id, mail):
+        return None  # bounced, and told (by the runner as it arrived, or a pass)
     since = min(claimed, mail.sent_at)  # a bounce comes after the mail it returns
     if returned.came_back(session, ticket, {mail.message_id: mail.recipients}, since):
-        returned.tell_once(session, ticket, mail, now, Job.PENDING_RETURNED, period)
+        returned_mail.tell_once(session, ticket, mail, now)
         return None
     return max(mail.sent_at, claimed)  # a clock stepped back while it was sent: the claim
 
 
-def never_arrived(session: Session, period: str) -> bool:
+def never_arrived(session: Session, ticket_id: int, period: str) -> bool:
     """Whether the reminder of ``period`` is known never to have reached the requester:
     refused or given up on (``failed``), or come back (its bounce told). Nobody asks
     them anything more and nothing closes the ticket, so the sweep reminds the member
     of it instead (:func:`gateway.scheduling.sweeps.run_sweeps`)."""
-    if jobs.claimed(session, Job.PENDING_RETURNED, period):
-        return True
     mail = outbox.delivery(session, reminder_key(period))
-    return mail is not None and mail.state == outbox.FAILED
+    if mail is None:
+        return False
+    return mail.state == outbox.FAILED or returned_mail.told(session, ticket_id, mail)

@@ -1,13 +1,14 @@
 """Mails of a waiting ticket that came back: the requester never saw them.
 
-A bounce is attached to the ticket whose mail it returns, and the runner does nothing
-more with it (automated mail never changes a ticket). While the ticket waits on its
+A bounce is attached to the ticket whose mail it returns, and its member told
+(automated mail never changes a ticket). While the ticket waits on its
 requester, what came back matters twice: an answer that bounced asked them nothing, so
 it must not restart their clock (:mod:`gateway.scheduling.waiting`), or the reminder and
 the no-response close would follow an answer they never got; and a reminder that
 bounced must not lead to the close (:mod:`gateway.scheduling.reminded`). Either way the
-member is told, once, by the one notice of an undelivered mail
-(:func:`gateway.tickets.undelivered.failed`), as the sender tells a refusal.
+member is told, once, by the one notice of an undelivered mail: the runner tells it as
+the bounce arrives, and what it told the sweeps do not tell again (one claim per
+returned mail, :func:`gateway.tickets.returned_mail.tell_once`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from gateway.pipeline import loops
+from gateway.pipeline import bounced, loops
 from gateway.scheduling import waiting
-from gateway.scheduling.rules import Job
-from gateway.tickets import undelivered
-from store import jobs, messages, outbox
+from gateway.tickets import returned_mail
+from store import messages, outbox
 from store.models import Ticket
 
 
@@ -29,36 +29,17 @@ def came_back(
     session: Session, ticket: Ticket, mails: Mapping[str, Collection[str]], since: datetime
 ) -> set[str]:
     """Those of ``mails`` (Message-ID → recipients) that a bounce stored on the ticket
-    since ``since`` returns as not delivered to its requester (:func:`waiting.returned_to`)."""
+    since ``since`` returns as not delivered to its requester
+    (:func:`gateway.pipeline.bounced.came_back_from_requester`)."""
     if not mails:
         return set()
     back: set[str] = set()
     for raw in messages.returned_since(session, ticket.id, since, loops.LoopVerdict.BOUNCE):
         named = set(loops.returned_message_ids(raw)) & set(mails)
-        back.update(m for m in named if waiting.returned_to(raw, ticket.requester, mails[m]))
+        back.update(
+            m for m in named if bounced.came_back_from_requester(raw, ticket.requester, mails[m])
+        )
     return back
-
-
-def tell_once(
-    session: Session, ticket: Ticket, mail: outbox.Delivery, now: datetime, job: Job, key: str
-) -> None:
-    """The mail that came back in the ticket's history and its member's next notice
-    (its author's too: they believe the customer has their answer), once: the claim of
-    (``job``, ``key``) keeps a second instance and the next pass from telling it again."""
-    if not jobs.claim(session, job, key, now, ticket_id=ticket.id):
-        return
-    undelivered.failed(
-        session,
-        ticket,
-        now,
-        outbox_id=mail.id,
-        kind=mail.kind,
-        message_id=mail.message_id,
-        recipients=mail.recipients,
-        code=0,
-        error=undelivered.came_back(),
-        author=mail.author,
-    )
 
 
 def seen(
@@ -73,5 +54,5 @@ def seen(
     since = min(t.at for t in answers)  # a bounce comes after the mail it returns
     back = came_back(session, ticket, {t.message_id: t.to for t in answers}, since)
     for mail in outbox.deliveries(session, back):
-        tell_once(session, ticket, mail, now, Job.ANSWER_RETURNED, f"{ticket.id}:{mail.id}")
+        returned_mail.tell_once(session, ticket, mail, now)
     return [t for t in touches if t.message_id not in back]

@@ -48,8 +48,8 @@ class Job(enum.StrEnum):
     OVERDUE_TOLD = "overdue-told"  # … and a later assignee of the ticket, once each
     PENDING_REMINDER = "pending-reminder"  # the requester is asked again, once
     PENDING_CLOSE = "pending-close"  # no answer in time: closed as no-response
-    PENDING_RETURNED = "pending-returned"  # the reminder bounced: told once, no close
-    ANSWER_RETURNED = "answer-returned"  # an answer to a waiting requester bounced: told once
+    # (a mail that came back, a reminder or any other, is claimed by the runner and the
+    # sweeps alike under gateway.tickets.returned_mail.JOB: one row per outbox row)
     INVENTORY = "inventory"  # untouched far too long: force-closed as stale
 
 

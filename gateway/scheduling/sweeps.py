@@ -146,7 +146,7 @@ def _times(session: Session, ctx: JobContext, ticket: Ticket, now: datetime) -> 
     touches = returned.seen(session, ticket, touches, now)
     start = waiting.requester_clock(since or t.updated_at, touches, requester=ticket.requester)
     t = replace(t, waiting_since=start)
-    if t.stale_after is None and never_arrived(session, rules.pending_key(t.id, start)):
+    if t.stale_after is None and never_arrived(session, t.id, rules.pending_key(t.id, start)):
         t = replace(t, stale_after=ctx.settings.schedule.pending_reminder_after)
     return t
 

@@ -20,10 +20,13 @@ it asks whether anyone works on the ticket, so every touch, a member's too, coun
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+
+# who a bounce says did not get a mail: one rule for the sweeps and the runner
+from gateway.pipeline.bounced import failed_for as failed_for
+from gateway.pipeline.bounced import returned_to as returned_to
 
 
 class Restart(enum.Enum):
@@ -101,33 +104,3 @@ def requester_clock(since: datetime, touches: Iterable[Touch], *, requester: str
     """When the requester's wait began: ``since`` (the ticket was set pending, or its
     last touch when no such event is known) or the last touch that restarts it."""
     return max([since, *(t.at for t in touches if restarts(t, requester))])
-
-
-# who a delivery status notification says the mail failed for: its Final-Recipient and
-# Original-Recipient fields (RFC 3464 2.3.1-2, "rfc822; addr"), Exim's X-Failed-Recipients
-_FAILED_FOR = re.compile(
-    rb"^(?:(?:final|original)-recipient:[ \t]*rfc822[ \t]*;|x-failed-recipients:)([^\r\n]*)",
-    re.IGNORECASE | re.MULTILINE,
-)
-
-
-def failed_for(raw: bytes) -> set[str]:
-    """The addresses (lower case) a bounce names as not reached; empty: it names none."""
-    found: set[str] = set()
-    for field in _FAILED_FOR.finditer(raw):
-        for part in field.group(1).decode("ascii", "replace").split(","):
-            address = part.strip().strip("<>").strip().lower()
-            if address:
-                found.add(address)
-    return found
-
-
-def returned_to(raw: bytes, requester: str, recipients: Iterable[str] = ()) -> bool:
-    """Whether the bounce ``raw`` of a mail to ``recipients`` says the requester did not
-    get it: it names them, or names none of the others (nobody: the mail as a whole came
-    back; someone else: where the requester's mail was forwarded). A Cc's bounce names
-    the Cc, and says nothing of what reached the requester."""
-    named = failed_for(raw)
-    me = requester.lower()
-    others = {r.lower() for r in recipients} - {me}
-    return me in named or not named & others

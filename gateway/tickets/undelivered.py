@@ -25,7 +25,7 @@ from store.models import Ticket
 
 def came_back() -> Msg:
     """Why a mail the relay took is undelivered after all: a bounce on its ticket names
-    it (the scheduler tells it of a pending reminder: gateway.scheduling.reminded)."""
+    it (told once, by whoever notices first: gateway.tickets.returned_mail)."""
     return N_("it was sent, then came back as undeliverable")
 
 
