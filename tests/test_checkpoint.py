@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,7 @@ def test_the_daemons_processing_child_checkpoints_apart(settings: Settings) -> N
 
     build(settings, migrate_schema=True).close()  # the daemon migrates before its child starts
     board = RowBoard.create()
-    app = processing_child._app(settings, board, None)
+    app = processing_child._app(settings, board, None, threading.Event())
     try:
         sqlite = app.engine.dialect.name == "sqlite"
         assert (app.checkpointer is not None) is sqlite
