@@ -6,7 +6,7 @@ shapes are read:
 
 * attached: a ``message/rfc822`` part (Outlook's "forward as attachment", Thunderbird's
   default), parsed like any mail;
-* inline: a separator line (:data:`SEPARATORS`) followed by a header block
+* inline: a banner line (:mod:`.parse.banners`' table) followed by a header block
   (:data:`FIELDS`: ``From:``/``差出人:``, ``Subject:``/``件名:``, …) and the original text.
 
 Only a forward that names its original sender's address counts. Pure: the parsed
@@ -21,20 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.core.model import Address, ParsedMessage
+from gateway.pipeline.parse.banners import MAX_LINE, Kind, pattern
 from gateway.pipeline.parse.mailboxes import mailbox_pairs
 
-# A line that starts a forwarded message in the text, as mail clients write it.
-SEPARATORS: tuple[tuple[str, str], ...] = (
-    (r"-{2,}\s*forwarded message\s*-{2,}", "Gmail"),
-    (r"-{2,}\s*(original|forwarded) message\s*-{2,}", "Thunderbird, Outlook"),
-    (r"begin forwarded message:", "Apple Mail"),
-    (r"-{2,}\s*(転送された|転送|元の)\s*メッセージ\s*-{2,}", "Japanese clients"),
-    (r"転送されたメッセージ[:：]", "Apple Mail, Japanese"),
-    (r"_{10,}", "Outlook on the web: a rule, then the header block"),
-)
-_SEPARATOR = re.compile(
-    r"^\s*(" + "|".join(p for p, _ in SEPARATORS) + r")\s*$", re.IGNORECASE | re.MULTILINE
-)
+# A line that starts a forwarded message in the text (matched whole, stripped): a banner
+# of the table, or a rule right over a header block that names the sender.
+_BANNER = pattern(Kind.FORWARD, Kind.ORIGINAL)
+_RULE = pattern(Kind.RULE)
 
 # header name in the forwarded block → the field it gives
 FIELDS: dict[str, str] = {
@@ -89,13 +82,31 @@ def find_original(
 
 
 def inline(text: str) -> Original | None:
-    """An inline forward: the separator, the header block, then the original text."""
-    found = _SEPARATOR.search(text)
-    if found is None:
-        return None
-    lines = text[found.end() :].lstrip("\r\n").splitlines()
+    """An inline forward: the banner, the header block, then the original text. The first
+    banner counts; a rule only where the block under it names the sender (a rule of the
+    writer's own, above the banner, hides nothing)."""
+    lines = text.splitlines()
+    for at, line in enumerate(lines):
+        stripped = line.strip() if len(line) <= MAX_LINE else ""
+        if not stripped:
+            continue
+        if _BANNER.fullmatch(stripped):
+            return _under(lines, at + 1)
+        if _RULE.fullmatch(stripped):
+            found = _under(lines, at + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _under(lines: list[str], start: int) -> Original | None:
+    """The forward whose header block starts at ``start`` (after empty lines), or None
+    when the block names no sender. Linear: the block read ends at the first line that
+    is no header, which a later rule's read starts after."""
+    while start < len(lines) and not lines[start]:
+        start += 1
     fields: dict[str, str] = {}
-    i = 0
+    i = start
     while i < len(lines) and lines[i].strip():
         m = _FIELD.match(lines[i].lstrip("> "))
         if m is None:

@@ -14,7 +14,7 @@ notice, with its notes and state): that is no more theirs to relay than a quote 
 
 What counts as a block, so that the writer's own lines stay:
 
-* a banner of :data:`BANNERS` (one row per client), then — a blank line or two
+* a banner of :mod:`.banners`' table (one row per client form), then — a blank line or two
   aside — one header line or more (a label of :mod:`.quote_languages`' table, or
   ``Reply-To``/``Bcc``/返信先, then a colon), with the lines that continue one
   (indented); a banner with no header under it names no one and stays;
@@ -34,33 +34,24 @@ import re
 from collections.abc import Collection
 
 from gateway.core.tokens import is_own_address
+from gateway.pipeline.parse.banners import BANNERS as TABLE
+from gateway.pipeline.parse.banners import MAX_LINE, Kind, pattern
 from gateway.pipeline.parse.header_blocks import starts_header_block
-from gateway.pipeline.parse.quote_languages import ORIGINAL, OTHERS, SENDER, SENT, alternation
+from gateway.pipeline.parse.quote_languages import OTHERS, SENDER, SENT, alternation
 
 __all__ = ["BANNERS", "begins_with_banner", "without_forward_headers"]
 
-MAX_LINE = 400  # a banner or a rule is never longer (as quotes.MAX_HEADER_LINE)
 _GAP = 2  # blank lines a client leaves between its banner and the header (Apple Mail: one)
 
-# How each client starts a forward (matched against the whole line, stripped).
-BANNERS: tuple[tuple[str, str], ...] = (
-    # Gmail "---------- Forwarded message ---------" (in every UI language), Zimbra, and
-    # Thunderbird "-------- Forwarded Message --------"
-    (r"-{2,}\s*Forwarded\s+message\s*-*", "Gmail, Thunderbird, Zimbra"),
-    # Gmail and Thunderbird in Japanese: "---------- 転送メッセージ ---------",
-    # older ones 「転送されたメッセージ」 between dashes
-    (r"-{2,}\s*転送(?:された)?\s*メッセージ\s*-*", "Gmail, Thunderbird (Japanese)"),
-    # Apple Mail "Begin forwarded message:" over a blank line, then the block
-    (r"Begin\s+forwarded\s+message\s*[:：]", "Apple Mail, iPhone"),
-    (r"転送されたメッセージ\s*[:：]", "Apple Mail, iPhone (Japanese)"),
-    # Outlook in plain text forwards under "-----Original Message-----" (元のメッセージ,
-    # Ursprüngliche Nachricht, …: every language of quote_languages' table)
-    (rf"-{{2,}}\s*(?:{ORIGINAL})\s*-{{2,}}", "Outlook, plain text; Thunderbird before 78"),
+# How each client starts a forward or an answer (the banners of .banners' table, as
+# pattern and clients): a block under one, whatever its order
+BANNERS: tuple[tuple[str, str], ...] = tuple(
+    (b.pattern, b.clients) for b in TABLE if b.kind is not Kind.RULE
 )
-_BANNER = re.compile("|".join(f"(?:{p})" for p, _ in BANNERS), re.I)
-# Outlook on the web and new Outlook draw a rule over the block (Windows Live Mail and
-# some Japanese clients dashes, box drawing or equals signs): a block only above one
-_RULE = re.compile(r"[-_=─━]{10,}")
+_BANNER = pattern(Kind.FORWARD, Kind.ORIGINAL)
+# the table's rules (Outlook on the web and new Outlook draw one over the block): an
+# Outlook-shaped block only under one
+_RULE = pattern(Kind.RULE)
 
 # the labels of Outlook's block in every language of the table, and the headers other
 # clients' forwards show besides (Thunderbird's Reply-To, Apple Mail's Bcc, 返信先)

@@ -25,17 +25,14 @@ from __future__ import annotations
 import re
 
 from gateway.pipeline.parse.attributions import WROTE_COLON_END, is_attribution
+from gateway.pipeline.parse.banners import FORWARD_WORDS, Kind, pattern
 from gateway.pipeline.parse.header_blocks import (
     BLOCK_FROM,
     starts_header_block,
     starts_notes_block,
 )
 from gateway.pipeline.parse.named_quotes import marked, unmarked
-from gateway.pipeline.parse.quote_languages import (
-    OPENINGS,
-    ORIGINAL,
-    own_attribution,
-)
+from gateway.pipeline.parse.quote_languages import OPENINGS, own_attribution
 from gateway.pipeline.parse.quote_tail import drop_trailing_quotes
 
 __all__ = [
@@ -51,17 +48,15 @@ MAX_HEADER_LINE = 400  # an attribution or separator line is never longer than t
 
 _COLONS = (":", "：")
 
-# Separator lines that start quoted history on their own (matched whole, stripped).
-_SEPARATORS = (
-    re.compile(rf"-{{2,}}\s*(?:{ORIGINAL})\s*-{{2,}}", re.I),  # in every language of the table
-    re.compile(r"-{2,}\s*(?:元の|オリジナル)\s*メッセージ\s*-{2,}"),
-    re.compile(r"-{2,}\s*Forwarded\s+message\s*-*", re.I),
-    re.compile(r"(?:Begin\s+forwarded\s+message|転送されたメッセージ)\s*[:：]", re.I),
-)
-_FORWARD_START = re.compile(r"-{2,}\s*(?:Forwarded|転送)", re.I)  # "--- Forwarded … ---"
-# A rule above a From:/Sent: block (Outlook draws underscores, Windows Live Mail and
-# others dashes, some Japanese clients box-drawing or equals signs): a cut only there.
-_RULE = re.compile(r"[-_=─━]{10,}")
+# Separator lines that start quoted history on their own (matched whole, stripped): the
+# banners of .banners' table; a forward's says what follows is sent on, not old mail.
+_SEPARATORS = (pattern(Kind.FORWARD, Kind.ORIGINAL),)
+_FORWARDS = pattern(Kind.FORWARD)
+# how a forward's banner drawn with dashes starts ("--- Forwarded … ---"): each is one
+# of _SEPARATORS when it ends with dashes (test_quote_prefilter checks the shortcut so)
+_FORWARD_START = re.compile(rf"-{{2,}}\s*(?:{FORWARD_WORDS})", re.I)
+# A rule above a From:/Sent: block (the table's rules): a cut only there.
+_RULE = pattern(Kind.RULE)
 
 _ON_START = re.compile(r"^\s*On\s+\S", re.I)
 # how a wrapped attribution's first line starts: a date, or an opening word ("On", "Am")
@@ -241,7 +236,7 @@ def _attribution_at(lines: list[str], cut: int) -> bool:
 
 def _forward_banner(s: str) -> bool:
     """ "---------- Forwarded message ---------", "Begin forwarded message:", "転送…"."""
-    return _FORWARD_START.match(s) is not None or _SEPARATORS[3].fullmatch(s) is not None
+    return _FORWARDS.fullmatch(s) is not None
 
 
 def _header_end(lines: list[str], cut: int) -> int:
@@ -271,10 +266,7 @@ def _is_separator(s: str) -> bool:
     # every separator begins with dashes or ends with its colon: most lines stop here
     if not s.startswith("-") and not s.endswith(_COLONS):
         return False
-    if any(p.fullmatch(s) for p in _SEPARATORS):
-        return True
-    forward = _FORWARD_START.match(s)  # "--- Forwarded <anything> ---"
-    return forward is not None and s.endswith("--") and len(s) - 2 >= forward.end()
+    return any(p.fullmatch(s) for p in _SEPARATORS)
 
 
 def _starts_wrapped_attribution(lines: list[str], i: int) -> bool:
