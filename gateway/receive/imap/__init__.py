@@ -5,7 +5,8 @@ waiting); ``connect`` opens a verified TLS session with credentials from
 ``auth``; ``folder`` acknowledges what is stored and listens for news;
 ``refused`` keeps a message whose move or flag the server refuses from holding
 back new mail; ``damaged`` does so for one it cannot hand out, ``returns`` bounds
-what a server puts back after its move, ``batches`` cuts fetches by size;
+what a server puts back after its move, ``batches`` cuts fetches by size,
+``commit`` stores a batch together with the bookmark;
 ``errors`` words every failure for the operator, and ``failures`` logs it once and
 retries it with backoff.
 """

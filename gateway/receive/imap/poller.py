@@ -25,7 +25,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from imapclient import IMAPClient
@@ -38,14 +37,14 @@ from gateway.core.clock import Clock
 from gateway.receive.imap import folder as box
 from gateway.receive.imap import left as said
 from gateway.receive.imap import oversize
-from gateway.receive.imap.accept import accept
 from gateway.receive.imap.batches import by_bytes, sizes
+from gateway.receive.imap.commit import Pass, bookmark, commit
 from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.failures import Failures
 from gateway.receive.imap.held import HeldRecord
-from store import inbox, sources
+from store import sources
 from store.db import transaction
 
 log = logging.getLogger("gateway.imap")
@@ -55,17 +54,6 @@ log = logging.getLogger("gateway.imap")
 # command: renewing bounds how late such mail can be.
 IDLE_RENEW = timedelta(minutes=5)
 IDLE_CHECK_SECONDS = 1.0  # how long `run` can take to notice its stop event
-
-
-@dataclass
-class _Pass:
-    """One pass over the folder: what it is, and how far it has read."""
-
-    uidvalidity: int
-    rescan: bool  # after a UIDVALIDITY change: Message-IDs stored before are duplicates
-    bulk: bool  # mail that was there before the first pass (or a rescan): an import
-    read: int  # every UID up to here is stored, or stepped over
-    hole: bool = False  # a message came without content: ``read`` stays before it
 
 
 class ImapPoller:
@@ -194,7 +182,7 @@ class ImapPoller:
         box.forget_news(client)
         # the first pass over a folder (or a rescan) stores what was there already: an
         # import, whose old or undated mail is filed but not answered (gateway.pipeline.archive)
-        sweep = _Pass(uidvalidity, rescan, bulk=rescan or mark.uidvalidity is None, read=last_uid)
+        sweep = Pass(uidvalidity, rescan, bulk=rescan or mark.uidvalidity is None, read=last_uid)
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
         uids = sorted({*back, *self._held.deleted.skip(client, uids)})  # not \\Deleted ones
         damaged = self._damage.before_pass(client, uids, self.key)
@@ -208,12 +196,12 @@ class ImapPoller:
             self._rescan = (0, 0)  # ends here: the bookmark takes the new UIDVALIDITY
         if ended or not uids:  # a rescan's end, an empty pass: noted
             with transaction(self.sessions) as s:
-                self._bookmark(s, sweep)
+                bookmark(s, self._source, sweep, self.clock.now())
         self._acks.end_pass(client, self.clock.now())
         self._held.write()  # what is left for a person: ``status`` and the alert say it
         return stored
 
-    def _store_all(self, client: IMAPClient, uids: list[int], sweep: _Pass) -> tuple[int, bool]:
+    def _store_all(self, client: IMAPClient, uids: list[int], sweep: Pass) -> tuple[int, bool]:
         """How many of ``uids`` were new, and whether all were read: a stop is heard
         between batches (a daemon that stops, or lost its mailbox lock to another)."""
         stored = 0
@@ -228,18 +216,13 @@ class ImapPoller:
                 stored += self._store_batch(client, part, sweep)
         return stored, True
 
-    def _too_big(self, client: IMAPClient, uid: int, size: int, sweep: _Pass) -> None:
+    def _too_big(self, client: IMAPClient, uid: int, size: int, sweep: Pass) -> None:
         """Over ``[smtp] max_message_size``: left unfetched, stepped over (``oversize``)."""
         if uid not in self._acks.unreadable:  # said once, not at every pass
             oversize.leave(client, self.key, uid, size, self.settings.smtp.max_message_size)
             self._held.step_over({uid})
         if not sweep.hole:
             self._read_up_to(sweep, uid)
-
-    def _bookmark(self, s: Session, sweep: _Pass) -> None:
-        """Record that ``sweep`` read up to ``sweep.read`` (and its UIDVALIDITY)."""
-        last, at = sweep.read, self.clock.now()
-        sources.advance(s, self._source, uidvalidity=sweep.uidvalidity, last_uid=last, now=at)
 
     def _rescan_from(self, before: int | None, uidvalidity: int) -> int:
         """Where a rescan of ``uidvalidity`` goes on: after what it stored in an earlier
@@ -256,7 +239,7 @@ class ImapPoller:
         self._rescan, self._damage = (uidvalidity, 0), Damage()  # the old UIDs mean nothing
         return 0
 
-    def _read_up_to(self, sweep: _Pass, uid: int) -> None:
+    def _read_up_to(self, sweep: Pass, uid: int) -> None:
         """Everything up to ``uid`` is stored or stepped over: the bookmark (a rescan's
         moves to the new UIDVALIDITY only at its end, so it is kept here till then)."""
         sweep.read = max(sweep.read, uid)
@@ -264,7 +247,7 @@ class ImapPoller:
             self._rescan = (sweep.uidvalidity, sweep.read)
             return
         with transaction(self.sessions) as s:
-            self._bookmark(s, sweep)
+            bookmark(s, self._source, sweep, self.clock.now())
 
     def _sizes(self, client: IMAPClient, uids: list[int]) -> dict[int, int]:
         """Each message's size, to cut the batch where it would hold more than
@@ -275,7 +258,7 @@ class ImapPoller:
             self._damage.failed(uids)  # as a failed FETCH of the batch: one at a time next
             raise
 
-    def _store_batch(self, client: IMAPClient, uids: list[int], sweep: _Pass) -> int:
+    def _store_batch(self, client: IMAPClient, uids: list[int], sweep: Pass) -> int:
         """Fetch, commit rows and bookmark together, then move: the order is the guarantee.
 
         A message that comes without content is neither stored nor acknowledged, and
@@ -318,43 +301,9 @@ class ImapPoller:
         self._acks.acknowledge(client, self._acks.due(list(found), self.clock.now()))
         return len(new)
 
-    def _commit(self, found: dict[int, bytes], sweep: _Pass) -> tuple[list[int], dict[int, bytes]]:
-        """The rows and the bookmark in one transaction; the UIDs stored as new rows, and
-        the messages found stored under another UID than their own (``returns``)."""
-        with transaction(self.sessions) as s:
-            at = self.clock.now()
-            rows = {
-                uid: accept(
-                    s,
-                    self.key,
-                    uid,
-                    self._ref(sweep, uid),
-                    raw,
-                    at,
-                    rescan=sweep.rescan,
-                    bulk=sweep.bulk,
-                )
-                for uid, raw in found.items()
-            }
-            new = [uid for uid, row in rows.items() if row is None]
-            stored = {uid: row for uid, row in rows.items() if row is not None}
-            back = [] if sweep.rescan else self._put_back(s, sweep, stored)
-            if sweep.rescan:  # the bookmark takes the new UIDVALIDITY when the rescan ends
-                sources.touch(s, self._source, now=at)
-            else:
-                self._bookmark(s, sweep)
-        return new, {uid: found[uid] for uid in back}
-
-    def _put_back(self, s: Session, sweep: _Pass, stored: dict[int, int]) -> list[int]:
-        """Those of ``stored`` (UID: its inbox row) found stored under another UID: put
-        back into the folder. One read again under its own UID (above a message without
-        content the bookmark waits before, or whose acknowledgement waits) is not."""
-        refs = inbox.source_refs(s, set(stored.values()))
-        own = {uid: self._ref(sweep, uid)[:512] for uid in stored}  # as the column keeps it
-        return [uid for uid, row in stored.items() if refs.get(row) != own[uid]]
-
-    def _ref(self, sweep: _Pass, uid: int) -> str:
-        return f"{self.key}/{sweep.uidvalidity}/{uid}"
+    def _commit(self, found: dict[int, bytes], sweep: Pass) -> tuple[list[int], dict[int, bytes]]:
+        """The rows and the bookmark in one transaction (``commit``)."""
+        return commit(self.sessions, self.clock, self.key, self._source, found, sweep)
 
     # -- waiting for mail ------------------------------------------------------------
 
