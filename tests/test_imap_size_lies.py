@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from gateway.receive.imap import ImapPoller
+from gateway.receive.imap.batches import FETCH_BYTES
 from gateway.receive.imap.folder import UNREADABLE
 from gateway.runtime.app import App
 from store import sources
@@ -86,3 +87,37 @@ def test_a_message_over_the_limit_is_left_whatever_size_the_server_announced(
     assert f"max_message_size ({MOST} bytes)" in said[0]
     with transaction(app.sessions) as s:
         assert sources.bookmark(s, account.source).last_uid == 3
+
+
+@sqlite_only
+@pytest.mark.parametrize("lie", LIES)
+def test_a_batch_whose_sizes_lie_holds_no_more_than_fetch_bytes(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path], lie: dict[str, object]
+) -> None:
+    """Each message is fetched as at most ``max_message_size + 1`` bytes, but a batch is
+    cut by the sizes announced: messages announced as 0 (or none, or less) beside an
+    honest one came in one FETCH, ``batch_size`` times that limit at worst (here three
+    of 2/5 of FETCH_BYTES, under a limit of half of it: 6/5 of FETCH_BYTES held at
+    once). Now no FETCH brings more than FETCH_BYTES of mail whatever was announced,
+    and every message is stored whole, once."""
+    size = FETCH_BYTES * 2 // 5
+    raws = [
+        _big("honest scan", size),
+        _big("scan that lies", size),
+        _big("another that lies", size),
+        mail("small"),
+    ]
+    quirky.add(Message(raws[0]))
+    for raw in raws[1:3]:
+        quirky.add(Message(raw, **lie))  # type: ignore[arg-type]
+    quirky.add(Message(raws[3]))
+    account = setup(quirky, tls_files, "move")
+    smtp = replace(app.settings.smtp, max_message_size=FETCH_BYTES // 2)
+    with ImapPoller(account, replace(app.settings, smtp=smtp), app.sessions, app.clock) as p:
+        assert p.poll_once() == len(raws)
+        assert p.poll_once() == 0
+    assert quirky.most_fetched <= FETCH_BYTES
+    assert sorted(inbox_raw(app, r.id) for r in inbox_rows(app)) == sorted(raws)
+    assert sorted(acknowledged(quirky, account)) == sorted(raws)
+    with transaction(app.sessions) as s:
+        assert sources.bookmark(s, account.source).last_uid == len(raws)

@@ -59,6 +59,8 @@ class QuirkyImap:
         self.uidvalidity = 7
         self.uidnext = len(messages) + 1  # never given twice, as a server must
         self.commands: list[str] = []
+        # the most message content one FETCH answer carried: what the poller held at once
+        self.most_fetched = 0
         self.capabilities = "IMAP4rev1 AUTH=PLAIN UIDPLUS" + (" MOVE" if move else "")
         self.folders: dict[str, list[Message]] = {}  # other folders than the one read
         # commands (their first words) at which the connection drops: ("",) is an outage
@@ -193,7 +195,10 @@ class QuirkyImap:
             return [f"* SEARCH {found}\r\n".encode()]
         if command.startswith("UID FETCH"):
             uids, items = rest[len("UID FETCH ") :].split(" ", 1)
-            return [self._fetch(uid, items.upper()) for uid in self._uids(uids)]
+            answers = [self._fetch(uid, items.upper()) for uid in self._uids(uids)]
+            content = sum(_literal(answer) for answer in answers)
+            self.most_fetched = max(self.most_fetched, content)
+            return answers
         if command.startswith("UID STORE"):
             uids, _, flags = rest[len("UID STORE ") :].split(" ", 2)
             if self._not_kept(flags.strip("()").split()):
@@ -304,6 +309,12 @@ class QuirkyImap:
             if key in criteria.upper().split():
                 found = {u for u in found if ("\\Deleted" in self.messages[u].flags) == has}
         return sorted(found)
+
+
+def _literal(answer: bytes) -> int:
+    """How many bytes of content a FETCH answer carries (its literal, ``{n}``)."""
+    found = re.search(rb"\{(\d+)\}\r\n", answer)
+    return int(found[1]) if found else 0
 
 
 def _message_id(raw: bytes) -> bytes:

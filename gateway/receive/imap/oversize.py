@@ -46,7 +46,13 @@ def leave(client: IMAPClient, key: str, uid: int, size: int, most: int) -> None:
 def whole(most: int) -> str:
     """The FETCH item for a message's content, up to one byte over ``most``: enough to
     store any message within the limit, and to know one over it (``cut``)."""
-    return f"BODY.PEEK[]<0.{most + 1}>"
+    return first(most + 1)
+
+
+def first(count: int) -> str:
+    """The FETCH item for a message's first ``count`` bytes (a batch's share of
+    ``batches.FETCH_BYTES``, or :func:`whole`)."""
+    return f"BODY.PEEK[]<0.{count}>"
 
 
 def cut(

@@ -37,7 +37,7 @@ from gateway.core.clock import Clock
 from gateway.receive.imap import folder as box
 from gateway.receive.imap import left as said
 from gateway.receive.imap import oversize
-from gateway.receive.imap.batches import by_bytes, sizes
+from gateway.receive.imap.batches import by_bytes, each, learn, sizes
 from gateway.receive.imap.commit import Pass, bookmark, commit
 from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
@@ -204,16 +204,19 @@ class ImapPoller:
     def _store_all(self, client: IMAPClient, uids: list[int], sweep: Pass) -> tuple[int, bool]:
         """How many of ``uids`` were new, and whether all were read: a stop is heard
         between batches (a daemon that stops, or lost its mailbox lock to another)."""
-        stored = 0
+        stored, most = 0, self.settings.smtp.max_message_size
         for batch in self._damage.batches(uids, self.account.batch_size):
             size = self._sizes(client, batch)
-            for part in by_bytes(batch, size, most=self.settings.smtp.max_message_size):
+            while batch:  # cut again after each part: a size that lied is learnt
                 if self._stop.is_set():
                     return stored, False
-                if size.get(part[0], 0) > self.settings.smtp.max_message_size:
+                part = by_bytes(batch, size, most=most)[0]
+                if size.get(part[0], 0) > most:
                     self._too_big(client, part[0], size[part[0]], sweep)
+                    batch = batch[1:]
                     continue
-                stored += self._store_batch(client, part, sweep)
+                new, done = self._store_batch(client, part, sweep, size)
+                stored, batch = stored + new, batch[done:]
         return stored, True
 
     def _too_big(self, client: IMAPClient, uid: int, size: int, sweep: Pass) -> None:
@@ -258,18 +261,28 @@ class ImapPoller:
             self._damage.failed(uids)  # as a failed FETCH of the batch: one at a time next
             raise
 
-    def _store_batch(self, client: IMAPClient, uids: list[int], sweep: Pass) -> int:
+    def _store_batch(
+        self, client: IMAPClient, uids: list[int], sweep: Pass, size: dict[int, int]
+    ) -> tuple[int, int]:
         """Fetch, commit rows and bookmark together, then move: the order is the guarantee.
+        How many were new, and how many of ``uids`` are done with.
 
         A message that comes without content is neither stored nor acknowledged, and
-        the bookmark stops before it (see ``damaged``)."""
+        the bookmark stops before it (see ``damaged``). One bigger than its share of the
+        fetch (``batches.learn``) is fetched again, and the mail after it."""
         self._gate()
         most = self.settings.smtp.max_message_size
+        asked = each(uids, size, most)
         try:
-            found = contents(client.fetch(uids, [oversize.whole(most)]), uids)
+            found = contents(client.fetch(uids, [oversize.first(asked)]), uids)
         except (OSError, IMAPClientError):
             self._damage.failed(uids)
             raise
+        if (again_from := learn(found, asked, most, size)) is not None:
+            uids = [uid for uid in uids if uid < again_from]
+            found = {uid: raw for uid, raw in found.items() if uid < again_from}
+            if not uids:
+                return 0, 0
         self._damage.got_content(list(found))  # over ``most`` bytes (a size lied): left
         over = oversize.cut(client, self.key, found, most, self._acks.unreadable)
         self._held.step_over(over)
@@ -299,7 +312,7 @@ class ImapPoller:
         if new:
             self.on_stored()
         self._acks.acknowledge(client, self._acks.due(list(found), self.clock.now()))
-        return len(new)
+        return len(new), len(uids)
 
     def _commit(self, found: dict[int, bytes], sweep: Pass) -> tuple[list[int], dict[int, bytes]]:
         """The rows and the bookmark in one transaction (``commit``)."""
