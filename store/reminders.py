@@ -10,11 +10,11 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from gateway.core.priority import ORDER
-from store.models import Message, Ticket, TicketEvent
+from store.models import Message, OutboxRow, Ticket, TicketEvent
 
 INVENTORY_ACTOR = "schedule:inventory"  # the actor on force-close events, counted per member
 
@@ -205,3 +205,29 @@ def since_pending(
         (k, at, tuple(str(a) for a in to or ()), mid) for k, at, to, mid in session.execute(mails)
     ]
     return since, sorted(found, key=lambda f: f[1])
+
+
+def last_reminders(
+    session: Session, ticket_ids: Collection[int], prefix: str
+) -> dict[int, tuple[int, str, str]]:
+    """Per ticket of ``ticket_ids``, the last mail queued under a key starting with
+    ``prefix`` (its pending reminders') since the ticket was last set pending: its
+    outbox id, key and state. One query for all of them, however many: the board and
+    the digest read every open ticket (gateway.scheduling.stale decides)."""
+    if not ticket_ids:
+        return {}
+    last_set = (
+        select(func.max(TicketEvent.at))
+        .where(TicketEvent.ticket_id == OutboxRow.ticket_id, TicketEvent.kind == "state")
+        .scalar_subquery()
+    )
+    stmt = (
+        select(OutboxRow.ticket_id, OutboxRow.id, OutboxRow.idempotency_key, OutboxRow.state)
+        .where(
+            OutboxRow.ticket_id.in_(sorted(ticket_ids)),
+            OutboxRow.idempotency_key.startswith(prefix, autoescape=True),
+            or_(last_set.is_(None), OutboxRow.created_at >= last_set),
+        )
+        .order_by(OutboxRow.id)
+    )
+    return {tid: (oid, key, state) for tid, oid, key, state in session.execute(stmt) if tid}
