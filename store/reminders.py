@@ -209,11 +209,12 @@ def since_pending(
 
 def last_reminders(
     session: Session, ticket_ids: Collection[int], prefix: str
-) -> dict[int, tuple[int, str, str]]:
+) -> dict[int, tuple[int, str, str, datetime]]:
     """Per ticket of ``ticket_ids``, the last mail queued under a key starting with
     ``prefix`` (its pending reminders') since the ticket was last set pending: its
-    outbox id, key and state. One query for all of them, however many: the board and
-    the digest read every open ticket (gateway.scheduling.stale decides)."""
+    outbox id, key, state and when it was queued. One query for all of them, however
+    many: the board and the digest read every open ticket (gateway.scheduling.stale
+    decides)."""
     if not ticket_ids:
         return {}
     last_set = (
@@ -222,7 +223,13 @@ def last_reminders(
         .scalar_subquery()
     )
     stmt = (
-        select(OutboxRow.ticket_id, OutboxRow.id, OutboxRow.idempotency_key, OutboxRow.state)
+        select(
+            OutboxRow.ticket_id,
+            OutboxRow.id,
+            OutboxRow.idempotency_key,
+            OutboxRow.state,
+            OutboxRow.created_at,
+        )
         .where(
             OutboxRow.ticket_id.in_(sorted(ticket_ids)),
             OutboxRow.idempotency_key.startswith(prefix, autoescape=True),
@@ -230,4 +237,42 @@ def last_reminders(
         )
         .order_by(OutboxRow.id)
     )
-    return {tid: (oid, key, state) for tid, oid, key, state in session.execute(stmt) if tid}
+    return {tid: (oid, key, state, at) for tid, oid, key, state, at in session.execute(stmt) if tid}
+
+
+# a mail sent on a ticket, with its requester and its outbox row (id, key; None: not ours)
+Sent = tuple[int, str, datetime, tuple[str, ...], str, str, int | None, str]
+
+
+def sent_of_kinds(
+    session: Session, ticket_ids: Collection[int], kinds: Collection[str]
+) -> list[Sent]:
+    """The mails of ``kinds`` sent on ``ticket_ids``, in one query: ticket id, kind,
+    when, recipients, Message-ID, the ticket's requester, and its outbox row's id and key
+    (whether it came back is told per outbox row)."""
+    if not ticket_ids or not kinds:
+        return []
+    stmt = (
+        select(
+            Message.ticket_id,
+            Message.kind,
+            Message.created_at,
+            Message.to,
+            Message.message_id,
+            Ticket.requester,
+            OutboxRow.id,
+            OutboxRow.idempotency_key,
+        )
+        .join(Ticket, Ticket.id == Message.ticket_id)
+        .outerjoin(OutboxRow, OutboxRow.message_id == Message.message_id)
+        .where(
+            Message.ticket_id.in_(sorted(ticket_ids)),
+            Message.direction == "out",
+            Message.kind.in_(sorted(kinds)),
+        )
+        .order_by(Message.id)
+    )
+    return [
+        (tid, kind, at, tuple(str(a) for a in to or ()), mid, who, oid, key or "")
+        for tid, kind, at, to, mid, who, oid, key in session.execute(stmt)
+    ]

@@ -177,7 +177,7 @@ def test_a_reminder_that_came_back_is_stale_in_the_digest_and_on_the_board(
     assert [(c.id, c.stale) for c in cards] == [(tid, True)]
 
 
-def test_the_stale_rule_reads_any_number_of_tickets_in_two_queries(
+def test_the_stale_rule_reads_any_number_of_tickets_in_three_queries(
     gw: App, clock: FakeClock
 ) -> None:
     """The board and the digest read every open ticket: the reminders that never
@@ -200,4 +200,31 @@ def test_the_stale_rule_reads_any_number_of_tickets_in_two_queries(
             assert stale.unreached(s, open_) == frozenset()
         finally:
             event.remove(engine, "before_cursor_execute", count)
-    assert len(said) == 2, said
+    assert len(said) == 3, said
+
+
+def test_an_answer_that_reaches_them_after_a_reminder_came_back_ends_the_stale_wait(
+    gw: App, clock: FakeClock
+) -> None:
+    """A member's answer that reached the requester began a new wait: the reminder that
+    came back in the old one makes it stale nowhere any more, and the new wait's own
+    reminder is sent without a stale reminder beside it."""
+    tid = open_ticket(gw, "A question", key="ret-5", state=TicketState.PENDING)
+    clock.advance(3 * DAY + HOUR)
+    tick_and_send(gw)
+    [reminder] = outbox(gw, "pending_reminder")
+    clock.advance(HOUR)
+    assert deliver(gw, bounce_of(reminder.message_id)).ticket_id == tid
+    tick_and_send(gw)
+    before = len(outbox(gw, "stale_reminder"))
+    assert before == 1
+    with transaction(gw.sessions) as s:
+        assert stale.unreached(s, stats.open_times(s)) == {tid}
+    clock.advance(HOUR)
+    _answer(gw, tid)  # delivered: nothing came back
+    with transaction(gw.sessions) as s:
+        assert stale.unreached(s, stats.open_times(s)) == frozenset()
+    clock.advance(3 * DAY + HOUR)
+    tick_and_send(gw)
+    assert len(outbox(gw, "pending_reminder")) == 2  # the new wait's
+    assert len(outbox(gw, "stale_reminder")) == before
