@@ -8,6 +8,7 @@ Like every query module, nothing here commits.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +66,18 @@ def detail_of(session: Session, job: str, period: str) -> dict[str, Any] | None:
 def claimed(session: Session, job: str, period: str) -> bool:
     stmt = select(JobRun.id).where(JobRun.job == job, JobRun.period == period)
     return session.scalar(stmt) is not None
+
+
+def claimed_among(session: Session, claims: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of ``claims`` (job, period) are taken: one query for many, where asking
+    :func:`claimed` of each would be a query per ticket of a board."""
+    if not claims:
+        return set()
+    stmt = select(JobRun.job, JobRun.period).where(
+        JobRun.job.in_(sorted({j for j, _ in claims})),
+        JobRun.period.in_(sorted({p for _, p in claims})),
+    )
+    return {(j, p) for j, p in session.execute(stmt)} & set(claims)
 
 
 def runs(session: Session, job: str | None = None) -> list[JobRun]:

@@ -10,11 +10,11 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from gateway.core.priority import ORDER
-from store.models import Message, Ticket, TicketEvent
+from store.models import Message, OutboxRow, Ticket, TicketEvent
 
 INVENTORY_ACTOR = "schedule:inventory"  # the actor on force-close events, counted per member
 
@@ -205,3 +205,74 @@ def since_pending(
         (k, at, tuple(str(a) for a in to or ()), mid) for k, at, to, mid in session.execute(mails)
     ]
     return since, sorted(found, key=lambda f: f[1])
+
+
+def last_reminders(
+    session: Session, ticket_ids: Collection[int], prefix: str
+) -> dict[int, tuple[int, str, str, datetime]]:
+    """Per ticket of ``ticket_ids``, the last mail queued under a key starting with
+    ``prefix`` (its pending reminders') since the ticket was last set pending: its
+    outbox id, key, state and when it was queued. One query for all of them, however
+    many: the board and the digest read every open ticket (gateway.scheduling.stale
+    decides)."""
+    if not ticket_ids:
+        return {}
+    last_set = (
+        select(func.max(TicketEvent.at))
+        .where(TicketEvent.ticket_id == OutboxRow.ticket_id, TicketEvent.kind == "state")
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            OutboxRow.ticket_id,
+            OutboxRow.id,
+            OutboxRow.idempotency_key,
+            OutboxRow.state,
+            OutboxRow.created_at,
+        )
+        .where(
+            OutboxRow.ticket_id.in_(sorted(ticket_ids)),
+            OutboxRow.idempotency_key.startswith(prefix, autoescape=True),
+            or_(last_set.is_(None), OutboxRow.created_at >= last_set),
+        )
+        .order_by(OutboxRow.id)
+    )
+    return {tid: (oid, key, state, at) for tid, oid, key, state, at in session.execute(stmt) if tid}
+
+
+# a mail sent on a ticket, with its requester and its outbox row (id, key; None: not ours)
+Sent = tuple[int, str, datetime, tuple[str, ...], str, str, int | None, str]
+
+
+def sent_of_kinds(
+    session: Session, ticket_ids: Collection[int], kinds: Collection[str]
+) -> list[Sent]:
+    """The mails of ``kinds`` sent on ``ticket_ids``, in one query: ticket id, kind,
+    when, recipients, Message-ID, the ticket's requester, and its outbox row's id and key
+    (whether it came back is told per outbox row)."""
+    if not ticket_ids or not kinds:
+        return []
+    stmt = (
+        select(
+            Message.ticket_id,
+            Message.kind,
+            Message.created_at,
+            Message.to,
+            Message.message_id,
+            Ticket.requester,
+            OutboxRow.id,
+            OutboxRow.idempotency_key,
+        )
+        .join(Ticket, Ticket.id == Message.ticket_id)
+        .outerjoin(OutboxRow, OutboxRow.message_id == Message.message_id)
+        .where(
+            Message.ticket_id.in_(sorted(ticket_ids)),
+            Message.direction == "out",
+            Message.kind.in_(sorted(kinds)),
+        )
+        .order_by(Message.id)
+    )
+    return [
+        (tid, kind, at, tuple(str(a) for a in to or ()), mid, who, oid, key or "")
+        for tid, kind, at, to, mid, who, oid, key in session.execute(stmt)
+    ]

@@ -152,7 +152,7 @@ def test_every_figure_agrees_with_the_rows(board_rig: Rig, seed: int) -> None:
         figures = workload.stats_figures(s, catalog, settings, NOW)
         board = workload.board_figures(s, catalog, settings, NOW)
         cells = ticket_query.board_cells(s, NOW - timedelta(days=CLOSED_DAYS), 12)
-        lanes = build_lanes(cells, catalog, {}, settings, NOW, "en")
+        lanes = build_lanes(cells, catalog, {}, settings, NOW, "en", frozenset())
         week_start = datetime(2026, 10, 26, tzinfo=tz)  # Monday of 2026-W44, EDT
         week_end = datetime(2026, 11, 2, tzinfo=tz)  # Monday of 2026-W45, EST
         opened = reminders.opened_between(s, week_start, week_end)

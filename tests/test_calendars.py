@@ -441,7 +441,7 @@ def test_the_brief_and_the_boards_counts_use_the_entrys_calendar(
     clock.advance(9 * HOUR)  # Saturday 03:00
     with transaction(app.sessions) as s:
         counts = workload.sla_counts(
-            stats.open_times(s), app.catalog.current, app.settings, clock.now()
+            stats.open_times(s), app.catalog.current, app.settings, clock.now(), frozenset()
         )
     assert counts.by_entry.get("outage", Counter())["overdue"] == 1
     assert counts.by_entry.get("office", Counter())["overdue"] == 0

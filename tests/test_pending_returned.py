@@ -14,14 +14,17 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
+from gateway.notify import views
 from gateway.runtime.app import App
-from gateway.scheduling import waiting
+from gateway.scheduling import digest, scheduler, stale, waiting, workload
 from gateway.tickets import relay
-from store import tickets
+from gateway.web import board_view
+from store import stats, ticket_query, tickets
 from store.db import transaction
 from tests.support.pipeline import bounce_of, deliver, outbox, show
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings, tick_and_send
@@ -138,3 +141,90 @@ def test_a_reminder_that_came_back_reminds_its_member_and_never_closes(
     assert seen[0] == told_at
     assert {b - a for a, b in pairwise(seen[1:])} == {3 * DAY}
     assert len(seen) == 7  # until someone acts
+
+
+def test_a_reminder_that_came_back_is_stale_in_the_digest_and_on_the_board(
+    gw: App, clock: FakeClock
+) -> None:
+    """One rule (:func:`gateway.scheduling.stale.stale_times`): the ticket the stale
+    reminder lists is marked stale in the digest, counted stale on the board and in its
+    ``mark=stale`` list, and shows the badge on its card."""
+    tid = open_ticket(gw, "A question", key="ret-4", state=TicketState.PENDING)
+    clock.advance(3 * DAY + HOUR)
+    tick_and_send(gw)
+    [reminder] = outbox(gw, "pending_reminder")
+    clock.advance(HOUR)
+    assert deliver(gw, bounce_of(reminder.message_id)).ticket_id == tid
+    tick_and_send(gw)
+    assert outbox(gw, "stale_reminder")  # the reminder lists it: so does everything else
+    now = board_view.minute(clock.now())
+    with transaction(gw.sessions) as s:
+        ctx = scheduler.context(gw)
+        mails = digest.build(s, ctx, clock.now(), digest.manual_run(clock.now(), ctx.tz))
+        figures = workload.board_figures(s, ctx.catalog, gw.settings, now)
+        open_ = stats.open_times(s)
+        gone = stale.unreached(s, open_)
+        listed = workload.marked(open_, ctx.catalog, gw.settings, now, "stale", gone)
+        cells = ticket_query.board_cells(s, now - timedelta(days=7), 12)
+        gone = stale.unreached(s, cells.cards)
+        lanes = board_view.build_lanes(cells, ctx.catalog, {}, gw.settings, now, "en", gone)
+    [boss] = [m.view for m in mails if isinstance(m.view, views.WeeklyDigest)]
+    assert [(r.id, r.stale) for r in boss.assigned] == [(tid, True)]  # the fallback's
+    [theirs] = [a for a in figures["assignees"] if a["assignee"] == "boss@example.test"]
+    assert theirs["stale"] == 1
+    assert listed == (tid,)
+    cards = [c for lane in lanes for cell in lane.cells.values() for c in cell.cards]
+    assert [(c.id, c.stale) for c in cards] == [(tid, True)]
+
+
+def test_the_stale_rule_reads_any_number_of_tickets_in_three_queries(
+    gw: App, clock: FakeClock
+) -> None:
+    """The board and the digest read every open ticket: the reminders that never
+    reached their requesters are found for all of them at once, not a query each."""
+    for n in range(5):
+        open_ticket(gw, f"A question {n}", key=f"ret-q{n}", state=TicketState.PENDING)
+    clock.advance(3 * DAY + HOUR)
+    tick_and_send(gw)
+    assert len(outbox(gw, "pending_reminder")) == 5
+    said: list[str] = []
+
+    def count(*args: object) -> None:
+        said.append(str(args[2]))
+
+    with transaction(gw.sessions) as s:
+        open_ = stats.open_times(s)
+        engine = s.get_bind()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert stale.unreached(s, open_) == frozenset()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert len(said) == 3, said
+
+
+def test_an_answer_that_reaches_them_after_a_reminder_came_back_ends_the_stale_wait(
+    gw: App, clock: FakeClock
+) -> None:
+    """A member's answer that reached the requester began a new wait: the reminder that
+    came back in the old one makes it stale nowhere any more, and the new wait's own
+    reminder is sent without a stale reminder beside it."""
+    tid = open_ticket(gw, "A question", key="ret-5", state=TicketState.PENDING)
+    clock.advance(3 * DAY + HOUR)
+    tick_and_send(gw)
+    [reminder] = outbox(gw, "pending_reminder")
+    clock.advance(HOUR)
+    assert deliver(gw, bounce_of(reminder.message_id)).ticket_id == tid
+    tick_and_send(gw)
+    before = len(outbox(gw, "stale_reminder"))
+    assert before == 1
+    with transaction(gw.sessions) as s:
+        assert stale.unreached(s, stats.open_times(s)) == {tid}
+    clock.advance(HOUR)
+    _answer(gw, tid)  # delivered: nothing came back
+    with transaction(gw.sessions) as s:
+        assert stale.unreached(s, stats.open_times(s)) == frozenset()
+    clock.advance(3 * DAY + HOUR)
+    tick_and_send(gw)
+    assert len(outbox(gw, "pending_reminder")) == 2  # the new wait's
+    assert len(outbox(gw, "stale_reminder")) == before

@@ -117,7 +117,7 @@ def _due_soon(app: App, clock: FakeClock, when: datetime) -> int:
     clock.advance(when - clock.now())
     with transaction(app.sessions) as s:
         counts = workload.sla_counts(
-            stats.open_times(s), app.catalog.current, app.settings, clock.now()
+            stats.open_times(s), app.catalog.current, app.settings, clock.now(), frozenset()
         )
     return counts.by_entry.get("vpn", Counter())["due_soon"]
 

@@ -30,7 +30,7 @@ from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team, ticket_ref
 from gateway.pipeline.command_help import command_lines
 from gateway.pipeline.commands import GRAMMAR, Role
-from gateway.scheduling import rules, workload
+from gateway.scheduling import rules, stale, workload
 from gateway.scheduling.rules import DigestRun, Job, times_of
 from gateway.scheduling.sweeps import JobContext
 from store import inbox, jobs, reminders, stats
@@ -49,6 +49,11 @@ OLDEST = 10  # tickets in the managers' "oldest" list
 DIGEST_LISTED = 50
 CANDIDATES = 10  # fallback-report terms in the managers' summary
 MANUAL = "manual-"  # the period key of a digest asked for by hand while digests are off
+
+
+# what every ticket of the mails is read with: the reply keys, and the ids of the tickets
+# whose pending reminder never reached the requester (gateway.scheduling.stale.unreached)
+Read = tuple[tokens.ReplyKeys, frozenset[int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,17 +91,20 @@ def build(
 ) -> list[Mail]:
     """Every digest and summary due for ``run``; ``only`` restricts to one member."""
     open_ = reminders.open_tickets(session)
+    # the tickets the stale reminder lists as stale although their entry has no
+    # stale_after: found once for all (gateway.scheduling.stale)
+    gone = stale.unreached(session, open_)
     keys = reply_keys(session, ctx.settings.gateway.reply_key())
     mails: list[Mail] = []
     for member in ctx.settings.members:
         if only is not None and member.email != ascii_address(only.strip()):
             continue
         locale = ctx.settings.locale_of(member)
-        digest = _digest(ctx, member, open_, now, run, keys)
+        digest = _digest(ctx, member, open_, now, run, (keys, gone))
         if digest is not None:
             mails.append(Mail(digest, locale, f"digest:{run.period}:{member.email}"))
         if member.role == "manager":
-            summary = _summary(session, ctx, member, locale, open_, now, run, keys)
+            summary = _summary(session, ctx, member, locale, open_, now, run, (keys, gone))
             if not nothing_to_report(summary):
                 mails.append(Mail(summary, locale, f"summary:{run.period}:{member.email}"))
     return mails
@@ -178,9 +186,11 @@ class _Claimed:
 
 
 def _ref(
-    ctx: JobContext, ticket: Ticket, now: datetime, member: str, keys: tokens.ReplyKeys
+    ctx: JobContext, ticket: Ticket, now: datetime, member: str, read: Read
 ) -> views.TicketRef:
-    """A ticket with its marks and the member's own address for acting on it."""
+    """A ticket with its marks and the member's own address for acting on it; stale as
+    the stale reminder says (:func:`gateway.scheduling.stale.stale_times`)."""
+    keys, gone = read
     t = times_of(ticket, ctx.rules(ticket), ctx.settings.calendars)
     sla, deadline = rules.sla_state(t, now, ctx.settings.schedule)
     shown = sla if sla in (rules.SlaState.DUE_SOON, rules.SlaState.OVERDUE) else ""
@@ -190,7 +200,7 @@ def _ref(
         catalog=_entry_name(ctx, ticket, ctx.locale_of(member)),
         sla=str(shown),
         due=ctx.local(deadline.at) if deadline is not None and shown else "",
-        stale=rules.stale_period(t, now) is not None,
+        stale=stale.is_stale(t, now, gone, ctx.settings.schedule),
         reply_to=tokens.reply_address(ctx.settings.gateway.address, keys, ticket.id, member),
     )
 
@@ -201,7 +211,7 @@ def _digest(
     open_: Sequence[Ticket],
     now: datetime,
     run: DigestRun,
-    keys: tokens.ReplyKeys,
+    read: Read,
 ) -> views.WeeklyDigest | None:
     mine = [t for t in open_ if (t.assignee or "").lower() == member.email]
     # nobody has them: no assignee, or one taken out of [[members]] since
@@ -213,8 +223,8 @@ def _digest(
         team(ctx.settings),
         views.Person(member.email, member.name),
         run.label,
-        tuple(_ref(ctx, t, now, member.email, keys) for t in mine[:listed]),
-        tuple(_ref(ctx, t, now, member.email, keys) for t in nobody[:listed]),
+        tuple(_ref(ctx, t, now, member.email, read) for t in mine[:listed]),
+        tuple(_ref(ctx, t, now, member.email, read) for t in nobody[:listed]),
         commands=member_commands(member, ctx.locale_of(member.email)),
         more_assigned=max(len(mine) - listed, 0),
         more_unassigned=max(len(nobody) - listed, 0),
@@ -251,7 +261,7 @@ def _summary(
     open_: Sequence[Ticket],
     now: datetime,
     run: DigestRun,
-    keys: tokens.ReplyKeys,
+    read: Read,
 ) -> views.WeeklySummary:
     by_state = Counter(t.state for t in open_)
     # the board's window: words of fallback tickets split into entries long ago are no
@@ -259,7 +269,7 @@ def _summary(
     since = now - timedelta(days=stats.FALLBACK_DAYS)
     report = stats.fallback_report(session, ctx.catalog.fallback.id, CANDIDATES, since=since)
     report = known.marked(report, ctx.catalog)  # a word an entry has is no candidate now
-    sla = workload.sla_counts(open_, ctx.catalog, ctx.settings, now)
+    sla = workload.sla_counts(open_, ctx.catalog, ctx.settings, now, read[1])
     forced = reminders.force_closes(session, run.since, run.until)
     named = _names(ctx, [t.assignee or "" for t in open_], forced, sla.by_assignee)
     # the median, not the mean: one ticket left a month would pull a mean far from what
@@ -274,7 +284,7 @@ def _summary(
         by_state=tuple(
             views.StateCount(s, by_state[s]) for s in ("new", "open", "pending") if by_state[s]
         ),
-        oldest=tuple(_ref(ctx, t, now, member.email, keys) for t in _oldest(open_)),
+        oldest=tuple(_ref(ctx, t, now, member.email, read) for t in _oldest(open_)),
         shunted=inbox.counts_by_state(session).get("shunted", 0),
         by_entry=_counted(Counter(_entry_name(ctx, t, locale) for t in open_)),
         by_assignee=_counted(Counter(named[t.assignee or ""] for t in open_)),

@@ -13,7 +13,7 @@ who has the ticket is told, as of any mail of it that was not delivered
 runner as it arrives, else here, once: :mod:`gateway.tickets.returned_mail`); the
 ticket stays pending for them to decide, and as
 nothing else will ask about it, they are reminded of it as of a stale ticket
-(:func:`never_arrived`).
+(:mod:`gateway.scheduling.stale`).
 """
 
 from __future__ import annotations
@@ -54,14 +54,3 @@ def grace_from(
         returned_mail.tell_once(session, ticket, mail, now)
         return None
     return max(mail.sent_at, claimed)  # a clock stepped back while it was sent: the claim
-
-
-def never_arrived(session: Session, ticket_id: int, period: str) -> bool:
-    """Whether the reminder of ``period`` is known never to have reached the requester:
-    refused or given up on (``failed``), or come back (its bounce told). Nobody asks
-    them anything more and nothing closes the ticket, so the sweep reminds the member
-    of it instead (:func:`gateway.scheduling.sweeps.run_sweeps`)."""
-    mail = outbox.delivery(session, reminder_key(period))
-    if mail is None:
-        return False
-    return mail.state == outbox.FAILED or returned_mail.told(session, ticket_id, mail)

@@ -29,11 +29,11 @@ from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref, turned_off
-from gateway.scheduling import returned, rules, told, waiting
+from gateway.scheduling import returned, rules, stale, told, waiting
 from gateway.scheduling.context import JobContext as JobContext
 from gateway.scheduling.context import SweepReport as SweepReport
 from gateway.scheduling.context import responsible as responsible
-from gateway.scheduling.reminded import grace_from, never_arrived, reminder_key
+from gateway.scheduling.reminded import grace_from, reminder_key
 from gateway.scheduling.rules import Job, PendingAction, TicketTimes, times_of
 from gateway.tickets import changes, conversation, to_requester
 from store import inbox, jobs, reminders, sources
@@ -137,7 +137,7 @@ def _times(session: Session, ctx: JobContext, ticket: Ticket, now: datetime) -> 
     ``now``), not a member's note or reassignment since. A wait whose reminder never
     reached them neither asks again nor closes: under an entry without ``stale_after``
     its member is reminded of it as of a stale ticket, every ``pending_reminder_after``,
-    until someone acts (RT and Zammad put it back in front of the agent)."""
+    until someone acts: :mod:`gateway.scheduling.stale`, the digest's and the board's rule."""
     t = times_of(ticket, ctx.rules(ticket), ctx.settings.calendars)
     if ticket.state != TicketState.PENDING:
         return t
@@ -146,9 +146,7 @@ def _times(session: Session, ctx: JobContext, ticket: Ticket, now: datetime) -> 
     touches = returned.seen(session, ticket, touches, now)
     start = waiting.requester_clock(since or t.updated_at, touches, requester=ticket.requester)
     t = replace(t, waiting_since=start)
-    if t.stale_after is None and never_arrived(session, t.id, rules.pending_key(t.id, start)):
-        t = replace(t, stale_after=ctx.settings.schedule.pending_reminder_after)
-    return t
+    return stale.stale_times(t, stale.unreached(session, [ticket]), ctx.settings.schedule)
 
 
 def _anything_due(

@@ -9,17 +9,18 @@ The figures that depend on the rules a ticket follows (its entry's, else the
 fallback's: ``Catalog.rules_for``) are not counted in SQL: the open tickets past an SLA
 deadline or due soon (a deadline depends on the entry's targets at the ticket's
 priority, a ``/due`` date and the first response) and the stale ones (its
-``stale_after``). Both are decided here, in one pass over the open tickets alone (few,
-read through the state index; never the closed ones), by the very rules of the cards'
-badges, the digest's marks and the reminders (:func:`gateway.scheduling.rules.sla_state`,
-:func:`gateway.scheduling.rules.stale_period`): one rule, not a copy of it in SQL that
-could drift from what the reminders do.
+``stale_after``, or the pending reminder's wait for a reminder that never reached the
+requester: :mod:`gateway.scheduling.stale`). Both are decided here, in one pass over the
+open tickets alone (few, read through the state index; never the closed ones), by the
+very rules of the cards' badges, the digest's marks and the reminders
+(:func:`gateway.scheduling.rules.sla_state`, :func:`gateway.scheduling.stale.is_stale`):
+one rule, not a copy of it in SQL that could drift from what the reminders do.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -32,7 +33,7 @@ from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.core.calendars import Calendars
 from gateway.core.i18n import N_, Msg
-from gateway.scheduling import rules
+from gateway.scheduling import rules, stale
 from store import reminders, stats
 
 REFILE = "ticket-gateway catalog refile --from ID"  # a command: not translated
@@ -67,7 +68,8 @@ def _with_rules(
 ) -> dict[str, Any]:
     """What the store ``count``s, with the figures decided by the catalog's rules over
     the open tickets (:func:`sla_counts`) put on its rows (``entries``: see :func:`with_sla`)."""
-    counts = sla_counts(stats.open_times(session), catalog, settings, now)
+    open_ = stats.open_times(session)
+    counts = sla_counts(open_, catalog, settings, now, stale.unreached(session, open_))
     figures = count(
         session,
         tz=ZoneInfo(settings.gateway.timezone),
@@ -109,13 +111,18 @@ class SlaCounts:
 
 
 def sla_counts(
-    tickets: Iterable[Placed], catalog: Catalog, settings: Settings, now: datetime
+    tickets: Iterable[Placed],
+    catalog: Catalog,
+    settings: Settings,
+    now: datetime,
+    unreached: Collection[int],
 ) -> SlaCounts:
     """The open ``tickets`` past a deadline or due soon, and the stale ones (closed
-    tickets are neither), each by the rules it follows."""
+    tickets are neither), each by the rules it follows; ``unreached``: the ids
+    :func:`gateway.scheduling.stale.unreached` found among them."""
     by_assignee: dict[str, Counter[str]] = {}
     by_entry: dict[str, Counter[str]] = {}
-    stale: Counter[str] = Counter()
+    stale_ones: Counter[str] = Counter()
     calendars = settings.calendars  # built once, not per ticket
     for ticket in tickets:
         times = ticket_times(ticket, catalog, calendars)
@@ -124,9 +131,9 @@ def sla_counts(
         if mark:
             by_assignee.setdefault(ticket.assignee or "", Counter())[mark] += 1
             by_entry.setdefault(ticket.catalog or "", Counter())[mark] += 1
-        if rules.stale_period(times, now) is not None:  # the reminders' rule
-            stale[ticket.assignee or ""] += 1
-    return SlaCounts(by_assignee, by_entry, stale)
+        if stale.is_stale(times, now, unreached, settings.schedule):  # the reminders' rule
+            stale_ones[ticket.assignee or ""] += 1
+    return SlaCounts(by_assignee, by_entry, stale_ones)
 
 
 # what a ticket list can be limited to (the board's panels link to it): the SLA marks
@@ -140,14 +147,16 @@ def marked(
     settings: Settings,
     now: datetime,
     mark: str,
+    unreached: Collection[int],
 ) -> tuple[int, ...]:
-    """The ids of the open ``tickets`` that carry ``mark`` (one of :data:`MARKS`)."""
+    """The ids of the open ``tickets`` that carry ``mark`` (one of :data:`MARKS`);
+    ``unreached`` as for :func:`sla_counts`."""
     out = []
     calendars = settings.calendars  # built once, not per ticket
     for ticket in tickets:
         times = ticket_times(ticket, catalog, calendars)
         if mark == "stale":
-            if rules.stale_period(times, now) is not None:  # the reminders' rule
+            if stale.is_stale(times, now, unreached, settings.schedule):  # the reminders' rule
                 out.append(ticket.id)
         elif COUNTED.get(rules.sla_state(times, now, settings.schedule)[0]) == mark:
             out.append(ticket.id)

@@ -34,17 +34,21 @@ _REMINDER = "pending-reminder:"
 
 def told(session: Session, ticket_id: int, mail: outbox.Delivery) -> bool:
     """Whether ``mail`` (of the ticket ``ticket_id``) was told as come back already."""
-    claims = [(JOB, str(mail.id)), *_older(ticket_id, mail)]
-    return any(jobs.claimed(session, job, key) for job, key in claims)
+    return any(
+        jobs.claimed(session, job, key) for job, key in told_claims(ticket_id, mail.id, mail.key)
+    )
 
 
-def _older(ticket_id: int, mail: outbox.Delivery) -> list[tuple[str, str]]:
-    """The claims an older release made for the same news under keys of its own: told
-    already (after an upgrade the sweeps read the same bounces again)."""
-    # an answer to a waiting requester that bounced: by ticket and outbox row
-    claims = [("answer-returned", f"{ticket_id}:{mail.id}")]
-    if mail.key.startswith(_REMINDER):  # a pending reminder that bounced: by its period
-        claims.append(("pending-returned", mail.key.removeprefix(_REMINDER)))
+def told_claims(ticket_id: int, outbox_id: int, key: str) -> list[tuple[str, str]]:
+    """The claims (job, period) of which any says the mail of ``outbox_id`` (queued
+    under ``key``) was told as come back: ours, and those an older release made for the
+    same news under keys of its own (after an upgrade the sweeps read the same bounces
+    again)."""
+    # one per outbox row; an answer to a waiting requester that bounced: by ticket and
+    # outbox row (older)
+    claims = [(JOB, str(outbox_id)), ("answer-returned", f"{ticket_id}:{outbox_id}")]
+    if key.startswith(_REMINDER):  # a pending reminder that bounced: by its period (older)
+        claims.append(("pending-returned", key.removeprefix(_REMINDER)))
     return claims
 
 

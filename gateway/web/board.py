@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
-from gateway.scheduling import workload
+from gateway.scheduling import stale, workload
 from gateway.web.board_view import (
     CARDS_PER_CELL,
     CLOSED_DAYS,
@@ -40,12 +40,12 @@ async def board(request: web.Request) -> web.Response:
     view = ctx.memo.get("board")
     if view is None or view[0] != key:
         # the cards and the panels are independent reads: two threads of the pool
-        (cells, filled), figures = await asyncio.gather(
+        (cells, filled, unreached), figures = await asyncio.gather(
             ctx.read(_cards, catalog, now), ctx.read(_figures, catalog, ctx.settings, now)
         )
         values = {
             "columns": COLUMNS,
-            "lanes": build_lanes(cells, catalog, filled, ctx.settings, now, locale),
+            "lanes": build_lanes(cells, catalog, filled, ctx.settings, now, locale, unreached),
             "panels": panels(figures, catalog, ctx.settings, locale, now),
             "closed_days": CLOSED_DAYS,
             "nobody": NOBODY,  # the "(not filed)" lane's entry in the list's links
@@ -57,13 +57,15 @@ async def board(request: web.Request) -> web.Response:
 
 def _cards(
     session: Session, catalog: Catalog, now: datetime
-) -> tuple[ticket_query.BoardCells, dict[int, set[str]]]:
+) -> tuple[ticket_query.BoardCells, dict[int, set[str]], frozenset[int]]:
+    """The cards, the required fields filled on them, and which of them wait on a
+    pending reminder that never reached the requester (stale as the reminder says)."""
     cells = ticket_query.board_cells(session, now - timedelta(days=CLOSED_DAYS), CARDS_PER_CELL)
     with_fields = {e.id for e in catalog.entries if any(f.required for f in e.fields)}
     filled = ticket_query.field_names(
         session, [r.id for r in cells.cards if r.state != "closed" and r.catalog in with_fields]
     )
-    return cells, filled
+    return cells, filled, stale.unreached(session, cells.cards)
 
 
 def _figures(

@@ -1,16 +1,17 @@
 """The whiteboard as plain values: lanes (catalog entries) × columns (states).
 
 Cards carry the age, the assignee and the badges a manager asks about:
-stale (untouched for the entry's ``stale_after``), SLA breached or due soon,
-and required fields still missing. The stale and SLA rules are the
-scheduler's own (:mod:`gateway.scheduling.rules`), so the board and the
-reminders never disagree; the panels' numbers come from :mod:`store.stats`,
+stale (untouched for the entry's ``stale_after``, or a pending reminder's wait when
+the reminder never reached the requester), SLA breached or due soon, and required
+fields still missing. The stale and SLA rules are the scheduler's own
+(:mod:`gateway.scheduling.stale`, :mod:`gateway.scheduling.rules`), so the board and
+the reminders never disagree; the panels' numbers come from :mod:`store.stats`,
 the figures of ``ticket-gateway stats --json``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from gateway.catalog.model import Catalog
 from gateway.catalog.stub import entry_stub, free_id
 from gateway.config.settings import Settings
 from gateway.core import graphemes
-from gateway.scheduling import rules, workload
+from gateway.scheduling import rules, stale, workload
 from store.stats import FALLBACK_DAYS
 from store.ticket_query import BoardCells, BoardRow
 
@@ -71,7 +72,10 @@ def build_lanes(
     settings: Settings,
     now: datetime,
     locale: str,
+    unreached: Collection[int],
 ) -> list[Lane]:
+    """The lanes of ``cells``; ``unreached``: the cards' tickets whose pending reminder
+    never reached the requester (:func:`gateway.scheduling.stale.unreached`)."""
     lanes = {e.id: Lane(e.id, e.name(locale)) for e in catalog.entries}
     # an entry removed from the catalog keeps a lane of its own, named by its id, so its
     # count links to exactly its tickets (``catalog refile --from`` files them again);
@@ -87,7 +91,7 @@ def build_lanes(
         lane = lanes.get(row.catalog or "", extra)
         cell = lane.cells.get(row.state)
         if cell is not None and len(cell.cards) < CARDS_PER_CELL:
-            card = _card(row, catalog, filled.get(row.id, set()), settings, now)
+            card = _card(row, catalog, filled.get(row.id, set()), settings, (now, unreached))
             cell.cards.append(card)
     return list(lanes.values()) + ([extra] if any(c.count for c in extra.cells.values()) else [])
 
@@ -103,10 +107,11 @@ def _card(
     catalog: Catalog,
     filled: set[str],
     settings: Settings,
-    now: datetime,
+    at: tuple[datetime, Collection[int]],
 ) -> Card:
     # the badges by the rules the ticket follows (the fallback's for an entry removed
     # from the catalog), the sheet by the entry it was filed under
+    now, unreached = at
     times = workload.ticket_times(row, catalog, settings.calendars)
     sla, _ = rules.sla_state(times, now, settings.schedule)  # what workload's counts count
     member = settings.member(row.assignee or "")
@@ -118,7 +123,7 @@ def _card(
         age_days=max((now - row.created_at).days, 0),  # ``now`` is to the minute
         age_hours=max(int((now - row.created_at).total_seconds() // 3600), 0),
         assignee=(member.name or member.email) if member else (row.assignee or ""),
-        stale=rules.stale_period(times, now) is not None,
+        stale=stale.is_stale(times, now, unreached, settings.schedule),  # the reminders' rule
         sla=sla.value if sla in (rules.SlaState.DUE_SOON, rules.SlaState.OVERDUE) else "",
         fields_missing=row.state != "closed" and not required <= filled,
         priority=row.priority,

@@ -19,7 +19,7 @@ from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.core.domains import ascii_address
 from gateway.core.priority import Priority
-from gateway.scheduling import workload
+from gateway.scheduling import stale, workload
 from gateway.web.board_view import minute
 from gateway.web.intake_check import address_as_kept
 from gateway.web.visit import ctx_of, members_only, page, see_other, visitor
@@ -114,7 +114,9 @@ def _find(
     quarter while that member held them, read as ``stats`` counts them."""
     only: set[int] | None = None
     if mark:
-        only = set(workload.marked(stats.open_times(session), catalog, settings, now, mark))
+        open_ = stats.open_times(session)
+        gone = stale.unreached(session, open_)
+        only = set(workload.marked(open_, catalog, settings, now, mark, gone))
     if forced is not None:
         since = stats.quarter_start(now, ZoneInfo(settings.gateway.timezone))
         held = reminders.force_closed(session, since, now)
