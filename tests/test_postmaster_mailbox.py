@@ -16,11 +16,15 @@ from pathlib import Path
 
 import pytest
 
+from gateway.runner.early import POSTMASTER_KEPT
 from gateway.runtime.app import App
 from tests.support.cli import run
 from tests.support.config import write_config
+from tests.support.databases import sqlite_only
+from tests.support.dovecot import Dovecot
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, deliver, inbox_rows, outbox
+from tests.test_imap_trouble import append, poller
 
 # the headers the delivering server wrote: (name, value) from the top
 ALIASED = (("Delivered-To", "support@example.test"), ("X-Original-To", "postmaster@example.test"))
@@ -82,6 +86,23 @@ def test_ingest_keeps_mail_to_postmaster_for_the_administrator(
     assert listing.strip() == "[]"
 
 
-def test_inbox_rows_are_kept(app: App) -> None:
-    deliver(app, _note(ALIASED), source="imap")
-    assert [r.state for r in inbox_rows(app)] == ["ignored"]
+@sqlite_only
+def test_the_imap_poller_keeps_mail_to_postmaster_and_files_the_request(
+    app: App, dovecot: Dovecot
+) -> None:
+    """Over a real Dovecot: the aliased postmaster mail and a customer's request in the
+    same mailbox, fetched with no envelope."""
+    user = dovecot.add_user()
+    request = mail(headers={"Delivered-To": "support@example.test"})
+    append(dovecot, user, _note(ALIASED), request)
+    with poller(app, dovecot.account(user)) as p:
+        assert p.poll_once() == 2
+    outcomes = app.runner.process_pending()
+    assert [o.ticket_id is not None for o in outcomes] == [False, True]
+    rows = inbox_rows(app)
+    assert [(r.source, r.envelope_to, r.state) for r in rows] == [
+        ("imap", [], "ignored"),
+        ("imap", [], "done"),
+    ]
+    assert rows[0].reason == POSTMASTER_KEPT
+    assert [t["requester"] for t in all_tickets(app)] == ["alice@customer.test"]
