@@ -7,7 +7,10 @@ shapes are read:
 * attached: a ``message/rfc822`` part (Outlook's "forward as attachment", Thunderbird's
   default), parsed like any mail;
 * inline: a banner line (:mod:`.parse.banners`' table) followed by a header block
-  (:data:`FIELDS`: ``From:``/``差出人:``, ``Subject:``/``件名:``, …) and the original text.
+  and the original text; the block's labels are those of :mod:`.parse.quote_languages`'
+  table, the quote cutter's (:data:`FIELDS`: ``From:``/``Von:``/``De :``/``差出人:``,
+  ``Subject:``/``Betreff:``/``Objet :``/``件名:``, …), so a German or French Outlook
+  forward names its sender as an English one does.
 
 Only a forward that names its original sender's address counts. Pure: the parsed
 message (and the raw bytes, for an attached one) in, the original out.
@@ -23,27 +26,33 @@ from datetime import datetime
 from gateway.core.model import Address, ParsedMessage
 from gateway.pipeline.parse.banners import MAX_LINE, Kind, pattern
 from gateway.pipeline.parse.mailboxes import mailbox_pairs
+from gateway.pipeline.parse.quote_languages import LANGUAGES
 
 # A line that starts a forwarded message in the text (matched whole, stripped): a banner
 # of the table, or a rule right over a header block that names the sender.
 _BANNER = pattern(Kind.FORWARD, Kind.ORIGINAL)
 _RULE = pattern(Kind.RULE)
 
-# header name in the forwarded block → the field it gives
+# the columns of quote_languages' table → the field of the forwarded block each gives
+_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("sender", "from"),  # From:, Von:, De :, 差出人:, 送信元:, …: the original's sender
+    ("sent", "date"),  # Sent:, Date:, Gesendet:, Envoyé :, Enviado el:, 送信日時:, 日付:, …
+    ("to", "to"),  # To:, Cc:, An:, À :, Para:, 宛先:, …: read, not used
+    ("subject", "subject"),  # Subject:, Betreff:, Objet :, Asunto:, 件名:, …
+)
+
+
+def _label(word: str) -> str:
+    """A label as looked up: lower case, one space where a client writes any run."""
+    return " ".join(word.split()).lower()
+
+
+# a label in the forwarded block (every language of quote_languages' table) → its field
 FIELDS: dict[str, str] = {
-    "from": "from",
-    "差出人": "from",
-    "送信者": "from",
-    "送信元": "from",
-    "subject": "subject",
-    "件名": "subject",
-    "date": "date",
-    "sent": "date",
-    "日付": "date",
-    "送信日時": "date",
-    "to": "to",
-    "宛先": "to",
-    "cc": "to",
+    _label(word): field
+    for row in LANGUAGES.values()
+    for column, field in _COLUMNS
+    for word in getattr(row, column)
 }
 _FIELD = re.compile(r"^\s*\**([^:：\n]{1,12}?)\**\s*[:：]\s*(.*)$")
 
@@ -111,7 +120,7 @@ def _under(lines: list[str], start: int) -> Original | None:
         m = _FIELD.match(lines[i].lstrip("> "))
         if m is None:
             break
-        name = FIELDS.get(m.group(1).strip().lower())
+        name = FIELDS.get(_label(m.group(1)))
         if name is not None:
             fields.setdefault(name, m.group(2).strip())
         i += 1

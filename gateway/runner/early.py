@@ -14,6 +14,7 @@ from dataclasses import replace
 from gateway.core import tokens
 from gateway.core.postmaster import is_postmaster
 from gateway.core.text import with_nul_replaced
+from gateway.core.tokens import is_own_address
 from gateway.pipeline import loops, thread
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.parse import submission
@@ -50,12 +51,30 @@ def to_postmaster(a: Arrival) -> Arrival | Ignored:
     kept (the row and its bytes stay, ``inbox list`` shows it with this reason) but
     is never a ticket and never answered, whoever it claims to be from: an answer to
     another mail system's postmaster mail is how loops start. Sent to the support
-    address as well, it is a request like any other."""
+    address as well, it is a request like any other. Without an envelope (the IMAP
+    poller, ``ingest``) the delivery headers stand for it: :func:`_noted_for_postmaster`."""
     rcpts = a.row.envelope_to
     own = a.settings.own_addresses
-    if rcpts and all(is_postmaster(str(r), own) for r in rcpts):
-        return Ignored(POSTMASTER_KEPT)
-    return a
+    if rcpts:
+        only = all(is_postmaster(str(r), own) for r in rcpts)
+    else:
+        only = _noted_for_postmaster(a, own)
+    return Ignored(POSTMASTER_KEPT) if only else a
+
+
+def _noted_for_postmaster(a: Arrival, own: frozenset[str]) -> bool:
+    """The delivering server noted our postmaster (``X-Original-To``, ``Envelope-To``,
+    ``Delivered-To``: :mod:`gateway.pipeline.parse.delivered`), and To/Cc name none of
+    our other addresses. Our own address beside it in the notes is no other recipient:
+    postmaster as an alias of the support mailbox reads ``Delivered-To: support@…``
+    (where it went) over ``X-Original-To: postmaster@…`` (to whom it was sent); mail to
+    both that the mail system delivered once reads the same, and only To/Cc tell it
+    apart. A writer who names postmaster in a header of their own only keeps their
+    mail from becoming a ticket."""
+    if not any(is_postmaster(r, own) for r in a.msg.delivered_to):
+        return False
+    named = (x.email for x in (*a.msg.to, *a.msg.cc))
+    return not any(is_own_address(e, own) and not is_postmaster(e, own) for e in named)
 
 
 # the reason an inbox row keeps: what `inbox list` shows the administrator

@@ -41,10 +41,17 @@ class Words:
     cjk_verbs: tuple[str, ...] = ()  # verbs written without a space before them (写道)
     sender: tuple[str, ...] = ()  # Outlook's From: label
     sent: tuple[str, ...] = ()  # Outlook's Sent: (or Date:) label
-    others: tuple[str, ...] = ()  # Outlook's To:, Cc:, Subject: labels
+    to: tuple[str, ...] = ()  # Outlook's To: and Cc: labels
+    subject: tuple[str, ...] = ()  # Outlook's Subject: label
     original: tuple[str, ...] = ()  # "-----Original Message-----"'s words
     me: tuple[str, ...] = ()  # the writer naming themself by the verb: "I wrote", "schrieb ich"
     cjk_me: tuple[str, ...] = ()  # … in a language written without spaces: 「我 写道」
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        """The block's labels besides From and Sent (To, Cc, Subject): where the quote
+        cutter needs only to know a line is one of the block's."""
+        return (*self.to, *self.subject)
 
 
 # One row per language. English and Japanese rows hold what their clients write too;
@@ -59,7 +66,8 @@ LANGUAGES: dict[str, Words] = {
         verbs=("wrote", "writes"),
         sender=("From",),
         sent=("Sent", "Date"),
-        others=("To", "Subject", "Cc"),
+        to=("To", "Cc"),
+        subject=("Subject",),
         original=("Original Message",),
         me=("I",),
     ),
@@ -67,7 +75,8 @@ LANGUAGES: dict[str, Words] = {
     "ja": Words(
         sender=("差出人", "送信者", "送信元"),  # 送信元: some mobile and webmail clients
         sent=("送信日時", "日時", "日付", "送信日"),
-        others=("宛先", "あて先", "件名", "CC"),
+        to=("宛先", "あて先", "CC"),
+        subject=("件名",),
         original=("元のメッセージ", "オリジナル メッセージ"),
         cjk_me=("私", "わたし", "僕", "小生"),  # 「私が書きました:」
     ),
@@ -78,7 +87,8 @@ LANGUAGES: dict[str, Words] = {
         verbs_before_name=("schrieb",),
         sender=("Von",),
         sent=("Gesendet", "Datum"),
-        others=("An", "Betreff", "Cc"),
+        to=("An", "Cc"),
+        subject=("Betreff",),
         original=("Ursprüngliche Nachricht",),
         me=("ich",),
     ),
@@ -88,7 +98,8 @@ LANGUAGES: dict[str, Words] = {
         verbs=("a écrit",),
         sender=("De",),
         sent=("Envoyé", "Envoyé le", "Date"),
-        others=("À", "A", "Objet", "Cc"),
+        to=("À", "A", "Cc"),
+        subject=("Objet",),
         original=("Message d'origine", "Message d’origine"),
     ),
     # Spanish: "El 5 dic 2026, a las 10:00, Alice escribió:", Outlook's De:/Enviado el:
@@ -97,7 +108,8 @@ LANGUAGES: dict[str, Words] = {
         verbs=("escribió",),
         sender=("De",),
         sent=("Enviado", "Enviado el", "Fecha"),
-        others=("Para", "Asunto", "CC"),
+        to=("Para", "CC"),
+        subject=("Asunto",),
         original=("Mensaje original",),
     ),
     # Italian: "Il giorno … Alice ha scritto:", Outlook's Da:/Inviato:
@@ -106,7 +118,8 @@ LANGUAGES: dict[str, Words] = {
         verbs=("ha scritto", "scrisse"),
         sender=("Da",),
         sent=("Inviato", "Data"),
-        others=("A", "Oggetto", "Cc"),
+        to=("A", "Cc"),
+        subject=("Oggetto",),
         original=("Messaggio originale",),
     ),
     # Portuguese: "Em 5 de dez. de 2026, Alice escreveu:", Outlook's De:/Enviada em:
@@ -115,7 +128,8 @@ LANGUAGES: dict[str, Words] = {
         verbs=("escreveu",),
         sender=("De",),
         sent=("Enviado", "Enviada em", "Enviado em", "Data"),
-        others=("Para", "Assunto", "Cc"),
+        to=("Para", "Cc"),
+        subject=("Assunto",),
         original=("Mensagem original",),
     ),
     # Dutch: "Op 5 dec. 2026 om 10:00 schreef Alice:", Outlook's Van:/Verzonden:
@@ -125,7 +139,8 @@ LANGUAGES: dict[str, Words] = {
         verbs_before_name=("schreef",),
         sender=("Van",),
         sent=("Verzonden", "Datum"),
-        others=("Aan", "Onderwerp", "CC"),
+        to=("Aan", "CC"),
+        subject=("Onderwerp",),
         original=("Oorspronkelijk bericht",),
         me=("ik",),
     ),
@@ -136,7 +151,8 @@ LANGUAGES: dict[str, Words] = {
         verbs_before_name=("skrev",),
         sender=("Från",),
         sent=("Skickat", "Datum"),
-        others=("Till", "Ämne", "Kopia"),
+        to=("Till", "Kopia"),
+        subject=("Ämne",),
         original=("Ursprungligt meddelande",),
         me=("jag",),
     ),
@@ -147,7 +163,8 @@ LANGUAGES: dict[str, Words] = {
         verbs_before_name=("skrev",),
         sender=("Fra",),
         sent=("Sendt", "Dato"),
-        others=("Til", "Emne", "Kopi", "Cc"),
+        to=("Til", "Kopi", "Cc"),
+        subject=("Emne",),
         original=("Oprindelig meddelelse", "Opprinnelig melding"),
         me=("jeg", "eg"),
     ),
@@ -159,7 +176,8 @@ LANGUAGES: dict[str, Words] = {
         verbs=("napisał(a)", "napisała", "napisał", "pisze"),
         sender=("Od",),
         sent=("Wysłano", "Data"),
-        others=("Do", "Temat", "DW"),
+        to=("Do", "DW"),
+        subject=("Temat",),
         original=("Wiadomość oryginalna", "Oryginalna wiadomość"),
     ),
     # Russian: "05.12.2026 10:00, Алиса пишет:", "… написал(а):", Outlook's От:/Отправлено:
@@ -167,7 +185,8 @@ LANGUAGES: dict[str, Words] = {
         verbs=("написал(а)", "написала", "написал", "пишет"),
         sender=("От",),
         sent=("Отправлено", "Дата"),
-        others=("Кому", "Тема", "Копия"),
+        to=("Кому", "Копия"),
+        subject=("Тема",),
         original=("Исходное сообщение",),
         me=("я",),
     ),
@@ -177,7 +196,8 @@ LANGUAGES: dict[str, Words] = {
         cjk_verbs=("写道", "寫道"),
         sender=("发件人", "寄件者", "寄件人"),
         sent=("发送时间", "日期", "寄件日期", "傳送時間"),
-        others=("收件人", "主题", "抄送", "收件者", "主旨", "副本"),
+        to=("收件人", "抄送", "收件者", "副本"),
+        subject=("主题", "主旨"),
         original=("原始邮件", "原始郵件"),
         cjk_me=("我",),
     ),
@@ -187,7 +207,8 @@ LANGUAGES: dict[str, Words] = {
         cjk_verbs=("작성",),
         sender=("보낸 사람",),
         sent=("보낸 날짜", "날짜"),
-        others=("받는 사람", "제목", "참조"),
+        to=("받는 사람", "참조"),
+        subject=("제목",),
         original=("원본 메시지",),
         cjk_me=("제가", "내가"),
     ),
