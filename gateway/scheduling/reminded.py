@@ -23,14 +23,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gateway.scheduling import returned
-from gateway.tickets import returned_mail
+from gateway.tickets import returned_claims, returned_mail
 from store import outbox
 from store.models import Ticket
 
 
 def reminder_key(period: str) -> str:
     """The outbox key of the pending reminder of ``period`` (a ``PendingDue.key``)."""
-    return f"pending-reminder:{period}"
+    return returned_claims.REMINDER + period
 
 
 def grace_from(

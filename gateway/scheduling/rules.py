@@ -49,7 +49,7 @@ class Job(enum.StrEnum):
     PENDING_REMINDER = "pending-reminder"  # the requester is asked again, once
     PENDING_CLOSE = "pending-close"  # no answer in time: closed as no-response
     # (a mail that came back, a reminder or any other, is claimed by the runner and the
-    # sweeps alike under gateway.tickets.returned_mail.JOB: one row per outbox row)
+    # sweeps alike under gateway.tickets.returned_claims.JOB: one row per outbox row)
     INVENTORY = "inventory"  # untouched far too long: force-closed as stale
 
 

@@ -27,12 +27,11 @@ from sqlalchemy.orm import Session
 from gateway.config.settings import ScheduleSettings
 from gateway.core.model import TicketState
 from gateway.scheduling import rules, waiting
-from gateway.scheduling.reminded import reminder_key
 from gateway.scheduling.rules import TicketTimes
-from gateway.tickets import returned_mail
+from gateway.tickets import returned_claims
 from store import jobs, outbox, reminders
 
-REMINDER_PREFIX = reminder_key("")  # the outbox keys of the pending reminders
+REMINDER_PREFIX = returned_claims.REMINDER  # the outbox keys of the pending reminders
 
 
 class Waiting(Protocol):
@@ -47,14 +46,14 @@ class Waiting(Protocol):
 def unreached(session: Session, tickets: Iterable[Waiting]) -> frozenset[int]:
     """The ids of the pending ``tickets`` whose wait's reminder (the last one queued
     since the ticket was last set pending) never reached the requester: failed for
-    good, or told as come back (:func:`gateway.tickets.returned_mail.told_claims`), and
+    good, or told as come back (:func:`gateway.tickets.returned_claims.told_claims`), and
     no answer reached them since (a new wait: :data:`gateway.scheduling.waiting.RESTARTS`;
     one that came back, told, restarts nothing). Three queries for any number."""
     pending = [t.id for t in tickets if t.state == TicketState.PENDING]
     last = reminders.last_reminders(session, pending, REMINDER_PREFIX)
     failed = {tid for tid, (_, _, state, _) in last.items() if state == outbox.FAILED}
     sent = {
-        tid: returned_mail.told_claims(tid, oid, key)
+        tid: returned_claims.told_claims(tid, oid, key)
         for tid, (oid, key, _, _) in last.items()
         if tid not in failed
     }
@@ -80,7 +79,7 @@ def _answers_since(
     ):
         if at <= last[tid][3] or not waiting.restarts(waiting.Touch(kind, at, to, mid), requester):
             continue
-        found[(tid, mid)] = [] if oid is None else returned_mail.told_claims(tid, oid, key)
+        found[(tid, mid)] = [] if oid is None else returned_claims.told_claims(tid, oid, key)
     return found
 
 

@@ -22,14 +22,11 @@ from sqlalchemy.orm import Session
 
 from gateway.pipeline import bounced, loops
 from gateway.tickets import undelivered
+from gateway.tickets.returned_claims import JOB, told_claims
 from store import jobs, merges, outbox
 from store.models import Ticket
 
-JOB = "mail-returned"  # one claim per outbox row (its id): the mail came back, told
-
-# the outbox key of a pending reminder, before its period
-# (gateway.scheduling.reminded.reminder_key)
-_REMINDER = "pending-reminder:"
+__all__ = ["JOB", "on_arrival", "returned_by", "tell_once", "told", "told_claims"]
 
 
 def told(session: Session, ticket_id: int, mail: outbox.Delivery) -> bool:
@@ -37,19 +34,6 @@ def told(session: Session, ticket_id: int, mail: outbox.Delivery) -> bool:
     return any(
         jobs.claimed(session, job, key) for job, key in told_claims(ticket_id, mail.id, mail.key)
     )
-
-
-def told_claims(ticket_id: int, outbox_id: int, key: str) -> list[tuple[str, str]]:
-    """The claims (job, period) of which any says the mail of ``outbox_id`` (queued
-    under ``key``) was told as come back: ours, and those an older release made for the
-    same news under keys of its own (after an upgrade the sweeps read the same bounces
-    again)."""
-    # one per outbox row; an answer to a waiting requester that bounced: by ticket and
-    # outbox row (older)
-    claims = [(JOB, str(outbox_id)), ("answer-returned", f"{ticket_id}:{outbox_id}")]
-    if key.startswith(_REMINDER):  # a pending reminder that bounced: by its period (older)
-        claims.append(("pending-returned", key.removeprefix(_REMINDER)))
-    return claims
 
 
 def tell_once(session: Session, ticket: Ticket, mail: outbox.Delivery, now: datetime) -> bool:
