@@ -20,8 +20,9 @@ from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.notify import views
+from gateway.pipeline import bounced
 from gateway.runtime.app import App
-from gateway.scheduling import digest, scheduler, stale, waiting, workload
+from gateway.scheduling import digest, scheduler, stale, workload
 from gateway.tickets import relay
 from gateway.web import board_view
 from store import stats, ticket_query, tickets
@@ -101,13 +102,13 @@ def test_a_bounce_for_another_recipient_leaves_the_answer_counted() -> None:
     mail was forwarded), returns theirs."""
     alice, carol = "alice@customer.test", "carol@customer.test"
     for_carol = bounce_of("a@x").replace(alice.encode(), carol.encode())
-    assert waiting.returned_to(for_carol, alice, (alice, carol)) is False
-    assert waiting.returned_to(for_carol, alice, (alice,)) is True  # forwarded
-    assert waiting.returned_to(bounce_of("a@x"), "Alice@Customer.test", (alice, carol)) is True
+    assert bounced.returned_to(for_carol, alice, (alice, carol)) is False
+    assert bounced.returned_to(for_carol, alice, (alice,)) is True  # forwarded
+    assert bounced.returned_to(bounce_of("a@x"), "Alice@Customer.test", (alice, carol)) is True
     nameless = bounce_of("a@x").replace(b"Final-Recipient: rfc822; alice@customer.test\n", b"")
-    assert waiting.returned_to(nameless, alice, (alice, carol)) is True  # the whole mail
+    assert bounced.returned_to(nameless, alice, (alice, carol)) is True  # the whole mail
     exim = nameless.replace(b"Reporting-MTA", b"X-Failed-Recipients: " + carol.encode() + b"\n")
-    assert waiting.returned_to(exim, alice, (alice, carol)) is False
+    assert bounced.returned_to(exim, alice, (alice, carol)) is False
 
 
 def test_a_reminder_that_came_back_reminds_its_member_and_never_closes(

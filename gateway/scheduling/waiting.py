@@ -24,10 +24,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-# who a bounce says did not get a mail: one rule for the sweeps and the runner
-from gateway.pipeline.bounced import failed_for as failed_for
-from gateway.pipeline.bounced import returned_to as returned_to
-
 
 class Restart(enum.Enum):
     NO = "no"

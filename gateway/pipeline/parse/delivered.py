@@ -15,8 +15,9 @@ list dev@lists.example"), no defect for a value with none, a bounded number of v
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
+
+from gateway.pipeline.parse.mailboxes import ADDRESS_WORD
 
 __all__ = ["DELIVERY_HEADERS", "delivered_to"]
 
@@ -32,7 +33,6 @@ DELIVERY_HEADERS: tuple[tuple[str, str], ...] = (
 )
 MAX_VALUES = 20  # a mail redirected many times carries one per hop; more are noise
 MAX_VALUE = 998  # RFC 5322 line length: an address longer than this is none
-_ADDRESS = re.compile(r"[^\s<>@\",;()\[\]]{1,64}@[^\s<>@\",;()\[\]]{1,255}")
 
 
 def delivered_to(values_of: Callable[[str], list[str]]) -> tuple[str, ...]:
@@ -41,7 +41,7 @@ def delivered_to(values_of: Callable[[str], list[str]]) -> tuple[str, ...]:
     found: list[str] = []
     for name, _ in DELIVERY_HEADERS:
         for value in values_of(name)[:MAX_VALUES]:
-            address = _ADDRESS.search(value[:MAX_VALUE])
+            address = ADDRESS_WORD.search(value[:MAX_VALUE])
             if address is not None:
                 found.append(address.group().strip(".").lower())
     return tuple(dict.fromkeys(found))[:MAX_VALUES]

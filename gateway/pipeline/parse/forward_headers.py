@@ -37,6 +37,7 @@ from gateway.core.tokens import is_own_address
 from gateway.pipeline.parse.banners import BANNERS as TABLE
 from gateway.pipeline.parse.banners import MAX_LINE, Kind, pattern
 from gateway.pipeline.parse.header_blocks import starts_header_block
+from gateway.pipeline.parse.mailboxes import ADDRESS_WORD
 from gateway.pipeline.parse.quote_languages import OTHERS, SENDER, SENT, alternation
 
 __all__ = ["BANNERS", "begins_with_banner", "without_forward_headers"]
@@ -65,8 +66,6 @@ _FIELD = re.compile(
 _SENDER_FIELD = re.compile(
     rf"[ \t]{{0,4}}(?:\*+[ \t]{{0,4}})?(?:{SENDER})[ \t]{{0,4}}(?:\*+[ \t]{{0,4}})?[:：]", re.I
 )
-# an address in a sender line: "Name <a@b>", "a@b", Outlook's "Name [mailto:a@b]"
-_ADDRESS = re.compile(r"[^\s<>@\",;:()\[\]]{1,64}@[^\s<>@\",;:()\[\]]{1,255}")
 
 
 def begins_with_banner(text: str) -> bool:
@@ -113,7 +112,7 @@ def _from_us(lines: list[str], start: int, end: int, own: Collection[str]) -> bo
         return False
     for line in lines[start:end]:
         if _SENDER_FIELD.match(line):
-            found = _ADDRESS.search(line[:MAX_LINE])
+            found = ADDRESS_WORD.search(line[:MAX_LINE])
             if found is not None and is_own_address(found.group().strip("."), own):
                 return True
     return False

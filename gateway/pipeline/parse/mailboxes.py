@@ -39,6 +39,10 @@ _QUOTED_LOCAL = re.compile(r'"([^"\\]*)"@(.*)', re.S)
 # where a mailbox's display name may start: the field's start, or after a mailbox or a
 # group's label
 _STARTS = frozenset(",:;>")
+# an address as a word in free text (a forward's From line, a delivery header's value):
+# bounded parts with none of the specials around an address, so "mailto:a@b", "<a@b>"
+# and "mailing list a@b" give a@b (linear: no run can take the other's characters)
+ADDRESS_WORD = re.compile(r"[^\s<>@\",;:()\[\]]{1,64}@[^\s<>@\",;:()\[\]]{1,255}")
 _SPECIALS = re.compile(r'[()<>@,;:\\"\[\]]')
 
 
