@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from gateway.config.settings import (
     GatewaySettings,
     Member,
     OutboundSettings,
+    ScheduleSettings,
     Settings,
     SmtpSettings,
 )
@@ -50,6 +52,16 @@ from tests.support.ports import free_port
 from tests.support.waiting import PATIENCE, eventually
 
 NOW = datetime.now(UTC)  # the daemons run on the real clock
+
+
+def _digest_an_hour_ago() -> str:
+    """A weekly digest time an hour before ``NOW`` in the team's zone, so the first
+    start always finds one due. The default ("mon 09:00") is not due at a start in the
+    hours before it on a Monday (one digest that day, not last week's late and then
+    today's): on the real clock the test failed every Sunday from 15:00 UTC."""
+    local = (NOW - timedelta(hours=1)).astimezone(ZoneInfo(GatewaySettings().timezone))
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]
+    return f"{day} {local:%H:%M}"
 
 
 # ---------------------------------------------------------------- the lock alone
@@ -208,6 +220,7 @@ def _instance(db_url: str, data_dir: Path, account: object) -> Instance:
             smtp=SmtpSettings(port=free_port()),
             imap=(account,),  # type: ignore[arg-type]
             outbound=OutboundSettings(maildir=data_dir / "outbound"),
+            schedule=ScheduleSettings(digest=_digest_an_hour_ago()),
             members=(Member(email="boss@example.test", role="manager", locale="en"),),
         )
     )
