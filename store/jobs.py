@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.in_lists import chunks
 from store.models import JobRun
 
 
@@ -69,15 +70,17 @@ def claimed(session: Session, job: str, period: str) -> bool:
 
 
 def claimed_among(session: Session, claims: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which of ``claims`` (job, period) are taken: one query for many, where asking
-    :func:`claimed` of each would be a query per ticket of a board."""
-    if not claims:
-        return set()
-    stmt = select(JobRun.job, JobRun.period).where(
-        JobRun.job.in_(sorted({j for j, _ in claims})),
-        JobRun.period.in_(sorted({p for _, p in claims})),
-    )
-    return {(j, p) for j, p in session.execute(stmt)} & set(claims)
+    """Which of ``claims`` (job, period) are taken: a query per
+    :data:`store.in_lists.CHUNK` periods, where asking :func:`claimed` of each would be
+    a query per ticket of a board (the jobs are a few kinds: one list)."""
+    jobs = sorted({j for j, _ in claims})
+    taken: set[tuple[str, str]] = set()
+    for periods in chunks(sorted({p for _, p in claims})):
+        stmt = select(JobRun.job, JobRun.period).where(
+            JobRun.job.in_(jobs), JobRun.period.in_(periods)
+        )
+        taken.update((j, p) for j, p in session.execute(stmt))
+    return taken & set(claims)
 
 
 def runs(session: Session, job: str | None = None) -> list[JobRun]:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.core.model import TicketState
+from store.in_lists import chunks
 from store.models import InboxRow, Message, Ticket, TicketEvent
 
 
@@ -45,7 +46,7 @@ def filed_under(session: Session, entry_id: str, *, include_closed: bool = False
     requests: dict[int, tuple[str, str]] = {}
     filings: dict[int, dict[str, Any]] = {}
     by_hand: dict[int, bool] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         requests.update(_requests(session, chunk))
         for tid, kind, detail in session.execute(
             select(TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.detail)
@@ -118,8 +119,3 @@ def _requests(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:
     ):
         found[tid] = (subject or "", new_text or "")
     return found
-
-
-def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
-    """IN lists of a size every backend takes (SQLite's bound-parameter limit)."""
-    return [ids[i : i + size] for i in range(0, len(ids), size)]

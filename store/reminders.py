@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from gateway.core.priority import ORDER
+from store.in_lists import chunks
 from store.models import Message, OutboxRow, Ticket, TicketEvent
 
 INVENTORY_ACTOR = "schedule:inventory"  # the actor on force-close events, counted per member
@@ -112,17 +114,20 @@ def force_closed(session: Session, since: datetime, until: datetime) -> dict[str
     origin = _origins(session, {tid for _, tid, _ in found})
     closed = [(eid, origin.get(eid, tid), at) for eid, tid, at in found]
     owners = {tid for _, tid, _ in found} | {tid for _, tid, _ in closed}
-    # the reassignments of those tickets (a few), oldest first, each under its own ticket
-    moves = select(TicketEvent.id, TicketEvent.ticket_id, TicketEvent.at, TicketEvent.old)
-    moves = moves.where(TicketEvent.kind == "assign", TicketEvent.ticket_id.in_(sorted(owners)))
+    # the reassignments of those tickets (a few), each under its own ticket, oldest first
+    # (sorted here: a ticket's own and the ones moved onto another come in different chunks)
     later: dict[int, list[tuple[datetime, int, str | None]]] = {}
-    for eid, tid, at, old in session.execute(moves.order_by(TicketEvent.at, TicketEvent.id)):
-        later.setdefault(origin.get(eid, tid), []).append((at, eid, old))
-    assignee = dict(
-        session.execute(
-            select(Ticket.id, Ticket.assignee).where(Ticket.id.in_({t for _, t, _ in closed}))
-        ).all()
-    )
+    for chunk in chunks(sorted(owners)):
+        moves = select(TicketEvent.id, TicketEvent.ticket_id, TicketEvent.at, TicketEvent.old)
+        moves = moves.where(TicketEvent.kind == "assign", TicketEvent.ticket_id.in_(chunk))
+        for eid, tid, at, old in session.execute(moves):
+            later.setdefault(origin.get(eid, tid), []).append((at, eid, old))
+    for moved in later.values():
+        moved.sort(key=lambda m: (m[0], m[1]))
+    assignee: dict[int, str | None] = {}
+    for chunk in chunks(sorted({t for _, t, _ in closed})):
+        held_by = select(Ticket.id, Ticket.assignee).where(Ticket.id.in_(chunk))
+        assignee.update((tid, who) for tid, who in session.execute(held_by))
     # a ticket the inventory closed twice (reopened between) is one ticket: the list the
     # board's number links to shows it once, so the number counts it once
     held: dict[str, set[int]] = {}
@@ -138,17 +143,22 @@ def _origins(session: Session, holders: set[int]) -> dict[int, int]:
     event lists the ids it moved). A target's history holds a ``merged`` event per
     ticket merged into it, its sources' sources too (moved with them): read through
     the ticket index, never the whole history."""
-    merged = select(TicketEvent.new).where(
-        TicketEvent.ticket_id.in_(sorted(holders)), TicketEvent.kind == "merged"
-    )
-    sources = {int(n) for n in session.scalars(merged) if n and n.isdigit()}
+    sources: set[int] = set()
+    for chunk in chunks(sorted(holders)):
+        merged = select(TicketEvent.new).where(
+            TicketEvent.ticket_id.in_(chunk), TicketEvent.kind == "merged"
+        )
+        sources.update(int(n) for n in session.scalars(merged) if n and n.isdigit())
     if not sources:
         return {}
-    stmt = select(TicketEvent.ticket_id, TicketEvent.detail).where(
-        TicketEvent.ticket_id.in_(sorted(sources)), TicketEvent.kind == "merged-into"
-    )
+    found: list[tuple[int, int, dict[str, Any] | None]] = []
+    for chunk in chunks(sorted(sources)):
+        stmt = select(TicketEvent.id, TicketEvent.ticket_id, TicketEvent.detail).where(
+            TicketEvent.ticket_id.in_(chunk), TicketEvent.kind == "merged-into"
+        )
+        found += session.execute(stmt).all()
     origin: dict[int, int] = {}
-    for source, detail in session.execute(stmt.order_by(TicketEvent.id.desc())):
+    for _, source, detail in sorted(found, key=lambda f: f[0], reverse=True):  # newest first
         for eid in (detail or {}).get("events", ()):
             origin[int(eid)] = source  # the earliest merge last: it names the first ticket
     return origin
@@ -212,32 +222,30 @@ def last_reminders(
 ) -> dict[int, tuple[int, str, str, datetime]]:
     """Per ticket of ``ticket_ids``, the last mail queued under a key starting with
     ``prefix`` (its pending reminders') since the ticket was last set pending: its
-    outbox id, key, state and when it was queued. One query for all of them, however
-    many: the board and the digest read every open ticket (gateway.scheduling.stale
-    decides)."""
-    if not ticket_ids:
-        return {}
+    outbox id, key, state and when it was queued. Not a query per ticket: the board and
+    the digest read every open ticket (gateway.scheduling.stale decides); one per
+    :data:`store.in_lists.CHUNK` of them, however many."""
     last_set = (
         select(func.max(TicketEvent.at))
         .where(TicketEvent.ticket_id == OutboxRow.ticket_id, TicketEvent.kind == "state")
         .scalar_subquery()
     )
-    stmt = (
-        select(
+    found: list[tuple[int | None, int, str, str, datetime]] = []
+    for chunk in chunks(sorted(ticket_ids)):
+        stmt = select(
             OutboxRow.ticket_id,
             OutboxRow.id,
             OutboxRow.idempotency_key,
             OutboxRow.state,
             OutboxRow.created_at,
-        )
-        .where(
-            OutboxRow.ticket_id.in_(sorted(ticket_ids)),
+        ).where(
+            OutboxRow.ticket_id.in_(chunk),
             OutboxRow.idempotency_key.startswith(prefix, autoescape=True),
             or_(last_set.is_(None), OutboxRow.created_at >= last_set),
         )
-        .order_by(OutboxRow.id)
-    )
-    return {tid: (oid, key, state, at) for tid, oid, key, state, at in session.execute(stmt) if tid}
+        found += session.execute(stmt).all()
+    found.sort(key=lambda f: f[1])  # by outbox row: a ticket's last one is written last
+    return {tid: (oid, key, state, at) for tid, oid, key, state, at in found if tid}
 
 
 # a mail sent on a ticket, with its requester and its outbox row (id, key; None: not ours)
@@ -247,32 +255,37 @@ Sent = tuple[int, str, datetime, tuple[str, ...], str, str, int | None, str]
 def sent_of_kinds(
     session: Session, ticket_ids: Collection[int], kinds: Collection[str]
 ) -> list[Sent]:
-    """The mails of ``kinds`` sent on ``ticket_ids``, in one query: ticket id, kind,
+    """The mails of ``kinds`` sent on ``ticket_ids``, oldest first: ticket id, kind,
     when, recipients, Message-ID, the ticket's requester, and its outbox row's id and key
-    (whether it came back is told per outbox row)."""
-    if not ticket_ids or not kinds:
+    (whether it came back is told per outbox row). A query per
+    :data:`store.in_lists.CHUNK` tickets."""
+    if not kinds:
         return []
-    stmt = (
-        select(
-            Message.ticket_id,
-            Message.kind,
-            Message.created_at,
-            Message.to,
-            Message.message_id,
-            Ticket.requester,
-            OutboxRow.id,
-            OutboxRow.idempotency_key,
+    found: list[tuple[Any, ...]] = []
+    for chunk in chunks(sorted(ticket_ids)):
+        stmt = (
+            select(
+                Message.id,
+                Message.ticket_id,
+                Message.kind,
+                Message.created_at,
+                Message.to,
+                Message.message_id,
+                Ticket.requester,
+                OutboxRow.id,
+                OutboxRow.idempotency_key,
+            )
+            .join(Ticket, Ticket.id == Message.ticket_id)
+            .outerjoin(OutboxRow, OutboxRow.message_id == Message.message_id)
+            .where(
+                Message.ticket_id.in_(chunk),
+                Message.direction == "out",
+                Message.kind.in_(sorted(kinds)),
+            )
         )
-        .join(Ticket, Ticket.id == Message.ticket_id)
-        .outerjoin(OutboxRow, OutboxRow.message_id == Message.message_id)
-        .where(
-            Message.ticket_id.in_(sorted(ticket_ids)),
-            Message.direction == "out",
-            Message.kind.in_(sorted(kinds)),
-        )
-        .order_by(Message.id)
-    )
+        found += session.execute(stmt).all()
+    found.sort(key=lambda f: f[0])  # by message, as they were sent
     return [
         (tid, kind, at, tuple(str(a) for a in to or ()), mid, who, oid, key or "")
-        for tid, kind, at, to, mid, who, oid, key in session.execute(stmt)
+        for _, tid, kind, at, to, mid, who, oid, key in found
     ]
