@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from store.advisory import key_here
 from store.fast_query import FastQuery
+from store.in_lists import chunks
 from store.models import Participant, Ticket, TicketEvent, table_of
 
 MAX_HOPS = 32  # merges are refused into merged tickets, so a chain is one hop; a guard
@@ -80,13 +81,18 @@ def sources(session: Session, ticket_id: int) -> list[int]:
     of them threads into ``ticket_id`` (:func:`final`), so their reply addresses count
     for it too."""
     out: list[int] = []
+    seen = {ticket_id}
     level = [ticket_id]
     for _ in range(MAX_HOPS):
-        stmt = select(Ticket.id).where(Ticket.merged_into_id.in_(level)).order_by(Ticket.id)
-        level = [t for t in session.scalars(stmt) if t != ticket_id and t not in out]
+        found: list[int] = []
+        for chunk in chunks(level):  # a level may hold every ticket ever merged into one
+            stmt = select(Ticket.id).where(Ticket.merged_into_id.in_(chunk)).order_by(Ticket.id)
+            found += session.scalars(stmt)
+        level = [t for t in sorted(found) if t not in seen]
         if not level:
             break
         out.extend(level)
+        seen.update(level)
     return out
 
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Select, String, and_, func, select, type_coerce, union_all
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql import coercions, roles
+from sqlalchemy.sql import coercions, operators, roles
+from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.util import ClauseAdapter
 
 from gateway.core.domains import ascii_address
 from store import search
+from store.in_lists import CHUNK, chunks
 from store.models import (
     AttachmentRow,
     InboxRaw,
@@ -86,10 +89,14 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
         stmt = stmt.where(Ticket.closed_at >= q.closed_since)
     if q.opened_since is not None:  # the board's catalog panel: the last 30 or 90 days
         stmt = stmt.where(Ticket.created_at >= q.opened_since, COUNTED)
+    # a list longer than one statement binds (every stale ticket of a big store) is read
+    # a chunk at a time, sorted and cut here (:func:`_chosen`)
+    long_list = q.only is not None and len(q.only) > CHUNK
     if q.only is not None:
         if not q.only:
             return [], 0
-        stmt = stmt.where(Ticket.id.in_(q.only))
+        if not long_list:
+            stmt = stmt.where(Ticket.id.in_(q.only))
     if q.search.strip():
         ids = search.matching_tickets(session, q.search)
         if not ids:
@@ -97,7 +104,9 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
         stmt = stmt.where(Ticket.id.in_(ids))
     order = ORDERS.get(q.order, ORDERS["newest"])
     matching = stmt.where(Ticket.state.in_(states)) if states else stmt
-    if q.limit is None and not q.offset:  # all of them: the count is the list's length
+    if long_list:
+        page, total = _chosen(session, matching, q.only or (), order, q.limit, q.offset)
+    elif q.limit is None and not q.offset:  # all of them: the count is the list's length
         page = list(session.scalars(matching.order_by(*order)))
         total = len(page)
     else:
@@ -109,6 +118,27 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
             page = list(session.scalars(matching.order_by(*order).limit(q.limit).offset(q.offset)))
     counts = message_counts(session, [t.id for t in page])
     return [summary(t, *counts.get(t.id, (0, 0))) for t in page], total
+
+
+def _chosen(
+    session: Session,
+    matching: Select[Any],
+    only: tuple[int, ...],
+    order: tuple[Any, ...],
+    limit: int | None,
+    offset: int,
+) -> tuple[list[Ticket], int]:
+    """The page of ``only``'s tickets that match, and how many match: read a chunk of
+    the list at a time (no more rows than the list names, which a rule in Python read
+    already), then sorted here as ``order`` sorts them in SQL, and cut."""
+    found: list[Ticket] = []
+    for chunk in chunks(sorted(set(only))):
+        found += session.scalars(matching.where(Ticket.id.in_(chunk)))
+    for key in reversed(order):  # the last key first: a stable sort keeps its ties' order
+        descending = isinstance(key, UnaryExpression) and key.modifier is operators.desc_op
+        column = key.element if descending else key
+        found.sort(key=attrgetter(column.key), reverse=descending)
+    return found[offset : None if limit is None else offset + limit], len(found)
 
 
 def _page_of_states(
@@ -227,8 +257,7 @@ def _utc(text: str | None) -> datetime | None:
 def field_names(session: Session, ticket_ids: list[int]) -> dict[int, set[str]]:
     """The sheet fields each ticket has a value for (for the fields-missing badge)."""
     out: dict[int, set[str]] = defaultdict(set)
-    for chunk in range(0, len(ticket_ids), 5000):
-        ids = ticket_ids[chunk : chunk + 5000]
+    for ids in chunks(ticket_ids):
         stmt = select(TicketField.ticket_id, TicketField.name).where(TicketField.ticket_id.in_(ids))
         for tid, name in session.execute(stmt):
             out[tid].add(name)

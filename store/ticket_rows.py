@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from store.fast_insert import FastInsert
 from store.fast_query import FastQuery
+from store.in_lists import chunks
 from store.models import Message, Participant, Ticket, TicketEvent, TicketField, table_of
 from store.tickets import attached, participant_emails
 
@@ -179,9 +180,9 @@ def give_rows(session: Session, messages: Sequence[int], events: Sequence[int], 
     them to the target, an unmerge back). Pending changes are flushed first."""
     session.flush()
     for model, ids in ((Message, messages), (TicketEvent, events)):
-        if ids:
-            table = table_of(model)
-            session.execute(update(table).where(table.c.id.in_(list(ids))).values(ticket_id=to))
+        table = table_of(model)
+        for chunk in chunks(ids):  # a merge moves a ticket's whole history, its chain's too
+            session.execute(update(table).where(table.c.id.in_(chunk)).values(ticket_id=to))
 
 
 def remove_participant(session: Session, ticket_id: int, email: str) -> bool:

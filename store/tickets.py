@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from store import action_runs, merges
 from store.db import core
 from store.fast_query import FastQuery, PerLength
+from store.in_lists import chunks
 from store.models import Message, OutboxRow, Participant, Ticket, TicketEvent, table_of
 
 
@@ -342,7 +343,8 @@ def _moved_away(session: Session, ticket_id: int) -> list[str]:
     """Message-IDs of the mails the ticket's last merge moved to its target."""
     event = merges.last_merge_event(session, ticket_id)
     moved = (event.detail or {}).get("messages", []) if event is not None else []
-    if not moved:
-        return []
-    stmt = select(Message.message_id).where(Message.id.in_(moved)).order_by(Message.id)
-    return [str(m) for m in session.scalars(stmt)]
+    found: list[str] = []
+    for chunk in chunks(sorted(set(moved))):  # every mail of a long thread, or of a chain
+        stmt = select(Message.message_id).where(Message.id.in_(chunk)).order_by(Message.id)
+        found += (str(m) for m in session.scalars(stmt))
+    return found
