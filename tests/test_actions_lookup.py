@@ -191,13 +191,13 @@ def test_an_address_that_never_answers_leaves_time_for_the_next_one(
             b"{}",
             secret=SECRET,
             key="k-1",
-            timeout=0.6,
+            timeout=3.0,  # the dead address gets half; a loaded machine's lookup thread is slow
             limit=4096,
             ca_file=named_tls[0],
             lookup=dead_first,
         )
         assert (attempt.verdict, attempt.status) == (Verdict.OK, 200), attempt.error
-        assert attempt.seconds < 0.6
+        assert attempt.seconds < 3.0
         assert len(receiver.deliveries) == 1
     finally:
         receiver.stop()
