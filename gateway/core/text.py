@@ -304,3 +304,15 @@ def unseen_dropped(text: str) -> str:
     they stand: what a member looks for is what they see (our Slack posts put a
     zero-width space inside a link or after an @, and a copy of it carries that)."""
     return "".join(ch for ch in text if ch.isspace() or not _unseen(ch))
+
+
+# the blank lines (white space only, U+3000 too) that open a text
+_OPENING_BLANK_LINES = re.compile(r"\A(?:[^\S\n]*\n)+")
+
+
+def blank_lines_stripped(text: str) -> str:
+    """``text`` without the blank lines that open it and the white space that ends it,
+    its first line's indent kept. What a member wrote is relayed as written: ``strip()``
+    took a Japanese paragraph's 「　」 (or a command's, a code line's spaces) from their
+    first line alone, while the lines under it kept theirs."""
+    return _OPENING_BLANK_LINES.sub("", text).rstrip()

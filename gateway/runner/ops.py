@@ -27,6 +27,7 @@ from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition, Refusal
 from gateway.core.i18n import Msg
 from gateway.core.model import By
+from gateway.core.text import blank_lines_stripped
 from gateway.notify import answers, views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import command_lines, commands
@@ -82,7 +83,7 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     kept = quotes.without_quoted_lines(parsed.remaining, a.msg.text) if words else ""
     cut = begins_with_banner(a.msg.text)
     kept = without_forward_headers(kept, banner_cut=cut, own=a.settings.own_addresses)
-    own_words = kept.strip()
+    own_words = blank_lines_stripped(kept)  # their first line's indent is theirs too
     with_saved = "\n\n".join(t for t in (own_words, *saved) if t)
     on = goes_on(a, ticket)  # after /merge, the words are an answer on the ticket it went into
     if parsed.commands:  # /field or /category may have completed the sheet
