@@ -233,3 +233,29 @@ def test_a_command_typed_in_full_width_reads_as_its_ascii(
     assert show(team, 1)[key] == value
     [sent] = [text_of(m) for m in outbox(team, "ops_reply")]
     assert _words(sent) == "ログを送ってください。"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/due ２０２６ー１２ー２０",  # the IME in hiragana mode: the hyphen key types ー
+        "/due 2026−12−20",  # a Mac's IME in full width: the minus sign
+        "/due 2026‐12‐20",  # a hyphen (U+2010) a word processor or a phone put
+        "/due 2026–12–20",  # an en dash: Word's AutoCorrect, pasted from a document
+    ],
+)
+def test_a_due_date_typed_with_the_imes_dash_is_that_day(team: App, line: str) -> None:
+    """Refused as "not a date" while a dash between a date's numbers can be no other
+    thing: how an input method left on types ``2026-12-20``."""
+    deliver(team, mail("VPN", body=REQUEST, message_id="<req@customer.test>"))
+    to = reply_address(team, 1, MEMBER)
+    _send(team, client_reply(f"{line}\nログを送ってください。\n", sender=SENDER, to=to), to)
+    assert show(team, 1)["due_at"] == "2026-12-20T14:59:59+00:00"
+
+
+@pytest.mark.parametrize("text", ["2026ー12", "2026〜12〜20", "2026ー12ー", "ー2026ー12ー20"])
+def test_a_long_mark_or_a_wave_dash_makes_no_date_of_what_is_none(text: str) -> None:
+    """A wave dash (〜) says "from … to": no date's dash; nor is anything not a whole date."""
+    from gateway.catalog.dates import date_parts
+
+    assert date_parts(text) is None

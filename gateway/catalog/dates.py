@@ -1,6 +1,7 @@
 """A date as a requester writes one in a parameter sheet (and a member in ``/due``):
-ISO, with slashes or dots, ``2026年4月1日``, or in a Japanese era (``令和8年4月1日``,
-``R8.4.1``), with or without its weekday. Pure; linear whatever the text (each
+ISO (its dashes as an input method types them too: ``2026ー4ー1``), with slashes or
+dots, ``2026年4月1日``, or in a Japanese era (``令和8年4月1日``, ``R8.4.1``), with or
+without its weekday. Pure; linear whatever the text (each
 pattern is matched whole, and no two of its runs can share a character)."""
 
 from __future__ import annotations
@@ -10,8 +11,20 @@ from datetime import date
 
 from gateway.core.i18n import N_, Msg
 
+# The dashes a date's numbers are written apart with, as typed (after NFKC, which makes
+# the full-width hyphen-minus － an ASCII one): between digits each can be no other thing.
+_DASH = "".join(
+    (
+        "-",  # the hyphen-minus, and the full-width one after NFKC
+        "\u30fc",  # ー: a Japanese input method in hiragana mode types it for the hyphen
+        # key (and half-width ｰ is ー after NFKC)
+        "\u2212",  # −: the minus sign a Mac's input method types in full width
+        "\u2010\u2011",  # hyphen and non-breaking hyphen: word processors, phones
+        "\u2012\u2013\u2014\u2015",  # figure dash, en and em dash, bar: AutoCorrect, pasted
+    )
+)
 _DATES = (
-    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
+    re.compile(rf"(\d{{4}})[{_DASH}](\d{{1,2}})[{_DASH}](\d{{1,2}})"),
     re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
     re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),
     re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
