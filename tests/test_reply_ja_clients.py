@@ -259,3 +259,80 @@ def test_a_long_mark_or_a_wave_dash_makes_no_date_of_what_is_none(text: str) -> 
     from gateway.catalog.dates import date_parts
 
     assert date_parts(text) is None
+
+
+COMMENTED = "VPNに接続できません。\n{mark} 設定ファイルを再配布しました。\nよろしくお願いします。\n"
+# the history under the first old mail: the member's earlier answer, commented then
+OLDER = (
+    "\n差出人: Ops Two <ops2@example.test>\n送信日時: 2026年2月1日 10:00\n"
+    "宛先: Alice Example <alice@customer.test>\n件名: RE: VPN\n\n"
+    "[Ops Two] 先月の回答です。\n"
+)
+
+
+def _outlook(top: str, mark: str = "[Ops Two]", older: str = "") -> dict[str, object]:
+    """Outlook's plain text: ``top``, then the old mail with a comment ``mark`` ed."""
+    old = OUTLOOK_BLOCK.replace(REQUEST, COMMENTED.format(mark=mark))
+    body = f"{top}\n\n-----Original Message-----\n{old}{older}"
+    return dict(body=body, charset="iso-2022-jp", cte="7bit", crlf=True)
+
+
+WORD_COMMENT = WORD.replace(
+    "<p class=MsoNormal>/close</p>",
+    "<p class=MsoNormal><b><i><span style='color:#2F5496'>[Ops Two] </span></i></b><span "
+    "style='color:#2F5496'>設定ファイルを再配布しました。</span></p>",
+)
+
+
+@pytest.mark.parametrize(
+    ("build", "words"),
+    [
+        # Outlook's "Mark my comments with": the comment inside the old mail is theirs
+        (_outlook("/pending\n下記のとおり回答します。"),
+         "下記のとおり回答します。\n\n[Ops Two] 設定ファイルを再配布しました。"),
+        # only commands on top: the comments are the answer
+        (_outlook("/pending"), "[Ops Two] 設定ファイルを再配布しました。"),
+        # the mark as a user shortened it, a word of their name, in full width
+        (_outlook("/pending", mark="［Ｏｐｓ］"), "［Ｏｐｓ］ 設定ファイルを再配布しました。"),
+        # classic Outlook sends its text beside the HTML, where the mark is bold and coloured
+        ({**_outlook("/pending"), "html": WORD_COMMENT.format(new=_p("/pending"))},
+         "[Ops Two] 設定ファイルを再配布しました。"),
+        # a comment of the member's earlier answer, in the older history: sent then
+        (_outlook("/pending\n下記のとおり回答します。", mark="VPN:", older=OLDER),
+         "下記のとおり回答します。"),
+        # someone else's mark, or a tag, is the old mail's
+        (_outlook("/pending\n下記のとおり回答します。", mark="[Alice Example]"),
+         "下記のとおり回答します。"),
+        (_outlook("/pending\n下記のとおり回答します。", mark="[重要]"), "下記のとおり回答します。"),
+    ],
+)  # fmt: skip
+def test_comments_marked_with_the_members_name_in_outlooks_old_mail_are_sent(
+    team: App, build: dict[str, object], words: str
+) -> None:
+    deliver(team, mail("VPN", body=REQUEST, message_id="<req@customer.test>"))
+    to = reply_address(team, 1, MEMBER)
+    _send(team, client_reply(sender=SENDER, to=to, **build), to)  # type: ignore[arg-type]
+    assert show(team, 1)["state"] == "pending"
+    [sent] = [text_of(m) for m in outbox(team, "ops_reply")]
+    assert _words(sent) == words
+
+
+def test_comments_under_a_note_are_not_sent(team: App) -> None:
+    """After /note the member's words are the internal note: so are their comments."""
+    deliver(team, mail("VPN", body=REQUEST, message_id="<req@customer.test>"))
+    to = reply_address(team, 1, MEMBER)
+    _send(team, client_reply(sender=SENDER, to=to, **_outlook("/note 電話済み")), to)  # type: ignore[arg-type]
+    assert outbox(team, "ops_reply") == []
+
+
+def test_a_comment_sent_before_is_not_sent_again(team: App) -> None:
+    """Every mail a member answers is ours (the request or the last answer, in a
+    notice), and a notice shows the answer sent: a comment in it is one sent then."""
+    deliver(team, mail("VPN", body=REQUEST, message_id="<req@customer.test>"))
+    to = reply_address(team, 1, MEMBER)
+    _send(team, client_reply(sender=SENDER, to=to, **_outlook("/pending")), to)  # type: ignore[arg-type]
+    again = _outlook("/close\n対応しました。", mark="[Ops Two]")
+    _send(team, client_reply(sender=SENDER, to=to, **again), to)  # type: ignore[arg-type]
+    first, last = [text_of(m) for m in outbox(team, "ops_reply")]
+    assert _words(first) == "[Ops Two] 設定ファイルを再配布しました。"
+    assert _words(last) == "対応しました。"
