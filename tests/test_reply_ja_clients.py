@@ -336,3 +336,22 @@ def test_a_comment_sent_before_is_not_sent_again(team: App) -> None:
     first, last = [text_of(m) for m in outbox(team, "ops_reply")]
     assert _words(first) == "[Ops Two] 設定ファイルを再配布しました。"
     assert _words(last) == "対応しました。"
+
+
+@pytest.mark.parametrize(
+    "line", ["/close noーresponse", "/close no−response", "/close no‐response"]
+)
+def test_a_close_reason_typed_with_the_imes_dash_is_that_reason(team: App, line: str) -> None:
+    """Refused as an unknown reason while the dash can be no other thing there."""
+    deliver(team, mail("VPN", body=REQUEST, message_id="<req@customer.test>"))
+    to = reply_address(team, 1, MEMBER)
+    _send(team, client_reply(f"{line}\n", sender=SENDER, to=to), to)
+    ticket = show(team, 1)
+    assert (ticket["state"], ticket["close_reason"]) == ("closed", "no-response")
+
+
+@pytest.mark.parametrize("text", ["データー", "no ー response", "ー1", "VPNーー", "a—"])
+def test_a_dash_that_joins_no_two_words_stays(text: str) -> None:
+    from gateway.core.text import hyphens_between
+
+    assert hyphens_between(text) == text

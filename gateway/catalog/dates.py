@@ -10,19 +10,12 @@ import re
 from datetime import date
 
 from gateway.core.i18n import N_, Msg
+from gateway.core.text import IME_DASHES
 
-# The dashes a date's numbers are written apart with, as typed (after NFKC, which makes
-# the full-width hyphen-minus － an ASCII one): between digits each can be no other thing.
-_DASH = "".join(
-    (
-        "-",  # the hyphen-minus, and the full-width one after NFKC
-        "\u30fc",  # ー: a Japanese input method in hiragana mode types it for the hyphen
-        # key (and half-width ｰ is ー after NFKC)
-        "\u2212",  # −: the minus sign a Mac's input method types in full width
-        "\u2010\u2011",  # hyphen and non-breaking hyphen: word processors, phones
-        "\u2012\u2013\u2014\u2015",  # figure dash, en and em dash, bar: AutoCorrect, pasted
-    )
-)
+# the dashes a date's numbers are written apart with: the hyphen-minus (and the
+# full-width one, which NFKC makes it), and the ones an input method or a word
+# processor types for it (2026ー4ー1)
+_DASH = "-" + IME_DASHES
 _DATES = (
     re.compile(rf"(\d{{4}})[{_DASH}](\d{{1,2}})[{_DASH}](\d{{1,2}})"),
     re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),

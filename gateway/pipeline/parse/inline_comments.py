@@ -1,5 +1,5 @@
 """A writer's comments inside the old mail they answer, marked with their name as
-Outlook marks them ("Mark my comments with" — 「コメントに次の文字列を付ける」: ``[山田 太郎]``
+Outlook marks them ("Mark my comments with": ``[山田 太郎]``
 before each comment typed into the original).
 
 Outlook copies the old mail unmarked (no ``>``) under its From:/Sent: block, so the
