@@ -151,6 +151,15 @@ CASES = [
                "Example <alice@customer.test>\n日付： 2026/03/01 18:00 (GMT+09:00)\n宛先： "
                "support@example.test\n件名： VPN\n\n" + REQUEST),
      "closed", "対応しました。"),
+    # a template's head (AL-Mail's "{FromName}>" over "> {Quote}", Becky!'s customised):
+    # the quoted writer's name and ">" alone on the line over the quote
+    ("template-name-head",
+     dict(body="/close\n対応しました。\n\nAlice Example>\n" + QUOTED, charset="iso-2022-jp",
+          cte="7bit"),
+     "closed", "対応しました。"),
+    ("template-name-head-ja",
+     dict(body="/close\n対応しました。\n\n田中>\n" + QUOTED, charset="shift_jis"),
+     "closed", "対応しました。"),
     # typed with the IME on: ／ｃｌｏｓｅ, a trailing 「　」, a full-width colon, a client's indent
     ("ime-full-width", dict(body="／ｃｌｏｓｅ　\n対応しました。\n"), "closed", "対応しました。"),
     ("ime-half-slash", dict(body="/ｐｅｎｄｉｎｇ\nログを送ってください。\n"),
@@ -355,3 +364,17 @@ def test_a_dash_that_joins_no_two_words_stays(text: str) -> None:
     from gateway.core.text import hyphens_between
 
     assert hyphens_between(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "手順は次のとおりです ->\n> 再起動\n",  # an arrow over a quote: words
+        "Alice Example>\n対応しました。\n",  # no quote under it
+        "mysql>\n> select 1;\n",  # a prompt
+    ],
+)
+def test_a_line_ending_in_a_bracket_that_heads_no_quote_is_words(text: str) -> None:
+    from gateway.pipeline.parse.quotes import split_reply
+
+    assert split_reply(f"/pending\n{text}").startswith(f"/pending\n{text.split(chr(10))[0]}")
