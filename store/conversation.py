@@ -5,6 +5,8 @@ Like every query module, nothing here commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -67,3 +69,23 @@ def state_changes(session: Session, ticket_id: int) -> int:
         TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "state"
     )
     return session.scalar(stmt) or 0
+
+
+def sent_before(session: Session, ticket_id: int, lines: Sequence[str]) -> set[str]:
+    """Which of ``lines`` a mail the ticket sent already holds (an answer relayed): a
+    member's comment in the old mail they answer may be one of their earlier answer,
+    shown again in the notice they answer now. One query a line; they are few."""
+    return {
+        line
+        for line in lines
+        if session.execute(
+            select(Message.id)
+            .where(
+                Message.ticket_id == ticket_id,
+                Message.direction == "out",
+                Message.text.contains(line, autoescape=True),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    }

@@ -169,6 +169,20 @@ def test_a_date_with_its_weekday_is_a_date(entry: Entry, value: str, expected: s
     assert sheet.values == {"needed_by": expected} and sheet.rejected == ()
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "２０２６ー０４ー０１",  # the input method in hiragana mode types ー for the hyphen key
+        "2026−4−1",  # a Mac's input method in full width: the minus sign
+        "2026–04–01（水）",  # a word processor's en dash, with the weekday
+    ],
+)
+def test_a_date_with_the_dash_an_input_method_types_is_a_date(entry: Entry, value: str) -> None:
+    """Refused as "not a date" while the dash between its numbers can be no other thing."""
+    sheet = parse_sheet(entry, f"希望納期：{value}\n")
+    assert sheet.values == {"needed_by": "2026-04-01"} and sheet.rejected == ()
+
+
 @pytest.mark.parametrize("value", ["2026年4月1日（木）", "2026-04-01 (Thu)"])
 def test_a_weekday_that_disagrees_with_the_date_is_refused(entry: Entry, value: str) -> None:
     """Which of the two was meant cannot be known: the requester is asked again."""

@@ -1,6 +1,7 @@
 """A date as a requester writes one in a parameter sheet (and a member in ``/due``):
-ISO, with slashes or dots, ``2026年4月1日``, or in a Japanese era (``令和8年4月1日``,
-``R8.4.1``), with or without its weekday. Pure; linear whatever the text (each
+ISO (its dashes as an input method types them too: ``2026ー4ー1``), with slashes or
+dots, ``2026年4月1日``, or in a Japanese era (``令和8年4月1日``, ``R8.4.1``), with or
+without its weekday. Pure; linear whatever the text (each
 pattern is matched whole, and no two of its runs can share a character)."""
 
 from __future__ import annotations
@@ -9,9 +10,14 @@ import re
 from datetime import date
 
 from gateway.core.i18n import N_, Msg
+from gateway.core.text import IME_DASHES
 
+# the dashes a date's numbers are written apart with: the hyphen-minus (and the
+# full-width one, which NFKC makes it), and the ones an input method or a word
+# processor types for it (2026ー4ー1)
+_DASH = "-" + IME_DASHES
 _DATES = (
-    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
+    re.compile(rf"(\d{{4}})[{_DASH}](\d{{1,2}})[{_DASH}](\d{{1,2}})"),
     re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
     re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),
     re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),

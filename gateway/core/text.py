@@ -304,3 +304,37 @@ def unseen_dropped(text: str) -> str:
     they stand: what a member looks for is what they see (our Slack posts put a
     zero-width space inside a link or after an @, and a copy of it carries that)."""
     return "".join(ch for ch in text if ch.isspace() or not _unseen(ch))
+
+
+# the blank lines (white space only, U+3000 too) that open a text
+_OPENING_BLANK_LINES = re.compile(r"\A(?:[^\S\n]*\n)+")
+
+
+def blank_lines_stripped(text: str) -> str:
+    """``text`` without the blank lines that open it and the white space that ends it,
+    its first line's indent kept. What a member wrote is relayed as written: ``strip()``
+    took a Japanese paragraph's 「　」 (or a command's, a code line's spaces) from their
+    first line alone, while the lines under it kept theirs."""
+    return _OPENING_BLANK_LINES.sub("", text).rstrip()
+
+
+# The dashes typed between two numbers or words where a hyphen is meant, besides the
+# hyphen-minus (and the full-width one, which NFKC makes it): between two of them each
+# can be no other thing.
+IME_DASHES = "".join(
+    (
+        "\u30fc",  # ー: a Japanese input method in hiragana mode types it for the hyphen
+        # key (and half-width ｰ is ー after NFKC)
+        "\u2212",  # −: the minus sign a Mac's input method types in full width
+        "\u2010\u2011",  # hyphen and non-breaking hyphen: word processors, phones
+        "\u2012\u2013\u2014\u2015",  # figure dash, en and em dash, bar: AutoCorrect, pasted
+    )
+)
+_DASH_BETWEEN = re.compile(rf"(?<=[0-9A-Za-z])[{IME_DASHES}](?=[0-9A-Za-z])")
+
+
+def hyphens_between(text: str) -> str:
+    """``text`` with :data:`IME_DASHES` between two ASCII letters or digits as the
+    hyphen-minus they were typed for (``noーresponse``: no-response); elsewhere (「データー」,
+    a dash set off by spaces) they stay."""
+    return _DASH_BETWEEN.sub("-", text)

@@ -26,6 +26,7 @@ from gateway.catalog.model import Entry
 from gateway.catalog.sheet import validate
 from gateway.core.i18n import N_, Msg, named
 from gateway.core.model import CloseReason, TicketState
+from gateway.core.text import hyphens_between
 from gateway.pipeline import answer_names, priority
 from gateway.pipeline.answer_names import UseAnswer as UseAnswer
 
@@ -300,7 +301,8 @@ def _close(cmd: Command, ctx: CommandContext) -> Action | Refused:
     if not cmd.arg:
         return SetState(TicketState.CLOSED, CloseReason.RESOLVED)
     try:
-        return SetState(TicketState.CLOSED, CloseReason(cmd.arg.lower()))
+        # no-response typed with the IME on: noーresponse, no−response
+        return SetState(TicketState.CLOSED, CloseReason(hyphens_between(cmd.arg).lower()))
     except ValueError:
         reason = named(cmd.arg, _REASON_NAMES)
         if reason is not None:

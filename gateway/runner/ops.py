@@ -27,6 +27,7 @@ from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition, Refusal
 from gateway.core.i18n import Msg
 from gateway.core.model import By
+from gateway.core.text import blank_lines_stripped
 from gateway.notify import answers, views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import command_lines, commands
@@ -35,6 +36,7 @@ from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused,
 from gateway.pipeline.merging import Merge
 from gateway.pipeline.parse import quotes
 from gateway.pipeline.parse.forward_headers import begins_with_banner, without_forward_headers
+from gateway.pipeline.parse.inline_comments import comment_names, marked_comments
 from gateway.pipeline.parse.signatures import writer_names
 from gateway.pipeline.watching import Watch
 from gateway.runner.after_merge import goes_on, people_of
@@ -55,6 +57,7 @@ from gateway.runner.saved_words import answer_or_nothing, kept_back
 from gateway.tickets import changes, event_words, merge_watch
 from gateway.tickets.priority import set_priority
 from gateway.tickets.relay import relay_answer
+from store import conversation
 from store.models import Ticket
 
 
@@ -82,7 +85,9 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     kept = quotes.without_quoted_lines(parsed.remaining, a.msg.text) if words else ""
     cut = begins_with_banner(a.msg.text)
     kept = without_forward_headers(kept, banner_cut=cut, own=a.settings.own_addresses)
-    own_words = kept.strip()
+    own_words = blank_lines_stripped(kept)  # their first line's indent is theirs too
+    if words and parsed.note is None:  # and their comments marked in the old mail (Outlook)
+        own_words = "\n\n".join(t for t in (own_words, _inline_comments(a, ticket, member)) if t)
     with_saved = "\n\n".join(t for t in (own_words, *saved) if t)
     on = goes_on(a, ticket)  # after /merge, the words are an answer on the ticket it went into
     if parsed.commands:  # /field or /category may have completed the sheet
@@ -114,6 +119,20 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
         locale = a.settings.locale_of(member)
         _transcript(a, ticket, views.Person(member.email, member.name), outcomes, locale)
     return _summary(outcomes) + (f", relayed to {relayed}" if relayed else "")
+
+
+_MAX_COMMENTS = 100  # comment lines read from the old mail: one query each
+
+
+def _inline_comments(a: Arrival, ticket: Ticket, member: Member) -> str:
+    """The member's comments in the old mail they answer, marked with their name as
+    Outlook marks them (:mod:`gateway.pipeline.parse.inline_comments`), one a line; not
+    one the ticket sent already (their earlier answer, in the notice they answer now)."""
+    shown = a.msg.from_.name if a.msg.from_ else ""
+    names = comment_names(shown, a.sender) | comment_names(member.name, member.email)
+    found = marked_comments(quotes.first_old_mail(a.msg.text), names)[:_MAX_COMMENTS]
+    again = conversation.sent_before(a.session, ticket.id, found) if found else set()
+    return "\n".join(line for line in found if line not in again)
 
 
 def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from gateway.config.settings import Member, Settings
 from gateway.core import tokens
-from gateway.core.text import nul_replaced
+from gateway.core.text import blank_lines_stripped, nul_replaced
 from gateway.notify.compose import Enclosure
 from gateway.pipeline import loops
 from gateway.tickets import changes, conversation
@@ -51,7 +51,7 @@ def relay_answer(
     of the ticket's people (the ones the member wrote to, when it is not their ticket's
     own conversation any more: gateway.runner.ops after ``/merge``). A NUL in the words
     (``/reply``'s argument, a Slack message sent on) is U+FFFD, as every database keeps it."""
-    text = without_member_addresses(session, settings, nul_replaced(text).strip())
+    text = without_member_addresses(session, settings, blank_lines_stripped(nul_replaced(text)))
     if not text:
         return 0
     requester = ticket.requester.lower()

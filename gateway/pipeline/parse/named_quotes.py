@@ -10,6 +10,12 @@ line's end: ``foo>bar`` (a path, an arrow) is not one.
 :func:`marked` gives such lines a ``>`` of their own in front (with a mark that
 :func:`unmarked` takes off again), so every rule of :mod:`.quotes` and :mod:`.quote_tail`
 that knows ``>`` lines knows these too, and what is kept of the text is as written.
+A template's head is one as well: the quoted writer's name and a ``>`` alone on a line
+right over a ``>`` quote (AL-Mail's ``{FromName}>`` over ``> {Quote}``, and the like in
+Becky!'s and other clients' templates), 「田中>」 or "Alice Example>" on one line: it was
+sent as the writer's words. A name-shaped line only (letters, digits, spaces, dots,
+hyphens, a letter or digit before the ``>``): "see below ->" over a quote is words.
+
 Linear: one pass of one unambiguous pattern to count, one to mark.
 """
 
@@ -25,6 +31,12 @@ __all__ = ["marked", "unmarked"]
 # "tanaka> …", "TY> …", " 田中> …": a word (a letter first, at most 16 characters), its
 # ">", then a space or the line's end
 _NAMED = re.compile(r"^([^\S\n]*)([^\W\d_][\w.-]{0,15})>(?=[^\S\n]|$)", re.M)
+# a template's head: a name (its words apart by spaces) and ">" alone, a ">" line under it
+_HEAD = re.compile(
+    r"^([^\S\n]*)([^\W\d_](?:[\w.-]{0,30}(?:[^\S\n][\w.-]{1,30}){0,3})?)(?<=[^\W_])>[^\S\n]*$"
+    r"(?=\n[^\S\n]*[>＞])",
+    re.M,
+)
 _MIN_LINES = 2  # one line is words; the same name on two or more is a quote
 _MARK = "\x1f"  # after the ">" put in front: taken off again by unmarked()
 
@@ -52,7 +64,7 @@ def marked(text: str, among: str = "") -> str:
     answers is a quote where the mail had two."""
     if _MARK in text:
         return text
-    return mark_pipe_quotes(_named(text, among), f">{_MARK}")
+    return mark_pipe_quotes(_heads(_named(text, among)), f">{_MARK}")
 
 
 def _named(text: str, among: str) -> str:
@@ -65,6 +77,22 @@ def _named(text: str, among: str) -> str:
         return f"{m.group(1)}>{_MARK}{m.group(2)}>" if m.group(2) in names else m.group()
 
     return _NAMED.sub(mark, text)
+
+
+def _heads(text: str) -> str:
+    """``text`` with a ``>`` in front of each template head (:data:`_HEAD`)."""
+    if ">" not in text:
+        return text
+
+    def mark(m: re.Match[str]) -> str:
+        name = m.group(2)
+        return (
+            m.group()
+            if name.casefold() in _PROMPTS
+            else f"{m.group(1)}>{_MARK}{m.group()[len(m.group(1)) :]}"
+        )
+
+    return _HEAD.sub(mark, text)
 
 
 def unmarked(text: str) -> str:

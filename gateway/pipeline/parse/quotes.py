@@ -38,6 +38,7 @@ from gateway.pipeline.parse.quote_tail import drop_trailing_quotes
 __all__ = [
     "MAX_HEADER_LINE",
     "WINDOW",
+    "first_old_mail",
     "is_signature_line",
     "split_reply",
     "without_quoted_lines",
@@ -117,6 +118,22 @@ def split_reply(text: str) -> str:
     text = drop_trailing_quotes(text)
     text = _drop_signature(text)
     return unmarked(text.strip("\n").rstrip())
+
+
+def first_old_mail(text: str) -> str:
+    """The mail right under the first quote header of ``text`` (a whole plain-text
+    body), up to the next one: the one mail a writer answered, without the older
+    history under it; "" when there is none in the first :data:`WINDOW` characters."""
+    lines = _window(text.replace("\r\n", "\n").replace("\r", "\n"))[0].split("\n")
+    cut = _find_quote_header(lines)
+    if cut is None:
+        return ""
+    start = _header_end(lines, cut) + 1
+    block = _next_nonblank(lines, start)
+    if starts_header_block(lines, cut) or starts_header_block(lines, block, introduced=True):
+        start = next((i for i in range(block, len(lines)) if not lines[i].strip()), len(lines))
+    later = _find_quote_header(lines[start:])
+    return "\n".join(lines[start : len(lines) if later is None else start + later])
 
 
 def _answers_between_quotes(lines: list[str], cut: int, rest: str) -> str:
