@@ -89,7 +89,7 @@ def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
     if "assignee" in values:
         member = _member(settings, values["assignee"])
         if member is None:
-            said.warn(N_("no member {name!r}", name=values["assignee"]))
+            said.warn(_no_member(settings, values["assignee"]))
             return EX_USAGE
         values["assignee"] = member
     if values.get("catalog") == NOBODY:
@@ -135,6 +135,34 @@ def _member(settings: Settings, text: str) -> str | None:
         return wanted
     found = [m.email for m in settings.members if m.email.split("@", 1)[0] == wanted]
     return found[0] if len(found) == 1 else None
+
+
+def _no_member(settings: Settings, text: str) -> Msg:
+    """Why ``--assignee text`` names nobody, and what it takes instead: the README's
+    ``--assignee tanaka`` on a site with no ``[[members]]`` (the quick start's) said
+    only "no member 'tanaka'"."""
+    wanted = text.strip().lower()
+    shared = [m.email for m in settings.members if m.email.split("@", 1)[0] == wanted]
+    if len(shared) > 1:  # the short form of two members: nobody's
+        return N_(
+            "{name!r} is the part before the @ of several members ({members}): give the address",
+            name=text,
+            members=", ".join(shared),
+        )
+    if not settings.members:  # no short forms to take: only an address
+        return N_(
+            "no member {name!r}: {config} lists no [[members]], so give the assignee's "
+            "whole address ({name}@…)",
+            name=text,
+            config=settings.source,
+        )
+    return N_(
+        "no member {name!r} in the [[members]] of {config}: give an address, or the part "
+        "before the @ of a member's ({members})",
+        name=text,
+        config=settings.source,
+        members=", ".join(m.email.split("@", 1)[0] for m in settings.members),
+    )
 
 
 def register_list(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
