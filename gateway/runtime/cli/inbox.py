@@ -117,7 +117,7 @@ def cmd_inbox_list(args: argparse.Namespace, settings: Settings) -> int:
         print(" ".join(pad(head, w) for head, w in zip(heads, widths, strict=True)).rstrip())
     for r in rows:
         ticket = f"#{r['ticket']}" if r["ticket"] else "-"
-        cells = (str(r["id"]), r["state"], ticket, r["source"], r["reason"] or "")
+        cells = (str(r["id"]), str(r["state"]), ticket, str(r["source"]), str(r["reason"] or ""))
         print(" ".join(pad(c, w) for c, w in zip(cells, widths, strict=True)).rstrip())
     return EX_OK
 
