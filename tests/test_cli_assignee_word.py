@@ -59,3 +59,15 @@ def test_the_refusal_is_in_the_command_lines_language(
     config = write_config(tmp_path, secret_file=True, extra=members_toml(MEMBERS))
     err = _refused(config, "tanaka", capsys)
     assert "メンバー" in err and "ops, ops2, boss" in err
+
+
+def test_a_name_two_members_share_is_refused_as_assign_refuses_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    two = (
+        '[[members]]\nemail = "ichiro@example.test"\nname = "佐藤 一郎"\n'
+        '[[members]]\nemail = "jiro@example.test"\nname = "佐藤 次郎"\n'
+    )
+    config = write_config(tmp_path, secret_file=True, extra=two)
+    err = _refused(config, "佐藤さん", capsys)
+    assert "names several members" in err
