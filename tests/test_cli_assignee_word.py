@@ -71,3 +71,23 @@ def test_a_name_two_members_share_is_refused_as_assign_refuses_it(
     config = write_config(tmp_path, secret_file=True, extra=two)
     err = _refused(config, "佐藤さん", capsys)
     assert "names several members" in err
+
+
+def test_tickets_assign_names_the_config_and_its_members_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``tickets assign 3 tanaka`` said only ``unknown member 'tanaka'``: on the quick
+    start's defaults, with no ``[[members]]``, nobody can be given a ticket at all."""
+    config = write_config(tmp_path, secret_file=True, extra=members_toml(MEMBERS))
+    (tmp_path / "a.eml").write_bytes(b"From: a@example.org\r\nSubject: x\r\n\r\nhi\r\n")
+    assert run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys).code == 0
+    code, _, err = run(config, "tickets", "assign", "1", "tanaka", capsys=capsys)
+    assert code == 65
+    assert "unknown member 'tanaka'" in err and str(config) in err and "ops, ops2, boss" in err
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    config = write_config(bare, secret_file=True)
+    (bare / "a.eml").write_bytes(b"From: a@example.org\r\nSubject: x\r\n\r\nhi\r\n")
+    assert run(config, "ingest", str(bare / "a.eml"), capsys=capsys).code == 0
+    code, _, err = run(config, "tickets", "assign", "1", "tanaka@example.test", capsys=capsys)
+    assert code == 65 and "[[members]]" in err and str(config) in err
