@@ -16,6 +16,7 @@ import pytest
 from gateway.config.load import load_settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
+from gateway.runtime.cli.common import columns
 from tests.support.actions import catalog_text
 from tests.support.app import MEMBERS
 from tests.support.cli import run
@@ -167,6 +168,16 @@ def test_without_a_key_the_sheet_is_listed_with_types(
     assert ran.code == 0, ran
     lines = [" ".join(line.split()) for line in ran.out.splitlines()]
     assert "User ID (user_id) text required -" in lines, lines
+    # in columns: a value never stands where another line says "required", so an
+    # optional field's "-" (no value) is not read as "not required"
+    raw = ran.out.splitlines()
+    starts = {
+        columns(line[: line.index(kind, line.index(")"))])
+        for line, kind in zip(raw, _kinds(raw), strict=True)
+    }
+    assert len(starts) == 1, raw
+    values = {columns(line.rstrip()) - columns(line.rstrip().rsplit("  ", 1)[-1]) for line in raw}
+    assert len(values) == 1, raw
     assert "Plan (plan) choice: basic, pro pro" in lines, lines
     assert "Seats (seats) number 2" in lines, lines
     as_json = run(config, "tickets", "field", str(ticket), "--json", capsys=capsys)
@@ -222,7 +233,8 @@ def test_said_in_japanese_with_the_fields_labels(
     ran = run(config, "tickets", "field", str(ticket), "plan", "gold", capsys=capsys)
     assert ran.code == 65 and "plan: 次のいずれかで書いてください: basic, pro" in ran.err, ran
     listed = run(config, "tickets", "field", str(ticket), capsys=capsys)
-    assert "ユーザーID (user_id)  text  必須  -" in listed.out, listed
+    lines = [" ".join(line.split()) for line in listed.out.splitlines()]  # in columns
+    assert "ユーザーID (user_id) text 必須 -" in lines, listed
 
 
 def test_the_assignee_is_told_a_value_was_cleared_not_changed_to_nothing(
@@ -275,3 +287,8 @@ def test_a_huge_number_is_refused_as_too_large_as_every_door_says_it(
     assert ran.code == 65, ran
     assert "seats: too large: at most 30 digits before the decimal point" in ran.err, ran.err
     assert "not a number" not in ran.err
+
+
+def _kinds(lines: list[str]) -> list[str]:
+    """The type word of each line of ``tickets field ID``: after the name's ``(key)``."""
+    return [line.split(")", 1)[1].split()[0] for line in lines]

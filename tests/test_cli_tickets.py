@@ -122,6 +122,8 @@ def test_list_filters_and_search_narrow_like_the_web_list(
     assert _ids(config, capsys, "--requester", "BOB@customer.test") == [printer]
     assert _ids(config, capsys, "--assignee", "ops@example.test") == [vpn]
     assert _ids(config, capsys, "--assignee", "ops") == [vpn]  # as /assign takes it
+    assert _ids(config, capsys, "--assignee", "Ops One") == [vpn]  # a name, as /assign too
+    assert _ids(config, capsys, "--assignee", "OpsOne") == [vpn]  # without its space
     assert _ids(config, capsys, "--assignee", "-") == []  # nobody: none here
     # subject and text, Japanese substrings of two characters and more, full width
     assert _ids(config, capsys, "--search", "予約") == [room]

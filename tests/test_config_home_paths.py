@@ -101,10 +101,51 @@ def test_a_missing_file_under_home_is_named_as_expanded(
     assert "[gateway.templates_dir]" in err and str(home / "nowhere") in err
 
 
-def test_environment_variables_are_not_expanded(tmp_path: Path, home: Path) -> None:
-    """``$HOME`` is a folder of that name beside the config file: said in the README."""
+@pytest.mark.parametrize(
+    ("table", "key", "value", "word"),
+    [
+        ("gateway", "data_dir", "$HOME/var", "$HOME"),
+        ("gateway", "data_dir", "{tmp}/${SITE}/var", "${SITE}"),
+        ("gateway", "secret_file", "$STATE_DIRECTORY/secret", "$STATE_DIRECTORY"),
+        ("database", "url", "sqlite:///$HOME/gw.db", "$HOME"),
+        ("database", "url", "sqlite:///{tmp}/$SITE/gw.db", "$SITE"),
+    ],
+)
+def test_an_environment_variable_in_a_path_is_refused_naming_the_key(
+    tmp_path: Path,
+    home: Path,
+    table: str,
+    key: str,
+    value: str,
+    word: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Variables are not expanded (a file that meant something else with each
+    environment would give the daemon and an admin's shell different data), and
+    ``$HOME/var`` was a folder named ``$HOME`` beside the config file holding a new,
+    empty database, every mail stored where nobody looks: refused as ``~nosuchuser``
+    is, exit 78, naming the key and the word, and nothing is made."""
+    value = value.replace("{tmp}", str(tmp_path))  # an absolute path, in this test's folder
+    config = _config(tmp_path, f'[{table}]\n{key} = "{value}"\n')
+    code, _, err = run(config, "status", capsys=capsys)
+    assert code == 78
+    assert f"[{table}.{key}]" in err and repr(word) in err and "'~'" in err, err
+    assert not list(tmp_path.rglob("$*")) and not list(tmp_path.rglob("${*"))
+
+
+def test_a_dollar_that_names_no_variable_is_a_name_like_any_other(
+    tmp_path: Path, home: Path
+) -> None:
+    """``$`` alone, or before a digit or a dot, is no shell variable: a folder so named."""
+    config = _config(tmp_path, '[gateway]\ndata_dir = "costs$/2$.d"\n')
+    assert load_settings(config).gateway.data_dir == tmp_path / "etc" / "costs$" / "2$.d"
+
+
+def test_the_pipes_fast_path_leaves_a_variable_to_the_full_reader(tmp_path: Path) -> None:
+    from gateway.receive.pipe import pipe_target
+
     config = _config(tmp_path, '[gateway]\ndata_dir = "$HOME/var"\n')
-    assert load_settings(config).gateway.data_dir == tmp_path / "etc" / "$HOME" / "var"
+    assert pipe_target(["--config", str(config), "ingest", "-"], {}) is None
 
 
 NO_SUCH_USER = "nosuchuser-tg11"

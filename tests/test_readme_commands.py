@@ -121,3 +121,26 @@ def test_the_mail_templates_are_the_kinds_and_pieces_the_readme_lists() -> None:
     kinds = {f.split(".")[0] for f in files if not f.startswith("_")}
     assert sorted(kinds ^ (listed - {"ja", "en"})) == []
     assert sorted({f for f in files if f.startswith("_")} ^ pieces) == []
+
+
+def test_the_unit_settings_the_readme_quotes_are_the_units() -> None:
+    """``MemoryMax=1G``, ``WatchdogSec=30`` … as the README quotes them are what
+    ``systemd/ticket-gateway.service`` sets: an administrator sizes the machine and
+    reads a restart by them. A directive the unit leaves at systemd's default
+    (``KillMode=control-group``) is not the unit's to check; a quote of some exit codes
+    (``RestartPreventExitStatus=78``) must be among the unit's."""
+    unit: dict[str, str] = {}
+    for line in (REPO / "systemd" / "ticket-gateway.service").read_text().splitlines():
+        if re.fullmatch(r"[A-Z]\w*=.*", line):
+            key, value = line.split("=", 1)
+            unit[key] = value
+    quoted = set(re.findall(r"`([A-Z][A-Za-z]+)=([^`]+)`", README))
+    checked = {(k, v) for k, v in quoted if k in unit}
+    assert len(checked) >= 8  # the section still quotes the unit
+    wrong = sorted(
+        f"{k}={v} (the unit: {unit[k]})"
+        for k, v in checked
+        if v != unit[k]
+        and not (k == "RestartPreventExitStatus" and set(v.split()) <= set(unit[k].split()))
+    )
+    assert wrong == []

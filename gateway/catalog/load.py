@@ -28,7 +28,7 @@ from gateway.catalog.reader import read
 from gateway.config.settings import Member, Settings
 from gateway.core.counted import counted
 from gateway.core.errors import CatalogError, Problem
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, Msg
 from gateway.core.resources import examples_dir
 from gateway.core.utf8 import bad_line, decoded, file_error, small_file
 
@@ -110,7 +110,23 @@ def _parsed(
     calendars: frozenset[str] = frozenset(),
 ) -> Catalog:
     where = where_of(path, templates_dir, working_days, calendars)
-    return parse_catalog(text, members, source=str(path), where=where)
+    try:
+        return parse_catalog(text, members, source=str(path), where=where)
+    except CatalogError as exc:
+        if path.resolve() == EXAMPLE:  # not the team's to fix: the team's to replace
+            exc.hint = example_hint()
+        raise
+
+
+def example_hint() -> Msg:
+    """Said once after the problems of the packaged example: it gives tickets to example
+    addresses, so the team's first ``[[members]]`` makes it refuse to load, and the
+    problems name a file inside the installed package that nobody should edit."""
+    return N_(
+        "this is the example catalog shipped with ticket-gateway, used while [catalog] "
+        'path is not set: write your team\'s catalog (README, "Service catalog") and set '
+        "[catalog] path to it"
+    )
 
 
 def check_catalog(

@@ -74,14 +74,35 @@ def config_base(path: Path | None) -> Path:
 def resolve(value: str, base: Path) -> Path:
     """A configured path: ``~`` and ``~user`` read as a shell reads them (the home
     folder), then absolute as written, else relative to ``base``. Environment
-    variables are not expanded: ``$HOME/var`` is a folder named ``$HOME`` in ``base``,
-    as the README says; a file that means something else with each environment
-    would give the daemon and an admin's command different data."""
+    variables are not expanded (a file that means something else with each environment
+    would give the daemon and an admin's command different data), and a part that names
+    one is refused (:class:`NotExpanded`). Raises it and :class:`NoSuchUser`."""
+    unexpanded(value)
     head, slash, rest = value.partition("/")
     if head.startswith("~"):
         value = home_of(head[1:]) + slash + rest
     path = Path(value)
     return path if path.is_absolute() else base / path
+
+
+class NotExpanded(ValueError):
+    """A part of a path that is a shell variable, ``$HOME`` or ``${SITE}``: read as
+    written it was a folder named ``$HOME`` beside the config file, holding a new, empty
+    database and every mail after it, as ``~user`` of no user was. ``word`` is the part;
+    a ``ValueError`` like the file's other faults, for the pipe's fast path."""
+
+    def __init__(self, word: str) -> None:
+        super().__init__(word)
+        self.word = word
+
+
+def unexpanded(value: str) -> None:
+    """Raises :class:`NotExpanded` when a part of the path ``value`` begins as a shell
+    variable does (``$`` then a letter, ``_`` or ``{``); ``$`` alone, or before a digit
+    or a dot, names no variable and stays a character of a name."""
+    for part in value.split("/"):
+        if part[:1] == "$" and (part[1:2].isalpha() or part[1:2] in ("_", "{")):
+            raise NotExpanded(part)
 
 
 class NoSuchUser(ValueError):
@@ -143,6 +164,8 @@ def anchored(url: object, base: Path) -> object:
     if not isinstance(url, str):
         return url
     path = sqlite_path(url)
+    if path is not None:
+        unexpanded(path)  # an absolute file too: read as written, it was a new database
     if path is None or os.path.isabs(path):
         return url
     prefix = url[: len(url) - len(url.split(":///", 1)[1])]

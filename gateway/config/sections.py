@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gateway.config.addresses import BadAddress, wire_address
-from gateway.config.locate import NoSuchUser, resolve
+from gateway.config.locate import NoSuchUser, NotExpanded, resolve
 from gateway.config.units import needs_calendar, parse_duration, parse_wait
 from gateway.core.business_hours import Wait, WorkingDays
 from gateway.core.domains import BadDomain, ascii_domain
@@ -129,6 +129,8 @@ class Section:
             return None if value is None else resolve(value, base)
         except NoSuchUser as exc:
             raise no_such_user(self.path, self.key(key), exc) from None
+        except NotExpanded as exc:
+            raise not_expanded(self.path, self.key(key), exc) from None
 
     def at_home(self, key: builtins.str, find: Callable[[], T]) -> T:
         """``find()``, whose ``~user`` names no user here: an error at ``key``."""
@@ -136,6 +138,8 @@ class Section:
             return find()
         except NoSuchUser as exc:
             raise no_such_user(self.path, self.key(key), exc) from None
+        except NotExpanded as exc:
+            raise not_expanded(self.path, self.key(key), exc) from None
 
     def unknown(self, known: set[builtins.str]) -> None:
         """A key not in ``known`` is an error at that key, naming the key most likely
@@ -150,6 +154,19 @@ class Section:
             else N_("unknown key: did you mean {key!r}?", key=likely)
         )
         raise ConfigError(self.path, self.key(extra[0]), problem)
+
+
+def not_expanded(path: str, key: str, exc: NotExpanded) -> ConfigError:
+    """A shell variable in the path at ``key``: the configuration expands none."""
+    return ConfigError(
+        path,
+        key,
+        N_(
+            "{word!r} is not expanded: the configuration reads no environment variables; "
+            "write the folder itself, or '~' for the home folder",
+            word=exc.word,
+        ),
+    )
 
 
 def no_such_user(path: str, key: str, exc: NoSuchUser) -> ConfigError:

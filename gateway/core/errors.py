@@ -118,12 +118,22 @@ class Problem:
 class CatalogError(GatewayError):
     """The catalog is unusable; ``problems`` lists every reason with its line.
     ``unreadable``: the file itself could not be read (no such file, a folder), which
-    ``catalog check FILE`` answers as a missing input (66), not as data with problems."""
+    ``catalog check FILE`` answers as a missing input (66), not as data with problems.
+    ``hint``: what to do, said once after the problems (the packaged example refused for
+    a team: :func:`gateway.catalog.load.example_hint`)."""
 
-    def __init__(self, path: str, problems: Sequence[Problem], *, unreadable: bool = False) -> None:
+    def __init__(
+        self,
+        path: str,
+        problems: Sequence[Problem],
+        *,
+        unreadable: bool = False,
+        hint: Msg | None = None,
+    ) -> None:
         self.path = path
         self.problems = tuple(problems)
         self.unreadable = unreadable
+        self.hint = hint
         first = "; ".join(f"line {p.line}: {p.message}" for p in self.problems[:3])
         more = f" (and {len(self.problems) - 3} more)" if len(self.problems) > 3 else ""
         super().__init__(f"{path}: {counted(len(self.problems), 'problem')}: {first}{more}")

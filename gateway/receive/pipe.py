@@ -160,7 +160,7 @@ def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | Non
     try:
         data_dir = locate.data_dir(raw_dir, base)
         url = locate.database_url(database, data_dir, base, environ)
-    except locate.NoSuchUser:  # the full reader refuses it, naming the key
+    except (locate.NoSuchUser, locate.NotExpanded):  # the full reader refuses it, naming the key
         return None
     db_path = sqlite_path(url) if isinstance(url, str) else None
     if db_path is None:

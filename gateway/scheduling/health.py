@@ -248,10 +248,10 @@ def config_problems(settings: Settings) -> tuple[HealthProblem, ...]:
 
 
 def catalog_problems(exc: CatalogError) -> tuple[HealthProblem, ...]:
-    """A catalog that does not load, one problem per line it names: a daemon running
-    keeps the catalog it had, but its next start fails, as does every command that files
-    mail. Said as the CLI says them (``path:line: problem``)."""
-    return tuple(
+    """A catalog that does not load, one problem per line (a running daemon keeps the one
+    it had; its next start fails, as does every command that files mail), said as the CLI
+    says them, then its hint (``catalog:example``: the packaged example, to replace)."""
+    found = [
         HealthProblem(
             f"catalog:{n}",
             N_(
@@ -262,7 +262,9 @@ def catalog_problems(exc: CatalogError) -> tuple[HealthProblem, ...]:
             ),
         )
         for n, p in enumerate(exc.problems, 1)
-    )
+    ]
+    hint = [HealthProblem("catalog:example", exc.hint)] if exc.hint is not None else []
+    return (*found, *hint)
 
 
 def assess(

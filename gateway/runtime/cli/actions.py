@@ -21,6 +21,7 @@ from gateway.runtime.cli.common import (
     EX_UNAVAILABLE,
     Speaker,
     actor,
+    columns,
     opened,
     pad,
     print_json,
@@ -56,15 +57,41 @@ def cmd_actions_list(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.runtime.cli.ticket_show import run_state
 
     said = Speaker(settings)
+    heads = [said(name) for name, _ in RUN_COLUMNS]
+    # each column as wide as its header in the reader's language, or its usual width
+    widths = [
+        (1 if w > 0 else -1) * max(abs(w), columns(head))
+        for head, (_, w) in zip(heads, RUN_COLUMNS, strict=True)
+    ]
+    if rows:  # what each number is: the run (actions retry's), the ticket, the tries
+        print(" ".join(pad(head, w) for head, w in zip(heads, widths, strict=True)).rstrip())
     for r in rows:
-        status = "-" if r["last_status"] is None else str(r["last_status"])
-        state = pad(run_state(r["state"], said), 17)
-        error = said(kept(r["last_error_said"], r["last_error"]))
-        print(
-            f"{r['id']:<6} #{r['ticket']:<6} {r['entry']:<14} {r['type']:<8} "
-            f"{state} {r['attempts']:>2}x {status:>4} {error}"
+        cells = (
+            str(r["id"]),
+            f"#{r['ticket']}",
+            r["entry"],
+            r["type"],
+            run_state(r["state"], said),
+            f"{r['attempts']}x",
+            "-" if r["last_status"] is None else str(r["last_status"]),
+            said(kept(r["last_error_said"], r["last_error"])),
         )
+        print(" ".join(pad(c, w) for c, w in zip(cells, widths, strict=True)).rstrip())
     return EX_OK
+
+
+# ``actions list``'s columns: header and width in terminal columns (negative:
+# right-aligned; the last: the rest)
+RUN_COLUMNS: tuple[tuple[Msg, int], ...] = (
+    (N_("run"), 6),  # the run's number, as actions retry takes it
+    (N_("ticket"), 7),
+    (N_("entry"), 14),  # the catalog entry's id
+    (N_("type"), 8),  # command | webhook
+    (N_("state"), 17),  # said in the language, with --state's word
+    (N_("tries"), -5),  # attempts made
+    (N_("status"), -6),  # the last attempt's exit status, or the HTTP status
+    (N_("last error"), 1),
+)
 
 
 def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:

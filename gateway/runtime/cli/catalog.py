@@ -49,6 +49,8 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
     except CatalogError as exc:
         for p in exc.problems:  # the check's report: on stdout, each with its line
             print(f"{path}:{p.line}: {Speaker(settings)(p.message)}")
+        if exc.hint is not None:  # the packaged example: what to do about all of them
+            Speaker(settings).say(exc.hint)
         return _check_failed(named=args.path is not None, unreadable=exc.unreadable)
     if templates:  # the catalog is fine; the team's templates are configuration to fix
         return EX_CONFIG

@@ -20,7 +20,9 @@ from gateway.runtime.cli.common import (
     EX_UNAVAILABLE,
     EX_USAGE,
     Speaker,
+    columns,
     opened,
+    pad,
     print_json,
 )
 from gateway.runtime.cli.help_language import h
@@ -107,10 +109,27 @@ def cmd_inbox_list(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(rows)
         return EX_OK
+    said = Speaker(settings)
+    heads = [said(name) for name, _ in INBOX_COLUMNS]
+    # each column as wide as its header in the reader's language, or its usual width
+    widths = [max(w, columns(head)) for head, (_, w) in zip(heads, INBOX_COLUMNS, strict=True)]
+    if rows:  # what each number is: the inbox row (inbox retry's), the ticket
+        print(" ".join(pad(head, w) for head, w in zip(heads, widths, strict=True)).rstrip())
     for r in rows:
         ticket = f"#{r['ticket']}" if r["ticket"] else "-"
-        print(f"{r['id']:<7} {r['state']:<9} {ticket:<7} {r['source']:<7} {r['reason']}")
+        cells = (str(r["id"]), str(r["state"]), ticket, str(r["source"]), str(r["reason"] or ""))
+        print(" ".join(pad(c, w) for c, w in zip(cells, widths, strict=True)).rstrip())
     return EX_OK
+
+
+# ``inbox list``'s columns: header and width in terminal columns (the last: the rest)
+INBOX_COLUMNS: tuple[tuple[Msg, int], ...] = (
+    (N_("inbox"), 7),  # the row's number, as inbox retry takes it
+    (N_("state"), 9),  # pending | done | ignored | rejected | shunted, as --state takes them
+    (N_("ticket"), 7),
+    (N_("source"), 7),  # smtp, imap, ingest, web, slack: where it came in
+    (N_("reason"), 1),  # what the runner recorded (English: the log's words)
+)
 
 
 def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:

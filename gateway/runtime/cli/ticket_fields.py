@@ -27,7 +27,9 @@ from gateway.runtime.cli.common import (
     EX_USAGE,
     Speaker,
     actor,
+    columns,
     opened,
+    pad,
     print_json,
     reading,
     ticket_to_change,
@@ -138,6 +140,7 @@ def _list(settings: Settings, said: Speaker, ticket_id: int, as_json: bool) -> i
         print_json([{k: v for k, v in r.items() if k not in ("shown", "said")} for r in rows])
         return EX_OK
     required, off = said(N_("required")), said(N_("(not on the sheet)"))
+    lines = []
     for r in rows:
         label = r["said"] if r["said"] not in ("", r["name"]) else ""
         named = f"{label} ({r['name']})" if label else r["name"]
@@ -145,8 +148,13 @@ def _list(settings: Settings, said: Speaker, ticket_id: int, as_json: bool) -> i
         if r["choices"]:
             kind += ": " + ", ".join(r["choices"])
         need = required if r["required"] else ""
-        shown = "-" if r["value"] is None else r["shown"]
-        print("  ".join(p for p in (named, kind, need, shown) if p))
+        lines.append((named, kind, need, "-" if r["value"] is None else r["shown"]))
+    # in columns, as wide as their widest cell: an optional field's value must not stand
+    # where another line says "required" ("System (system)  text  -" read as not required)
+    widths = [max((columns(cells[i]) for cells in lines), default=0) for i in range(3)]
+    for *cells, shown in lines:  # a column no line fills (nothing required) is left out
+        padded = [pad(c, w) for c, w in zip(cells, widths, strict=True) if w]
+        print("  ".join([*padded, shown]))
     return EX_OK
 
 

@@ -91,6 +91,28 @@ def unchanged(ticket_id: int, state: str) -> Msg:
     return N_("ticket #{id}: {problem}", id=ticket_id, problem=already)
 
 
+def _who_is_a_member(settings: Settings, typed: str, why: Msg | str) -> Msg | str:
+    """``/assign``'s refusal, and for an unknown member where the members are listed: a
+    mail's transcript names them to a member who knows the team, but an administrator on
+    the quick start's defaults (no ``[[members]]``) could give a ticket to nobody and
+    was not told why."""
+    if not isinstance(why, Msg) or why.msgid != "unknown member {member!r}":
+        return why  # a name several members share, said as /assign says it
+    if not settings.members:
+        return N_(
+            "unknown member {member!r}: {config} lists no [[members]], and a ticket is "
+            "given only to a member",
+            member=typed,
+            config=settings.source,
+        )
+    return N_(
+        "unknown member {member!r} (not in the [[members]] of {config}: {members})",
+        member=typed,
+        config=settings.source,
+        members=", ".join(m.email.split("@", 1)[0] for m in settings.members),
+    )
+
+
 def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
     """The same member lookup as the ``/assign`` reply command, so both accept the same."""
     from gateway.pipeline.commands import Assign, Command, CommandContext, Refused, Role, decide
@@ -113,7 +135,8 @@ def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
         )
         decision = decide(Command("assign", typed, f"/assign {typed}"), ctx)
         if not isinstance(decision, Assign):
-            said.warn(decision.why if isinstance(decision, Refused) else str(decision))
+            why = decision.why if isinstance(decision, Refused) else str(decision)
+            said.warn(_who_is_a_member(settings, typed, why))
             return EX_DATAERR
         member = decision.member
 
