@@ -151,11 +151,13 @@ _PROVES_NOTHING_ABOUT_THE_SENDER = {
 
 def _outsider(a: Arrival, ticket: Ticket) -> bool:
     """Threaded by what proves nothing about the sender, from someone not on the
-    ticket: attached, and nothing more."""
+    ticket as themselves (one who joined it as a member and has left the team since is
+    not: the reply addresses issued to them then were a member's): attached, and
+    nothing more."""
     return (
         a.thread.via in _PROVES_NOTHING_ABOUT_THE_SENDER
         and not a.automated
-        and a.sender not in tickets.participant_emails(a.session, ticket.id)
+        and a.sender not in tickets.customer_emails(a.session, ticket.id)
     )
 
 

@@ -3,7 +3,8 @@
 A member's reply mail (``gateway/runner/ops.py``) and a member's Slack thread
 reply sent on purpose (the "send to requester" shortcut, ``/reply``) both end
 here: the member's words, as written, go to the requester (a member too, when the
-request is their own) and every non-member participant (at most ``[limits] max_relay``
+request is their own) and every other participant on it as themselves (a Cc, a watcher;
+never a former member, who joined it as a member: at most ``[limits] max_relay``
 of them; the rest are recorded in an event, never mailed; never an address no
 automatic mail goes to either: ours, a no-reply or mail-system address, one we cannot
 write), one answer mail each from
@@ -55,7 +56,8 @@ def relay_answer(
     if not text:
         return 0
     requester = ticket.requester.lower()
-    people = [requester, *tickets.participant_emails(session, ticket.id)]
+    # on it as themselves: one who joined as a member and left the team reads no more
+    people = [requester, *tickets.customer_emails(session, ticket.id)]
     everyone = [
         p
         for p in dict.fromkeys(people)
