@@ -24,7 +24,7 @@ from store.fast_insert import FastInsert
 from store.fast_query import FastQuery
 from store.in_lists import chunks
 from store.models import Message, Participant, Ticket, TicketEvent, TicketField, table_of
-from store.tickets import attached, participant_emails
+from store.tickets import MEMBER_ROLE, attached, participant_emails
 
 
 def insert_ticket(session: Session, **values: Any) -> Ticket:
@@ -183,6 +183,19 @@ def give_rows(session: Session, messages: Sequence[int], events: Sequence[int], 
         table = table_of(model)
         for chunk in chunks(ids):  # a merge moves a ticket's whole history, its chain's too
             session.execute(update(table).where(table.c.id.in_(chunk)).values(ticket_id=to))
+
+
+def join_as_themselves(session: Session, ticket_id: int, email: str, role: str) -> bool:
+    """``email``, on the ticket only as a member who worked it, is on it as ``role`` (a
+    Cc) from now: a member let a former member in. True when that was the case."""
+    table = table_of(Participant)
+    done = session.execute(
+        update(table)
+        .where(table.c.ticket_id == ticket_id, table.c.email == email.lower())
+        .where(table.c.role == MEMBER_ROLE)
+        .values(role=role)
+    )
+    return bool(getattr(done, "rowcount", 0))
 
 
 def remove_participant(session: Session, ticket_id: int, email: str) -> bool:

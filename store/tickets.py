@@ -103,6 +103,19 @@ def participant_emails(session: Session, ticket_id: int) -> list[str]:
     return _PARTICIPANT_EMAILS.scalars(session, {"tid": ticket_id})
 
 
+# The role of a participant who joined by working the ticket as a member (a reply, a
+# Slack button): on it as a member, which lasts only while they are one.
+MEMBER_ROLE = "ops"
+
+
+def customer_emails(session: Session, ticket_id: int) -> list[str]:
+    """The ticket's people who are on it as themselves (its requester, a Cc, a watcher),
+    in the order they joined: not those who joined only by working it as a member. A
+    member taken out of ``[[members]]`` is none of these, whatever tickets they worked:
+    their mail is a stranger's, and no answer is relayed to them."""
+    return _CUSTOMER_EMAILS.scalars(session, {"tid": ticket_id})
+
+
 def last_event(session: Session, ticket_id: int, kind: str) -> TicketEvent | None:
     """The ticket's latest event of ``kind`` (a button pressed twice reads whether it
     was its own)."""
@@ -184,6 +197,11 @@ _THREAD_IDS = FastQuery(
 _PARTICIPANT_EMAILS = FastQuery(
     select(_PARTICIPANTS.c.email)
     .where(_PARTICIPANTS.c.ticket_id == bindparam("tid"))
+    .order_by(_PARTICIPANTS.c.id)
+)
+_CUSTOMER_EMAILS = FastQuery(
+    select(_PARTICIPANTS.c.email)
+    .where(_PARTICIPANTS.c.ticket_id == bindparam("tid"), _PARTICIPANTS.c.role != MEMBER_ROLE)
     .order_by(_PARTICIPANTS.c.id)
 )
 # A reply names a handful of Message-IDs (In-Reply-To, References): one statement per

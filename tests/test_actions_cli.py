@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.actions import argv_yaml, catalog_text, script
-from tests.support.app import MEMBERS
+from tests.support.app import MEMBERS, configured_reply_address
 from tests.support.cli import run
 from tests.support.config import members_toml, write_config
 from tests.support.mails import mail
@@ -135,13 +135,16 @@ def test_a_retry_after_the_sheet_was_corrected_sends_the_corrected_sheet(
     assert run(config, "ingest", str(request), capsys=capsys).code == 0
     [failed] = json.loads(run(config, "actions", "run", "--json", capsys=capsys).out)
     assert failed["state"] == "failed"
-    # the directory's answer reached the requester, who corrects the sheet by reply (a
-    # reply: a mail naming the ticket by its subject tag alone would be kept unverified)
+    # the directory's answer reached the requester, who corrects the sheet by reply (to
+    # their reply address: a mail naming the ticket by its tag or Message-ID alone would
+    # be kept unverified)
+    to = configured_reply_address(config, 1, "alice@customer.test")
     reply.write_bytes(
         mail(
             subject="Re: [#1] account",
             body="User ID: taro.yamada\n",
             date=now,
+            to=to,
             in_reply_to=asked,
         )
     )

@@ -7,6 +7,7 @@ import email
 import email.policy
 from collections.abc import Iterator
 from dataclasses import replace
+from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,11 @@ import pytest
 from gateway.config.settings import CatalogSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App, build
-from tests.support.app import MEMBERS
+from tests.support.app import MEMBERS, reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
 
+ALICE = "Alice Example <alice@customer.test>"  # tests.support.mails.mail's sender
 CATALOG = """
 entries:
   - id: purchase
@@ -35,6 +37,14 @@ entries:
     fallback: true
     manager: boss@example.test
 """
+
+
+def answer(app: App, ticket_id: int, subject: str, body: str, sender: str = ALICE) -> bytes:
+    """The requester's reply to our mail, to the reply address issued to them: a reply
+    found by its In-Reply-To alone proves nothing about who wrote it (it is kept
+    unverified and fills no field: tests/test_unverified_thread_reply.py)."""
+    to = reply_address(app, ticket_id, parseaddr(sender)[1])
+    return mail(subject=subject, body=body, sender=sender, to=to)
 
 
 @pytest.fixture
@@ -79,20 +89,12 @@ def test_missing_field_is_asked_in_the_one_first_answer_and_the_reply_completes(
     # a reply that still leaves it out asks nothing more; the answer fills the sheet
     deliver(
         app,
-        mail(
-            subject="Re: モニター購入のお願い",
-            body="急ぎです。\n",
-            in_reply_to="<buy-1@customer.test>",
-        ),
+        answer(app, out.ticket_id, "Re: モニター購入のお願い", "急ぎです。\n"),
     )
     assert [r.kind for r in outbox(app)].count("acknowledgement") == 1
     deliver(
         app,
-        mail(
-            subject="Re: モニター購入のお願い",
-            body="数量：２台\n",
-            in_reply_to="<buy-1@customer.test>",
-        ),
+        answer(app, out.ticket_id, "Re: モニター購入のお願い", "数量：２台\n"),
     )
     assert show(app, out.ticket_id)["fields"] == {"item": "27インチモニター", "quantity": "2"}
     assert [r.kind for r in outbox(app)].count("acknowledgement") == 1
@@ -125,11 +127,7 @@ def test_the_line_to_fill_in_is_written_with_the_label_in_the_requesters_languag
     # what the mail asks them to write is what fills the sheet
     deliver(
         app,
-        mail(
-            subject="Re: " + subject,
-            body=line.replace(" 1", " 2").strip() + "\n",
-            in_reply_to="<q@c.test>",
-        ),
+        answer(app, out.ticket_id or 0, "Re: " + subject, line.replace(" 1", " 2").strip() + "\n"),
     )
     assert show(app, out.ticket_id or 0)["fields"]["quantity"] == "2"
 
@@ -246,7 +244,7 @@ def test_a_value_a_reply_gives_that_is_refused_is_told_once(
     assert "「" not in text_of(ack) and '"' not in text_of(ack)  # nothing refused in it
     deliver(
         catalog_app,
-        mail(subject="Re: " + subject, body=reply, in_reply_to="<r@c.test>"),
+        answer(catalog_app, out.ticket_id or 0, "Re: " + subject, reply),
     )
     assert "needed_by" not in show(catalog_app, out.ticket_id or 0)["fields"]
     [told] = outbox(catalog_app, "fields_refused")
@@ -267,7 +265,7 @@ def test_a_correction_that_is_taken_is_not_answered(catalog_app: App, locale: st
     key = "希望納期" if locale == "ja" else "needed by"
     deliver(
         catalog_app,
-        mail(subject="Re: " + subject, body=f"{key}: 2026-04-01\n", in_reply_to="<t@c.test>"),
+        answer(catalog_app, out.ticket_id or 0, "Re: " + subject, f"{key}: 2026-04-01\n"),
     )
     assert show(catalog_app, out.ticket_id or 0)["fields"]["needed_by"] == "2026-04-01"
     assert outbox(catalog_app, "fields_refused") == []
@@ -281,9 +279,7 @@ def test_a_no_reply_sender_is_not_told_of_a_refused_value(catalog_app: App) -> N
     out = deliver(catalog_app, mail(subject=subject, body=body, sender=sender, message_id="<n@c>"))
     deliver(
         catalog_app,
-        mail(
-            subject="Re: " + subject, body="希望納期：来週中\n", sender=sender, in_reply_to="<n@c>"
-        ),
+        answer(catalog_app, out.ticket_id or 0, "Re: " + subject, "希望納期：来週中\n", sender),
     )
     t = show(catalog_app, out.ticket_id or 0)
     assert any(e["kind"] == "field-rejected" for e in t["events"])
@@ -318,7 +314,7 @@ def test_the_answer_to_a_refused_value_also_asks_for_the_required_fields_still_m
     their language, with the line to write, as the acknowledgement does."""
     subject, body = ONLY_THE_ITEM[locale]
     out = deliver(catalog_app, mail(subject=subject, body=body, message_id="<m@c.test>"))
-    deliver(catalog_app, mail(subject="Re: " + subject, body=reply, in_reply_to="<m@c.test>"))
+    deliver(catalog_app, answer(catalog_app, out.ticket_id or 0, "Re: " + subject, reply))
     assert "quantity" not in show(catalog_app, out.ticket_id or 0)["fields"]
     [told] = outbox(catalog_app, "fields_refused")
     text = text_of(told)
@@ -338,10 +334,10 @@ def test_the_answer_to_a_refused_value_asks_nothing_when_the_sheet_has_what_it_n
     catalog_app: App,
 ) -> None:
     subject, body = REQUEST["en"]
-    deliver(catalog_app, mail(subject=subject, body=body, message_id="<f@c.test>"))
+    out = deliver(catalog_app, mail(subject=subject, body=body, message_id="<f@c.test>"))
     deliver(
         catalog_app,
-        mail(subject="Re: " + subject, body="needed by: next week\n", in_reply_to="<f@c.test>"),
+        answer(catalog_app, out.ticket_id or 0, "Re: " + subject, "needed by: next week\n"),
     )
     [told] = outbox(catalog_app, "fields_refused")
     assert "Needed by" in text_of(told)
@@ -365,7 +361,7 @@ def test_an_empty_outlook_reply_does_not_fill_the_sheet_with_the_example_it_quot
         "To: alice@customer.test\n"
     )
     quoted = header + f"Subject: {subject}\n\n" + text_of(ack)
-    deliver(catalog_app, mail(subject="RE: " + subject, body=quoted, in_reply_to="<e@c.test>"))
+    deliver(catalog_app, answer(catalog_app, out.ticket_id or 0, "RE: " + subject, quoted))
     assert "quantity" not in show(catalog_app, out.ticket_id or 0)["fields"]
 
 

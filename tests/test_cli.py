@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gateway.runtime.cli.main import main
+from tests.support.app import configured_reply_address
 from tests.support.cli import run
 from tests.support.config import KEY, write_config
 from tests.support.corpus import folder_params, message_files
@@ -58,13 +59,14 @@ def test_ingest_reply_lands_on_ticket_and_json_shapes(
 ) -> None:
     today = datetime.now(UTC)  # the CLI runs on the real clock; old mail is not answered
     (tmp_path / "a.eml").write_bytes(mail(message_id="<q1@customer.test>", date=today))
+    code, out, _ = run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys)
+    assert code == 0
+    to = configured_reply_address(config, 1, "alice@customer.test")  # a reply to our mail
     (tmp_path / "b.eml").write_bytes(
-        mail(subject="Re: VPN", in_reply_to="<q1@customer.test>", body="more detail\n", date=today)
+        mail(subject="Re: VPN", to=to, in_reply_to="<q1@customer.test>", body="more\n", date=today)
     )
-    code, out, _ = run(
-        config, "ingest", str(tmp_path / "a.eml"), str(tmp_path / "b.eml"), capsys=capsys
-    )
-    assert code == 0 and "ticket #1" in out.splitlines()[1]
+    code, out, _ = run(config, "ingest", str(tmp_path / "b.eml"), capsys=capsys)
+    assert code == 0 and "ticket #1" in out
     code, listing, _ = run(config, "tickets", "list", "--json", capsys=capsys)
     [t] = json.loads(listing)
     for key in (

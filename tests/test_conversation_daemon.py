@@ -258,3 +258,29 @@ def test_live_mail_dated_a_week_ago_is_answered_an_imported_one_is_not(
     assert cli.main(["--config", str(config), "ingest", str(folder)]) == 0
     assert "ticket #1" in gw.capsys.readouterr().out
     assert not list((other / "var" / "outbound").glob("new/*"))  # filed, not answered
+
+
+def test_a_forged_reply_over_smtp_by_message_id_fills_nothing_the_real_one_does(
+    gw: Gateway,
+) -> None:
+    """Someone who saw 伊藤's request (its Message-ID is in every copy) writes her From
+    and In-Reply-To to the support address: kept unverified, the sheet untouched. Her own
+    reply, to the address our mail gave her, fills it (tests/test_unverified_thread_reply)."""
+    ack, _ = _vpn_ticket(gw)
+    forged = eml(
+        "requester_reply_ja.eml", TICKET="1", TOKEN="x", MID="forged-1@evil.test", TEXT="OS: macos"
+    ).replace(b"To: support+1-x@example.test", b"To: support@example.test")
+    gw.send(forged, sender="mallory@evil.test")
+
+    def kinds() -> list[str]:
+        return [m["kind"] for m in gw.ticket(1)["messages"] if m["direction"] == "in"]
+
+    assert eventually(lambda: kinds() == ["request", "unverified"])
+    assert gw.ticket(1)["fields"]["os"] == "windows"  # as her request gave it
+    mine = token_of(reply_to(ack))
+    gw.send(
+        eml("requester_reply_ja.eml", TICKET="1", TOKEN=mine, MID="ito-2@c.test", TEXT="OS: macos"),
+        sender=ITO,
+    )
+    assert eventually(lambda: kinds() == ["request", "unverified", "reply"])
+    assert gw.ticket(1)["fields"]["os"] == "macos"

@@ -30,7 +30,7 @@ from gateway.runtime.app import App, build
 from gateway.tickets import changes
 from store import inbox, tickets
 from store.db import transaction
-from tests.support.app import MEMBERS
+from tests.support.app import MEMBERS, reply_address
 from tests.support.catalogs import EXAMPLE
 from tests.support.corpus import own_samples
 from tests.support.mails import mail
@@ -133,6 +133,7 @@ def test_the_runner_uses_a_foreseen_thanks(team: App) -> None:
         reply = mail(
             subject="Re: VPN does not connect",
             body=question,
+            to=reply_address(team, opened.ticket_id or 0, "alice@customer.test"),
             message_id=f"<r{n}@customer.test>",
             in_reply_to=f"<t{n}@customer.test>",
         )

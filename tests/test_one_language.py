@@ -243,11 +243,6 @@ NOT_IN_MAIL = {
     "not a regular file but {kind}: name the file",
     "larger than {limit} bytes, more than such a file holds: is it the right file?",
     "(no subject)",  # a ticket's title, translated once as it opens (test_ticket_title)
-    # why a tag-only mail proved nothing: the event's English record; the page and the
-    # assignee's notice say it in the reader's language (event_words._unverified)
-    "the mail names the ticket only in its subject: it was not sent to the reply address "
-    "issued to {email}, and no trusted server confirmed (DKIM or DMARC) that it came from "
-    "{domain}",
     # why refile held an action (an action-held event): the page and tickets show say it
     "it ran the action of {entry} already (run #{run})",
     # a removed entry's mark, in the entry's name as a view gets it (Catalog.shown_name):

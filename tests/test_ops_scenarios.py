@@ -192,9 +192,11 @@ def test_unverified_requester_command_is_recorded_and_not_answered(ops_app: App)
         b"To: support+1-", b"To: support@example.test\nX-Was: support+1-"
     )
     out = deliver(ops_app, unverified)
-    assert out.state == InboxState.DONE and "not verified" in out.reason
+    assert out.state == InboxState.DONE and "unverified" in out.reason
     assert show(ops_app, 1)["state"] == "new"
-    assert len(events(ops_app, "security")) == 1
+    # kept marked unverified, as a bare tag's (a Message-ID says nothing of who wrote)
+    [kept] = events(ops_app, "unverified")
+    assert (kept["detail"]["via"], kept["detail"]["commands"]) == ("headers", ["/close"])
     new = [(r.kind, r.recipients) for r in outbox(ops_app)[sent:]]
     assert new == [("ticket_notice", ["boss@example.test"])]  # the assignee hears of the reply
     # … and nothing answers the unverified address

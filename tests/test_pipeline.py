@@ -126,7 +126,8 @@ def test_requester_reply_reopens_pending(app: App) -> None:
     tid, mid = _first(app)
     _set(app, tid, TicketState.OPEN)
     _set(app, tid, TicketState.PENDING)
-    out = deliver(app, mail(in_reply_to=mid, body="here is the log\n"))
+    to = reply_address(app, tid, "alice@customer.test")  # a reply to our mail
+    out = deliver(app, mail(to=to, in_reply_to=mid, body="here is the log\n"))
     assert out.ticket_id == tid
     t = show(app, tid)
     assert t["state"] == "open"
@@ -137,7 +138,8 @@ def test_reply_to_closed_within_window_reopens(app: App, clock: FakeClock) -> No
     tid, mid = _first(app)
     _set(app, tid, TicketState.CLOSED)
     clock.advance(timedelta(days=3))
-    out = deliver(app, mail(in_reply_to=mid, body="it broke again\n"))
+    to = reply_address(app, tid, "alice@customer.test")  # a reply to our mail
+    out = deliver(app, mail(to=to, in_reply_to=mid, body="it broke again\n"))
     assert out.ticket_id == tid and show(app, tid)["state"] == "open"
     assert show(app, tid)["close_reason"] is None
 

@@ -38,6 +38,10 @@ def _member_reply(app: App, tid: int, body: str) -> None:
     deliver(app, bytes(msg))
 
 
+def token_of(address: str) -> str:
+    return address.split("@")[0].rsplit("-", 1)[1]
+
+
 def _files(row_raw: EmailMessage) -> dict[str, tuple[str, bytes]]:
     return {
         str(part.get_filename()): (part.get_content_type(), part.get_payload(decode=True))
@@ -197,3 +201,32 @@ def test_a_text_file_is_relayed_with_the_charset_its_text_is_in(team: App) -> No
         assert sent[name].get_payload(decode=True) == data  # byte for byte, as before
         if name != "ascii.txt":
             assert sent[name].get_content() == table
+
+
+def test_our_notice_a_member_attached_to_their_answer_stays_inside(team: App) -> None:
+    """Outlook's "attach the original message" on reply (or a notice dragged into the
+    answer) made our notice to the member one of their files: relayed to the requester,
+    it gave them the member's reply address, which closes, assigns and merges in the
+    member's name, and the notice's internal words. A file that names a member's reply
+    address is never relayed; the member's other files are."""
+    tid = _request(team)
+    [notice] = outbox(team, "new_ticket")
+    member = notice.recipients[0]
+    theirs = reply_address(team, tid, member)
+    assert theirs.encode() in notice.raw
+    original = EmailMessage()
+    original.set_content(notice.raw.decode("ascii"))  # Outlook: the item as it came
+    original.replace_header("Content-Type", "message/rfc822")
+    original.replace_header("Content-Transfer-Encoding", "7bit")
+    msg = EmailMessage()
+    msg["From"] = member
+    msg["To"] = theirs
+    msg["Subject"] = f"Re: [#{tid}] VPN down"
+    msg.set_content("Please restart the client.\n")
+    msg.add_attachment(LOG, maintype="text", subtype="plain", filename="vpn.log")
+    msg.attach(original)
+    deliver(team, bytes(msg))
+    [answer] = outbox(team, "ops_reply")
+    assert answer.recipients == [ALICE] and text_of(answer).startswith("Please restart")
+    assert set(_files(parsed(answer))) == {"vpn.log"}
+    assert token_of(theirs).encode() not in answer.raw

@@ -176,10 +176,9 @@ def vouches_for_words(
     return Verdict(
         False,
         "",
-        N_(
-            "the mail names the ticket only in its subject: it was not sent to the reply "
-            "address issued to {email}, and no trusted server confirmed (DKIM or DMARC) "
-            "that it came from {domain}",
+        N_(  # its tag, a Message-ID or another's reply address named the ticket: no proof
+            "the mail was not sent to the reply address issued to {email} for this ticket, "
+            "and no trusted server confirmed (DKIM or DMARC) that it came from {domain}",
             email=email,
             domain=domain,
         ),

@@ -145,7 +145,7 @@ def _evidence(a: Arrival) -> thread.ThreadEvidence:
     # (the "member reply" stage checks that, and refuses what it cannot prove)
     participant = tag_ticket is not None and (
         a.settings.member(a.sender) is not None
-        or a.sender in tickets.participant_emails(a.session, tag_ticket)
+        or a.sender in tickets.customer_emails(a.session, tag_ticket)  # a former member: no
     )
     return thread.ThreadEvidence(
         # a merged ticket's reply addresses and Message-IDs thread into its target (#19)

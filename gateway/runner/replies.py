@@ -2,7 +2,9 @@
 
 A configured member's mail acts only when it proves who sent it (reply token
 or trusted DKIM/DMARC, :mod:`gateway.runner.ops`); otherwise it is rejected,
-nothing attached. Anyone else's mail is appended, moves the state as the
+nothing attached. Anyone else's mail on the ticket, once it proves its sender as
+they (their reply address, or a trusted DKIM/DMARC pass; else it is kept marked
+unverified, whatever named the ticket), is appended, moves the state as the
 state machine says (a pending ticket opens, a closed one reopens within the
 window or starts a new linked ticket; one that only thanks, with no file, leaves it
 closed),
@@ -51,7 +53,7 @@ def requester_reply(a: Arrival) -> Done:
     ticket, via = _ticket(a), a.thread.via.value
     if _outsider(a, ticket):
         return _outsider_reply(a, ticket)
-    if _tag_only(a):
+    if not a.automated:  # found by a tag, a Message-ID or an address: none says who wrote
         vouched = proof.vouch(a, a.sender, ticket.id)
         if not vouched.ok:
             return _unverified_reply(a, ticket, vouched)
@@ -151,11 +153,13 @@ _PROVES_NOTHING_ABOUT_THE_SENDER = {
 
 def _outsider(a: Arrival, ticket: Ticket) -> bool:
     """Threaded by what proves nothing about the sender, from someone not on the
-    ticket: attached, and nothing more."""
+    ticket as themselves (one who joined it as a member and has left the team since is
+    not: the reply addresses issued to them then were a member's): attached, and
+    nothing more."""
     return (
         a.thread.via in _PROVES_NOTHING_ABOUT_THE_SENDER
         and not a.automated
-        and a.sender not in tickets.participant_emails(a.session, ticket.id)
+        and a.sender not in tickets.customer_emails(a.session, ticket.id)
     )
 
 
@@ -180,17 +184,14 @@ def _outsider_reply(a: Arrival, ticket: Ticket) -> Done:
     )
 
 
-def _tag_only(a: Arrival) -> bool:
-    """Found by the subject tag alone (the sender is on the ticket: see thread), which
-    anyone can type under anyone's From."""
-    return a.thread.via == ThreadVia.TAG and not a.automated
-
-
 def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Done:
-    """A tag-only reply that proves nothing about its sender (no reply token, no trusted
-    DKIM/DMARC pass): kept, marked unverified on the message and in the history, the
-    assignee hears of it (under the sender's hourly brake on notices); no field,
-    participant or command changes, nothing is sent to the address it claims. Words to
+    """A reply that proves nothing about its sender (not sent to the reply address issued
+    to them, no trusted DKIM/DMARC pass): found by the subject tag, which anyone can
+    type, by a Message-ID, which anyone who saw one mail of the ticket knows, or sent to
+    someone else's reply address, under the From of someone on the ticket. Kept, marked
+    unverified on the message and in the history, the assignee hears of it (under the
+    sender's hourly brake on notices); no field, participant or command changes, and
+    nothing is sent to the address it claims. Words to
     a pending ticket bring it back to open, for a person to read (the only state it
     changes). A closed ticket stays closed: a mail with words of its own opens a new
     ticket linked to it, as a stranger's tag does (and as a new mail would); one that
@@ -198,11 +199,11 @@ def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Don
     # words of its own are activity, whoever wrote them: a person must read them before a
     # stale reminder or the inventory's close goes over them (a forger can delay those;
     # no more). A thanks or bare commands are not, as from a proven sender.
-    words = not _nothing_new(a, ticket)
+    words, via = not _nothing_new(a, ticket), a.thread.via.value
     if ticket.state == TicketState.CLOSED and words:
         new, summary = open_new(a, ticket.id)
         ran = ops.requester_reply(a, new, replied_to=ticket.id)
-        return Done(new.id, f"new ticket (unverified tag of closed #{ticket.id}){summary}{ran}")
+        return Done(new.id, f"new ticket (unverified {via} of closed #{ticket.id}){summary}{ran}")
     heard = "unverified" if notices.unverified_told(a, ticket) else ""  # the hourly brake
     attach(a, ticket, kind="unverified", touch=words, heard=heard)
     if ticket.state == TicketState.PENDING and words:
@@ -224,7 +225,7 @@ def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Don
         actor=a.sender,
         channel=CHANNEL,
         detail={
-            "via": "tag",
+            "via": via,  # tag | headers | token: how it named the ticket
             "message_id": a.msg.message_id,
             "inbox": a.row.id,
             "envelope_from": a.row.envelope_from,
@@ -232,7 +233,7 @@ def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Don
             "commands": [c.line for c in parsed.commands],
         },
     )
-    return Done(ticket.id, f"attached unverified (via tag, from {a.sender}: {vouched.reason})")
+    return Done(ticket.id, f"attached unverified (via {via}, from {a.sender}: {vouched.reason})")
 
 
 def _nothing_new(a: Arrival, ticket: Ticket) -> bool:

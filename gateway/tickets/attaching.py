@@ -22,7 +22,7 @@ from store.models import Ticket
 HEARD_KINDS = frozenset(
     {
         "reply",  # a person's reply (their words, or their thanks)
-        "unverified",  # a tag-only reply that proves nothing about its sender: told as such
+        "unverified",  # a reply that proves nothing about its sender: told as such
     }
 )
 

@@ -263,8 +263,13 @@ def add_participant(
     channel: str,
 ) -> bool:
     """Someone who may add to the ticket by mail and hears its answers (a Cc who wrote,
-    a member who acted); True (and an event) when they were not on it yet."""
-    if not ticket_rows.add_participant(session, ticket.id, email, role):
+    a member who acted); True (and an event) when they were not on it yet, or were on
+    it only as a member who worked it and join now as themselves (a former member let
+    in by ``tickets add-participant``: store.tickets.customer_emails)."""
+    if not ticket_rows.add_participant(session, ticket.id, email, role) and not (
+        role != tickets.MEMBER_ROLE
+        and ticket_rows.join_as_themselves(session, ticket.id, email, role)
+    ):
         return False
     _event(
         session,

@@ -105,6 +105,22 @@ _UNVERIFIED = N_(
     "kept on the ticket, marked unverified; it changed nothing and nothing was sent to "
     "its sender"
 )
+# how an unproven mail under the From of someone on the ticket found it
+# (gateway.pipeline.thread.ThreadVia) → what it was; the tag's is _UNVERIFIED
+_UNVERIFIED_VIA: Mapping[str, Msg] = {
+    "headers": N_(  # its In-Reply-To or References named one of the ticket's messages
+        "it answered one of the ticket's mails, which anyone who saw that mail can do, was "
+        "not sent to the reply address issued to its sender, and no trusted server "
+        "confirmed (DKIM or DMARC) where it came from: kept on the ticket, marked "
+        "unverified; it changed nothing and nothing was sent to its sender"
+    ),
+    "token": N_(  # sent to the reply address we issued to someone else on the ticket
+        "it was sent to the reply address of someone else on the ticket, not to the one "
+        "issued to its sender, and no trusted server confirmed (DKIM or DMARC) where it "
+        "came from: kept on the ticket, marked unverified; it changed nothing and nothing "
+        "was sent to its sender"
+    ),
+}
 
 
 _UNVERIFIED_FORWARD = N_(
@@ -115,10 +131,14 @@ _UNVERIFIED_FORWARD = N_(
 
 
 def _unverified(detail: Mapping[str, Any]) -> Msg | str:
-    """A mail that proves nothing about its sender: a tag-only mail under a
-    participant's From (gateway.runner.replies), kept and nothing more, or a forward
-    under a member's From (gateway.runner.new_request), filed with no member standing."""
-    return _UNVERIFIED_FORWARD if detail.get("via") == "forward" else _UNVERIFIED
+    """A mail that proves nothing about its sender: a reply under a participant's From
+    found by its tag, a Message-ID or another's reply address (gateway.runner.replies),
+    kept and nothing more, or a forward under a member's From
+    (gateway.runner.new_request), filed with no member standing."""
+    via = str(detail.get("via", ""))
+    if via == "forward":
+        return _UNVERIFIED_FORWARD
+    return _UNVERIFIED_VIA.get(via, _UNVERIFIED)
 
 
 # event kind → what it did, said from the counts and ids its detail keeps
@@ -126,7 +146,7 @@ TOLD: Mapping[str, Callable[[Mapping[str, Any]], Msg | str]] = {
     "relay-limited": _relay_limited,  # an answer not relayed to everyone: [limits] max_relay
     "participants-limited": _participants_limited,  # a Cc not added: max_participants
     "outsider": _outsider,  # a stranger's mail kept, nothing it says carried out
-    "unverified": _unverified,  # a tag-only mail not proven its sender's: kept, nothing more
+    "unverified": _unverified,  # a reply not proven its sender's: kept, nothing more
 }
 
 # the kinds whose events say why, or what they did (the ticket page, ``tickets show``)

@@ -3,7 +3,8 @@
 A member's reply mail (``gateway/runner/ops.py``) and a member's Slack thread
 reply sent on purpose (the "send to requester" shortcut, ``/reply``) both end
 here: the member's words, as written, go to the requester (a member too, when the
-request is their own) and every non-member participant (at most ``[limits] max_relay``
+request is their own) and every other participant on it as themselves (a Cc, a watcher;
+never a former member, who joined it as a member: at most ``[limits] max_relay``
 of them; the rest are recorded in an event, never mailed; never an address no
 automatic mail goes to either: ours, a no-reply or mail-system address, one we cannot
 write), one answer mail each from
@@ -54,8 +55,10 @@ def relay_answer(
     text = without_member_addresses(session, settings, blank_lines_stripped(nul_replaced(text)))
     if not text:
         return 0
+    files = tuple(f for f in files if not names_a_member_address(session, settings, f.data))
     requester = ticket.requester.lower()
-    people = [requester, *tickets.participant_emails(session, ticket.id)]
+    # on it as themselves: one who joined as a member and left the team reads no more
+    people = [requester, *tickets.customer_emails(session, ticket.id)]
     everyone = [
         p
         for p in dict.fromkeys(people)
@@ -90,6 +93,36 @@ def relay_answer(
     return len(recipients)
 
 
+def _reply_address_pattern(settings: Settings) -> re.Pattern[str]:
+    """Any reply-token address of ours (``support+42-<token>@example.test``)."""
+    local, domain = settings.gateway.address.rsplit("@", 1)
+    return re.compile(
+        rf"{re.escape(local)}\+\d{{1,18}}-[0-9a-f]{{{tokens.TOKEN_LENGTH}}}@{re.escape(domain)}",
+        re.IGNORECASE,
+    )
+
+
+def names_a_member_address(session: Session, settings: Settings, data: bytes) -> bool:
+    """Whether a file holds a reply address issued to a member: our notice to them,
+    which their client attached to their answer (Outlook's "attach the original
+    message" on reply, a notice dragged in). Its bytes cannot be masked as words are,
+    and it is no file for the requester (the member's address acts in their name, the
+    notice's words are the team's), so it is not relayed; the ticket keeps it in the
+    member's mail. Read as Latin-1: every byte one character, so an address in ASCII
+    is found in any file."""
+    text = data.decode("latin-1")
+    pattern = _reply_address_pattern(settings)
+    if not pattern.search(text):
+        return False
+    keys = reply_keys(session, settings.gateway.reply_key())
+    members = [m.email for m in settings.members]
+    for found in pattern.finditer(text):
+        token = tokens.parse_reply_address(found.group(), settings.gateway.address)
+        if token is not None and tokens.token_issued_to(keys, token, members) is not None:
+            return True
+    return False
+
+
 def without_member_addresses(session: Session, settings: Settings, text: str) -> str:
     """``text`` with every reply address issued to a member masked
     (``support+42-…@example.test``). Such an address is what proves a mail comes from
@@ -97,11 +130,7 @@ def without_member_addresses(session: Session, settings: Settings, text: str) ->
     It reaches a member's words when their client quotes our notice in a way the
     quote finder does not know (a phone's "…のメール:" without ``>``); the requester's
     own address, or anyone else's, stays as written."""
-    local, domain = settings.gateway.address.rsplit("@", 1)
-    pattern = re.compile(
-        rf"{re.escape(local)}\+\d{{1,18}}-[0-9a-f]{{{tokens.TOKEN_LENGTH}}}@{re.escape(domain)}",
-        re.IGNORECASE,
-    )
+    pattern = _reply_address_pattern(settings)
     if not pattern.search(text):
         return text
     keys = reply_keys(session, settings.gateway.reply_key())

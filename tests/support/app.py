@@ -7,6 +7,7 @@ asks the app under test.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.config.settings import Member
@@ -33,6 +34,20 @@ def reply_address(app: App, ticket_id: int, who: str) -> str:
 
     with transaction(app.sessions) as s:
         return issued(s, app.settings, ticket_id, who)
+
+
+def configured_reply_address(config: str | Path, ticket_id: int, who: str) -> str:
+    """:func:`reply_address` of the gateway ``config`` configures (a CLI test's), as the
+    mail it sent ``who`` carries it: a customer's reply found by a Message-ID alone
+    proves nothing about who wrote it, so their reply goes to this address."""
+    from gateway.config.load import load_settings
+    from gateway.runtime.app import build
+
+    app = build(load_settings(Path(config)))
+    try:
+        return reply_address(app, ticket_id, who)
+    finally:
+        app.close()
 
 
 def reply_token(app: App, ticket_id: int, who: str) -> str:

@@ -67,7 +67,7 @@ MESSAGE_KINDS: dict[str, Msg] = {
     "request": N_("request"),  # opened the ticket
     "reply": N_("reply"),  # a requester's or member's answer
     "outsider": N_("outsider"),  # someone not on the ticket answered (attached, nothing more)
-    "unverified": N_("unverified"),  # a tag-only mail not proven its sender's (kept, nothing more)
+    "unverified": N_("unverified"),  # a reply not proven its sender's (kept, nothing more)
     "bounce": N_("bounce"),  # a delivery status notification
     "auto-reply": N_("auto-reply"),  # out of office, vacation
     "report": N_("report"),  # a read receipt or a spam complaint
