@@ -31,7 +31,6 @@ NEEDS_A_DATABASE = [
     ("inbox", "list"),
     ("inbox", "retry", "1"),
     ("actions", "list"),
-    ("answers", "list"),
     ("status",),
     ("stats",),
     ("digest", "--dry-run"),
@@ -82,6 +81,26 @@ def test_a_config_whose_database_is_not_there_creates_nothing(
     assert not (tmp_path / "moved").exists()
     assert everything_in(site) == ["gateway.toml"] and everything_in(elsewhere) == []
     assert str(tmp_path / "moved" / "gateway.db") in err and str(config) in err, err
+
+
+def test_no_secret_is_generated_there_either(
+    elsewhere: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without $TICKET_GATEWAY_SECRET the key is generated under the data folder: not by
+    a command that finds no gateway there."""
+    for name in SECRET_ENV:
+        monkeypatch.delenv(name)
+    assert main(["tickets", "note", "3", "called back"]) == EX_NOINPUT
+    assert everything_in(elsewhere) == [], capsys.readouterr().err
+
+
+def test_a_command_that_needs_no_database_still_answers(
+    elsewhere: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``answers list`` reads the catalog's answers, not the database: it answers, and
+    leaves the wrong folder as it found it (no data folder, no generated secret)."""
+    assert main(["answers", "list"]) == EX_OK, capsys.readouterr().err
+    assert everything_in(elsewhere) == []
 
 
 def test_as_a_script_runs_it(elsewhere: Path) -> None:
