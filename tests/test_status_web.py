@@ -66,7 +66,7 @@ def test_another_program_on_the_port_is_not_the_pages(
     capsys: pytest.CaptureFixture[str],
     request: pytest.FixtureRequest,
 ) -> None:
-    config = write_config(tmp_path, extra=f'[web]\nport = {foreign_port}\n')
+    config = write_config(tmp_path, extra=f"[web]\nport = {foreign_port}\n")
     assert cli.main(["--config", str(config), "db", "upgrade"]) == 0
     capsys.readouterr()
     running = pipe.hold_daemon_lock(tmp_path / "var")  # a daemon holds the lock …
