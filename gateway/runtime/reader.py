@@ -59,10 +59,10 @@ def open_database(settings: Settings, clock: Clock) -> Engine:
     """The database as a reading command opens it, without the catalog: ``status``
     still reports the rest when the catalog has problems. Raises ConfigError,
     TransientError and NoDatabase as :func:`open_reader` does."""
+    # unreadable: "unable to open database file" would read as "try again later"; missing:
+    # a reader makes no database (where one cannot be made either, none is there to read)
     if (refused := unreadable_database(settings) or missing_file(settings)) is not None:
-        raise refused  # "unable to open database file" would read as "try again later"
-    if (cannot := uncreatable_database(settings)) is not None:
-        raise cannot
+        raise refused
     read_only = unwritable_database(settings) is not None  # read it all the same
     engine = make_engine(
         settings.database.url, longest_step=settings.limits.processing_budget, read_only=read_only
@@ -76,8 +76,9 @@ def open_database(settings: Settings, clock: Clock) -> Engine:
 
 def uncreatable_database(settings: Settings) -> DatabaseNotCreated | None:
     """The SQLite database not made yet and not to be made by this user (its folder
-    not writable, read-only storage): exit 73, not a read-only open of no file that
-    SQLite refuses as "try again later" (:func:`store.sqlite_access.uncreatable`)."""
+    not writable, read-only storage): exit 73 for a command that makes one (``run``,
+    ``ingest``, ``db upgrade``), not a traceback (:func:`store.sqlite_access.uncreatable`);
+    every other command stops at "no gateway database" first."""
     path = sqlite_path(settings.database.url)
     found = uncreatable(path) if path is not None else None
     if path is None or found is None:
