@@ -33,6 +33,11 @@ class NewerSchema(RuntimeError):
         self.current = current
 
 
+class NoSchema(RuntimeError):
+    """The database has no tables at all: no gateway's database, for a command that may
+    not create one (:func:`ensure_current` ``create=False``)."""
+
+
 def known_revisions() -> frozenset[str]:
     """The revisions this release's migrations name (their files' prefixes, as each
     file's ``revision``: tests/test_migrations.py checks the newest is HEAD)."""
@@ -114,22 +119,41 @@ def _foreign_keys(conn: Connection, *, on: bool) -> None:
 
 
 def ensure_current(
-    engine: Engine, now: datetime, before: Callable[[str | None, str], None] | None = None
+    engine: Engine,
+    now: datetime,
+    before: Callable[[str | None, str], None] | None = None,
+    *,
+    create: bool = True,
 ) -> bool:
     """Upgrade when behind; returns True if a migration ran (or the schema was made).
     Raises :class:`NewerSchema` when it is ahead of this release.
     ``now``: when a fresh database is created (its installation row says so).
     ``before``: told ``(current, head)`` before migrations run on a database that has
-    data (they may take minutes on a big one; the daemon tells systemd so)."""
+    data (they may take minutes on a big one; the daemon tells systemd so).
+    ``create=False``: a database with no tables is not made the gateway's (an empty
+    PostgreSQL schema is "no gateway here", not a new one): :class:`NoSchema`."""
     current = current_revision(engine)
     if current == HEAD:
         return False
     check_known(current)
+    if current is None and not create and is_empty(engine):
+        raise NoSchema(str(engine.url))
     if not create_fresh(engine, now):
         if before is not None:
             before(current, HEAD)
         upgrade(engine)
     return True
+
+
+def is_empty(engine: Engine) -> bool:
+    """Whether the database (PostgreSQL: the schema the connection's search path
+    names first) has no table at all, as :func:`create_fresh` judges it. Read without
+    the write lock."""
+    from sqlalchemy import inspect
+
+    with engine.connect() as conn:
+        conn.execution_options(**{READ_ONLY: True})
+        return not inspect(conn).get_table_names()
 
 
 def create_fresh(engine: Engine, now: datetime) -> bool:

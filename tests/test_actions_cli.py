@@ -18,7 +18,7 @@ import pytest
 from tests.support.actions import argv_yaml, catalog_text, script
 from tests.support.app import MEMBERS, configured_reply_address
 from tests.support.cli import run
-from tests.support.config import members_toml, write_config
+from tests.support.config import members_toml, with_database, write_config
 from tests.support.mails import mail
 
 # fails (exit 65: bad input) until the operator has fixed things (the file exists)
@@ -38,10 +38,12 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     argv = [*script(tmp_path, "create.py", UNTIL_FIXED), str(tmp_path / "fixed")]
     action = f"type: command\nargv: {argv_yaml(argv)}\nretries: 0\non_failure: {{notify: assignee}}"
     (tmp_path / "catalog.yaml").write_text(catalog_text(action), encoding="utf-8")
-    return write_config(
-        tmp_path,
-        locale="en",
-        extra=f'[catalog]\npath = "catalog.yaml"\n{members_toml(MEMBERS)}',
+    return with_database(
+        write_config(
+            tmp_path,
+            locale="en",
+            extra=f'[catalog]\npath = "catalog.yaml"\n{members_toml(MEMBERS)}',
+        )
     )
 
 

@@ -23,9 +23,13 @@ from tests.support.config import SECRET_ENV, write_config
 from tests.support.mails import mail
 from tests.test_sqlite_read_only import _gateway, _read_only
 
-EX_CANTCREAT, EX_TEMPFAIL = 73, 75
+EX_NOINPUT, EX_CANTCREAT, EX_TEMPFAIL = 66, 73, 75
 
-COMMANDS = [
+# the commands that make a database where there is none (ingest: below)
+COMMANDS = [("db", "upgrade")]
+# the others never make one: no database there is "no gateway here" (66), whether or not
+# one could be made (tests/test_cli_no_database.py)
+READERS = [
     ("tickets", "list"),
     ("tickets", "list", "--json"),
     ("tickets", "show", "1"),
@@ -35,7 +39,6 @@ COMMANDS = [
     ("inbox", "list"),
     ("stats", "--json"),
     ("sweep", "--dry-run"),
-    ("db", "upgrade"),
 ]
 
 
@@ -73,6 +76,17 @@ def test_a_database_that_cannot_be_made_is_said_in_one_line(
     assert list((site / "db").iterdir()) == []
 
 
+@pytest.mark.parametrize("args", READERS)
+def test_a_command_that_makes_no_database_says_there_is_none(
+    site: Path, args: tuple[str, ...]
+) -> None:
+    code, out, err = _gateway(site / "gateway.toml", *args, env=SECRET_ENV)
+    assert code == EX_NOINPUT, (code, out, err)
+    assert out == "" and "Traceback" not in err
+    assert f"no gateway database at {site / 'db' / 'gateway.db'}" in err, err
+    assert list((site / "db").iterdir()) == []
+
+
 def test_ingest_of_files_is_73_and_of_the_mtas_pipe_75(site: Path) -> None:
     """Files stay where they are (73, the operator fixes the folder); the MTA's pipe is
     told to try again (75), so the message waits in its queue."""
@@ -102,7 +116,7 @@ def test_a_database_path_through_a_file_is_73_too(
     database = f"{tmp_path}/{under}/gateway.db"
     message = tmp_path / "req.eml"
     message.write_bytes(mail("Printer on floor 3 jams"))
-    for args in (("tickets", "list"), ("stats", "--json"), ("ingest", str(message))):
+    for args in (("db", "upgrade"), ("ingest", str(message))):  # what makes a database
         ran = run(config, *args, capsys=capsys)
         assert ran.code == EX_CANTCREAT, (args, ran)
         assert ran.out == ""

@@ -14,7 +14,7 @@ from gateway.runtime.cli.common import columns
 from store.models import Ticket
 from tests.support.catalogs import GOOD
 from tests.support.cli import run
-from tests.support.config import write_config
+from tests.support.config import with_database, write_config
 from tests.support.mails import mail
 
 BROKEN = GOOD.replace("resolve: 2d", "resolve: two days").replace("id: other", "id: vpn")
@@ -169,7 +169,7 @@ def test_stats_prints_no_fallback_heading_over_nothing(
 ) -> None:
     """With nothing under the fallback, or nothing recurring there, ``stats`` says so in
     one line instead of a heading with nothing under it."""
-    cfg = write_config(tmp_path, secret_file=True)
+    cfg = with_database(write_config(tmp_path, secret_file=True))
     code, out, _ = run(cfg, "stats", capsys=capsys)
     assert code == 0
     assert "candidates for new entries:" not in out

@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.catalogs import GOOD
 from tests.support.cli import run
-from tests.support.config import write_config
+from tests.support.config import with_database, write_config
 
 MEMBERS = '[[members]]\nemail = "tanaka@example.test"\n'
 HINT = "this is the example catalog shipped with ticket-gateway"
@@ -61,7 +61,7 @@ def test_catalog_check_ends_its_problems_with_the_hint(
 def test_status_has_the_hint_as_a_problem_of_its_own(
     team: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(team, "status", "--json", capsys=capsys)
+    code, out, _ = run(with_database(team), "status", "--json", capsys=capsys)
     assert code == 78
     problems = json.loads(out)["problems"]
     assert [p["key"] for p in problems if HINT in p["text"]] == ["catalog:example"]

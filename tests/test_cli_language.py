@@ -15,7 +15,7 @@ import pytest
 from gateway.runtime.cli import main as cli_main
 from gateway.runtime.cli.common import cli_locale
 from tests.support.cli import run
-from tests.support.config import KEY, daemon_running, write_config  # noqa: F401
+from tests.support.config import KEY, daemon_running, with_database, write_config  # noqa: F401
 from tests.support.mails import mail
 from tests.test_one_language import findings
 
@@ -103,7 +103,7 @@ def test_json_stays_english_in_a_japanese_shell(
 def test_the_c_locale_speaks_english_even_for_a_japanese_team(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = write_config(tmp_path, secret_file=True, locale="ja")  # LANG=C.UTF-8: conftest
+    config = with_database(write_config(tmp_path, secret_file=True, locale="ja"))  # LANG=C
     assert run(config, "status", capsys=capsys).out.startswith("healthy\n")
 
 
@@ -111,7 +111,7 @@ def test_no_locale_set_speaks_the_teams_language(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LANG")
-    config = write_config(tmp_path, secret_file=True, locale="ja")
+    config = with_database(write_config(tmp_path, secret_file=True, locale="ja"))
     assert run(config, "status", capsys=capsys).out.startswith("正常\n")
 
 
@@ -189,7 +189,7 @@ def test_the_mta_pipe_line_is_in_the_teams_language(tmp_path: Path) -> None:
     for locale in ("ja", "en"):
         folder = tmp_path / locale
         folder.mkdir()
-        config = write_config(folder, secret_file=True, locale=locale)
+        config = with_database(write_config(folder, secret_file=True, locale=locale))
         run_once = subprocess.run(  # the full path once: it creates the database
             [exe, "--config", str(config), "db", "upgrade"],
             env=env,

@@ -14,11 +14,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
 
-from tests.support.config import KEY, LOCAL
+from gateway.core.errors import ConfigError
+from tests.support.config import KEY, LOCAL, with_database
 
 BASE = LOCAL + 'address = "support@example.test"\n'
 
@@ -29,6 +31,8 @@ def _run(folder: Path, config: str, *command: str, lang: str = "en_US.UTF-8") ->
     At most 60 s: a hang is a failure."""
     path = folder / "gateway.toml"
     path.write_text(config, encoding="utf-8")
+    with suppress(ConfigError):  # the site's database, as `run` makes it (status reads it)
+        with_database(path)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKET_GATEWAY", "LC_"))}
     env["LANG"] = lang
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run
-from tests.support.config import write_config
+from tests.support.config import with_database, write_config
 
 CODE = "data_folder_writable"
 NO_DAEMON = "[health]\ndaemon = false\n"
@@ -34,7 +34,7 @@ def test_a_data_folder_others_may_write_is_warned_of(
 ) -> None:
     (tmp_path / "var").mkdir()
     os.chmod(tmp_path / "var", mode)
-    config = write_config(tmp_path, locale="en", extra=NO_DAEMON)
+    config = with_database(write_config(tmp_path, locale="en", extra=NO_DAEMON))
     [text] = _warned(config, capsys)
     assert str(tmp_path / "var") in text and f"chmod 700 {tmp_path / 'var'}" in text, text
 
@@ -46,7 +46,7 @@ def test_a_data_folder_only_its_owner_writes_is_no_warning(
     """Others may read it (the admin's choice, as for the database), not write it."""
     (tmp_path / "var").mkdir()
     os.chmod(tmp_path / "var", mode)
-    config = write_config(tmp_path, locale="en", extra=NO_DAEMON)
+    config = with_database(write_config(tmp_path, locale="en", extra=NO_DAEMON))
     assert _warned(config, capsys) == []
 
 
@@ -56,7 +56,7 @@ def test_through_a_link_the_folder_it_leads_to_is_judged(
     (tmp_path / "real").mkdir(mode=0o700)
     os.chmod(tmp_path / "real", 0o700)
     (tmp_path / "var").symlink_to(tmp_path / "real")
-    config = write_config(tmp_path, locale="en", extra=NO_DAEMON)
+    config = with_database(write_config(tmp_path, locale="en", extra=NO_DAEMON))
     assert _warned(config, capsys) == []
     os.chmod(tmp_path / "real", 0o777)
     assert len(_warned(config, capsys)) == 1
@@ -68,7 +68,7 @@ def test_a_data_folder_another_user_owns_is_warned_of(
 ) -> None:
     (tmp_path / "var").mkdir(mode=0o700)
     os.chown(tmp_path / "var", 65534, 65534)  # nobody: may chmod it and write there
-    config = write_config(tmp_path, locale="en", extra=NO_DAEMON)
+    config = with_database(write_config(tmp_path, locale="en", extra=NO_DAEMON))
     [text] = _warned(config, capsys)
     assert str(tmp_path / "var") in text and "65534" in text, text
 

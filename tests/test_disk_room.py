@@ -23,7 +23,7 @@ from gateway.core.i18n import translate
 from gateway.runtime import daemon, disk_space
 from gateway.runtime.disk_space import Room, Space, disk_problems, disk_warnings, nearly_full
 from tests.support.cli import run
-from tests.support.config import write_config
+from tests.support.config import with_database, write_config
 
 MB, GB = 1_000_000, 1_000_000_000
 MAX_MESSAGE = 25 * MB  # [smtp] max_message_size by default: a problem below 50 MB
@@ -68,7 +68,7 @@ def test_thresholds(
 def test_status_warns_of_a_nearly_full_disk_and_stays_healthy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = write_config(tmp_path, secret_file=True, locale="en", extra=NO_DAEMON)
+    config = with_database(write_config(tmp_path, secret_file=True, locale="en", extra=NO_DAEMON))
     _disk(monkeypatch, 80 * MB, 20 * GB)
     said = run(config, "status", capsys=capsys)
     assert said.code == 0, said
@@ -84,7 +84,7 @@ def test_status_warns_of_a_nearly_full_disk_and_stays_healthy(
 def test_status_says_it_in_japanese(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = write_config(tmp_path, secret_file=True, locale="ja", extra=NO_DAEMON)
+    config = with_database(write_config(tmp_path, secret_file=True, locale="ja", extra=NO_DAEMON))
     monkeypatch.setenv("LANG", "ja_JP.UTF-8")
     _disk(monkeypatch, 80 * MB, 20 * GB)
     said = run(config, "status", capsys=capsys)
@@ -101,7 +101,7 @@ def test_status_says_it_in_japanese(
 def test_status_json_names_the_problem_by_its_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = write_config(tmp_path, secret_file=True, locale="en", extra=NO_DAEMON)
+    config = with_database(write_config(tmp_path, secret_file=True, locale="en", extra=NO_DAEMON))
     _disk(monkeypatch, 10 * MB, 20 * GB)
     said = run(config, "status", "--json", capsys=capsys)
     assert said.code == 1, said

@@ -28,7 +28,7 @@ from gateway.core.errors import ConfigError
 from gateway.runtime import daemon, logs
 from gateway.runtime.app import build
 from tests.support.cli import run
-from tests.support.config import SECRET_ENV, daemon_running, write_config  # noqa: F401
+from tests.support.config import SECRET_ENV, daemon_running, with_database, write_config  # noqa: F401
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
 from tests.support.ports import free_port
@@ -133,7 +133,7 @@ def test_status_warns_about_a_secret_file_others_may_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("TICKET_GATEWAY_SECRET", raising=False)
-    config = write_config(tmp_path, secret_file=True, locale="en")
+    config = with_database(write_config(tmp_path, secret_file=True, locale="en"))
     key = tmp_path / "secret.key"
     key.chmod(0o644)
     code, out, _ = run(config, "status", capsys=capsys)

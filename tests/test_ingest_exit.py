@@ -172,7 +172,7 @@ def test_a_damaged_inbox_table_on_the_pipes_fast_path_exits_75(
     """The pipe's fast path only turned TransientError into "take the full path": a
     damaged table ("database disk image is malformed", an sqlite3.DatabaseError) raised
     out of it, a traceback and exit 1, and the MTA bounced the mail."""
-    assert run(config, "inbox", "list", capsys=capsys).code == 0  # the newest schema
+    assert run(config, "db", "upgrade", capsys=capsys).code == 0  # the newest schema
     db = tmp_path / "gateway.db"
     with sqlite3.connect(db) as con:
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

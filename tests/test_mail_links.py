@@ -24,7 +24,7 @@ from gateway.runtime.cli import main as cli
 from gateway.runtime.daemon import warn_at_start
 from gateway.scheduling import digest, scheduler
 from tests.support.cli import run
-from tests.support.config import SECRET_ENV, write_config
+from tests.support.config import SECRET_ENV, with_database, write_config
 from tests.support.pipeline import outbox, words_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings
 
@@ -78,7 +78,7 @@ def test_status_and_the_log_say_why_links_are_off(
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8" if locale == "ja" else "C.UTF-8")
-    config = write_config(tmp_path, extra='[web]\nhost = "0.0.0.0"\nport = 1\n')
+    config = with_database(write_config(tmp_path, extra='[web]\nhost = "0.0.0.0"\nport = 1\n'))
     cli.main(["--config", str(config), "status"])
     out = capsys.readouterr().out
     [line] = [x for x in out.splitlines() if "base_url" in x]
@@ -91,8 +91,8 @@ def test_status_and_the_log_say_why_links_are_off(
     found = json.loads(run(config, "status", "--json", capsys=capsys).out)["warnings"]
     [warned] = [w["text"] for w in found if w["code"] == "base_url_unset"]
     assert said == [warned]  # once, in English
-    config = write_config(
-        tmp_path, extra='[web]\nhost = "0.0.0.0"\nbase_url = "http://192.0.2.1"\n'
+    config = with_database(
+        write_config(tmp_path, extra='[web]\nhost = "0.0.0.0"\nbase_url = "http://192.0.2.1"\n')
     )
     found = json.loads(run(config, "status", "--json", capsys=capsys).out)["warnings"]
     assert not [w for w in found if w["code"] == "base_url_unset" or "base_url" in w["text"]]

@@ -20,7 +20,7 @@ from gateway.scheduling import health
 from store import inbox, jobs, outbox, sources
 from store.db import transaction
 from store.health import Snapshot, SourceSeen
-from tests.support.config import SECRET_ENV, write_config
+from tests.support.config import SECRET_ENV, with_database, write_config
 from tests.support.mails import mail
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -164,7 +164,7 @@ def test_status_exits_0_when_healthy_and_1_with_reasons(
 ) -> None:
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
-    config = write_config(tmp_path)
+    config = with_database(write_config(tmp_path))
     running = pipe.hold_daemon_lock(tmp_path / "var")  # as `ticket-gateway run` holds it
     request.addfinalizer(running.close)
     assert cli.main(["--config", str(config), "status"]) == 0
@@ -288,7 +288,7 @@ def test_a_stopped_daemon_is_a_problem_whatever_the_sources(
     the daemon's own lock (held by `run` for its lifetime) says whether it runs."""
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
-    config = write_config(tmp_path)  # no [[imap]]
+    config = with_database(write_config(tmp_path))  # no [[imap]]
     assert cli.main(["--config", str(config), "status"]) == cli.EX_UNHEALTHY
     out = capsys.readouterr().out
     assert out.startswith("UNHEALTHY\n  problem: the daemon is not running")

@@ -23,7 +23,7 @@ from gateway.runtime.start_warnings import warn_at_start
 from tests.support.actions import catalog_text
 from tests.support.app import MEMBERS
 from tests.support.cli import run
-from tests.support.config import members_toml, write_config
+from tests.support.config import members_toml, with_database, write_config
 from tests.support.dovecot import make_certs
 
 MB, GB = 1_000_000, 1_000_000_000
@@ -40,7 +40,9 @@ def _disk(monkeypatch: pytest.MonkeyPatch, free: int, size: int) -> None:
 def _site(tmp_path: Path, locale: str) -> Path:
     """A site with three warnings: a disk nearly full, a secret file others may read,
     pages without base_url."""
-    config = write_config(tmp_path, secret_file=True, locale=locale, extra=NO_DAEMON + LINKS_OFF)
+    config = with_database(
+        write_config(tmp_path, secret_file=True, locale=locale, extra=NO_DAEMON + LINKS_OFF)
+    )
     os.chmod(tmp_path / "secret.key", 0o644)
     return config
 
@@ -108,7 +110,7 @@ def test_people_read_the_disk_in_mb_and_gb_in_their_language(
 def test_a_disk_problem_in_mb_for_people_and_in_bytes_in_json(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = write_config(tmp_path, secret_file=True, locale="en", extra=NO_DAEMON)
+    config = with_database(write_config(tmp_path, secret_file=True, locale="en", extra=NO_DAEMON))
     _disk(monkeypatch, 12_345_678, 20 * GB)
     said = run(config, "status", capsys=capsys)
     assert said.code == 1, said
@@ -153,7 +155,7 @@ def test_every_file_holding_a_password_or_key_is_warned_of_when_others_may_read_
         f'[[imap]]\nhost = "imap.example.test"\nusername = "v"\nauth = "xoauth2"\n'
         f'oauth2_token_file = "{tmp_path / "token"}"\n'
     )
-    config = write_config(tmp_path, locale="en", extra=extra)
+    config = with_database(write_config(tmp_path, locale="en", extra=extra))
     said = run(config, "status", "--json", capsys=capsys)
     assert said.out.startswith("{"), said
     found = [w["text"] for w in json.loads(said.out)["warnings"] if w["code"] == CREDENTIALS]
@@ -182,7 +184,7 @@ def test_the_slack_apps_token_files_are_warned_of_too(
         f'[chat.slack]\nbot_token_file = "{tmp_path / "bot"}"\n'
         f'app_token_file = "{tmp_path / "app"}"\n'
     )
-    config = write_config(tmp_path, locale="en", extra=extra)
+    config = with_database(write_config(tmp_path, locale="en", extra=extra))
     said = run(config, "status", "--json", capsys=capsys)
     assert said.out.startswith("{"), said
     found = [w["text"] for w in json.loads(said.out)["warnings"] if w["code"] == CREDENTIALS]
@@ -215,7 +217,7 @@ def test_every_file_that_holds_a_chat_or_action_credential_is_warned_of(
             f'[chat.webhook]\nurl_file = "{tmp_path / "hook.url"}"\n'
         )
     )
-    config = write_config(tmp_path, locale="en", extra=extra)
+    config = with_database(write_config(tmp_path, locale="en", extra=extra))
     said = run(config, "status", "--json", capsys=capsys)
     assert said.out.startswith("{"), said
     found = [w["text"] for w in json.loads(said.out)["warnings"] if w["code"] == CREDENTIALS]

@@ -77,5 +77,6 @@ def test_the_daemon_serves_the_pages_and_status_reports_them(
             "base_url": f"http://127.0.0.1:{port}",
             "address": f"http://127.0.0.1:{port}/",
             "listening": True,
+            "other": False,  # what answers is this gateway's pages (tests/test_status_web.py)
         }
     assert not port_open(port)  # stopped with the daemon

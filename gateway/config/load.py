@@ -46,7 +46,7 @@ from gateway.config.units import parse_duration, parse_size
 from gateway.config.web import read_web
 from gateway.config.work import read_answers, read_priority
 from gateway.core.errors import ConfigError
-from gateway.core.folders import CANNOT_MAKE, private_folder
+from gateway.core.folders import CANNOT_MAKE, makeable, private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sqlite_url import sqlite_path
@@ -127,10 +127,12 @@ LOGGING_KEYS = {"format"}
 MEMBER_KEYS = {"email", "name", "role", "locale", "time_zone"}
 
 
-def load_settings(path: Path | None) -> Settings:
-    """Read ``path`` (or the built-in defaults when None) into validated settings."""
+def load_settings(path: Path | None, *, make: bool = True) -> Settings:
+    """Read ``path`` (or the built-in defaults when None) into validated settings.
+    ``make=False``: the data folder, the database's folder and the generated secret are
+    not made when missing (a command run in the wrong folder leaves nothing there)."""
     if path is None:  # the quick start: the pages are on, on 127.0.0.1:8080
-        return _build({"web": {}}, DEFAULTS, locate.config_base(None))
+        return _build({"web": {}}, DEFAULTS, locate.config_base(None), make)
     try:
         data = locate.read_config(path)
     except FileNotFoundError:
@@ -151,7 +153,7 @@ def load_settings(path: Path | None) -> Settings:
         ) from None
     except tomllib.TOMLDecodeError as exc:  # the line, in the reader's words
         raise ConfigError(str(path), "-", toml_problem(exc, _text(path))) from None
-    return _build(data, str(path), locate.config_base(path))
+    return _build(data, str(path), locate.config_base(path), make)
 
 
 def _text(path: Path) -> str:
@@ -162,13 +164,13 @@ def _text(path: Path) -> str:
         return ""
 
 
-def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
+def _build(data: dict[str, Any], src: str, base: Path, make: bool) -> Settings:
     top = Section(src, "", data)
     top.unknown(SECTIONS)
-    gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base)
+    gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base, make)
     db = Section(src, "database", data.get("database", {}))
     db.unknown(DATABASE_KEYS)
-    url = _database_url(db, gw.data_dir, base)
+    url = _database_url(db, gw.data_dir, base, make)
     cat = Section(src, "catalog", data.get("catalog", {}))
     cat.unknown(CATALOG_KEYS)
     smtp = read_smtp(Section(src, "smtp", data.get("smtp", {})), base)
@@ -224,7 +226,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     )
 
 
-def _database_url(db: Section, data_dir: Path, base: Path) -> str:
+def _database_url(db: Section, data_dir: Path, base: Path, make: bool) -> str:
     """The database's URL, checked. One from ``$TICKET_GATEWAY_DATABASE_URL`` is named
     so in an error (the admin looks in the environment file, not in a config file with
     no URL), and a password in it is never repeated: the line goes to the journal.
@@ -243,21 +245,21 @@ def _database_url(db: Section, data_dir: Path, base: Path) -> str:
         raise ConfigError(src, key, N_("unsupported database URL {url!r}", url=shown))
     sqlite = sqlite_path(url)
     if sqlite is not None:
-        _folder(src, key, Path(sqlite).parent, database=True)
+        _folder(src, key, Path(sqlite).parent, make, database=True)
     return url
 
 
-def _gateway(s: Section, base: Path) -> GatewaySettings:
+def _gateway(s: Section, base: Path, make: bool) -> GatewaySettings:
     s.unknown(GATEWAY_KEYS)
     where = s.path_or_none("data_dir", base) or locate.DEFAULT_DATA_DIR  # locate.data_dir
-    data_dir = _folder(s.path, s.key("data_dir"), where)
+    data_dir = _folder(s.path, s.key("data_dir"), where, make)
     tz = zone(s, "timezone", "Asia/Tokyo")
     prefix = s.str("tag_prefix", "")
     if not re.fullmatch(r"[A-Za-z0-9_-]{0,16}", prefix):
         raise ConfigError(s.path, s.key("tag_prefix"), N_("letters, digits, '-' or '_' only"))
     secret, secret_problem = b"", None
     try:
-        secret = read_secret(s, s.path_or_none("secret_file", base), data_dir)
+        secret = read_secret(s, s.path_or_none("secret_file", base), data_dir, make=make)
     except ConfigError as exc:  # raised by reply_key() in whatever needs the key
         secret_problem = exc
     return GatewaySettings(
@@ -282,10 +284,13 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
     )
 
 
-def _folder(src: str, key: str, path: Path, *, database: bool = False) -> Path:
+def _folder(src: str, key: str, path: Path, make: bool, *, database: bool = False) -> Path:
     """The data folder (or the database's), made here (0700, as everything that writes
     there makes it): a file in its way or a folder we may not write is said now, naming
-    the key, not as a traceback; the database's by every command, as "cannot create"."""
+    the key, not as a traceback; the database's by every command, as "cannot create".
+    ``make=False``: one not there is left so (load_settings)."""
+    if not make and makeable(path):
+        return path  # a folder that cannot be made is still said (below)
     try:
         private_folder(path)
     except OSError as exc:

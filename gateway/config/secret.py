@@ -25,8 +25,11 @@ PRIVATE_FILE = 0o600  # the generated key, whatever the umask
 PLACEHOLDER = b"change-me-to-64-random-hex-characters"
 
 
-def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
-    """``$TICKET_GATEWAY_SECRET``, then ``secret_file``, else ``<data_dir>/secret``."""
+def read_secret(
+    s: Section, secret_file: Path | None, data_dir: Path, *, make: bool = True
+) -> bytes:
+    """``$TICKET_GATEWAY_SECRET``, then ``secret_file``, else ``<data_dir>/secret``
+    (``make=False``: not generated when missing, which is then "cannot read")."""
     if ENV_SECRET in os.environ:  # set but empty: not "unset" (a key of our own)
         # without the space around it, as a file's key is read and systemd's environment
         # file gives it: a shell's `export` with a stray space would sign other tokens
@@ -51,7 +54,7 @@ def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
         _check(value, s.path, s.key("secret_file"))
         return value
     generated = generated_path(data_dir)
-    value = _generated(s, generated)
+    value = _generated(s, generated, make)
     if len(value) < MIN_BYTES:  # emptied or cut short: tokens keyed by (almost) nothing
         raise ConfigError(
             s.path,
@@ -65,20 +68,20 @@ def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
     return value
 
 
-def _generated(s: Section, path: Path) -> bytes:
+def _generated(s: Section, path: Path, make: bool) -> bytes:
     """The key generated under the data folder, made first if missing. One the user may
     not read or make (another user's data folder: a member reading the gateway's
     database) is a ConfigError like an unreadable ``secret_file``, raised only by what
     needs the key (``reply_key``), not a traceback from every command."""
     try:
-        if not path.exists():
+        if make and not path.exists():
             _generate(path)
         return secret_bytes(path).strip()
     except OSError as exc:
         error = file_error(exc)
         problem = (
             N_("cannot read {file}: {error}", file=str(path), error=error)
-            if path.exists()
+            if path.exists() or not make
             else N_("cannot write {path}: {error}", path=str(path), error=error)
         )
         raise ConfigError(s.path, s.key("data_dir"), problem) from None

@@ -78,6 +78,20 @@ class DatabaseNotCreated(GatewayError):
         self.cause = cause
 
 
+class NoDatabase(GatewayError):
+    """No gateway's database where the settings say (no SQLite file, or a database with
+    no tables): a command that reads, or changes what must be there, was run from the
+    wrong folder or with the wrong config. A new, empty database would answer "no
+    ticket #3" (the admin believes the ticket gone), so nothing is made; ``lines`` say
+    which database was looked for, from which config, and what to do. The CLI exits 66
+    (``EX_NOINPUT``: the command's input is not there), as ``db backup`` does."""
+
+    def __init__(self, where: str, lines: Sequence[Msg]) -> None:
+        super().__init__(f"no gateway database at {where}")
+        self.where = where
+        self.lines = tuple(lines)
+
+
 class InvalidTransition(GatewayError):
     """The state machine does not allow this change; ``message`` says why to a person
     (in their language, e.g. in a command transcript); ``str()`` is its English text."""

@@ -46,3 +46,16 @@ def private_folder(path: Path) -> Path:
     if not path.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path))
     return path
+
+
+def makeable(path: Path) -> bool:
+    """``path`` is not there and :func:`private_folder` could make it: the nearest
+    thing on its way that is there is a folder this user may write. A reader that
+    must make nothing (a command run in the wrong folder) leaves such a folder unmade,
+    and still tries, and says, one that cannot be."""
+    if os.path.lexists(path):
+        return False
+    there = path.absolute().parent
+    while not os.path.lexists(there) and there.parent != there:
+        there = there.parent
+    return there.is_dir() and os.access(there, os.W_OK | os.X_OK)

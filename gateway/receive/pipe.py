@@ -30,6 +30,7 @@ from gateway.core.sqlite_url import sqlite_path
 
 __all__ = [
     "PipeTarget",
+    "daemon_instance",
     "daemon_running",
     "hold_daemon_lock",
     "lock_path",
@@ -60,8 +61,11 @@ def hold_daemon_lock(data_dir: Path) -> IO[str]:
         raise
     fh.seek(0)
     fh.truncate()
+    from gateway.core.instance import this_instance  # not on the pipe's path
+
     try:  # unbuffered: nothing left to flush (and fail again) when the lock is closed
-        os.write(fh.fileno(), f"{os.getpid()}\n".encode())
+        # the pid for people; the word for status, which asks the pages for its proof
+        os.write(fh.fileno(), f"{os.getpid()} {this_instance()}\n".encode())
     except OSError as exc:
         if exc.errno not in _NO_ROOM:
             fh.close()
@@ -70,6 +74,17 @@ def hold_daemon_lock(data_dir: Path) -> IO[str]:
         # a full disk runs and answers "try again later" until there is room, rather
         # than stop as at a configuration error, which nothing restarts
     return fh
+
+
+def daemon_instance(data_dir: Path) -> str | None:
+    """The word the daemon that last held the lock in ``data_dir`` wrote there
+    (:mod:`gateway.core.instance`), or None (no lock, or one without it). Raises
+    ``OSError`` for a lock this user may not read."""
+    try:
+        words = lock_path(data_dir).read_text(encoding="ascii", errors="replace").split()
+    except FileNotFoundError:
+        return None
+    return words[1] if len(words) > 1 else None
 
 
 def daemon_running(data_dir: Path) -> bool:

@@ -20,6 +20,7 @@ from gateway.core.clock import Clock, SystemClock
 from gateway.core.sqlite_url import sqlite_path
 from gateway.runner.budget import RowParser
 from gateway.runner.runner import Runner
+from gateway.runtime.no_database import missing_file
 from gateway.runtime.reader import (
     catalog_holder,
     schema_current,
@@ -63,6 +64,7 @@ def build(
     checkpoint_apart: bool = False,
     catalog_text: str | None = None,
     before_migrating: Callable[[str | None, str], None] | None = None,
+    create: bool = True,
 ) -> App:
     """Wire the parts; bring the schema to head first (raises TransientError if down).
 
@@ -75,10 +77,14 @@ def build(
     for it, as its runner commits without pause.
     ``catalog_text``: the catalog the daemon has in use, for its processing child.
     ``before_migrating``: told ``(current, head)`` before the schema is upgraded.
+    ``create=False``: where there is no database, :class:`~gateway.core.errors.NoDatabase`
+    and nothing made (every command but ``run``, ``ingest`` and ``db upgrade``).
     """
     catalog = catalog_holder(settings, catalog_text)
     if (unreadable := unreadable_database(settings)) is not None:
         raise unreadable  # "unable to open database file" would read as "try again later"
+    if not create and (missing := missing_file(settings)) is not None:
+        raise missing  # before the engine makes the file and its folder
     if (uncreatable := uncreatable_database(settings)) is not None:
         raise uncreatable  # the folder to fix (exit 73), not the file's configuration
     if (unwritable := unwritable_database(settings)) is not None:
@@ -91,7 +97,7 @@ def build(
     )
     clock = clock or SystemClock()
     if migrate_schema:
-        schema_current(settings, engine, clock, before_migrating)
+        schema_current(settings, engine, clock, before_migrating, create=create)
     # the tickets service's hooks read these: chat news, and the mails a change causes
     mail = conversation.MailContext(settings, lambda: catalog.current)
     info = {news.INFO_KEY: settings.chat, conversation.CONTEXT: mail}

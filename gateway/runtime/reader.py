@@ -27,6 +27,7 @@ from gateway.core.errors import ConfigError, DatabaseNotCreated
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sqlite_url import sqlite_path
+from gateway.runtime.no_database import missing_file, no_database
 from store import migrate
 from store.db import make_engine, session_factory
 from store.revision import HEAD
@@ -47,7 +48,8 @@ class Reader:
 
 def open_reader(settings: Settings, clock: Clock | None = None) -> Reader:
     """The parts a reading command uses; raises CatalogError (a catalog with problems)
-    and TransientError (the database down) as :func:`gateway.runtime.app.build` does."""
+    and TransientError (the database down) as :func:`gateway.runtime.app.build` does,
+    and NoDatabase where there is none: a reader never creates one."""
     catalog = catalog_holder(settings)
     engine = open_database(settings, clock := clock or SystemClock())
     return Reader(settings, engine, session_factory(engine), clock, catalog)
@@ -55,10 +57,12 @@ def open_reader(settings: Settings, clock: Clock | None = None) -> Reader:
 
 def open_database(settings: Settings, clock: Clock) -> Engine:
     """The database as a reading command opens it, without the catalog: ``status``
-    still reports the rest when the catalog has problems. Raises ConfigError and
-    TransientError as :func:`open_reader` does."""
-    if (refused := unreadable_database(settings) or uncreatable_database(settings)) is not None:
-        raise refused  # "unable to open database file" would read as "try again later"
+    still reports the rest when the catalog has problems. Raises ConfigError,
+    TransientError and NoDatabase as :func:`open_reader` does."""
+    # unreadable: "unable to open database file" would read as "try again later"; missing:
+    # a reader makes no database (where one cannot be made either, none is there to read)
+    if (refused := unreadable_database(settings) or missing_file(settings)) is not None:
+        raise refused
     read_only = unwritable_database(settings) is not None  # read it all the same
     engine = make_engine(
         settings.database.url, longest_step=settings.limits.processing_budget, read_only=read_only
@@ -66,14 +70,15 @@ def open_database(settings: Settings, clock: Clock) -> Engine:
     if read_only:
         schema_readable(settings, engine)
     else:
-        schema_current(settings, engine, clock)
+        schema_current(settings, engine, clock, create=False)
     return engine
 
 
 def uncreatable_database(settings: Settings) -> DatabaseNotCreated | None:
     """The SQLite database not made yet and not to be made by this user (its folder
-    not writable, read-only storage): exit 73, not a read-only open of no file that
-    SQLite refuses as "try again later" (:func:`store.sqlite_access.uncreatable`)."""
+    not writable, read-only storage): exit 73 for a command that makes one (``run``,
+    ``ingest``, ``db upgrade``), not a traceback (:func:`store.sqlite_access.uncreatable`);
+    every other command stops at "no gateway database" first."""
     path = sqlite_path(settings.database.url)
     found = uncreatable(path) if path is not None else None
     if path is None or found is None:
@@ -120,7 +125,10 @@ def schema_readable(settings: Settings, engine: Engine) -> None:
     current = migrate.current_revision(engine)
     if current == HEAD:
         return
+    empty = current is None and migrate.is_empty(engine)
     engine.dispose()
+    if empty:  # an empty file: no gateway's database, not one to upgrade
+        raise no_database(settings)
     try:
         migrate.check_known(current)
     except migrate.NewerSchema as exc:
@@ -153,15 +161,22 @@ def schema_current(
     engine: Engine,
     clock: Clock,
     before: Callable[[str | None, str], None] | None = None,
+    *,
+    create: bool = True,
 ) -> None:
     """Bring the schema to head (``before``: told ``(current, head)`` first); the engine
     is disposed of when that fails. A schema ahead of this release is a configuration
-    error (exit 78), not an upgrade that Alembic fails with a traceback."""
+    error (exit 78), not an upgrade that Alembic fails with a traceback. ``create=False``:
+    a database with no table is :class:`NoDatabase` (:mod:`gateway.runtime.no_database`),
+    not made the gateway's."""
     try:
-        migrate.ensure_current(engine, clock.now(), before=before)
+        migrate.ensure_current(engine, clock.now(), before=before, create=create)
     except migrate.NewerSchema as exc:
         engine.dispose()
         raise newer_schema(settings, exc) from None
+    except migrate.NoSchema:
+        engine.dispose()
+        raise no_database(settings) from None
     except BaseException:
         engine.dispose()
         raise

@@ -1,8 +1,9 @@
 """The web application, built by one factory: routes, middlewares, static files.
 
 Public: ``/`` (the catalog), ``/new/<entry>`` (an entry's form), the sign-in
-pages, ``/static`` and ``/favicon.ico``. Everything else (``/board``, ``/tickets``, a ticket,
-its attachments, the actions) needs a member's session.
+pages, ``/static``, ``/favicon.ico`` and ``/-/instance`` (for ``status``). Everything
+else (``/board``, ``/tickets``, a ticket, its attachments, the actions) needs a
+member's session.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from gateway.core.instance import PATH as INSTANCE_PATH
+from gateway.core.instance import proof, this_instance
 from gateway.web import (
     board,
     download,
@@ -50,6 +53,13 @@ async def static_file(request: web.Request) -> web.FileResponse:
     return web.FileResponse(path)
 
 
+async def instance(request: web.Request) -> web.Response:
+    """The proof of this daemon's word (:mod:`gateway.core.instance`), which ``status``
+    compares with the daemon lock's: the pages answering on the port are this gateway's.
+    Public, as the word is a key to nothing and the answer is only its hash."""
+    return web.Response(text=proof(this_instance()) + "\n", headers={"Cache-Control": "no-store"})
+
+
 def make_app(ctx: WebContext) -> web.Application:
     app = web.Application(
         middlewares=[guard.errors, hosts.only_ours, slash.trailing, guard.visitors, guard.csrf],
@@ -63,4 +73,5 @@ def make_app(ctx: WebContext) -> web.Application:
     app.add_routes(ticket_merge.routes)  # the merge button (#19)
     app.router.add_get("/favicon.ico", favicon)
     app.router.add_get("/static/{name}", static_file)
+    app.router.add_get(INSTANCE_PATH, instance)  # for ticket-gateway status
     return app

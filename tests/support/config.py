@@ -93,3 +93,20 @@ def daemon_running(tmp_path: Path) -> Iterator[None]:
         yield
     finally:
         lock.close()
+
+
+def with_database(config: Path) -> Path:
+    """``config`` with its database made, at the newest schema, as ``run``, ``ingest``
+    and ``db upgrade`` make it: the commands that read (``status``, ``tickets list``)
+    make none where there is none (tests/test_cli_no_database.py)."""
+    from datetime import UTC, datetime
+
+    from store import migrate
+    from store.db import make_engine
+
+    engine = make_engine(load_settings(config).database.url)
+    try:
+        migrate.ensure_current(engine, datetime.now(UTC))
+    finally:
+        engine.dispose()
+    return config

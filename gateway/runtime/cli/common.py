@@ -54,12 +54,16 @@ Handler = Callable[[argparse.Namespace, "Settings"], int]
 
 
 @contextmanager
-def opened(settings: Settings, *, checkpoint_apart: bool = False) -> Iterator[App]:
+def opened(
+    settings: Settings, *, checkpoint_apart: bool = False, create: bool = False
+) -> Iterator[App]:
     """The wired application for one command, closed however the command ends
-    (``checkpoint_apart``: see :func:`gateway.runtime.app.build`)."""
+    (``checkpoint_apart``: see :func:`gateway.runtime.app.build`). ``create``: only
+    ``ingest`` makes a database where there is none; every other command that opens
+    the application changes what must be there already (NoDatabase, exit 66)."""
     from gateway.runtime.app import build
 
-    app = build(settings, checkpoint_apart=checkpoint_apart)
+    app = build(settings, checkpoint_apart=checkpoint_apart, create=create)
     try:
         yield app
     finally:

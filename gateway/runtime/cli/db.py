@@ -97,7 +97,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         required=True, metavar="ACTION"
     )
     d.add_parser("upgrade", help=h(N_("migrate the schema to the newest revision"))).set_defaults(
-        handler=cmd_db_upgrade
+        handler=cmd_db_upgrade, creates_database=True
     )
     b = d.add_parser(
         "backup", help=h(N_("copy the SQLite database to FILE, safely while the daemon runs"))

@@ -62,7 +62,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     try:
         # closed even if the database cannot be opened; the runner commits without pause,
         # so the log's checkpoints go to a thread of their own (store.checkpoint)
-        with ahead, opened(settings, checkpoint_apart=True) as app:
+        with ahead, opened(settings, checkpoint_apart=True, create=True) as app:
             summary = ingest(app.runner, args.inputs, said.say, ahead=ahead)
     except (TransientError, ConfigError, CatalogError, DatabaseNotCreated, OutputFailed):
         # the usual 75, or 78 (a database this user may not write or at a newer schema;
@@ -197,7 +197,7 @@ def register_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=h(N_("store and process raw messages (files, folders, maildirs, mbox, - for stdin)")),
     )
     ing.add_argument("inputs", nargs="*", metavar="PATH|-")
-    ing.set_defaults(handler=cmd_ingest)
+    ing.set_defaults(handler=cmd_ingest, creates_database=True)
 
 
 def register_inbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -2,9 +2,10 @@
 
 Only the CLI chooses exit codes (see :mod:`~gateway.runtime.cli.common`); this
 module maps the gateway's errors to them in one place: a bad configuration or
-catalog is 78, a temporary failure 75, output that cannot be written 74, an
-interrupt 130. Heavy imports (SQLAlchemy, the parser) are deferred into the
-subcommands so ``--help`` and a bad config answer at once.
+catalog is 78, a temporary failure 75, output that cannot be written 74, no
+gateway's database where a command that needs one looked 66, an interrupt 130. Heavy
+imports (SQLAlchemy, the parser) are deferred into the subcommands so ``--help`` and
+a bad config answer at once.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from gateway.runtime.cli.common import (
     EX_CONFIG,
     EX_DATAERR,
     EX_IOERR,
+    EX_NOINPUT,
     EX_OK,
     EX_SOFTWARE,
     EX_TEMPFAIL,
@@ -54,6 +56,7 @@ __all__ = [
     "EX_CONFIG",
     "EX_DATAERR",
     "EX_IOERR",
+    "EX_NOINPUT",
     "EX_OK",
     "EX_SOFTWARE",
     "EX_TEMPFAIL",
@@ -77,12 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         CatalogError,
         ConfigError,
         DatabaseNotCreated,
+        NoDatabase,
         TransientError,
     )
 
     settings: Settings | None = None
     try:
-        settings = _settings(args.config)
+        settings = _settings(args.config, getattr(args, "creates_database", False))
         handler: Handler = args.handler
         code = handler(args, settings)
         sys.stdout.flush()  # what is still buffered fails here, said (74), not at exit
@@ -91,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except DatabaseNotCreated as exc:
         return _not_created(settings, args, exc)
+    except NoDatabase as exc:  # the wrong folder, or the wrong config: nothing was made
+        said = Speaker(settings)
+        for message in exc.lines:  # one line each, as a configuration error is
+            said.warn(said(message).replace("\n", "\\u000a"))
+        return EX_NOINPUT
     except ConfigError as exc:
         said = Speaker(settings)
         line = said(
@@ -198,11 +207,25 @@ def _configure_logging(args: argparse.Namespace) -> None:
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _settings(path: str | None) -> Settings:
+def _settings(path: str | None, creates_database: bool) -> Settings:
+    """The settings; for a command that makes no database (all but ``run``, ``ingest``
+    and ``db upgrade``) read first without making the data folder, the database's
+    folder or the generated secret: run in the wrong folder, it leaves nothing there
+    (it stops at NoDatabase). Where the SQLite database is there, whatever was left
+    unmade is made, as before, by reading them again."""
     from gateway.config.load import load_settings
     from gateway.config.locate import locate_config
 
-    return load_settings(locate_config(path))
+    found = locate_config(path)
+    if creates_database:
+        return load_settings(found)
+    settings = load_settings(found, make=False)
+    from gateway.runtime.no_database import missing_file
+
+    unmade = not settings.gateway.data_dir.is_dir() or settings.gateway.secret_problem
+    if unmade and missing_file(settings) is None:
+        return load_settings(found)
+    return settings
 
 
 def _parser() -> argparse.ArgumentParser:

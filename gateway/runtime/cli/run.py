@@ -26,7 +26,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub.add_parser(
         "run", help=h(N_("run the daemon: SMTP/LMTP listener, IMAP pollers, runner"))
-    ).set_defaults(handler=cmd_run)
+    ).set_defaults(handler=cmd_run, creates_database=True)
 
 
 def _lean() -> None:

@@ -14,21 +14,59 @@ if TYPE_CHECKING:
 
 
 def web_status(settings: Settings) -> dict[str, object]:
-    """Where the pages should be and whether something answers there (the daemon's
-    web server runs in the daemon; this command only knocks on its port)."""
-    import socket
-
+    """Where the pages should be and whether this gateway's answer there (the daemon's
+    web server runs in the daemon; this command asks its pages for the proof of the
+    word the daemon wrote into its lock, :mod:`gateway.core.instance`). ``listening``:
+    they answered with it; ``other``: something answered without it (another program
+    on the port, another instance), or None when this user may not read the lock."""
     cfg = settings.web
     out: dict[str, object] = {"enabled": cfg.enabled, "base_url": cfg.base_url}
     if not cfg.enabled:
         return out
     out["address"] = f"http://{cfg.host}:{cfg.port}/"
+    answer = _ask(cfg.host, cfg.port)
+    out["listening"], out["other"] = False, answer is not None
+    if answer is None:
+        return out
+    from gateway.core.instance import proof
+    from gateway.receive import pipe
+
     try:
-        with socket.create_connection((cfg.host, cfg.port), timeout=1.0):
-            out["listening"] = True
-    except OSError:
-        out["listening"] = False
+        instance = pipe.daemon_instance(settings.gateway.data_dir)
+    except OSError:  # another user's lock: what answers cannot be told apart
+        out["other"] = None
+        return out
+    ours = instance is not None and answer == proof(instance)
+    out["listening"], out["other"] = ours, not ours
     return out
+
+
+def _ask(host: str, port: int) -> str | None:
+    """The body of a 200 answer to ``GET`` :data:`gateway.core.instance.PATH`, stripped
+    (empty for any other answer), or None when nothing accepts the connection. Plain
+    HTTP/1.0 over a socket: ``status`` stays light (no ``http.client``)."""
+    import socket
+
+    from gateway.core.instance import PATH
+
+    named = f"[{host}]" if ":" in host else host
+    request = f"GET {PATH} HTTP/1.0\r\nHost: {named}:{port}\r\nConnection: close\r\n\r\n"
+    received = b""
+    try:
+        with socket.create_connection((host, port), timeout=1.0) as conn:
+            try:
+                conn.sendall(request.encode("ascii"))
+                while len(received) < 65536 and (chunk := conn.recv(65536)):
+                    received += chunk
+            except OSError:  # it accepted, then said nothing we could read
+                return ""
+    except OSError:
+        return None
+    head, _, body = received.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n", 1)[0].split()
+    if len(status) < 2 or status[1] != b"200":
+        return ""
+    return body.decode("ascii", errors="replace").strip()
 
 
 def status_warnings(report: HealthReport) -> list[Msg]:
@@ -69,7 +107,13 @@ def say_web(said: Speaker, web: dict[str, object]) -> None:
     """Where the pages are and whether the daemon answers there."""
     if web["enabled"]:
         answer = (
-            N_("listening") if web["listening"] else N_("not answering (is the daemon running?)")
+            N_("listening")
+            if web["listening"]
+            else N_("not answering (is the daemon running?)")
+            if web["other"] is False
+            else N_("another program answers there, not this gateway")
+            if web["other"]
+            else N_("something answers; this user may not read the daemon lock to tell what")
         )
         said.say(
             N_(

@@ -1,0 +1,94 @@
+"""``status`` says the pages are "listening" only when this gateway answers on the
+configured port: it knocked, and took any program that accepted the connection (another
+web server, another instance of the gateway left on the port) for the pages."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from gateway.receive import pipe
+from gateway.runtime.cli import main as cli
+from tests.support.config import SECRET_ENV, write_config
+from tests.support.daemon import daemon_thread
+from tests.support.ports import free_port
+
+
+class _Anything(BaseHTTPRequestHandler):
+    """Another program's web server: 200 and a page for every path."""
+
+    def do_GET(self) -> None:
+        body = b"<html><body>another program</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture
+def foreign_port() -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Anything)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+
+
+def _status(config: Path, capsys: pytest.CaptureFixture[str]) -> tuple[dict[str, object], str]:
+    cli.main(["--config", str(config), "status", "--json"])
+    web = json.loads(capsys.readouterr().out)["web"]
+    cli.main(["--config", str(config), "status"])
+    return web, capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("secret")
+def test_another_program_on_the_port_is_not_the_pages(
+    tmp_path: Path,
+    foreign_port: int,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+) -> None:
+    config = write_config(tmp_path, extra=f"[web]\nport = {foreign_port}\n")
+    assert cli.main(["--config", str(config), "db", "upgrade"]) == 0
+    capsys.readouterr()
+    running = pipe.hold_daemon_lock(tmp_path / "var")  # a daemon holds the lock …
+    request.addfinalizer(running.close)
+    web, out = _status(config, capsys)  # … but its pages are not what answers
+    assert web["listening"] is False and web["other"] is True, web
+    assert f"web: http://127.0.0.1:{foreign_port}/" in out
+    assert "another program answers there, not this gateway" in out, out
+    assert "listening" not in out.replace("not answering", ""), out
+
+
+@pytest.mark.usefixtures("secret")
+def test_this_gateways_pages_are_listening(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = free_port()
+    config = write_config(tmp_path, port=free_port(), extra=f"[web]\nport = {port}\n")
+    with daemon_thread(config) as (ready, _stop, _result):
+        assert ready.wait(60)
+        web, out = _status(config, capsys)
+    assert web["listening"] is True and web["other"] is False, web
+    assert f"web: http://127.0.0.1:{port}/ (" in out and "): listening" in out, out
+    web, out = _status(config, capsys)  # stopped: nothing answers now
+    assert web["listening"] is False and web["other"] is False, web
+    assert "not answering (is the daemon running?)" in out, out
