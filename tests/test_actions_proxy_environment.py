@@ -29,7 +29,7 @@ from gateway.core.i18n import translate
 from gateway.core.proxies import ProxySetting, environment_proxy
 from gateway.runtime.cli import main as cli
 from gateway.runtime.daemon import warn_at_start
-from tests.support.config import SECRET_ENV, write_config
+from tests.support.config import SECRET_ENV, with_database, write_config
 from tests.support.hooks import HookServer
 from tests.support.proxy import ProxyServer
 from tests.support.smtp import self_signed
@@ -255,7 +255,7 @@ def test_status_and_the_start_say_an_unusable_proxy_once(
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8" if locale == "ja" else "C.UTF-8")
     monkeypatch.setenv("ALL_PROXY", "socks5://proxy.corp:1080")
-    config = write_config(tmp_path)
+    config = with_database(write_config(tmp_path))  # status makes no database
     cli.main(["--config", str(config), "status"])
     out = capsys.readouterr().out
     [line] = [x for x in out.splitlines() if "$ALL_PROXY" in x]
