@@ -81,6 +81,9 @@ class PendingRow:
     message_id: str | None
     bulk: bool = False  # arrived in bulk (an import, a first sync): see gateway.pipeline.archive
     received_at: datetime | None = None  # when it was accepted
+    # over SMTP/LMTP from a peer outside trusted_networks that did not log in: the
+    # Authentication-Results in it prove nothing (gateway.runner.proof.trusted_ids)
+    untrusted_peer: bool = False
 
     @property
     def raw(self) -> bytes:
@@ -146,6 +149,7 @@ def claim_row(session: Session, inbox_id: int, raw: bytes | None = None) -> Pend
         found.message_id,
         bool(found.bulk),
         found.received_at,
+        bool(found.untrusted_peer),
     )
 
 
@@ -181,6 +185,7 @@ _FACTS = (  # what a claim reads besides the raw bytes
     _T.c.message_id,
     _T.c.bulk,
     _T.c.received_at,
+    _T.c.untrusted_peer,
 )
 
 

@@ -45,6 +45,7 @@ class Delivery:
     envelope_to: tuple[str, ...]
     source: str = "smtp"  # smtp | lmtp
     source_ref: str = ""  # the peer, for the operator
+    untrusted_peer: bool = False  # outside trusted_networks, not logged in: its AR prove nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +183,14 @@ class InboxWriter:
     def _write(self, deliveries: Sequence[Delivery]) -> list[Stored]:
         """One transaction for the batch: the same bytes are stored once."""
         items = [
-            Incoming(d.raw, d.source, d.source_ref, d.envelope_from, d.envelope_to)
+            Incoming(
+                d.raw,
+                d.source,
+                d.source_ref,
+                d.envelope_from,
+                d.envelope_to,
+                untrusted_peer=d.untrusted_peer,
+            )
             for d in deliveries
         ]
         accepted = self._inbox.accept_many(items, now=self._clock.now(), rule=BYTES_ONLY)

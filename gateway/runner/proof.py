@@ -41,7 +41,7 @@ def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
             tid,
             keys=keys,
             gateway_address=a.settings.gateway.address,
-            trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids,
+            trusted_authserv_ids=trusted_ids(a),
             per_person_domains=per_person,
         ),
     )
@@ -85,9 +85,17 @@ def vouch(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
             tid,
             keys=keys,
             gateway_address=a.settings.gateway.address,
-            trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids,
+            trusted_authserv_ids=trusted_ids(a),
         ),
     )
+
+
+def trusted_ids(a: Arrival) -> tuple[str, ...]:
+    """The authserv-ids whose Authentication-Results this mail's proof may rest on: none
+    when it came over SMTP/LMTP from a peer outside ``[smtp] trusted_networks`` that did
+    not log in (anyone could have written them there, with our MTA's id); our MTAs'
+    otherwise (the listener's trusted peers, the MTA's pipe, the mailbox IMAP reads)."""
+    return () if a.row.untrusted_peer else a.settings.gateway.trusted_authserv_ids
 
 
 def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz.Verdict) -> str:

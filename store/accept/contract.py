@@ -41,6 +41,7 @@ class Incoming:
     envelope_from: str | None = None  # "" for the null sender <>; None when unknown
     envelope_to: Sequence[str] = ()
     bulk: bool = False  # an import of files or folders, a mailbox's first sync: not live
+    untrusted_peer: bool = False  # SMTP from a peer whose Authentication-Results prove nothing
     claim: Claim | None = None  # a key only one stored row may hold (a form's token)
 
 

@@ -113,6 +113,7 @@ def _values(c: Candidate, now: datetime) -> dict[str, object]:
     return {
         "source": item.source,
         "source_ref": item.source_ref[:512],
+        "untrusted_peer": item.untrusted_peer,
         "envelope_from": envelope(item.envelope_from),
         "envelope_to": list(item.envelope_to),
         "raw_sha256": c.digest,

@@ -54,6 +54,7 @@ _COLUMNS = (
     "attempts",
     "message_id",
     "bulk",
+    "untrusted_peer",
 )
 _INSERT = f"INSERT INTO inbox ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
 # a key only one stored row may hold (contract.Claim), in the rate counters' table
@@ -213,6 +214,7 @@ class SqliteInbox:
                 0,
                 c.message_id,
                 1 if c.item.bulk else 0,
+                1 if c.item.untrusted_peer else 0,
             )
             inbox_id = int(con.execute(_INSERT, values).lastrowid or 0)
             insert_raw(con, inbox_id, c)  # beside the row, written once

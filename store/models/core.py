@@ -42,6 +42,9 @@ class InboxRow(Base):
     # came in bulk (an import of files or folders, a mailbox's first sync): an old Date, or
     # none we can read, means an archive, filed but not answered (gateway.pipeline.archive)
     bulk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # came over SMTP/LMTP from a peer outside [smtp] trusted_networks that did not log in:
+    # its Authentication-Results were not written by our MTA, so they prove nothing
+    untrusted_peer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     envelope_from: Mapped[str | None] = mapped_column(String(512))
     envelope_to: Mapped[list[Any]] = mapped_column(default=list)
     raw_sha256: Mapped[str] = mapped_column(String(64), unique=True)

@@ -137,6 +137,10 @@ class GatewayHandler:
             envelope_to=distinct_recipients(envelope.rcpt_tos),  # one mailbox named twice: once
             source="lmtp" if self.cfg.lmtp else "smtp",
             source_ref=_describe_peer(session),
+            # only our MTA writes (and strips forged copies of) the Authentication-Results
+            # authz believes: a peer in trusted_networks, the unix socket, or one that
+            # logged in with a relay's password (RFC 8601 section 5)
+            untrusted_peer=not (session.authenticated or self.trusted.trusts(session.peer)),
         )
         try:
             stored: Stored = await asyncio.wrap_future(self.writer.submit(delivery))
