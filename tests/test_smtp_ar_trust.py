@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,9 +25,10 @@ import pytest
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import InboxState, TicketState
-from gateway.receive.smtp import hash_password
+from gateway.receive.smtp import SmtpListener, hash_password
 from gateway.receive.smtp.policy import TrustedNetworks
 from gateway.runtime.app import App, build
+from store.accept.generic import open_inbox
 from tests.support.app import MEMBERS
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, inbox_rows, show
@@ -46,6 +48,12 @@ def ar_app(settings: Settings, clock: FakeClock) -> Iterator[App]:
     application = build(replace(settings, gateway=gw, members=MEMBERS), clock)
     yield application
     application.close()
+
+
+def _listening(app: App, cfg: Settings) -> AbstractContextManager[SmtpListener]:
+    """The listener as the daemon runs it: on SQLite the stdlib acceptor, else SQLAlchemy."""
+    direct = open_inbox(cfg.database.url, app.sessions)
+    return listening(cfg, app.sessions, app.clock, direct)
 
 
 def _send(
@@ -91,7 +99,7 @@ def test_a_customers_trusted_pass_counts_from_our_mta_and_not_from_elsewhere(
 ) -> None:
     tid = _opened(ar_app)
     cfg = smtp_settings(ar_app.settings, trusted_networks=(f"{OUR_MTA}/32",))
-    with listening(cfg, ar_app.sessions, ar_app.clock) as srv:
+    with _listening(ar_app, cfg) as srv:
         forged = _send(srv.port, _tagged_reply("I am Alice, trust me.\n"), ELSEWHERE)
         ar_app.runner.process_one(forged)
         assert show(ar_app, tid)["messages"][-1]["kind"] == "unverified"
@@ -116,7 +124,7 @@ def _member_close(body: str = "/close spam\n") -> bytes:
 def test_a_members_trusted_pass_from_elsewhere_runs_no_command(ar_app: App) -> None:
     tid = _opened(ar_app)
     cfg = smtp_settings(ar_app.settings, trusted_networks=(f"{OUR_MTA}/32",))
-    with listening(cfg, ar_app.sessions, ar_app.clock) as srv:
+    with _listening(ar_app, cfg) as srv:
         forged = _send(srv.port, _member_close(), ELSEWHERE)
         assert ar_app.runner.process_one(forged).state == InboxState.REJECTED
         assert show(ar_app, tid)["state"] == "pending"
@@ -139,7 +147,7 @@ def test_a_session_that_logged_in_is_trusted_from_any_address(
         trusted_networks=(f"{OUR_MTA}/32",),
         auth_users_file=users,
     )
-    with listening(cfg, ar_app.sessions, ar_app.clock) as srv:
+    with _listening(ar_app, cfg) as srv:
         row = _send(srv.port, _tagged_reply("Fixed.\n"), ELSEWHERE, ("relay", "s3cret pass"), cert)
         ar_app.runner.process_one(row)
     assert show(ar_app, tid)["messages"][-1]["kind"] == "reply"
