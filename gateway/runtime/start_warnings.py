@@ -13,6 +13,7 @@ from pathlib import Path
 from gateway.config.credential_files import credential_exposures
 from gateway.config.data_folder import data_folder_exposure
 from gateway.config.proxy import environment_proxy_warning
+from gateway.config.relays import relays_unlisted
 from gateway.config.secret import key_exposure
 from gateway.config.settings import Settings
 from gateway.config.web import links_off
@@ -29,13 +30,15 @@ def warn_at_start(settings: Settings) -> None:
     environment, which ``status`` cannot see), a disk nearly full or too full for the
     largest mail (that one a problem for ``status``; the daemon starts all the same,
     and such mail is refused for now), a team template that will not compile (its
-    mails go out from ours)."""
+    mails go out from ours), Authentication-Results that mail from other machines
+    cannot bring (:mod:`gateway.config.relays`)."""
     for warning in (
         key_exposure(settings.gateway.secret_file, settings.gateway.data_dir),
         data_folder_exposure(settings.gateway.data_dir),
         *credential_exposures(settings, _action_secret_files(settings)),
         links_off(settings.web),
         environment_proxy_warning(settings.actions),
+        relays_unlisted(settings),
         *disk_warnings(settings),
         *(problem.message for problem in disk_problems(settings)),
         *template_warnings(settings.gateway.templates_dir),

@@ -87,6 +87,12 @@ def _proxy(seen: Seen) -> Iterable[Msg]:
     return [m for m in (environment_proxy_warning(seen.settings.actions),) if m is not None]
 
 
+def _relays(seen: Seen) -> Iterable[Msg]:
+    from gateway.config.relays import relays_unlisted
+
+    return [m for m in (relays_unlisted(seen.settings),) if m is not None]
+
+
 def _failed(seen: Seen) -> Iterable[Msg]:
     from gateway.runtime.cli.status_lines import status_warnings
 
@@ -108,6 +114,9 @@ WARNINGS: Final[dict[str, Callable[[Seen], Iterable[Msg]]]] = {
     "credential_file_readable": _credentials,
     "base_url_unset": _links,  # [web] on without base_url: mails carry no links to the pages
     "proxy_unusable": _proxy,  # $https_proxy/$ALL_PROXY is no http:// proxy webhooks can use
+    # trusted_authserv_ids set, the listener open to other machines without logins, and
+    # trusted_networks naming only this one: no mail from elsewhere proves its sender
+    "relay_networks_unset": _relays,
     "mail_failed_recently": _failed,  # outgoing mail failed for good in the last 24 hours
     "tickets_outside_catalog": _outside,  # open tickets under entries no longer in the catalog
 }
