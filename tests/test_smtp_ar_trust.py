@@ -153,6 +153,27 @@ def test_a_session_that_logged_in_is_trusted_from_any_address(
     assert show(ar_app, tid)["messages"][-1]["kind"] == "reply"
 
 
+def test_lmtp_on_the_unix_socket_is_trusted_whatever_trusted_networks_says(
+    ar_app: App, tmp_path: Path
+) -> None:
+    """Only local processes reach the socket (Postfix's lmtp client): our MTA's door."""
+    tid = _opened(ar_app)
+    path = tmp_path / "lmtp.sock"
+    cfg = smtp_settings(ar_app.settings, lmtp=True, host=str(path), trusted_networks=())
+    with _listening(ar_app, cfg):
+        client = smtplib.LMTP(str(path))
+        try:
+            client.ehlo()  # LHLO, as smtplib.LMTP says it
+            client.mail("a@customer.test")
+            client.rcpt("support@example.test")
+            code, said = client.data(_tagged_reply("Works now.\n"))
+        finally:
+            client.quit()
+    assert code == 250, said
+    ar_app.runner.process_one(int(said.decode().rsplit("#", 1)[1]))
+    assert show(ar_app, tid)["messages"][-1]["kind"] == "reply"
+
+
 def test_mail_not_from_the_listener_is_trusted_as_before(ar_app: App) -> None:
     """IMAP, the MTA's pipe, a file: the mailbox's server or the local MTA wrote them."""
     tid = _opened(ar_app)

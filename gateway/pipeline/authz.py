@@ -37,7 +37,10 @@ What is trusted, precisely (issue #14):
 Results from any other authserv-id are ignored: anyone can write such a header.
 The trusted MTA must remove Authentication-Results headers carrying its own id
 from incoming mail (RFC 8601 section 5), as Postfix with OpenDKIM/OpenDMARC and
-rspamd do. Pure: bytes and strings in, a verdict out.
+rspamd do; so the headers mean something only on mail that came *from* it. The
+caller passes no trusted id for mail the listener took from a peer outside
+``[smtp] trusted_networks`` that did not log in (:func:`gateway.runner.proof.trusted_ids`).
+Pure: bytes and strings in, a verdict out.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ variant of it (reply tokens; the pipeline checks them), an alias, or
 ``postmaster`` (bare, or at one of their domains: RFC 5321 4.5.1 requires it;
 the runner keeps that mail for the administrator); anything else is refused at
 RCPT. A peer inside ``trusted_networks`` (or on the unix
-socket) may send without AUTH; when users are configured, others must log in.
+socket) may send without AUTH; when users are configured, others must log in. The same
+peers, and those that logged in, are our MTAs: only on their mail are the
+Authentication-Results believed (``inbox.untrusted_peer``, set by the handler).
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def _split(address: str) -> tuple[str, str]:
 
 
 class TrustedNetworks:
-    """The ``trusted_networks`` CIDRs: peers there need no AUTH."""
+    """The ``trusted_networks`` CIDRs: peers there need no AUTH, and their mail's
+    Authentication-Results are believed (anyone else's prove nothing unless they logged in)."""
 
     def __init__(self, cidrs: tuple[str, ...]) -> None:
         self.networks = tuple(ipaddress.ip_network(n) for n in cidrs)
