@@ -92,3 +92,36 @@ def test_this_gateways_pages_are_listening(
     web, out = _status(config, capsys)  # stopped: nothing answers now
     assert web["listening"] is False and web["other"] is False, web
     assert "not answering (is the daemon running?)" in out, out
+
+
+def _loopback_name() -> str | None:
+    """A name of this machine other than ``localhost`` that resolves to a loopback
+    address (its host name, often), or None."""
+    import ipaddress
+    import socket
+
+    name = socket.gethostname()
+    try:
+        address = socket.gethostbyname(name)
+    except OSError:
+        return None
+    return name if name != "localhost" and ipaddress.ip_address(address).is_loopback else None
+
+
+@pytest.mark.usefixtures("secret")
+def test_pages_listening_under_a_host_name_that_is_not_their_address(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``[web] host`` a name of this machine, ``base_url`` the name people use: the pages
+    answer a ``Host`` of neither (DNS rebinding: gateway.web.hosts), so ``status`` asks
+    without one, as HTTP/1.0 may."""
+    name = _loopback_name()
+    if name is None:
+        pytest.skip("this machine's host name does not resolve to a loopback address")
+    port = free_port()
+    extra = f'[web]\nhost = "{name}"\nport = {port}\nbase_url = "https://help.example.test/"\n'
+    config = write_config(tmp_path, port=free_port(), extra=extra)
+    with daemon_thread(config) as (ready, _stop, _result):
+        assert ready.wait(60)
+        web, out = _status(config, capsys)
+    assert web["listening"] is True and web["other"] is False, (web, out)

@@ -49,8 +49,9 @@ def _ask(host: str, port: int) -> str | None:
 
     from gateway.core.instance import PATH
 
-    named = f"[{host}]" if ":" in host else host
-    request = f"GET {PATH} HTTP/1.0\r\nHost: {named}:{port}\r\nConnection: close\r\n\r\n"
+    # no Host: HTTP/1.0 needs none, and the pages answer a request without one
+    # (gateway.web.hosts): [web] host may be a name the pages do not answer under
+    request = f"GET {PATH} HTTP/1.0\r\nConnection: close\r\n\r\n"
     received = b""
     try:
         with socket.create_connection((host, port), timeout=1.0) as conn:
