@@ -23,6 +23,7 @@ from email.message import Message
 from email.policy import compat32
 
 from gateway.core.model import Attachment
+from gateway.pipeline.parse.attached_mail import message_bytes
 from gateway.pipeline.parse.attachment_names import decoded_filename, raw_filename
 from gateway.pipeline.parse.body_text import tidy_text, unflow
 from gateway.pipeline.parse.charsets import decode_bytes
@@ -313,7 +314,7 @@ def _payload_bytes(part: Message, body: Body) -> bytes:
 
 def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
     ctype = part.get_content_type()[:MAX_CONTENT_TYPE]  # RFC 6838: 127 + "/" + 127
-    data = _message_bytes(part) if part.get_content_maintype() == "message" else None
+    data = message_bytes(part, body.notes) if part.get_content_maintype() == "message" else None
     if data is None:
         data = _payload_bytes(part, body)
     known = _big_part(part, data, body)
@@ -363,24 +364,3 @@ def _big_part(part: Message, data: bytes, body: Body) -> BigPart | None:
         return None
     body.matched[data] += 1
     return known
-
-
-def _message_bytes(part: Message) -> bytes | None:
-    """Attached messages are stored re-serialised, never merged into the body."""
-    payload = part.get_payload()
-    if not isinstance(payload, list):
-        return None
-    chunks: list[bytes] = []
-    for sub in payload:
-        if not isinstance(sub, Message):
-            continue
-        try:
-            chunks.append(sub.as_bytes(policy=compat32))
-        except RecursionError:  # nested too deep to serialise: what it weighs is unknown
-            continue
-        except Exception:  # noqa: BLE001 - as_bytes chokes on some broken trees
-            try:
-                chunks.append(sub.as_string(policy=compat32).encode("utf-8", "surrogateescape"))
-            except Exception:  # noqa: BLE001
-                continue
-    return b"\n".join(chunks)
