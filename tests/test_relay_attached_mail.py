@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import email
+import hashlib
 import quopri
 from email.message import Message
 
@@ -160,3 +161,59 @@ def test_a_bounces_headers_encoded_base64_are_read_as_text(team: App) -> None:
     assert part.get_content_type() == "text/rfc822-headers"
     assert part.get_payload(decode=True) == headers
     assert email.message_from_bytes(headers)["Subject"] == "VPN down"
+
+
+@pytest.mark.parametrize(
+    ("subject", "name"),
+    [
+        (b"=?UTF-8?B?5o6l57aa44Ko44Op44O844Gu5Y6f5Zug?=", "接続エラーの原因.eml"),  # RFC 2047
+        ("Re: 接続エラー/再発".encode(), "Re_ 接続エラー_再発.eml"),  # message/global's UTF-8
+        (b"=?ISO-2022-JP?B?GyRCJTUhPCVQGyhC?= down", "サーバ down.eml"),
+        (b"../../etc/passwd", "_._etc_passwd.eml"),  # a name, never a path
+        (b"", "message-1.eml"),  # no subject: numbered as before
+    ],
+)
+def test_a_nameless_attached_mail_is_named_by_its_subject(subject: bytes, name: str) -> None:
+    """Thunderbird names a mail it forwards as an attachment by its subject, and Outlook
+    shows an attached item so; Apple Mail and some webmails send it with no name at all,
+    which came to the requester as "message-1.eml"."""
+    inner = b"From: v@vendor.test\r\nSubject: " + subject + b"\r\n\r\nbody\r\n"
+    raw = (
+        b"From: a@customer.test\r\nSubject: fw\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n'
+        b"Content-Type: text/plain\r\n\r\nsee attached\r\n--b1\r\n"
+        b"Content-Type: message/global\r\n\r\n" + inner + b"\r\n--b1--\r\n"
+    )
+    [listed] = parse_message(raw).attachments
+    assert listed.filename == name
+    assert listed.original_filename == ""  # the sender gave none
+
+
+def test_a_relayed_mail_named_in_japanese_keeps_its_name(team: App) -> None:
+    tid = _request(team)
+    head = b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n"
+    part, sent = _relayed(team, _with_part(team, tid, head, base64.encodebytes(INNER)))
+    assert part.get_filename() == "接続エラーの原因.eml"
+    named = [line for line in sent.split(b"\r\n") if b"name" in line]
+    assert named and max(len(line) for line in named) <= 78  # RFC 2231 / 2047 pieces
+
+
+def test_an_encoded_attached_mail_listed_before_is_still_found() -> None:
+    """A row listed before encoded attached mails were decoded has the SHA-256 of the
+    encoded text it was stored as then: its download still finds that, not nothing."""
+    encoded = base64.encodebytes(INNER)
+    raw = (
+        b"From: a@customer.test\r\nSubject: fw\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n'
+        b"Content-Type: text/plain\r\n\r\nsee attached\r\n--b1\r\n"
+        b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + encoded
+        + b"\r\n--b1--\r\n"
+    )
+    as_stored_then = b"\n" + encoded  # the headless "mail" the parser made of it
+    old = hashlib.sha256(as_stored_then).hexdigest()
+    assert attachment_data(raw, old) == as_stored_then
+    [listed] = parse_message(raw).attachments
+    assert listed.sha256 != old and _lines(attachment_data(raw, listed.sha256) or b"") == _lines(
+        INNER
+    )

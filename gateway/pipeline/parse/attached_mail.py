@@ -16,7 +16,10 @@ import quopri
 from collections.abc import Callable
 from email.errors import MissingHeaderBodySeparatorDefect
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.policy import compat32
+
+from gateway.pipeline.parse.charsets.headers import decode_header_value
 
 # the encodings a writer wrongly put on an attached message, decoded (tolerantly, as
 # the other parts are) back to the message; 7bit, 8bit and binary carry it as it is
@@ -27,15 +30,17 @@ _DECODERS: dict[str, Callable[[bytes], bytes]] = {
 ENCODED = "mime: attached message was {0}-encoded (RFC 2046 forbids it); decoded"
 
 
-def message_bytes(part: Message, notes: list[str]) -> bytes | None:
+def message_bytes(part: Message, notes: list[str], *, decode: bool = True) -> bytes | None:
     """The attached message as bytes, decoded once when it came encoded; None when the
-    parser made no message of the part (its payload is then decoded as any file's)."""
+    parser made no message of the part (its payload is then decoded as any file's).
+    ``decode=False``: as it was stored before this decoded it (the encoded text), for
+    the downloads of rows listed then, whose SHA-256 is of that."""
     payload = part.get_payload()
     if not isinstance(payload, list):
         return None
     cte = str(part.get("content-transfer-encoding", "") or "").strip().lower()
     word = cte.split(";", 1)[0].split(None, 1)[0] if cte else ""
-    decoder = _DECODERS.get(word)
+    decoder = _DECODERS.get(word) if decode else None
     chunks: list[bytes] = []
     for sub in payload:
         if not isinstance(sub, Message):
@@ -82,3 +87,21 @@ def _as_written(sub: Message, data: bytes) -> bytes:
     if head.endswith(b"\n"):
         head = head[:-1]
     return head + data[len(data) - tail :] if tail else head
+
+
+def subject_name(data: bytes, utf8: bool) -> str:
+    """A name for an attached mail sent without one: its Subject and ``.eml``, as
+    Thunderbird names a mail it forwards as an attachment and Outlook shows an attached
+    item; "" for none (then ``message-N.eml``). A slash in a subject ("VPN/DNS") is no
+    folder: it becomes "_" before the name is made safe (:func:`.filenames.safe_filename`).
+    ``utf8``: message/global, whose headers are UTF-8 (RFC 6532)."""
+    try:
+        head = BytesHeaderParser(policy=compat32).parsebytes(data)
+        # as written (get() hands 8-bit bytes back as a Header object)
+        value = next((v for k, v in head.raw_items() if k.lower() == "subject"), "")
+        raw = value.encode("ascii", "surrogateescape")  # 8-bit bytes as they came
+        subject = decode_header_value(raw, "utf-8" if utf8 else None) if raw else ""
+    except Exception:  # noqa: BLE001 - a name is a courtesy, never a reason to fail
+        return ""
+    subject = subject.replace("/", "_").replace("\\", "_").strip()
+    return f"{subject}.eml" if subject else ""
