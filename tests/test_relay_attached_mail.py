@@ -14,6 +14,8 @@ from email.message import Message
 
 import pytest
 
+from gateway.core.model import ParsedMessage
+from gateway.pipeline.forward import find_original
 from gateway.pipeline.parse.attachment_data import attachment_data
 from gateway.pipeline.parse.message import parse_message
 from gateway.runtime.app import App
@@ -217,3 +219,26 @@ def test_an_encoded_attached_mail_listed_before_is_still_found() -> None:
     assert listed.sha256 != old and _lines(attachment_data(raw, listed.sha256) or b"") == _lines(
         INNER
     )
+
+
+def test_a_forward_attached_base64_names_its_sender() -> None:
+    """A member's "forward as attachment" from a client that base64-encodes it: the
+    original's sender was not found (a headless mail of base64 text), now it is."""
+    raw = (
+        b"From: ops@example.test\r\nSubject: Fw: please file\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n'
+        b"Content-Type: text/plain\r\n\r\nPlease file this.\r\n--b1\r\n"
+        b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(INNER)
+        + b"\r\n--b1--\r\n"
+    )
+    msg = parse_message(raw)
+
+    def attached(sha256: str) -> ParsedMessage | None:
+        data = attachment_data(raw, sha256)
+        return parse_message(data) if data is not None else None
+
+    found = find_original(msg, attached)
+    assert found is not None and found.how == "attached"
+    assert found.sender.email == "support@vendor.test"
+    assert found.subject == "接続エラーの原因"
