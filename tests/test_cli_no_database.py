@@ -160,3 +160,46 @@ def test_an_empty_postgres_schema_is_no_gateway(
                 engine.dispose()
         assert main(["--config", str(config), "db", "upgrade"]) == EX_OK
         assert main(["--config", str(config), "tickets", "list"]) == EX_OK
+
+
+@pytest.mark.postgres
+def test_a_postgres_url_alone_with_no_gateway_there_makes_no_folder(
+    elsewhere: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only ``$TICKET_GATEWAY_DATABASE_URL`` (PostgreSQL) and no config, in a folder that
+    is no site's: the settings were read again, making ``./var`` and a secret in it,
+    because no SQLite file was missing, before the command found no gateway there."""
+    from tests.conftest import pg_schema, postgres_reachable
+
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL not reachable")
+    with pg_schema() as url:
+        monkeypatch.setenv(ENV_DATABASE_URL, url)
+        for args in (("tickets", "show", "3"), ("tickets", "list"), ("status",)):
+            code = main(list(args))
+            err = capsys.readouterr().err
+            assert code == EX_NOINPUT, err
+            assert "no gateway database" in err and ENV_DATABASE_URL in err, err
+            assert everything_in(elsewhere) == [], args
+
+
+@pytest.mark.postgres
+def test_a_postgres_url_alone_with_a_gateway_there_still_reads_it(
+    elsewhere: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same, where the schema holds a gateway: the command reads it, and the data
+    folder it needs is made as before."""
+    from tests.conftest import pg_schema, postgres_reachable
+
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL not reachable")
+    with pg_schema() as url:
+        monkeypatch.setenv(ENV_DATABASE_URL, url)
+        site = elsewhere / "site"
+        site.mkdir()
+        monkeypatch.chdir(site)
+        assert main(["db", "upgrade"]) == EX_OK
+        monkeypatch.chdir(elsewhere)
+        capsys.readouterr()
+        assert main(["tickets", "list"]) == EX_OK, capsys.readouterr().err
+        assert (elsewhere / "var").is_dir()

@@ -171,13 +171,16 @@ CASES: dict[str, Expect] = {
         files=("attachment-1.asc", "encrypted.asc"),
     ),
     "mime-edge/untried-forward-only-part.eml": Expect(
-        "fwd@customer.test", "only the message", files=("message-1.eml",)
+        "fwd@customer.test", "only the message", files=("元のメール.eml",)
     ),
     "mime-edge/untried-forward-nested-attachment.eml": Expect(
-        "fwd2@customer.test", "with a file", ("outer text",), files=("message-1.eml",)
+        "fwd2@customer.test", "with a file", ("outer text",), files=("with a file.eml",)
     ),
     "mime-edge/untried-rfc822-base64.eml": Expect(
-        "fwd3@customer.test", "rfc822 in base64", ("see inner",), files=("message-1.eml",)
+        "fwd3@customer.test",
+        "rfc822 in base64",
+        ("see inner",),
+        files=("inner.eml",),  # decoded, its Subject read
     ),
     "html/untried-html-table.eml": Expect(
         "table@customer.test",
@@ -215,7 +218,7 @@ CASES: dict[str, Expect] = {
         "users-request@lists.test",
         "Users Digest, Vol 5, Issue 3",
         ("Today's Topics:",),
-        files=("message-1.eml", "message-2.eml"),
+        files=("hello.eml", "hello again.eml"),  # each by its Subject
         answered=False,
     ),
     "invite-tnef/untried-calendar-only.eml": Expect(

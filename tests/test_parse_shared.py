@@ -192,7 +192,7 @@ def test_attached_message_is_an_attachment_not_body() -> None:
     assert msg.text == "An RFC 822 forward with a HTML body"
     assert "An original PLAIN TEXT message body" not in msg.text
     assert [(a.filename, a.content_type) for a in msg.attachments] == [
-        ("message-1.eml", "message/rfc822")
+        ("Test 5.eml", "message/rfc822")  # named by its Subject
     ]
     assert msg.attachments[0].size > 1000
 

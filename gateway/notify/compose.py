@@ -18,10 +18,8 @@ import re
 import secrets
 from dataclasses import astuple, dataclass, replace
 from datetime import datetime
-from email import encoders
 from email.charset import BASE64, Charset
 from email.header import Header
-from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import Compat32
@@ -31,6 +29,7 @@ from urllib.parse import quote
 
 from gateway.core import msgid
 from gateway.core.title import one_line
+from gateway.notify.enclosed_mail import file_part
 from gateway.notify.render import Rendered
 from gateway.notify.views import Person
 
@@ -155,7 +154,8 @@ def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -
 def _with_files(
     texts: MIMEMultipart, files: tuple[Enclosure, ...], inner: str, charset: str
 ) -> MIMEMultipart:
-    """The texts first, then each file base64-encoded, its name in RFC 2231 form when
+    """The texts first, then each file base64-encoded (an attached mail as it is:
+    :mod:`.enclosed_mail`), its name in RFC 2231 form when
     it is not ASCII (``filename*=utf-8''…``: what Outlook, Gmail and Thunderbird read),
     and as encoded words in the type's ``name`` for older clients (:func:`_name`)."""
     del texts["MIME-Version"]
@@ -164,10 +164,8 @@ def _with_files(
     msg.attach(texts)
     for f in files:
         maintype, subtype = _content_type(f.content_type)
-        part = MIMEBase(maintype, subtype)
-        del part["MIME-Version"]
-        part.set_payload(f.data)
-        encoders.encode_base64(part)
+        part = file_part(maintype, subtype, f.data, msg.get_boundary() or "")
+        maintype, subtype = part.get_content_maintype(), part.get_content_subtype()
         name = one_line(f.filename) or "attachment"
         named = (
             f"charset={f.charset}; " if maintype == "text" and _TOKEN.fullmatch(f.charset) else ""

@@ -36,6 +36,27 @@ def missing_file(settings: Settings) -> NoDatabase | None:
     return no_database(settings)
 
 
+def found_database(settings: Settings) -> bool:
+    """Whether the configured database is there with something in it, so that a reading
+    command may make what its settings left unmade (the data folder, the secret): the
+    SQLite file exists; a PostgreSQL schema has a table. Only the URL from the
+    environment and no config, in a folder that is no site's, made ``./var`` there
+    before the command found no gateway in PostgreSQL. One that cannot be reached now
+    is not found: nothing is made, and the command says what it meets when it connects."""
+    if sqlite_path(settings.database.url) is not None:
+        return missing_file(settings) is None
+    from store import migrate  # only here: the CLI's light commands never get this far
+    from store.db import make_engine
+
+    engine = make_engine(settings.database.url)
+    try:
+        return not migrate.is_empty(engine)
+    except Exception:  # noqa: BLE001 - down, refused, no such database: nothing to make for
+        return False
+    finally:
+        engine.dispose()
+
+
 def no_database(settings: Settings) -> NoDatabase:
     """What a command says when there is no gateway's database where ``settings`` say."""
     where = _where(settings)

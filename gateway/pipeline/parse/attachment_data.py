@@ -50,20 +50,26 @@ def attachments_data(raw: bytes, wanted: Collection[str]) -> dict[str, bytes]:
             del slimmed
         if set(wanted) - set(found):
             found.update(_walked(data, set(wanted) - set(found)))
+        if set(wanted) - set(found):  # listed before encoded attached mails were decoded
+            found.update(_walked(data, set(wanted) - set(found), as_before=True))
     except Exception:  # noqa: BLE001 - a download of a broken mail is "not found"
         return found
     return found
 
 
 def _walked(
-    data: bytes, wanted: Collection[str], big: Mapping[bytes, BigPart] | None = None
+    data: bytes,
+    wanted: Collection[str],
+    big: Mapping[bytes, BigPart] | None = None,
+    *,
+    as_before: bool = False,
 ) -> dict[str, bytes]:
     if not wanted:
         return {}
     loaded = load(data, [])
     if loaded is None:
         return {}
-    body = walk_body(loaded[0], keep_data=True, big=big)
+    body = walk_body(loaded[0], keep_data=True, big=big, as_before=as_before)
     found: dict[str, bytes] = {}
     for d in body.data:
         digest = hashlib.sha256(d).hexdigest()

@@ -23,6 +23,7 @@ from email.message import Message
 from email.policy import compat32
 
 from gateway.core.model import Attachment
+from gateway.pipeline.parse.attached_mail import message_bytes, subject_name
 from gateway.pipeline.parse.attachment_names import decoded_filename, raw_filename
 from gateway.pipeline.parse.body_text import tidy_text, unflow
 from gateway.pipeline.parse.charsets import decode_bytes
@@ -55,17 +56,25 @@ class Body:
         self.notes: list[str] = []
         self.counter = [0]  # shared across alternatives so names stay unique
         self.hint: str | None = None  # the message's text charset: raw 8-bit names' guess
+        self.as_before = False  # an encoded attached mail as stored before it was decoded
 
 
 def walk_body(
-    message: Message, *, keep_data: bool = False, big: Mapping[bytes, BigPart] | None = None
+    message: Message,
+    *,
+    keep_data: bool = False,
+    big: Mapping[bytes, BigPart] | None = None,
+    as_before: bool = False,
 ) -> Body:
     """Everything a message carries besides its headers. ``keep_data``: keep each
     attachment's decoded bytes too (else only its hash and size, so parsing a mail
     with many attachments holds one of them in memory at a time). ``big``: the
     message is a slim copy (:mod:`.slim`); an attachment whose payload is one of its
-    sentinels gets that part's size and hash, and counts in ``matched``."""
+    sentinels gets that part's size and hash, and counts in ``matched``. ``as_before``:
+    an attached mail that came encoded is read as rows stored before it was decoded were
+    (its encoded text; :mod:`.attached_mail`), so their downloads still find it."""
     body = Body(keep_data, big)
+    body.as_before = as_before
     body.hint = charset_hint(message)
     _walk(message, body, inside_attachment=False, depth=0)
     return body
@@ -182,6 +191,7 @@ def _walk_alternative(children: list[Message], body: Body, depth: int) -> None:
         branch.counter = body.counter
         branch.matched = body.matched
         branch.hint = body.hint
+        branch.as_before = body.as_before
         _walk(child, branch, False, depth + 1)
         branches.append(branch)
     with_plain = [b for b in branches if any(t.strip() for t in b.plain)]
@@ -313,7 +323,11 @@ def _payload_bytes(part: Message, body: Body) -> bytes:
 
 def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
     ctype = part.get_content_type()[:MAX_CONTENT_TYPE]  # RFC 6838: 127 + "/" + 127
-    data = _message_bytes(part) if part.get_content_maintype() == "message" else None
+    data = (
+        message_bytes(part, body.notes, decode=not body.as_before)
+        if part.get_content_maintype() == "message"
+        else None
+    )
     if data is None:
         data = _payload_bytes(part, body)
     known = _big_part(part, data, body)
@@ -321,7 +335,13 @@ def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
     body.notes.extend(f"attachment name: {note}" for note in notes)
     if (known.blank if known else not data.strip()) and not original:
         return  # an empty, nameless part carries nothing worth storing
-    _append_attachment(body, data, original, ctype, known, inline=inline)
+    named = (
+        subject_name(data, ctype == "message/global") if ctype in _MAILS and not original else ""
+    )
+    _append_attachment(body, data, original, ctype, known, inline=inline, named=named)
+
+
+_MAILS = frozenset({"message/rfc822", "message/global", "message/news"})  # named by Subject
 
 
 def _append_attachment(
@@ -332,8 +352,10 @@ def _append_attachment(
     known: BigPart | None = None,
     *,
     inline: bool = False,
+    named: str = "",
 ) -> None:
-    """One more attachment listed (up to MAX_ATTACHMENTS), its bytes kept when asked."""
+    """One more attachment listed (up to MAX_ATTACHMENTS), its bytes kept when asked;
+    ``named``: the name it goes by when the sender gave it none (a mail's Subject)."""
     body.counter[0] += 1
     if body.counter[0] > MAX_ATTACHMENTS:  # the raw message keeps them all
         if body.counter[0] == MAX_ATTACHMENTS + 1:
@@ -343,7 +365,7 @@ def _append_attachment(
         body.data.append(data)
     body.attachments.append(
         Attachment(
-            filename=safe_filename(original, ctype, body.counter[0]),
+            filename=safe_filename(original or named, ctype, body.counter[0]),
             original_filename=original,
             content_type=ctype,
             size=known.size if known else len(data),
@@ -363,24 +385,3 @@ def _big_part(part: Message, data: bytes, body: Body) -> BigPart | None:
         return None
     body.matched[data] += 1
     return known
-
-
-def _message_bytes(part: Message) -> bytes | None:
-    """Attached messages are stored re-serialised, never merged into the body."""
-    payload = part.get_payload()
-    if not isinstance(payload, list):
-        return None
-    chunks: list[bytes] = []
-    for sub in payload:
-        if not isinstance(sub, Message):
-            continue
-        try:
-            chunks.append(sub.as_bytes(policy=compat32))
-        except RecursionError:  # nested too deep to serialise: what it weighs is unknown
-            continue
-        except Exception:  # noqa: BLE001 - as_bytes chokes on some broken trees
-            try:
-                chunks.append(sub.as_string(policy=compat32).encode("utf-8", "surrogateescape"))
-            except Exception:  # noqa: BLE001
-                continue
-    return b"\n".join(chunks)

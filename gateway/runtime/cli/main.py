@@ -211,8 +211,9 @@ def _settings(path: str | None, creates_database: bool) -> Settings:
     """The settings; for a command that makes no database (all but ``run``, ``ingest``
     and ``db upgrade``) read first without making the data folder, the database's
     folder or the generated secret: run in the wrong folder, it leaves nothing there
-    (it stops at NoDatabase). Where the SQLite database is there, whatever was left
-    unmade is made, as before, by reading them again."""
+    (it stops at NoDatabase). Where the database is there (the SQLite file, or a
+    PostgreSQL schema with tables: :func:`~gateway.runtime.no_database.found_database`),
+    whatever was left unmade is made, as before, by reading them again."""
     from gateway.config.load import load_settings
     from gateway.config.locate import locate_config
 
@@ -220,10 +221,10 @@ def _settings(path: str | None, creates_database: bool) -> Settings:
     if creates_database:
         return load_settings(found)
     settings = load_settings(found, make=False)
-    from gateway.runtime.no_database import missing_file
+    from gateway.runtime.no_database import found_database
 
     unmade = not settings.gateway.data_dir.is_dir() or settings.gateway.secret_problem
-    if unmade and missing_file(settings) is None:
+    if unmade and found_database(settings):
         return load_settings(found)
     return settings
 

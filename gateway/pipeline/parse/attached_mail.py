@@ -1,0 +1,107 @@
+"""An attached message's bytes (message/rfc822, message/global, message/news), once.
+
+The parser reads what follows a ``message/*`` part's header as a message whatever
+its Content-Transfer-Encoding. RFC 2046 5.2.1 allows only 7bit, 8bit and binary for
+message/rfc822, but some Outlook versions, webmails and phone clients base64- or
+quoted-printable-encode it (and RFC 6532 3.5 allows both for message/global): the
+parser then makes a message of the encoded text, and storing that re-serialised
+handed the requester base64 text where the mail was. Such a part is put back into
+its encoded text and decoded here, so the stored file is the attached mail itself.
+"""
+
+from __future__ import annotations
+
+import binascii
+import quopri
+from collections.abc import Callable
+from email.errors import MissingHeaderBodySeparatorDefect
+from email.message import Message
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+
+from gateway.pipeline.parse.charsets.headers import decode_header_value
+
+# the encodings a writer wrongly put on an attached message, decoded (tolerantly, as
+# the other parts are) back to the message; 7bit, 8bit and binary carry it as it is
+_DECODERS: dict[str, Callable[[bytes], bytes]] = {
+    "base64": lambda data: binascii.a2b_base64(data, strict_mode=False),
+    "quoted-printable": quopri.decodestring,
+}
+ENCODED = "mime: attached message was {0}-encoded (RFC 2046 forbids it); decoded"
+
+
+def message_bytes(part: Message, notes: list[str], *, decode: bool = True) -> bytes | None:
+    """The attached message as bytes, decoded once when it came encoded; None when the
+    parser made no message of the part (its payload is then decoded as any file's).
+    ``decode=False``: as it was stored before this decoded it (the encoded text), for
+    the downloads of rows listed then, whose SHA-256 is of that."""
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return None
+    cte = str(part.get("content-transfer-encoding", "") or "").strip().lower()
+    word = cte.split(";", 1)[0].split(None, 1)[0] if cte else ""
+    decoder = _DECODERS.get(word) if decode else None
+    chunks: list[bytes] = []
+    for sub in payload:
+        if not isinstance(sub, Message):
+            continue
+        data = _serialised(sub)
+        if data is None:
+            continue
+        if decoder is not None:
+            try:
+                data = decoder(_as_written(sub, data))
+            except (binascii.Error, ValueError):
+                notes.append(f"mime: undecodable {word} attached message; kept as written")
+            else:
+                notes.append(ENCODED.format(word))
+        chunks.append(data)
+    return b"\n".join(chunks)
+
+
+def _serialised(sub: Message) -> bytes | None:
+    """The parsed message written back (its headers as they came, compat32)."""
+    try:
+        return sub.as_bytes(policy=compat32)
+    except RecursionError:  # nested too deep to serialise: what it weighs is unknown
+        return None
+    except Exception:  # noqa: BLE001 - as_bytes chokes on some broken trees
+        try:
+            return sub.as_string(policy=compat32).encode("utf-8", "surrogateescape")
+        except Exception:  # noqa: BLE001
+            return None
+
+
+def _as_written(sub: Message, data: bytes) -> bytes:
+    """The encoded text as the writer sent it: where the parser found a line that was
+    no header (base64's first line; a quoted-printable soft break inside a header) it
+    started the body there, and writing it back put a blank line before it that the
+    encoded text never had, which decoding would keep."""
+    if not any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in sub.defects):
+        return data
+    body = sub.get_payload()
+    if not isinstance(body, str):
+        return data
+    tail = len(body.encode("ascii", "surrogateescape").replace(b"\r\n", b"\n"))
+    head = data[: len(data) - tail] if tail else data
+    if head.endswith(b"\n"):
+        head = head[:-1]
+    return head + data[len(data) - tail :] if tail else head
+
+
+def subject_name(data: bytes, utf8: bool) -> str:
+    """A name for an attached mail sent without one: its Subject and ``.eml``, as
+    Thunderbird names a mail it forwards as an attachment and Outlook shows an attached
+    item; "" for none (then ``message-N.eml``). A slash in a subject ("VPN/DNS") is no
+    folder: it becomes "_" before the name is made safe (:func:`.filenames.safe_filename`).
+    ``utf8``: message/global, whose headers are UTF-8 (RFC 6532)."""
+    try:
+        head = BytesHeaderParser(policy=compat32).parsebytes(data)
+        # as written (get() hands 8-bit bytes back as a Header object)
+        value = next((v for k, v in head.raw_items() if k.lower() == "subject"), "")
+        raw = value.encode("ascii", "surrogateescape")  # 8-bit bytes as they came
+        subject = decode_header_value(raw, "utf-8" if utf8 else None) if raw else ""
+    except Exception:  # noqa: BLE001 - a name is a courtesy, never a reason to fail
+        return ""
+    subject = subject.replace("/", "_").replace("\\", "_").strip()
+    return f"{subject}.eml" if subject else ""
