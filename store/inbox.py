@@ -84,6 +84,17 @@ class PendingRow:
     # over SMTP/LMTP from a peer outside trusted_networks that did not log in: the
     # Authentication-Results in it prove nothing (gateway.runner.proof.trusted_ids)
     untrusted_peer: bool = False
+    # how to read the first bytes of a row claimed without its bytes (see ``head``)
+    head_of: Callable[[int], bytes] | None = None
+
+    def head(self, limit: int) -> bytes:
+        """At most the first ``limit`` bytes of the row: all a stage that reads only the
+        header block needs (whether a reply proves its sender, asked of every customer
+        reply), without reading a big message whole when nothing else did."""
+        held = self.held
+        if isinstance(held, bytes) or self.head_of is None:
+            return self.raw[:limit]
+        return self.head_of(limit)
 
     @property
     def raw(self) -> bytes:
@@ -114,13 +125,14 @@ def pending_raw(session: Session, inbox_id: int) -> bytes | None:
     return found
 
 
-def _blob(session: Session, inbox_id: int) -> bytes:
-    """The row's bytes through the session's own SQLite connection (same transaction)."""
+def _blob(session: Session, inbox_id: int, limit: int = -1) -> bytes:
+    """The row's bytes (the first ``limit``; -1: all) through the session's own SQLite
+    connection (same transaction)."""
     driver = session.connection().connection.driver_connection
     assert isinstance(driver, sqlite3.Connection)
     try:
         with driver.blobopen("inbox_raw", "raw", inbox_id, readonly=True) as blob:
-            return blob.read()
+            return blob.read(limit)
     except sqlite3.OperationalError as exc:  # as store.db maps what SQLAlchemy raises
         raise TransientError(f"database unavailable: {exc}", reason=db_error(exc)) from exc
 
@@ -130,6 +142,14 @@ def _stored_raw(session: Session, inbox_id: int) -> bytes:
     if session.get_bind().dialect.name == "sqlite":
         return _blob(session, inbox_id)
     return bytes(session.execute(select(InboxRaw.raw).filter_by(inbox_id=inbox_id)).scalar_one())
+
+
+def _stored_head(session: Session, inbox_id: int, limit: int) -> bytes:
+    """The first ``limit`` bytes of a claimed row (SQLite: through blob I/O)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return _blob(session, inbox_id, limit)
+    stmt = select(func.substr(InboxRaw.raw, 1, limit)).filter_by(inbox_id=inbox_id)
+    return bytes(session.execute(stmt).scalar_one())
 
 
 def claim_row(session: Session, inbox_id: int, raw: bytes | None = None) -> PendingRow | None:
@@ -150,6 +170,7 @@ def claim_row(session: Session, inbox_id: int, raw: bytes | None = None) -> Pend
         bool(found.bulk),
         found.received_at,
         bool(found.untrusted_peer),
+        None if held is not None else lambda limit: _stored_head(session, inbox_id, limit),
     )
 
 

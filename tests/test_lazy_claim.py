@@ -77,3 +77,28 @@ def test_a_big_bounce_reads_its_bytes_to_find_the_ticket(app: App) -> None:
     out = _spied(app, seen).runner.process_one(_stored(app, bounce), parse_message(bounce))
     assert out.ticket_id == ticket, out.reason
     assert seen[0].held == bounce  # read by the thread stage, in the row's transaction
+
+
+def test_a_big_reply_proves_its_sender_from_its_header_block_alone(app: App) -> None:
+    """Whether a customer's reply proves its sender is asked of every reply, and reads
+    only the header block (:meth:`PendingRow.head`): a reply found by its In-Reply-To with
+    a 25 MB file had the whole message read for it, the peak of a batch ingest."""
+    first = mail(subject="printer", message_id="<ask-1@customer.test>")
+    ticket = app.runner.process_one(_stored(app, first)).ticket_id
+    assert ticket is not None
+    raw = mail(subject="Re: printer", body=PADDING, in_reply_to="<ask-1@customer.test>")
+    seen: list[PendingRow] = []
+    out = _spied(app, seen).runner.process_one(_stored(app, raw), parse_message(raw))
+    assert out.ticket_id == ticket and "unverified" in out.reason, out.reason  # no proof
+    [row] = seen
+    assert not isinstance(row.held, bytes)  # the header block was enough
+
+
+def test_the_head_of_a_row_claimed_without_its_bytes(app: App) -> None:
+    raw = mail(subject="big", body=PADDING)
+    with transaction(app.sessions) as s:
+        row = inbox.claim_row(s, _stored(app, raw))
+        assert row is not None and row.head(100) == raw[:100]
+        assert row.head(len(raw) + 10) == raw  # no more than there is
+        assert not isinstance(row.held, bytes)  # still not read whole
+        assert row.raw == raw and row.head(7) == raw[:7]  # once read, cut from what is held

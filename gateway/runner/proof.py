@@ -17,6 +17,7 @@ from gateway.core.tokens import ReplyKeys
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref, under_rate_limit
 from gateway.pipeline import authz, commands
+from gateway.pipeline.auth_results import MAX_HEADER_BLOCK
 from gateway.runner.arrival import Arrival
 from gateway.tickets import changes, event_words
 from store import merges
@@ -35,7 +36,7 @@ def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
         a,
         ticket_id,
         lambda tid, keys: authz.verify_sender(
-            a.row.raw,
+            a.row.head(MAX_HEADER_BLOCK),  # the header block: a big mail is not read whole
             a.recipients,
             email,
             tid,
@@ -79,7 +80,7 @@ def vouch(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
         a,
         ticket_id,
         lambda tid, keys: authz.vouches_for_words(
-            a.row.raw,
+            a.row.head(MAX_HEADER_BLOCK),  # the header block: a big mail is not read whole
             a.recipients,
             email,
             tid,
