@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, null, select, update
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, dump, kept
 from store.fast_insert import FastInsert
-from store.fast_query import PerLength
+from store.fast_query import FastQuery, PerLength
 from store.models import OutboxRow, table_of
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -201,11 +201,9 @@ def release(session: Session, outbox_ids: Sequence[int]) -> None:
 
 
 def mark_sent(session: Session, outbox_id: int, now: datetime) -> None:
-    row = session.get(OutboxRow, outbox_id)
-    if row is not None:
-        row.state, row.sent_at, row.next_attempt_at = SENT, now, None
-        row.attempts += 1
-        row.last_error, row.last_error_said = "", None
+    """One UPDATE: loading the row through the ORM read its whole ``raw`` (the mail as
+    sent, megabytes with a file) only to mark it, for every mail sent (issue #18)."""
+    _MARK_SENT.run(session, {"oid": outbox_id, "now": now})
 
 
 def mark_retry(session: Session, outbox_id: int, error: Msg | str, next_at: datetime) -> None:
@@ -382,6 +380,18 @@ _INSERT = FastInsert(
     skip_existing=True,
 )
 _TABLE = table_of(OutboxRow)
+_MARK_SENT = FastQuery(
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("oid"))
+    .values(
+        state=SENT,
+        sent_at=bindparam("now", type_=_TABLE.c.sent_at.type),
+        next_attempt_at=None,
+        attempts=_TABLE.c.attempts + 1,
+        last_error="",
+        last_error_said=null(),  # SQL NULL, as a row never failed has it (not JSON null)
+    )
+)
 # it runs for every automatic mail (issue #18): built once per number of kinds
 _COUNT_RECENT = PerLength(
     "kind",
