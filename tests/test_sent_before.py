@@ -6,11 +6,9 @@ themselves, Japanese as it is, and only in the ticket's own outgoing mail."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.runtime.app import App
@@ -19,6 +17,7 @@ from store.db import transaction
 from store.models import Message
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
+from tests.support.statements import statements
 
 SENT = (  # what the ticket's mails said, one text a mail
     "We are at 100% done.\nThe file_name.txt is attached.",
@@ -81,22 +80,6 @@ def _ticket_with_mail(app: App) -> int:
     return tid
 
 
-@contextmanager
-def asked(app: App) -> Iterator[list[str]]:
-    """The statements that read the messages table meanwhile."""
-    seen: list[str] = []
-
-    def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if "messages" in statement:
-            seen.append(statement)
-
-    event.listen(app.engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(app.engine, "before_cursor_execute", before)
-
-
 def _one_by_one(s: Session, ticket_id: int, lines: Sequence[str]) -> set[str]:
     """The answer as the query a line gave it."""
     return {
@@ -116,7 +99,7 @@ def _one_by_one(s: Session, ticket_id: int, lines: Sequence[str]) -> set[str]:
 def test_the_lines_a_sent_mail_holds_in_one_statement(app: App) -> None:
     tid = _ticket_with_mail(app)
     lines = [*HELD, *NOT_HELD, *HELD[:3]]  # again: a line said twice is one answer
-    with asked(app) as seen, transaction(app.sessions) as s:
+    with statements(app.engine, "messages") as seen, transaction(app.sessions) as s:
         found = conversation.sent_before(s, tid, lines)
     assert found == set(HELD)
     assert len(seen) == 1
@@ -131,7 +114,7 @@ def test_many_lines_take_a_few_statements_and_keep_their_answers(app: App) -> No
     words = [w for text in SENT for w in text.replace("\n", " ").split(" ") if w]
     lines = [*words, *(f"{w}!{n}" for n in range(12) for w in words), *HELD, *NOT_HELD]
     assert 250 < len(set(lines)) <= 300
-    with asked(app) as seen, transaction(app.sessions) as s:
+    with statements(app.engine, "messages") as seen, transaction(app.sessions) as s:
         found = conversation.sent_before(s, tid, lines)
     assert set(words) | set(HELD) <= found
     assert 1 < len(seen) <= 3
@@ -141,7 +124,7 @@ def test_many_lines_take_a_few_statements_and_keep_their_answers(app: App) -> No
 
 def test_one_line_is_one_statement_and_none_asks_nothing(app: App) -> None:
     tid = _ticket_with_mail(app)
-    with asked(app) as seen, transaction(app.sessions) as s:
+    with statements(app.engine, "messages") as seen, transaction(app.sessions) as s:
         assert conversation.sent_before(s, tid, []) == set()
         assert seen == []
         assert conversation.sent_before(s, tid, ["100% done"]) == {"100% done"}
