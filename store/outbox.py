@@ -274,20 +274,17 @@ def queued_here(session: Session, message_id: str) -> bool:
 
 def withdraw(session: Session, ticket_id: int, kind: str, now: datetime) -> list[int]:
     """Take back the ticket's mails of ``kind`` not sent yet: the sender never claims
-    them, and their bytes go. Which ones were taken back (one the sender holds at this
-    moment goes anyway, and is marked sent as it went)."""
-    stmt = select(OutboxRow.id).where(
-        OutboxRow.ticket_id == ticket_id, OutboxRow.kind == kind, OutboxRow.state == PENDING
+    them, and their bytes go. Which ones were taken back, in the order they were queued
+    (one the sender holds at this moment goes anyway, and is marked sent as it went).
+    One statement: the rows it names are the ones it changed (RETURNING, SQLite 3.35)."""
+    taken = session.scalars(
+        update(OutboxRow)
+        .where(OutboxRow.ticket_id == ticket_id, OutboxRow.kind == kind, OutboxRow.state == PENDING)
+        .values(state=WITHDRAWN, next_attempt_at=None, raw=b"", raw_dropped_at=now)
+        .returning(OutboxRow.id)
+        .execution_options(synchronize_session=False)
     )
-    ids = list(session.scalars(stmt))
-    if ids:
-        session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(ids), OutboxRow.state == PENDING)
-            .values(state=WITHDRAWN, next_attempt_at=None, raw=b"", raw_dropped_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return ids
+    return sorted(taken)  # RETURNING promises no order on either database
 
 
 @dataclass(frozen=True, slots=True)

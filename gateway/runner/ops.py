@@ -121,7 +121,7 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     return _summary(outcomes) + (f", relayed to {relayed}" if relayed else "")
 
 
-_MAX_COMMENTS = 100  # comment lines read from the old mail: one query each
+_MAX_COMMENTS = 100  # comment lines read from the old mail: asked in one statement
 
 
 def _inline_comments(a: Arrival, ticket: Ticket, member: Member) -> str:
