@@ -78,7 +78,9 @@ def queue(
     entry = ctx.catalog().rules_for(ticket.catalog)  # a removed entry: the fallback's
     if turned_off(KIND, ctx.settings, entry):
         return []
-    responsible = ctx.settings.responsible(ticket.assignee, entry.manager if entry else None)
+    responsible = ctx.settings.responsible(
+        ticket.assignee, entry.manager if entry else None, ctx.catalog().team_manager
+    )
     items: dict[str, list[dict[str, Any]]] = {}
     for fact in facts:
         for who, item in _items(fact, responsible, ctx):
