@@ -96,7 +96,8 @@ def _items(fact: Fact, responsible: str, ctx: MailContext) -> list[tuple[str, di
     """(member, item) pairs a fact gives; whose words count is decided here."""
     item = describe(fact)
     match fact.kind:
-        case "reply" if ctx.settings.member(fact.actor) is None:  # a member's mail is theirs
+        # a member's mail is theirs; on a ticket they asked for, the requester's
+        case "reply" if ctx.settings.member(fact.actor) is None or _requester(fact):
             return [(responsible, item)]
         case "thanks" | "unverified" | "state" | "field" | "priority" | "merged":
             return [(responsible, item)]
@@ -217,3 +218,9 @@ def _who(actor: str, ctx: MailContext, ticket: Ticket) -> views.Text:
     if actor == ticket.requester.lower():
         return ticket.requester_name or readable_address(ticket.requester)
     return SYSTEM_ACTORS[actor] if actor in SYSTEM_ACTORS else readable_address(actor)
+
+
+def _requester(fact: Fact) -> bool:
+    """The fact's actor is the ticket's requester (a member on a ticket they asked
+    for: gateway.runner.replies.as_its_requester)."""
+    return fact.actor.lower() == fact.ticket.requester.lower()
