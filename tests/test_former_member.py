@@ -12,12 +12,13 @@ from pathlib import Path
 from gateway.config.settings import Member, ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.notify import views
+from gateway.runtime.app import App
 from gateway.scheduling import digest, scheduler
 from store.db import transaction
 from tests.support.app import MEMBERS, reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show
-from tests.support.scheduling import make_app, open_ticket, scheduled_settings
+from tests.support.scheduling import make_app, open_ticket, scheduled_settings, send
 
 DAY = timedelta(days=1)
 
@@ -145,3 +146,48 @@ def test_a_left_ticket_of_an_entry_without_a_manager_goes_to_the_fallbacks_manag
         assert "ops2@example.test" not in everyone
     finally:
         app.close()
+
+
+def test_a_notice_still_waiting_for_one_who_left_is_not_sent(
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
+    """A notice held to be coalesced (or a reminder waiting for the relay) when the
+    restart reads the team without its member never goes to their address: it is
+    withdrawn, and what it said is the manager's to hear from then on."""
+    schedule = ScheduleSettings(digest="off")
+    first = make_app(scheduled_settings(settings, tmp_path, schedule, BEFORE), clock)
+    try:
+        tid = open_ticket(first, "Purchase: a lamp", key="held-1")
+        send(first)  # the new-ticket notice went while they were a member
+        deliver(
+            first,
+            mail(
+                subject=f"Re: [#{tid}] Purchase: a lamp",
+                body="A white one, please.\n",
+                to=reply_address(first, tid, "alice@customer.test"),
+                message_id="<held-2@customer.test>",
+            ),
+        )
+        [held] = [r for r in outbox(first, "ticket_notice") if r.state == "pending"]
+        assert held.recipients == ["ops2@example.test"]
+        listed = _notices_listed(first, tid)
+    finally:
+        first.close()
+    team = tuple(m for m in MEMBERS if m.email != "ops2@example.test")
+    app = make_app(
+        replace(scheduled_settings(settings, tmp_path, schedule, AFTER), members=team), clock
+    )
+    try:
+        clock.advance(timedelta(minutes=30))  # past the notices' coalescing window
+        send(app)
+        [row] = [r for r in outbox(app, "ticket_notice") if r.id == held.id]
+        assert row.state == "withdrawn"
+        assert _notices_listed(app, tid) == listed - 1  # the ticket lists what went out
+        sent = [r for r in outbox(app) if r.state == "sent" and r.id > held.id]
+        assert all("ops2@example.test" not in r.recipients for r in sent)
+    finally:
+        app.close()
+
+
+def _notices_listed(app: App, tid: int) -> int:
+    return sum(m["kind"] == "ticket_notice" for m in show(app, tid)["messages"])
