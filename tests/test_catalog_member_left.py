@@ -63,3 +63,24 @@ def test_the_members_hint_in_japanese(
     assert last.startswith(f"ticket-gateway: チームのメンバーは {site} の [[members]] です。")
     said = "カタログの項目 'other' の manager: メンバー 'boss@example.test' はいません"
     assert any(said in line for line in err.splitlines())
+
+
+def test_a_manager_who_stepped_down_is_named_with_the_entry_and_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fallback's manager still in the team with another role (``ops``): the line
+    names the entry and the key as for one who left; no hint about leaving."""
+    (tmp_path / "catalog.yaml").write_text(GOOD, encoding="utf-8")
+    team = (
+        '[catalog]\npath = "catalog.yaml"\n'
+        '[[members]]\nemail = "ops@example.test"\n'
+        '[[members]]\nemail = "ops2@example.test"\n'
+        '[[members]]\nemail = "boss@example.test"\nrole = "ops"\n'
+    )
+    config = write_config(tmp_path, secret_file=True, extra=team)
+    code, out, _ = run(config, "catalog", "check", capsys=capsys)
+    assert code == 78
+    assert out.splitlines() == [
+        f"{tmp_path / 'catalog.yaml'}:15: entry 'other': manager:"
+        " 'boss@example.test' is not a manager (role = 'ops')"
+    ]

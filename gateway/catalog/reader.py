@@ -310,14 +310,13 @@ class _Reader:
             member = next((m for m in self.members if m.email == email), None)
             if member is None:
                 self.bad(node, unknown_member(self.current, key, email))
-            elif key == "manager" and member.role != "manager":
+            elif key == "manager" and member.role != "manager":  # one who stepped down
+                role = N_(
+                    "{email!r} is not a manager (role = {role!r})", email=email, role=member.role
+                )
                 self.bad(
                     node,
-                    N_(
-                        "{email!r} is not a manager (role = {role!r})",
-                        email=email,
-                        role=member.role,
-                    ),
+                    N_("entry {id!r}: {key}: {problem}", id=self.current, key=key, problem=role),
                 )
         return email
 
