@@ -306,9 +306,8 @@ class ChatPoster:
     def _facts(
         self, ticket: Ticket, place: chat.Place | None, locale: str, stands: approval.Approval
     ) -> render.TicketFacts:
-        assignee = self.settings.member(ticket.assignee or "")
         name = title(ticket.requester_name)  # a From name may be any length; Slack's texts not
-        who = (assignee.name or shown(assignee.email)) if assignee else shown(ticket.assignee or "")
+        who = render.assignee_shown(self.settings, ticket.assignee or "", locale)
         return render.TicketFacts(
             id=ticket.id,
             tag=self._tag(ticket.id),
