@@ -18,7 +18,13 @@ from store.db import transaction
 from tests.support.app import MEMBERS, reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show
-from tests.support.scheduling import make_app, open_ticket, scheduled_settings, send
+from tests.support.scheduling import (
+    make_app,
+    open_ticket,
+    scheduled_settings,
+    send,
+    weekly_summary,
+)
 
 DAY = timedelta(days=1)
 
@@ -191,3 +197,26 @@ def test_a_notice_still_waiting_for_one_who_left_is_not_sent(
 
 def _notices_listed(app: App, tid: int) -> int:
     return sum(m["kind"] == "ticket_notice" for m in show(app, tid)["messages"])
+
+
+def test_the_managers_summary_marks_an_assignee_who_left(
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
+    """Open tickets per assignee: the leaver's row is their address, marked as no longer
+    in the team in the manager's language, as the board marks it."""
+    schedule = ScheduleSettings(digest="off")
+    first = make_app(scheduled_settings(settings, tmp_path, schedule, BEFORE), clock)
+    try:
+        open_ticket(first, "Purchase: a bag", key="summary-1")
+    finally:
+        first.close()
+    team = tuple(m for m in MEMBERS if m.email != "ops2@example.test")
+    app = make_app(
+        replace(scheduled_settings(settings, tmp_path, schedule, AFTER), members=team), clock
+    )
+    try:
+        clock.advance(DAY)
+        rows = {row.name: row.count for row in weekly_summary(app).by_assignee}
+        assert rows == {"ops2@example.test （チームにいません）": 1}  # Boss reads Japanese
+    finally:
+        app.close()
