@@ -42,9 +42,8 @@ def of(
     stands: approval.Approval,
 ) -> render.TicketFacts:
     """``ticket`` as chat shows it in ``locale``; ``place``: its thread, if it has one."""
-    assignee = settings.member(ticket.assignee or "")
     name = title(ticket.requester_name)  # a From name may be any length; Slack's texts not
-    who = (assignee.name or shown(assignee.email)) if assignee else shown(ticket.assignee or "")
+    who = render.assignee_shown(settings, ticket.assignee or "", locale)  # a leaver marked
     return render.TicketFacts(
         id=ticket.id,
         tag=tag(settings, ticket.id),
