@@ -89,3 +89,24 @@ def sent_before(session: Session, ticket_id: int, lines: Sequence[str]) -> set[s
         ).first()
         is not None
     }
+
+
+def customer_lines(session: Session, ticket_id: int, members: frozenset[str]) -> frozenset[str]:
+    """The lines (stripped) of every mail on the ticket that a customer wrote or was
+    sent: what a member may quote back to them above an answer. A notice to a member
+    (its internal notes) is none of them."""
+    rows = session.execute(
+        select(Message.direction, Message.from_addr, Message.to, Message.new_text).where(
+            Message.ticket_id == ticket_id
+        )
+    )
+    found: set[str] = set()
+    for direction, sender, to, text in rows:
+        if direction == "in":
+            ours = str(sender).lower() in members
+        else:
+            ours = not to or any(str(x).lower() in members for x in to)
+        if not ours:
+            found.update(line.strip() for line in str(text or "").split("\n"))
+    found.discard("")
+    return frozenset(found)

@@ -172,7 +172,8 @@ CASES = [
     ("inline-answer",
      dict(body="/pending\n\n> VPNに接続できません。\n設定を送りました。\n> よろしくお願いします。\n"
                "ご確認ください。\n"),
-     "pending", "設定を送りました。\nご確認ください。"),
+     "pending",
+     "> VPNに接続できません。\n設定を送りました。\n\n> よろしくお願いします。\nご確認ください。"),
     # the member's first line indented (a Japanese paragraph, a code line): kept as written
     ("indent-japanese",
      dict(body="/pending\n\u3000ログを送ってください。\n\u3000よろしくお願いします。\n"),

@@ -36,6 +36,7 @@ from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused,
 from gateway.pipeline.merging import Merge
 from gateway.pipeline.parse import quotes
 from gateway.pipeline.parse.forward_headers import begins_with_banner, without_forward_headers
+from gateway.pipeline.parse.inline_answers import answers_shown
 from gateway.pipeline.parse.inline_comments import comment_names, marked_comments
 from gateway.pipeline.parse.signatures import writer_names
 from gateway.pipeline.watching import Watch
@@ -82,7 +83,7 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     # what they wrote, without the lines of our mail they answered under one by one, nor
     # the header block of a mail they forwarded (its internal addresses are not theirs),
     # nor our own mail they forwarded back (a notice, its notes)
-    kept = quotes.without_quoted_lines(parsed.remaining, a.msg.text) if words else ""
+    kept = _answers(a, ticket, parsed.remaining) if words else ""
     cut = begins_with_banner(a.msg.text)
     kept = without_forward_headers(kept, banner_cut=cut, own=a.settings.own_addresses)
     own_words = blank_lines_stripped(kept)  # their first line's indent is theirs too
@@ -119,6 +120,17 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
         locale = a.settings.locale_of(member)
         _transcript(a, ticket, views.Person(member.email, member.name), outcomes, locale)
     return _summary(outcomes) + (f", relayed to {relayed}" if relayed else "")
+
+
+def _answers(a: Arrival, ticket: Ticket, text: str) -> str:
+    """The member's words for the requester: above an answer given inline, the lines it
+    answers that a customer wrote or was sent (never our notice's own lines, its notes);
+    no other quoted line (:func:`gateway.pipeline.parse.quotes.answers_shown`)."""
+    members = frozenset(m.email.lower() for m in a.settings.members)
+    if ">" not in text and "＞" not in text and "|" not in text and "｜" not in text:
+        return quotes.without_quoted_lines(text, a.msg.text)  # no quote: no query
+    seen = conversation.customer_lines(a.session, ticket.id, members)
+    return answers_shown(text, a.msg.text, seen.__contains__)
 
 
 _MAX_COMMENTS = 100  # comment lines read from the old mail: one query each

@@ -150,6 +150,13 @@ class _Text:
         if closed or tag in _VOID:
             return
         quotes = not separator and is_quote(tag, attrs)
+        # a quote inside a quote container (Gmail's <div class="gmail_quote"> holds the
+        # attribution and the <blockquote>): the quote is the blockquote, and what the
+        # writer types between two of them (Gmail splits it for an inline answer) is
+        # theirs, not quoted. The container stops quoting; its attribution is above.
+        container = self.stack[self.quoting[-1]] if self.quoting else "blockquote"
+        if quotes and tag == "blockquote" and container != "blockquote":
+            self.quoting.pop()
         if quotes:
             self.quoting.append(len(self.stack))
         if tag == "a":
