@@ -71,10 +71,13 @@ def state_changes(session: Session, ticket_id: int) -> int:
     return session.scalar(stmt) or 0
 
 
-def sent_before(session: Session, ticket_id: int, lines: Sequence[str]) -> set[str]:
-    """Which of ``lines`` a mail the ticket sent already holds (an answer relayed): a
-    member's comment in the old mail they answer may be one of their earlier answer,
-    shown again in the notice they answer now. One query a line; they are few."""
+def sent_before(
+    session: Session, ticket_id: int, lines: Sequence[str], directions: Sequence[str] = ("out",)
+) -> set[str]:
+    """Which of ``lines`` a mail the ticket sent already holds (an answer relayed; with
+    ``directions`` ``in`` too, one it received): a comment in the old mail a writer
+    answers may be one of their earlier answer, shown again in the mail they answer
+    now. One query a line; they are few."""
     return {
         line
         for line in lines
@@ -82,7 +85,7 @@ def sent_before(session: Session, ticket_id: int, lines: Sequence[str]) -> set[s
             select(Message.id)
             .where(
                 Message.ticket_id == ticket_id,
-                Message.direction == "out",
+                Message.direction.in_(directions),
                 Message.text.contains(line, autoescape=True),
             )
             .limit(1)

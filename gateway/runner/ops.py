@@ -37,9 +37,10 @@ from gateway.pipeline.merging import Merge
 from gateway.pipeline.parse import quotes
 from gateway.pipeline.parse.forward_headers import begins_with_banner, without_forward_headers
 from gateway.pipeline.parse.inline_answers import answers_shown
-from gateway.pipeline.parse.inline_comments import comment_names, marked_comments
+from gateway.pipeline.parse.inline_comments import comment_names
 from gateway.pipeline.parse.signatures import writer_names
 from gateway.pipeline.watching import Watch
+from gateway.runner import comments
 from gateway.runner.after_merge import goes_on, people_of
 from gateway.runner.arrival import Arrival
 from gateway.runner.command_said import (
@@ -133,18 +134,15 @@ def _answers(a: Arrival, ticket: Ticket, text: str) -> str:
     return answers_shown(text, a.msg.text, seen.__contains__)
 
 
-_MAX_COMMENTS = 100  # comment lines read from the old mail: one query each
-
-
 def _inline_comments(a: Arrival, ticket: Ticket, member: Member) -> str:
     """The member's comments in the old mail they answer, marked with their name as
-    Outlook marks them (:mod:`gateway.pipeline.parse.inline_comments`), one a line; not
-    one the ticket sent already (their earlier answer, in the notice they answer now)."""
+    Outlook marks them (:mod:`gateway.runner.comments`), each under the lines it answers
+    that a customer wrote or was sent; not one the ticket sent already."""
     shown = a.msg.from_.name if a.msg.from_ else ""
     names = comment_names(shown, a.sender) | comment_names(member.name, member.email)
-    found = marked_comments(quotes.first_old_mail(a.msg.text), names)[:_MAX_COMMENTS]
-    again = conversation.sent_before(a.session, ticket.id, found) if found else set()
-    return "\n".join(line for line in found if line not in again)
+    members = frozenset(m.email.lower() for m in a.settings.members)
+    seen = conversation.customer_lines(a.session, ticket.id, members)
+    return comments.comments_of(a, ticket, names, shown=seen.__contains__)
 
 
 def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None) -> str:
