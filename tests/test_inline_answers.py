@@ -227,3 +227,36 @@ def test_a_members_inline_answers_reach_the_requester_under_her_own_questions(
     assert "> どのサーバーを使えばよいですか?\nvpn2 をお使いください。" in sent, sent
     assert "> 再起動は必要ですか?\n不要です。" in sent, sent
     assert "怒っています" not in sent and "internal note" not in sent, sent
+
+
+def test_an_inline_thanks_is_only_thanks() -> None:
+    """The questions kept above the answers are not the writer's words: "> Did it
+    work?" made a thanks read as a question, and a closed ticket reopened."""
+    from gateway.pipeline.thanks import judge
+
+    new = split_reply(
+        "On Mon, Support <s@x.test> wrote:\n> Did it work?\nYes, thanks!\n"
+        "> Anything else?\nThat is all, thank you.\n> Regards\n"
+    )
+    assert new.startswith("> Did it work?")
+    assert judge(new).only_thanks
+
+
+def test_a_quoted_field_line_above_an_answer_fills_no_field() -> None:
+    """Our field request quoted above the answer ("> quantity: (e.g. 2)") is not a value."""
+    from gateway.catalog.load import parse_catalog
+    from gateway.catalog.sheet import parse_sheet
+
+    entry = parse_catalog(
+        "entries:\n  - id: purchase\n    name: Purchase\n    keywords: [buy]\n    fields:\n"
+        "      - {name: item, label: {en: Item}}\n"
+        "      - {name: quantity, label: {en: Quantity}, type: number}\n"
+        "  - id: other\n    name: Other\n    fallback: true\n    manager: boss@example.test\n"
+    ).entry("purchase")
+    assert entry is not None
+    new = split_reply(
+        "> item: (what you buy)\nLaptop\n> quantity: (how many)\nitem: Mouse\n> end\n"
+    )
+    assert new == "> item: (what you buy)\nLaptop\n\n> quantity: (how many)\nitem: Mouse"
+    sheet = parse_sheet(entry, new)
+    assert sheet.values == {"item": "Mouse"} and sheet.rejected == ()
