@@ -15,59 +15,30 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 from gateway.core.db_errors import db_error
 from gateway.core.errors import DatabaseNotCreated, TransientError
 from gateway.core.folders import private_folder
 from gateway.core.sqlite_url import sqlite_path
-from gateway.core.text import nul_replaced
 from store import sqlite_file
+from store.pg_connect import (
+    IDLE_IN_TRANSACTION,
+    connect_args,
+    on_postgres_connect,
+    text_without_nul,
+)
+from store.pg_connect import lock_holder_engine as lock_holder_engine  # where callers find it
 from store.sqlite_access import read_only_connect
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
-# The server's side of the keepalives below, on every connection to PostgreSQL: a backend
-# whose client's machine vanished (no FIN) keeps its transaction, its row locks (FOR
-# UPDATE), its advisory locks (a mailbox's poller, a runner's rows) and its slot until the
-# server gives up on the client: after the kernel's two hours by default; with these,
-# after about a minute. Set once per new connection (_server_settings), not per checkout.
-SERVER_KEEPALIVES: dict[str, int] = {
-    "tcp_keepalives_idle": 30,  # seconds
-    "tcp_keepalives_interval": 10,
-    "tcp_keepalives_count": 3,
-}
-# A client that hangs (not dies: a stopped process, a deadlocked thread, a stuck NFS
-# read) inside a transaction keeps its row locks, and the other instances wait on them
-# for ever: keepalives see a live client. The server ends a transaction left idle (no
-# statement running) this long; the client's next statement is then a database outage
-# (TransientError: 451, exit 75). The longest the gateway itself is idle between two
-# statements of one transaction is a row's stage, within [limits] processing_budget
-# (30 s), so the cap is ten times that, or twice a longer budget (make_engine's
-# longest_step). Everything else waits outside transactions: the lock holders commit
-# after each statement, network calls (relay, Slack, webhooks) run between units.
-IDLE_IN_TRANSACTION = timedelta(minutes=5)
 READ_ONLY = "gateway_read_only"  # a connection's execution option: see transaction()
 _QUERY_ONLY = "gateway_query_only"  # Connection.info: SQLite's query_only is on (below)
 WAIT_MS = "gateway_wait_ms"  # a connection's execution option: see transaction(wait=)
 _BUSY_MS = "gateway_busy_ms"  # Connection.info: SQLite's busy_timeout now, and the engine's
 _ENGINE_BUSY_MS = "gateway_engine_busy_ms"
-# libpq's own side of it, on every connection we make to PostgreSQL: a link that dies
-# without a word (a NAT or firewall that forgets the connection, a cable or VPN that
-# goes: packets dropped, no RST) is found in about half a minute, so a door answers
-# 451 and the mail waits at the sender. Without them a query waiting for its answer
-# waits for the kernel's keepalive (two hours), and one whose data is unacknowledged
-# for its retransmissions (about 15 minutes). A URL's own values win (?keepalives_idle=).
-PG_CONNECT_ARGS: dict[str, int] = {
-    "connect_timeout": 5,  # seconds
-    "keepalives": 1,
-    "keepalives_idle": 10,  # seconds of silence before the first probe …
-    "keepalives_interval": 5,  # … then one probe every 5 s …
-    "keepalives_count": 3,  # … and dead after 3 unanswered (or tcp_user_timeout): ~30 s
-    "tcp_user_timeout": 30_000,  # ms that sent data may stay unacknowledged
-}
 
 
 def make_engine(
@@ -114,87 +85,10 @@ def make_engine(
         sqlite_file.watch(engine, None if reads_only else path)  # its file swapped while open
         return engine
     engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args(url))
-    _on_postgres_connect(engine, max(IDLE_IN_TRANSACTION, 2 * longest_step))
+    on_postgres_connect(engine, max(IDLE_IN_TRANSACTION, 2 * longest_step))
     if engine.dialect.driver == "psycopg":
-        event.listen(engine, "connect", _text_without_nul)
+        event.listen(engine, "connect", text_without_nul)
     return engine
-
-
-def connect_args(url: str | URL) -> dict[str, Any]:
-    """What the driver is given beside ``url``: on PostgreSQL :data:`PG_CONNECT_ARGS`
-    less the parameters the URL's query sets itself (SQLAlchemy lets ``connect_args``
-    override the query, so the URL's would be lost)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        return {}
-    return {key: value for key, value in PG_CONNECT_ARGS.items() if key not in parsed.query}
-
-
-def lock_holder_engine(engine: Engine) -> Engine:
-    """An engine of ``engine``'s PostgreSQL database for a connection that holds
-    session-level advisory locks: NullPool, so closing the connection really closes it
-    and the server drops its locks; the same connect arguments and server keepalives
-    as ``make_engine``'s. Its connections wait outside any transaction: the default
-    idle-transaction cap is more than enough."""
-    holder = create_engine(engine.url, poolclass=NullPool, connect_args=connect_args(engine.url))
-    _on_postgres_connect(holder, IDLE_IN_TRANSACTION)
-    return holder
-
-
-def _on_postgres_connect(engine: Engine, idle_in_transaction: timedelta) -> None:
-    if engine.dialect.name == "postgresql":
-        ms = max(1, idle_in_transaction // timedelta(milliseconds=1))
-        ours = {**SERVER_KEEPALIVES, "idle_in_transaction_session_timeout": ms}
-        event.listen(engine, "connect", _server_settings(_set_server_settings(ours)))
-
-
-def _set_server_settings(ours: dict[str, int]) -> str:
-    """Ours where the connection's own value is the server's (default, configuration
-    file): a value the URL gives (options=-c tcp_keepalives_idle=60), or PGOPTIONS, or
-    ALTER ROLE/DATABASE … SET, wins. One statement, in one round trip."""
-    return (
-        "SELECT set_config(name, ours.value, false) FROM (VALUES "
-        + ", ".join(f"('{name}', '{int(value)}')" for name, value in ours.items())
-        + ") AS ours(name, value) JOIN pg_settings USING (name)"
-        " WHERE pg_settings.source NOT IN ('client', 'user', 'database', 'database user')"
-    )
-
-
-def _server_settings(statement: str) -> Callable[[Any, Any], None]:
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        """:data:`SERVER_KEEPALIVES` and the idle-transaction cap on a new connection,
-        outside any transaction (one rolled back would take the settings with it)."""
-        autocommit = dbapi_connection.autocommit
-        dbapi_connection.autocommit = True
-        try:
-            cursor = dbapi_connection.cursor()
-            try:
-                cursor.execute(statement)
-            finally:
-                cursor.close()
-        finally:
-            dbapi_connection.autocommit = autocommit
-
-    return on_connect
-
-
-def _text_without_nul(dbapi_connection: Any, _record: Any) -> None:
-    """PostgreSQL's text cannot hold NUL (psycopg refused the statement: a Message-ID with
-    one kept a mail out). Every string sent here has NUL as U+FFFD (:func:`nul_replaced`,
-    which the doors apply already, so SQLite stores the same); raw bytes are kept (bytea),
-    and a lookup is changed as its stored value was."""
-    from psycopg.types.string import StrBinaryDumper, StrDumperUnknown
-
-    class TextDumper(StrDumperUnknown):
-        def dump(self, obj: str) -> Any:
-            return super().dump(nul_replaced(obj))
-
-    class BinaryDumper(StrBinaryDumper):
-        def dump(self, obj: str) -> Any:
-            return super().dump(nul_replaced(obj))
-
-    dbapi_connection.adapters.register_dumper(str, TextDumper)
-    dbapi_connection.adapters.register_dumper(str, BinaryDumper)
 
 
 def _ensure_sqlite_dir(url: str) -> None:

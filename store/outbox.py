@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, null, select, update
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, dump, kept
 from store.fast_insert import FastInsert
-from store.fast_query import PerLength
+from store.fast_query import FastQuery, PerLength
 from store.models import OutboxRow, table_of
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -201,11 +201,9 @@ def release(session: Session, outbox_ids: Sequence[int]) -> None:
 
 
 def mark_sent(session: Session, outbox_id: int, now: datetime) -> None:
-    row = session.get(OutboxRow, outbox_id)
-    if row is not None:
-        row.state, row.sent_at, row.next_attempt_at = SENT, now, None
-        row.attempts += 1
-        row.last_error, row.last_error_said = "", None
+    """One UPDATE: loading the row through the ORM read its whole ``raw`` (the mail as
+    sent, megabytes with a file) only to mark it, for every mail sent (issue #18)."""
+    _MARK_SENT.run(session, {"oid": outbox_id, "now": now})
 
 
 def mark_retry(session: Session, outbox_id: int, error: Msg | str, next_at: datetime) -> None:
@@ -276,20 +274,17 @@ def queued_here(session: Session, message_id: str) -> bool:
 
 def withdraw(session: Session, ticket_id: int, kind: str, now: datetime) -> list[int]:
     """Take back the ticket's mails of ``kind`` not sent yet: the sender never claims
-    them, and their bytes go. Which ones were taken back (one the sender holds at this
-    moment goes anyway, and is marked sent as it went)."""
-    stmt = select(OutboxRow.id).where(
-        OutboxRow.ticket_id == ticket_id, OutboxRow.kind == kind, OutboxRow.state == PENDING
+    them, and their bytes go. Which ones were taken back, in the order they were queued
+    (one the sender holds at this moment goes anyway, and is marked sent as it went).
+    One statement: the rows it names are the ones it changed (RETURNING, SQLite 3.35)."""
+    taken = session.scalars(
+        update(OutboxRow)
+        .where(OutboxRow.ticket_id == ticket_id, OutboxRow.kind == kind, OutboxRow.state == PENDING)
+        .values(state=WITHDRAWN, next_attempt_at=None, raw=b"", raw_dropped_at=now)
+        .returning(OutboxRow.id)
+        .execution_options(synchronize_session=False)
     )
-    ids = list(session.scalars(stmt))
-    if ids:
-        session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(ids), OutboxRow.state == PENDING)
-            .values(state=WITHDRAWN, next_attempt_at=None, raw=b"", raw_dropped_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return ids
+    return sorted(taken)  # RETURNING promises no order on either database
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,6 +377,18 @@ _INSERT = FastInsert(
     skip_existing=True,
 )
 _TABLE = table_of(OutboxRow)
+_MARK_SENT = FastQuery(
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("oid"))
+    .values(
+        state=SENT,
+        sent_at=bindparam("now", type_=_TABLE.c.sent_at.type),
+        next_attempt_at=None,
+        attempts=_TABLE.c.attempts + 1,
+        last_error="",
+        last_error_said=null(),  # SQL NULL, as a row never failed has it (not JSON null)
+    )
+)
 # it runs for every automatic mail (issue #18): built once per number of kinds
 _COUNT_RECENT = PerLength(
     "kind",

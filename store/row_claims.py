@@ -29,7 +29,7 @@ from sqlalchemy import ARRAY, Connection, Engine, Integer, bindparam, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from store.advisory import key_here
-from store.db import lock_holder_engine
+from store.pg_connect import lock_holder_engine
 
 log = logging.getLogger("gateway.runner")
 

@@ -94,7 +94,7 @@ def ticket_of_message(session: Session, message_id: str) -> int | None:
 def message_facts(session: Session, message_id: str) -> tuple[int, str, str] | None:
     """``(ticket, sender, subject)`` of the stored message with this Message-ID, if any:
     what tells a second copy of one mail from another mail under a reused Message-ID."""
-    row = session.execute(_MESSAGE_FACTS, {"mid": message_id}).first()
+    row = _MESSAGE_FACTS.first(session, {"mid": message_id})
     return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
 
 
@@ -183,7 +183,9 @@ _PARTICIPANTS = table_of(Participant)
 _TICKET_OF_MESSAGE = FastQuery(
     select(_MESSAGES.c.ticket_id).where(_MESSAGES.c.message_id == bindparam("mid")).limit(1)
 )
-_MESSAGE_FACTS = (
+# every message's dedupe asks it: through the session it was a twentieth of the
+# processing child's time (py-spy --gil, bench/smtp.py --daemon)
+_MESSAGE_FACTS = FastQuery(
     select(_MESSAGES.c.ticket_id, _MESSAGES.c.from_addr, _MESSAGES.c.subject)
     .where(_MESSAGES.c.message_id == bindparam("mid"))
     .limit(1)

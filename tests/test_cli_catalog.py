@@ -58,9 +58,12 @@ def test_check_uses_configured_path_and_members(
     cfg = write_config(tmp_path, secret_file=True, extra=members)
     code, out, _ = run(cfg, "catalog", "check", capsys=capsys)
     assert code == 78  # the configured catalog: a configuration error, as for every command
-    assert out.strip() == (
-        f"{tmp_path / 'catalog.yaml'}:5: unknown member 'ops2@example.test' (not in [[members]])"
-    )
+    assert out.splitlines() == [
+        f"{tmp_path / 'catalog.yaml'}:5: entry 'vpn': assignee:"
+        " unknown member 'ops2@example.test' (not in [[members]])",
+        f"the team is the [[members]] of {cfg}: when someone leaves or changes address there,"
+        " give what the catalog names them for to a member too",
+    ]
 
 
 def test_match_explains_the_score(

@@ -169,3 +169,21 @@ def test_status_says_why_a_chat_post_failed_in_the_readers_language(
     assert "last error: webhook answered HTTP 302, a redirect: not followed" in said["en"]
     assert "リダイレクト" not in said["en"]
     assert "最後のエラー: webhook answered HTTP 302" in old["ja"]  # its text, as it is
+
+
+def test_a_mail_sent_after_a_failed_try_keeps_no_error_and_counts_both_tries(
+    app: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    """Marking a mail sent is one UPDATE (issue #18): the try that failed is counted, its
+    error cleared (status lists no error for a mail that went out), the retry time gone."""
+    send = Sender(relay, app.clock, app.sessions, lambda: transport_for(relay))
+    _request(app, "alice@customer.test")
+    assert send.drain().retried  # nobody listens yet
+    clock.advance(timedelta(hours=1))
+    with sink(relay.port):
+        assert send.drain().sent
+    with transaction(app.sessions) as s:
+        [row] = [r for r in outbox.rows(s) if r.kind == "acknowledgement"]
+        assert (row.state, row.attempts, row.next_attempt_at) == ("sent", 2, None)
+        assert (row.last_error, row.last_error_said) == ("", None)
+        assert row.sent_at == clock.now()

@@ -94,3 +94,27 @@ def test_a_parse_process_that_dies_while_the_daemon_runs_is_said(tmp_path: Path)
             assert found is not None and level in found and f"exit {-sig}" in found
             os.killpg(proc.pid, signal.SIGTERM)
             assert proc.wait(daemon.STOP_BOUND + PATIENCE) == 0
+
+
+def test_the_parse_process_starts_with_the_daemon_not_with_its_first_mail(
+    tmp_path: Path,
+) -> None:
+    """Its imports take a second or more on a loaded machine: started by the first row,
+    they were that row's wait (issue #18). Now it runs before any mail came."""
+    port = free_port()
+    config = write_config(tmp_path, port=port, locale="en")
+    proc = subprocess.Popen(
+        [console_script(), "--config", str(config), "run"],
+        env=clean_env(**SECRET_ENV),
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port(port, proc)
+        assert eventually(lambda: _parse_process(proc.pid)) is not None
+        os.killpg(proc.pid, signal.SIGTERM)
+        assert proc.wait(daemon.STOP_BOUND + PATIENCE) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

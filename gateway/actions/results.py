@@ -341,7 +341,7 @@ def _on_failure(
         manager
         if policy == "manager"
         # nobody has the ticket (or one no longer on the team): the entry's manager hears
-        else settings.responsible(ticket.assignee, manager)
+        else settings.responsible(ticket.assignee, manager, catalog.team_manager)
     )
     member = settings.member(email or "")
     if member is None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from gateway.catalog.action_reader import Where
 from gateway.catalog.model import Catalog
-from gateway.catalog.reader import read
+from gateway.catalog.reader import UNKNOWN_MEMBER, read
 from gateway.config.settings import Member, Settings
 from gateway.core.counted import counted
 from gateway.core.errors import CatalogError, Problem
@@ -126,6 +126,20 @@ def example_hint() -> Msg:
         "this is the example catalog shipped with ticket-gateway, used while [catalog] "
         'path is not set: write your team\'s catalog (README, "Service catalog") and set '
         "[catalog] path to it"
+    )
+
+
+def members_hint(problems: Sequence[Problem], config: str) -> Msg | None:
+    """Said once after a catalog's problems when one is an entry naming someone not in
+    ``[[members]]``: those are read from the configuration file, not the catalog, and
+    the usual cause is a member taken out of it (they left, their address changed)
+    while the catalog still gives them an entry."""
+    if not any(isinstance(p.message, Msg) and p.message.msgid == UNKNOWN_MEMBER for p in problems):
+        return None
+    return N_(
+        "the team is the [[members]] of {config}: when someone leaves or changes address "
+        "there, give what the catalog names them for to a member too",
+        config=config,
     )
 
 

@@ -196,6 +196,14 @@ class Catalog:
     def fallback(self) -> Entry:
         return next(e for e in self.entries if e.fallback)
 
+    @property
+    def team_manager(self) -> str | None:
+        """The fallback entry's manager: who hears of a ticket nobody else on the team
+        answers for (its assignee left, its entry names no manager). None only for a
+        catalog without a fallback (``catalog check`` refuses one)."""
+        fallback = next((e for e in self.entries if e.fallback), None)
+        return fallback.manager if fallback is not None else None
+
     def entry(self, entry_id: str | None) -> Entry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
 

@@ -198,7 +198,7 @@ class _Reader:
         known = self.where.calendars if self.where is not None else None
         self.calendar = read_calendar(self, m.get("calendar"), known)  # before its waits
         fallback = "fallback" in m and self.boolean(m["fallback"][1], "fallback")
-        manager = self.member_ref(m["manager"][1], manager=True) if "manager" in m else None
+        manager = self.member_ref(m["manager"][1], "manager") if "manager" in m else None
         if fallback and manager is None:
             self.bad(node, N_("the fallback entry {id!r} must name a 'manager'", id=entry_id))
         (first_response, resolve), per_level = read_sla(self, m.get("sla"))
@@ -281,10 +281,14 @@ class _Reader:
         if pair is None:
             return ()
         nodes = pair[1].value if isinstance(pair[1], yaml.SequenceNode) else [pair[1]]
-        found = (self.member_ref(n) for n in nodes)
+        found = (self.member_ref(n, "assignee") for n in nodes)
         return tuple(e for e in found if e)
 
-    def member_ref(self, node: Any, *, manager: bool = False) -> str | None:
+    def member_ref(self, node: Any, key: str) -> str | None:
+        """The member ``key`` (``assignee``, ``manager``) of the entry names. One not in
+        ``[[members]]`` names the entry and the key: it is most often someone who left
+        the team, taken out of the config and not yet out of the catalog
+        (:func:`gateway.catalog.load.members_hint` says where the members are read)."""
         if not isinstance(node, yaml.ScalarNode) or "@" not in str(node.value):
             self.bad(
                 node, N_("expected a member's e-mail address, not {value!r}", value=shown(node))
@@ -305,15 +309,14 @@ class _Reader:
         if self.members:
             member = next((m for m in self.members if m.email == email), None)
             if member is None:
-                self.bad(node, N_("unknown member {email!r} (not in [[members]])", email=email))
-            elif manager and member.role != "manager":
+                self.bad(node, unknown_member(self.current, key, email))
+            elif key == "manager" and member.role != "manager":  # one who stepped down
+                role = N_(
+                    "{email!r} is not a manager (role = {role!r})", email=email, role=member.role
+                )
                 self.bad(
                     node,
-                    N_(
-                        "{email!r} is not a manager (role = {role!r})",
-                        email=email,
-                        role=member.role,
-                    ),
+                    N_("entry {id!r}: {key}: {problem}", id=self.current, key=key, problem=role),
                 )
         return email
 
@@ -380,3 +383,16 @@ def _id(node: Any) -> str | None:
         if k.value == "id":
             return str(v.value)
     return None
+
+
+def unknown_member(entry_id: str, key: str, email: str) -> Msg:
+    """An entry's ``key`` names an address ``[[members]]`` does not list."""
+    return N_(
+        "entry {id!r}: {key}: unknown member {email!r} (not in [[members]])",
+        id=entry_id,
+        key=key,
+        email=email,
+    )
+
+
+UNKNOWN_MEMBER = unknown_member("", "", "").msgid

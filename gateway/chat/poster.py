@@ -37,17 +37,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.catalog.load import CatalogHolder
 from gateway.catalog.model import Catalog
-from gateway.chat import approval, asker, failures, refresh, render, thread_lines, told
+from gateway.chat import asker, failures, refresh, render, thread_lines, ticket_facts, told
 from gateway.chat.transport import ChatDown, ChatRefused, SlackApi, Webhook
 from gateway.config.settings import Settings
 from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
-from gateway.core.domains import readable_address as shown
 from gateway.core.i18n import Msg
-from gateway.core.title import title
-from gateway.pipeline.entry_names import not_approvable
 from gateway.tickets import changes
-from store import action_runs, chat, tickets
+from store import chat, tickets
 from store.chat import DuePost
 from store.db import transaction
 from store.leases import Lease
@@ -151,10 +148,10 @@ class ChatPoster:
             place = chat.thread_of(s, ticket.id)
             if post.kind in ("card-update", "line") and not (place and place.card_ts):
                 self._card_or_give_up(s, ticket.id)
-            locale = self._locale(post)
+            locale = ticket_facts.locale_of(self.settings, post)
             if post.kind == asker.DM:  # the person's language, not a channel's
                 locale = ticket.locale or self.settings.gateway.locale
-            facts = self._facts(ticket, place, locale, self._approval(s, ticket))
+            facts = self._facts(s, ticket, place, locale)
             card_here = (  # news._notice's rule, again now: the card may have moved here
                 place is not None
                 and place.channel == post.channel
@@ -252,7 +249,7 @@ class ChatPoster:
             if ticket is None:
                 raise ChatRefused(failures.ticket_gone())
             moved = chat.thread_of(s, ticket.id)
-            facts = self._facts(ticket, moved, locale, self._approval(s, ticket))
+            facts = self._facts(s, ticket, moved, locale)
             asked_in = ticket.locale or self.settings.gateway.locale  # the person's language
         self._keep_pace(team)
         why = why or str(post.payload.get("moved", told.MEMBER))  # said at the move
@@ -295,48 +292,16 @@ class ChatPoster:
             self.clock.sleep(gap)
         self._last_post[channel] = time.monotonic()
 
-    def _locale(self, post: DuePost) -> str:
-        default = self.settings.gateway.locale
-        chat_cfg = self.settings.chat
-        if post.target == "slack" and chat_cfg.slack is not None:
-            return chat_cfg.slack.locale_of(post.channel, default)
-        hook = chat_cfg.teams if post.target == "teams" else chat_cfg.webhook
-        return (hook.locale if hook is not None else "") or default
-
     def _facts(
-        self, ticket: Ticket, place: chat.Place | None, locale: str, stands: approval.Approval
+        self, s: Session, ticket: Ticket, place: chat.Place | None, locale: str
     ) -> render.TicketFacts:
-        assignee = self.settings.member(ticket.assignee or "")
-        name = title(ticket.requester_name)  # a From name may be any length; Slack's texts not
-        who = (assignee.name or shown(assignee.email)) if assignee else shown(ticket.assignee or "")
-        return render.TicketFacts(
-            id=ticket.id,
-            tag=self._tag(ticket.id),
-            subject=title(ticket.subject),
-            state=ticket.state,
-            entry=self.catalog.current.shown_name(ticket.catalog, locale),
-            requester=f"{name} <{shown(ticket.requester)}>" if name else shown(ticket.requester),
-            assignee=who,  # addresses as people read them (stored as xn--…)
-            permalink=place.permalink if place else "",
-            priority=ticket.priority or "normal",
-            approval=stands,
-        )
-
-    def _approval(self, s: Session, ticket: Ticket) -> approval.Approval:
-        """Where the ticket's catalog action stands on approval, as the card says it."""
-        run = action_runs.find(s, ticket.id, ticket.catalog) if ticket.catalog else None
-        if run is None:
-            return approval.Approval()
-        who = self.settings.member(run.triggered_by)
-        into = self._tag(ticket.merged_into_id) if ticket.merged_into_id is not None else ""
-        by = (who.name if who else "") or run.triggered_by
-        why_not = not_approvable(self.catalog.current.entry(ticket.catalog), ticket.catalog)
-        return approval.standing(
-            run.trigger, run.state, by, ticket.state, into, approvable=why_not is None
-        )
+        """The ticket as the card says it now, with its action's approval."""
+        catalog = self.catalog.current
+        stands = ticket_facts.approval_of(s, self.settings, catalog, ticket)
+        return ticket_facts.of(self.settings, catalog, ticket, place, locale, stands)
 
     def _tag(self, ticket_id: int) -> str:
-        return f"[{self.settings.gateway.tag_prefix}#{ticket_id}]"
+        return ticket_facts.tag(self.settings, ticket_id)
 
     def _postpone(self, post: DuePost, why: Msg, until: datetime, report: PostReport) -> None:
         with transaction(self.sessions) as s:

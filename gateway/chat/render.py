@@ -28,7 +28,9 @@ from gateway.chat.told import card_elsewhere as card_elsewhere
 from gateway.chat.told import card_given_up as card_given_up
 from gateway.chat.told import card_nowhere as card_nowhere
 from gateway.chat.told import told_directly as told_directly
+from gateway.config.settings import Settings
 from gateway.core import slack_length
+from gateway.core.domains import readable_address
 from gateway.core.i18n import N_, Msg, translate
 from gateway.notify import labels
 
@@ -291,3 +293,16 @@ def _say(locale: str) -> Any:
         return translate(message, locale)
 
     return say
+
+
+def assignee_shown(settings: Settings, email: str, locale: str) -> str:
+    """The assignee as a card or notice names them: a member by name, else the address
+    as people read it (stored as xn--…); one no longer in ``[[members]]`` (they left
+    the team) marked so, as the pages mark them; "" for nobody."""
+    member = settings.member(email) if email else None
+    if member is not None:
+        return member.name or readable_address(member.email)
+    shown = readable_address(email) if email else ""
+    if email and not settings.on_team(email):
+        return f"{shown} {translate(N_('(not in the team)'), locale)}"
+    return shown

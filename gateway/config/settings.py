@@ -364,7 +364,14 @@ class Settings:
         their tickets' assignee column, and those tickets must not go quiet."""
         return bool(email) and (not self.members or self.member(email or "") is not None)
 
-    def responsible(self, assignee: str | None, manager: str | None) -> str:
+    def responsible(
+        self, assignee: str | None, manager: str | None, team_manager: str | None = None
+    ) -> str:
         """Who answers for a ticket, and hears of it: its assignee while on the team
-        (:meth:`on_team`), else its entry's manager; "" when neither."""
-        return (assignee if self.on_team(assignee) else manager) or ""
+        (:meth:`on_team`), else its entry's manager; "" when neither. A ticket whose
+        assignee left the team under an entry with no manager goes to ``team_manager``
+        (the fallback entry's, the one manager every catalog has: ``Catalog.team_manager``):
+        else what the leaver held would be told to nobody, the weekly digest aside."""
+        if self.on_team(assignee):
+            return assignee or ""
+        return (manager or (team_manager if assignee else None)) or ""

@@ -166,6 +166,34 @@ class ParsedMessage:
     def malformed(self) -> bool:
         return bool(self.defects)
 
+    @classmethod
+    def nothing(
+        cls, message_id: str, *, synthetic: bool, defects: tuple[str, ...] = (), is_mail: bool
+    ) -> ParsedMessage:
+        """A message of which nothing could be read but a Message-ID (input that is not
+        mail, a parser that gave up, a door's document that is no submission): no
+        headers, no text, ``defects`` saying why. The runner still stores and disposes
+        of it like any other."""
+        return cls(
+            message_id=message_id,
+            message_id_synthetic=synthetic,
+            in_reply_to=(),
+            references=(),
+            subject="",
+            from_=None,
+            reply_to=(),
+            to=(),
+            cc=(),
+            date=None,
+            text="",
+            new_text="",
+            html="",
+            attachments=(),
+            loop=LoopHeaders(),
+            defects=defects,
+            is_mail=is_mail,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Submission:

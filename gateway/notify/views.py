@@ -314,6 +314,9 @@ class MailKind:
     auto_submitted: str  # RFC 3834: "auto-replied" answers a message, "auto-generated" not;
     # "": a person's words, no Auto-Submitted header at all
     rate_limited: bool  # counts against the per-recipient hourly brake (loop safety)
+    # only ever to a member: one still queued for someone since taken out of [[members]]
+    # is never sent (gateway.outbound.sender, at its first drain after the restart)
+    to_members: bool = False
 
 
 # The kinds of mail we send, one row per view. Policy, in one place.
@@ -323,45 +326,55 @@ MAIL_KINDS: dict[type[Any], MailKind] = {
     # to whoever replied with sheet values: the ones that could not be stored, and why
     FieldsRefused: MailKind("fields_refused", "auto-replied", rate_limited=True),
     # to the assignee: a new ticket of theirs
-    NewTicket: MailKind("new_ticket", "auto-generated", rate_limited=False),
+    NewTicket: MailKind("new_ticket", "auto-generated", rate_limited=False, to_members=True),
     # a member's words relayed to the requester and the others on the ticket: a
     # person's answer, so no Auto-Submitted (RFC 3834 is for machines' mail)
     OpsReply: MailKind("ops_reply", "", rate_limited=False),
     # to the requester: a person or a rule closed, set pending or reopened the ticket
     StatusChange: MailKind("status_change", "auto-generated", rate_limited=True),
     # to a member: replies, reopens, fields, reassignment (coalesced per ticket)
-    TicketNotice: MailKind("ticket_notice", "auto-generated", rate_limited=False),
+    TicketNotice: MailKind("ticket_notice", "auto-generated", rate_limited=False, to_members=True),
     # to an assignee: tickets nobody touched for their entry's stale_after
-    StaleReminder: MailKind("stale_reminder", "auto-generated", rate_limited=False),
+    StaleReminder: MailKind(
+        "stale_reminder", "auto-generated", rate_limited=False, to_members=True
+    ),
     # to a requester: we still wait for your answer
     PendingReminder: MailKind("pending_reminder", "auto-generated", rate_limited=False),
     # to each member, weekly
-    WeeklyDigest: MailKind("weekly_digest", "auto-generated", rate_limited=False),
+    WeeklyDigest: MailKind("weekly_digest", "auto-generated", rate_limited=False, to_members=True),
     # to the managers, weekly
-    WeeklySummary: MailKind("weekly_summary", "auto-generated", rate_limited=False),
+    WeeklySummary: MailKind(
+        "weekly_summary", "auto-generated", rate_limited=False, to_members=True
+    ),
     # the transcript of a mail's commands
     CommandResult: MailKind("command_result", "auto-replied", rate_limited=True),
     # a member's mail that proved nothing: told at their configured address
-    CommandRefused: MailKind("command_refused", "auto-replied", rate_limited=True),
+    CommandRefused: MailKind("command_refused", "auto-replied", rate_limited=True, to_members=True),
     # to the assignee: an SLA deadline passed
-    SlaOverdue: MailKind("sla_overdue", "auto-generated", rate_limited=False),
+    SlaOverdue: MailKind("sla_overdue", "auto-generated", rate_limited=False, to_members=True),
     # to a member: several deadlines passed in one pass, listed in one mail
-    SlaOverdueList: MailKind("sla_overdue_list", "auto-generated", rate_limited=False),
+    SlaOverdueList: MailKind(
+        "sla_overdue_list", "auto-generated", rate_limited=False, to_members=True
+    ),
     # to the managers: health went bad, or recovered
-    HealthAlert: MailKind("health_alert", "auto-generated", rate_limited=False),
+    HealthAlert: MailKind("health_alert", "auto-generated", rate_limited=False, to_members=True),
     # to the requester: the entry's action succeeded (a template of the team's own)
     ActionReply: MailKind("action_reply", "auto-generated", rate_limited=False),
     # to the assignee or the entry's manager: the entry's action failed for good
-    ActionFailed: MailKind("action_failed", "auto-generated", rate_limited=False),
+    ActionFailed: MailKind("action_failed", "auto-generated", rate_limited=False, to_members=True),
     # to a member who asked for it on the sign-in page: a one-time link (the page
     # limits how many an address and a client may ask for)
-    SignIn: MailKind("sign_in", "auto-generated", rate_limited=False),
+    SignIn: MailKind("sign_in", "auto-generated", rate_limited=False, to_members=True),
     # to the assignee: a stranger answered the ticket's mail (threaded by headers alone)
-    OutsiderReply: MailKind("outsider_reply", "auto-generated", rate_limited=False),
+    OutsiderReply: MailKind(
+        "outsider_reply", "auto-generated", rate_limited=False, to_members=True
+    ),
 }
 
 # the kinds that answer somebody's message and share the hourly brake
 RATE_LIMITED = frozenset(k.name for k in MAIL_KINDS.values() if k.rate_limited)
+# the kinds only members get
+TO_MEMBERS = frozenset(k.name for k in MAIL_KINDS.values() if k.to_members)
 
 
 def mail_kind(view: View) -> MailKind:

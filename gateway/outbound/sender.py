@@ -27,11 +27,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.config.settings import OutboundSettings
+from gateway.config.settings import OutboundSettings, Settings
 from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
 from gateway.core.counted import counted
 from gateway.core.i18n import Msg
+from gateway.notify.views import TO_MEMBERS
 from gateway.outbound import failures
 from gateway.outbound.transport import (
     PermanentFailure,
@@ -41,7 +42,7 @@ from gateway.outbound.transport import (
     transport_for,
 )
 from gateway.tickets import undelivered
-from store import outbox, tickets
+from store import messages, outbox, outbox_team, tickets
 from store.db import transaction
 from store.leases import Lease
 from store.models import OutboxRow
@@ -70,18 +71,27 @@ class Sender:
     clock: Clock
     sessions: sessionmaker[Session]
     transport_factory: Callable[[], Transport]
+    # the addresses of [[members]] (None: no team configured, nothing checked): mail
+    # only members get, still queued for someone no longer among them, is never sent
+    team: frozenset[str] | None = None
+    _team_checked: bool = field(default=False, init=False)
 
     @classmethod
     def configured(
-        cls, settings: OutboundSettings, clock: Clock, sessions: sessionmaker[Session]
+        cls,
+        settings: OutboundSettings,
+        clock: Clock,
+        sessions: sessionmaker[Session],
+        team: frozenset[str] | None = None,
     ) -> Sender:
         """The sender of ``[outbound]``, as the daemon, the drainer and ``send`` use it:
-        a transport made for each drain."""
-        return cls(settings, clock, sessions, lambda: transport_for(settings))
+        a transport made for each drain; ``team``: :func:`team_of` the settings."""
+        return cls(settings, clock, sessions, lambda: transport_for(settings), team)
 
     def drain(self, should_stop: Callable[[], bool] = lambda: False) -> SendReport:
         """Send everything due now; returns what happened (for logs and tests)."""
         report = SendReport()
+        self._check_team()
         transport = self.transport_factory()
         try:
             while not should_stop():
@@ -96,6 +106,23 @@ class Sender:
         finally:
             transport.close()
         return report
+
+    def _check_team(self) -> None:
+        """Once, at the first drain (the team changes only with a restart): the mail
+        for members queued before it (a notice held to be coalesced, a reminder waiting
+        for the relay) to someone it no longer lists is taken back, not sent to an
+        address that is no longer the team's; the manager hears of their tickets now
+        (Settings.responsible)."""
+        if self.team is None or self._team_checked:
+            return
+        with transaction(self.sessions) as s:
+            gone = outbox_team.withdraw_unless_to(s, TO_MEMBERS, self.team, self.clock.now())
+            messages.drop_outgoing(s, gone)  # a ticket lists the mails that went out
+        self._team_checked = True
+        if gone:
+            log.info(
+                "outbox: %s for people no longer members taken back", counted(len(gone), "mail")
+            )
 
     def _send_batch(
         self,
@@ -217,3 +244,9 @@ class Sender:
 
 def _iso(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
+
+
+def team_of(settings: Settings) -> frozenset[str] | None:
+    """The addresses of ``[[members]]`` the sender checks its member mail against; None
+    while none are configured (then anyone holds a ticket: Settings.on_team)."""
+    return frozenset(m.email for m in settings.members) if settings.members else None

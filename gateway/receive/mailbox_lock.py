@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from store.advisory import key_here
-from store.db import lock_holder_engine
+from store.pg_connect import lock_holder_engine
 
 log = logging.getLogger("gateway.imap")
 

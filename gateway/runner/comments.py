@@ -24,7 +24,7 @@ from store.models import Ticket
 
 __all__ = ["MAX_COMMENTS", "comments_of", "with_requester_comments"]
 
-MAX_COMMENTS = 100  # comment lines read from the old mail: one query each
+MAX_COMMENTS = 100  # comment lines read from the old mail: asked in one statement
 
 
 def comments_of(

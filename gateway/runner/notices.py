@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from gateway.catalog.model import Catalog
-from gateway.config.settings import Member
 from gateway.core import graphemes
 from gateway.core.i18n import Msg
 from gateway.notify import views
@@ -145,9 +144,14 @@ def notify_assignee(a: Arrival, ticket: Ticket, catalog: Catalog) -> bool:
 
 
 def notify_outsider(a: Arrival, ticket: Ticket) -> bool:
-    """Tell the assignee (else the entry's manager) that someone not on the ticket
-    answered one of its mails: the mail is attached, the sender gets nothing."""
-    member = a.settings.member(ticket.assignee or "") or _manager(a, ticket)
+    """Tell the assignee (else the entry's manager, else for a leaver's ticket the
+    fallback's: Settings.responsible) that someone not on the ticket answered one of
+    its mails: the mail is attached, the sender gets nothing."""
+    entry = a.catalog.rules_for(ticket.catalog)  # a removed entry: the fallback's manager
+    manager = entry.manager if entry is not None else None
+    member = a.settings.member(
+        a.settings.responsible(ticket.assignee, manager, a.catalog.team_manager)
+    )
     if member is None or not _ops_notice_allowed(a, ticket, "outsider_reply"):
         return False
     view = views.OutsiderReply(
@@ -170,11 +174,6 @@ def notify_outsider(a: Arrival, ticket: Ticket) -> bool:
         )
         is not None
     )
-
-
-def _manager(a: Arrival, ticket: Ticket) -> Member | None:
-    entry = a.catalog.rules_for(ticket.catalog)  # a removed entry: the fallback's manager
-    return a.settings.member(entry.manager or "") if entry is not None else None
 
 
 def unverified_told(a: Arrival, ticket: Ticket) -> bool:

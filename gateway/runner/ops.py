@@ -126,7 +126,7 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
 def _answers(a: Arrival, ticket: Ticket, text: str) -> str:
     """The member's words for the requester: above an answer given inline, the lines it
     answers that a customer wrote or was sent (never our notice's own lines, its notes);
-    no other quoted line (:func:`gateway.pipeline.parse.quotes.answers_shown`)."""
+    no other quoted line (:func:`gateway.pipeline.parse.inline_answers.answers_shown`)."""
     members = frozenset(m.email.lower() for m in a.settings.members)
     if ">" not in text and "＞" not in text and "|" not in text and "｜" not in text:
         return quotes.without_quoted_lines(text, a.msg.text)  # no quote: no query

@@ -96,9 +96,26 @@ class ParsePipe:
         self._resting_until = 0.0  # monotonic: no process is started before then
         self.started: list[int] = []  # pids of the processes started so far (tests)
 
+    def start(self) -> None:
+        """Start the process now rather than at the first row: the daemon's processing
+        process calls it as it starts, so the first mail after a start does not wait
+        for the parser's imports (about a second on a loaded machine, more where the
+        installation's compiled modules are missing) on top of its own processing."""
+        self._running()
+
     def submit(self, raw: bytes) -> int | None:
         """A ticket for the parse of ``raw``; the process starts if none runs. None
         (the caller parses it) while the pipe rests after a process died young."""
+        worker = self._running()
+        if worker is None:
+            return None
+        with self._changed:
+            ticket, self._next = self._next, self._next + 1
+        worker.send(ticket, raw)
+        return ticket
+
+    def _running(self) -> _Worker | None:
+        """The live process, started if none runs; None while the pipe rests."""
         worker = self._worker
         if worker is None or not worker.alive():
             if time.monotonic() < self._resting_until:
@@ -110,10 +127,7 @@ class ParsePipe:
                 self._resting_until = time.monotonic() + REST
                 return None
             self.started.append(worker.pid)
-        with self._changed:
-            ticket, self._next = self._next, self._next + 1
-        worker.send(ticket, raw)
-        return ticket
+        return worker
 
     def done(self, ticket: int) -> bool:
         """The answer for ``ticket`` is in (a result or a failure): :meth:`result`

@@ -37,6 +37,8 @@ def member_reply(a: Arrival) -> Arrival | Done | Rejected:
     if member is None:
         return a
     ticket, via = _ticket(a), a.thread.via.value
+    if as_its_requester(ticket, member.email):
+        return a  # the requester's reply stage reads it, as any requester's
     if a.automated:  # a member's out-of-office changes nothing
         attach(a, ticket, kind="reply", touch=False)
         told = _returned(a, ticket)
@@ -47,6 +49,16 @@ def member_reply(a: Arrival) -> Arrival | Done | Rejected:
     attach(a, ticket, kind="reply", touch=True)
     done = ops.member_reply(a, ticket, member)
     return Done(ticket.id, f"appended (via {via}, from ops verified by {verdict.via}{done})")
+
+
+def as_its_requester(ticket: Ticket, member: str) -> bool:
+    """A member writing on a ticket they asked for and someone else holds (a customer
+    who joined the team since, a member whose own request went to a colleague) is its
+    customer there, as Zammad makes an agent who is a ticket's customer: their words
+    are news to its assignee and move its state as a requester's do, and only a
+    requester's commands apply. A member's own request given to them stays theirs to
+    work as a member (README "A member's own request")."""
+    return member == ticket.requester.lower() and member != (ticket.assignee or "").lower()
 
 
 def requester_reply(a: Arrival) -> Done:

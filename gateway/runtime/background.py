@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gateway.actions.worker import ActionWorker
-from gateway.outbound.sender import Sender
+from gateway.outbound.sender import Sender, team_of
 from gateway.runtime.app import App
 from gateway.runtime.schema_watch import INTERVAL, SchemaWatch, guarded
 from gateway.runtime.workers import Worker, repeat, wake_all
@@ -61,7 +61,9 @@ def workers(
     """Every processing loop as a supervised worker, not started. Each pass first asks
     ``watch`` (cached for its interval): once another release changed the schema,
     nothing more is processed, sent or run here (the daemon is on its way out)."""
-    sender = Sender.configured(app.settings.outbound, app.clock, app.sessions)
+    sender = Sender.configured(
+        app.settings.outbound, app.clock, app.sessions, team_of(app.settings)
+    )
     actions = ActionWorker(app.settings, app.clock, app.sessions, app.catalog)
     after_runner = wake_all(nudges.outbox, nudges.chat, nudges.actions)
     found = [

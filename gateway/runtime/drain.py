@@ -63,7 +63,7 @@ if __name__ == "__main__":
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.counted import counted
 from gateway.core.errors import CatalogError, ConfigError, TransientError
-from gateway.outbound.sender import Sender
+from gateway.outbound.sender import Sender, team_of
 from gateway.receive.pipe import daemon_running, sqlite_path
 from gateway.runtime import drain_lock
 from gateway.runtime.schema_watch import INTERVAL, SchemaWatch
@@ -138,7 +138,9 @@ def drain(
     release — where a pipe's commit would be missed without the look after it."""
     data_dir = app.settings.gateway.data_dir
     state = _Progress()
-    sender = Sender.configured(app.settings.outbound, app.clock, app.sessions)
+    sender = Sender.configured(
+        app.settings.outbound, app.clock, app.sessions, team_of(app.settings)
+    )
     while True:
         _work(app, due, state, (linger, poll), sender, watch)
         log.info(

@@ -71,7 +71,9 @@ def _app(
         checkpoint_apart=True,
         catalog_text=catalog_text,  # the daemon's, even if the file is broken by now
     )
-    parser = RowParser.piped(ParsePipe(parse_process.COMMAND, stopping=stop))
+    pipe = ParsePipe(parse_process.COMMAND, stopping=stop)
+    pipe.start()  # its imports run beside this process's, not in the first mail's time
+    parser = RowParser.piped(pipe)
     runner = dataclasses.replace(app.runner, parser=parser, on_row=board.post)
     if app.runner.parser is not None:  # only the parser is replaced: the claims and the
         app.runner.parser.close()  # turnstile go on in the new runner, open

@@ -89,4 +89,5 @@ def responsible(ctx: JobContext, ticket: Ticket) -> str | None:
     manager (the fallback's for a ticket of an entry no longer in the catalog): a
     member taken out of ``[[members]]`` is not reminded of what they left behind."""
     entry = ctx.rules(ticket)
-    return ctx.settings.responsible(ticket.assignee, entry.manager if entry else None) or None
+    manager = entry.manager if entry else None
+    return ctx.settings.responsible(ticket.assignee, manager, ctx.catalog.team_manager) or None

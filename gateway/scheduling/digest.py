@@ -25,6 +25,7 @@ from gateway.config.settings import Member
 from gateway.core import tokens, weeks
 from gateway.core.counted import counted
 from gateway.core.domains import ascii_address
+from gateway.core.i18n import N_, translate
 from gateway.core.spans import span
 from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team, ticket_ref
@@ -271,7 +272,7 @@ def _summary(
     report = known.marked(report, ctx.catalog)  # a word an entry has is no candidate now
     sla = workload.sla_counts(open_, ctx.catalog, ctx.settings, now, read[1])
     forced = reminders.force_closes(session, run.since, run.until)
-    named = _names(ctx, [t.assignee or "" for t in open_], forced, sla.by_assignee)
+    named = _names(ctx, locale, [t.assignee or "" for t in open_], forced, sla.by_assignee)
     # the median, not the mean: one ticket left a month would pull a mean far from what
     # most requesters waited; wall time, as the board's median
     took = stats.resolve_seconds(session, run.since, run.until)
@@ -327,12 +328,20 @@ def _name(ctx: JobContext, email: str) -> str:
     return ctx.person(email).display if email else ""
 
 
-def _names(ctx: JobContext, *emails: Iterable[str]) -> dict[str, str]:
+def _names(ctx: JobContext, locale: str, *emails: Iterable[str]) -> dict[str, str]:
     """Each address's row name in the per-member sections: the member's name, followed
     by the address where two share it (two Satos), so each keeps their own row and
-    counts, as on the board; "" (nobody) stays "" (the sections' "nobody")."""
+    counts, as on the board; one who left the team (no longer in ``[[members]]``, still
+    the assignee of open tickets) by address, marked so as the board marks them; ""
+    (nobody) stays "" (the sections' "nobody")."""
     every = {m.email for m in ctx.settings.members}.union(*emails)
-    shown = {email: _name(ctx, email) for email in every}
+    left = translate(N_("(not in the team)"), locale)
+    shown = {
+        email: f"{_name(ctx, email)} {left}"
+        if email and not ctx.settings.on_team(email)
+        else _name(ctx, email)
+        for email in every
+    }
     twice = {name for name, n in Counter(shown.values()).items() if n > 1 and name}
     return {
         email: f"{name} ({ctx.person(email).readable})" if name in twice else name

@@ -8,15 +8,15 @@ the database says happened (the last *successful* poll, the shunted rows, the ag
 of the oldest unprocessed and of the oldest unsent mail), never from whether a
 thread merely exists. The
 judgement is a pure function of a :class:`store.health.Snapshot` and ``now``,
-tested without a daemon.
+tested without a daemon; what it gives, the report, is
+:mod:`gateway.scheduling.health_report`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,117 +26,14 @@ from gateway.core.errors import CatalogError
 from gateway.core.i18n import N_, NP_, Msg
 from gateway.core.spans import as_set
 from gateway.scheduling import unread
+
+# the report's types, said here too: callers name them health.HealthReport and so on
+from gateway.scheduling.health_report import HealthProblem as HealthProblem
+from gateway.scheduling.health_report import HealthReport as HealthReport
+from gateway.scheduling.health_report import Mailbox as Mailbox
+from gateway.scheduling.health_report import iso
 from store import health as queries
 from store.db import transaction
-from store.sources import SteppedOver
-
-
-@dataclass(frozen=True, slots=True)
-class HealthProblem:
-    key: str  # stable, for alert state: "mailbox:<account>", "left:<account>", "shunted"…
-    message: Msg  # for the operator, names the threshold it broke; said in their language
-
-    @property
-    def text(self) -> str:
-        """In English: ``status --json``, the log."""
-        return str(self.message)
-
-
-@dataclass(frozen=True, slots=True)
-class Mailbox:
-    account: str  # user@host:port/folder
-    last_success_at: datetime | None
-    last_error: Msg | str  # said in the reader's language (an older row's text as it is)
-    left: Msg | None = None  # stored messages left in the folder for a person, said
-    kept: int = 0  # stored messages the server keeps in the folder though it said OK
-    stepped_over: SteppedOver = field(
-        default_factory=SteppedOver
-    )  # unstored, left in the folder (``unread``)
-    stepped_over_limit: timedelta = unread.GRACE  # then a problem: max_stepped_over_age
-    copied_back: int = 0  # kept after coming back under new UIDs too often (imap.returns)
-
-
-@dataclass(frozen=True, slots=True)
-class HealthReport:
-    checked_at: datetime
-    mailboxes: tuple[Mailbox, ...]
-    inbox: dict[str, int]
-    outbox_pending: int
-    outbox_oldest: datetime | None
-    outbox_failed: int
-    jobs: dict[str, datetime]
-    problems: tuple[HealthProblem, ...]
-    chat: dict[str, int] = field(default_factory=dict)  # chat_outbox rows per state
-    chat_oldest: datetime | None = None
-    actions: dict[str, int] = field(default_factory=dict)  # action_runs per state
-    inbox_oldest: datetime | None = None  # when the oldest unprocessed mail arrived
-    outbox_held: int = 0  # notices held back on purpose, not due yet
-    outbox_held_until: datetime | None = None  # when the first of them falls due
-    daemon: bool | None = None  # this machine's daemon runs (None: not asked)
-    failed_recent: int = 0  # outgoing mail that failed for good in the last 24 h
-    recent_failures: tuple[queries.Failure, ...] = ()  # the newest of them
-    chat_error: Msg | str = ""  # the newest error of a chat post not posted (yet)
-
-    @property
-    def healthy(self) -> bool:
-        return not self.problems
-
-    def as_dict(self) -> dict[str, Any]:
-        """The ``status --json`` document: times as ISO 8601, ages in seconds."""
-        return {
-            "healthy": self.healthy,
-            "checked_at": _iso(self.checked_at),
-            "daemon": self.daemon,
-            "problems": [{"key": p.key, "text": p.text} for p in self.problems],
-            "mailboxes": [
-                {
-                    "account": m.account,
-                    "last_success_at": _iso(m.last_success_at),
-                    "last_error": str(m.last_error),  # in English, as problems' text
-                    "kept_by_server": m.kept,  # not moved or flagged again: not a problem
-                    "copied_back": m.copied_back,  # nor what came back too often
-                    "stepped_over": unread.as_dict(m.stepped_over),  # never a ticket
-                }
-                for m in self.mailboxes
-            ],
-            "inbox": {
-                "pending": self.inbox.get("pending", 0),
-                "shunted": self.inbox.get("shunted", 0),
-                "by_state": self.inbox,
-                "oldest_pending_at": _iso(self.inbox_oldest),
-                "oldest_pending_age_seconds": _age(self.checked_at, self.inbox_oldest),
-            },
-            "outbox": {
-                "pending": self.outbox_pending,
-                "failed": self.outbox_failed,
-                "oldest_pending_at": _iso(self.outbox_oldest),
-                "oldest_pending_age_seconds": _age(self.checked_at, self.outbox_oldest),
-                "held": self.outbox_held,
-                "held_until": _iso(self.outbox_held_until),
-                "failed_last_24h": self.failed_recent,
-                "recent_failures": [
-                    {
-                        "id": f.outbox_id,
-                        "ticket": f.ticket_id,
-                        "kind": f.kind,
-                        "recipients": list(f.recipients),
-                        "error": str(f.error),  # in English, as problems' text
-                        "failed_at": _iso(f.failed_at),
-                    }
-                    for f in self.recent_failures
-                ],
-            },
-            "jobs": {job: _iso(at) for job, at in sorted(self.jobs.items())},
-            "chat_outbox": {
-                "pending": self.chat.get("pending", 0),
-                "failed": self.chat.get("failed", 0),
-                "oldest_pending_at": _iso(self.chat_oldest),
-                "oldest_pending_age_seconds": _age(self.checked_at, self.chat_oldest),
-                "last_error": str(self.chat_error),  # in English, as problems' text
-            },
-            "action_runs": {state: self.actions.get(state, 0) for state in ACTION_STATES},
-        }
-
 
 # A queue whose oldest row waits longer than its health limit: what status says.
 BACKLOGS: dict[str, Msg] = {
@@ -177,9 +74,6 @@ LEFT = "left:"  # the key of a mailbox's messages left in its folder, before the
 
 # the command that lists an inbox backlog, named in its problem (not translated)
 _PENDING_MAIL = {"command": "ticket-gateway inbox list --state pending"}
-
-# The states of an action run, in the order status lists them.
-ACTION_STATES = ("awaiting_approval", "pending", "running", "succeeded", "failed")
 
 
 def accounts(settings: Settings) -> tuple[str, ...]:
@@ -316,7 +210,7 @@ def assess(
     )
     for key, oldest, limit, extra in backlogs:
         if oldest is not None and now - oldest > limit:
-            params = {"since": _iso(oldest), "limit": as_set(limit), **extra}
+            params = {"since": iso(oldest), "limit": as_set(limit), **extra}
             problems.append(HealthProblem(key, replace(BACKLOGS[key], params=params)))
     refused = _relay_refuses(snap.finished, limits.max_failed_in_a_row, now)
     if refused is not None:
@@ -357,7 +251,7 @@ def _mailbox_problem(m: Mailbox, limit: timedelta, now: datetime) -> HealthProbl
                 "mailbox {account} last polled successfully at {at}, longer ago than "
                 "health.max_poll_age = {limit}{why}",
                 account=m.account,
-                at=_iso(m.last_success_at),
+                at=iso(m.last_success_at),
                 limit=as_set(limit),
                 why=why,
             ),
@@ -384,17 +278,7 @@ def _relay_refuses(
             "{error}; the relay refuses our mail (check [outbound] and the relay's log; "
             "health.max_failed_in_a_row = {count})",
             count=limit,
-            at=_iso(newest.failed_at) or "",
+            at=iso(newest.failed_at) or "",
             error=newest.error,
         ),
     )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value is not None else None
-
-
-def _age(now: datetime, then: datetime | None) -> int | None:
-    """Seconds since ``then``; a row stamped ahead of ``now`` (another instance's clock
-    running ahead) is "just now", never a negative age."""
-    return max(0, int((now - then).total_seconds())) if then is not None else None

@@ -78,7 +78,9 @@ def queue(
     entry = ctx.catalog().rules_for(ticket.catalog)  # a removed entry: the fallback's
     if turned_off(KIND, ctx.settings, entry):
         return []
-    responsible = ctx.settings.responsible(ticket.assignee, entry.manager if entry else None)
+    responsible = ctx.settings.responsible(
+        ticket.assignee, entry.manager if entry else None, ctx.catalog().team_manager
+    )
     items: dict[str, list[dict[str, Any]]] = {}
     for fact in facts:
         for who, item in _items(fact, responsible, ctx):
@@ -94,7 +96,8 @@ def _items(fact: Fact, responsible: str, ctx: MailContext) -> list[tuple[str, di
     """(member, item) pairs a fact gives; whose words count is decided here."""
     item = describe(fact)
     match fact.kind:
-        case "reply" if ctx.settings.member(fact.actor) is None:  # a member's mail is theirs
+        # a member's mail is theirs; on a ticket they asked for, the requester's
+        case "reply" if ctx.settings.member(fact.actor) is None or _requester(fact):
             return [(responsible, item)]
         case "thanks" | "unverified" | "state" | "field" | "priority" | "merged":
             return [(responsible, item)]
@@ -215,3 +218,9 @@ def _who(actor: str, ctx: MailContext, ticket: Ticket) -> views.Text:
     if actor == ticket.requester.lower():
         return ticket.requester_name or readable_address(ticket.requester)
     return SYSTEM_ACTORS[actor] if actor in SYSTEM_ACTORS else readable_address(actor)
+
+
+def _requester(fact: Fact) -> bool:
+    """The fact's actor is the ticket's requester (a member on a ticket they asked
+    for: gateway.runner.replies.as_its_requester)."""
+    return fact.actor.lower() == fact.ticket.requester.lower()

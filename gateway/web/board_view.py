@@ -49,6 +49,9 @@ class Card:
     sla: str  # "" | "due-soon" | "overdue"
     fields_missing: bool
     priority: str = "normal"  # low | normal | high | urgent: the cell's order and a badge
+    # its assignee left the team (out of [[members]]): their address, marked, since the
+    # digest and the reminders treat the ticket as nobody's (Settings.on_team)
+    left: bool = False
 
 
 @dataclass
@@ -127,6 +130,7 @@ def _card(
         sla=sla.value if sla in (rules.SlaState.DUE_SOON, rules.SlaState.OVERDUE) else "",
         fields_missing=row.state != "closed" and not required <= filled,
         priority=row.priority,
+        left=bool(row.assignee) and not settings.on_team(row.assignee),
     )
 
 
@@ -165,6 +169,7 @@ def panels(
             {
                 **a,
                 "name": (member.name or member.email) if member else a["assignee"],
+                "left": bool(a["assignee"]) and not settings.on_team(a["assignee"]),
                 "oldest_days": max(waited.days, 0),
                 "oldest_hours": max(int(waited.total_seconds() // 3600), 0),
             }

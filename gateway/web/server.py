@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
-from gateway.core.accept_errors import say_out_of_resources
 from gateway.core.errors import TransientError
+from gateway.core.loop_thread import LoopThread
 from gateway.web import guard
 from gateway.web.app import make_app
 from gateway.web.connections import Doorman, peer_of
@@ -111,9 +110,8 @@ class _SecureProtocol(_Protocol):
 class WebServer:
     def __init__(self, ctx: WebContext, host: str, port: int) -> None:
         self.ctx, self.host, self.port = ctx, host, port
-        self._loop = asyncio.new_event_loop()
-        say_out_of_resources(self._loop, "web")  # EMFILE: one line a minute
-        self._thread = threading.Thread(target=self._loop.run_forever, name="web", daemon=True)
+        self._background = LoopThread("web", "web")
+        self._loop, self._thread = self._background.loop, self._background.thread
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
         web_settings = ctx.settings.web
@@ -128,12 +126,7 @@ class WebServer:
 
     def start(self, timeout: float = 10.0) -> None:
         """Bind (raises OSError when the port is taken) and serve in the background."""
-        self._thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(self._open(), self._loop).result(timeout)
-        except BaseException:
-            self._close_loop()
-            raise
+        self._background.start(self._open(), timeout)
         log.info(
             "web pages on http://%s:%d/ (base_url %s)",
             self.host,
@@ -180,7 +173,7 @@ class WebServer:
         return handler
 
     def alive(self) -> bool:
-        return self._thread.is_alive() and self._loop.is_running()
+        return self._background.alive()
 
     def stop(self, timeout: float = 5.0) -> None:
         if self._thread.is_alive() and self._runner is not None:
@@ -188,7 +181,7 @@ class WebServer:
                 asyncio.run_coroutine_threadsafe(self._shut(), self._loop).result(timeout)
             except Exception:  # stopping goes on whatever happened
                 log.exception("web: stopping the server failed")
-        self._close_loop()
+        self._background.close()
         self.ctx.close()
 
     async def _shut(self) -> None:
@@ -203,10 +196,3 @@ class WebServer:
             self._listener.close()
         await self._runner.cleanup()
         await asyncio.sleep(0.05)  # the closed connections' last callbacks
-
-    def _close_loop(self) -> None:
-        if self._loop.is_running():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        if not self._thread.is_alive() and not self._loop.is_closed():
-            self._loop.close()

@@ -10,7 +10,7 @@ from gateway.config.settings import CatalogSettings, ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.notify import views
-from gateway.outbound.sender import Sender
+from gateway.outbound.sender import Sender, team_of
 from gateway.runtime.app import App, build
 from gateway.scheduling import digest, scheduler
 from gateway.tickets import changes
@@ -101,7 +101,7 @@ def tick_and_send(app: App) -> None:
 
 def send(app: App) -> None:
     """The outbox's due mail leaves, as the daemon's sender sends it."""
-    Sender.configured(app.settings.outbound, app.clock, app.sessions).drain()
+    Sender.configured(app.settings.outbound, app.clock, app.sessions, team_of(app.settings)).drain()
 
 
 def weekly_summary(app: App) -> views.WeeklySummary:

@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
@@ -43,9 +42,9 @@ from gateway.chat.slack.people import People
 from gateway.chat.slack.resolving import guarded_session
 from gateway.config.settings import Settings, SlackSettings
 from gateway.config.slack_members import SlackMembers
-from gateway.core.accept_errors import say_out_of_resources
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
+from gateway.core.loop_thread import LoopThread
 from gateway.core.proxies import ProxyError, sdk_proxy
 from store.accept.contract import InboxAcceptor
 
@@ -184,11 +183,8 @@ class SlackListener:
         self._args = (settings, clock, catalog, sessions, acceptor, on_stored)
         self._members, self._lookup = members or SlackMembers(settings), lookup
         self._session: aiohttp.ClientSession | None = None
-        self._loop = asyncio.new_event_loop()
-        say_out_of_resources(self._loop, "Slack")  # EMFILE: one line a minute
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="slack-app", daemon=True
-        )
+        self._background = LoopThread("slack-app", "Slack")
+        self._loop, self._thread = self._background.loop, self._background.thread
         self._door: Door | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._connecting: asyncio.Task[None] | None = None
@@ -197,15 +193,10 @@ class SlackListener:
 
     def start(self, timeout: float = 10.0) -> None:
         """Build the app; HTTP mode binds now (OSError when the port is taken)."""
-        self._thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(self._open(), self._loop).result(timeout)
-        except BaseException:
-            self._close_loop()
-            raise
+        self._background.start(self._open(), timeout)
 
     def alive(self) -> bool:
-        return self._thread.is_alive() and self._loop.is_running()
+        return self._background.alive()
 
     def connected(self) -> bool:
         """Socket Mode: the WebSocket is up (for tests and status)."""
@@ -221,7 +212,7 @@ class SlackListener:
         except (TimeoutError, RuntimeError) as exc:
             log.warning("slack app did not close cleanly: %s", exc)
         finally:
-            self._close_loop()
+            self._background.close()
             if self._door is not None:
                 self._door.close()
 
@@ -323,9 +314,3 @@ class SlackListener:
         if self._session is not None:
             await self._session.close()  # its kept-alive connections: closed on the next turn
             await asyncio.sleep(0)  # … which comes before the loop stops
-
-    def _close_loop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        if not self._thread.is_alive():
-            self._loop.close()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
 
-from gateway.core.model import Address, LoopHeaders, ParsedMessage
+from gateway.core.model import Address, ParsedMessage
 from gateway.core.sniff import SNIFF_BYTES, not_mail_reason
 from gateway.pipeline.parse import headers
 from gateway.pipeline.parse.body_text import body_text
@@ -237,22 +237,4 @@ def _all_found(big: Mapping[bytes, BigPart], body: Body) -> bool:
 
 def _empty(raw: bytes, defects: tuple[str, ...], is_mail: bool) -> ParsedMessage:
     message_id, synthetic = headers.message_id(None, raw)
-    return ParsedMessage(
-        message_id=message_id,
-        message_id_synthetic=synthetic,
-        in_reply_to=(),
-        references=(),
-        subject="",
-        from_=None,
-        reply_to=(),
-        to=(),
-        cc=(),
-        date=None,
-        text="",
-        new_text="",
-        html="",
-        attachments=(),
-        loop=LoopHeaders(),
-        defects=defects,
-        is_mail=is_mail,
-    )
+    return ParsedMessage.nothing(message_id, synthetic=synthetic, defects=defects, is_mail=is_mail)

@@ -199,22 +199,5 @@ def _one_line(value: object) -> str:
 
 
 def _nothing(raw: bytes) -> ParsedMessage:
-    return ParsedMessage(
-        message_id=f"submission-{hashlib.sha256(raw).hexdigest()[:32]}@synthetic.invalid",
-        message_id_synthetic=True,
-        in_reply_to=(),
-        references=(),
-        subject="",
-        from_=None,
-        reply_to=(),
-        to=(),
-        cc=(),
-        date=None,
-        text="",
-        new_text="",
-        html="",
-        attachments=(),
-        loop=LoopHeaders(),
-        defects=(),
-        is_mail=False,
-    )
+    message_id = f"submission-{hashlib.sha256(raw).hexdigest()[:32]}@synthetic.invalid"
+    return ParsedMessage.nothing(message_id, synthetic=True, is_mail=False)

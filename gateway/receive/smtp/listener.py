@@ -15,12 +15,11 @@ import logging
 import os
 import socket
 import ssl
-import threading
 from collections import Counter
 from pathlib import Path
 
 from gateway.config.settings import Settings, SmtpSettings
-from gateway.core.accept_errors import say_out_of_resources
+from gateway.core.loop_thread import LoopThread
 from gateway.receive.smtp.auth import load_users
 from gateway.receive.smtp.handler import GatewayHandler
 from gateway.receive.smtp.limits import session_limits
@@ -91,13 +90,8 @@ class SmtpListener:
         self.handler = GatewayHandler(settings, writer, users)
         self._tls = tls_context(self.cfg)
         self._hostname = hostname or socket.getfqdn()  # once, not per connection
-        self._loop = asyncio.new_event_loop()
-        say_out_of_resources(
-            self._loop, "LMTP" if self.cfg.lmtp else "SMTP"
-        )  # EMFILE: one line a minute
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="smtp-listener", daemon=True
-        )
+        self._background = LoopThread("smtp-listener", "LMTP" if self.cfg.lmtp else "SMTP")
+        self._loop, self._thread = self._background.loop, self._background.thread
         self._server: asyncio.Server | None = None
         self._sessions: set[GatewaySMTP] = set()
         self._per_client: Counter[str] = Counter()  # open sessions by peer address
@@ -117,17 +111,12 @@ class SmtpListener:
 
     def start(self, timeout: float = 10.0) -> None:
         """Bind (raises OSError when the port is taken) and serve in the background."""
-        self._thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(self._open(), self._loop).result(timeout)
-        except BaseException:
-            self._close_loop()
-            raise
+        self._background.start(self._open(), timeout)
         log.info("%s listening on %s", "LMTP" if self.cfg.lmtp else "SMTP", self.address)
 
     def alive(self) -> bool:
         """For the watchdog: the event loop still runs (a dead one takes no mail)."""
-        return self._thread.is_alive() and self._loop.is_running()
+        return self._background.alive()
 
     def stop(self, grace: float = 10.0) -> None:
         if not self._thread.is_alive():
@@ -135,7 +124,7 @@ class SmtpListener:
         try:
             asyncio.run_coroutine_threadsafe(self._drain(grace), self._loop).result(grace + 5)
         finally:
-            self._close_loop()
+            self._background.close()
 
     async def _open(self) -> None:
         if self.cfg.host.startswith("/"):
@@ -210,9 +199,3 @@ class SmtpListener:
             await self._server.wait_closed()
         if self.cfg.host.startswith("/"):
             Path(self.cfg.host).unlink(missing_ok=True)
-
-    def _close_loop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        if not self._thread.is_alive():
-            self._loop.close()

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from gateway.catalog.load import catalog_path, load_for
+    from gateway.catalog.load import catalog_path, load_for, members_hint
     from gateway.catalog.overlaps import notes
     from gateway.core.errors import CatalogError
     from gateway.notify.template_check import template_notes
@@ -49,8 +49,11 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
     except CatalogError as exc:
         for p in exc.problems:  # the check's report: on stdout, each with its line
             print(f"{path}:{p.line}: {Speaker(settings)(p.message)}")
-        if exc.hint is not None:  # the packaged example: what to do about all of them
-            Speaker(settings).say(exc.hint)
+        # the packaged example, a member the catalog names and the config no longer has:
+        # what to do about all of them
+        hint = exc.hint or members_hint(exc.problems, settings.source)
+        if hint is not None:
+            Speaker(settings).say(hint)
         return _check_failed(named=args.path is not None, unreadable=exc.unreadable)
     if templates:  # the catalog is fine; the team's templates are configuration to fix
         return EX_CONFIG

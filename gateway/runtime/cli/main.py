@@ -118,8 +118,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         said.warn(N_("the catalog {path} has problems:", path=exc.path))
         for problem in exc.problems:
             print(f"{exc.path}:{problem.line}: {said(problem.message)}", file=sys.stderr)
-        if exc.hint is not None:  # what to do about all of them
-            said.warn(exc.hint)
+        from gateway.catalog.load import members_hint  # deferred, as every subcommand's
+
+        config = settings.source if settings is not None else ""
+        hint = exc.hint or (members_hint(exc.problems, config) if config else None)
+        if hint is not None:  # what to do about all of them
+            said.warn(hint)
         return _config_code(settings, args)
     except TransientError as exc:
         # why, in the reader's words (gateway.core.db_errors); the driver's own text

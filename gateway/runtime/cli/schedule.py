@@ -295,10 +295,12 @@ def cmd_send(args: argparse.Namespace, settings: Settings) -> int:
     """The outbox's due mail, sent now: what the daemon's sender does every few seconds,
     for setups without the daemon (cron) and for a retry not to wait. 75 when some of it
     waits for a relay that is down."""
-    from gateway.outbound.sender import Sender
+    from gateway.outbound.sender import Sender, team_of
 
     with opened(settings) as app:
-        report = Sender.configured(settings.outbound, app.clock, app.sessions).drain()
+        report = Sender.configured(
+            settings.outbound, app.clock, app.sessions, team_of(settings)
+        ).drain()
     Speaker(settings).say(
         NP_(
             "{sent} mail sent, {retried} to retry later, {failed} failed for good",

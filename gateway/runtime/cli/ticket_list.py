@@ -22,6 +22,7 @@ from gateway.core.i18n import N_, Msg
 from gateway.core.priority import LEVELS
 from gateway.runtime.cli.common import EX_OK, EX_USAGE, Speaker, pad, print_json, reading
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.unknown_member import Words, refusal
 
 if TYPE_CHECKING:
     from gateway.catalog.model import Catalog
@@ -153,24 +154,20 @@ def _no_member(settings: Settings, text: str, why: Msg) -> Msg:
             name=text,
             members=", ".join(shared),
         )
-    if not settings.members:  # no short forms to take: only an address
-        return N_(
-            "no member {name!r}: {config} lists no [[members]], so give the assignee's "
-            "whole address ({name}@…)",
-            name=text,
-            config=settings.source,
-        )
-    # a name several members have: /assign's words (member_names' msgid for no match;
-    # test_cli_assignee_word fails if it changes, as this one's list would go unsaid)
-    if why.msgid != "unknown member {member!r}":
-        return why
-    return N_(
-        "no member {name!r} in the [[members]] of {config}: give an address, or the part "
-        "before the @ of a member's ({members})",
-        name=text,
-        config=settings.source,
-        members=", ".join(m.email.split("@", 1)[0] for m in settings.members),
-    )
+    return refusal(settings, text, why, _UNKNOWN)
+
+
+# the refusal of a word that names no member (:mod:`unknown_member`), and what it takes
+_UNKNOWN = Words(
+    no_members=N_(  # no short forms to take: only an address
+        "no member {member!r}: {config} lists no [[members]], so give the assignee's "
+        "whole address ({member}@…)"
+    ),
+    not_listed=N_(
+        "no member {member!r} in the [[members]] of {config}: give an address, or the part "
+        "before the @ of a member's ({members})"
+    ),
+)
 
 
 def register_list(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -142,7 +142,8 @@ def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(data)
         return EX_OK
-    Shower(said, settings.gateway.timezone, entry).show(data)
+    left = bool(data["assignee"]) and not settings.on_team(data["assignee"])
+    Shower(said, settings.gateway.timezone, entry, left).show(data)
     return EX_OK
 
 
@@ -167,8 +168,10 @@ def _deadlines(
 class Shower:
     """Prints one ticket's detail for people."""
 
-    def __init__(self, said: Speaker, timezone: str, entry: Entry | None) -> None:
-        self.said, self.timezone, self.entry = said, timezone, entry
+    # assignee_left: no longer in [[members]], marked as the pages mark them (the digest
+    # and the reminders treat the ticket as nobody's)
+    def __init__(self, said: Speaker, tz: str, entry: Entry | None, assignee_left: bool) -> None:
+        self.said, self.timezone, self.entry, self.assignee_left = said, tz, entry, assignee_left
 
     def show(self, data: dict[str, Any]) -> None:
         said = self.said
@@ -213,6 +216,8 @@ class Shower:
             return self.said(labels.priority(data[key]))
         if key == "requester" and data.get("requester_name"):
             return f"{readable_address(data['requester'])} ({data['requester_name']})"
+        if key == "assignee" and self.assignee_left:
+            return f"{readable_address(data[key])} {self.said(N_('(not in the team)'))}"
         if key in ("requester", "assignee") and data[key]:  # xn--…: as people write it
             return readable_address(data[key])
         if key == "watchers":

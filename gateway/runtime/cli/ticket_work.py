@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, Msg
 from gateway.core.priority import LEVELS
 from gateway.runtime.cli.common import EX_DATAERR, EX_OK, Speaker, actor, opened, ticket_to_change
 from gateway.runtime.cli.help_language import h
@@ -69,11 +69,7 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
         ticket = found
         member = settings.member(args.member or ticket.assignee or "")
         if member is None:  # --as names no member, or there is none to take
-            said.warn(
-                N_("unknown member {member!r}", member=args.member)
-                if args.member
-                else N_("name the member it comes from with --as (the ticket has no assignee)")
-            )
+            said.warn(_no_member(args.member, ticket.assignee))
             return EX_DATAERR
         try:
             text, locale = answers.for_ticket(
@@ -114,3 +110,18 @@ def register_work(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help=h(N_("the member it comes from (default assignee)")),
     )
     ta.set_defaults(handler=cmd_tickets_answer)
+
+
+def _no_member(named: str | None, assignee: str | None) -> Msg:
+    """Why ``tickets answer`` has nobody to send in the name of: ``--as`` names no
+    member, or the ticket has no assignee, or its assignee left the team (an answer
+    never goes out in the name of someone no longer in ``[[members]]``)."""
+    if named:
+        return N_("unknown member {member!r}", member=named)
+    if assignee:
+        return N_(
+            "name the member it comes from with --as (its assignee {assignee} is no longer "
+            "in [[members]])",
+            assignee=assignee,
+        )
+    return N_("name the member it comes from with --as (the ticket has no assignee)")

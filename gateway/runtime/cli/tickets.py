@@ -34,6 +34,7 @@ from gateway.runtime.cli.ticket_list import NOBODY, STATES, register_list
 from gateway.runtime.cli.ticket_merge import register_merge
 from gateway.runtime.cli.ticket_show import register_show
 from gateway.runtime.cli.ticket_work import register_work
+from gateway.runtime.cli.unknown_member import Words, refusal
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -91,26 +92,16 @@ def unchanged(ticket_id: int, state: str) -> Msg:
     return N_("ticket #{id}: {problem}", id=ticket_id, problem=already)
 
 
-def _who_is_a_member(settings: Settings, typed: str, why: Msg | str) -> Msg | str:
-    """``/assign``'s refusal, and for an unknown member where the members are listed: a
-    mail's transcript names them to a member who knows the team, but an administrator on
-    the quick start's defaults (no ``[[members]]``) could give a ticket to nobody and
-    was not told why."""
-    if not isinstance(why, Msg) or why.msgid != "unknown member {member!r}":
-        return why  # a name several members share, said as /assign says it
-    if not settings.members:
-        return N_(
-            "unknown member {member!r}: {config} lists no [[members]], and a ticket is "
-            "given only to a member",
-            member=typed,
-            config=settings.source,
-        )
-    return N_(
-        "unknown member {member!r} (not in the [[members]] of {config}: {members})",
-        member=typed,
-        config=settings.source,
-        members=", ".join(m.email.split("@", 1)[0] for m in settings.members),
-    )
+# the refusal of a word that names no member (:mod:`unknown_member`): a mail's transcript
+# names the members to a member who knows the team, but an administrator on the quick
+# start's defaults (no [[members]]) could give a ticket to nobody and was not told why
+_UNKNOWN = Words(
+    no_members=N_(
+        "unknown member {member!r}: {config} lists no [[members]], and a ticket is "
+        "given only to a member"
+    ),
+    not_listed=N_("unknown member {member!r} (not in the [[members]] of {config}: {members})"),
+)
 
 
 def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
@@ -136,7 +127,7 @@ def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
         decision = decide(Command("assign", typed, f"/assign {typed}"), ctx)
         if not isinstance(decision, Assign):
             why = decision.why if isinstance(decision, Refused) else str(decision)
-            said.warn(_who_is_a_member(settings, typed, why))
+            said.warn(refusal(settings, typed, why, _UNKNOWN))
             return EX_DATAERR
         member = decision.member
 
