@@ -39,7 +39,9 @@ def comments_of(
     answers (those ``shown`` allows), "" when none; not one a mail of ``directions``
     on the ticket holds already."""
     old = quotes.first_old_mail(a.msg.text)
-    if not old and a.msg.html:  # HTML alone: its separator's rest was rendered quoted
+    if not old and a.msg.html and ("[" in a.msg.text or "［" in a.msg.text):
+        # HTML alone: its separator's rest was rendered quoted (rendered again only when
+        # the text holds a bracket a mark may start with)
         old = quotes.first_old_mail(html_to_text(a.msg.html, separators=False))
     found = marked_comments(old, names)[:MAX_COMMENTS]
     if not found:
