@@ -260,3 +260,31 @@ def test_a_quoted_field_line_above_an_answer_fills_no_field() -> None:
     assert new == "> item: (what you buy)\nLaptop\n\n> quantity: (how many)\nitem: Mouse"
     sheet = parse_sheet(entry, new)
     assert sheet.values == {"item": "Mouse"} and sheet.rejected == ()
+
+
+def test_a_member_answering_inside_the_whole_notice_sends_only_the_requesters_questions(
+    team: App,
+) -> None:
+    """The member quotes the whole notice they got (its header, the ticket's facts, the
+    command help) and answers under the requester's questions in it: each answer goes
+    under its question, and no line of the notice that is not the requester's."""
+    request = "VPN が繋がりません。\nどのサーバーを使えばよいですか?\n再起動は必要ですか?\n"
+    deliver(team, mail("VPN", body=request, message_id="<req@customer.test>"))
+    [notice] = [text_of(m) for m in outbox(team, "new_ticket")]
+    quoted = "".join(f"> {line}\n" if line else ">\n" for line in notice.split("\n"))
+    for question, answer in (
+        ("どのサーバーを使えばよいですか?", "vpn2 をお使いください。"),
+        ("再起動は必要ですか?", "不要です。"),
+    ):
+        assert f"> {question}\n" in quoted
+        quoted = quoted.replace(f"> {question}\n", f"> {question}\n{answer}\n")
+    to = reply_address(team, 1, "boss@example.test")
+    body = "On Mon, Support <support@example.test> wrote:\n" + quoted
+    raw = mail("Re: [#1] VPN", body=body, sender="boss@example.test", to=to)
+    deliver(team, raw, envelope_to=(to,))
+    [sent] = [text_of(m) for m in outbox(team, "ops_reply")]
+    words = sent.split("\n\n※")[0]  # the template's footer under the member's words
+    assert words == (
+        "> VPN が繋がりません。\n> どのサーバーを使えばよいですか?\nvpn2 をお使いください。\n\n"
+        "> 再起動は必要ですか?\n不要です。"
+    ), sent
