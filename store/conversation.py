@@ -77,10 +77,13 @@ def state_changes(session: Session, ticket_id: int) -> int:
 LINES_PER_STATEMENT = 100
 
 
-def sent_before(session: Session, ticket_id: int, lines: Sequence[str]) -> set[str]:
-    """Which of ``lines`` a mail the ticket sent already holds (an answer relayed): a
-    member's comment in the old mail they answer may be one of their earlier answer,
-    shown again in the notice they answer now. One statement a hundred lines, each line
+def sent_before(
+    session: Session, ticket_id: int, lines: Sequence[str], directions: Sequence[str] = ("out",)
+) -> set[str]:
+    """Which of ``lines`` a mail the ticket sent already holds (an answer relayed; with
+    ``directions`` ``in`` too, one it received): a comment in the old mail a writer
+    answers may be one of their earlier answer, shown again in the mail they answer
+    now. One statement a hundred lines, each line
     its own ``EXISTS`` (a pattern with ``%`` and ``_`` escaped, as one query a line had)
     and its number the row that says it is held."""
     found: set[str] = set()
@@ -89,7 +92,7 @@ def sent_before(session: Session, ticket_id: int, lines: Sequence[str]) -> set[s
             select(literal(n)).where(
                 exists().where(
                     Message.ticket_id == ticket_id,
-                    Message.direction == "out",
+                    Message.direction.in_(directions),
                     Message.text.contains(line, autoescape=True),
                 )
             )
@@ -98,3 +101,24 @@ def sent_before(session: Session, ticket_id: int, lines: Sequence[str]) -> set[s
         asked = held[0] if len(held) == 1 else union_all(*held)
         found.update(part[n] for n in session.scalars(asked))
     return found
+
+
+def customer_lines(session: Session, ticket_id: int, members: frozenset[str]) -> frozenset[str]:
+    """The lines (stripped) of every mail on the ticket that a customer wrote or was
+    sent: what a member may quote back to them above an answer. A notice to a member
+    (its internal notes) is none of them."""
+    rows = session.execute(
+        select(Message.direction, Message.from_addr, Message.to, Message.new_text).where(
+            Message.ticket_id == ticket_id
+        )
+    )
+    found: set[str] = set()
+    for direction, sender, to, text in rows:
+        if direction == "in":
+            ours = str(sender).lower() in members
+        else:
+            ours = not to or any(str(x).lower() in members for x in to)
+        if not ours:
+            found.update(line.strip() for line in str(text or "").split("\n"))
+    found.discard("")
+    return frozenset(found)

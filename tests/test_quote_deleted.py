@@ -57,8 +57,9 @@ def test_words_below_an_attribution_whose_quote_was_deleted_are_new(
     [
         # the writer's words, then what they kept of the quote, marked: the quote is old
         ("ATTR\n\nWorks now.\n\n> Can you try again?\n", "Works now."),
-        # answers between quoted lines (inline replying): the answers are new
-        ("ATTR\n> first?\nyes\n> second?\nno\n", "yes\nno"),
+        # answers between quoted lines (inline replying): the answers are new, each
+        # under the quoted line it answers
+        ("ATTR\n> first?\nyes\n> second?\nno\n", "> first?\nyes\n\n> second?\nno"),
         # a quote marked as one is old, however it came
         ("ATTR\n> /close\n> 直りました。\n", ""),
         # only the attribution: nothing written
@@ -130,14 +131,18 @@ def test_a_requesters_words_below_a_kept_attribution_close_and_reach_the_members
 @pytest.mark.parametrize(
     ("body", "new"),
     [
-        # the greeting, then answers between quoted lines: both are new, no quoted line
+        # the greeting, then answers between quoted lines: both are new, each answer
+        # under the quoted line it answers
         (
             "山田様\n\nお世話になっております。\n\nATTR\n> 質問1\n回答1です。\n\n> 質問2\n"
             "回答2です。\n\n以上、よろしくお願いいたします。\n",
-            "山田様\n\nお世話になっております。\n\n回答1です。\n\n回答2です。\n\n"
-            "以上、よろしくお願いいたします。",
+            "山田様\n\nお世話になっております。\n\n> 質問1\n回答1です。\n\n> 質問2\n"
+            "回答2です。\n\n以上、よろしくお願いいたします。",
         ),
-        ("Hi Taro,\n\nATTR\n> first?\nyes\n> second?\nno\n", "Hi Taro,\n\nyes\nno"),
+        (
+            "Hi Taro,\n\nATTR\n> first?\nyes\n> second?\nno\n",
+            "Hi Taro,\n\n> first?\nyes\n\n> second?\nno",
+        ),
         # top-posting: words above, the whole quote below, marked: only the words are new
         ("Works now.\n\nATTR\n> Can you try again?\n>\n> Thanks\n", "Works now."),
         # the writer's signature under the quote (Thunderbird's "below the quote") is not
@@ -161,7 +166,7 @@ def test_answers_under_a_quoted_original_message_block_are_new() -> None:
         "山田様\n\n-----Original Message-----\n>From: 山田\n>Sent: Sunday\n>\n>質問1\n"
         "回答1です。\n>質問2\n回答2です。\n"
     )
-    assert split_reply(body) == "山田様\n\n回答1です。\n回答2です。"
+    assert split_reply(body) == "山田様\n\n>質問1\n回答1です。\n\n>質問2\n回答2です。"
     # its header block unmarked (Outlook): what follows is the old mail, whatever it is
     outlook = "Done.\n\n-----Original Message-----\nFrom: Yamada\n> first?\nyes\n> again\n"
     assert split_reply(outlook) == "Done."

@@ -36,7 +36,8 @@ def test_named_quote_lines_under_the_words_are_old(prefix: str) -> None:
 
 def test_answers_between_named_quote_lines_are_relayed_without_them() -> None:
     text = "tanaka> first?\nyes\ntanaka> second?\ntanaka>\nno\n"
-    assert without_quoted_lines(split_reply(text)).strip() == "yes\nno"
+    assert split_reply(text) == "tanaka> first?\nyes\n\ntanaka> second?\nno"
+    assert without_quoted_lines(split_reply(text)).strip() == "yes\n\nno"
 
 
 def test_one_named_quote_line_left_between_answers_is_known_by_the_whole_mail() -> None:
@@ -44,8 +45,8 @@ def test_one_named_quote_line_left_between_answers_is_known_by_the_whole_mail() 
     the answers is still a quote, as the mail quoted that name twice."""
     text = "tanaka> first?\nyes\ntanaka> second?\nno\n"
     new = split_reply(text)
-    assert new == "yes\ntanaka> second?\nno"  # kept as written
-    assert without_quoted_lines(new, text).strip() == "yes\nno"
+    assert new == "tanaka> first?\nyes\n\ntanaka> second?\nno"  # each above its answer
+    assert without_quoted_lines(new, text).strip() == "yes\n\nno"
     assert without_quoted_lines("Done\nerror> disk full\n", "Done\nerror> disk full\n") == (
         "Done\nerror> disk full\n"
     )

@@ -59,7 +59,8 @@ def test_an_empty_pipe_line_inside_the_quote_is_part_of_it() -> None:
 
 def test_answers_between_pipe_quotes_are_relayed_without_them() -> None:
     text = "| first?\n| (really)\nyes\n| second?\n| (really)\nno\n"
-    assert without_quoted_lines(split_reply(text)).strip() == "yes\nno"
+    assert split_reply(text) == "| first?\n| (really)\nyes\n\n| second?\n| (really)\nno"
+    assert without_quoted_lines(split_reply(text)).strip() == "yes\n\nno"
 
 
 def test_a_pipe_quote_is_no_command() -> None:

@@ -172,7 +172,8 @@ CASES = [
     ("inline-answer",
      dict(body="/pending\n\n> VPNに接続できません。\n設定を送りました。\n> よろしくお願いします。\n"
                "ご確認ください。\n"),
-     "pending", "設定を送りました。\nご確認ください。"),
+     "pending",
+     "> VPNに接続できません。\n設定を送りました。\n\n> よろしくお願いします。\nご確認ください。"),
     # the member's first line indented (a Japanese paragraph, a code line): kept as written
     ("indent-japanese",
      dict(body="/pending\n\u3000ログを送ってください。\n\u3000よろしくお願いします。\n"),
@@ -270,6 +271,7 @@ def test_a_long_mark_or_a_wave_dash_makes_no_date_of_what_is_none(text: str) -> 
     assert date_parts(text) is None
 
 
+ASKED = "> VPNに接続できません。\n"  # the line a comment answers, kept above it
 COMMENTED = "VPNに接続できません。\n{mark} 設定ファイルを再配布しました。\nよろしくお願いします。\n"
 # the history under the first old mail: the member's earlier answer, commented then
 OLDER = (
@@ -298,14 +300,15 @@ WORD_COMMENT = WORD.replace(
     [
         # Outlook's "Mark my comments with": the comment inside the old mail is theirs
         (_outlook("/pending\n下記のとおり回答します。"),
-         "下記のとおり回答します。\n\n[Ops Two] 設定ファイルを再配布しました。"),
+         f"下記のとおり回答します。\n\n{ASKED}[Ops Two] 設定ファイルを再配布しました。"),
         # only commands on top: the comments are the answer
-        (_outlook("/pending"), "[Ops Two] 設定ファイルを再配布しました。"),
+        (_outlook("/pending"), f"{ASKED}[Ops Two] 設定ファイルを再配布しました。"),
         # the mark as a user shortened it, a word of their name, in full width
-        (_outlook("/pending", mark="［Ｏｐｓ］"), "［Ｏｐｓ］ 設定ファイルを再配布しました。"),
+        (_outlook("/pending", mark="［Ｏｐｓ］"),
+         f"{ASKED}［Ｏｐｓ］ 設定ファイルを再配布しました。"),
         # classic Outlook sends its text beside the HTML, where the mark is bold and coloured
         ({**_outlook("/pending"), "html": WORD_COMMENT.format(new=_p("/pending"))},
-         "[Ops Two] 設定ファイルを再配布しました。"),
+         f"{ASKED}[Ops Two] 設定ファイルを再配布しました。"),
         # a comment of the member's earlier answer, in the older history: sent then
         (_outlook("/pending\n下記のとおり回答します。", mark="VPN:", older=OLDER),
          "下記のとおり回答します。"),
@@ -343,7 +346,7 @@ def test_a_comment_sent_before_is_not_sent_again(team: App) -> None:
     again = _outlook("/close\n対応しました。", mark="[Ops Two]")
     _send(team, client_reply(sender=SENDER, to=to, **again), to)  # type: ignore[arg-type]
     first, last = [text_of(m) for m in outbox(team, "ops_reply")]
-    assert _words(first) == "[Ops Two] 設定ファイルを再配布しました。"
+    assert _words(first) == f"{ASKED}[Ops Two] 設定ファイルを再配布しました。"
     assert _words(last) == "対応しました。"
 
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from gateway.core.model import Attachment
 from gateway.pipeline.parse.disclaimers import without_disclaimer
+from gateway.pipeline.parse.quotes import without_quoted_lines
 from gateway.pipeline.parse.signatures import without_signature
 from gateway.pipeline.parse.taglines import without_taglines
 
@@ -116,7 +117,8 @@ def judge(new_text: str) -> ThanksVerdict:
     # a phone's "Get Outlook for iOS<https://…>" under the words is not theirs, nor is
     # the signature a client put there (name, company, phone: "more words than thanks"),
     # nor a company's confidentiality notice ("… please delete it": no request)
-    words = without_signature(without_disclaimer(without_taglines(new_text)))
+    # nor are the quoted lines an inline answer keeps above it ("> Did it work?")
+    words = without_signature(without_disclaimer(without_taglines(without_quoted_lines(new_text))))
     text = unicodedata.normalize("NFKC", words).casefold().strip()
     if not text:
         return ThanksVerdict(False, "empty")

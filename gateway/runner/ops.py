@@ -36,9 +36,11 @@ from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused,
 from gateway.pipeline.merging import Merge
 from gateway.pipeline.parse import quotes
 from gateway.pipeline.parse.forward_headers import begins_with_banner, without_forward_headers
-from gateway.pipeline.parse.inline_comments import comment_names, marked_comments
+from gateway.pipeline.parse.inline_answers import answers_shown
+from gateway.pipeline.parse.inline_comments import comment_names
 from gateway.pipeline.parse.signatures import writer_names
 from gateway.pipeline.watching import Watch
+from gateway.runner import comments
 from gateway.runner.after_merge import goes_on, people_of
 from gateway.runner.arrival import Arrival
 from gateway.runner.command_said import (
@@ -82,7 +84,7 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     # what they wrote, without the lines of our mail they answered under one by one, nor
     # the header block of a mail they forwarded (its internal addresses are not theirs),
     # nor our own mail they forwarded back (a notice, its notes)
-    kept = quotes.without_quoted_lines(parsed.remaining, a.msg.text) if words else ""
+    kept = _answers(a, ticket, parsed.remaining) if words else ""
     cut = begins_with_banner(a.msg.text)
     kept = without_forward_headers(kept, banner_cut=cut, own=a.settings.own_addresses)
     own_words = blank_lines_stripped(kept)  # their first line's indent is theirs too
@@ -121,18 +123,26 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     return _summary(outcomes) + (f", relayed to {relayed}" if relayed else "")
 
 
-_MAX_COMMENTS = 100  # comment lines read from the old mail: asked in one statement
+def _answers(a: Arrival, ticket: Ticket, text: str) -> str:
+    """The member's words for the requester: above an answer given inline, the lines it
+    answers that a customer wrote or was sent (never our notice's own lines, its notes);
+    no other quoted line (:func:`gateway.pipeline.parse.inline_answers.answers_shown`)."""
+    members = frozenset(m.email.lower() for m in a.settings.members)
+    if ">" not in text and "＞" not in text and "|" not in text and "｜" not in text:
+        return quotes.without_quoted_lines(text, a.msg.text)  # no quote: no query
+    seen = conversation.customer_lines(a.session, ticket.id, members)
+    return answers_shown(text, a.msg.text, seen.__contains__)
 
 
 def _inline_comments(a: Arrival, ticket: Ticket, member: Member) -> str:
     """The member's comments in the old mail they answer, marked with their name as
-    Outlook marks them (:mod:`gateway.pipeline.parse.inline_comments`), one a line; not
-    one the ticket sent already (their earlier answer, in the notice they answer now)."""
+    Outlook marks them (:mod:`gateway.runner.comments`), each under the lines it answers
+    that a customer wrote or was sent; not one the ticket sent already."""
     shown = a.msg.from_.name if a.msg.from_ else ""
     names = comment_names(shown, a.sender) | comment_names(member.name, member.email)
-    found = marked_comments(quotes.first_old_mail(a.msg.text), names)[:_MAX_COMMENTS]
-    again = conversation.sent_before(a.session, ticket.id, found) if found else set()
-    return "\n".join(line for line in found if line not in again)
+    members = frozenset(m.email.lower() for m in a.settings.members)
+    seen = conversation.customer_lines(a.session, ticket.id, members)
+    return comments.comments_of(a, ticket, names, shown=seen.__contains__)
 
 
 def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None) -> str:

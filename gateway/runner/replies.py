@@ -20,7 +20,7 @@ from gateway.core.model import TicketState
 from gateway.pipeline import authz, command_lines, commands, thanks
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.thread import ThreadVia
-from gateway.runner import filing, notices, ops, proof
+from gateway.runner import comments, filing, notices, ops, proof
 from gateway.runner.arrival import Arrival
 from gateway.runner.messages import attach
 from gateway.runner.new_request import field_requests, open_new, refused_values
@@ -63,6 +63,7 @@ def as_its_requester(ticket: Ticket, member: str) -> bool:
 
 def requester_reply(a: Arrival) -> Done:
     ticket, via = _ticket(a), a.thread.via.value
+    a = comments.with_requester_comments(a, ticket)  # Outlook's marked answers: theirs
     if _outsider(a, ticket):
         return _outsider_reply(a, ticket)
     if not a.automated:  # found by a tag, a Message-ID or an address: none says who wrote

@@ -111,7 +111,8 @@ class _Hidden:
 class _Text:
     """Collects visible text as (text, quote level) chunks, block by block."""
 
-    def __init__(self) -> None:
+    def __init__(self, separators: bool = True) -> None:
+        self.separators = separators  # a separator's rest is quoted (see html_to_text)
         self.chunks: list[tuple[str, int]] = []
         self.stack: list[str] = []  # open elements' names (interned: 8 bytes per level)
         self.quoting: list[int] = []  # stack heights of the open quoting elements
@@ -141,7 +142,8 @@ class _Text:
             self.hidden.append(_Hidden(self))
         if separator and not self.skip:
             self._ensure_newlines(1)
-            self.rest_quoted.append(self._wrapped(len(self.stack)))
+            if self.separators:
+                self.rest_quoted.append(self._wrapped(len(self.stack)))
         self._block(tag)
         if is_signature(attrs) and not self.skip:  # as the plain part has it: "-- "
             self._ensure_newlines(1)
@@ -150,6 +152,13 @@ class _Text:
         if closed or tag in _VOID:
             return
         quotes = not separator and is_quote(tag, attrs)
+        # a quote inside a quote container (Gmail's <div class="gmail_quote"> holds the
+        # attribution and the <blockquote>): the quote is the blockquote, and what the
+        # writer types between two of them (Gmail splits it for an inline answer) is
+        # theirs, not quoted. The container stops quoting; its attribution is above.
+        container = self.stack[self.quoting[-1]] if self.quoting else "blockquote"
+        if quotes and tag == "blockquote" and container != "blockquote":
+            self.quoting.pop()
         if quotes:
             self.quoting.append(len(self.stack))
         if tag == "a":
@@ -250,9 +259,12 @@ class _Text:
             self.newlines = wanted
 
 
-def html_to_text(html: str) -> str:
-    """Readable text from HTML-only mail, for tickets and reply splitting."""
-    out = _Text()
+def html_to_text(html: str, *, separators: bool = True) -> str:
+    """Readable text from HTML-only mail, for tickets and reply splitting.
+    ``separators=False``: what follows Outlook's separator is not marked quoted but
+    copied as Outlook's plain part has it (its header block, then the old mail,
+    unmarked), for what is read inside the old mail (:mod:`.inline_comments`)."""
+    out = _Text(separators)
     _tokenize(html, out)
     out.end_link()  # a link the document never closed
     return _render(out.chunks)

@@ -10,17 +10,28 @@ comment carries the mark: the lines under it are not told from the old mail's, s
 comment is its marked line. Only the mail right under the header is read
 (:func:`gateway.pipeline.parse.quotes.first_old_mail`): the older history may hold
 comments of an earlier answer, sent then.
+
+Each comment keeps the old mail's lines right above it, the question it answers, as an
+inline answer keeps its quoted lines (:mod:`.inline_answers`); the rest of the old mail
+stays cut. This is read for the requester as for a member, and from Outlook's HTML
+alone (new Outlook, Outlook on the web) too: rendered for the ticket, what follows its
+separator is marked quoted, header block and comments with it, so no header was found
+and every comment was a ``>`` line; it is read from the HTML rendered as Outlook's
+plain part has it (:func:`.html_text.html_to_text` with ``separators=False``).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from gateway.pipeline.parse.inline_answers import CONTEXT_LINES
 from gateway.pipeline.parse.writer_names import name_key
 
-__all__ = ["comment_names", "marked_comments"]
+__all__ = ["Comment", "comment_names", "marked_comments", "with_questions"]
 
 # the mark: a name in square brackets, half or full width (［山田］ is [山田] after NFKC),
 # then the comment; a line of at most this many characters (the old mail's are read)
@@ -39,14 +50,42 @@ def comment_names(display: str, address: str) -> frozenset[str]:
     return frozenset(k for k in map(name_key, found) if k)
 
 
-def marked_comments(old_mail: str, names: Sequence[str] | frozenset[str]) -> list[str]:
-    """The lines of ``old_mail`` that start with one of ``names`` in brackets, as
-    written (the mark kept: it says whose the line is), in order; never a ``>`` line."""
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment line as written (its mark kept: it says whose the line is), and the
+    old mail's lines right above it, stripped: the question it answers."""
+
+    line: str
+    above: tuple[str, ...]
+
+
+def marked_comments(old_mail: str, names: Sequence[str] | frozenset[str]) -> list[Comment]:
+    """The lines of ``old_mail`` that start with one of ``names`` in brackets, in order,
+    each with up to :data:`.inline_answers.CONTEXT_LINES` lines above it (back to a
+    blank line or another comment); never a ``>`` line. One pass."""
     found = []
+    above: deque[str] = deque(maxlen=CONTEXT_LINES)
     for line in old_mail.split("\n"):
-        if len(line) > _MAX_LINE or line.lstrip().startswith((">", "＞")):
+        if len(line) > _MAX_LINE or line.lstrip().startswith((">", "＞")) or not line.strip():
+            above.clear()
             continue
         m = _MARK.fullmatch(unicodedata.normalize("NFKC", line))
         if m and name_key(m[1]) in names:
-            found.append(line.strip())
+            found.append(Comment(line.strip(), tuple(above)))
+            above.clear()
+        else:
+            above.append(line.strip())
     return found
+
+
+def with_questions(comments: Sequence[Comment], shown: Callable[[str], bool] | None = None) -> str:
+    """The comments as an inline answer reads (:mod:`.inline_answers`): each under the
+    lines it answers, quoted with ``> `` (only the nearest ones ``shown`` allows), one
+    paragraph each."""
+    blocks = []
+    for comment in comments:
+        kept: list[str] = []
+        for line in comment.above:
+            kept = [*kept, line] if shown is None or shown(line) else []
+        blocks.append("\n".join([*(f"> {line}" for line in kept), comment.line]))
+    return "\n\n".join(blocks)

@@ -31,6 +31,7 @@ from gateway.pipeline.parse.header_blocks import (
     starts_header_block,
     starts_notes_block,
 )
+from gateway.pipeline.parse.inline_answers import answered_inline, with_context
 from gateway.pipeline.parse.named_quotes import marked, unmarked
 from gateway.pipeline.parse.quote_languages import OPENINGS, own_attribution
 from gateway.pipeline.parse.quote_tail import drop_trailing_quotes
@@ -108,13 +109,13 @@ def split_reply(text: str) -> str:
         else:  # below an attribution, all but ">" lines: bottom-posted, or quote deleted
             end = _header_end(lines, cut)
             lines, rest = _before_older_history(lines, end + 1, rest)
-            below = _QUOTED_LINE.sub("", "\n".join(lines[end + 1 :]) + rest)
+            below = _without_quotes("\n".join(lines[end + 1 :]) + rest)
             head = " ".join(x.strip() for x in lines[cut : end + 1])
             if not _drop_signature(below).strip() and own_attribution(head):
                 # the writer quoting themself at the top ("… schrieb ich:"), nothing else
                 return unmarked(_drop_signature("\n".join(lines) + rest).strip("\n").rstrip())
             text = below
-    text = _drop_leading_quotes(text)
+    text = _without_quotes(text, lead=True)
     text = drop_trailing_quotes(text)
     text = _drop_signature(text)
     return unmarked(text.strip("\n").rstrip())
@@ -153,11 +154,20 @@ def _answers_between_quotes(lines: list[str], cut: int, rest: str) -> str:
     for line in lines[first:]:
         if _QUOTED.match(line):
             if unmarked_seen:
-                below = "\n".join(lines[first:]) + rest
-                return _QUOTED_LINE.sub("", below).strip("\n")
+                return _without_quotes("\n".join(lines[first:]) + rest)
         elif line.strip():
             unmarked_seen = True
     return ""
+
+
+def _without_quotes(text: str, *, lead: bool = False) -> str:
+    """``text`` without its quoted lines but those right above an answer given inline
+    (:mod:`.inline_answers`; the signature first, whose lines answer nothing). Not
+    answered inline: every quoted line goes, or with ``lead`` (no quote header above)
+    those above the words (:func:`_drop_leading_quotes`)."""
+    if answered_inline(text):
+        return with_context(_drop_signature(text))
+    return _drop_leading_quotes(text) if lead else _QUOTED_LINE.sub("", text)
 
 
 def _before_older_history(lines: list[str], start: int, rest: str) -> tuple[list[str], str]:
