@@ -287,63 +287,6 @@ def withdraw(session: Session, ticket_id: int, kind: str, now: datetime) -> list
     return sorted(taken)  # RETURNING promises no order on either database
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """Where one mail is on its way: ``state`` pending|sent|failed, and when it left."""
-
-    id: int
-    kind: str
-    message_id: str
-    recipients: tuple[str, ...]
-    state: str
-    sent_at: datetime | None
-    author: str | None = None  # the member whose words it carries: told if it fails
-    ticket_id: int | None = None  # the ticket it was written on (merged since, maybe)
-    key: str = ""  # its idempotency key: what queued it (a pending reminder's period)
-
-
-_DELIVERY = select(
-    OutboxRow.id,
-    OutboxRow.kind,
-    OutboxRow.message_id,
-    OutboxRow.recipients,
-    OutboxRow.state,
-    OutboxRow.sent_at,
-    OutboxRow.author,
-    OutboxRow.ticket_id,
-    OutboxRow.idempotency_key,
-)
-
-
-def delivery(session: Session, key: str) -> Delivery | None:
-    """The mail queued under idempotency ``key``, or None when none was (nothing
-    written: the caller's brakes withheld it)."""
-    found = session.execute(_DELIVERY.where(OutboxRow.idempotency_key == key)).first()
-    return None if found is None else _delivery(*found)
-
-
-def deliveries(session: Session, message_ids: Collection[str]) -> list[Delivery]:
-    """The mails queued here under these Message-IDs (a bounce names one), in id order."""
-    if not message_ids:
-        return []
-    stmt = _DELIVERY.where(OutboxRow.message_id.in_(sorted(message_ids)))
-    return [_delivery(*found) for found in session.execute(stmt.order_by(OutboxRow.id))]
-
-
-def _delivery(
-    i: int,
-    kind: str,
-    mid: str,
-    to: list[str] | None,
-    state: str,
-    sent: datetime | None,
-    author: str | None,
-    ticket_id: int | None,
-    key: str,
-) -> Delivery:
-    return Delivery(i, kind, mid, tuple(to or ()), state, sent, author, ticket_id, key)
-
-
 def rows(session: Session, ticket_id: int | None = None) -> Sequence[OutboxRow]:
     """For status output and tests: the outbox, oldest first."""
     stmt = select(OutboxRow).order_by(OutboxRow.id)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from gateway.scheduling import returned
 from gateway.tickets import returned_claims, returned_mail
-from store import outbox
+from store import outbox, outbox_delivery
 from store.models import Ticket
 
 
@@ -42,7 +42,7 @@ def grace_from(
     alert's: its ``no-auto-answer`` event says why) has nothing to wait for, and counts
     from the claim. A bounce found is told once, at ``now``, unless the runner told it
     as it arrived (:func:`gateway.tickets.returned_mail.tell_once`)."""
-    mail = outbox.delivery(session, reminder_key(period))
+    mail = outbox_delivery.delivery(session, reminder_key(period))
     if mail is None:
         return claimed
     if mail.state != outbox.SENT or mail.sent_at is None:

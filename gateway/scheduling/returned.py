@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from gateway.pipeline import bounced, loops
 from gateway.scheduling import waiting
 from gateway.tickets import returned_mail
-from store import messages, outbox
+from store import messages, outbox_delivery
 from store.models import Ticket
 
 
@@ -53,6 +53,6 @@ def seen(
         return list(touches)
     since = min(t.at for t in answers)  # a bounce comes after the mail it returns
     back = came_back(session, ticket, {t.message_id: t.to for t in answers}, since)
-    for mail in outbox.deliveries(session, back):
+    for mail in outbox_delivery.deliveries(session, back):
         returned_mail.tell_once(session, ticket, mail, now)
     return [t for t in touches if t.message_id not in back]

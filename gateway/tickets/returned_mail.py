@@ -23,20 +23,22 @@ from sqlalchemy.orm import Session
 from gateway.pipeline import bounced, loops
 from gateway.tickets import undelivered
 from gateway.tickets.returned_claims import JOB, told_claims
-from store import jobs, merges, outbox
+from store import jobs, merges, outbox, outbox_delivery
 from store.models import Ticket
 
 __all__ = ["JOB", "on_arrival", "returned_by", "tell_once", "told", "told_claims"]
 
 
-def told(session: Session, ticket_id: int, mail: outbox.Delivery) -> bool:
+def told(session: Session, ticket_id: int, mail: outbox_delivery.Delivery) -> bool:
     """Whether ``mail`` (of the ticket ``ticket_id``) was told as come back already."""
     return any(
         jobs.claimed(session, job, key) for job, key in told_claims(ticket_id, mail.id, mail.key)
     )
 
 
-def tell_once(session: Session, ticket: Ticket, mail: outbox.Delivery, now: datetime) -> bool:
+def tell_once(
+    session: Session, ticket: Ticket, mail: outbox_delivery.Delivery, now: datetime
+) -> bool:
     """The mail that came back in the ticket's history and its member's next notice
     (its author's too), once: False when it was told already, by whoever."""
     if told(session, ticket.id, mail):
@@ -58,7 +60,7 @@ def tell_once(session: Session, ticket: Ticket, mail: outbox.Delivery, now: date
     return True
 
 
-def returned_by(session: Session, ticket: Ticket, raw: bytes) -> list[outbox.Delivery]:
+def returned_by(session: Session, ticket: Ticket, raw: bytes) -> list[outbox_delivery.Delivery]:
     """The mails of ours on ``ticket`` (merged into it, maybe) that the bounce ``raw``
     names and says did not reach its requester
     (:func:`gateway.pipeline.bounced.came_back_from_requester`). A mail the relay
@@ -66,7 +68,7 @@ def returned_by(session: Session, ticket: Ticket, raw: bytes) -> list[outbox.Del
     named = loops.returned_message_ids(raw)
     return [
         mail
-        for mail in outbox.deliveries(session, named)
+        for mail in outbox_delivery.deliveries(session, named)
         if mail.state != outbox.FAILED
         and merges.final(session, mail.ticket_id) == ticket.id
         and bounced.came_back_from_requester(raw, ticket.requester, mail.recipients)
