@@ -31,6 +31,7 @@ from gateway.pipeline.parse.clearsigned import NOTE as CLEARSIGNED
 from gateway.pipeline.parse.clearsigned import unarmored
 from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import charset_hint, param_text
+from gateway.pipeline.parse.part_spans import Slices
 from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
 from gateway.pipeline.parse.smime import OPAQUE_TYPES, signed_content
 from gateway.pipeline.parse.transfer import text_bytes
@@ -56,7 +57,8 @@ class Body:
         self.notes: list[str] = []
         self.counter = [0]  # shared across alternatives so names stay unique
         self.hint: str | None = None  # the message's text charset: raw 8-bit names' guess
-        self.as_before = False  # an encoded attached mail as stored before it was decoded
+        self.as_before = False  # an attached mail as stored before (.attached_mail)
+        self.slices: Slices | None = None  # attached mails' bytes in the raw message
 
 
 def walk_body(
@@ -65,15 +67,18 @@ def walk_body(
     keep_data: bool = False,
     big: Mapping[bytes, BigPart] | None = None,
     as_before: bool = False,
+    raw: bytes | None = None,
 ) -> Body:
     """Everything a message carries besides its headers. ``keep_data``: keep each
     attachment's decoded bytes too (else only its hash and size, so parsing a mail
     with many attachments holds one of them in memory at a time). ``big``: the
     message is a slim copy (:mod:`.slim`); an attachment whose payload is one of its
     sentinels gets that part's size and hash, and counts in ``matched``. ``as_before``:
-    an attached mail that came encoded is read as rows stored before it was decoded were
-    (its encoded text; :mod:`.attached_mail`), so their downloads still find it."""
+    an attached mail is read as rows stored before were (written back, an encoded one
+    left encoded; :mod:`.attached_mail`), so their downloads still find it. ``raw``: the
+    bytes ``message`` was parsed from, whose slices attached mails are stored as."""
     body = Body(keep_data, big)
+    body.slices = Slices(message, raw) if raw is not None else None
     body.as_before = as_before
     body.hint = charset_hint(message)
     _walk(message, body, inside_attachment=False, depth=0)
@@ -188,6 +193,7 @@ def _walk_alternative(children: list[Message], body: Body, depth: int) -> None:
         # HTML branch's pictures (Outlook's pasted screenshot, multipart/related inside
         # the alternative) were listed but never found again
         branch = Body(body.keep_data, big=body.big)
+        branch.slices = body.slices
         branch.counter = body.counter
         branch.matched = body.matched
         branch.hint = body.hint
@@ -324,7 +330,7 @@ def _payload_bytes(part: Message, body: Body) -> bytes:
 def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
     ctype = part.get_content_type()[:MAX_CONTENT_TYPE]  # RFC 6838: 127 + "/" + 127
     data = (
-        message_bytes(part, body.notes, decode=not body.as_before)
+        message_bytes(part, body.notes, decode=not body.as_before, slices=body.slices)
         if part.get_content_maintype() == "message"
         else None
     )
