@@ -1,25 +1,30 @@
 """A mail forwarded as an attachment, end to end: sent to the SMTP listener, processed
 by the runner, saved by a member with ``tickets attachment``: the file is the mail the
 sender attached, byte for byte (its DKIM signature verifies as it did), on SQLite and
-PostgreSQL."""
+PostgreSQL; and the ticket page's link hands out the same bytes."""
 
 from __future__ import annotations
 
+import re
 import smtplib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
 
 from gateway.config.load import load_settings
+from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from tests.support.cli import run
 from tests.support.config import write_config
-from tests.support.pipeline import inbox_raw, inbox_rows, show
+from tests.support.pipeline import deliver, inbox_raw, inbox_rows, show
 from tests.support.scheduling import make_app
 from tests.support.smtp import listening, smtp_settings
+from tests.support.web import Rig, rig, sign_in
 
 # what a vendor's server sent: DKIM-signed over these exact bytes (simple/simple), with
 # a header folded by a tab, another without a space after its colon, raw UTF-8 inside
@@ -89,3 +94,17 @@ def test_a_forwarded_mail_is_downloaded_as_it_was_sent(
     ran = run(config, "tickets", "attachment", str(tid), "1", "-o", str(saved), capsys=capsys)
     assert ran.code == 0, ran.err
     assert saved.read_bytes() == VENDOR
+
+
+def test_the_ticket_page_hands_out_the_same_bytes(settings: Settings, clock: FakeClock) -> None:
+    async def scenario(client: TestClient[Any, Any], r: Rig, tid: int) -> None:
+        await sign_in(client, r, "ops@example.test")
+        html = await (await client.get(f"/tickets/{tid}")).text()
+        link = re.search(rf'href="(/tickets/{tid}/attachments/\d+)"', html)
+        assert link
+        got = await client.get(link.group(1))
+        assert got.status == 200 and await got.read() == VENDOR
+
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, _forward(VENDOR)).ticket_id or 0
+        r.serve(lambda c: scenario(c, r, tid))
