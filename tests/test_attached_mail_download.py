@@ -21,7 +21,7 @@ from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from tests.support.cli import run
 from tests.support.config import write_config
-from tests.support.pipeline import deliver, inbox_raw, inbox_rows, show
+from tests.support.pipeline import all_tickets, deliver, inbox_raw, inbox_rows, show
 from tests.support.scheduling import make_app
 from tests.support.smtp import listening, smtp_settings
 from tests.support.web import Rig, rig, sign_in
@@ -94,6 +94,26 @@ def test_a_forwarded_mail_is_downloaded_as_it_was_sent(
     ran = run(config, "tickets", "attachment", str(tid), "1", "-o", str(saved), capsys=capsys)
     assert ran.code == 0, ran.err
     assert saved.read_bytes() == VENDOR
+
+
+def test_a_forward_kept_with_lf_line_ends_by_ingest_too(
+    app: App,
+    config: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A maildir or mbox keeps mail with LF line ends: the attached mail is its LF
+    bytes, as they lie in the stored raw mail."""
+    raw = _forward(VENDOR).replace(b"\r\n", b"\n")
+    (tmp_path / "fw.eml").write_bytes(raw)
+    assert run(config, "ingest", str(tmp_path / "fw.eml"), capsys=capsys).code == 0  # processed
+    [ticket] = all_tickets(app)
+    assert inbox_raw(app, inbox_rows(app)[0].id) == raw
+    monkeypatch.chdir(tmp_path)
+    args = ("tickets", "attachment", str(ticket["id"]), "1", "-o", "lf.eml")
+    assert run(config, *args, capsys=capsys).code == 0
+    assert (tmp_path / "lf.eml").read_bytes() == VENDOR.replace(b"\r\n", b"\n")
 
 
 def test_the_ticket_page_hands_out_the_same_bytes(settings: Settings, clock: FakeClock) -> None:
