@@ -254,3 +254,33 @@ def test_a_big_attached_mail_costs_what_any_file_of_its_size_costs() -> None:
             tracemalloc.stop()
 
     assert peak(b"message/rfc822") < peak(b"application/octet-stream") * 1.1
+
+
+def test_in_parts_recovered_from_a_multipart_whose_boundary_never_matched() -> None:
+    """A writer that declared one boundary and used another: the parts are recovered
+    from the body, and the attached mail among them is still its bytes."""
+    raw = _outer(SIGNED).replace(b'boundary="b1"', b'boundary="declared"')
+    parsed = parse_message(raw)
+    assert any("parts recovered" in d for d in parsed.defects)
+    assert _stored(raw) == SIGNED
+
+
+def test_recovered_parts_keep_their_8bit_bytes_and_old_rows_their_download() -> None:
+    """The recovered body was read with U+FFFD for each 8-bit byte: garbled text and a
+    file that was not the one sent. Now their bytes; a row listed then (its hash, as the
+    release before this listed it) still downloads what it listed."""
+    raw = (
+        b"From: a@c.test\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=declared\r\n\r\n"
+        b"--real\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\n\xe6\x8e\xa5\xe7\xb6\x9a\r\n"
+        b"--real\r\nContent-Type: application/octet-stream\r\n"
+        b"Content-Transfer-Encoding: binary\r\n"
+        b"Content-Disposition: attachment; filename=a.bin\r\n\r\n\x00\xff\xe6binary\r\n--real--\r\n"
+    )
+    parsed = parse_message(raw)
+    assert parsed.text.strip() == "接続"
+    [listed] = parsed.attachments
+    assert attachment_data(raw, listed.sha256) == b"\x00\xff\xe6binary"
+    old = "a44684c80f54f02b7787d32f02d91f7e5f05bfcd7c1e2e0c796841915fbcee6e"
+    assert attachment_data(raw, old) == b"\x00\xef\xbf\xbd\xef\xbf\xbdbinary"

@@ -213,13 +213,17 @@ def _walk_alternative(children: list[Message], body: Body, depth: int) -> None:
 
 
 def _walk_broken_multipart(part: Message, body: Body, inside_attachment: bool, depth: int) -> None:
-    """A multipart whose boundary never matched: recover parts or keep the text."""
-    payload = part.get_payload()
+    """A multipart whose boundary never matched: recover parts or keep the text. Its
+    body as parsed: get_payload() puts U+FFFD for each 8-bit byte (as read before)."""
+    payload = part.get_payload() if body.as_before else getattr(part, "_payload", None)
     text = payload if isinstance(payload, str) else ""
     recovered = _recover_parts(text)
     if recovered is not None:
         body.notes.append("mime: declared boundary not found; parts recovered from body")
-        _walk(recovered, body, inside_attachment, depth + 1)
+        outer = body.slices  # the text is the raw body: attached mails are sliced from it
+        body.slices = Slices(*recovered) if outer is not None else None
+        _walk(recovered[0], body, inside_attachment, depth + 1)
+        body.slices = outer
         return
     if text.strip():
         body.notes.append("mime: multipart without parts; body kept as plain text")
@@ -228,17 +232,19 @@ def _walk_broken_multipart(part: Message, body: Body, inside_attachment: bool, d
         body.plain.append(tidy_text(decoded))
 
 
-def _recover_parts(text: str) -> Message | None:
+def _recover_parts(text: str) -> tuple[Message, bytes] | None:
+    """The parts under the first delimiter-shaped line's boundary, and the bytes parsed."""
     match = re.search(r"^--([^\s]{1,100})[ \t]*\r?$", text, re.M)
     if match is None:
         return None
     boundary = match.group(1).replace('"', "")
     raw = f'Content-Type: multipart/mixed; boundary="{boundary}"\n\n{text}'
+    data = raw.encode("utf-8", "surrogateescape")
     try:
-        message = email.message_from_bytes(raw.encode("utf-8", "surrogateescape"), policy=compat32)
+        message = email.message_from_bytes(data, policy=compat32)
     except Exception:  # noqa: BLE001
         return None
-    return message if message.is_multipart() and _children(message) else None
+    return (message, data) if message.is_multipart() and _children(message) else None
 
 
 def _is_body_part(part: Message, ctype: str, *, named: bool = False) -> bool:
