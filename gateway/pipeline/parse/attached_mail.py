@@ -11,8 +11,9 @@ its encoded text and decoded here, so the stored file is the attached mail itsel
 One sent as it may be (7bit, 8bit, binary) is the raw message's own slice of it
 (:mod:`.part_spans`): written back by the email package it came out with ``\n`` line
 ends and its headers folded again, so its DKIM signature failed and the analyst who
-downloaded it held another mail. Where no slice is found (a part read from bytes the
-raw message does not hold as they are: recovered parts, an opaque-signed body) it is
+downloaded it held another mail. Parts recovered from a multipart whose boundary never
+matched are sliced from the body they were recovered from (the raw bytes too). Where
+no slice is found (an opaque-signed body, read from its decoded signature) it is
 written back as before, and a note says so.
 """
 

@@ -20,7 +20,7 @@ feedparser does, in step with the tree it made:
   and :attr:`Span.closed` says so). The message's own structure never ends it.
 
 Each part's field names are checked against the tree's as it goes: a tree made
-otherwise (the flat reader, recovered parts, another parser) finds no slice here
+otherwise (the flat reader, another parser) finds no slice here
 rather than a wrong one. Linear: lines are found by searching for ``--`` after a line
 end, a delimiter line's name is read once however many levels it closes, and
 nothing recurses deeper than the tree the stdlib built.
