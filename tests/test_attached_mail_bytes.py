@@ -284,3 +284,37 @@ def test_recovered_parts_keep_their_8bit_bytes_and_old_rows_their_download() -> 
     assert attachment_data(raw, listed.sha256) == b"\x00\xff\xe6binary"
     old = "a44684c80f54f02b7787d32f02d91f7e5f05bfcd7c1e2e0c796841915fbcee6e"
     assert attachment_data(raw, old) == b"\x00\xef\xbf\xbd\xef\xbf\xbdbinary"
+
+
+def _der(tag: int, body: bytes) -> bytes:
+    size = len(body).to_bytes((len(body).bit_length() + 7) // 8 or 1, "big")
+    return (
+        bytes([tag])
+        + (bytes([len(body)]) if len(body) < 128 else bytes([0x80 | len(size)]) + size)
+        + body
+    )
+
+
+def test_inside_an_opaque_signed_mail() -> None:
+    """An opaque-signed S/MIME mail (Outlook's) whose signed content forwards a mail:
+    that mail is its bytes inside the signature, not written back."""
+    content = _outer(SIGNED).split(b"\r\n\r\n", 1)[1]  # the multipart, as the signed entity
+    entity = b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n' + content
+    signed_data = _der(
+        0x30,
+        _der(0x02, b"\x01")
+        + _der(0x31, b"")
+        + _der(
+            0x30, _der(0x06, bytes.fromhex("2a864886f70d010701")) + _der(0xA0, _der(0x04, entity))
+        )
+        + _der(0x31, b""),
+    )
+    der = _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d010702")) + _der(0xA0, signed_data))
+    raw = (
+        b"From: a@customer.test\r\nSubject: signed\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: application/pkcs7-mime; smime-type=signed-data; name="smime.p7m"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(der).replace(b"\n", b"\r\n")
+    )
+    assert any("opaque-signed" in d for d in parse_message(raw).defects)
+    assert _stored(raw) == SIGNED

@@ -12,9 +12,9 @@ One sent as it may be (7bit, 8bit, binary) is the raw message's own slice of it
 (:mod:`.part_spans`): written back by the email package it came out with ``\n`` line
 ends and its headers folded again, so its DKIM signature failed and the analyst who
 downloaded it held another mail. Parts recovered from a multipart whose boundary never
-matched are sliced from the body they were recovered from (the raw bytes too). Where
-no slice is found (an opaque-signed body, read from its decoded signature) it is
-written back as before, and a note says so.
+matched, and those of an opaque-signed mail's content, are sliced from the bytes they
+were parsed from (the body's raw bytes; the content inside the signature). Where no
+slice is found it is written back as before, and a note says so.
 """
 
 from __future__ import annotations
@@ -62,11 +62,11 @@ def message_bytes(
     word = cte.split(";", 1)[0].split(None, 1)[0] if cte else ""
     decoder = _DECODERS.get(word) if decode else None
     if decode and decoder is None:
-        span = slices.of(part) if slices is not None else None
-        if span is not None and slices is not None:
-            if not span.closed:
+        found = slices.of(part) if slices is not None else None
+        if found is not None:
+            if not found[1]:
                 notes.append(UNCLOSED)
-            return slices.raw[span.start : span.end]
+            return found[0]
         notes.append(REWRITTEN)
     chunks: list[bytes] = []
     for sub in payload:

@@ -58,7 +58,7 @@ class Body:
         self.counter = [0]  # shared across alternatives so names stay unique
         self.hint: str | None = None  # the message's text charset: raw 8-bit names' guess
         self.as_before = False  # an attached mail as stored before (.attached_mail)
-        self.slices: Slices | None = None  # attached mails' bytes in the raw message
+        self.slices = Slices()  # attached mails' bytes in the raw message
 
 
 def walk_body(
@@ -78,7 +78,8 @@ def walk_body(
     left encoded; :mod:`.attached_mail`), so their downloads still find it. ``raw``: the
     bytes ``message`` was parsed from, whose slices attached mails are stored as."""
     body = Body(keep_data, big)
-    body.slices = Slices(message, raw) if raw is not None else None
+    if raw is not None:
+        body.slices.add(message, raw)
     body.as_before = as_before
     body.hint = charset_hint(message)
     _walk(message, body, inside_attachment=False, depth=0)
@@ -150,7 +151,9 @@ def _opened(message: Message, body: Body) -> bool:
         body.notes.append(f"mime: S/MIME data that cannot be read here ({kind}); kept as is")
         return False
     body.notes.append("mime: S/MIME opaque-signed; its content read, the signature not checked")
-    _walk(email.message_from_bytes(content, policy=compat32), body, False, 1)
+    tree = email.message_from_bytes(content, policy=compat32)
+    body.slices.add(tree, content)  # attached mails inside: the signed content's bytes
+    _walk(tree, body, False, 1)
     body.notes.extend(f"attachment name: {note}" for note in notes)
     _append_attachment(body, data, original, ctype)
     return True
@@ -220,10 +223,8 @@ def _walk_broken_multipart(part: Message, body: Body, inside_attachment: bool, d
     recovered = _recover_parts(text)
     if recovered is not None:
         body.notes.append("mime: declared boundary not found; parts recovered from body")
-        outer = body.slices  # the text is the raw body: attached mails are sliced from it
-        body.slices = Slices(*recovered) if outer is not None else None
+        body.slices.add(*recovered)  # the text is the raw body: attached mails' bytes
         _walk(recovered[0], body, inside_attachment, depth + 1)
-        body.slices = outer
         return
     if text.strip():
         body.notes.append("mime: multipart without parts; body kept as plain text")
@@ -233,7 +234,6 @@ def _walk_broken_multipart(part: Message, body: Body, inside_attachment: bool, d
 
 
 def _recover_parts(text: str) -> tuple[Message, bytes] | None:
-    """The parts under the first delimiter-shaped line's boundary, and the bytes parsed."""
     match = re.search(r"^--([^\s]{1,100})[ \t]*\r?$", text, re.M)
     if match is None:
         return None

@@ -51,20 +51,31 @@ class Span:
 
 
 class Slices:
-    """The spans of a tree's attached messages, found when the first is asked for (in
-    one pass over the whole message; most mail has none and costs nothing)."""
+    """The attached messages' bytes of a walk's trees (the message, and any the walk
+    parses from bytes of its own: parts recovered from a body, a signed content), each
+    tree read when an attached message is first asked for (most mail has none)."""
 
-    def __init__(self, message: Message, raw: bytes) -> None:
-        self.message = message
-        self.raw = raw  # the bytes the tree was parsed from
-        self._spans: dict[int, Span] | None = None
+    def __init__(self) -> None:
+        self._trees: list[tuple[Message, bytes]] = []  # each, and the bytes parsed
+        self._read = 0  # trees read so far
+        self._spans: dict[int, tuple[Span, bytes]] = {}
 
-    def of(self, part: Message) -> Span | None:
-        """``part``'s span, or None (not a part of this tree as the bytes hold it)."""
-        if self._spans is None:
-            self._spans = attached_spans(self.message, self.raw)
-        span = self._spans.get(id(part))
-        return span if span is not None and span.part is part else None
+    def add(self, message: Message, raw: bytes) -> None:
+        """One more tree the walk parsed from ``raw`` (the bytes as they came)."""
+        self._trees.append((message, raw))
+
+    def of(self, part: Message) -> tuple[bytes, bool] | None:
+        """``part``'s bytes and whether its multipart closed (:attr:`Span.closed`), or
+        None when no tree holds it as the bytes do."""
+        while self._read < len(self._trees):
+            message, raw = self._trees[self._read]
+            self._read += 1
+            self._spans.update((k, (s, raw)) for k, s in attached_spans(message, raw).items())
+        found = self._spans.get(id(part))
+        if found is None or found[0].part is not part:
+            return None
+        span, raw = found
+        return raw[span.start : span.end], span.closed
 
 
 class _Mismatch(Exception):
