@@ -52,9 +52,8 @@ def message_bytes(
     """The attached message as bytes: as it came in the raw message (``slices``: of the
     bytes the tree was parsed from), or decoded once when it came encoded; None when the
     parser made no message of the part (its payload is then decoded as any file's).
-    ``decode=False``:
-    as it was stored before either (written back, the encoded text left so), for the
-    downloads of rows listed then, whose SHA-256 is of that."""
+    ``decode=False``: as it was stored before either (written back, the encoded text
+    left so), for the downloads of rows listed then, whose SHA-256 is of that."""
     payload = part.get_payload()
     if not isinstance(payload, list):
         return None
