@@ -20,8 +20,8 @@ feedparser does, in step with the tree it made:
   and :attr:`Span.closed` says so). The message's own structure never ends it.
 
 Each part's field names are checked against the tree's as it goes: a tree made
-otherwise (the flat reader, another parser) finds no slice here
-rather than a wrong one. Linear: lines are found by searching for ``--`` after a line
+otherwise (the flat reader, another parser) finds no slice here rather than a wrong
+one. Linear: lines are found by searching for ``--`` after a line
 end, a delimiter line's name is read once however many levels it closes, and
 nothing recurses deeper than the tree the stdlib built.
 """
@@ -187,10 +187,11 @@ class _Reader:
                 if self.ends(name) or name not in (own, own + b"--"):
                     break
                 after = self.line(after)[1]
-            if done >= len(children) or not isinstance(children[done], Message):
+            child = children[done] if done < len(children) else None
+            if not isinstance(child, Message):
                 raise _Mismatch
             self.active[own] += 1
-            pos = self.node(children[done], after)  # type: ignore[arg-type]
+            pos = self.node(child, after)
             self.active[own] -= 1
             if not self.active[own]:
                 del self.active[own]
