@@ -242,3 +242,39 @@ def test_a_forward_attached_base64_names_its_sender() -> None:
     assert found is not None and found.how == "attached"
     assert found.sender.email == "support@vendor.test"
     assert found.subject == "接続エラーの原因"
+
+
+SIGNED = (  # an ASCII mail a vendor DKIM-signed (simple/simple): every byte counts
+    b"DKIM-Signature: v=1; a=rsa-sha256; c=simple/simple; d=vendor.test; s=sel;\r\n"
+    b"\th=From:Subject; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r\n"
+    b"\tb=c2lnbmF0dXJlIGJ5dGVzIHRoYXQgYSB2ZXJpZmllciB3b3VsZCBjaGVjaw==\r\n"
+    b"From: Vendor <support@vendor.test>\r\n"
+    b"Subject:no space after the colon\r\n"
+    b"\r\n"
+    b"The fix is in firmware 2.4.1.\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("inner", "cte"),
+    [
+        (SIGNED, b"7bit"),
+        (SIGNED + b"\r\n", b"7bit"),  # a blank last line
+        (SIGNED.rstrip(b"\r\n"), b"7bit"),  # no line end before the delimiter's
+        (SIGNED + "接続\r\n".encode(), b"8bit"),  # 8-bit: an .eml file, base64
+    ],
+)
+def test_a_relayed_attached_mail_carries_the_bytes_attached(
+    team: App, inner: bytes, cte: bytes
+) -> None:
+    """The requester's client reads the very bytes the member attached (a 7bit part's
+    CRLF before the delimiter is the delimiter's: none is added to the mail)."""
+    tid = _request(team)
+    head = b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: " + cte + b"\r\n"
+    part, sent = _relayed(team, _with_part(team, tid, head, inner))
+    if cte == b"7bit":
+        start = sent.index(b"DKIM-Signature:")
+        assert sent[start : sent.index(b"\r\n--=_gwm_", start)] == inner
+    else:
+        assert part.get_content_type() == "application/octet-stream"
+        assert part.get_payload(decode=True) == inner

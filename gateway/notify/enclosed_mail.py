@@ -13,6 +13,10 @@ application/octet-stream under its ``.eml`` name instead, which every mail clien
 opens as the mail it is (Outlook, Thunderbird, Apple Mail and Gmail open ``.eml``
 files as messages) and every relay carries byte for byte. message/global (RFC 6532
 3.5) may be base64-encoded, so it goes as any file.
+
+Either way the requester gets the bytes the member attached (the parser stores them as
+they came, :mod:`gateway.pipeline.parse.attached_mail`); a 7bit one only has its line
+ends made CRLF, as SMTP carries every mail (DKIM signs that canonical form).
 """
 
 from __future__ import annotations
@@ -54,5 +58,6 @@ def _seven_bit(data: bytes, boundary: str) -> str | None:
     lines = _LINE_END.split(data)
     if any(len(line) > MAX_LINE for line in lines):
         return None
-    text = b"\r\n".join(lines)
-    return (text if text.endswith(b"\r\n") else text + b"\r\n").decode("ascii")
+    # no CRLF added at the end: the one before the delimiter is the delimiter's
+    # (RFC 2046 5.1.1), so the requester reads the mail's last line as it was attached
+    return b"\r\n".join(lines).decode("ascii")

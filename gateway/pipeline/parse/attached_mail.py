@@ -7,6 +7,14 @@ quoted-printable-encode it (and RFC 6532 3.5 allows both for message/global): th
 parser then makes a message of the encoded text, and storing that re-serialised
 handed the requester base64 text where the mail was. Such a part is put back into
 its encoded text and decoded here, so the stored file is the attached mail itself.
+
+One sent as it may be (7bit, 8bit, binary) is the raw message's own slice of it
+(:mod:`.part_spans`): written back by the email package it came out with ``\n`` line
+ends and its headers folded again, so its DKIM signature failed and the analyst who
+downloaded it held another mail. Parts recovered from a multipart whose boundary never
+matched, and those of an opaque-signed mail's content, are sliced from the bytes they
+were parsed from (the body's raw bytes; the content inside the signature). Where no
+slice is found it is written back as before, and a note says so.
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 
 from gateway.pipeline.parse.charsets.headers import decode_header_value
+from gateway.pipeline.parse.load import header_block_size
+from gateway.pipeline.parse.part_spans import Slices
 
 # the encodings a writer wrongly put on an attached message, decoded (tolerantly, as
 # the other parts are) back to the message; 7bit, 8bit and binary carry it as it is
@@ -28,19 +38,35 @@ _DECODERS: dict[str, Callable[[bytes], bytes]] = {
     "quoted-printable": quopri.decodestring,
 }
 ENCODED = "mime: attached message was {0}-encoded (RFC 2046 forbids it); decoded"
+UNCLOSED = "mime: attached message's closing delimiter never came; kept to the end of the message"
+REWRITTEN = "mime: attached message not found in the raw message as it came; written back"
 
 
-def message_bytes(part: Message, notes: list[str], *, decode: bool = True) -> bytes | None:
-    """The attached message as bytes, decoded once when it came encoded; None when the
+def message_bytes(
+    part: Message,
+    notes: list[str],
+    *,
+    decode: bool = True,
+    slices: Slices | None = None,
+) -> bytes | None:
+    """The attached message as bytes: as it came in the raw message (``slices``: of the
+    bytes the tree was parsed from), or decoded once when it came encoded; None when the
     parser made no message of the part (its payload is then decoded as any file's).
-    ``decode=False``: as it was stored before this decoded it (the encoded text), for
-    the downloads of rows listed then, whose SHA-256 is of that."""
+    ``decode=False``: as it was stored before either (written back, the encoded text
+    left so), for the downloads of rows listed then, whose SHA-256 is of that."""
     payload = part.get_payload()
     if not isinstance(payload, list):
         return None
     cte = str(part.get("content-transfer-encoding", "") or "").strip().lower()
     word = cte.split(";", 1)[0].split(None, 1)[0] if cte else ""
     decoder = _DECODERS.get(word) if decode else None
+    if decode and decoder is None:
+        found = slices.of(part) if slices is not None else None
+        if found is not None:
+            if not found[1]:
+                notes.append(UNCLOSED)
+            return found[0]
+        notes.append(REWRITTEN)
     chunks: list[bytes] = []
     for sub in payload:
         if not isinstance(sub, Message):
@@ -95,8 +121,8 @@ def subject_name(data: bytes, utf8: bool) -> str:
     item; "" for none (then ``message-N.eml``). A slash in a subject ("VPN/DNS") is no
     folder: it becomes "_" before the name is made safe (:func:`.filenames.safe_filename`).
     ``utf8``: message/global, whose headers are UTF-8 (RFC 6532)."""
-    try:
-        head = BytesHeaderParser(policy=compat32).parsebytes(data)
+    try:  # the header block alone: a big attached mail is not copied again to name it
+        head = BytesHeaderParser(policy=compat32).parsebytes(data[: header_block_size(data)])
         # as written (get() hands 8-bit bytes back as a Header object)
         value = next((v for k, v in head.raw_items() if k.lower() == "subject"), "")
         raw = value.encode("ascii", "surrogateescape")  # 8-bit bytes as they came

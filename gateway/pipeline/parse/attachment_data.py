@@ -69,7 +69,7 @@ def _walked(
     loaded = load(data, [])
     if loaded is None:
         return {}
-    body = walk_body(loaded[0], keep_data=True, big=big, as_before=as_before)
+    body = walk_body(loaded[0], keep_data=True, big=big, as_before=as_before, raw=data)
     found: dict[str, bytes] = {}
     for d in body.data:
         digest = hashlib.sha256(d).hexdigest()

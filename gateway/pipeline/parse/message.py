@@ -153,7 +153,7 @@ def _parse(raw: bytes, slim_above: int | None) -> ParsedMessage:
     if loaded is None:
         return _empty(raw, tuple(defects), True)
     message, fallback_date = loaded
-    return _assemble(message, fallback_date, walk_body(message), defects, raw)
+    return _assemble(message, fallback_date, walk_body(message, raw=data), defects, raw)
 
 
 def _parse_slim(slimmed: Slimmed, defects: list[str], whole: bytes | str) -> ParsedMessage | None:
@@ -164,7 +164,7 @@ def _parse_slim(slimmed: Slimmed, defects: list[str], whole: bytes | str) -> Par
     if loaded is None:
         return None
     message, fallback_date = loaded
-    body = walk_body(message, big=slimmed.parts)
+    body = walk_body(message, big=slimmed.parts, raw=slimmed.data)
     if not _all_found(slimmed.parts, body):
         return None
     return _assemble(message, fallback_date, body, defects, whole)

@@ -31,6 +31,7 @@ from gateway.pipeline.parse.clearsigned import NOTE as CLEARSIGNED
 from gateway.pipeline.parse.clearsigned import unarmored
 from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import charset_hint, param_text
+from gateway.pipeline.parse.part_spans import Slices
 from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
 from gateway.pipeline.parse.smime import OPAQUE_TYPES, signed_content
 from gateway.pipeline.parse.transfer import text_bytes
@@ -56,7 +57,8 @@ class Body:
         self.notes: list[str] = []
         self.counter = [0]  # shared across alternatives so names stay unique
         self.hint: str | None = None  # the message's text charset: raw 8-bit names' guess
-        self.as_before = False  # an encoded attached mail as stored before it was decoded
+        self.as_before = False  # an attached mail as stored before (.attached_mail)
+        self.slices = Slices()  # attached mails' bytes in the raw message
 
 
 def walk_body(
@@ -65,15 +67,19 @@ def walk_body(
     keep_data: bool = False,
     big: Mapping[bytes, BigPart] | None = None,
     as_before: bool = False,
+    raw: bytes | None = None,
 ) -> Body:
     """Everything a message carries besides its headers. ``keep_data``: keep each
     attachment's decoded bytes too (else only its hash and size, so parsing a mail
     with many attachments holds one of them in memory at a time). ``big``: the
     message is a slim copy (:mod:`.slim`); an attachment whose payload is one of its
     sentinels gets that part's size and hash, and counts in ``matched``. ``as_before``:
-    an attached mail that came encoded is read as rows stored before it was decoded were
-    (its encoded text; :mod:`.attached_mail`), so their downloads still find it."""
+    an attached mail is read as rows stored before were (written back, an encoded one
+    left encoded; :mod:`.attached_mail`), so their downloads still find it. ``raw``: the
+    bytes ``message`` was parsed from, whose slices attached mails are stored as."""
     body = Body(keep_data, big)
+    if raw is not None:
+        body.slices.add(message, raw)
     body.as_before = as_before
     body.hint = charset_hint(message)
     _walk(message, body, inside_attachment=False, depth=0)
@@ -145,7 +151,9 @@ def _opened(message: Message, body: Body) -> bool:
         body.notes.append(f"mime: S/MIME data that cannot be read here ({kind}); kept as is")
         return False
     body.notes.append("mime: S/MIME opaque-signed; its content read, the signature not checked")
-    _walk(email.message_from_bytes(content, policy=compat32), body, False, 1)
+    tree = email.message_from_bytes(content, policy=compat32)
+    body.slices.add(tree, content)  # attached mails inside: the signed content's bytes
+    _walk(tree, body, False, 1)
     body.notes.extend(f"attachment name: {note}" for note in notes)
     _append_attachment(body, data, original, ctype)
     return True
@@ -188,6 +196,7 @@ def _walk_alternative(children: list[Message], body: Body, depth: int) -> None:
         # HTML branch's pictures (Outlook's pasted screenshot, multipart/related inside
         # the alternative) were listed but never found again
         branch = Body(body.keep_data, big=body.big)
+        branch.slices = body.slices
         branch.counter = body.counter
         branch.matched = body.matched
         branch.hint = body.hint
@@ -207,13 +216,15 @@ def _walk_alternative(children: list[Message], body: Body, depth: int) -> None:
 
 
 def _walk_broken_multipart(part: Message, body: Body, inside_attachment: bool, depth: int) -> None:
-    """A multipart whose boundary never matched: recover parts or keep the text."""
-    payload = part.get_payload()
+    """A multipart whose boundary never matched: recover parts or keep the text. Its
+    body as parsed: get_payload() puts U+FFFD for each 8-bit byte (as read before)."""
+    payload = part.get_payload() if body.as_before else getattr(part, "_payload", None)
     text = payload if isinstance(payload, str) else ""
     recovered = _recover_parts(text)
     if recovered is not None:
         body.notes.append("mime: declared boundary not found; parts recovered from body")
-        _walk(recovered, body, inside_attachment, depth + 1)
+        body.slices.add(*recovered)  # the text is the raw body: attached mails' bytes
+        _walk(recovered[0], body, inside_attachment, depth + 1)
         return
     if text.strip():
         body.notes.append("mime: multipart without parts; body kept as plain text")
@@ -222,17 +233,18 @@ def _walk_broken_multipart(part: Message, body: Body, inside_attachment: bool, d
         body.plain.append(tidy_text(decoded))
 
 
-def _recover_parts(text: str) -> Message | None:
+def _recover_parts(text: str) -> tuple[Message, bytes] | None:
     match = re.search(r"^--([^\s]{1,100})[ \t]*\r?$", text, re.M)
     if match is None:
         return None
     boundary = match.group(1).replace('"', "")
     raw = f'Content-Type: multipart/mixed; boundary="{boundary}"\n\n{text}'
+    data = raw.encode("utf-8", "surrogateescape")
     try:
-        message = email.message_from_bytes(raw.encode("utf-8", "surrogateescape"), policy=compat32)
+        message = email.message_from_bytes(data, policy=compat32)
     except Exception:  # noqa: BLE001
         return None
-    return message if message.is_multipart() and _children(message) else None
+    return (message, data) if message.is_multipart() and _children(message) else None
 
 
 def _is_body_part(part: Message, ctype: str, *, named: bool = False) -> bool:
@@ -324,7 +336,7 @@ def _payload_bytes(part: Message, body: Body) -> bytes:
 def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
     ctype = part.get_content_type()[:MAX_CONTENT_TYPE]  # RFC 6838: 127 + "/" + 127
     data = (
-        message_bytes(part, body.notes, decode=not body.as_before)
+        message_bytes(part, body.notes, decode=not body.as_before, slices=body.slices)
         if part.get_content_maintype() == "message"
         else None
     )
