@@ -14,17 +14,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 
 # the particles that follow (or precede) a noun: が を に は の で と へ も や
 PARTICLES = "がをにはのでとへもや"
 
+
 # hiragana, katakana (and ー), the CJK ideographs, 々 〆, half-width katakana, and
 # Japanese punctuation at a value's edge: 、。 and the brackets 「」『』【】〔〕〈〉《》
 # （）［］｛｝ (an entry's name with its id, アカウント（account）)
-_JAPANESE = re.compile(
-    r"[\u3001\u3002\u3005\u3006\u3008-\u3011\u3014-\u301b\u3040-\u30ff\u3400-\u4dbf"
-    r"\u4e00-\u9fff\uf900-\ufaff\uff08\uff09\uff3b\uff3d\uff5b\uff5d\uff66-\uff9f]"
-)
+# compiled at its first use (a class of the ideographs takes milliseconds to compile, and
+# a process that says no Japanese sentence needs none: ``ingest -``, issue #18)
+@cache
+def _japanese() -> re.Pattern[str]:
+    return re.compile(
+        r"[\u3001\u3002\u3005\u3006\u3008-\u3011\u3014-\u301b\u3040-\u30ff\u3400-\u4dbf"
+        r"\u4e00-\u9fff\uf900-\ufaff\uff08\uff09\uff3b\uff3d\uff5b\uff5d\uff66-\uff9f]"
+    )
+
+
 _AFTER = re.compile(rf"^[ \u3000]+(?=[{PARTICLES}])")  # literal: spaces, then a particle
 _BEFORE = re.compile(rf"(?<=[{PARTICLES}])[ \u3000]+$")  # literal: a particle, then spaces
 
@@ -33,7 +41,9 @@ _PERCENT = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%%")
 
 
 def japanese(char: str) -> bool:
-    return bool(char) and _JAPANESE.match(char) is not None
+    # every character of the class is above U+3000: a Latin edge (an address, a number,
+    # an English text) is answered without compiling it
+    return char > "\u3000" and _japanese().match(char) is not None
 
 
 def joined(pieces: Sequence[tuple[str, bool]]) -> str:

@@ -35,9 +35,25 @@ CJK_CHARS = KANA + IDEOGRAPHS + HANGUL
 # Japanese as written in a mail: kana, kanji, half-width kana.
 JAPANESE_CHARS = KANA + IDEOGRAPHS + HALFWIDTH_KATAKANA
 
-_CJK = re.compile(f"[{CJK_CHARS}]")
-_JAPANESE = re.compile(f"[{JAPANESE_CHARS}]")
-_CJK_RUN = re.compile(f"[{CJK_CHARS}]{{2,}}")
+
+# Compiled at their first use, not at import: a class of the CJK ideographs takes Python's
+# regex compiler milliseconds (these four together about 10 ms), and a process that stores
+# one piped mail and exits (``ingest -``, issue #18) needs none of them.
+@cache
+def _cjk() -> re.Pattern[str]:
+    return re.compile(f"[{CJK_CHARS}]")
+
+
+@cache
+def _japanese() -> re.Pattern[str]:
+    return re.compile(f"[{JAPANESE_CHARS}]")
+
+
+@cache
+def _cjk_run() -> re.Pattern[str]:
+    return re.compile(f"[{CJK_CHARS}]{{2,}}")
+
+
 # What counts as "inside a word" for Latin keywords. Not ``\w``: that includes
 # kana and kanji, and "vpnが" must still contain the word "vpn".
 LATIN_WORD = "0-9a-z\u00c0-\u024f"
@@ -178,15 +194,17 @@ def keyword_form(term: str) -> str:
 
 # A space (one: :func:`for_matching` has made every run one) where a Latin letter or digit
 # meets a CJK character, either way round: Japanese writes "VPN 接続" and "VPN接続" alike
-_MIXED_SPACE = re.compile(
-    f"(?<=[{LATIN_WORD}]) (?=[{CJK_CHARS}])|(?<=[{CJK_CHARS}]) (?=[{LATIN_WORD}])"
-)
+@cache
+def _mixed_space() -> re.Pattern[str]:  # at its first use: see _cjk
+    return re.compile(
+        f"(?<=[{LATIN_WORD}]) (?=[{CJK_CHARS}])|(?<=[{CJK_CHARS}]) (?=[{LATIN_WORD}])"
+    )
 
 
 def mixed_spaces_dropped(text: str) -> str:
     """``text`` (matching form) without the spaces where Latin meets CJK: what a CJK
     keyword is looked for in, and how it is written to be looked for."""
-    return _MIXED_SPACE.sub("", text) if " " in text else text
+    return _mixed_space().sub("", text) if " " in text else text
 
 
 SHORT_KANA = 2  # a keyword this long (ー included) is in hiragana grammar too often (タイ: したい)
@@ -207,17 +225,17 @@ _ONE_SCRIPT = re.compile(f"[{_KATAKANA_LETTER}]+|[{_HIRAGANA_LETTER}]+")
 
 def is_cjk(text: str) -> bool:
     """Contains a character of a script written without spaces."""
-    return _CJK.search(text) is not None
+    return _cjk().search(text) is not None
 
 
 def has_japanese(text: str) -> bool:
     """Contains kana, kanji or half-width kana: the mail is (at least partly) Japanese."""
-    return _JAPANESE.search(text) is not None
+    return _japanese().search(text) is not None
 
 
 def cjk_runs(text: str) -> list[str]:
     """Runs of two or more CJK characters, in order (the text is not normalised here)."""
-    return _CJK_RUN.findall(text)
+    return _cjk_run().findall(text)
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
 from itertools import islice
 
 __all__ = [
@@ -82,15 +83,27 @@ _DATES = (
 )
 _SHAPES = {b"wd": _WEEKDAY, b"mon": _MONTH, b"time": _TIME, b"zone": _ZONE}
 _DATE = b"|".join(d % _SHAPES for d in _DATES)
+
+
 # "From ", the sender (an address, a quoted local part, MAILER-DAEMON, a local user; mutt
 # reads a line without one too), the date, and whatever a writer adds after it (UUCP's
 # "remote from host")
-_FROM_LINE = re.compile(
-    rb'From +(?:(?:"[^"\r\n]*"\S*|\S+) +)?(?:%s)(?:[ \t][^\r\n]*)?\r?\n?' % _DATE
-)
+# compiled at the first From_ line asked about (about 4 ms): a piped mail without one, the
+# common case of ``ingest -`` (issue #18), never needs it
+@cache
+def _from_line() -> re.Pattern[bytes]:
+    return re.compile(rb'From +(?:(?:"[^"\r\n]*"\S*|\S+) +)?(?:%s)(?:[ \t][^\r\n]*)?\r?\n?' % _DATE)
+
+
 _ESCAPED_FROM = re.compile(rb">+From ")
 _SENDER = re.compile(rb'From +("[^"\r\n]*"\S*|\S+) +')  # the sender of a From_ line
-_DATE_FIRST = re.compile(rb"From +(?:%s)" % _DATE)  # a From_ line naming no sender
+
+
+@cache
+def _date_first() -> re.Pattern[bytes]:  # a From_ line naming no sender; see _from_line
+    return re.compile(rb"From +(?:%s)" % _DATE)
+
+
 # Postfix's pipe(8) (and sendmail, procmail) write the null sender <> as this name
 _NULL_SENDER = b"mailer-daemon"
 # Policy: the longest line read as an envelope line (RFC 5322's line limit; a From_ line
@@ -101,7 +114,7 @@ _ESCAPE = re.compile(rb"^>(?=>*From )", re.MULTILINE)  # the ">" each escaped li
 
 def is_from_line(line: bytes) -> bool:
     """Whether ``line`` (its line end included or not) is an mbox ``From_`` line."""
-    return _FROM_LINE.fullmatch(line) is not None
+    return _from_line().fullmatch(line) is not None
 
 
 def unescaped(line: bytes) -> bytes:
@@ -138,7 +151,7 @@ def envelope_sender(raw: bytes) -> str | None:
     sender (MAILER-DAEMON, as pipe(8) writes ``<>``), None without such a line, one that
     names no sender (its date right after "From") or one not in UTF-8."""
     first = _envelope_line(raw)
-    found = _SENDER.match(first) if first and not _DATE_FIRST.match(first) else None
+    found = _SENDER.match(first) if first and not _date_first().match(first) else None
     if found is None:
         return None
     sender = found.group(1)
