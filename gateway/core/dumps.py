@@ -19,7 +19,6 @@ a no-op (``prctl`` is Linux's).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 PR_GET_DUMPABLE = 3  # <linux/prctl.h>
@@ -46,11 +45,16 @@ def dumpable() -> bool | None:
 def _prctl() -> ctypes._NamedFuncPointer | None:
     if not sys.platform.startswith("linux"):
         return None
+    # the process's own symbols (dlopen(NULL)), where the C library's prctl is: not
+    # ctypes.util.find_library, whose import and ldconfig run cost every start of ours,
+    # the MTA pipe's cold one included, milliseconds (issue #18)
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    except OSError:
-        return None
-    prctl = libc.prctl
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        try:
+            prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+        except (OSError, AttributeError):
+            return None
     prctl.restype = ctypes.c_int
     prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
     return prctl
