@@ -59,14 +59,7 @@ def due_ids(session: Session, now: datetime, limit: int = 50) -> list[int]:
     end with the question's transaction, and only hide the rows from another
     instance asking at the same moment (which then went idle). Instances share the
     rows out with :mod:`store.row_claims`; :func:`claim_row` makes each processed once."""
-    stmt = (
-        select(InboxRow.id)
-        .where(InboxRow.state == "pending")
-        .where(or_(InboxRow.next_attempt_at.is_(None), InboxRow.next_attempt_at <= now))
-        .order_by(InboxRow.id)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
+    return _DUE_IDS.scalars(session, {"now": now, "limit": limit})
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +191,20 @@ def set_disposition(
 
 
 _T = table_of(InboxRow)
+# built once: the runner asks it before every batch, in the daemon for each row or few
+# as they arrive (an ORM select built per call, issue #18)
+_DUE_IDS = FastQuery(
+    select(_T.c.id)
+    .where(_T.c.state == "pending")
+    .where(
+        or_(
+            _T.c.next_attempt_at.is_(None),
+            _T.c.next_attempt_at <= bindparam("now", type_=_T.c.next_attempt_at.type),
+        )
+    )
+    .order_by(_T.c.id)
+    .limit(bindparam("limit"))
+)
 _FACTS = (  # what a claim reads besides the raw bytes
     _T.c.id,
     _T.c.source,
