@@ -272,7 +272,9 @@ def _summary(
     report = known.marked(report, ctx.catalog)  # a word an entry has is no candidate now
     sla = workload.sla_counts(open_, ctx.catalog, ctx.settings, now, read[1])
     forced = reminders.force_closes(session, run.since, run.until)
-    named = _names(ctx, locale, [t.assignee or "" for t in open_], forced, sla.by_assignee)
+    # who has each ticket as the digests count it: one who left has none (nobody, "")
+    held = [t.assignee if ctx.settings.on_team(t.assignee) else "" for t in open_]
+    named = _names(ctx, locale, [who or "" for who in held], forced, sla.by_assignee)
     # the median, not the mean: one ticket left a month would pull a mean far from what
     # most requesters waited; wall time, as the board's median
     took = stats.resolve_seconds(session, run.since, run.until)
@@ -288,7 +290,7 @@ def _summary(
         oldest=tuple(_ref(ctx, t, now, member.email, read) for t in _oldest(open_)),
         shunted=inbox.counts_by_state(session).get("shunted", 0),
         by_entry=_counted(Counter(_entry_name(ctx, t, locale) for t in open_)),
-        by_assignee=_counted(Counter(named[t.assignee or ""] for t in open_)),
+        by_assignee=_counted(Counter(named[who or ""] for who in held)),
         force_closed=_counted(Counter({named[who]: n for who, n in forced.items()})),
         candidates=tuple(
             views.NamedCount(t["term"], t["tickets"])
