@@ -230,15 +230,21 @@ def _digest(
         more_assigned=max(len(mine) - listed, 0),
         more_unassigned=max(len(nobody) - listed, 0),
         assigned_link=_page(ctx, _mine(member.email)) if len(mine) > listed else "",
-        unassigned_link=_page(ctx, "/board") if len(nobody) > listed else "",
+        unassigned_link=_page(ctx, _nobodys()) if len(nobody) > listed else "",
     )
 
 
 def _mine(email: str) -> str:
     """The pages' list of ``email``'s tickets that are not closed: every one of the
-    digest's first section, paged. (Its second, nobody's, are on the board: they are
-    also those of members who left the team, which the list's "nobody" filter is not.)"""
+    digest's first section, paged."""
     return f"/tickets?{urlencode({'state': 'active', 'assignee': email})}"
+
+
+def _nobodys() -> str:
+    """The pages' list of the tickets nobody has that are not closed: every one of the
+    digest's second section, a leaver's too (the list's "nobody", ``-``, is the digest's:
+    :mod:`store.holders`)."""
+    return "/tickets?state=active&assignee=-"
 
 
 def _page(ctx: JobContext, path: str) -> str:
