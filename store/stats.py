@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -25,6 +25,7 @@ from gateway.core.model import CloseReason
 from gateway.core.weeks import iso_week
 from gateway.core.word_groups import group_terms
 from gateway.core.words import counted_as, words
+from store import holders
 from store.models import Message, Ticket
 from store.reminders import closes, force_closes
 
@@ -54,8 +55,10 @@ def compute(
     top_terms: int = 20,
     now: datetime | None = None,
     stale: Mapping[str, int] | None = None,
+    team: Collection[str] = (),
 ) -> dict[str, Any]:
-    """Every figure ``stats`` shows; ``entry_ids`` gives the order (catalog order).
+    """Every figure ``stats`` shows; ``entry_ids`` gives the order (catalog order);
+    ``team``: the members' addresses (:func:`per_assignee`).
 
     With ``now``, also what the board shows: the tickets per entry of the last 30
     and 90 days (``recent``), per assignee the stale tickets (``stale``: counted by
@@ -63,7 +66,7 @@ def compute(
     and the fallback report over the last 30 days."""
     out: dict[str, Any] = {
         "entries": per_entry(session, entry_ids),
-        "assignees": per_assignee(session),
+        "assignees": per_assignee(session, team=team),
         "weeks": per_week(session, tz, now),
         "fallback": fallback_report(session, fallback_id, top_terms),
     }
@@ -76,6 +79,7 @@ def compute(
             now=now,
             stale=stale or {},
             top_terms=top_terms,
+            team=team,
         )
         out.update({k: v for k, v in board.items() if k != "open"})
     return out
@@ -90,6 +94,7 @@ def board_figures(
     now: datetime,
     stale: Mapping[str, int],
     top_terms: int = 20,
+    team: Collection[str] = (),
 ) -> dict[str, Any]:
     """The board's panels: ``open`` and ``recent`` per entry, ``assignees`` with
     stale and force-closed counts, the ``fallback`` words of the last 30 days."""
@@ -97,7 +102,7 @@ def board_figures(
     return {
         "open": per_entry(session, entry_ids, medians=False, open_only=True),
         "recent": recent(session, entry_ids, now),
-        "assignees": per_assignee(session, now=now, stale=stale, quarter=since),
+        "assignees": per_assignee(session, now=now, stale=stale, quarter=since, team=team),
         "fallback": fallback_report(
             session, fallback_id, top_terms, since=now - timedelta(days=FALLBACK_DAYS)
         ),
@@ -214,8 +219,13 @@ def per_assignee(
     now: datetime | None = None,
     stale: Mapping[str, int] | None = None,
     quarter: datetime | None = None,
+    team: Collection[str] = (),
 ) -> list[dict[str, Any]]:
     """Open tickets per assignee, with the oldest one (what a digest would nag about);
+    a ticket nobody on ``team`` has (no assignee, or one who left: :mod:`store.holders`)
+    under nobody (``None``), as the digest lists it, so the row of one who left does not
+    hide their tickets from a manager looking for work nobody does. The force-closes stay
+    with whoever held the ticket when it was closed: that is history, not who has it now.
     with ``now``, also how many are stale and this quarter's inventory force-closes
     (a member with force-closes and no open ticket too: ``oldest_ticket`` None).
     Counted by the database, except ``stale`` (per assignee, "" nobody): whether a
@@ -223,14 +233,16 @@ def per_assignee(
     rules it follows), so it is decided once, in Python, by the reminders' own rule
     (``gateway.scheduling.rules.stale_period``) in the pass over the open tickets that
     ``gateway.scheduling.workload`` makes for the SLA counts, and handed in here."""
-    open_ = Ticket.state.in_(_OPEN)
-    grouped = select(Ticket.assignee, func.count(Ticket.id)).where(open_).group_by(Ticket.assignee)
+    held_by = (
+        select(Ticket.id, holders.holder(team).label("who"), Ticket.created_at)
+        .where(Ticket.state.in_(_OPEN))
+        .subquery()
+    )
+    grouped = select(held_by.c.who, func.count(held_by.c.id)).group_by(held_by.c.who)
     forced = force_closes(session, quarter, now) if now and quarter else Counter[str]()
     out = []
     oldest: dict[str, tuple[datetime, int]] = {}
-    for tid, who, created in session.execute(
-        select(Ticket.id, Ticket.assignee, Ticket.created_at).where(open_)
-    ):
+    for tid, who, created in session.execute(select(held_by)):
         key = who or ""
         if key not in oldest or (created, tid) < oldest[key]:
             oldest[key] = (created, tid)

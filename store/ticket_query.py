@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.util import ClauseAdapter
 
 from gateway.core.domains import ascii_address
-from store import search
+from store import holders, search
 from store.in_lists import CHUNK, chunks
 from store.models import (
     AttachmentRow,
@@ -40,7 +40,7 @@ from store.tickets import message_counts, summary
 @dataclass(frozen=True, slots=True)
 class TicketQuery:
     state: str | None = None  # new | open | pending | closed | "active" (not closed)
-    assignee: str | None = None  # an address; "" for nobody
+    assignee: str | None = None  # an address; "" for nobody (on ``team``: store.holders)
     requester: str | None = None
     catalog: str | None = None  # an entry's id; "" for the tickets of no entry
     priority: str | None = None  # low | normal | high | urgent (#19)
@@ -55,6 +55,9 @@ class TicketQuery:
     # panels link to them); None: no such limit
     only: tuple[int, ...] | None = None
     order: str = "newest"  # a key of ORDERS: the page's choice; the CLI lists by number
+    # the members' addresses (Settings.team): a ticket whose assignee is none of them
+    # (one who left) is nobody's for assignee ""; empty: no [[members]], only NULL is
+    team: tuple[str, ...] = ()
 
 
 ACTIVE = ("new", "open", "pending")  # the filter "active": every state but closed
@@ -74,7 +77,7 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
     stmt: Select[Any] = select(Ticket)  # every filter but the state's, added below
     states = ACTIVE if q.state == "active" else (q.state,) if q.state else ()
     if q.assignee == "":
-        stmt = stmt.where(Ticket.assignee.is_(None))
+        stmt = stmt.where(holders.nobody_has(q.team))
     elif q.assignee:
         stmt = stmt.where(Ticket.assignee == ascii_address(q.assignee.strip()))
     if q.requester:  # as kept: the domain's A-label (例え.jp is xn--r8jz45g.jp)

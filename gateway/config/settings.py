@@ -358,6 +358,13 @@ class Settings:
         mail, page and chat answer to a member, so none of them says it otherwise)."""
         return member.locale or self.gateway.locale
 
+    @property
+    def team(self) -> tuple[str, ...]:
+        """The members' addresses, as the store keeps them: what its "nobody has it"
+        filters and counts are handed (``store.holders``), the SQL twin of
+        :meth:`on_team`; empty with no ``[[members]]`` (then anyone may hold a ticket)."""
+        return tuple(m.email for m in self.members)
+
     def on_team(self, email: str | None) -> bool:
         """Whether ``email`` is someone a ticket can be left with: a member, or anyone
         while no ``[[members]]`` are configured. A member taken out of the config keeps

@@ -230,15 +230,21 @@ def _digest(
         more_assigned=max(len(mine) - listed, 0),
         more_unassigned=max(len(nobody) - listed, 0),
         assigned_link=_page(ctx, _mine(member.email)) if len(mine) > listed else "",
-        unassigned_link=_page(ctx, "/board") if len(nobody) > listed else "",
+        unassigned_link=_page(ctx, _nobodys()) if len(nobody) > listed else "",
     )
 
 
 def _mine(email: str) -> str:
     """The pages' list of ``email``'s tickets that are not closed: every one of the
-    digest's first section, paged. (Its second, nobody's, are on the board: they are
-    also those of members who left the team, which the list's "nobody" filter is not.)"""
+    digest's first section, paged."""
     return f"/tickets?{urlencode({'state': 'active', 'assignee': email})}"
+
+
+def _nobodys() -> str:
+    """The pages' list of the tickets nobody has that are not closed: every one of the
+    digest's second section, a leaver's too (the list's "nobody", ``-``, is the digest's:
+    :mod:`store.holders`)."""
+    return "/tickets?state=active&assignee=-"
 
 
 def _page(ctx: JobContext, path: str) -> str:
@@ -272,7 +278,9 @@ def _summary(
     report = known.marked(report, ctx.catalog)  # a word an entry has is no candidate now
     sla = workload.sla_counts(open_, ctx.catalog, ctx.settings, now, read[1])
     forced = reminders.force_closes(session, run.since, run.until)
-    named = _names(ctx, locale, [t.assignee or "" for t in open_], forced, sla.by_assignee)
+    # who has each ticket as the digests count it: one who left has none (nobody, "")
+    held = [t.assignee if ctx.settings.on_team(t.assignee) else "" for t in open_]
+    named = _names(ctx, locale, [who or "" for who in held], forced, sla.by_assignee)
     # the median, not the mean: one ticket left a month would pull a mean far from what
     # most requesters waited; wall time, as the board's median
     took = stats.resolve_seconds(session, run.since, run.until)
@@ -288,7 +296,7 @@ def _summary(
         oldest=tuple(_ref(ctx, t, now, member.email, read) for t in _oldest(open_)),
         shunted=inbox.counts_by_state(session).get("shunted", 0),
         by_entry=_counted(Counter(_entry_name(ctx, t, locale) for t in open_)),
-        by_assignee=_counted(Counter(named[t.assignee or ""] for t in open_)),
+        by_assignee=_counted(Counter(named[who or ""] for who in held)),
         force_closed=_counted(Counter({named[who]: n for who, n in forced.items()})),
         candidates=tuple(
             views.NamedCount(t["term"], t["tickets"])

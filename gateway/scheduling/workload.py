@@ -75,6 +75,7 @@ def _with_rules(
         tz=ZoneInfo(settings.gateway.timezone),
         now=now,
         stale=counts.stale,
+        team=settings.team,  # a leaver's tickets under nobody, as sla_counts counts them
         **_entries(catalog),
     )
     figures["fallback"] = known.marked(figures["fallback"], catalog)  # no candidate twice
@@ -102,8 +103,9 @@ def ticket_times(ticket: Placed, catalog: Catalog, calendars: Calendars) -> rule
 
 @dataclass(frozen=True, slots=True)
 class SlaCounts:
-    """Open tickets per mark (``overdue``, ``due_soon``), per assignee ("" nobody) and
-    per entry id ("" none); and the stale ones per assignee."""
+    """Open tickets per mark (``overdue``, ``due_soon``), per assignee ("" nobody: no
+    assignee, or one who left the team, as the digest counts them) and per entry id
+    ("" none); and the stale ones per assignee."""
 
     by_assignee: dict[str, Counter[str]]
     by_entry: dict[str, Counter[str]]
@@ -128,11 +130,13 @@ def sla_counts(
         times = ticket_times(ticket, catalog, calendars)
         state, _ = rules.sla_state(times, now, settings.schedule)
         mark = COUNTED.get(state, "")
+        # one who left has nothing: the rule store.holders puts in SQL for the counts
+        who = ticket.assignee if settings.on_team(ticket.assignee) else ""
         if mark:
-            by_assignee.setdefault(ticket.assignee or "", Counter())[mark] += 1
+            by_assignee.setdefault(who or "", Counter())[mark] += 1
             by_entry.setdefault(ticket.catalog or "", Counter())[mark] += 1
         if stale.is_stale(times, now, unreached, settings.schedule):  # the reminders' rule
-            stale_ones[ticket.assignee or ""] += 1
+            stale_ones[who or ""] += 1
     return SlaCounts(by_assignee, by_entry, stale_ones)
 
 

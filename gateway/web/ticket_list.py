@@ -65,6 +65,7 @@ async def ticket_list(request: web.Request) -> web.Response:
         opened_since=now - timedelta(days=opened_days) if opened_days else None,
         limit=PAGE_SIZE,
         offset=(page_no - 1) * PAGE_SIZE,
+        team=ctx.settings.team,  # "nobody" counts one who left the team: store.holders
     )
     mark = mark if mark in workload.MARKS else ""
     rows, total = await ctx.read(_find, query, mark, forced, ctx.catalog(), ctx.settings, now)

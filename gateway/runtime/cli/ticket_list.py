@@ -95,7 +95,8 @@ def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
         values["assignee"] = member
     if values.get("catalog") == NOBODY:
         values["catalog"] = ""
-    query = ticket_query.TicketQuery(**values, limit=None, order="oldest")
+    # "-" is nobody's as the digest says it: no assignee, or one who left the team
+    query = ticket_query.TicketQuery(**values, limit=None, order="oldest", team=settings.team)
     with reading(settings) as app, transaction(app.sessions, read_only=True) as s:
         rows, _ = ticket_query.find(s, query)
         catalog = app.catalog.current
