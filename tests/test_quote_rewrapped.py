@@ -131,6 +131,27 @@ def test_an_answer_under_a_rewrapped_line_keeps_the_line_as_it_was_sent() -> Non
     )
 
 
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "> > Please restart the VPN client and try again. If it still fails, send us\n"
+        "the log file.\n> > Regards, Support\n",
+        "tanaka> Please restart the VPN client and try again. If it still fails, send\n"
+        "us the log file.\ntanaka> Regards, Support\n",
+        "  > Please restart the VPN client and try again. If it still fails, send us the\n"
+        "log file.\n  > Regards, Support\n",
+        "＞ お手数ですが、VPN クライアントを再起動してから、もう一度接続をお試し\n"
+        "ください。\n＞ 以上\n",
+        "> Please restart the VPN client and try again. If it still fails, send us the  \n"
+        "log file.\n>\n> Regards, Support\n",
+    ],
+    ids=["nested", "named", "indented", "full-width", "flowed-space"],
+)
+def test_the_end_of_a_wrapped_line_is_quote_whatever_its_mark(quote: str) -> None:
+    assert split_reply(f"Thanks.\n\n{quote}") == "Thanks."
+    assert split_reply(f"{quote}\nThanks.\n") == "Thanks."
+
+
 def test_a_japanese_end_joins_its_line_without_a_space() -> None:
     line = "＞ お手数ですが、VPN クライアントを再起動してから、もう一度接続をお試し"
     assert rejoined(f"{line}\nください。\n＞ 以上\n") == f"{line}ください。\n＞ 以上\n"
@@ -205,6 +226,8 @@ HOSTILE = 200_000
         ">\n",
         "\n",
         "> " + "a " * 35 + "\n",
+        "> " + "a " * 35 + "\n/close " + "x" * 300 + "\n",
+        "tanaka> " + "a " * 35 + "\nb\n",
         "a\n",
     ],
 )
