@@ -81,6 +81,9 @@ SHAPES = [
     (JAPANESE, 76, 72, True),  # 38 full-width characters sent, 36 a line replied
     (JAPANESE, 80, 76, True),
     (JAPANESE, 78, 74, True),
+    # the sender's paragraph on one line (an HTML mail, Outlook): several unquoted lines
+    (ENGLISH, 1000, 76, False),
+    (ENGLISH, 1000, 72, False),
 ]
 
 
@@ -188,6 +191,17 @@ def test_a_japanese_end_joins_its_line_without_a_space() -> None:
             "> Please restart the VPN client and try again. If it still fails, send us the\n"
             "/close\n> Regards\n"
         ),
+        # an answer of several lines starts as a sentence does
+        (
+            "> Please restart the VPN client and try again. If it still fails, send us the\n"
+            "It still fails after the restart and the client says that the certificate\n"
+            "has expired, so I attached the log file.\n> Regards\n"
+        ),
+        (
+            "> Please restart the VPN client and try again. If it still fails, send us the\n"
+            "log file, I did, and the client said nothing at all about the certificate\n"
+            "now.\n\n> Regards\n"
+        ),
         # a blank line between: the writer's own paragraph
         (
             "> Please restart the VPN client and try again. If it still fails, send us the\n"
@@ -228,6 +242,8 @@ HOSTILE = 200_000
         "> " + "a " * 35 + "\n",
         "> " + "a " * 35 + "\n/close " + "x" * 300 + "\n",
         "tanaka> " + "a " * 35 + "\nb\n",
+        "> " + "a " * 35 + "\n" + ("b " * 36 + "\n") * 2000 + "> c\n",  # one long end
+        "> " + "a " * 35 + "\n" + ("b " * 36 + "\n") * 2000 + "\n",  # no quote under it
         "a\n",
     ],
 )

@@ -13,8 +13,13 @@ answer given inline (:mod:`.inline_answers`): the ticket would show it, and the 
 above it, as the writer's. :func:`rejoined` puts such an end back on its quoted line,
 so the quote reads as it was sent and is kept or dropped whole. A line is that end when:
 
-* it is one line, with a quoted line right above it and another right under it (no
-  blank line between): an end of a wrap is never followed by the writer's next line;
+* it runs from right under a quoted line to right over the next one (no blank line
+  between): an end of a wrap is never followed by the writer's next line;
+* it is one line, or, where the sender wrote a paragraph on one long line (an HTML
+  mail, Outlook) that the client wrapped over several, lines each as long as the
+  client wraps to but the last, the first starting with a small Latin letter: the
+  sentence goes on, where a writer's answer starts as a sentence does (a Japanese
+  paragraph has no such mark: only its one-line end is taken back);
 * the quoted line above is as long as a client wraps to: at least
   :data:`MIN_WRAPPED` columns, at most :data:`MAX_WRAPPED` (longer, nothing wrapped it),
   and its first word (a Japanese line's first character: Japanese wraps between any
@@ -30,9 +35,8 @@ so the quote reads as it was sent and is kept or dropped whole. A line is that e
 A real answer between two quoted lines (``> What is your PC name?`` / ``PC-0123`` /
 ``> Which floor?``) stays one: its question is short or ends with its mark. An answer
 under a long line that breaks off mid-sentence and right over the next quoted line is
-read as the quote's end: that is the price of the rule, and a rare shape. Only one
-line is taken back: a paragraph wrapped over several unquoted lines is as long as a
-writer's answer of several lines, and a lost answer costs more than a quote shown.
+read as the quote's end: that is the price of the rule, and a rare shape (a lost
+answer costs more than a quote shown, so the rule asks much of a longer end).
 
 Linear: one pass over the lines; a line's columns are counted only up to
 :data:`MAX_WRAPPED` characters.
@@ -65,22 +69,38 @@ def rejoined(text: str) -> str:
     out: list[str] = []
     i = 0
     while i < len(lines):
-        line = lines[i]
-        if i + 2 < len(lines) and _wrapped(line, lines[i + 1], lines[i + 2]):
-            out.append(_joined(line.rstrip(), lines[i + 1].strip()))
-            i += 2
-            continue
-        out.append(line)
-        i += 1
+        last = _wrapped_end(lines, i)
+        out.append(_joined(lines[i : last + 1]) if last > i else lines[i])
+        i = last + 1
     return "\n".join(out)
 
 
-def _wrapped(quoted: str, end: str, below: str) -> bool:
-    """``end`` is the rest of ``quoted`` that a client wrapped onto its own line."""
-    if not _QUOTED.match(quoted) or not _QUOTED.match(below) or _QUOTED.match(end):
-        return False
-    head, rest = quoted.rstrip(), end.strip()
-    if not rest or len(head) > MAX_WRAPPED or head[-1] in _ENDS:
+def _wrapped_end(lines: list[str], i: int) -> int:
+    """The last line of the unquoted end a client wrapped ``lines[i]`` (a quoted line)
+    onto, ``i`` when there is none. The end runs to a quoted line right under it; an
+    end of two or more lines starts with a small Latin letter (a sentence going on; a
+    writer's answer starts as a sentence does) and each of its lines but the last is
+    as long as the client wraps to. Each line is walked over from one quoted line only,
+    so all of it costs one pass."""
+    if not _QUOTED.match(lines[i]):
+        return i
+    j = i
+    while j + 1 < len(lines):
+        below = lines[j + 1]
+        if _QUOTED.match(below):
+            return j
+        if j == i + 1 and not "a" <= lines[j].lstrip()[:1] <= "z":
+            return i  # a second unquoted line: a sentence going on, or the writer's
+        if not _wraps_onto(lines[j], below, quoted=j == i):
+            return i
+        j += 1
+    return i  # no quote under it: the writer's words after the quote
+
+
+def _wraps_onto(head: str, end: str, *, quoted: bool) -> bool:
+    """``end`` starts with what a client wrapped off ``head``."""
+    head, rest = head.rstrip(), end.strip()
+    if not rest or not head or len(head) > MAX_WRAPPED or (quoted and head[-1] in _ENDS):
         return False
     columns = width_of(head)
     if not MIN_WRAPPED <= columns <= MAX_WRAPPED:
@@ -104,7 +124,13 @@ def _wide(char: str) -> bool:
     return width_of(char) == 2
 
 
-def _joined(head: str, rest: str) -> str:
-    """The quoted line as sent: a space where the client broke at one, none between two
-    full-width characters."""
-    return head + rest if _wide(head[-1]) and _wide(rest[0]) else f"{head} {rest}"
+def _joined(lines: list[str]) -> str:
+    """The quoted line as sent: its pieces joined with a space where the client broke
+    at one, with none between two full-width characters (one join: linear however
+    many pieces)."""
+    parts = [lines[0].rstrip()]
+    for line in lines[1:]:
+        piece = line.strip()
+        parts.append("" if _wide(parts[-1][-1]) and _wide(piece[0]) else " ")
+        parts.append(piece)
+    return "".join(parts)
