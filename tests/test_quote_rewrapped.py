@@ -179,6 +179,13 @@ def test_a_japanese_end_joins_its_line_without_a_space() -> None:
             "> Please send us the following details about the computer you are using:\n"
             "Windows 11, PC-0123\n> Regards\n"
         ),
+        # a Japanese question or request without its mark ends as a sentence does
+        "> お使いのパソコンの機種名とOSのバージョンを教えていただけますでしょうか\n"
+        "ThinkPad X1 です\n> 以上\n",
+        "> 恐れ入りますが、エラー画面のスクリーンショットとログファイルを送ってください\n"
+        "添付しました\n> 以上\n",
+        "> 接続できない時刻と、お使いのパソコンの機種名をお知らせいただけますか\n"
+        "10時ごろ、PC-0123 です\n> 以上\n",
         # a long line with nothing that would have passed a client's width
         "> Please tell us the name of the PC\nPC-0123\n> Which floor?\n3F\n",
         # two lines of the writer's: not the end of one wrapped line

@@ -27,7 +27,8 @@ so the quote reads as it was sent and is kept or dropped whole. A line is that e
   counts them, a full-width character two, so a Japanese line of 36–40 characters is
   one;
 * the quoted line ends no sentence and asks nothing (``.`` ``?`` ``!`` ``:`` and their
-  full-width forms, 「。」): an answer stands under a question or a request, a wrap
+  full-width forms, 「。」, and a Japanese sentence's last words without its mark,
+  「…でしょうか」「…ください」): an answer stands under a question or a request, a wrap
   falls inside a sentence;
 * it is no command (``/close`` between quoted lines counts, :mod:`.command_lines`) and
   no signature line.
@@ -59,6 +60,10 @@ WRAP_FROM = 70  # Policy: the narrowest width clients wrap at (Thunderbird 72, O
 _QUOTED = re.compile(r"[^\S\n]*[>＞]")
 # what ends a sentence or asks: a line ending so was not cut by a wrap
 _ENDS = frozenset(".?!:;。？！：；．")
+# how a Japanese sentence ends when its writer leaves out the 「。」 or 「？」: a question's
+# 「か」, a request's 「ください」, the polite 「ます」「です」「ました」「ません」「でしょう」,
+# 「ね」「よ」 (a wrap after them is rare; an answer read as quote is lost)
+_JA_ENDS = ("か", "ね", "よ", "さい", "ます", "です", "した", "せん", "しょう")
 
 
 def rejoined(text: str) -> str:
@@ -100,7 +105,9 @@ def _wrapped_end(lines: list[str], i: int) -> int:
 def _wraps_onto(head: str, end: str, *, quoted: bool) -> bool:
     """``end`` starts with what a client wrapped off ``head``."""
     head, rest = head.rstrip(), end.strip()
-    if not rest or not head or len(head) > MAX_WRAPPED or (quoted and head[-1] in _ENDS):
+    if not rest or not head or len(head) > MAX_WRAPPED:
+        return False
+    if quoted and (head[-1] in _ENDS or head.endswith(_JA_ENDS)):
         return False
     columns = width_of(head)
     if not MIN_WRAPPED <= columns <= MAX_WRAPPED:
