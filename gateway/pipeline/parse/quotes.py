@@ -35,6 +35,7 @@ from gateway.pipeline.parse.inline_answers import answered_inline, with_context
 from gateway.pipeline.parse.named_quotes import marked, unmarked
 from gateway.pipeline.parse.quote_languages import OPENINGS, own_attribution
 from gateway.pipeline.parse.quote_tail import drop_trailing_quotes
+from gateway.pipeline.parse.quote_wraps import rejoined
 
 __all__ = [
     "MAX_HEADER_LINE",
@@ -164,7 +165,10 @@ def _without_quotes(text: str, *, lead: bool = False) -> str:
     """``text`` without its quoted lines but those right above an answer given inline
     (:mod:`.inline_answers`; the signature first, whose lines answer nothing). Not
     answered inline: every quoted line goes, or with ``lead`` (no quote header above)
-    those above the words (:func:`_drop_leading_quotes`)."""
+    those above the words (:func:`_drop_leading_quotes`). A quoted line's end that a
+    client wrapped onto a line without ``>`` is put back first (:mod:`.quote_wraps`):
+    it is quote, not an answer."""
+    text = rejoined(text)
     if answered_inline(text):
         return with_context(_drop_signature(text))
     return _drop_leading_quotes(text) if lead else _QUOTED_LINE.sub("", text)
