@@ -64,3 +64,25 @@ def test_the_words_above_them_still_file_the_request() -> None:
     body = "ノートPCを購入したいです。\n\nSent from my iPhone\n"  # a tie, before: mobile first
     msg = parse_message(mail("お願い", body=body))
     assert classify(CATALOG, msg.subject, request_words(msg)).entry_id == "purchase"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "On Mon, 1 Dec 2026, Support <support@example.test> wrote:\n"
+        "> Which phone is it: your iPhone?\nThe desk move, please.\n> Anything else?\n"
+        "Nothing.\n",
+        "2026年12月1日(月) サポート <support@example.test>:\n"
+        "> お使いのスマホは何ですか?\n席を移りたいです。\n> ほかにありますか?\nありません。\n",
+    ],
+)
+def test_the_quoted_questions_an_inline_answer_keeps_file_nothing(body: str) -> None:
+    """An answer given inside our old mail keeps the quoted lines it answers (a reply to
+    a ticket closed long ago opens a new one with them): they are our words, and they
+    filed it under the entry our question named, not under what the writer asked."""
+    msg = parse_message(mail("Re: 席替え", body=body))
+    assert ">" in msg.new_text  # the context is kept on the ticket
+    words = request_words(msg)
+    assert ">" not in words and "iphone" not in words.casefold() and "スマホ" not in words
+    assert classify(CATALOG, msg.subject, words).entry_id == "other"
+    assert ">" not in stored_request_words(msg.new_text)
