@@ -28,6 +28,7 @@ from gateway.runtime.cli.common import (
     print_json,
 )
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.left_mark import legend, marked_cell
 
 if TYPE_CHECKING:
     from gateway.catalog.triage import Triage
@@ -214,7 +215,10 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         print_json(data)
         return EX_OK
     gone = {e["entry"] for e in data["entries"]} - {e.id for e in catalog.entries}
-    _print_stats(Speaker(settings), data, settings.gateway.timezone, gone)
+    # one taken out of [[members]] keeps a row for this quarter's force-closes: marked
+    held = {a["assignee"] for a in data["assignees"] if a["assignee"]}
+    left = {who for who in held if not settings.on_team(who)}
+    _print_stats(Speaker(settings), data, settings.gateway.timezone, gone, left)
     return EX_OK
 
 
@@ -223,9 +227,11 @@ def _print_stats(
     data: dict[str, Any],
     timezone: str,
     gone: set[str] | frozenset[str] = frozenset(),
+    left: set[str] | frozenset[str] = frozenset(),
 ) -> None:
     """Three tables and the fallback report; headers in the CLI's language. ``gone``: the
-    entries of tickets that the catalog no longer has, marked as the board marks them."""
+    entries of tickets that the catalog no longer has, marked as the board marks them;
+    ``left``: the assignees no longer in ``[[members]]``, marked as the pages mark them."""
     from gateway.catalog.model import not_in_the_catalog
     from store.stats import FALLBACK_DAYS
 
@@ -268,8 +274,10 @@ def _print_stats(
         if a["oldest_ticket"] is not None:
             at = local_time(a["oldest_created_at"], timezone)  # as `tickets show` says a time
             since = said(N_("#{id} since {at}", id=a["oldest_ticket"], at=at))
-        who = a["assignee"] or nobody
-        print(f"{who:<32} {a['open']:>5} {a.get('stale', 0):>5} {_sla(a)}  {since}")
+        who = marked_cell(a["assignee"] or nobody, 32, a["assignee"] in left)
+        print(f"{who} {a['open']:>5} {a.get('stale', 0):>5} {_sla(a)}  {since}")
+    if (words := legend(a["assignee"] in left for a in data["assignees"])) is not None:
+        said.say(words)  # a footnote, right under the rows
     head = _row(said, (N_("week"), 10), (N_("opened"), -6), (N_("closed"), -6))
     print("\n" + (head if data["weeks"] else said(N_("no ticket opened or closed by week yet"))))
     for w in data["weeks"]:

@@ -22,6 +22,7 @@ from gateway.core.i18n import N_, Msg
 from gateway.core.priority import LEVELS
 from gateway.runtime.cli.common import EX_OK, EX_USAGE, Speaker, pad, print_json, reading
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.left_mark import legend, marked_cell
 from gateway.runtime.cli.unknown_member import Words, refusal
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ COLUMNS: tuple[tuple[Msg, int], ...] = (
     (N_("requester"), 26),
     (N_("subject"), 1),
 )
+ASSIGNEE = 4  # the assignee's column: marked when they left the team (left_mark)
 
 
 def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -107,12 +109,17 @@ def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
         said.say(N_("no tickets match"))
         return EX_OK
     print(" ".join(pad(said(name), width) for name, width in COLUMNS).rstrip())
-    for r in rows:
-        print(_line(r, catalog, said))
+    # one taken out of [[members]] still has their tickets: marked, as the pages mark them
+    left = [bool(r["assignee"]) and not settings.on_team(r["assignee"]) for r in rows]
+    for r, gone in zip(rows, left, strict=True):
+        print(_line(r, catalog, said, gone))
+    if (words := legend(left)) is not None:
+        said.say(words)  # a footnote, right under the rows
     return EX_OK
 
 
-def _line(r: dict[str, Any], catalog: Catalog, said: Speaker) -> str:
+def _line(r: dict[str, Any], catalog: Catalog, said: Speaker, left: bool) -> str:
+    """One ticket's row; ``left``: its assignee is no longer in ``[[members]]``."""
     state = r["state"] + (f"/{r['close_reason']}" if r["close_reason"] else "")
     cells = (
         f"#{r['id']}",
@@ -123,7 +130,10 @@ def _line(r: dict[str, Any], catalog: Catalog, said: Speaker) -> str:
         catalog.shown_name(r["catalog"], said.locale) or "-",  # a removed entry: marked
         readable_address(r["requester"]),  # xn--…: as people write it (--json: as kept)
     )
-    shown = [pad(c, w, cut=True) for c, (_, w) in zip(cells, COLUMNS, strict=False)]
+    shown = [
+        marked_cell(c, w, left) if n == ASSIGNEE else pad(c, w, cut=True)
+        for n, (c, (_, w)) in enumerate(zip(cells, COLUMNS, strict=False))
+    ]
     return " ".join([*shown, r["subject"]])
 
 
