@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, null, select, update
+from sqlalchemy import ColumnElement, bindparam, func, null, select, update
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, dump, kept
@@ -273,13 +273,18 @@ def queued_here(session: Session, message_id: str) -> bool:
 
 
 def withdraw(session: Session, ticket_id: int, kind: str, now: datetime) -> list[int]:
-    """Take back the ticket's mails of ``kind`` not sent yet: the sender never claims
-    them, and their bytes go. Which ones were taken back, in the order they were queued
-    (one the sender holds at this moment goes anyway, and is marked sent as it went).
-    One statement: the rows it names are the ones it changed (RETURNING, SQLite 3.35)."""
+    """Take back the ticket's mails of ``kind`` not sent yet (:func:`take_back`)."""
+    return take_back(session, now, OutboxRow.ticket_id == ticket_id, OutboxRow.kind == kind)
+
+
+def take_back(session: Session, now: datetime, *where: ColumnElement[bool]) -> list[int]:
+    """Take back the pending mails ``where`` says: the sender never claims them, and
+    their bytes go. Which ones were taken back, in the order they were queued (one the
+    sender holds at this moment goes anyway, and is marked sent as it went). One
+    statement: the rows it names are the ones it changed (RETURNING, SQLite 3.35)."""
     taken = session.scalars(
         update(OutboxRow)
-        .where(OutboxRow.ticket_id == ticket_id, OutboxRow.kind == kind, OutboxRow.state == PENDING)
+        .where(*where, OutboxRow.state == PENDING)
         .values(state=WITHDRAWN, next_attempt_at=None, raw=b"", raw_dropped_at=now)
         .returning(OutboxRow.id)
         .execution_options(synchronize_session=False)

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store import in_lists, outbox
 from store.models import OutboxRow
-from store.outbox import PENDING, WITHDRAWN
+from store.outbox import PENDING
 
 
 def withdraw_unless_to(
@@ -23,17 +24,13 @@ def withdraw_unless_to(
 ) -> list[int]:
     """Take back the unsent mails of ``kinds`` (mail only members get) none of whose
     recipients is in ``team`` (addresses as ``[[members]]`` keeps them): never sent,
-    their bytes dropped, as :func:`store.outbox.withdraw` takes a mail back. A mail the
+    their bytes dropped (:func:`store.outbox.take_back`). A mail the
     sender holds at this moment goes anyway."""
     stmt = select(OutboxRow.id, OutboxRow.recipients).where(
         OutboxRow.state == PENDING, OutboxRow.kind.in_(list(kinds))
     )
     gone = [i for i, rcpts in session.execute(stmt) if not any(r in team for r in rcpts or [])]
-    if gone:
-        session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(gone), OutboxRow.state == PENDING)
-            .values(state=WITHDRAWN, next_attempt_at=None, raw=b"", raw_dropped_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return gone
+    taken: list[int] = []
+    for chunk in in_lists.chunks(gone, in_lists.CHUNK):  # many held notices: the bind limit
+        taken += outbox.take_back(session, now, OutboxRow.id.in_(chunk))
+    return sorted(taken)
