@@ -249,4 +249,4 @@ def _iso(value: datetime) -> str:
 def team_of(settings: Settings) -> frozenset[str] | None:
     """The addresses of ``[[members]]`` the sender checks its member mail against; None
     while none are configured (then anyone holds a ticket: Settings.on_team)."""
-    return frozenset(m.email for m in settings.members) if settings.members else None
+    return frozenset(settings.team) if settings.members else None

@@ -342,7 +342,7 @@ def _names(ctx: JobContext, locale: str, *emails: Iterable[str]) -> dict[str, st
     counts, as on the board; one who left the team (no longer in ``[[members]]``, still
     the assignee of open tickets) by address, marked so as the board marks them; ""
     (nobody) stays "" (the sections' "nobody")."""
-    every = {m.email for m in ctx.settings.members}.union(*emails)
+    every = set(ctx.settings.team).union(*emails)
     left = translate(N_("(not in the team)"), locale)
     shown = {
         email: f"{_name(ctx, email)} {left}"
