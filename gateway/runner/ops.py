@@ -20,7 +20,7 @@ language when the mail is rendered; events keep their English text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from gateway.actions import trigger
 from gateway.config.settings import Member
@@ -127,11 +127,9 @@ def _answers(a: Arrival, ticket: Ticket, text: str) -> str:
     """The member's words for the requester: above an answer given inline, the lines it
     answers that a customer wrote or was sent (never our notice's own lines, its notes);
     no other quoted line (:func:`gateway.pipeline.parse.inline_answers.answers_shown`)."""
-    members = frozenset(m.email.lower() for m in a.settings.members)
     if ">" not in text and "＞" not in text and "|" not in text and "｜" not in text:
         return quotes.without_quoted_lines(text, a.msg.text)  # no quote: no query
-    seen = conversation.customer_lines(a.session, ticket.id, members)
-    return answers_shown(text, a.msg.text, seen.__contains__)
+    return answers_shown(text, a.msg.text, _customers_read(a, ticket))
 
 
 def _inline_comments(a: Arrival, ticket: Ticket, member: Member) -> str:
@@ -140,9 +138,23 @@ def _inline_comments(a: Arrival, ticket: Ticket, member: Member) -> str:
     that a customer wrote or was sent; not one the ticket sent already."""
     shown = a.msg.from_.name if a.msg.from_ else ""
     names = comment_names(shown, a.sender) | comment_names(member.name, member.email)
-    members = frozenset(m.email.lower() for m in a.settings.members)
-    seen = conversation.customer_lines(a.session, ticket.id, members)
-    return comments.comments_of(a, ticket, names, shown=seen.__contains__)
+    return comments.comments_of(a, ticket, names, shown=_customers_read(a, ticket))
+
+
+def _customers_read(a: Arrival, ticket: Ticket) -> Callable[[str], bool]:
+    """Whether a line is one a customer of ``ticket`` wrote or was sent; the ticket's
+    mails are read at the first line asked about, not for every member's reply (most
+    have no comment and no inline answer to show a question for)."""
+    seen: frozenset[str] | None = None
+
+    def shown(line: str) -> bool:
+        nonlocal seen
+        if seen is None:
+            members = frozenset(e.lower() for e in a.settings.team)
+            seen = conversation.customer_lines(a.session, ticket.id, members)
+        return line in seen
+
+    return shown
 
 
 def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None) -> str:
