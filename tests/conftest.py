@@ -26,7 +26,7 @@ from gateway.config.settings import CatalogSettings, DatabaseSettings, GatewaySe
 from gateway.core.clock import FakeClock
 from gateway.runtime import entry
 from gateway.runtime.app import App, build
-from tests.support import chat
+from tests.support import chat, pg_leaks
 from tests.support.app import MEMBERS, PLAIN_CATALOG, SECRET
 from tests.support.corpus import shared_present, skip_reason
 from tests.support.dovecot import Certs, Dovecot, make_certs, missing_reason
@@ -43,6 +43,7 @@ _pg_ok: bool | None = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    pg_leaks.install()  # an unclosed connection's warning names where it was opened
     config.addinivalue_line(
         "markers", "shared_corpus: reads the shared real-world corpus; skipped without it"
     )
