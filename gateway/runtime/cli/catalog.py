@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from gateway.core.domains import readable_address
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.spans import span
@@ -274,7 +275,9 @@ def _print_stats(
         if a["oldest_ticket"] is not None:
             at = local_time(a["oldest_created_at"], timezone)  # as `tickets show` says a time
             since = said(N_("#{id} since {at}", id=a["oldest_ticket"], at=at))
-        who = marked_cell(a["assignee"] or nobody, 32, a["assignee"] in left)
+        # xn--…: as people write it (--json: as kept), as `tickets list` shows it
+        shown = readable_address(a["assignee"]) if a["assignee"] else nobody
+        who = marked_cell(shown, 32, a["assignee"] in left)
         print(f"{who} {a['open']:>5} {a.get('stale', 0):>5} {_sla(a)}  {since}")
     if (words := legend(a["assignee"] in left for a in data["assignees"])) is not None:
         said.say(words)  # a footnote, right under the rows
