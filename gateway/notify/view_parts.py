@@ -224,6 +224,9 @@ class SlaOverdueList:
     team: Team
     recipient: Person  # the assignee, or the entry's manager
     items: tuple[OverdueLine, ...]  # at most gateway.scheduling.told.OVERDUE_LISTED
+    # the ids of the tickets listed that nobody on the team has: the recipient answers
+    # for them as a manager (gateway.scheduling.told.nobodys), and the mail says so
+    nobodys: frozenset[int] = frozenset()
 
     @property
     def tickets(self) -> tuple[OverdueTicket, ...]:

@@ -136,6 +136,7 @@ class StaleReminder:
     recipient: Person  # the assignee
     tickets: tuple[TicketRef, ...]
     stale_after: Wait  # the shortest stale_after of the tickets listed
+    nobodys: frozenset[int] = frozenset()  # as SlaOverdueList's: answered for as a manager
 
     @property
     def untouched(self) -> Msg:
