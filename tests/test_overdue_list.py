@@ -167,3 +167,48 @@ def test_a_ticket_that_fails_in_the_pass_is_not_listed_and_is_told_next_pass_onc
     _passes(gw, clock, 2)
     [alone] = outbox(gw, "sla_overdue")
     assert alone.ticket_id == ids[0] and len(outbox(gw, "sla_overdue_list")) == 1
+
+
+def test_a_ticket_past_two_deadlines_in_one_pass_is_one_ticket_in_the_list(
+    gw: App, clock: FakeClock
+) -> None:
+    """A pass that finds both the first response and the resolve deadline of a ticket
+    passed (the daemon was down for days, a weekend without a sweep) lists that ticket
+    once, with both deadlines under it, and counts tickets as the words say: two
+    tickets are not "4 of your tickets" because each missed two deadlines."""
+    ids = [open_ticket(gw, f"VPN down at site {n}", key=f"both-{n}") for n in range(2)]
+    clock.advance(3 * 24 * HOUR)  # past the 4h first response and the 2d resolve of both
+    _passes(gw, clock, 2)
+    [mail] = outbox(gw, "sla_overdue_list")
+    text = text_of(mail)
+    assert _listed(text) == ids  # each ticket once
+    assert "2 of your tickets have passed an SLA deadline:" in text
+    assert subject_of(mail) == "2 tickets past an SLA deadline"
+    assert text.count("first response deadline passed") == 2  # every deadline still said
+    assert text.count("resolution deadline passed") == 2
+    for tid in ids:  # each still recorded once per deadline
+        assert sorted(_claims(gw, tid)) == [f"{tid}:first_response", f"{tid}:resolve"]
+    for tid in ids:
+        assert text.count(f"act by reply: {reply_address(gw, tid, 'ops@example.test')}") == 1
+
+
+def test_one_ticket_past_two_deadlines_in_japanese(gw: App, clock: FakeClock) -> None:
+    """The same in Japanese: one ticket is 1 件, with its two deadlines under it."""
+    tid = open_ticket(gw, "Purchase: toner", key="both-ja")
+    _due(gw, tid, HOUR)  # ops2 reads Japanese; a due date is the purchase entry's deadline
+    with transaction(gw.sessions) as s:  # and the same ticket under vpn's SLA as well
+        ticket = tickets.get(s, tid)
+        assert ticket is not None
+        changes.set_category(
+            s, ticket, "vpn", clock.now(), actor="boss@example.test", channel="cli"
+        )
+        changes.assign(
+            s, ticket, "ops2@example.test", clock.now(), actor="boss@example.test", channel="cli"
+        )
+    clock.advance(5 * HOUR)  # the due date and the 4h first response, both passed
+    _passes(gw, clock, 2)
+    [mail] = outbox(gw, "sla_overdue_list")
+    text = text_of(mail)
+    assert _listed(text) == [tid]
+    assert "担当のチケットのうち、1 件が SLA の期限を過ぎました。" in text
+    assert subject_of(mail) == "SLA の期限を過ぎたチケット 1 件"

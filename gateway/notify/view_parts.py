@@ -209,6 +209,38 @@ class OverdueLine:
 
 
 @dataclass(frozen=True, slots=True)
+class OverdueTicket:
+    """One ticket of a member's list of passed deadlines, with each of them that passed."""
+
+    ticket: TicketRef
+    passed: tuple[OverdueLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SlaOverdueList:
+    """To a member: the deadlines of their tickets that passed since the last pass, in
+    one mail (one alone is told in its ticket's thread, ``views.SlaOverdue``)."""
+
+    team: Team
+    recipient: Person  # the assignee, or the entry's manager
+    items: tuple[OverdueLine, ...]  # at most gateway.scheduling.told.OVERDUE_LISTED
+    # the ids of the tickets listed that nobody on the team has: the recipient answers
+    # for them as a manager (gateway.scheduling.told.nobodys), and the mail says so
+    nobodys: frozenset[int] = frozenset()
+
+    @property
+    def tickets(self) -> tuple[OverdueTicket, ...]:
+        """The tickets of :attr:`items`, each once, in their order, with its deadlines.
+        A pass after days without one finds a ticket's first response and resolve
+        passed together: listed twice and counted as two, its member read "4 of your
+        tickets" of two, and the same ticket, address and status line twice."""
+        grouped: dict[int, list[OverdueLine]] = {}
+        for line in self.items:
+            grouped.setdefault(line.ticket.id, []).append(line)
+        return tuple(OverdueTicket(lines[0].ticket, tuple(lines)) for lines in grouped.values())
+
+
+@dataclass(frozen=True, slots=True)
 class DeadlineLine:
     target: str  # first_response | resolve (shown through the sla_target label)
     at: str  # in the team's time zone

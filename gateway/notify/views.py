@@ -31,10 +31,12 @@ from gateway.notify.view_parts import FieldRequest as FieldRequest
 from gateway.notify.view_parts import NamedCount as NamedCount
 from gateway.notify.view_parts import NoticeItem as NoticeItem
 from gateway.notify.view_parts import OverdueLine as OverdueLine
+from gateway.notify.view_parts import OverdueTicket as OverdueTicket
 from gateway.notify.view_parts import Person as Person
 from gateway.notify.view_parts import RefusedValue as RefusedValue
 from gateway.notify.view_parts import SheetLine as SheetLine
 from gateway.notify.view_parts import SlaCount as SlaCount
+from gateway.notify.view_parts import SlaOverdueList as SlaOverdueList
 from gateway.notify.view_parts import StateCount as StateCount
 from gateway.notify.view_parts import StatusLine as StatusLine
 from gateway.notify.view_parts import Team as Team
@@ -134,6 +136,7 @@ class StaleReminder:
     recipient: Person  # the assignee
     tickets: tuple[TicketRef, ...]
     stale_after: Wait  # the shortest stale_after of the tickets listed
+    nobodys: frozenset[int] = frozenset()  # as SlaOverdueList's: answered for as a manager
 
     @property
     def untouched(self) -> Msg:
@@ -180,16 +183,6 @@ class SlaOverdue:
     ticket: TicketRef
     target: str  # "first_response" | "resolve"
     deadline: str  # formatted in the team's time zone
-
-
-@dataclass(frozen=True, slots=True)
-class SlaOverdueList:
-    """To a member: the deadlines of their tickets that passed since the last pass, in
-    one mail (one alone is told in its ticket's thread, :class:`SlaOverdue`)."""
-
-    team: Team
-    recipient: Person  # the assignee, or the entry's manager
-    items: tuple[OverdueLine, ...]  # at most gateway.scheduling.told.OVERDUE_LISTED
 
 
 @dataclass(frozen=True, slots=True)

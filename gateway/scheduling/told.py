@@ -191,6 +191,14 @@ def _ref(
     )
 
 
+def nobodys(email: str, tickets: Sequence[Ticket]) -> frozenset[int]:
+    """The ids of ``tickets`` that ``email`` is told of without holding them: nobody on
+    the team has them (no assignee, or one who left), so their manager answers for them
+    (:func:`gateway.scheduling.context.responsible`). Their mail says so: told "your
+    tickets", a manager looks for work they forgot instead of giving it to someone."""
+    return frozenset(t.id for t in tickets if (t.assignee or "").lower() != email.lower())
+
+
 def _key(parts: Sequence[str]) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
@@ -234,7 +242,8 @@ def _overdue_mail(
         )
         for o in items
     )
-    listed = views.SlaOverdueList(team(ctx.settings), ctx.person(email), lines)
+    nobody = nobodys(email, [o.ticket for o in items])
+    listed = views.SlaOverdueList(team(ctx.settings), ctx.person(email), lines, nobody)
     key = f"overdue:{email}:{_key([o.key for o in items])}"
     report.queued(queue_member_mail(session, ctx.settings, listed, key=key, now=now, locale=locale))
 
@@ -252,7 +261,11 @@ def _stale_reminder(
         report.did(Job.STALE, item.ticket.id)
     refs = tuple(_ref(session, ctx, s.ticket, email, now) for s in items)
     view = views.StaleReminder(
-        team(ctx.settings), ctx.person(email), refs, spans.shortest([s.after for s in items])
+        team(ctx.settings),
+        ctx.person(email),
+        refs,
+        spans.shortest([s.after for s in items]),
+        nobodys(email, [s.ticket for s in items]),
     )
     report.queued(
         queue_member_mail(

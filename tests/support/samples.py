@@ -355,6 +355,25 @@ SAMPLES: list[v.View] = [
         "HTTP 503 Service Unavailable",
         "<h1>down for maintenance</h1>",
     ),
+    # to a manager: tickets nobody on the team has (a leaver's, #7), said so in each mail
+    v.StaleReminder(
+        TEAM,
+        BOSS,
+        (T42, ticket(7, "Printer jams", "new", 12, 9)),
+        timedelta(days=7),
+        frozenset({7}),
+    ),
+    v.SlaOverdueList(
+        TEAM,
+        BOSS,
+        (
+            v.OverdueLine(T42, "resolve", "2026-03-04 10:00 JST"),
+            v.OverdueLine(
+                ticket(7, "Printer jams", "new", 12, 9), "first_response", "2026-03-02 14:00 JST"
+            ),
+        ),
+        frozenset({7}),
+    ),
 ]
 
 # ---------------------------------------------------------------- the gateway's own words
