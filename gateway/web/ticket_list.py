@@ -2,10 +2,16 @@
 numbers link with, so that each number opens the list of exactly the tickets it
 counts: the closed column's window (``closed_days``), the panels' marks (``mark``),
 the catalog panel's last 30 and 90 days (``opened_days``) and the members panel's
-inventory force-closes this quarter (``forced``: the member who held them)."""
+inventory force-closes this quarter (``forced``: the member who held them).
+
+A search that is a ticket's tag (``[HELP#12]``, ``#12``, as every mail carries it and
+people say it) opens that ticket, as RT's and Zammad's boxes do: the tag is no word of
+the request, so the text search found nothing. Bare digits stay a text search (an
+error code, a year) with that ticket offered above the hits."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,11 +25,12 @@ from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.core.domains import ascii_address
 from gateway.core.priority import Priority
+from gateway.pipeline.merging import parse_ticket_ref
 from gateway.scheduling import stale, workload
 from gateway.web.board_view import minute
 from gateway.web.intake_check import address_as_kept
 from gateway.web.visit import ctx_of, members_only, page, see_other, visitor
-from store import reminders, stats, ticket_query
+from store import reminders, stats, ticket_query, tickets
 
 routes = web.RouteTableDef()
 
@@ -53,6 +60,11 @@ async def ticket_list(request: web.Request) -> web.Response:
     opened_days = _int(q.get("opened_days", ""), 0, MAX_DAYS)
     forced = _none_or(q.get("forced", "").strip().lower())
     sort, mark = q.get("sort", ""), q.get("mark", "")
+    search = q.get("q", "")[:MAX_SEARCH]
+    number, tagged = _number_in(search, ctx.settings.gateway.tag_prefix)
+    numbered = await ctx.read(_numbered, number) if number is not None else None
+    if numbered is not None and tagged:  # the ticket named by its tag: its page
+        raise see_other(f"/tickets/{numbered[0]}")
     query = ticket_query.TicketQuery(
         order=sort if sort in ticket_query.ORDERS else "newest",
         state=state if state in STATES else None,
@@ -60,7 +72,7 @@ async def ticket_list(request: web.Request) -> web.Response:
         requester=address_as_kept(q.get("requester", "")) or None,  # as pasted, too
         catalog=_none_or(q.get("catalog", "")),
         priority=priority if priority in PRIORITIES else None,
-        search=q.get("q", "")[:MAX_SEARCH],
+        search=search,
         closed_since=now - timedelta(days=closed_days) if closed_days else None,
         opened_since=now - timedelta(days=opened_days) if opened_days else None,
         limit=PAGE_SIZE,
@@ -96,6 +108,7 @@ async def ticket_list(request: web.Request) -> web.Response:
             "priorities": PRIORITIES,
             "params": params,
             "max_search": MAX_SEARCH,
+            "numbered": numbered,  # bare digits: the ticket of that number, offered
         },
     )
 
@@ -126,6 +139,20 @@ def _find(
     if only is not None:
         query = replace(query, only=tuple(sorted(only)))
     return ticket_query.find(session, query)
+
+
+def _number_in(search: str, tag_prefix: str) -> tuple[int | None, bool]:
+    """The ticket number a search is, as ``/merge`` reads one (NFKC: 「＃１２」 from an
+    input method is #12), and whether it came as a tag (with ``#``) rather than bare
+    digits."""
+    word = unicodedata.normalize("NFKC", search).strip()
+    return parse_ticket_ref(word, tag_prefix), "#" in word
+
+
+def _numbered(session: Session, number: int) -> tuple[int, str] | None:
+    """The ticket of that number and its subject, when there is one."""
+    ticket = tickets.get(session, number)
+    return None if ticket is None else (ticket.id, ticket.subject)
 
 
 def _none_or(asked: str) -> str | None:

@@ -53,6 +53,9 @@ class MergeRefused:
 
 
 CLOSE_REASONS = tuple(r.value for r in CloseReason)
+# the buttons of the page's work form (its note box's): what each POST may ask
+ACTIONS = ("assign_me", "assign", "pending", "open", "close", "note", "approve")
+NOBODY = "-"  # the assign select's "nobody", as the list's filter and ``tickets assign ID -``
 # the same note by the same member this soon after it, no other note between: the same press
 NOTE_AGAIN = timedelta(minutes=1)
 # ?already=…: a button pressed again (a double click, two members at once) whose change
@@ -127,6 +130,7 @@ async def show(
             "off_sheet": {k: v for k, v in data["fields"].items() if k not in fields_of(sheet)},
             "close_reasons": CLOSE_REASONS,
             "members": ctx.settings.members,  # the assignee by name, as on the board
+            "nobody": NOBODY,
             "error": request.query.get("error", "") == "transition",
             "already": ALREADY.get(request.query.get("already", "")),
             "merge": merge,
@@ -168,10 +172,11 @@ def _choices_said(events: list[dict[str, Any]], fields: Mapping[str, Field], loc
 @guard.keeps_typed_input
 @members_only
 async def act(request: web.Request) -> web.Response:
-    """assign to me, pending, open, close (with a reason), a note, or (a manager)
-    approve the catalog action that waits for approval. When the CSRF token failed (the
-    browser lost that cookie, the session lived on), nothing is done: a 403 page says so,
-    shows the note back and carries a fresh token to press again with."""
+    """assign to me, to another member or to nobody, pending, open, close (with a
+    reason), a note, or (a manager) approve the catalog action that waits for approval.
+    When the CSRF token failed (the browser lost that cookie, the session lived on),
+    nothing is done: a 403 page says so, shows the note back and carries a fresh token
+    to press again with."""
     ctx = ctx_of(request)
     ticket_id = path_id(request, "id")
     member = visitor(request).member
@@ -180,12 +185,17 @@ async def act(request: web.Request) -> web.Response:
     action = str(posted.get("action", ""))
     reason = str(posted.get("reason", "resolved"))
     note = typed_lines(str(posted.get("note", ""))).strip()[:MAX_NOTE]
-    if action not in ("assign_me", "pending", "open", "close", "note", "approve"):
+    # the select's choice: a member of the team as configured, or "-" for nobody
+    assignee = str(posted.get("assignee", "")).strip().lower()
+    if action not in ACTIONS:
         raise web.HTTPBadRequest()
     if action == "close" and reason not in CLOSE_REASONS:
         raise web.HTTPBadRequest()
+    if action == "assign" and assignee != NOBODY and assignee not in ctx.settings.team:
+        raise web.HTTPBadRequest()  # not offered: nobody outside the team holds a ticket
     if guard.csrf_refused(request):  # checked after the shape: only our own values shown
         hidden = [("action", action)] + ([("reason", reason)] if action == "close" else [])
+        hidden += [("assignee", assignee)] if action == "assign" else []
         post_to = f"/tickets/{ticket_id}"
         return guard.press_again(
             request, post_to, ticket_id=ticket_id, hidden=hidden, kept_note=note
@@ -202,7 +212,10 @@ async def act(request: web.Request) -> web.Response:
             values = {"ticket_id": ticket_id, "why": said}
             return page(request, "approve_refused.html.j2", values, status=409)
         raise see_other(f"/tickets/{ticket_id}")
-    done = await ctx.write(_act, ticket_id, member.email, action, reason, note, ctx.now())
+    if action == "assign_me":  # the same change, to the member who pressed it
+        action, assignee = "assign", member.email
+    to = None if assignee == NOBODY else assignee
+    done = await ctx.write(_act, ticket_id, member.email, action, reason, note, ctx.now(), to)
     if done is None:
         raise web.HTTPNotFound()
     if done:
@@ -218,8 +231,10 @@ def _act(
     reason: str,
     note: str,
     now: datetime,
+    assignee: str | None = None,
 ) -> bool | None:
-    """None: no such ticket; False: the state machine refused; True: done."""
+    """None: no such ticket; False: the state machine refused; True: done (``assign``:
+    to ``assignee``, None for nobody)."""
     ticket = tickets.get_to_change(session, ticket_id)
     if ticket is None:
         return None
@@ -228,9 +243,9 @@ def _act(
     if action == "note":
         return True
     try:
-        if action == "assign_me":
-            if ticket.assignee != actor:  # already theirs (a second click): nothing to record
-                changes.assign(session, ticket, actor, now, **how)
+        if action == "assign":
+            if ticket.assignee != assignee:  # theirs already (a second click): nothing to record
+                changes.assign(session, ticket, assignee, now, **how)
         else:
             target = {"pending": TicketState.PENDING, "open": TicketState.OPEN}.get(
                 action, TicketState.CLOSED

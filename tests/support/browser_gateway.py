@@ -54,13 +54,16 @@ class Gateway:
     def ticket(self, tid: int) -> dict[str, Any]:
         return next(t for t in self.tickets() if t["id"] == tid)
 
-    def mail_in(self, subject: str, body: str, sender: str) -> int:
-        """A request by mail; the new ticket's id once it is filed."""
+    def mail_in(
+        self, subject: str, body: str, sender: str, headers: dict[str, str] | None = None
+    ) -> int:
+        """A request by mail (``headers`` added: ``Importance``…); the new ticket's id
+        once it is filed."""
         before = {t["id"] for t in self.tickets()}
         with smtplib.SMTP("127.0.0.1", self.smtp_port) as client:
             # bytes go out as they are: CRLF as on the wire (a long subject's header is
             # folded, and bare LFs made one "line" over SMTP's limit)
-            raw = mail(subject, body, sender=sender).replace(b"\n", b"\r\n")
+            raw = mail(subject, body, sender=sender, headers=headers).replace(b"\n", b"\r\n")
             client.sendmail(sender, ["support@example.test"], raw)
         new = eventually(lambda: {t["id"] for t in self.tickets()} - before, timeout=30)
         assert new
