@@ -56,10 +56,19 @@ def test_a_queued_run_whose_action_left_the_catalog_tells_the_assignee(
         [done] = drain(app)
         assert done.step == Step.FAILED and not log.exists()
         [run] = runs(app)
-        assert run["state"] == "failed"
+        assert (run["state"], run["attempts"]) == ("failed", 0)  # not run: no try made
+        assert not done.ran
         [told] = outbox(app, "action_failed")
         assert told.recipients == ["ops@example.test"]  # the assignee, locale en
         text = re.sub(r"\s+", " ", text_of(told))
         assert said in text and f"[#{ticket_id}]" in text
+        # not "failed after 1 attempt", nor a retry that would fail the same
+        assert "was not run" in text and "attempt" not in text, text
+        assert "actions retry" not in text and "/category" in text, text
+        events = show(app, ticket_id)["events"]
+        [note] = [e["detail"]["text"] for e in events if e["kind"] == "note"]
+        # in the team's language (ja): not run, and where the work goes now
+        assert "実行されませんでした" in note and "actions retry" not in note, note
+        assert "catalog refile --from account" in note, note
     finally:
         app.close()

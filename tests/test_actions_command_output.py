@@ -126,3 +126,37 @@ def test_a_character_the_limit_splits_is_left_out_not_the_whole_output_misread(
         assert run["output_cut"] == len(data) - (4096 - split)
     finally:
         app.close()
+
+
+def test_what_a_failing_program_says_on_stderr_is_shown_past_a_long_stdout(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A script that logs its steps on stdout and says why it stopped on stderr, as most
+    do: the mail, the event and the run's row showed the first lines of the steps only
+    (ten lines; the row 8000 characters), and the one line that says what went wrong was
+    in none of them. A failed program's stderr comes first, its stdout after it."""
+    argv = script(
+        tmp_path,
+        "chatty.py",
+        """
+        import sys
+        for i in range(2000):
+            print(f"step {i}: looking up the directory")
+        print("エラー: OU sales の上限に達しました", file=sys.stderr)
+        sys.exit(1)
+        """,
+    )
+    app = command_app(settings, clock, tmp_path, argv)
+    try:
+        ticket_id = deliver(app, REQUEST).ticket_id or 0
+        [done] = drain(app)
+        assert done.step == Step.FAILED
+        said = "エラー: OU sales の上限に達しました"
+        [run] = runs(app)
+        assert said in run["output"] and "step 0:" in run["output"]
+        [event] = [e for e in show(app, ticket_id)["events"] if e["kind"] == "action"]
+        assert said in event["detail"]["output"]
+        [told] = outbox(app, "action_failed")
+        assert said in text_of(told)
+    finally:
+        app.close()

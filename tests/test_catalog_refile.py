@@ -27,6 +27,7 @@ from gateway.tickets import changes
 from store import action_runs, fields, outbox, tickets
 from store.db import transaction
 from store.models import TicketEvent
+from tests.support.actions import drain
 from tests.support.cli import Ran, run
 from tests.support.config import SECRET_ENV, members_toml, write_config
 from tests.support.mails import mail
@@ -456,6 +457,39 @@ def test_a_renamed_entrys_tickets_do_not_run_its_action_again(
         assert action_runs.find(s, tid, "printers") is None
     [held] = _events(app, tid, "action-held")
     assert held.new == "printers" and f"run #{first_id}" in held.detail["reason"]
+
+
+def test_a_run_the_rename_kept_from_running_does_not_hold_the_new_entrys_action(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The entry renamed while its run waited in the queue: the worker fails that run
+    without running it (its action left the catalog), and no try of it is counted. The
+    work was never done, so ``refile --from`` the old id starts the renamed entry's
+    action: held as "ran already", the requester's request was done by nobody, and the
+    line said it ran."""
+    (site.parent / "catalog.yaml").write_text(RAN.replace("ENTRY", "printer"), encoding="utf-8")
+    app.catalog.reload()
+    tid = _request(app, "Printer jam", "Model: MX-3\nThe printer jams.\n")
+    (site.parent / "catalog.yaml").write_text(RAN.replace("ENTRY", "printers"), encoding="utf-8")
+    assert app.catalog.reload()
+    [failed] = drain(app)  # the daemon's worker, before the manager refiles
+    assert not failed.ran
+    with transaction(app.sessions) as s:
+        first = action_runs.find(s, tid, "printer")
+        assert first is not None and (first.state, first.attempts) == ("failed", 0)
+
+    applied = _refile(site, capsys, "--from", "printer", "--apply")
+
+    assert "ran the action" not in applied.out, applied.out
+    with transaction(app.sessions) as s:
+        moved = action_runs.find(s, tid, "printers")
+        assert moved is not None and moved.state == "pending"
+        run_id = moved.id
+    assert (
+        f"#{tid}: its sheet is complete: the action of printers starts (/bin/true, run #{run_id})"
+        in applied.out.splitlines()
+    ), applied.out
+    assert _events(app, tid, "action-held") == []
 
 
 def test_an_imported_archives_ticket_moved_starts_no_action(

@@ -196,6 +196,7 @@ NO_MAIL = (
     "gateway/outbound/maildir.py",  # an unusable [outbound] maildir: the same
     "gateway/receive/bulk.py",  # `ingest`'s line per input
     "gateway/actions/results.py",  # internal notes on the ticket, in the team's language
+    "gateway/actions/notes.py",  # … and the notes themselves (a run's end)
     "gateway/actions/reply.py",  # … and why a reply was held back: an event (the page)
     "gateway/catalog/linear.py",  # `catalog check` says these, to an operator
     "gateway/catalog/regex_errors.py",  # … and why a keyword regex cannot be read

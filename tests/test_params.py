@@ -61,6 +61,18 @@ def entry() -> Entry:
             {"item": "マウス", "quantity": "10"},
         ),
         ("Note: this is urgent\nhttps://shop.example/item: 42\nitem: Dock\n", {"item": "Dock"}),
+        # how Japanese forms and templates label their lines: the key in 【】, the value
+        # after it; a numbered list (1. / １． / (1) / ①); a square or diamond bullet
+        (
+            "【品名】ノートPC\n【数量】 ３台\n【希望納期】：2026/4/1\n",
+            {"item": "ノートPC", "quantity": "3", "needed_by": "2026-04-01"},
+        ),
+        (
+            "1. 品名：ノートPC\n２．数量：3\n(3) 希望納期: 2026/4/1\n④予算区分：capex\n",
+            {"item": "ノートPC", "quantity": "3", "needed_by": "2026-04-01", "budget": "capex"},
+        ),
+        ("■品名：ノートPC\n◆数量：3\n", {"item": "ノートPC", "quantity": "3"}),
+        ("【重要】\n【至急】品名の件です\n1. まず: 確認\n", {}),  # no field's key
     ],
     ids=[
         "en-names",
@@ -77,6 +89,10 @@ def entry() -> Entry:
         "yaml-block",
         "unlabelled-fence-ja",
         "prose-ignored",
+        "ja-lenticular-brackets",
+        "ja-numbered-list",
+        "ja-square-bullets",
+        "ja-headings-ignored",
     ],
 )
 def test_values_are_found_and_canonical(entry: Entry, text: str, expected: dict[str, str]) -> None:

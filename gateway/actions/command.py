@@ -185,7 +185,7 @@ def run_command(
     if not (stopped or timed_out) and code not in (None, 0):
         stopped = _ended_by_stop(code, stop)
     verdict, why = _verdict(code, timeout, stopped=stopped, timed_out=timed_out)
-    output = out.text() + (f"\n[stderr]\n{err.text()}" if err.data or err.dropped else "")
+    output = _said(out.text(), err.text() if err.data or err.dropped else None, verdict)
     seconds = time.monotonic() - started
     return Attempt(
         verdict,
@@ -198,6 +198,19 @@ def run_command(
         stopped=stopped,
         unwritten=feed.unwritten(),
     )
+
+
+def _said(out: str, err: str | None, verdict: Verdict) -> str:
+    """What the program said, as the run's row, its event and the failure mail show it
+    from the start (8000 characters, 10 lines): stdout, then stderr under ``[stderr]``;
+    a program that failed says why on stderr, after stdout's lines of progress, which
+    would push it out of all three, so its stderr comes first there (``[stdout]`` after)."""
+    if err is None:
+        return out
+    if verdict != Verdict.OK and out:
+        said = err.removesuffix("\n")
+        return f"[stderr]\n{said}\n[stdout]\n{out}"
+    return f"{out}\n[stderr]\n{err}"
 
 
 def _verdict(

@@ -18,12 +18,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from gateway.actions import failures, reply
+from gateway.actions import notes, reply
+from gateway.actions.notes import ACTION_TYPES, ACTOR, CHANNEL, status_said
 from gateway.actions.outcome import Attempt, Step, cut_more
 from gateway.catalog.model import Action, Catalog, Entry
 from gateway.config.settings import Settings
 from gateway.core.errors import InvalidTransition
-from gateway.core.i18n import N_, NP_, Msg, dump, load, translate
+from gateway.core.i18n import N_, Msg, dump, load
 from gateway.core.model import TicketState
 from gateway.core.tokens import mask_url_passwords, mask_url_passwords_in
 from gateway.notify import views
@@ -36,8 +37,6 @@ from store.models import Ticket
 
 log = logging.getLogger("gateway.actions")
 
-ACTOR = "gateway"
-CHANNEL = "system"
 OUTPUT_KEPT = 8000  # characters of what the action said that the run's row keeps
 
 
@@ -61,22 +60,6 @@ class Done:
     stopped: bool = False
 
 
-def status_text(action_type: str, status: int | None) -> str:
-    if status is None:
-        return ""
-    return f"HTTP {status}" if action_type == "webhook" else f"exit {status}"
-
-
-# an action's type (gateway.catalog.model.ACTION_TYPES) → its name, as the page's runs say it
-ACTION_TYPES: Mapping[str, Msg] = {"webhook": N_("Webhook"), "command": N_("Command")}
-
-
-def entry_said(entry: Entry | None, entry_id: str) -> Mapping[str, str] | str:
-    """The entry as each reader reads it: its name in each language (a Msg parameter,
-    gateway.core.i18n), else its id (an entry removed from the catalog since)."""
-    return entry.said() if entry is not None else entry_id
-
-
 def _target(action: Action | None, run: DueRun) -> str:
     """The run's URL or program, as the catalog says it now; "" when the entry's action
     is gone or of another type (a command's run must not show the new webhook's URL)."""
@@ -94,13 +77,6 @@ def masked(error: Msg | str) -> Msg | str:
     return load(data) if isinstance(data, Mapping) else error
 
 
-def _status_said(action_type: str, status: int | None) -> Msg | str:
-    """:func:`status_text` in the reader's words: a command's exit code said."""
-    if status is not None and action_type == "command":
-        return failures.exit_code(status)
-    return status_text(action_type, status) or "-"
-
-
 def record(
     session: Session,
     settings: Settings,
@@ -113,12 +89,17 @@ def record(
     *,
     catalog: Catalog,
     ran: bool = True,
+    started: bool = True,
 ) -> Done:
     """Write the attempt's outcome; nothing but a log line when the lease is no longer ours.
     ``catalog``: the one ``entry`` was read from, which names the ticket's entry in mails.
     ``ran``: False for a run not run because its ticket was closed or merged meanwhile:
     nothing failed, and who closed it knows, so ``on_failure`` mails nobody and the note
-    says it was not run (not "failed after 1 attempt"), and how to run it after all."""
+    says it was not run (not "failed after 1 attempt"), and how to run it after all.
+    ``started``: False for a run whose action left the catalog while it was queued: it
+    was not run either (no try is counted, and ``catalog refile --from`` the old id does
+    not take it for work done), but the requester still waits for that work, so the
+    assignee is mailed that it was not run, and what to do instead of a retry."""
     # what it said may quote a URL it called (a script's error line, a 404 page echoing
     # the request): masked as the target is, wherever it is kept or shown
     attempt = replace(
@@ -151,14 +132,18 @@ def record(
     action = entry.action if entry is not None else None
     _event(session, ticket, run, action, attempt, step, next_at, now)
     if step == Step.SUCCEEDED:
-        _note(session, settings, ticket, run, entry, attempt, now, success=True)
+        notes.note(session, settings, ticket, run, entry, attempt, now, success=True)
         if entry is not None and action is not None:
             _on_success(session, settings, ticket, run, action, attempt, now, catalog)
     elif step == Step.FAILED and not ran:
-        _not_run_note(session, settings, ticket, run, entry, attempt, now)
+        notes.not_run_note(session, settings, ticket, run, entry, attempt, now)
+    elif step == Step.FAILED and not started:  # it left the catalog with the run queued
+        notes.not_run_note(session, settings, ticket, run, entry, attempt, now, left=True)
+        _on_failure(
+            session, settings, ticket, run, entry, action, attempt, now, catalog, started=False
+        )
     elif step == Step.FAILED:
-        _note(session, settings, ticket, run, entry, attempt, now, success=False)
-        # action None: it left the catalog with the run queued, nobody's policy
+        notes.note(session, settings, ticket, run, entry, attempt, now, success=False)
         _on_failure(session, settings, ticket, run, entry, action, attempt, now, catalog)
     return done
 
@@ -203,77 +188,6 @@ def _event(
             "next_attempt_at": next_at.isoformat() if next_at else None,
         },
     )
-
-
-def _note(
-    session: Session,
-    settings: Settings,
-    ticket: Ticket,
-    run: DueRun,
-    entry: Entry | None,
-    attempt: Attempt,
-    now: datetime,
-    *,
-    success: bool,
-) -> None:
-    params = {
-        "entry": entry_said(entry, run.entry_id),  # by its name, in each reader's language
-        "type": ACTION_TYPES.get(run.action_type, run.action_type),
-        "run": run.id,
-        "attempts": run.attempt,
-        "status": _status_said(run.action_type, attempt.status),
-        "error": attempt.error,
-    }
-    message = (
-        N_(
-            "The action of {entry} ({type}) succeeded: {status} on attempt {attempts} "
-            "(run #{run}).",
-            **params,
-        )
-        if success
-        else NP_(
-            "The action of {entry} ({type}) failed for good after {attempts} attempt: "
-            "{error} (run #{run}; ticket-gateway actions retry {run} runs it again).",
-            "The action of {entry} ({type}) failed for good after {attempts} attempts: "
-            "{error} (run #{run}; ticket-gateway actions retry {run} runs it again).",
-            run.attempt,
-            **params,
-        )
-    )
-    text = translate(message, settings.gateway.locale)
-    changes.add_note(session, ticket, text, now, actor=ACTOR, channel=CHANNEL, said=message)
-
-
-def _not_run_note(
-    session: Session,
-    settings: Settings,
-    ticket: Ticket,
-    run: DueRun,
-    entry: Entry | None,
-    attempt: Attempt,
-    now: datetime,
-) -> None:
-    """The note of a run its ticket's close or merge withdrew (``attempt.error`` says
-    which). A closed ticket's run runs after all once the ticket is reopened (``actions
-    retry`` refuses it before: the worker would withdraw it again); a merged one's work
-    is the other ticket's run."""
-    params = {
-        "entry": entry_said(entry, run.entry_id),
-        "type": ACTION_TYPES.get(run.action_type, run.action_type),
-        "run": run.id,
-        "error": attempt.error,
-    }
-    message = (
-        N_("The action of {entry} ({type}) was not run: {error} (run #{run}).", **params)
-        if ticket.merged_into_id is not None
-        else N_(
-            "The action of {entry} ({type}) was not run: {error} (run #{run}; reopen the "
-            "ticket, then ticket-gateway actions retry {run} runs it).",
-            **params,
-        )
-    )
-    text = translate(message, settings.gateway.locale)
-    changes.add_note(session, ticket, text, now, actor=ACTOR, channel=CHANNEL, said=message)
 
 
 def _on_success(
@@ -328,11 +242,15 @@ def _on_failure(
     attempt: Attempt,
     now: datetime,
     catalog: Catalog,
+    *,
+    started: bool = True,
 ) -> None:
-    """Mail whom the action's ``on_failure`` names. ``action`` None: it left the catalog
-    (the entry renamed or removed, its action taken out) while the run was queued; the
-    requester still waits for what it would have done, so the ticket's assignee (else
-    the entry's manager) is told, whatever the old action's policy was."""
+    """Mail whom the action's ``on_failure`` names. ``started`` False: the action left
+    the catalog (the entry renamed or removed, its action taken out or made another
+    type) while the run was queued; the requester still waits for what it would have
+    done, so the ticket's assignee (else the entry's manager) is told, whatever the old
+    action's policy was (an action of another type now: its policy), that it was not run
+    (not "failed after 1 attempt", with a retry that would fail the same)."""
     policy = action.failure_notify if action is not None else "assignee"
     if policy is None:
         return
@@ -364,8 +282,9 @@ def _on_failure(
         entry=entry.name(locale) if entry is not None else run.entry_id,
         action_type=ACTION_TYPES.get(run.action_type, run.action_type),
         target=_target(action, run),
-        attempts=run.attempt,
-        status=_status_said(run.action_type, attempt.status) if attempt.status is not None else "",
+        attempts=run.attempt if started else run.attempt - 1,  # tries made before, if any
+        started=started,
+        status=status_said(run.action_type, attempt.status) if attempt.status is not None else "",
         error=attempt.error,
         output=attempt.first_lines(),
         output_cut=cut_more(attempt.cut, attempt.unshown()),  # and those never kept

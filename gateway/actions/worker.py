@@ -26,7 +26,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.actions import document, failures, results, trigger
+from gateway.actions import document, failures, notes, results, trigger
 from gateway.actions.command import OVERRUN, run_command
 from gateway.actions.dial import Lookup, system_lookup
 from gateway.actions.outcome import Attempt, Step, Verdict, next_step
@@ -92,12 +92,16 @@ class ActionWorker:
             " (resumed after a lost lease)" if run.resumed else "",
         )
         withdrawn = self.withdrawn(run)
+        # the action left the catalog with the run queued: it cannot be started, and no
+        # try is made (``catalog refile --from`` the old id must not take it as one)
+        left = False
         if withdrawn is not None:  # nobody wants it done any more: it is not run
             attempt = Attempt(Verdict.PERMANENT, None, withdrawn, "", 0.0)
         elif action is None or action.type != run.action_type:
+            left = True
             error = failures.not_in_catalog(
-                results.entry_said(entry, run.entry_id),
-                results.ACTION_TYPES.get(run.action_type, run.action_type),
+                notes.entry_said(entry, run.entry_id),
+                notes.ACTION_TYPES.get(run.action_type, run.action_type),
             )
             attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
         elif run.resumed and run.attempt > action.retries + 1 + LOST_TRIES:
@@ -134,12 +138,14 @@ class ActionWorker:
                 now,
                 catalog=catalog,
                 ran=withdrawn is None,
+                started=not left,
             )
             # the try the stop cut short is not one, nor the claim of a run not run
-            if (attempt.stopped or withdrawn is not None) and done.recorded:
+            if (attempt.stopped or withdrawn is not None or left) and done.recorded:
                 action_runs.uncount(s, run.id)
             if withdrawn is not None:
                 self._hand_on(s, run, catalog)
+            if withdrawn is not None or left:
                 done = replace(done, attempt=run.attempt - 1, ran=False)  # no try made
             elif attempt.stopped and done.recorded:  # the try is not counted
                 done = replace(done, attempt=run.attempt - 1, stopped=True)
@@ -179,7 +185,7 @@ class ActionWorker:
         if ticket is not None and ticket.id != run.ticket_id and ticket.state != TicketState.CLOSED:
             now = self.clock.now()
             trigger.sheet_changed(
-                session, ticket, catalog, now, actor=results.ACTOR, channel=results.CHANNEL
+                session, ticket, catalog, now, actor=notes.ACTOR, channel=notes.CHANNEL
             )
 
     def execute(

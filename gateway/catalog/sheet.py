@@ -4,7 +4,8 @@ Two forms are read from ``new_text`` (never from quoted history, so a reply
 does not re-submit the values of the mail it quotes):
 
 * ``key: value`` lines, with the full-width colon ``：`` too, optionally after
-  a bullet (``-``, ``・``, ``*``);
+  a bullet (``-``, ``・``, ``*``, ``■``…) or a list's number (``1.``, ``(1)``, ``①``),
+  and ``【key】value`` lines, as Japanese forms label theirs;
 * a fenced block (```` ```yaml ```` … ```` ``` ````) holding a YAML mapping.
 
 A key counts only when it names a field of the entry — its name or its label
@@ -39,8 +40,12 @@ MAX_LINE = 2000
 MAX_TEXT = 64 * 1024  # a sheet is at the top of a request; pasted logs below are not read
 MAX_KEY = 60
 MAX_YAML = 16 * 1024  # a fenced sheet; a bigger block is pasted data, not parsed
-_BULLETS = "-*・●•"
+_BULLETS = "-*・●•■□◆◇○◎"
 _COLON = re.compile("[:：]")
+# a Japanese form's label: 【希望納期】2026/4/1 (a colon after the bracket may be written)
+_LENTICULAR = re.compile("【([^【】]+)】[ \t]*[:：]?")
+# a numbered list's number before the key: 1. 1) (1) １． （１） ① … ⑳
+_NUMBER = re.compile("(?:[(（]?[0-9０-９]{1,2}[.)．）、]|[\u2460-\u2473])[ \t]*")
 _FENCE_OPEN = re.compile(r"[ \t]*```[ \t]*(?:ya?ml)?[ \t]*", re.IGNORECASE)
 _FENCE_CLOSE = re.compile(r"[ \t]*```[ \t]*")
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>][^@\s<>.]*\.[^@\s<>]+")
@@ -269,16 +274,24 @@ def _pairs(text: str) -> list[tuple[str, str]]:
 
 
 def _line_pair(line: str) -> tuple[str, str] | None:
-    """``key: value`` (or ``・key：value``): the key before the first colon, 1-60
-    characters after an optional bullet, and a value that is not empty."""
+    """``key: value`` (or ``・key：value``, ``1. key: value``, ``【key】value``): the key
+    before the first colon, 1-60 characters after an optional bullet or list number, or
+    the key in 【】 as Japanese forms write it, and a value that is not empty."""
     if len(line) > MAX_LINE:
         return None
+    start = len(line) - len(line.lstrip())
+    if (bracket := _LENTICULAR.match(line, start)) is not None:
+        key, rest = bracket.group(1).strip(), line[bracket.end() :]
+        value = rest.strip() or rest[-1:]
+        return (key, value) if key and len(key) <= MAX_KEY and value else None
     colon = _COLON.search(line)
     if colon is None:
         return None
     key = line[: colon.start()].lstrip()
     if key[:1] and key[0] in _BULLETS and key[1:]:
         key = key[1:].lstrip()
+    if (number := _NUMBER.match(key)) is not None and key[number.end() :]:
+        key = key[number.end() :]
     rest = line[colon.end() :]
     key, value = key.rstrip(), rest.strip() or rest[-1:]  # blank: rejected as empty later
     if not key or len(key) > MAX_KEY or not value:

@@ -250,6 +250,7 @@ class ActionFailed:
     # bytes of it past those lines, not shown or not kept (-1: a webhook's answer not read
     # to its end): said after them in the reader's language
     output_cut: int = 0
+    started: bool = True  # False: not run, its action left the catalog while queued
 
 
 @dataclass(frozen=True, slots=True)

@@ -208,7 +208,13 @@ def held_by(session: Session, ticket_id: int, entry_id: str) -> Msg | None:
             return unanswered.UNDATED_TO_ACT
         return unanswered.too_old_to_act(came.date.date())
     earlier = next(
-        (r for r in action_runs.list_runs(session, ticket_id=ticket_id) if r.entry_id != entry_id),
+        (
+            r
+            for r in action_runs.list_runs(session, ticket_id=ticket_id)
+            # a run that failed with no try made was never run (its ticket closed, or its
+            # action left the catalog, while it was queued): no work to do twice
+            if r.entry_id != entry_id and not (r.state == action_runs.FAILED and r.attempts == 0)
+        ),
         None,
     )
     if earlier is None:

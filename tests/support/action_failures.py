@@ -9,7 +9,7 @@ import socket
 import ssl
 
 from gateway.actions import failures
-from gateway.actions.results import ACTION_TYPES
+from gateway.actions.notes import ACTION_TYPES
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import weakness
 from gateway.core.os_errors import CERT_SAID, CLASS_SAID, EAI_SAID, ERRNO_SAID, os_error

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from gateway.actions.results import ACTION_TYPES
+from gateway.actions.notes import ACTION_TYPES
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import validate
 from gateway.config.settings import GatewaySettings, HealthSettings, ImapSettings, Settings
@@ -777,4 +777,5 @@ def said() -> list[v.View]:
         ]
     failed = next(x for x in SAMPLES if isinstance(x, v.ActionFailed))
     views += [replace(failed, error=e) for e in action_failures()]  # each way an action fails
+    views.append(replace(failed, started=False, attempts=0, target="", output=""))  # left
     return views

@@ -1,0 +1,130 @@
+"""The internal note that ends a run on its ticket, and the words both it and the
+failure mail name the run by: the entry by its name in each reader's language, the
+action's type as the ticket page's runs say it, a command's exit code said.
+
+Stored in the team's language, with the message kept so each reader reads it in theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gateway.actions import failures
+from gateway.actions.outcome import Attempt
+from gateway.catalog.model import Entry
+from gateway.config.settings import Settings
+from gateway.core.i18n import N_, NP_, Msg, translate
+from gateway.tickets import changes
+from store.action_runs import DueRun
+from store.models import Ticket
+
+ACTOR = "gateway"
+CHANNEL = "system"
+
+
+def status_text(action_type: str, status: int | None) -> str:
+    if status is None:
+        return ""
+    return f"HTTP {status}" if action_type == "webhook" else f"exit {status}"
+
+
+# an action's type (gateway.catalog.model.ACTION_TYPES) → its name, as the page's runs say it
+ACTION_TYPES: Mapping[str, Msg] = {"webhook": N_("Webhook"), "command": N_("Command")}
+
+
+def entry_said(entry: Entry | None, entry_id: str) -> Mapping[str, str] | str:
+    """The entry as each reader reads it: its name in each language (a Msg parameter,
+    gateway.core.i18n), else its id (an entry removed from the catalog since)."""
+    return entry.said() if entry is not None else entry_id
+
+
+def status_said(action_type: str, status: int | None) -> Msg | str:
+    """:func:`status_text` in the reader's words: a command's exit code said."""
+    if status is not None and action_type == "command":
+        return failures.exit_code(status)
+    return status_text(action_type, status) or "-"
+
+
+def note(
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    run: DueRun,
+    entry: Entry | None,
+    attempt: Attempt,
+    now: datetime,
+    *,
+    success: bool,
+) -> None:
+    params = {
+        "entry": entry_said(entry, run.entry_id),  # by its name, in each reader's language
+        "type": ACTION_TYPES.get(run.action_type, run.action_type),
+        "run": run.id,
+        "attempts": run.attempt,
+        "status": status_said(run.action_type, attempt.status),
+        "error": attempt.error,
+    }
+    message = (
+        N_(
+            "The action of {entry} ({type}) succeeded: {status} on attempt {attempts} "
+            "(run #{run}).",
+            **params,
+        )
+        if success
+        else NP_(
+            "The action of {entry} ({type}) failed for good after {attempts} attempt: "
+            "{error} (run #{run}; ticket-gateway actions retry {run} runs it again).",
+            "The action of {entry} ({type}) failed for good after {attempts} attempts: "
+            "{error} (run #{run}; ticket-gateway actions retry {run} runs it again).",
+            run.attempt,
+            **params,
+        )
+    )
+    text = translate(message, settings.gateway.locale)
+    changes.add_note(session, ticket, text, now, actor=ACTOR, channel=CHANNEL, said=message)
+
+
+def not_run_note(
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    run: DueRun,
+    entry: Entry | None,
+    attempt: Attempt,
+    now: datetime,
+    *,
+    left: bool = False,
+) -> None:
+    """The note of a run its ticket's close or merge withdrew, or whose action left the
+    catalog (``attempt.error`` says which). A closed ticket's run runs after all once the
+    ticket is reopened (``actions retry`` refuses it before: the worker would withdraw it
+    again); a merged one's work is the other ticket's run; an action gone is no retry's
+    (it would fail the same): the ticket is filed under an entry that has one."""
+    params = {
+        "entry": entry_said(entry, run.entry_id),
+        "type": ACTION_TYPES.get(run.action_type, run.action_type),
+        "run": run.id,
+        "error": attempt.error,
+    }
+    message = (
+        N_(
+            "The action of {entry} ({type}) was not run: {error} (run #{run}; file the "
+            "ticket under the entry that has the action now, with /category or ticket-gateway "
+            "catalog refile --from {id}, and it starts there).",
+            id=run.entry_id,
+            **params,
+        )
+        if left
+        else N_("The action of {entry} ({type}) was not run: {error} (run #{run}).", **params)
+        if ticket.merged_into_id is not None
+        else N_(
+            "The action of {entry} ({type}) was not run: {error} (run #{run}; reopen the "
+            "ticket, then ticket-gateway actions retry {run} runs it).",
+            **params,
+        )
+    )
+    text = translate(message, settings.gateway.locale)
+    changes.add_note(session, ticket, text, now, actor=ACTOR, channel=CHANNEL, said=message)
