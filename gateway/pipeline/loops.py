@@ -113,6 +113,22 @@ def on_a_ticket(verdict: LoopVerdict, msg: ParsedMessage) -> LoopVerdict:
     return verdict
 
 
+def from_a_customer_on_a_ticket(verdict: LoopVerdict, msg: ParsedMessage) -> LoopVerdict:
+    """A customer's mail on their ticket that a mailing list passed on (their team's
+    list has the support address on it, or it rewrote their From for DMARC: "Alice via
+    it-users") is a person's reply there, as Zammad and RT file it: kept in silence as
+    list mail, the ticket went on waiting on an answer it had and nobody read it. Its
+    sender is proven by nothing (a list breaks or replaces the signature), so the reply
+    stage keeps it unverified, or an outsider's, and tells the member; and as list
+    mail it is never answered (``NO_ANSWER_RULES``). Mail a machine wrote stays list
+    mail: Auto-Submitted, Precedence bulk or junk (Unix vacation's), a null sender."""
+    h = msg.loop
+    machine = h.auto_submitted not in ("", "no") or h.precedence in ("bulk", "junk")
+    if verdict != LoopVerdict.LIST or machine or h.return_path == "" or not is_list_mail(msg):
+        return verdict
+    return on_a_ticket(LoopVerdict.HUMAN, msg)  # an auto-reply's subject still tells
+
+
 def is_list_mail(msg: ParsedMessage) -> bool:
     """A list manager's headers (RFC 2369, RFC 2919, ezmlm's Mailing-List) are on it:
     a list post is addressed to many, and answering it would answer the list."""
