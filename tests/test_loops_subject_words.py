@@ -4,7 +4,9 @@ Found by the exploratory round over intake (tests/test_intake_untried.py): Japan
 auto-responders write the word in brackets (【自動返信】, ［自動送信］, 件名【不在通知】),
 which the start-anchored rule missed, so the gateway acknowledged an autoresponder;
 plain-text delay warnings and Japanese "送信エラー" notices from a mail daemon opened
-tickets instead of being read as bounces.
+tickets instead of being read as bounces. The other way round, a person's request
+about their out-of-office or missed calls ("Out of office not working", 「不在着信が…」)
+was taken for an auto-reply by its first words and never acknowledged.
 """
 
 from __future__ import annotations
@@ -78,3 +80,54 @@ def test_a_daemons_notice_is_a_bounce(subject: str, sender: str) -> None:
 def test_a_person_writing_the_same_words_is_not_a_bounce(subject: str) -> None:
     msg = parse_message(mail(subject=subject, sender="alice@customer.test"))
     assert loops.verdict(msg, "support@example.test") == LoopVerdict.HUMAN
+
+
+# A subject that starts with the word without a bracket is an auto-reply's label only
+# when nothing but a colon, a bracket or a dash follows it (with a label's own ending:
+# 不在通知, 不在のお知らせ, 自動返信メール): a person asking about their out-of-office,
+# their missed calls (不在着信) or mail a system sends for them (自動送信メール) writes a
+# sentence after it. Those requests got no acknowledgement, and no status mail after.
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Out of office not working in Outlook",
+        "Out of Office の設定方法を教えてください",
+        "Auto-reply setup for the shared mailbox",
+        "Automatic reply is sent twice",
+        "Abwesenheitsnotiz funktioniert nicht",
+        "不在着信が通知されない",
+        "不在時の電話転送を設定したい",
+        "自動返信の設定方法を教えてください",
+        "自動送信メールが届かない",
+        "自動配信の停止依頼",
+    ],
+)
+def test_a_request_about_auto_replies_or_absence_is_answered(subject: str) -> None:
+    assert _answerable(subject)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Out of Office: VPN",
+        "Out of Office AutoReply: VPN",
+        "Out of Office",
+        "Out of the office - back on Monday",
+        "Automatic reply: VPN",
+        "Auto reply: Nyaan",
+        "AutoReply: VPN",
+        "Réponse automatique : VPN",
+        "Abwesenheitsnotiz: VPN",
+        "自動応答: VPN",
+        "自動返信：お問い合わせありがとうございます",
+        "自動返信メール",
+        "自動応答メッセージ",
+        "不在",
+        "不在通知",
+        "不在のお知らせ",
+        "不在通知（12/28〜1/5）",
+        "不在中 (12/28-1/5)",
+    ],
+)
+def test_an_auto_replys_label_first_is_never_answered(subject: str) -> None:
+    assert not _answerable(subject)

@@ -49,8 +49,29 @@ _AUTO_WORDS = (
 # the start only the brackets that mark a tag count: "担当者(不在時)の対応" is a question.
 _OPEN_BRACKET = r"[\[【［〔〈《(（<＜「『]\s*"
 _TAG_BRACKET = r"[\[【［〔]\s*"
+# Without a bracket, a subject that starts with the word is a label only when the label
+# ends there: "Out of Office: VPN", 「自動応答: 件名」, 「不在通知（12/28〜1/5）」, the word
+# alone. A person asking about their out-of-office, their missed calls (不在着信) or
+# mail a system sends (自動送信メールが届かない) writes on, and is answered.
+_LABEL_ENDINGS = (
+    r"(?:"
+    r"通知|のお知らせ|お知らせ|連絡"  # 不在通知, 不在のお知らせ, 不在連絡: a notice of it
+    r"|メール|メッセージ"  # 自動返信メール, 自動応答メッセージ: the mail says what it is
+    r"|中"  # 不在中: away now
+    r")?"
+)
+_LABEL_END = (
+    r"\s*(?:"
+    r"$"  # the label alone: "Out of Office", 「不在のお知らせ」
+    r"|[:：]"  # before the subject it answers: "Automatic reply: VPN"
+    r"|[\[【［〔〈《(（<＜「『]"  # before a bracket: 「不在通知（12/28〜1/5）」
+    r"|[-–—/／]\s"  # before a dash: "Out of the office - back on Monday"
+    r")"
+)
 _AUTO_SUBJECT = re.compile(
-    rf"^(?:{_OPEN_BRACKET})?({_AUTO_WORDS})|{_TAG_BRACKET}(自動応答|自動返信|自動送信|自動配信|不在)",
+    rf"^(?:{_OPEN_BRACKET})({_AUTO_WORDS})"
+    rf"|^(?:(?:{_AUTO_WORDS}){_LABEL_ENDINGS}\s*)+?(?<=\S){_LABEL_END}"
+    rf"|{_TAG_BRACKET}(自動応答|自動返信|自動送信|自動配信|不在)",
     re.IGNORECASE,
 )
 _BOUNCE_SUBJECT = re.compile(
@@ -111,6 +132,22 @@ def on_a_ticket(verdict: LoopVerdict, msg: ParsedMessage) -> LoopVerdict:
     if verdict == LoopVerdict.HUMAN and _AUTO_SUBJECT.search(msg.subject):
         return LoopVerdict.AUTO_REPLY
     return verdict
+
+
+def from_a_customer_on_a_ticket(verdict: LoopVerdict, msg: ParsedMessage) -> LoopVerdict:
+    """A customer's mail on their ticket that a mailing list passed on (their team's
+    list has the support address on it, or it rewrote their From for DMARC: "Alice via
+    it-users") is a person's reply there, as Zammad and RT file it: kept in silence as
+    list mail, the ticket went on waiting on an answer it had and nobody read it. Its
+    sender is proven by nothing (a list breaks or replaces the signature), so the reply
+    stage keeps it unverified, or an outsider's, and tells the member; and as list
+    mail it is never answered (``NO_ANSWER_RULES``). Mail a machine wrote stays list
+    mail: Auto-Submitted, Precedence bulk or junk (Unix vacation's), a null sender."""
+    h = msg.loop
+    machine = h.auto_submitted not in ("", "no") or h.precedence in ("bulk", "junk")
+    if verdict != LoopVerdict.LIST or machine or h.return_path == "" or not is_list_mail(msg):
+        return verdict
+    return on_a_ticket(LoopVerdict.HUMAN, msg)  # an auto-reply's subject still tells
 
 
 def is_list_mail(msg: ParsedMessage) -> bool:

@@ -15,9 +15,11 @@ returns is told to the member (:mod:`gateway.tickets.returned_mail`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gateway.actions import trigger
 from gateway.core.model import TicketState
-from gateway.pipeline import authz, command_lines, commands, thanks
+from gateway.pipeline import authz, command_lines, commands, loops, thanks
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.thread import ThreadVia
 from gateway.runner import comments, filing, notices, ops, proof
@@ -63,6 +65,7 @@ def as_its_requester(ticket: Ticket, member: str) -> bool:
 
 def requester_reply(a: Arrival) -> Done:
     ticket, via = _ticket(a), a.thread.via.value
+    a = replace(a, loop=loops.from_a_customer_on_a_ticket(a.verdict, a.msg))  # not a member's
     a = comments.with_requester_comments(a, ticket)  # Outlook's marked answers: theirs
     if _outsider(a, ticket):
         return _outsider_reply(a, ticket)

@@ -64,6 +64,17 @@ _AFTER_DATA = frozenset(
 )
 
 
+def _longest_lf_line(line: bytes, stuffed: bool) -> int:
+    """The length of the longest line in ``line`` (no CRLF in it) when a bare LF ends a
+    line too, as Postfix and our parser read it: a script's LF-only message of 300
+    short lines is 300 lines, not one of 12 kB (it got ``500 Line too long``).
+    ``stuffed``: its first byte is the dot added for transparency, which does not count."""
+    if b"\n" not in line:  # the common line, found at C speed: nothing to split
+        return len(line) - stuffed
+    first, *rest = line.split(b"\n")
+    return max(len(first) - stuffed, *map(len, rest))
+
+
 class GatewaySMTP(SMTP):
     """aiosmtpd's SMTP with enhanced status codes, bounded DATA, and hooks when the
     session starts (may this peer have one more?) and ends."""
@@ -172,6 +183,9 @@ class GatewaySMTP(SMTP):
         refusal = ""
         line_start = True  # False: we are inside a line too long to keep
         partial = b""  # the start of a line whose CRLF has not come yet
+        # the line in hand began in an earlier block and its LF lines before ``partial``
+        # are kept already: no dot to unstuff, and it cannot be the final dot
+        continued = False
         while self.transport is not None:
             try:
                 block = await self._reader.read(READ_AHEAD)
@@ -190,16 +204,17 @@ class GatewaySMTP(SMTP):
             # at C speed, so the common block (none) costs its lines no test each
             bare_cr = joined.count(b"\r") != joined.count(b"\r\n") + partial.count(b"\r")
             for n, line in enumerate(lines):
-                if line_start and line == b".":
+                if line_start and not continued and line == b".":
                     self._unread(lines[n + 1 :], partial)  # a command sent too early
                     return refusal or bytes(data)
                 tail = not line_start  # the end of a line too long to keep
                 line_start = True
                 # sizes without the dot added for transparency (RFC 1870, RFC 5321
                 # 4.5.3.1.6): counted, a message at the limit with such lines got 552
-                stuffed = not tail and line.startswith(b".")
+                stuffed = not tail and not continued and line.startswith(b".")
+                continued = False
                 size += len(line) + 2 - stuffed
-                if not tail and len(line) - stuffed + 2 > self.line_length_limit:
+                if not tail and _longest_lf_line(line, stuffed) + 2 > self.line_length_limit:
                     refusal = refusal or LINE_TOO_LONG
                     data.clear()
                 if limit and size > limit and not refusal:
@@ -214,8 +229,28 @@ class GatewaySMTP(SMTP):
                 if not refusal:
                     data += memoryview(line)[1:] if stuffed else line
                     data += b"\r\n"
+            cut = partial.rfind(b"\n") + 1  # the LF lines of a line whose CRLF is to come
+            if cut and line_start:
+                piece, partial = partial[:cut], partial[cut:]
+                stuffed = not continued and piece.startswith(b".")
+                continued = True  # what follows is the rest of this line: no dot, no end
+                size += cut - stuffed
+                if _longest_lf_line(piece, stuffed) + 2 > self.line_length_limit:
+                    refusal = refusal or LINE_TOO_LONG
+                    data.clear()
+                if limit and size > limit and not refusal:
+                    refusal = TOO_MUCH_DATA
+                    data.clear()
+                if b"\r" in piece and not refusal:  # no CRLF in it: a CR is bare
+                    refusal = BARE_CR
+                    data.clear()
+                if ceiling and size > ceiling:
+                    await self._hang_up(refusal)
+                    return None
+                if not refusal:
+                    data += memoryview(piece)[1:] if stuffed else piece
             keep = 1 if partial.endswith(b"\r") else 0  # its CRLF may be split
-            dot = line_start and partial.startswith(b".")  # nor is its transparency dot
+            dot = line_start and not continued and partial.startswith(b".")  # nor its dot
             if len(partial) - keep - dot + 2 > self.line_length_limit:  # too long: dropped
                 size += len(partial) - keep
                 partial = partial[len(partial) - keep :]
