@@ -174,7 +174,10 @@ def stale(
 
 def stale_due(session: Session, ctx: JobContext, t: TicketTimes, now: datetime) -> str | None:
     """The stale period whose reminder is due now (:func:`gateway.scheduling.rules.stale_due`),
-    with the ticket's last stale claim since its last touch (read only)."""
+    with the ticket's last stale claim since its last touch (read only; asked only of a
+    stale ticket: a pass reads every open one)."""
+    if rules.stale_period(t, now) is None:
+        return None
     last = jobs.last_claim_of_ticket(session, Job.STALE, t.id, t.updated_at)
     return rules.stale_due(t, now, last, ctx.settings.schedule.sweep_interval)
 
