@@ -199,8 +199,9 @@ class Catalog:
     @property
     def team_manager(self) -> str | None:
         """The fallback entry's manager: who hears of a ticket nobody else on the team
-        answers for (its assignee left, its entry names no manager). None only for a
-        catalog without a fallback (``catalog check`` refuses one)."""
+        answers for (nobody has it, or its assignee left, and its entry names no
+        manager). None only for a catalog without a fallback (``catalog check`` refuses
+        one)."""
         fallback = next((e for e in self.entries if e.fallback), None)
         return fallback.manager if fallback is not None else None
 

@@ -375,10 +375,12 @@ class Settings:
         self, assignee: str | None, manager: str | None, team_manager: str | None = None
     ) -> str:
         """Who answers for a ticket, and hears of it: its assignee while on the team
-        (:meth:`on_team`), else its entry's manager; "" when neither. A ticket whose
-        assignee left the team under an entry with no manager goes to ``team_manager``
-        (the fallback entry's, the one manager every catalog has: ``Catalog.team_manager``):
-        else what the leaver held would be told to nobody, the weekly digest aside."""
+        (:meth:`on_team`), else its entry's manager; "" when neither. A ticket nobody on
+        the team has (never assigned, given back to nobody, or its assignee left) under
+        an entry with no manager goes to ``team_manager`` (the fallback entry's, the one
+        manager every catalog has: ``Catalog.team_manager``, who gets such an entry's new
+        tickets too): else its stale reminder, its SLA notice and its requester's reply
+        would be told to nobody, the weekly digest aside."""
         if self.on_team(assignee):
             return assignee or ""
-        return (manager or (team_manager if assignee else None)) or ""
+        return (manager or team_manager) or ""

@@ -144,8 +144,8 @@ def notify_assignee(a: Arrival, ticket: Ticket, catalog: Catalog) -> bool:
 
 
 def notify_outsider(a: Arrival, ticket: Ticket) -> bool:
-    """Tell the assignee (else the entry's manager, else for a leaver's ticket the
-    fallback's: Settings.responsible) that someone not on the ticket answered one of
+    """Tell the assignee (else the entry's manager, else the fallback's:
+    Settings.responsible) that someone not on the ticket answered one of
     its mails: the mail is attached, the sender gets nothing."""
     entry = a.catalog.rules_for(ticket.catalog)  # a removed entry: the fallback's manager
     manager = entry.manager if entry is not None else None

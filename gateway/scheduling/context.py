@@ -86,7 +86,8 @@ class SweepReport:
 
 def responsible(ctx: JobContext, ticket: Ticket) -> str | None:
     """Who is nagged about a ticket: its assignee while on the team, else its entry's
-    manager (the fallback's for a ticket of an entry no longer in the catalog): a
+    manager (the fallback's for a ticket of an entry no longer in the catalog, or of
+    one that names no manager: :meth:`gateway.config.settings.Settings.responsible`): a
     member taken out of ``[[members]]`` is not reminded of what they left behind."""
     entry = ctx.rules(ticket)
     manager = entry.manager if entry else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from urllib.parse import urlencode
@@ -187,17 +187,24 @@ class _Claimed:
 
 
 def _ref(
-    ctx: JobContext, ticket: Ticket, now: datetime, member: str, read: Read
+    ctx: JobContext,
+    ticket: Ticket,
+    now: datetime,
+    member: str,
+    read: Read,
+    names: Mapping[str, str],
 ) -> views.TicketRef:
     """A ticket with its marks and the member's own address for acting on it; stale as
-    the stale reminder says (:func:`gateway.scheduling.stale.stale_times`)."""
+    the stale reminder says (:func:`gateway.scheduling.stale.stale_times`). Its assignee
+    as ``names`` (:func:`_names`, in the reader's language) shows them: one who left is
+    marked "(not in the team)", as the summary's rows count their tickets as nobody's."""
     keys, gone = read
     t = times_of(ticket, ctx.rules(ticket), ctx.settings.calendars)
     sla, deadline = rules.sla_state(t, now, ctx.settings.schedule)
     shown = sla if sla in (rules.SlaState.DUE_SOON, rules.SlaState.OVERDUE) else ""
     return replace(
         ticket_ref(ticket, ctx.settings, now, ctx.catalog),
-        assignee=_name(ctx, ticket.assignee or ""),
+        assignee=names.get(ticket.assignee or "", ""),
         catalog=_entry_name(ctx, ticket, ctx.locale_of(member)),
         sla=str(shown),
         due=ctx.local(deadline.at) if deadline is not None and shown else "",
@@ -220,12 +227,14 @@ def _digest(
     if not mine and not nobody:
         return None
     listed = DIGEST_LISTED
+    shown = [*mine[:listed], *nobody[:listed]]
+    names = _names(ctx, ctx.locale_of(member.email), [t.assignee or "" for t in shown])
     return views.WeeklyDigest(
         team(ctx.settings),
         views.Person(member.email, member.name),
         run.label,
-        tuple(_ref(ctx, t, now, member.email, read) for t in mine[:listed]),
-        tuple(_ref(ctx, t, now, member.email, read) for t in nobody[:listed]),
+        tuple(_ref(ctx, t, now, member.email, read, names) for t in mine[:listed]),
+        tuple(_ref(ctx, t, now, member.email, read, names) for t in nobody[:listed]),
         commands=member_commands(member, ctx.locale_of(member.email)),
         more_assigned=max(len(mine) - listed, 0),
         more_unassigned=max(len(nobody) - listed, 0),
@@ -280,7 +289,16 @@ def _summary(
     forced = reminders.force_closes(session, run.since, run.until)
     # who has each ticket as the digests count it: one who left has none (nobody, "")
     held = [t.assignee if ctx.settings.on_team(t.assignee) else "" for t in open_]
-    named = _names(ctx, locale, [who or "" for who in held], forced, sla.by_assignee)
+    # the oldest list's assignees too, a leaver's address with the rows' mark
+    oldest = _oldest(open_)
+    named = _names(
+        ctx,
+        locale,
+        [who or "" for who in held],
+        forced,
+        sla.by_assignee,
+        [t.assignee or "" for t in oldest],
+    )
     # the median, not the mean: one ticket left a month would pull a mean far from what
     # most requesters waited; wall time, as the board's median
     took = stats.resolve_seconds(session, run.since, run.until)
@@ -293,7 +311,7 @@ def _summary(
         by_state=tuple(
             views.StateCount(s, by_state[s]) for s in ("new", "open", "pending") if by_state[s]
         ),
-        oldest=tuple(_ref(ctx, t, now, member.email, read) for t in _oldest(open_)),
+        oldest=tuple(_ref(ctx, t, now, member.email, read, named) for t in oldest),
         shunted=inbox.counts_by_state(session).get("shunted", 0),
         by_entry=_counted(Counter(_entry_name(ctx, t, locale) for t in open_)),
         by_assignee=_counted(Counter(named[who or ""] for who in held)),

@@ -145,6 +145,41 @@ def stale_period(t: TicketTimes, now: datetime) -> str | None:
     return f"{t.id}:{_stamp(t.updated_at)}:{n}" if n >= 1 else None
 
 
+def stale_due(
+    t: TicketTimes, now: datetime, last: tuple[str, datetime] | None, on_time: timedelta
+) -> str | None:
+    """The stale period whose reminder is due at ``now`` (None: none is): the period
+    ``t`` is in (:func:`stale_period`), held back until ``stale_after`` has passed since
+    the last reminder really went out when that one came late. ``last``: the key and the
+    time of the last stale claim of the ticket since its last touch; ``on_time``: how late
+    a pass may come into a period and still be on time (``[schedule] sweep_interval``).
+
+    After a downtime the missed periods are one catch-up, and the rhythm starts again
+    from it: untouched since day 0 with ``3d``, a daemon back on day 10 reminds on days
+    10, 13, 16, not 10, 12, 15 (Zammad's and RT's reminders count from the last one).
+    A reminder sent within ``on_time`` of its period keeps the periods' own rhythm, so
+    passes a few minutes late do not push every later reminder on: while the daemon
+    runs, one reminder per period, as before."""
+    period = stale_period(t, now)
+    if period is None or last is None or t.stale_after is None:
+        return period
+    key, sent = last
+    head, _, n = key.rpartition(":")
+    if head != period.rpartition(":")[0] or not n.isdigit():
+        return period  # a claim of an earlier touch (or an older release's key)
+    began = _after_periods(t.updated_at, int(n), t.stale_after, t.hours)
+    if sent - began <= on_time:
+        return period
+    return period if now >= waited_until(sent, t.stale_after, t.hours) else None
+
+
+def _after_periods(since: datetime, n: int, wait: Wait, hours: Calendar | None) -> datetime:
+    """When the ``n``-th period of ``wait`` after ``since`` begins (:func:`_periods`)."""
+    if isinstance(wait, timedelta):
+        return since + n * wait
+    return waited_until(since, WorkingDays(n * wait.days), hours)
+
+
 def _periods(since: datetime, now: datetime, wait: Wait, hours: Calendar | None) -> int:
     """How many whole ``wait``s lie between ``since`` and ``now`` (0 for none)."""
     if isinstance(wait, timedelta):

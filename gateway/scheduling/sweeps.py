@@ -124,7 +124,7 @@ def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: dateti
         return t  # SQLite: this transaction's write lock was taken at BEGIN
     who = responsible(ctx, ticket)  # None: no stale reminder is due
     reminds = _reminds(ctx, ticket)
-    if not _anything_due(session, ticket, t, now, ctx.settings.schedule, who, reminds):
+    if not _anything_due(session, ctx, ticket, t, now, who, reminds):
         return t
     session.refresh(ticket, with_for_update=True)
     return _times(session, ctx, ticket, now)
@@ -151,10 +151,10 @@ def _times(session: Session, ctx: JobContext, ticket: Ticket, now: datetime) -> 
 
 def _anything_due(
     session: Session,
+    ctx: JobContext,
     ticket: Ticket,
     t: TicketTimes,
     now: datetime,
-    sched: ScheduleSettings,
     who: str | None,
     reminds: bool,
 ) -> bool:
@@ -162,11 +162,12 @@ def _anything_due(
     it: a stale reminder or an overdue notice can go to them). A stale period or a passed deadline
     already told lasts for many passes and needs no lock: thousands of long-stale
     tickets would otherwise be locked against the runner on every pass."""
+    sched = ctx.settings.schedule
     if _pending_due(session, ticket, t, now, sched, reminds) is not None:
         return True
     if rules.inventory_due(t, now, sched):
         return True
-    period = rules.stale_period(t, now) if who is not None else None
+    period = told.stale_due(session, ctx, t, now) if who is not None else None
     if period is not None and not jobs.claimed(session, Job.STALE, period):
         return True
     return any(told.untold(session, rules.overdue_key(t, d), who) for d in rules.overdue(t, now))

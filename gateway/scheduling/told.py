@@ -160,7 +160,7 @@ def stale(
     reminder): a member who is that too (their own request) was just mailed of the
     ticket left waiting, so the period is spent without listing it to them again."""
     pass_, mine = told
-    period = rules.stale_period(t, now)
+    period = stale_due(session, ctx, t, now)
     who = responsible(ctx, ticket)
     if period is None or who is None or t.stale_after is None:
         return
@@ -170,6 +170,16 @@ def stale(
         news.stale(session, ticket, period, now)
         if who != asked:  # one mail per person: the reminder they got as requester says it
             mine.stale[who].append(Stale(ticket, period, t.stale_after))
+
+
+def stale_due(session: Session, ctx: JobContext, t: TicketTimes, now: datetime) -> str | None:
+    """The stale period whose reminder is due now (:func:`gateway.scheduling.rules.stale_due`),
+    with the ticket's last stale claim since its last touch (read only; asked only of a
+    stale ticket: a pass reads every open one)."""
+    if rules.stale_period(t, now) is None:
+        return None
+    last = jobs.last_claim_of_ticket(session, Job.STALE, t.id, t.updated_at)
+    return rules.stale_due(t, now, last, ctx.settings.schedule.sweep_interval)
 
 
 def mail(session: Session, ctx: JobContext, told: Told, now: datetime, report: SweepReport) -> None:
