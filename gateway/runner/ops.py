@@ -56,6 +56,7 @@ from gateway.runner.notices import action_hold
 from gateway.runner.proof import CHANNEL, record_unproven, verify, within_limit
 from gateway.runner.relay_files import member_files
 from gateway.runner.saved_words import answer_or_nothing, kept_back
+from gateway.runner.unsent_files import files_not_sent, not_sent
 from gateway.tickets import changes, event_words, merge_watch
 from gateway.tickets.priority import set_priority
 from gateway.tickets.relay import relay_answer
@@ -80,7 +81,6 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     ran = answer_or_nothing(
         parsed.commands, _run(a, ticket, parsed.commands, role, member.email, saved)
     )
-    outcomes = [*ran, *parsed.ignored]
     # what they wrote, without the lines of our mail they answered under one by one, nor
     # the header block of a mail they forwarded (its internal addresses are not theirs),
     # nor our own mail they forwarded back (a notice, its notes)
@@ -91,6 +91,8 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     if words and parsed.note is None:  # and their comments marked in the old mail (Outlook)
         own_words = "\n\n".join(t for t in (own_words, _inline_comments(a, ticket, member)) if t)
     with_saved = "\n\n".join(t for t in (own_words, *saved) if t)
+    answering = words and parsed.note is None and not kept_back(ran)  # files not sent: said
+    outcomes = [*ran, *parsed.ignored, *files_not_sent(a, answering=answering, text=with_saved)]
     on = goes_on(a, ticket)  # after /merge, the words are an answer on the ticket it went into
     if parsed.commands:  # /field or /category may have completed the sheet
         trigger.sheet_changed(
@@ -356,7 +358,7 @@ def _transcript(
     """What each command did; after a refusal, the commands the writer may give
     (``customer``: a customer's role, whose few commands are all they are shown)."""
     lines = tuple(views.CommandLine(o.line, *_result(o)) for o in outcomes)
-    trouble = any(not isinstance(o, Applied) and not repeated(o) for o in outcomes)
+    trouble = any(not isinstance(o, Applied) and not (repeated(o) or not_sent(o)) for o in outcomes)
     grammar = commands.grammar_for(customer)
     view = views.CommandResult(
         team=team(a.settings),
