@@ -159,11 +159,11 @@ def tell_other_address(a: Arrival, ticket: Ticket) -> Member | None:
     if holder is None or holder.email == a.sender or not within_limit(a, holder.email):
         return None
     lines = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
-    _tell(a, ticket, holder, _elsewhere(a.sender, holder.email), lines.commands)
+    _tell(a, ticket, holder, from_elsewhere(a.sender, holder.email), lines.commands)
     return holder
 
 
-def _elsewhere(sender: str, email: str) -> Msg:
+def from_elsewhere(sender: str, email: str) -> Msg:
     return N_(
         "it came to the reply address issued to you, but from {sender}, not from your "
         "address {email}: mail from another address of yours proves nothing, so nothing "
