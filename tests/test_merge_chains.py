@@ -78,7 +78,7 @@ def test_the_words_of_a_reply_that_merges_are_an_answer_on_the_ticket_it_went_in
     """ "/merge 1" and a few words for the customer: the words are the first answer of #1
     (its first-response SLA stops), say #1 and its reply address; #2's requester still
     hears once where #2 went. The other commands stay #2's, as written: "/close duplicate"
-    after the merge, a habit from other tools, must not close #1."""
+    after the merge, a habit from other tools, must not close #1 (the merge closed #2)."""
     deliver(team, mail("VPN down", message_id="<r1@customer.test>"))
     deliver(team, mail("VPN again", sender="Bob <bob@customer.test>", message_id="<r2@c.test>"))
     _member_reply(team, 2, "/merge 1\n/close duplicate\n\nWe are looking into it.\n")
@@ -94,7 +94,8 @@ def test_the_words_of_a_reply_that_merges_are_an_answer_on_the_ticket_it_went_in
     [moved] = [r for r in outbox(team, "status_change") if r.recipients == ["bob@customer.test"]]
     assert "[#1]" in text_of(moved)
     [transcript] = outbox(team, "command_result")
-    assert "refused: ticket #1 holds this one's mail" in " ".join(text_of(transcript).split())
+    # what the merge did itself: not refused with advice to undo the merge
+    assert "applied: done by /merge 1" in " ".join(text_of(transcript).split())
 
 
 def _unmerge(app: App, source_id: int) -> None:

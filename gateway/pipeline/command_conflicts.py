@@ -8,6 +8,11 @@ thing, which is meant is not ours to guess, so none of those lines is done and e
 refused naming the other (the writer sends the one they mean). Lines that ask the same
 value (``/close`` and ``/close resolved``) do not contradict.
 
+A ``/close`` beside a ``/merge`` (bare, or ``duplicate``: the habit of tools that close
+and merge a duplicate in two steps) asks what the merge does itself: it runs right after
+the merge and, when the merge was done, is done by it (:func:`closes_by_merge`). Above
+the merge it closed the ticket first, and the merge was refused as of a closed ticket.
+
 Pure: decided commands in, the refusals out.
 """
 
@@ -17,6 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gateway.core.i18n import N_, Msg
+from gateway.core.model import CloseReason, TicketState
 from gateway.pipeline.commands import (
     Action,
     Assign,
@@ -68,3 +74,31 @@ def _contradicts(other: str) -> Msg:
         "only the one you mean",
         other=other,
     )
+
+
+def closes_by_merge(decided: Sequence[tuple[Command, Action | Refused]]) -> tuple[int, list[int]]:
+    """The reply's ``/merge`` line (its index; -1: none) and the ``/close`` lines that ask
+    what the merge does itself: closing this ticket, bare or as a duplicate."""
+    merge = next((i for i, (_, a) in enumerate(decided) if isinstance(a, Merge)), -1)
+    if merge < 0:
+        return merge, []
+    return merge, [
+        i
+        for i, (cmd, a) in enumerate(decided)
+        if isinstance(a, SetState)
+        and a.target == TicketState.CLOSED
+        and (not cmd.arg or a.reason == CloseReason.DUPLICATE)
+    ]
+
+
+def run_order(count: int, merge: int, closes: Sequence[int]) -> list[int]:
+    """The lines' indices in the order they run: as written, but the ``closes`` (of
+    :func:`closes_by_merge`) right after the merge, whether written above or below it."""
+    rest = [i for i in range(count) if i not in closes]
+    at = rest.index(merge) + 1 if closes else count
+    return [*rest[:at], *closes, *rest[at:]]
+
+
+def done_by_merge(merge_line: str) -> Msg:
+    """A ``/close`` the merge did: news, not a refusal (no event, no grammar)."""
+    return N_("done by {merge}: it closes this ticket as a duplicate", merge=merge_line)

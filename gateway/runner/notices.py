@@ -143,16 +143,19 @@ def notify_assignee(a: Arrival, ticket: Ticket, catalog: Catalog) -> bool:
     )
 
 
-def notify_outsider(a: Arrival, ticket: Ticket) -> bool:
+def notify_outsider(a: Arrival, ticket: Ticket, *, told: str | None = None) -> bool:
     """Tell the assignee (else the entry's manager, else the fallback's:
-    Settings.responsible) that someone not on the ticket answered one of
-    its mails: the mail is attached, the sender gets nothing."""
+    Settings.responsible) that someone not on the ticket answered one of its mails: the
+    mail is attached, the sender gets nothing. ``told``: a member told already that the
+    mail was theirs from another address (never asked to add it)."""
     entry = a.catalog.rules_for(ticket.catalog)  # a removed entry: the fallback's manager
     manager = entry.manager if entry is not None else None
     member = a.settings.member(
         a.settings.responsible(ticket.assignee, manager, a.catalog.team_manager)
     )
-    if member is None or not _ops_notice_allowed(a, ticket, "outsider_reply"):
+    if member is None or member.email == told:
+        return False
+    if not _ops_notice_allowed(a, ticket, "outsider_reply"):
         return False
     view = views.OutsiderReply(
         team=team(a.settings),

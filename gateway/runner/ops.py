@@ -31,8 +31,13 @@ from gateway.core.text import blank_lines_stripped
 from gateway.notify import answers, views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import command_lines, commands
-from gateway.pipeline.command_conflicts import contradictions
-from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role, repeated
+from gateway.pipeline.command_conflicts import (
+    closes_by_merge,
+    contradictions,
+    done_by_merge,
+    run_order,
+)
+from gateway.pipeline.commands import Applied, CommandOutcome, Refused, Role, repeated
 from gateway.pipeline.merging import Merge
 from gateway.pipeline.parse import quotes
 from gateway.pipeline.parse.forward_headers import begins_with_banner, without_forward_headers
@@ -49,6 +54,7 @@ from gateway.runner.command_said import (
     filed_already,
     has_state_already,
     state_already,
+    summary,
     unchanged,
 )
 from gateway.runner.filing import recategorize
@@ -56,6 +62,7 @@ from gateway.runner.notices import action_hold
 from gateway.runner.proof import CHANNEL, record_unproven, verify, within_limit
 from gateway.runner.relay_files import member_files
 from gateway.runner.saved_words import answer_or_nothing, kept_back
+from gateway.runner.unsent_files import files_not_sent, not_sent
 from gateway.tickets import changes, event_words, merge_watch
 from gateway.tickets.priority import set_priority
 from gateway.tickets.relay import relay_answer
@@ -80,7 +87,6 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     ran = answer_or_nothing(
         parsed.commands, _run(a, ticket, parsed.commands, role, member.email, saved)
     )
-    outcomes = [*ran, *parsed.ignored]
     # what they wrote, without the lines of our mail they answered under one by one, nor
     # the header block of a mail they forwarded (its internal addresses are not theirs),
     # nor our own mail they forwarded back (a notice, its notes)
@@ -91,6 +97,8 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     if words and parsed.note is None:  # and their comments marked in the old mail (Outlook)
         own_words = "\n\n".join(t for t in (own_words, _inline_comments(a, ticket, member)) if t)
     with_saved = "\n\n".join(t for t in (own_words, *saved) if t)
+    answering = words and parsed.note is None and not kept_back(ran)  # files not sent: said
+    outcomes = [*ran, *parsed.ignored, *files_not_sent(a, answering=answering, text=with_saved)]
     on = goes_on(a, ticket)  # after /merge, the words are an answer on the ticket it went into
     if parsed.commands:  # /field or /category may have completed the sheet
         trigger.sheet_changed(
@@ -120,7 +128,7 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     if outcomes:
         locale = a.settings.locale_of(member)
         _transcript(a, ticket, views.Person(member.email, member.name), outcomes, locale)
-    return _summary(outcomes) + (f", relayed to {relayed}" if relayed else "")
+    return summary(outcomes) + (f", relayed to {relayed}" if relayed else "")
 
 
 def _answers(a: Arrival, ticket: Ticket, text: str) -> str:
@@ -184,7 +192,7 @@ def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None
             ticket.locale or a.settings.gateway.locale,
             customer=role,
         )
-    return _summary(outcomes)
+    return summary(outcomes)
 
 
 def customer_role(ticket: Ticket, sender: str) -> Role:
@@ -200,12 +208,15 @@ def _run(
     actor: str,
     saved: list[str] | None = None,
 ) -> list[CommandOutcome]:
-    out: list[CommandOutcome] = []
-    # two lines asking two values of one thing (/close, /open): neither is done
-    clash = contradictions(
-        [(cmd, commands.decide(cmd, _context(a, ticket, role, actor))) for cmd in cmds]
-    )
-    for i, cmd in enumerate(cmds):
+    out: dict[int, CommandOutcome] = {}
+    decided = [(cmd, commands.decide(cmd, _context(a, ticket, role, actor))) for cmd in cmds]
+    clash = contradictions(decided)  # two values of one thing (/close, /open): neither done
+    merge, closes = closes_by_merge(decided)  # a /close beside a /merge: after it, by it
+    for i in run_order(len(cmds), merge, closes):
+        cmd = cmds[i]
+        if i in closes and i not in clash and isinstance(out.get(merge), Applied):
+            out[i] = Applied(cmd.line, done_by_merge(cmds[merge].line))
+            continue
         decision = (
             Refused(cmd.line, clash[i])
             if i in clash
@@ -241,8 +252,8 @@ def _run(
                     **event_words.said(outcome.why),
                 },
             )
-        out.append(outcome)
-    return out
+        out[i] = outcome
+    return [out[i] for i in range(len(cmds))]
 
 
 def _context(a: Arrival, ticket: Ticket, role: Role, actor: str) -> commands.CommandContext:
@@ -356,7 +367,7 @@ def _transcript(
     """What each command did; after a refusal, the commands the writer may give
     (``customer``: a customer's role, whose few commands are all they are shown)."""
     lines = tuple(views.CommandLine(o.line, *_result(o)) for o in outcomes)
-    trouble = any(not isinstance(o, Applied) and not repeated(o) for o in outcomes)
+    trouble = any(not isinstance(o, Applied) and not (repeated(o) or not_sent(o)) for o in outcomes)
     grammar = commands.grammar_for(customer)
     view = views.CommandResult(
         team=team(a.settings),
@@ -385,13 +396,3 @@ def _result(o: CommandOutcome) -> tuple[Msg, str]:
     if isinstance(o, Refused):
         return o.why, "refused"
     return o.why, "ignored"
-
-
-def _summary(outcomes: Sequence[CommandOutcome]) -> str:
-    if not outcomes:
-        return ""
-    n = {
-        k: sum(isinstance(o, t) for o in outcomes)
-        for k, t in (("applied", Applied), ("refused", Refused), ("ignored", NotRead))
-    }
-    return ", commands: " + ", ".join(f"{v} {k}" for k, v in n.items() if v)

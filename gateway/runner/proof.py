@@ -105,24 +105,72 @@ def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz
     told = within_limit(a, member.email)
     record_unproven(a, ticket, member.email, verdict, parsed.commands, told=told)
     if told:
-        view = views.CommandRefused(
-            team=team(a.settings),
-            recipient=views.Person(member.email, member.name),
-            ticket=ticket_ref(ticket, a.settings, a.now, a.catalog),
-            command="; ".join(c.line for c in parsed.commands) or NO_COMMAND,
-            reason=unverified(verdict),
-            help_text=commands.HELP,
-        )
-        queue_ticket_mail(
-            a.session,
-            a.settings,
-            ticket,
-            view,
-            key=f"refused:{a.row.id}",
-            now=a.now,
-            locale=a.settings.locale_of(member),
-        )
+        _tell(a, ticket, member, unverified(verdict), parsed.commands)
     return f"not verified as {member.email}: {verdict.reason}"
+
+
+def _tell(
+    a: Arrival, ticket: Ticket, member: Member, reason: Msg, lines: Sequence[commands.Command]
+) -> None:
+    """The member hears, at their configured address, that their mail did nothing."""
+    view = views.CommandRefused(
+        team=team(a.settings),
+        recipient=views.Person(member.email, member.name),
+        ticket=ticket_ref(ticket, a.settings, a.now, a.catalog),
+        command="; ".join(c.line for c in lines) or NO_COMMAND,
+        reason=reason,
+        help_text=commands.HELP,
+    )
+    queue_ticket_mail(
+        a.session,
+        a.settings,
+        ticket,
+        view,
+        key=f"refused:{a.row.id}",
+        now=a.now,
+        locale=a.settings.locale_of(member),
+    )
+
+
+def token_holder(a: Arrival, ticket_id: int) -> Member | None:
+    """The member whose reply address for the ticket (or for one merged into it) the
+    mail came to, whoever wrote it."""
+    keys = reply_keys(a.session, a.settings.gateway.reply_key())
+    ids = (ticket_id, *merges.sources(a.session, ticket_id))
+    address = a.settings.gateway.address
+    return next(
+        (
+            m
+            for m in a.settings.members
+            if any(authz.token_issued_to(a.recipients, m.email, t, keys, address) for t in ids)
+        ),
+        None,
+    )
+
+
+def tell_other_address(a: Arrival, ticket: Ticket) -> Member | None:
+    """A mail that came to a member's reply address from an address that is not theirs
+    (their phone's private account) proves nothing and does nothing; the member it was
+    issued to believed their answer had gone, so they are told, at their configured
+    address and under the hourly brake, from which address to send it again (a colleague
+    or a customer they forwarded our mail to is told of no more than the mail's own
+    From). The member told, else None."""
+    holder = token_holder(a, ticket.id)
+    if holder is None or holder.email == a.sender or not within_limit(a, holder.email):
+        return None
+    lines = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
+    _tell(a, ticket, holder, from_elsewhere(a.sender, holder.email), lines.commands)
+    return holder
+
+
+def from_elsewhere(sender: str, email: str) -> Msg:
+    return N_(
+        "it came to the reply address issued to you, but from {sender}, not from your "
+        "address {email}: mail from another address of yours proves nothing, so nothing "
+        "was changed or sent; send it again from {email}",
+        sender=sender,
+        email=email,
+    )
 
 
 def record_unproven(

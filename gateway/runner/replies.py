@@ -192,10 +192,12 @@ def _outsider_reply(a: Arrival, ticket: Ticket) -> Done:
         channel=CHANNEL,
         detail={"message_id": a.msg.message_id, "via": a.thread.via.value, "inbox": a.row.id},
     )
-    told = notices.notify_outsider(a, ticket)
+    holder = proof.tell_other_address(a, ticket)  # a member's answer from another address
+    told = notices.notify_outsider(a, ticket, told=holder.email if holder else None)
     return Done(
         ticket.id,
         f"attached (via {a.thread.via.value}, from {a.sender}, not on the ticket"
+        + (f", {holder.email} told" if holder else "")
         + (", assignee told)" if told else ")"),
     )
 

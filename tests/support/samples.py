@@ -27,12 +27,13 @@ from gateway.notify import answers, labels
 from gateway.notify import views as v
 from gateway.outbound import failures
 from gateway.pipeline import authz, command_lines, commands
-from gateway.pipeline.command_conflicts import contradictions
+from gateway.pipeline.command_conflicts import contradictions, done_by_merge
 from gateway.pipeline.commands import CommandContext, Role
 from gateway.receive.imap import left
 from gateway.receive.imap.refused import TRIES
 from gateway.runner import command_said, proof
 from gateway.runner.saved_words import words_kept
+from gateway.runner.unsent_files import NOT_SENT
 from gateway.scheduling import health, sweeps, workload
 from gateway.tickets import states, to_members, undelivered
 from store.health import Finished, Snapshot, SourceSeen
@@ -713,6 +714,10 @@ def said() -> list[v.View]:
     transcript += [v.CommandLine("/answer faq", m, "refused") for m in ANSWER_PROBLEMS]
     transcript += [v.CommandLine("/answer faq", words_kept(ANSWER_PROBLEMS[0]), "refused")]
     transcript += [
+        v.CommandLine("/close duplicate", done_by_merge("/merge 41"), "applied"),
+        v.CommandLine("申込書.pdf", NOT_SENT, "ignored"),  # a file with no words: not sent
+    ]
+    transcript += [
         v.CommandLine(f"/field x {n}", e, "refused") for n, e in enumerate(field_errors())
     ]
     views: list[v.View] = [
@@ -725,6 +730,14 @@ def said() -> list[v.View]:
             for r in refusals_of_authz
         ),
         v.CommandRefused(TEAM, OPS, T42, proof.NO_COMMAND, proof.unverified(forged), commands.HELP),
+        v.CommandRefused(  # a member's reply from another address of theirs
+            TEAM,
+            OPS,
+            T42,
+            "/close",
+            proof.from_elsewhere("ops@icloud.test", "ops@example.test"),
+            commands.HELP,
+        ),
         v.StatusChange(
             TEAM,
             ALICE,
