@@ -1,5 +1,6 @@
 """What the pages say, in a real Chromium against a real daemon: "add note" pressed with
-nothing typed says so (it reloaded the page with no word).
+nothing typed says so (it reloaded the page with no word); the history names members as
+the header does (it showed their addresses).
 
 Skipped, with the reason, where Playwright or /usr/bin/chromium is missing.
 """
@@ -10,6 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from gateway.tickets import changes
+from store import tickets
 from tests.support.browser import needs_browser
 from tests.support.browser_gateway import Gateway, running_gateway
 
@@ -45,4 +48,43 @@ def test_an_empty_note_is_answered_with_a_message(gw: Gateway, typed: str) -> No
     assert page.locator("#note-error").count() == 0
     notes = [e["detail"]["text"] for e in gw.ticket(tid)["events"] if e["kind"] == "note"]
     assert notes == ["トナーも確認します"]
+    page.context.close()
+
+
+LEFT = "gone@example.test"  # assigned before they left: [[members]] no longer lists them
+
+
+def _history(page: object, kind: str) -> list[tuple[str, str]]:
+    """The history's rows of events labelled ``kind``: (details, by)."""
+    rows = page.locator("#history tbody tr").all()  # type: ignore[attr-defined]
+    cells = [r.locator("td").all_inner_texts() for r in rows]
+    return [(c[2], c[3]) for c in cells if c[1] == kind]
+
+
+def test_the_history_names_members_as_the_header_does(gw: Gateway) -> None:
+    """Assignments by the member's name, as the header's assignee, the board and the list
+    say it; who did it too; an assignee who left the team by their address, marked."""
+    tid = gw.mail_in("VPN がつながらない", "在宅から VPN に入れません。\n", "kato@customer.test")
+    page = gw.member_page()
+    page.goto(f"{gw.base}/tickets/{tid}")
+    page.select_option("#assign-to", "boss@example.test")
+    page.click("#assign")
+    page.wait_for_load_state()
+    engine, unit = gw.session()
+    try:
+        with unit as s:  # handed to someone who has left since
+            ticket = tickets.get_to_change(s, tid)
+            assert ticket is not None
+            when = ticket.updated_at
+            changes.assign(s, ticket, LEFT, when, actor="ops2@example.test", channel="web")
+    finally:
+        engine.dispose()
+    page.reload()
+    assert page.inner_text("#assignee") == f"{LEFT} （チームにいません）"
+    first, *_ = _history(page, "担当者の変更")  # the catalog's assignee, by the gateway
+    assert first == ("Ops One", "gateway (システム)")
+    assert _history(page, "担当者の変更")[-2:] == [
+        ("Ops One → Boss", "Ops Two (ウェブ)"),
+        (f"Boss → {LEFT} （チームにいません）", "Ops Two (ウェブ)"),
+    ]
     page.context.close()
