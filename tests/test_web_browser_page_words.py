@@ -1,12 +1,14 @@
 """What the pages say, in a real Chromium against a real daemon: "add note" pressed with
 nothing typed says so (it reloaded the page with no word); the history names members as
-the header does (it showed their addresses).
+the header does (it showed their addresses); a fresh ticket's card is minutes old, not
+"0 時間".
 
 Skipped, with the reason, where Playwright or /usr/bin/chromium is missing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -87,4 +89,16 @@ def test_the_history_names_members_as_the_header_does(gw: Gateway) -> None:
         ("Ops One → Boss", "Ops Two (ウェブ)"),
         (f"Boss → {LEFT} （チームにいません）", "Ops Two (ウェブ)"),
     ]
+    page.context.close()
+
+
+def test_a_fresh_tickets_card_says_minutes_not_zero_hours(gw: Gateway) -> None:
+    """Under an hour the card's age is in minutes (under one: "< 1 分"), as the board's
+    other durations (gateway.core.spans) say it."""
+    tid = gw.mail_in("会議室のプロジェクター", "映りません。\n", "mori@customer.test")
+    page = gw.member_page()
+    page.goto(f"{gw.base}/board")
+    meta = page.inner_text(f"#card-{tid} .meta")
+    assert re.match(r"(< 1 分|[1-5]?[0-9] 分) · ", meta), meta
+    assert "時間" not in meta
     page.context.close()
