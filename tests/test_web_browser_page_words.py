@@ -102,3 +102,31 @@ def test_a_fresh_tickets_card_says_minutes_not_zero_hours(gw: Gateway) -> None:
     assert re.match(r"(< 1 分|[1-5]?[0-9] 分) · ", meta), meta
     assert "時間" not in meta
     page.context.close()
+
+
+def _state_cell(page: object, tid: int) -> str:
+    """The list's state column on the row of ticket ``tid``."""
+    row = page.locator(f"table.list tbody tr:has(a[href='/tickets/{tid}'])")  # type: ignore[attr-defined]
+    return str(row.locator("td").nth(2).inner_text())
+
+
+@pytest.mark.parametrize("reason", ["spam", "duplicate", "no-response", "resolved"])
+def test_the_list_says_why_a_ticket_was_closed(gw: Gateway, reason: str) -> None:
+    """The state column says the close reason as the ticket page's state does: a spam
+    close read "完了" like a resolved one."""
+    tid = gw.mail_in(f"件名 {reason}", "本文です。\n", "ueda@customer.test")
+    page = gw.member_page()
+    page.goto(f"{gw.base}/tickets/{tid}")
+    page.select_option("#reason", reason)
+    page.click("#close")
+    page.wait_for_load_state()
+    shown = page.inner_text("#state")
+    assert shown.startswith("完了 (") and shown.endswith(")"), shown
+    page.goto(f"{gw.base}/tickets?state=closed")
+    assert _state_cell(page, tid) == shown
+    page.goto(f"{gw.base}/tickets/{tid}")  # reopened: no reason any more, in either place
+    page.click("#open")
+    page.wait_for_load_state()
+    page.goto(f"{gw.base}/tickets?state=active")
+    assert "(" not in _state_cell(page, tid)
+    page.context.close()
