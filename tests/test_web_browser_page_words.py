@@ -1,7 +1,8 @@
 """What the pages say, in a real Chromium against a real daemon: "add note" pressed with
 nothing typed says so (it reloaded the page with no word); the history names members as
 the header does (it showed their addresses); a fresh ticket's card is minutes old, not
-"0 時間".
+"0 時間"; the list says why a ticket was closed, and its search finds a ticket by its
+requester and its files' names.
 
 Skipped, with the reason, where Playwright or /usr/bin/chromium is missing.
 """
@@ -9,7 +10,9 @@ Skipped, with the reason, where Playwright or /usr/bin/chromium is missing.
 from __future__ import annotations
 
 import re
+import smtplib
 from collections.abc import Iterator
+from email.message import EmailMessage
 
 import pytest
 
@@ -17,6 +20,7 @@ from gateway.tickets import changes
 from store import tickets
 from tests.support.browser import needs_browser
 from tests.support.browser_gateway import Gateway, running_gateway
+from tests.support.waiting import eventually
 
 pytestmark = needs_browser
 
@@ -129,4 +133,36 @@ def test_the_list_says_why_a_ticket_was_closed(gw: Gateway, reason: str) -> None
     page.wait_for_load_state()
     page.goto(f"{gw.base}/tickets?state=active")
     assert "(" not in _state_cell(page, tid)
+    page.context.close()
+
+
+def _mail_with_file(gw: Gateway, sender: str, subject: str, filename: str) -> int:
+    """A request with a PDF attached, sent over SMTP; its ticket's id once filed."""
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, "support@example.test", subject
+    msg.set_content("添付の書類をご確認ください。\n")
+    msg.add_attachment(b"%PDF-1.4\n", maintype="application", subtype="pdf", filename=filename)
+    before = {t["id"] for t in gw.tickets()}
+    with smtplib.SMTP("127.0.0.1", gw.smtp_port) as client:
+        client.send_message(msg, "kenji@customer.test", ["support@example.test"])
+    new = eventually(lambda: {t["id"] for t in gw.tickets()} - before, timeout=30)
+    return max(new)
+
+
+@pytest.mark.parametrize(
+    "typed", ["kenji@customer.test", "株式会社山田", "㈱山田", "見積書_山田", "見積書 pdf"]
+)
+def test_the_list_finds_a_ticket_by_its_requester_and_its_files(gw: Gateway, typed: str) -> None:
+    """By the requester's address or the name in their From, and by a file's name, as
+    the list and the ticket page show them; not only by subject and text."""
+    tid = _mail_with_file(
+        gw, "株式会社山田 <kenji@customer.test>", "ご依頼の件", "見積書_山田商店.pdf"
+    )
+    page = gw.member_page()
+    page.goto(f"{gw.base}/tickets")
+    page.fill("#q", typed)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    hits = page.locator("table.list tbody tr td:first-child a").all_inner_texts()
+    assert str(tid) in hits, (typed, hits)
     page.context.close()
