@@ -13,6 +13,7 @@ import re
 import smtplib
 from collections.abc import Iterator
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 
@@ -60,9 +61,9 @@ def test_an_empty_note_is_answered_with_a_message(gw: Gateway, typed: str) -> No
 LEFT = "gone@example.test"  # assigned before they left: [[members]] no longer lists them
 
 
-def _history(page: object, kind: str) -> list[tuple[str, str]]:
+def _history(page: Any, kind: str) -> list[tuple[str, str]]:
     """The history's rows of events labelled ``kind``: (details, by)."""
-    rows = page.locator("#history tbody tr").all()  # type: ignore[attr-defined]
+    rows = page.locator("#history tbody tr").all()
     cells = [r.locator("td").all_inner_texts() for r in rows]
     return [(c[2], c[3]) for c in cells if c[1] == kind]
 
@@ -108,9 +109,9 @@ def test_a_fresh_tickets_card_says_minutes_not_zero_hours(gw: Gateway) -> None:
     page.context.close()
 
 
-def _state_cell(page: object, tid: int) -> str:
+def _state_cell(page: Any, tid: int) -> str:
     """The list's state column on the row of ticket ``tid``."""
-    row = page.locator(f"table.list tbody tr:has(a[href='/tickets/{tid}'])")  # type: ignore[attr-defined]
+    row = page.locator(f"table.list tbody tr:has(a[href='/tickets/{tid}'])")
     return str(row.locator("td").nth(2).inner_text())
 
 
