@@ -14,6 +14,7 @@ from store import search
 from store.db import transaction
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
+from tests.test_query_plans import _plan, _record, _scans
 
 
 def _find(app: App, query: str) -> list[int] | None:
@@ -70,3 +71,17 @@ def test_the_people_and_files_index_follows_updates_and_deletes(app: App) -> Non
         s.execute(text("DELETE FROM attachments"))
         s.execute(text("DELETE FROM messages WHERE ticket_id = :t"), {"t": t})
     assert _find(app, "summary.pdf") == [] and _find(app, "Hanako") == []
+
+
+def test_the_search_by_sender_and_file_reads_an_index(app: App) -> None:
+    """No statement of a search by sender or file name (terms of three characters or
+    more) reads a growing table whole (tests/test_query_plans.py's rule)."""
+    deliver(app, _with_file("株式会社山田 <kenji@customer.test>", "書類", "見積書.pdf"))
+    recorder = _record([app.engine])
+    seen = next(recorder)
+    for query in ("kenji@customer.test", "株式会社山田", "見積書.pdf", "kenji 見積書"):
+        _find(app, query)
+    next(recorder, None)
+    assert seen
+    for statement, params in seen:
+        assert _scans(app.engine, _plan(app.engine, statement, params)) == [], statement
