@@ -5,12 +5,13 @@ minute, never "0.0 h" for a ticket closed in seconds."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html import unescape
 
 import pytest
 
 from gateway.core.i18n import translate
-from gateway.core.spans import span
+from gateway.core.spans import age, span
 from gateway.web.pages import environment
 
 
@@ -38,3 +39,22 @@ def test_a_span_is_written_in_a_unit_that_fits(seconds: float | None, en: str, j
     assert _span(seconds, "en") == en and _span(seconds, "ja") == ja
     # the command line (catalog stats) says it with the same function
     assert translate(span(seconds), "en") == en and translate(span(seconds), "ja") == ja
+
+
+@pytest.mark.parametrize(
+    ("seconds", "en", "ja"),
+    [
+        (0, "< 1 min", "< 1 分"),
+        (59, "< 1 min", "< 1 分"),
+        (60, "1 min", "1 分"),
+        (3599, "59 min", "59 分"),  # a fresh ticket's card said "0 h"
+        (3600, "1 h", "1 時間"),
+        (5 * 3600 + 3599, "5 h", "5 時間"),  # whole units, counted down, as before
+        (86400 + 23 * 3600, "1 d", "1 日"),
+        (-30, "< 1 min", "< 1 分"),  # a clock a little behind the row's time
+    ],
+)
+def test_an_age_is_whole_units_and_minutes_under_an_hour(seconds: int, en: str, ja: str) -> None:
+    """How old a card's ticket is (the board): whole days, hours, then minutes."""
+    length = timedelta(seconds=seconds)
+    assert translate(age(length), "en") == en and translate(age(length), "ja") == ja

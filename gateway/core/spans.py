@@ -3,7 +3,8 @@
 Days from a day on, hours from an hour, whole minutes under an hour and "< 1 min"
 under a minute, so a ticket closed within seconds is not "0.0 h". The board's
 median (``span`` in ``templates/web/_macros.html.j2``) and ``catalog stats``
-both write it with this. :func:`period` says a length of time inside a sentence of a
+both write it with this; :func:`age` is the same words in whole units (a card's
+age). :func:`period` says a length of time inside a sentence of a
 mail ("not updated for 12 hours"), in whole units.
 """
 
@@ -25,6 +26,20 @@ def span(seconds: float | None) -> Msg | str:
         return N_("{n} d", n=round(seconds / DAY, 1))
     if seconds >= HOUR:
         return N_("{n} h", n=round(seconds / HOUR, 1))
+    if seconds >= MINUTE:
+        return N_("{n} min", n=int(seconds // MINUTE))
+    return N_("< 1 min")
+
+
+def age(length: timedelta) -> Msg:
+    """How old something is, short (a board's card): whole days from a day on, whole
+    hours from an hour, whole minutes under that and "< 1 min" under a minute, in
+    :func:`span`'s words. Whole hours alone said "0 h" of a ticket opened minutes ago."""
+    seconds = max(length.total_seconds(), 0.0)
+    if seconds >= DAY:
+        return N_("{n} d", n=int(seconds // DAY))
+    if seconds >= HOUR:
+        return N_("{n} h", n=int(seconds // HOUR))
     if seconds >= MINUTE:
         return N_("{n} min", n=int(seconds // MINUTE))
     return N_("< 1 min")

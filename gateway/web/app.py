@@ -8,8 +8,6 @@ member's session.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aiohttp import web
 
 from gateway.core.instance import PATH as INSTANCE_PATH
@@ -22,6 +20,7 @@ from gateway.web import (
     intake,
     signin,
     slash,
+    static,
     ticket_list,
     ticket_merge,
     ticket_pages,
@@ -29,12 +28,7 @@ from gateway.web import (
 from gateway.web.context import WebContext
 from gateway.web.visit import CTX
 
-STATIC = Path(__file__).resolve().parent / "static"
-ICON = STATIC / "favicon.ico"  # linked by every page; also where a browser looks unasked
-# The files we serve, by name, read once: a name from the URL is looked up here and
-# never joined to a path (``/static/%2fetc%2fpasswd`` decodes to a name holding "/",
-# and a joined absolute path is that path: any file on the machine, the secret too).
-STATIC_FILES = {p.name: p for p in STATIC.iterdir() if p.is_file() and not p.name.startswith(".")}
+ICON = static.STATIC / "favicon.ico"  # linked by every page; also where a browser looks unasked
 
 
 async def favicon(request: web.Request) -> web.FileResponse:
@@ -47,10 +41,13 @@ async def static_file(request: web.Request) -> web.FileResponse:
     ``application/octet-stream``, which Chromium saves as an empty download instead of
     showing a page, and ``/static/`` itself was refused as a 403 that spoke of an old
     form. Here anything else is our own "not found" page."""
-    path = STATIC_FILES.get(request.match_info["name"])
+    name = request.match_info["name"]
+    path = static.FILES.get(name)
     if path is None:
         raise web.HTTPNotFound()
-    return web.FileResponse(path)
+    # a page links it by its hash (static.url): kept for a year; otherwise checked again
+    caching = static.cache_control(name, request.query.get("v"))
+    return web.FileResponse(path, headers={"Cache-Control": caching})
 
 
 async def instance(request: web.Request) -> web.Response:

@@ -19,7 +19,8 @@ from typing import Any
 from gateway.catalog.model import Catalog
 from gateway.catalog.stub import entry_stub, free_id
 from gateway.config.settings import Settings
-from gateway.core import graphemes
+from gateway.core import graphemes, spans
+from gateway.core.i18n import Msg
 from gateway.scheduling import rules, stale, workload
 from store.stats import FALLBACK_DAYS
 from store.ticket_query import BoardCells, BoardRow
@@ -42,8 +43,7 @@ def minute(at: datetime) -> datetime:
 class Card:
     id: int
     subject: str
-    age_days: int  # since it was opened (the page says "3日" or "3d")
-    age_hours: int
+    age: Msg  # since it was opened, in whole units: "3 日", "5 時間", "12 分" (spans.age)
     assignee: str
     stale: bool
     sla: str  # "" | "due-soon" | "overdue"
@@ -123,8 +123,7 @@ def _card(
     return Card(
         id=row.id,
         subject=card_subject(row.subject),
-        age_days=max((now - row.created_at).days, 0),  # ``now`` is to the minute
-        age_hours=max(int((now - row.created_at).total_seconds() // 3600), 0),
+        age=spans.age(now - row.created_at),  # ``now`` is to the minute
         assignee=(member.name or member.email) if member else (row.assignee or ""),
         stale=stale.is_stale(times, now, unreached, settings.schedule),  # the reminders' rule
         sla=sla.value if sla in (rules.SlaState.DUE_SOON, rules.SlaState.OVERDUE) else "",
@@ -171,7 +170,7 @@ def panels(
                 "name": (member.name or member.email) if member else a["assignee"],
                 "left": bool(a["assignee"]) and not settings.on_team(a["assignee"]),
                 "oldest_days": max(waited.days, 0),
-                "oldest_hours": max(int(waited.total_seconds() // 3600), 0),
+                "oldest_age": spans.age(waited),  # as a card says its ticket's age
             }
         )
     fallback = figures["fallback"]

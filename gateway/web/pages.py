@@ -28,6 +28,7 @@ from gateway.core.zone import local_time, said
 from gateway.notify import labels, trans
 from gateway.notify.render import said as printed
 from gateway.notify.view_parts import greetable
+from gateway.web import static
 
 
 def environment(locale: str) -> Environment:
@@ -45,6 +46,7 @@ def environment(locale: str) -> Environment:
     trans.install(env, locale)  # {% trans %}, with no space between a Japanese value and a particle
     env.globals["locale"] = locale
     env.filters["local"] = pass_context(lambda context, value: said(_local(context, value), locale))
+    env.globals["static"] = static.url  # our file by its content's hash (gateway.web.static)
     env.globals["span_of"] = span  # a duration in words (a Msg, translated on print)
     # a close reason as the status mail names it (the board's "Stale" column is another word)
     env.filters["close_reason"] = labels.filters(locale)["close_reason"]

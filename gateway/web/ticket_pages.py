@@ -64,6 +64,13 @@ ALREADY = {
     "approved": N_("The action was already approved; nothing was done again."),  # approve
     "unmerged": N_("The merge was already undone; nothing was done again."),  # unmerge
 }
+# ?error=…: a press that changed nothing, and why, said over the page it comes back to
+ERRORS = {
+    # the state machine refused the change (a closed ticket set pending)
+    "transition": N_("That change is not possible in the ticket's current state."),
+    # "add note" with nothing (or only blanks) in the box: nothing to add
+    "empty-note": N_("The note box was empty, so no note was added. Type the note, then add it."),
+}
 
 
 def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
@@ -131,7 +138,8 @@ async def show(
             "close_reasons": CLOSE_REASONS,
             "members": ctx.settings.members,  # the assignee by name, as on the board
             "nobody": NOBODY,
-            "error": request.query.get("error", "") == "transition",
+            "error": ERRORS.get(request.query.get("error", "")),
+            "note_error": request.query.get("error", "") == "empty-note",  # at the box
             "already": ALREADY.get(request.query.get("already", "")),
             "merge": merge,
         },
@@ -212,6 +220,8 @@ async def act(request: web.Request) -> web.Response:
             values = {"ticket_id": ticket_id, "why": said}
             return page(request, "approve_refused.html.j2", values, status=409)
         raise see_other(f"/tickets/{ticket_id}")
+    if action == "note" and not note:  # not required in the browser: the buttons share it
+        raise see_other(f"/tickets/{ticket_id}?error=empty-note")
     if action == "assign_me":  # the same change, to the member who pressed it
         action, assignee = "assign", member.email
     to = None if assignee == NOBODY else assignee
