@@ -74,7 +74,8 @@ def test_ingest_says_a_new_ticket_in_the_readers_language(
     monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
     line = run(config, "ingest", str(printer), capsys=capsys).out
     said = line.split("チケット #1", 1)[1]
-    assert said.startswith("（新しいチケットを作成、printer に分類、") and said.endswith("）\n"), line
+    assert said.startswith("（新しいチケットを作成、printer に分類、"), line
+    assert said.endswith("）\n"), line
     assert findings(said, "ja", ["printer"]) == [], line
     [row] = json.loads(run(config, "inbox", "list", "--json", capsys=capsys).out)
     assert row["reason"].startswith("new ticket, filed under printer")  # the record

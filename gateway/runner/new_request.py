@@ -216,7 +216,7 @@ def open_new(
         # a member's own request: the acknowledgement is their one mail of it
         notices.notify_assignee(a, ticket, a.catalog)
     clauses = new_said.filed_clauses(filed.entry_id, level, acked, len(missing))
-    return ticket, (
+    record = (
         f", filed under {filed.entry_id}"
         + (f", priority {level}" if level != "normal" else "")
         + ("" if acked else ", not acknowledged")
@@ -225,7 +225,8 @@ def open_new(
             if acked and missing
             else ""
         )
-    ), clauses
+    )
+    return ticket, record, clauses
 
 
 def _named(a: Arrival, request: ParsedMessage, original: forward.Original) -> ParsedMessage:

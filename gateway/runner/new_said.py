@@ -23,7 +23,9 @@ def filed_clauses(entry_id: str, level: str, acked: bool, asked: int) -> list[Ms
     if not acked:
         clauses.append(N_("not acknowledged"))
     elif asked:
-        clauses.append(NP_("asked for {count} field", "asked for {count} fields", asked, count=asked))
+        clauses.append(
+            NP_("asked for {count} field", "asked for {count} fields", asked, count=asked)
+        )
     return clauses
 
 
