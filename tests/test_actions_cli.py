@@ -77,7 +77,7 @@ def test_list_retry_and_run(
     assert retried["idempotency_key"] == queued["idempotency_key"]  # same run, same key
 
     ran = run(config, "actions", "run", capsys=capsys).out
-    assert ran.startswith(f"run #{queued['id']} ticket #1: succeeded 0")
+    assert ran.startswith(f"run #{queued['id']} ticket #1: succeeded, status 0")
     again = run(config, "actions", "retry", str(queued["id"]), capsys=capsys)
     assert again.code == 65 and "only a failed or waiting run is retried" in again.err
 
@@ -271,7 +271,7 @@ def test_an_interrupted_actions_run_ends_the_program_and_counts_no_try(
         assert "stopped with actions run" in stopped["error"], stopped
     else:
         line = out.decode()
-        assert line.startswith("run #1 ticket #1: stopped, not counted (pending) "), line
+        assert line.startswith("run #1 ticket #1: stopped, not counted (pending): "), line
         assert "the daemon or the next actions run runs it again" in line, line
     [row] = json.loads(run(config, "actions", "list", "--json", capsys=capsys).out)
     assert (row["state"], row["attempts"]) == ("pending", 0)

@@ -195,6 +195,7 @@ NO_MAIL = (
     "gateway/config/",  # configuration errors: the CLI says them (exit 78)
     "gateway/outbound/maildir.py",  # an unusable [outbound] maildir: the same
     "gateway/receive/bulk.py",  # `ingest`'s line per input
+    "gateway/runner/new_said.py",  # … and what it says of a new ticket (test_cli_mixed_lines)
     "gateway/actions/results.py",  # internal notes on the ticket, in the team's language
     "gateway/actions/notes.py",  # … and the notes themselves (a run's end)
     "gateway/actions/reply.py",  # … and why a reply was held back: an event (the page)

@@ -365,7 +365,8 @@ def _said(ref: str, acc: Accepted, outcome: RowOutcome) -> Msg:
         id=acc.inbox_id,
         state=outcome.state.value,
         ticket=_ticket(outcome.ticket_id),
-        reason=outcome.reason,
+        # in the reader's words where the stage said them, else the English record
+        reason=outcome.reason if outcome.said is None else outcome.said,
     )
 
 

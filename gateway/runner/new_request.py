@@ -21,7 +21,7 @@ from gateway.actions import trigger
 from gateway.catalog.model import Catalog
 from gateway.catalog.sheet import BadValue, example_for, key_to_write
 from gateway.core import graphemes
-from gateway.core.i18n import LOCALES, N_, translate
+from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.core.model import ParsedMessage
 from gateway.core.text import has_japanese, with_nul_replaced
 from gateway.core.title import one_line
@@ -30,7 +30,7 @@ from gateway.pipeline import carried_mail, commands, forward, loops, thread
 from gateway.pipeline.parse import quotes
 from gateway.pipeline.parse.attachment_data import attachment_data
 from gateway.pipeline.parse.message import parse_message
-from gateway.runner import filing, notices, ops, proof
+from gateway.runner import filing, new_said, notices, ops, proof
 from gateway.runner.arrival import Arrival
 from gateway.runner.messages import attach
 from gateway.runner.priority import initial_priority
@@ -45,10 +45,17 @@ def new_request(a: Arrival) -> Arrival | Done:
         return a
     linked = a.thread.linked_ticket_id
     original = forwarded(a)
-    ticket, summary = open_new(_carried_whole(a) if original is None else a, linked, original)
+    ticket, summary, clauses = open_new(
+        _carried_whole(a) if original is None else a, linked, original
+    )
     how = f", forwarded by {a.sender}" if original is not None else ""
-    summary += _member_commands(a, ticket)
-    return Done(ticket.id, f"new ticket{f' (linked to #{linked})' if linked else ''}{how}{summary}")
+    ran = _member_commands(a, ticket)
+    said = new_said.new_ticket(linked, a.sender if original is not None else None, clauses, ran)
+    return Done(
+        ticket.id,
+        f"new ticket{f' (linked to #{linked})' if linked else ''}{how}{summary}{ran}",
+        said,
+    )
 
 
 def _carried_whole(a: Arrival) -> Arrival:
@@ -104,8 +111,9 @@ NO_SUBJECT = N_("(no subject)")
 
 def open_new(
     a: Arrival, linked: int | None, original: forward.Original | None = None
-) -> tuple[Ticket, str]:
-    """Open, file under the catalog, then queue the mails a new ticket causes;
+) -> tuple[Ticket, str, list[Msg]]:
+    """Open, file under the catalog, then queue the mails a new ticket causes; the
+    English record of what was done and the same as clauses for a person (new_said).
     ``original``: the forwarded mail the ticket is for (its sender is the requester)."""
     msg = request = a.msg
     cc, left_out = _capped_cc(a)
@@ -207,7 +215,8 @@ def open_new(
     if not (acked and (ticket.assignee or "").lower() == ticket.requester.lower()):
         # a member's own request: the acknowledgement is their one mail of it
         notices.notify_assignee(a, ticket, a.catalog)
-    return ticket, (
+    clauses = new_said.filed_clauses(filed.entry_id, level, acked, len(missing))
+    record = (
         f", filed under {filed.entry_id}"
         + (f", priority {level}" if level != "normal" else "")
         + ("" if acked else ", not acknowledged")
@@ -217,6 +226,7 @@ def open_new(
             else ""
         )
     )
+    return ticket, record, clauses
 
 
 def _named(a: Arrival, request: ParsedMessage, original: forward.Original) -> ParsedMessage:

@@ -102,7 +102,7 @@ def requester_reply(a: Arrival) -> Done:
         )
         return Done(ticket.id, f"appended (via {via}, only thanks: stays closed)")
     if effect.effect == states.ReplyEffect.NEW_LINKED:  # its commands are the new one's
-        new, summary = open_new(a, ticket.id)
+        new, summary, _ = open_new(a, ticket.id)
         ran = "" if a.automated else ops.requester_reply(a, new, replied_to=ticket.id)
         return Done(new.id, f"new ticket (linked to closed #{ticket.id}){summary}{ran}")
     if effect.target is not None:
@@ -219,7 +219,7 @@ def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Don
     # no more). A thanks or bare commands are not, as from a proven sender.
     words, via = not _nothing_new(a, ticket), a.thread.via.value
     if ticket.state == TicketState.CLOSED and words:
-        new, summary = open_new(a, ticket.id)
+        new, summary, _ = open_new(a, ticket.id)
         ran = ops.requester_reply(a, new, replied_to=ticket.id)
         return Done(new.id, f"new ticket (unverified {via} of closed #{ticket.id}){summary}{ran}")
     heard = "unverified" if notices.unverified_told(a, ticket) else ""  # the hourly brake

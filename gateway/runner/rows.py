@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from gateway.core.i18n import Msg
 from gateway.core.model import InboxState, ParsedMessage
 from gateway.runner.foresight import Foresight
 from store.models import InboxRow
@@ -30,6 +31,7 @@ class RowOutcome:
     # processed by another runner (another instance, the drainer) before this one got
     # it: its line was logged there, so this one logs none (see log_outcome)
     elsewhere: bool = False
+    said: Msg | None = None  # the reason in the reader's words (verdicts.Done.said)
 
 
 @dataclass(frozen=True, slots=True)

@@ -324,7 +324,14 @@ class Runner:
         ticket_id = verdicts.ticket_of(verdict)
         inbox.set_disposition(s, inbox_id, state, reason, now, ticket_id)
         return RowOutcome(
-            inbox_id, state, reason, ticket_id, row.message_id, source=row.source, stage=stage
+            inbox_id,
+            state,
+            reason,
+            ticket_id,
+            row.message_id,
+            source=row.source,
+            stage=stage,
+            said=verdicts.said_of(verdict),
         )
 
     def _parse_first(

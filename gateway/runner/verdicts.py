@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.core.errors import TransientError
+from gateway.core.i18n import Msg
 from gateway.core.model import InboxState
 
 
@@ -20,6 +21,9 @@ class Done:
 
     ticket_id: int
     summary: str  # "new ticket, filed under vpn", "appended (via headers)", …
+    # the summary as a person reads it in their language (ingest's line); None: a
+    # summary no stage says so yet, shown as recorded
+    said: Msg | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,10 @@ def for_exception(exc: BaseException) -> InboxState | None:
 
 def reason_of(verdict: Verdict) -> str:
     return verdict.summary if isinstance(verdict, Done) else verdict.reason
+
+
+def said_of(verdict: Verdict) -> Msg | None:
+    return verdict.said if isinstance(verdict, Done) else None
 
 
 def ticket_of(verdict: Verdict) -> int | None:

@@ -30,15 +30,12 @@ from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.numbers import whole
 
 if TYPE_CHECKING:
+    from gateway.actions.results import Done
     from gateway.config.settings import Settings
     from gateway.core.i18n import Msg
     from store.models import Ticket
 
 RUN_STATES = ("awaiting_approval", "pending", "running", "succeeded", "failed")
-# ``actions run``'s word for a run its ticket withdrew (closed, merged) before it ran
-NOT_RUN = N_("not run")
-# its word for a try a stop (Ctrl-C, SIGTERM) ended: not counted, the run due again
-STOPPED = N_("stopped, not counted")
 
 
 def cmd_actions_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -72,7 +69,7 @@ def cmd_actions_list(args: argparse.Namespace, settings: Settings) -> int:
             r["entry"],
             r["type"],
             run_state(r["state"], said),
-            f"{r['attempts']}x",
+            said(N_("{count}x", count=r["attempts"])),  # tries: 1x, 1 回
             "-" if r["last_status"] is None else str(r["last_status"]),
             said(kept(r["last_error_said"], r["last_error"])),
         )
@@ -222,18 +219,46 @@ def cmd_actions_run(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(rows)
         return code
-    from gateway.runtime.cli.ticket_show import run_state
-
     said = Speaker(settings)
-    for r, d in zip(rows, done, strict=True):
-        status = "-" if r["status"] is None else str(r["status"])
-        state = run_state(d.step.value, said)
-        if not d.ran:  # the row's state is failed; nothing was tried
-            state = f"{said(NOT_RUN)} ({d.step.value})"
-        elif d.stopped:  # the row waits as due; the try is not one
-            state = f"{said(STOPPED)} ({d.step.value})"
-        print(f"run #{r['run']} ticket #{r['ticket']}: {state} {status} {said(d.said)}")
+    for d in done:
+        said.say(run_line(d))
     return code
+
+
+def run_line(d: Done) -> Msg:
+    """``actions run``'s line for one try: one sentence in the reader's language, the
+    state in its words (``失敗 (failed)`` was a Japanese word and its English name)."""
+    from gateway.notify import labels
+
+    error = d.said
+    if not d.ran:  # the row's state is failed; nothing was tried
+        return N_("run #{run} ticket #{ticket}: not run (failed): {error}", **_ids(d), error=error)
+    if d.stopped:  # the row waits as due; the try is not one
+        return N_(
+            "run #{run} ticket #{ticket}: stopped, not counted (pending): {error}",
+            **_ids(d),
+            error=error,
+        )
+    state = labels.RUN_STATES.get(d.step.value, d.step.value)  # a newer state: as it is
+    status = "-" if d.status is None else d.status
+    if not str(error):
+        return N_(
+            "run #{run} ticket #{ticket}: {state}, status {status}",
+            **_ids(d),
+            state=state,
+            status=status,
+        )
+    return N_(
+        "run #{run} ticket #{ticket}: {state}, status {status}: {error}",
+        **_ids(d),
+        state=state,
+        status=status,
+        error=error,
+    )
+
+
+def _ids(d: Done) -> dict[str, object]:
+    return {"run": d.run_id, "ticket": d.ticket_id}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -4,7 +4,8 @@
 :func:`gateway.catalog.triage.triage`); ``stats`` shows per entry, assignee and
 week, and the fallback report that suggests new entries. The words are said in
 the CLI's language (a catalog's problems too, each with its line); entry names
-and field labels are in ``--locale`` (default: the team's).
+and field labels are in ``--locale`` (default: the command line's language; the
+team's for ``--json``).
 """
 
 from __future__ import annotations
@@ -116,7 +117,9 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
     if not msg.is_mail:
         said.warn(N_("{path}: not an e-mail message", path=args.file))
         return EX_DATAERR
-    locale = args.locale or settings.gateway.locale
+    # the names and labels: --locale, else the reader's language (a line under LANG=C
+    # named them in Japanese); --json keeps the team's, as scripts have always read them
+    locale = args.locale or (settings.gateway.locale if args.json else said.locale)
     verdict = triage(catalog, msg, request_words(msg), locale)
     sheet, name = verdict.sheet, verdict.entry.name(locale)
     if args.json:
