@@ -21,6 +21,7 @@ import re
 
 from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.i18n import N_, Msg
+from gateway.core.text import visible
 
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LOCAL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*")
@@ -44,26 +45,26 @@ def wire_address(text: str) -> str:
     value = text.lower()
     local, at, domain = value.rpartition("@")
     if not at or not local or not domain or "@" in local:
-        raise BadAddress(N_("not an e-mail address: {value!r}", value=text))
+        raise BadAddress(N_("not an e-mail address: '{value}'", value=visible(text)))
     if not local.isascii():
         raise BadAddress(
             N_(
-                "{value!r}: the part before @ ({local!r}) is not ASCII, which mail can carry "
+                "'{value}': the part before @ ('{local}') is not ASCII, which mail can carry "
                 "only with SMTPUTF8, and the gateway sends without it; give an ASCII address "
                 "for this mailbox",
-                value=text,
-                local=local,
+                value=visible(text),
+                local=visible(local),
             )
         )
     if len(local) > MAX_LOCAL or not _LOCAL.fullmatch(local):
-        raise BadAddress(N_("not an e-mail address: {value!r}", value=text))
+        raise BadAddress(N_("not an e-mail address: '{value}'", value=visible(text)))
     ascii_domain = _idna(domain, text)
     labels = ascii_domain.split(".")
     if len(ascii_domain) > MAX_DOMAIN or not all(_LABEL.fullmatch(label) for label in labels):
-        raise BadAddress(N_("not an e-mail address: {value!r}", value=text))
+        raise BadAddress(N_("not an e-mail address: '{value}'", value=visible(text)))
     address = f"{local}@{ascii_domain}"
     if len(address) > MAX_ADDRESS:
-        raise BadAddress(N_("not an e-mail address: {value!r}", value=text))
+        raise BadAddress(N_("not an e-mail address: '{value}'", value=visible(text)))
     return address
 
 
@@ -75,9 +76,9 @@ def _idna(domain: str, text: str) -> str:
     except BadDomain as exc:
         raise BadAddress(
             N_(
-                "{value!r}: the domain {domain!r} has no IDNA (punycode) form: {why}; write "
+                "'{value}': the domain '{domain}' has no IDNA (punycode) form: {why}; write "
                 "the domain as its owner registered it",
-                value=text,
+                value=visible(text),
                 domain=domain,
                 why=exc.message,
             )

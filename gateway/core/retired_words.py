@@ -63,4 +63,40 @@ RETIRED: tuple[Msg, ...] = (
         "{error} (run #{run}; ticket-gateway actions retry {run} runs it again).",
     ),
     N_("gave up: {attempts} attempt(s) never reported (the worker died)"),
+    # 2026-12-06: the member's words in a command's refusal were put in with repr()
+    # ({value!r}): 'x' in Japanese text too. Each catalog now quotes them ('x', 「x」).
+    # Kept in command-refused events (detail.said).
+    N_("entry {entry!r} has no action that waits for approval"),
+    N_("no saved answer {name!r}"),
+    N_("no saved answer {name!r} (the team has none yet)"),
+    N_("no saved answer {name!r} (there are: {names})"),
+    N_("not a saved answer's name: {name!r}"),
+    N_("not a ticket number: {value!r}"),
+    N_("not an e-mail address: {value!r}"),
+    N_("not an e-mail address: {value}"),  # /cc add's own, its value put in by repr()
+    N_("saved answer {name!r} cannot be used"),
+    N_("saved answer {name!r} cannot be used: {problem}"),
+    N_(
+        "this ticket's entry {entry!r} is no longer in the catalog; file it under "
+        "another with /category",
+    ),
+    N_("unknown catalog entry {entry!r}; did you mean {known}?"),
+    N_("unknown catalog entry {entry!r}; the entries are: {entries}"),
+    N_("unknown close reason {reason!r} (use one of: {known})"),
+    N_("unknown field {name!r} for entry {entry!r}; did you mean {known}?"),
+    N_("unknown field {name!r} for entry {entry!r}; its fields are: {fields}"),
+    N_("unknown field {name!r}: entry {entry!r} has no parameter sheet"),
+    N_("unknown priority {value!r} (use one of: {known})"),
+    N_("{member!r} names several members; write the address"),
+    N_(
+        "{value!r}: the domain {domain!r} has no IDNA (punycode) form: {why}; write the "
+        "domain as its owner registered it",
+    ),
+    N_(
+        "{value!r}: the part before @ ({local!r}) is not ASCII, which mail can carry "
+        "only with SMTPUTF8, and the gateway sends without it; give an ASCII address "
+        "for this mailbox",
+    ),
+    N_("not a date: {value!r} (write YYYY-MM-DD)"),
+    N_("no such date: {value!r}"),
 )

@@ -356,3 +356,16 @@ def hyphens_between(text: str) -> str:
     hyphen-minus they were typed for (``noーresponse``: no-response); elsewhere (「データー」,
     a dash set off by spaces) they stay."""
     return _DASH_BETWEEN.sub("-", text)
+
+
+def visible(words: str) -> str:
+    """A person's ``words`` as a message may quote them: as written, but a control or
+    format character (a tab, a zero-width space, a right-to-left override that turns
+    what follows) shown as its escape (``\\u202e``), as ``repr()`` shows it, without
+    repr()'s quotes: each catalog quotes in its language ('x', 「x」)."""
+    return "".join(
+        ch
+        if ch.isprintable() or unicodedata.category(ch) == "Zs"
+        else ch.encode("unicode_escape").decode("ascii")
+        for ch in words
+    )

@@ -27,6 +27,7 @@ from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.core.os_errors import os_error
+from gateway.core.text import visible
 from gateway.core.title import title
 from gateway.core.utf8 import bad_line, decoded
 from gateway.notify import labels
@@ -129,15 +130,17 @@ def render(
 
 def no_such(name: str) -> Msg:
     """Why a name that is not (or no longer) in the folder cannot be sent."""
-    return N_("no saved answer {name!r}", name=name)
+    return N_("no saved answer '{name}'", name=visible(name))
 
 
 def unusable(name: str, problem: str | Msg = "") -> Msg:
     """Why a saved answer's file cannot be sent: outside the folder or too big (no
     ``problem``), unreadable, or a template error (``problem``: Jinja's own words)."""
     if not problem:
-        return N_("saved answer {name!r} cannot be used", name=name)
-    return N_("saved answer {name!r} cannot be used: {problem}", name=name, problem=problem)
+        return N_("saved answer '{name}' cannot be used", name=visible(name))
+    return N_(
+        "saved answer '{name}' cannot be used: {problem}", name=visible(name), problem=problem
+    )
 
 
 def for_ticket(

@@ -14,6 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
+from gateway.core.text import visible
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +37,10 @@ def choose(name: str, known: Collection[str]) -> UseAnswer | Msg:
     """The saved answer's name, or why not (naming the answers there are)."""
     wanted = name.strip().lower()
     if not is_safe(wanted):
-        return N_("not a saved answer's name: {name!r}", name=name)
+        return N_("not a saved answer's name: '{name}'", name=visible(name))
     if wanted not in known:
         if not known:
-            return N_("no saved answer {name!r} (the team has none yet)", name=name)
+            return N_("no saved answer '{name}' (the team has none yet)", name=visible(name))
         names = ", ".join(sorted(known))
-        return N_("no saved answer {name!r} (there are: {names})", name=name, names=names)
+        return N_("no saved answer '{name}' (there are: {names})", name=visible(name), names=names)
     return UseAnswer(wanted)

@@ -26,7 +26,8 @@ from gateway.catalog.model import Entry
 from gateway.catalog.sheet import validate
 from gateway.core.i18n import N_, Msg, named
 from gateway.core.model import CloseReason, TicketState
-from gateway.core.text import hyphens_between
+from gateway.core.priority import DEFAULT_MARKERS
+from gateway.core.text import hyphens_between, visible
 from gateway.pipeline import answer_names, priority
 from gateway.pipeline.answer_names import UseAnswer as UseAnswer
 
@@ -221,6 +222,8 @@ class CommandContext:
     # the catalog's entries, for /category by name and the entries an unknown one is told
     catalog: Sequence[Entry] = ()
     entry_id: str | None = None  # the entry the ticket is filed under, in or out of the catalog
+    # [priority]'s subject markers per level: /priority 至急 is the level 至急 marks
+    priority_markers: Mapping[str, Sequence[str]] = field(default_factory=lambda: DEFAULT_MARKERS)
 
 
 def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
@@ -308,7 +311,11 @@ def _close(cmd: Command, ctx: CommandContext) -> Action | Refused:
         if reason is not None:
             return SetState(TicketState.CLOSED, reason)
         k = ", ".join(r.value for r in CloseReason)
-        why = N_("unknown close reason {reason!r} (use one of: {known})", reason=cmd.arg, known=k)
+        why = N_(
+            "unknown close reason '{reason}' (use one of: {known})",
+            reason=visible(cmd.arg),
+            known=k,
+        )
         return Refused(cmd.line, why)
 
 
@@ -335,7 +342,7 @@ def _field(cmd: Command, ctx: CommandContext) -> Action | Refused:
             cmd.line,
             unknown_field(ctx.entry, name)
             if ctx.entry is not None
-            else N_("unknown field {name!r} for this ticket", name=name),
+            else N_("unknown field '{name}' for this ticket", name=visible(name)),
         )
     name, field, value = found  # "Printer name: 3F": the label, its field, the value
     canonical, problem = validate(field, value)
@@ -379,7 +386,10 @@ _DECIDERS: dict[str, _Decider] = {
     "note": _note,
     "approve": _approve,
     "priority": lambda c, x: _or_refused(
-        c, priority.by_command(c.arg, x.priority, requester=x.role == Role.REQUESTER)
+        c,
+        priority.by_command(
+            c.arg, x.priority, requester=x.role == Role.REQUESTER, markers=x.priority_markers
+        ),
     ),
     "answer": lambda c, x: _or_refused(c, answer_names.choose(c.arg, x.answers)),
     "merge": _found(lambda c, ctx: merge_command(c.arg, ctx.tag_prefix)),

@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from gateway.catalog.model import Entry
 from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.core.spelling import meant
-from gateway.core.text import kana_folded, normalise
+from gateway.core.text import kana_folded, normalise, visible
 
 LISTED = 10  # entries a refusal lists; "…" says there are more
 
@@ -35,11 +35,15 @@ def entry_named(word: str, ids: Collection[str], entries: Sequence[Entry]) -> st
     likely = meant(wanted, list(ids)) or _meant_by_name(word, names)
     if likely is not None:
         known = by_id[likely].said_with_id() if likely in by_id else likely
-        return N_("unknown catalog entry {entry!r}; did you mean {known}?", entry=word, known=known)
+        return N_(
+            "unknown catalog entry '{entry}'; did you mean {known}?",
+            entry=visible(word),
+            known=known,
+        )
     listed = [by_id[i].said_with_id() if i in by_id else i for i in ids]
     return N_(
-        "unknown catalog entry {entry!r}; the entries are: {entries}",
-        entry=word,
+        "unknown catalog entry '{entry}'; the entries are: {entries}",
+        entry=visible(word),
         entries=listed_said(listed),
     )
 
@@ -83,11 +87,11 @@ def not_approvable(entry: Entry | None, entry_id: str | None) -> Msg | None:
     filed under, was removed from it since (``catalog refile --from`` moves its tickets)."""
     if entry is None and entry_id:
         return N_(
-            "this ticket's entry {entry!r} is no longer in the catalog; "
+            "this ticket's entry '{entry}' is no longer in the catalog; "
             "file it under another with /category",
             entry=entry_id,
         )
     if entry is None or entry.action is None or entry.action.when != "approved":
         said = entry.said() if entry is not None else "-"  # by its name
-        return N_("entry {entry!r} has no action that waits for approval", entry=said)
+        return N_("entry '{entry}' has no action that waits for approval", entry=said)
     return None

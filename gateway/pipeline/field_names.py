@@ -14,7 +14,7 @@ import re
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import field_named
 from gateway.core.i18n import LOCALES, N_, Msg
-from gateway.core.text import normalise
+from gateway.core.text import normalise, visible
 from gateway.pipeline.command_help import meant
 from gateway.pipeline.entry_names import listed_said
 
@@ -48,21 +48,21 @@ def unknown_field(entry: Entry, word: str) -> Msg:
     entry_said = entry.said()
     if not entry.fields:
         return N_(
-            "unknown field {name!r}: entry {entry!r} has no parameter sheet",
-            name=word,
+            "unknown field '{name}': entry '{entry}' has no parameter sheet",
+            name=visible(word),
             entry=entry_said,
         )
     likely = _meant(entry, word)
     if likely is not None:
         return N_(
-            "unknown field {name!r} for entry {entry!r}; did you mean {known}?",
-            name=word,
+            "unknown field '{name}' for entry '{entry}'; did you mean {known}?",
+            name=visible(word),
             entry=entry_said,
             known=field_said(likely),
         )
     return N_(
-        "unknown field {name!r} for entry {entry!r}; its fields are: {fields}",
-        name=word,
+        "unknown field '{name}' for entry '{entry}'; its fields are: {fields}",
+        name=visible(word),
         entry=entry_said,
         fields=listed_said([field_said(f) for f in entry.fields]),
     )

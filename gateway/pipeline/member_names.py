@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 
 from gateway.core.domains import ascii_address
 from gateway.core.i18n import N_, Msg
-from gateway.core.text import normalise
+from gateway.core.text import normalise, visible
 
 # what follows a person's name in Japanese and is not part of it, longest first
 HONORIFICS = (
@@ -38,8 +38,8 @@ def member_named(word: str, members: Collection[str], names: Mapping[str, str]) 
     if len(matches) == 1:
         return matches[0]
     if matches:
-        return N_("{member!r} names several members; write the address", member=word)
-    return N_("unknown member {member!r}", member=word)
+        return N_("'{member}' names several members; write the address", member=visible(word))
+    return N_("unknown member '{member}'", member=visible(word))
 
 
 def _named(word: str, members: Collection[str], names: Mapping[str, str]) -> list[str]:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import TicketState, ticket_number
+from gateway.core.text import visible
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,7 @@ def merge_command(arg: str, tag_prefix: str = "") -> Merge | Msg:
     tag with the team's prefix as the subject shows it, ``[HELP#12]``)."""
     target = parse_ticket_ref(arg, tag_prefix)
     if target is None:
-        return N_("not a ticket number: {value!r}", value=arg)
+        return N_("not a ticket number: '{value}'", value=visible(arg))
     return Merge(target)
 
 

@@ -22,7 +22,7 @@ from gateway.core import priority as levels
 from gateway.core.i18n import N_, Msg, named
 from gateway.core.model import PriorityHeaders
 from gateway.core.priority import Priority
-from gateway.core.text import normalise
+from gateway.core.text import normalise, visible
 
 # Importance: (RFC 2156, Outlook) value → level
 IMPORTANCE: dict[str, Priority] = {
@@ -124,15 +124,35 @@ _LEVEL_NAMES: Mapping[Priority, tuple[Msg, ...]] = {
 }
 
 
-def by_command(arg: str, current: str, *, requester: bool) -> SetPriority | Msg:
-    """``/priority <level>``: the new level, or why not. Members may set any level; a
+def by_marker(word: str, markers: Mapping[str, Sequence[str]]) -> Priority | None:
+    """The level whose subject marker ``word`` is (``至急``, ``【至急】``, ``[FYI]``): the
+    words the team chose in ``[priority]`` for a level are its words for that level in a
+    command too. Compared as :func:`from_subject` compares (NFKC, case folded), whole;
+    a marker two levels list is the more urgent one's, as in a subject."""
+    wanted = normalise(word.strip())
+    for level in levels.ORDER:
+        if any(m.strip() and normalise(m.strip()) == wanted for m in markers.get(level, ())):
+            return level
+    return None
+
+
+def by_command(
+    arg: str,
+    current: str,
+    *,
+    requester: bool,
+    markers: Mapping[str, Sequence[str]] = levels.DEFAULT_MARKERS,
+) -> SetPriority | Msg:
+    """``/priority <level>``: the new level, or why not. The level by its value, its
+    name in any catalog (``緊急``, ``高``) or a subject marker the team lists for it
+    (``markers``, ``[priority]``: ``至急``). Members may set any level; a
     requester may lower their ticket's priority (it is their request, and "no longer
     urgent" helps the team) but never raise it, or every ticket would be urgent."""
-    level = levels.parse(arg) or named(arg, _LEVEL_NAMES)
+    level = levels.parse(arg) or named(arg, _LEVEL_NAMES) or by_marker(arg, markers)
     if level is None:
         return N_(
-            "unknown priority {value!r} (use one of: {known})",
-            value=arg,
+            "unknown priority '{value}' (use one of: {known})",
+            value=visible(arg),
             known=", ".join(levels.LEVELS),
         )
     if requester and levels.raises(current, level):

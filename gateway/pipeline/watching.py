@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from gateway.core.domains import ascii_address
 from gateway.core.i18n import N_, Msg
+from gateway.core.text import visible
 
 _ADDRESS = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+")
 
@@ -43,7 +44,7 @@ def cc_command(arg: str, *, by_requester: bool) -> Watch | Msg:
         return N_("/cc takes add or remove, then an address")
     address = normalise(rest)
     if address is None:
-        return N_("not an e-mail address: {value}", value=repr(rest.strip()))
+        return N_("not an e-mail address: '{value}'", value=visible(rest.strip()))
     if by_requester and op != Op.ADD:
         return N_("requesters may only add a colleague (/cc add)")
     return Watch(op, address)

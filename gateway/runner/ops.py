@@ -272,6 +272,7 @@ def _context(a: Arrival, ticket: Ticket, role: Role, actor: str) -> commands.Com
         member_names={m.email: m.name for m in a.settings.members},
         catalog=a.catalog.entries,
         entry_id=ticket.catalog,
+        priority_markers=a.settings.priority.markers,
     )
 
 

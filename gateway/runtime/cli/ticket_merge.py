@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_, Msg
+from gateway.core.text import visible
 from gateway.runtime.cli.common import (
     EX_DATAERR,
     EX_OK,
@@ -90,7 +91,7 @@ def cmd_tickets_cc(args: argparse.Namespace, settings: Settings) -> int:
         args.cc_parser.error(missing)
     address = pasted(args.address)  # "Bob <bob@x.test>", "mailto:…": as people paste it
     if address is None:
-        said.warn(N_("not an e-mail address: {value}", value=repr(args.address)))
+        said.warn(N_("not an e-mail address: '{value}'", value=visible(args.address)))
         return EX_USAGE
     op = Op(args.action)
 

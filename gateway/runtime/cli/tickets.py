@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_, Msg
+from gateway.core.text import visible
 from gateway.runtime.cli.common import (
     EX_DATAERR,
     EX_OK,
@@ -195,7 +196,7 @@ def cmd_tickets_add_participant(args: argparse.Namespace, settings: Settings) ->
     said = Speaker(settings)
     email = pasted(args.email)  # as ``cc add`` reads it, from a mail client's paste too
     if email is None:
-        said.warn(N_("not an e-mail address: {value}", value=repr(args.email)))
+        said.warn(N_("not an e-mail address: '{value}'", value=visible(args.email)))
         return EX_USAGE
     from gateway.pipeline.loops import is_own_address, never_answered
 

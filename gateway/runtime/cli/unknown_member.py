@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # member_names' msgid for a word that names nobody; any other refusal (a name several
 # members share) is said as /assign says it. test_cli_assignee_word fails if it changes.
-UNKNOWN = "unknown member {member!r}"
+UNKNOWN = "unknown member '{member}'"
 
 
 @dataclass(frozen=True, slots=True)
