@@ -119,16 +119,18 @@ def test_ingest_lines_and_every_error_main_prints_speak_japanese(
     config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``ingest``'s lines, and the configuration, catalog and temporary-failure errors:
-    the words around the data are Japanese; states, keys, paths and reasons are data."""
+    the words around the data are Japanese, states and reasons too; keys and paths are data."""
     _japanese(monkeypatch)
     (tmp_path / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     ran = run(config, "ingest", str(tmp_path / "req.eml"), str(tmp_path / "x.png"), capsys=capsys)
     assert ran.code == 65
     refused, stored = ran.out.splitlines()  # what is not mail is said first
-    assert stored.startswith(f"{tmp_path / 'req.eml'}: 受信箱 #1 に保存しました: done、チケット #1")
+    assert stored.startswith(
+        f"{tmp_path / 'req.eml'}: 受信箱 #1 に保存しました: 処理済み、チケット #1"
+    )
     assert refused == f"{tmp_path / 'x.png'}: メールではありません。保存していません"
     again = run(config, "ingest", str(tmp_path / "req.eml"), capsys=capsys).out
-    assert "に保存済みです（done、チケット #1）。新しいものはありません" in again
+    assert "に保存済みです（処理済み、チケット #1）。新しいものはありません" in again
     bad = tmp_path / "bad.toml"
     bad.write_text("[smtp]\nport = -1\n", encoding="utf-8")
     err = run(bad, "status", capsys=capsys).err

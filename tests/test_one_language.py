@@ -196,6 +196,10 @@ NO_MAIL = (
     "gateway/outbound/maildir.py",  # an unusable [outbound] maildir: the same
     "gateway/receive/bulk.py",  # `ingest`'s line per input
     "gateway/runner/new_said.py",  # … and what it says of a new ticket (test_cli_mixed_lines)
+    "gateway/runner/reply_said.py",  # … of a reply, an ignored mail (test_cli_ingest_said)
+    "gateway/runner/replies.py",  # … its clauses of each reply outcome (the same test)
+    "gateway/runner/early.py",  # … why a mail was ignored (the same test)
+    "gateway/runner/rows.py",  # … an inbox row's state
     "gateway/actions/results.py",  # internal notes on the ticket, in the team's language
     "gateway/actions/notes.py",  # … and the notes themselves (a run's end)
     "gateway/actions/reply.py",  # … and why a reply was held back: an event (the page)

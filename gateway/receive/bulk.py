@@ -40,7 +40,7 @@ from gateway.receive.files import (
 )
 from gateway.receive.folders import PassedOver
 from gateway.receive.parse_ahead import Ahead, ParseAhead, result_or_none
-from gateway.runner.rows import RowInput, RowOutcome
+from gateway.runner.rows import RowInput, RowOutcome, state_said
 from gateway.runner.runner import Runner
 from store.accept.contract import Accepted, InboxAcceptor, Incoming
 from store.accept.generic import open_inbox
@@ -338,7 +338,7 @@ def _process(runner: Runner, mail: Mail, acc: Accepted, parse: Future[Ahead | No
                 "{ref}: already stored as inbox #{id} ({state}{ticket}), nothing new",
                 ref=ref,
                 id=acc.inbox_id,
-                state=state,
+                state=state_said(state),
                 ticket=ticket,
             )
     budget = runner.settings.limits.processing_budget.total_seconds()
@@ -363,7 +363,7 @@ def _said(ref: str, acc: Accepted, outcome: RowOutcome) -> Msg:
         "{ref}: stored as inbox #{id}: {state}{ticket} ({reason})",
         ref=ref,
         id=acc.inbox_id,
-        state=outcome.state.value,
+        state=state_said(outcome.state.value),
         ticket=_ticket(outcome.ticket_id),
         # in the reader's words where the stage said them, else the English record
         reason=outcome.reason if outcome.said is None else outcome.said,

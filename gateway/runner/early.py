@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import replace
 
 from gateway.core import tokens
+from gateway.core.i18n import N_
 from gateway.core.postmaster import is_postmaster
 from gateway.core.text import with_nul_replaced
 from gateway.core.tokens import is_own_address
@@ -19,6 +20,7 @@ from gateway.pipeline import loops, thread
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.parse import submission
 from gateway.pipeline.parse.message import parse_message
+from gateway.runner import reply_said
 from gateway.runner.arrival import Arrival
 from gateway.runner.verdicts import Ignored
 from store import merges, outbox, tickets
@@ -37,11 +39,11 @@ def parse(a: Arrival) -> Arrival | Ignored:
     if a.row.source in submission.SOURCES:
         msg, chosen, why = submission.decode(a.row.raw)
         if chosen is None:
-            return Ignored(f"malformed submission: {why}")
+            return Ignored(f"malformed submission: {why}", N_("a malformed submission"))
         return replace(a, parsed=with_nul_replaced(msg), submission=with_nul_replaced(chosen))
     msg = a.parsed if a.parsed is not None else parse_message(a.row.raw)
     if not msg.is_mail:
-        return Ignored("not an e-mail message")
+        return Ignored("not an e-mail message", N_("not an e-mail message"))
     return replace(a, parsed=with_nul_replaced(msg))
 
 
@@ -59,7 +61,7 @@ def to_postmaster(a: Arrival) -> Arrival | Ignored:
         only = all(is_postmaster(str(r), own) for r in rcpts)
     else:
         only = _noted_for_postmaster(a, own)
-    return Ignored(POSTMASTER_KEPT) if only else a
+    return Ignored(POSTMASTER_KEPT, POSTMASTER_SAID) if only else a
 
 
 def _noted_for_postmaster(a: Arrival, own: frozenset[str]) -> bool:
@@ -79,6 +81,7 @@ def _noted_for_postmaster(a: Arrival, own: frozenset[str]) -> bool:
 
 # the reason an inbox row keeps: what `inbox list` shows the administrator
 POSTMASTER_KEPT = "to postmaster: kept for the administrator, never a ticket, never answered"
+POSTMASTER_SAID = N_("to postmaster: kept for the administrator, never a ticket, never answered")
 
 
 def classify_loop(a: Arrival) -> Arrival | Ignored:
@@ -93,9 +96,12 @@ def classify_loop(a: Arrival) -> Arrival | Ignored:
     if verdict == LoopVerdict.OWN or (
         a.msg.loop.x_ticket_gateway and outbox.queued_here(a.session, a.msg.message_id)
     ):
-        return Ignored("our own mail came back")
+        return Ignored("our own mail came back", N_("our own mail came back"))
     if loops.is_own_address(a.sender, a.settings.own_addresses):
-        return Ignored(f"sent from our own address {a.sender}: never a request")
+        return Ignored(
+            f"sent from our own address {a.sender}: never a request",
+            N_("sent from our own address {sender}: never a request", sender=a.sender),
+        )
     return replace(a, loop=verdict)
 
 
@@ -109,7 +115,10 @@ def dedupe(a: Arrival) -> Arrival | Ignored:
         return a
     on, sender, subject = stored
     if thread.same_mail((sender, subject), (a.stored_sender, a.msg.subject)):
-        return Ignored(f"duplicate of message {a.msg.message_id} on ticket #{on}")
+        return Ignored(
+            f"duplicate of message {a.msg.message_id} on ticket #{on}",
+            N_("a copy of message {id} on ticket #{ticket}", id=a.msg.message_id, ticket=on),
+        )
     digest = hashlib.sha256(a.msg.message_id.encode("utf-8", "surrogateescape")).hexdigest()
     note = f"message-id: {a.msg.message_id} is taken by another mail (ticket #{on}); renamed"
     own = replace(
@@ -129,7 +138,10 @@ def find_thread(a: Arrival) -> Arrival | Ignored:
         return replace(a, route=thread.ThreadDecision(None, thread.ThreadVia.NONE))
     decision = thread.resolve_thread(_evidence(a))
     if decision.ticket_id is None and a.verdict in AUTOMATED_ANSWERS:
-        return Ignored(f"{a.verdict.value} that belongs to no ticket")
+        return Ignored(
+            f"{a.verdict.value} that belongs to no ticket",
+            N_("{kind} that belongs to no ticket", kind=reply_said.machine(a.verdict.value)),
+        )
     if decision.ticket_id is None:
         return replace(a, route=decision)
     return replace(a, route=decision, loop=loops.on_a_ticket(a.verdict, a.msg))

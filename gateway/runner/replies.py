@@ -18,14 +18,18 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gateway.actions import trigger
+from gateway.core.i18n import N_
 from gateway.core.model import TicketState
 from gateway.pipeline import authz, command_lines, commands, loops, thanks
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.thread import ThreadVia
-from gateway.runner import comments, filing, notices, ops, proof
+from gateway.runner import comments, filing, notices, ops
+from gateway.runner import proof as proofs
 from gateway.runner.arrival import Arrival
 from gateway.runner.messages import attach
 from gateway.runner.new_request import field_requests, open_new, refused_values
+from gateway.runner.reply_said import joined, machine, proof, ran_clauses
+from gateway.runner.reply_said import via as found
 from gateway.runner.verdicts import Done, Rejected
 from gateway.tickets import changes, returned_mail, states
 from store import merges, tickets
@@ -44,13 +48,27 @@ def member_reply(a: Arrival) -> Arrival | Done | Rejected:
     if a.automated:  # a member's out-of-office changes nothing
         attach(a, ticket, kind="reply", touch=False)
         told = _returned(a, ticket)
-        return Done(ticket.id, f"appended (via {via}, {a.verdict.value}, from ops{told})")
-    verdict = proof.verify(a, member.email, ticket.id)
+        line = N_("{kind} from a member appended", kind=machine(a.verdict.value))
+        return Done(
+            ticket.id,
+            f"appended (via {via}, {a.verdict.value}, from ops{told})",
+            joined(line, [found(via), *ran_clauses(told)]),
+        )
+    verdict = proofs.verify(a, member.email, ticket.id)
     if not verdict.ok:  # nothing attached, changed or relayed; the attempt is an event
-        return Rejected(ticket.id, proof.refuse_unverified(a, ticket, member, verdict))
+        return Rejected(
+            ticket.id,
+            proofs.refuse_unverified(a, ticket, member, verdict),
+            N_("not verified as {member}: {why}", member=member.email, why=verdict.why),
+        )
     attach(a, ticket, kind="reply", touch=True)
     done = ops.member_reply(a, ticket, member)
-    return Done(ticket.id, f"appended (via {via}, from ops verified by {verdict.via}{done})")
+    line = N_("a member's reply appended, proven by {proof}", proof=proof(verdict.via))
+    return Done(
+        ticket.id,
+        f"appended (via {via}, from ops verified by {verdict.via}{done})",
+        joined(line, [found(via), *ran_clauses(done)]),
+    )
 
 
 def as_its_requester(ticket: Ticket, member: str) -> bool:
@@ -70,7 +88,7 @@ def requester_reply(a: Arrival) -> Done:
     if _outsider(a, ticket):
         return _outsider_reply(a, ticket)
     if not a.automated:  # found by a tag, a Message-ID or an address: none says who wrote
-        vouched = proof.vouch(a, a.sender, ticket.id)
+        vouched = proofs.vouch(a, a.sender, ticket.id)
         if not vouched.ok:
             return _unverified_reply(a, ticket, vouched)
     if _only_commands(a, ticket) and ticket.state == TicketState.CLOSED:
@@ -78,7 +96,12 @@ def requester_reply(a: Arrival) -> Done:
         # reason to reopen it nor, closed long ago, a new request whose text is "/close"
         attach(a, ticket, kind="reply", touch=False)
         ran = ops.requester_reply(a, ticket)
-        return Done(ticket.id, f"appended (via {via}, only commands: stays closed{ran})")
+        line = N_("appended, only commands: the ticket stays closed")
+        return Done(
+            ticket.id,
+            f"appended (via {via}, only commands: stays closed{ran})",
+            joined(line, [found(via), *ran_clauses(ran)]),
+        )
     foreseen = a.foresight.thanks_for(a.msg.new_text) if a.foresight is not None else None
     said = thanks.judge_reply(a.msg.new_text, a.msg.attachments, foreseen)
     effect = states.on_requester_reply(
@@ -100,11 +123,21 @@ def requester_reply(a: Arrival) -> Done:
             channel=CHANNEL,
             detail={"message_id": a.msg.message_id, "why": said.why, "kept": "closed"},
         )
-        return Done(ticket.id, f"appended (via {via}, only thanks: stays closed)")
+        line = N_("appended, only thanks: the ticket stays closed")
+        return Done(
+            ticket.id,
+            f"appended (via {via}, only thanks: stays closed)",
+            joined(line, [found(via)]),
+        )
     if effect.effect == states.ReplyEffect.NEW_LINKED:  # its commands are the new one's
-        new, summary, _ = open_new(a, ticket.id)
+        new, summary, clauses = open_new(a, ticket.id)
         ran = "" if a.automated else ops.requester_reply(a, new, replied_to=ticket.id)
-        return Done(new.id, f"new ticket (linked to closed #{ticket.id}){summary}{ran}")
+        linked = N_("linked to the closed ticket #{id}", id=ticket.id)
+        return Done(
+            new.id,
+            f"new ticket (linked to closed #{ticket.id}){summary}{ran}",
+            joined(N_("new ticket opened"), [linked, *clauses, *ran_clauses(ran)]),
+        )
     if effect.target is not None:
         changes.change_state(
             a.session, ticket, effect.target, a.now, actor=a.sender, channel=CHANNEL
@@ -131,9 +164,15 @@ def requester_reply(a: Arrival) -> Done:
             hold=notices.action_hold(a),
         )
         ran = ops.requester_reply(a, ticket)
-    done = "reopened" if effect.effect == states.ReplyEffect.REOPEN else "appended"
+    reopened = effect.effect == states.ReplyEffect.REOPEN
+    done = "reopened" if reopened else "appended"
     kind = f", {a.verdict.value}" if a.automated else ""
-    return Done(ticket.id, f"{done} (via {via}{kind}{ran})")
+    line = N_("appended, the ticket reopened") if reopened else N_("appended")
+    if a.automated:
+        line = N_("{kind} appended", kind=machine(a.verdict.value))
+    return Done(
+        ticket.id, f"{done} (via {via}{kind}{ran})", joined(line, [found(via), *ran_clauses(ran)])
+    )
 
 
 def _returned(a: Arrival, ticket: Ticket) -> str:
@@ -192,13 +231,20 @@ def _outsider_reply(a: Arrival, ticket: Ticket) -> Done:
         channel=CHANNEL,
         detail={"message_id": a.msg.message_id, "via": a.thread.via.value, "inbox": a.row.id},
     )
-    holder = proof.tell_other_address(a, ticket)  # a member's answer from another address
+    holder = proofs.tell_other_address(a, ticket)  # a member's answer from another address
     told = notices.notify_outsider(a, ticket, told=holder.email if holder else None)
+    line = N_("attached from {sender}, who is not on the ticket", sender=a.sender)
+    clauses = [found(a.thread.via.value)]
+    if holder:
+        clauses.append(N_("{member} told", member=holder.email))
+    if told:
+        clauses.append(N_("the assignee told"))
     return Done(
         ticket.id,
         f"attached (via {a.thread.via.value}, from {a.sender}, not on the ticket"
         + (f", {holder.email} told" if holder else "")
         + (", assignee told)" if told else ")"),
+        joined(line, clauses),
     )
 
 
@@ -219,9 +265,14 @@ def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Don
     # no more). A thanks or bare commands are not, as from a proven sender.
     words, via = not _nothing_new(a, ticket), a.thread.via.value
     if ticket.state == TicketState.CLOSED and words:
-        new, summary, _ = open_new(a, ticket.id)
+        new, summary, clauses = open_new(a, ticket.id)
         ran = ops.requester_reply(a, new, replied_to=ticket.id)
-        return Done(new.id, f"new ticket (unverified {via} of closed #{ticket.id}){summary}{ran}")
+        linked = N_("from an unverified reply to the closed ticket #{id}", id=ticket.id)
+        return Done(
+            new.id,
+            f"new ticket (unverified {via} of closed #{ticket.id}){summary}{ran}",
+            joined(N_("new ticket opened"), [linked, found(via), *clauses, *ran_clauses(ran)]),
+        )
     heard = "unverified" if notices.unverified_told(a, ticket) else ""  # the hourly brake
     attach(a, ticket, kind="unverified", touch=words, heard=heard)
     if ticket.state == TicketState.PENDING and words:
@@ -251,7 +302,12 @@ def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Don
             "commands": [c.line for c in parsed.commands],
         },
     )
-    return Done(ticket.id, f"attached unverified (via {via}, from {a.sender}: {vouched.reason})")
+    line = N_("attached unverified from {sender}", sender=a.sender)
+    return Done(
+        ticket.id,
+        f"attached unverified (via {via}, from {a.sender}: {vouched.reason})",
+        joined(line, [found(via), vouched.why]),
+    )
 
 
 def _nothing_new(a: Arrival, ticket: Ticket) -> bool:

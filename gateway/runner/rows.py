@@ -10,12 +10,28 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from gateway.core.i18n import Msg
+from gateway.core.i18n import N_, Msg
 from gateway.core.model import InboxState, ParsedMessage
 from gateway.runner.foresight import Foresight
 from store.models import InboxRow
 
 log = logging.getLogger("gateway.runner")
+
+
+# an inbox row's state → its name in a line a person reads (``inbox list --json`` and
+# the log keep the English value)
+STATE_SAID: dict[str, Msg] = {
+    InboxState.PENDING.value: N_("pending"),  # not processed yet
+    InboxState.DONE.value: N_("done"),  # a ticket changed
+    InboxState.IGNORED.value: N_("ignored"),  # nothing to do with it
+    InboxState.REJECTED.value: N_("rejected"),  # a refused change
+    InboxState.SHUNTED.value: N_("shunted"),  # failed, kept for a person
+}
+
+
+def state_said(state: str) -> Msg | str:
+    """The state's name in the reader's words; one we do not know, as it is."""
+    return STATE_SAID.get(state, state)
 
 
 @dataclass(frozen=True, slots=True)

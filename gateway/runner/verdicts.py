@@ -32,6 +32,7 @@ class Ignored:
     return it (parse, loops, dedupe, thread), so there is nothing to undo."""
 
     reason: str
+    said: Msg | None = None  # the reason in the reader's language (as Done.said)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class Rejected:
 
     ticket_id: int
     reason: str
+    said: Msg | None = None  # the reason in the reader's language (as Done.said)
 
 
 Verdict = Done | Ignored | Rejected
@@ -72,7 +74,7 @@ def reason_of(verdict: Verdict) -> str:
 
 
 def said_of(verdict: Verdict) -> Msg | None:
-    return verdict.said if isinstance(verdict, Done) else None
+    return verdict.said
 
 
 def ticket_of(verdict: Verdict) -> int | None:
