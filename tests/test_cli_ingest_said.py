@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.core.i18n import translate
-from gateway.runner import reply_said
+from gateway.core.i18n import N_, translate
+from gateway.pipeline.command_lines import Applied, NotRead, Refused
+from gateway.runner import command_said, reply_said
 from tests.support.app import MEMBERS
 from tests.support.cli import run
 from tests.support.config import members_toml, write_config
@@ -115,3 +116,16 @@ def test_a_replys_commands_are_said_from_their_record(record: str, en: str) -> N
     assert ", ".join(translate(c, "en") for c in clauses) == en
     ja = "、".join(translate(c, "ja") for c in clauses)
     assert findings(ja, "ja") == [] and (ja == "") == (en == ""), ja
+
+
+def test_the_record_read_back_is_the_one_ops_writes() -> None:
+    """``ran_clauses`` reads the English record ``command_said.summary`` writes: a change
+    of that record's words would say nothing of the commands, so the two are tied here."""
+    outcomes: list[Applied | Refused | NotRead] = [
+        *(Applied(f"/x{n}", N_("x")) for n in range(2)),
+        Refused("/y", N_("y")),
+        *(NotRead(f"/z{n}", N_("z")) for n in range(3)),
+    ]
+    clauses = reply_said.ran_clauses(command_said.summary(outcomes))
+    said = ", ".join(translate(c, "en") for c in clauses)
+    assert said == "2 commands applied, 1 command refused, 3 commands ignored"
