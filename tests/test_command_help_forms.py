@@ -84,3 +84,19 @@ def test_an_unknown_level_lists_the_levels_in_the_readers_language(locale: str, 
     refused = priority.level_named("asap", DEFAULT_MARKERS)
     assert not isinstance(refused, Priority)
     assert said in translate(refused, locale)
+
+
+@pytest.mark.parametrize(
+    ("locale", "due", "level"),
+    [("en", "3/10", "[URGENT]"), ("ja", "3月10日", "至急")],
+)
+def test_the_notices_short_lines_name_the_same_forms(locale: str, due: str, level: str) -> None:
+    """A member's new-ticket notice lists each command in one line: those of /due and
+    /priority show a form without the year and a marker, as the grammar does."""
+    from gateway.core.i18n import translate
+    from gateway.pipeline.command_help import SHORT
+
+    assert due in translate(SHORT["due"], locale)
+    assert isinstance(due_date(due, "Asia/Tokyo", NOW), datetime)
+    assert level in translate(SHORT["priority"], locale)
+    assert isinstance(priority.by_command(level, "normal", requester=False), priority.SetPriority)
