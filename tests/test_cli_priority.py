@@ -84,10 +84,49 @@ def test_tickets_priority_changes_it_with_an_event_and_moves_the_sla(
     again = run(config, "tickets", "priority", str(tid), "urgent", capsys=capsys)
     assert again.code == 0 and "already" in again.out
     assert run(config, "tickets", "priority", "999", "low", capsys=capsys).code == 69
-    with pytest.raises(SystemExit):  # argparse: not a level
-        run(config, "tickets", "priority", str(tid), "asap", capsys=capsys)
+    refused = run(config, "tickets", "priority", str(tid), "asap", capsys=capsys)
+    assert refused.code == 64 and "asap" in refused.err
     shown = run(config, "tickets", "show", str(tid), capsys=capsys).out
     assert "priority: urgent" in shown
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "refusal"),
+    [
+        (
+            "ja_JP.UTF-8",
+            "優先度 通常 → 高",
+            "「asap」という優先度はありません（使えるのは低（low）、",
+        ),
+        ("en_US.UTF-8", "priority normal → high", "unknown priority 'asap' (use one of: low,"),
+    ],
+)
+def test_tickets_priority_takes_what_the_reply_command_takes(
+    config: Path,
+    seeded: dict[str, int],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    said: str,
+    refusal: str,
+) -> None:
+    """``/priority 至急`` and ``/priority 高`` work in a reply: the same words work here,
+    read by the same function; a word that is no level is refused in the reader's
+    language with the levels, and nothing changes."""
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", lang)
+    tid = seeded["password"]
+    ran = run(config, "tickets", "priority", str(tid), "高", capsys=capsys)
+    assert ran.code == 0 and said in ran.out, ran
+    marked = run(config, "tickets", "priority", str(tid), "【至急】", capsys=capsys)
+    assert marked.code == 0
+    data = json.loads(run(config, "tickets", "show", str(tid), "--json", capsys=capsys).out)
+    assert data["priority"] == "urgent"
+    refused = run(config, "tickets", "priority", str(tid), "asap", capsys=capsys)
+    assert refused.code == 64 and refusal in refused.err, refused
+    again = json.loads(run(config, "tickets", "show", str(tid), "--json", capsys=capsys).out)
+    assert again["priority"] == "urgent"
 
 
 def test_the_entrys_default_and_list_priority(

@@ -180,7 +180,7 @@ def test_a_requester_is_told_why_and_an_unknown_level_names_the_levels() -> None
     assert isinstance(refused, commands.Refused)
     assert refused.reason == "requesters may lower the priority, not raise it"
     assert isinstance(priority.by_command("asap", "normal", requester=False), Msg)
-    assert "low, normal, high, urgent" in str(
+    assert "low, normal, high or urgent, or a subject marker: 【至急】" in str(
         priority.by_command("asap", "normal", requester=False)
     )
 

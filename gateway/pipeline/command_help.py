@@ -28,14 +28,17 @@ Write commands at the very top of your reply, one per line, before any other tex
   /category <entry>       file the ticket under a catalog entry (its id or its
                           name; an unknown one is answered with the entries)
   /due <date>             due date, 2026-03-10 or 2026/3/10 (end of that day,
-                          in your time zone)
+                          in your time zone); 3/10 without the year is the next
+                          March 10th
   /field <name> <value>   set a field of the ticket's parameter sheet (its name
                           or its label)
   /note                   everything after it is an internal note; nothing is
                           sent to the requester
   /approve                run the entry's action that waits for approval
                           (managers only)
-  /priority <level>       low, normal, high or urgent (the SLA follows it)
+  /priority <level>       low, normal, high or urgent (the SLA follows it); a
+                          subject marker the team uses for a level works too:
+                          [URGENT]
   /answer <name>          add the team's saved answer <name> after your own
                           words, in the requester's language
   /merge <id>             merge this ticket into ticket <id>: its mail, people
@@ -79,11 +82,11 @@ SHORT: dict[str, Msg] = {
     "open": N_("/open                   back to in progress"),
     "assign": N_("/assign <member>        give it to another member"),
     "category": N_("/category <entry>       file it under another catalog entry"),
-    "due": N_("/due <YYYY-MM-DD>       its due date"),
+    "due": N_("/due <date>             its due date (2026-03-10, or 3/10: the next one)"),
     "field": N_("/field <name> <value>   set a field of the parameter sheet"),
     "note": N_("/note                   the rest is an internal note, not sent"),
     "approve": N_("/approve                run the action that waits for approval"),
-    "priority": N_("/priority <level>       low, normal, high or urgent"),
+    "priority": N_("/priority <level>       low, normal, high, urgent or a marker ([URGENT])"),
     "answer": N_("/answer <name>          add a saved answer after your words"),
     "merge": N_("/merge <id>             merge it into ticket <id> (closes it as a duplicate)"),
     "cc": N_("/cc add|remove <addr>   let someone watch it, or stop them"),

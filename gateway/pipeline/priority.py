@@ -136,6 +136,24 @@ def by_marker(word: str, markers: Mapping[str, Sequence[str]]) -> Priority | Non
     return None
 
 
+def level_named(arg: str, markers: Mapping[str, Sequence[str]]) -> Priority | Msg:
+    """The level ``arg`` names, or why it names none: by its value, its name in any
+    catalog (``緊急``, ``高``) or a subject marker the team lists for it (``markers``,
+    ``[priority]``: ``至急``). One reader for ``/priority`` and ``tickets priority``,
+    so a word that works in a reply works in a shell; the refusal lists the choices
+    in the reader's language, the team's markers as they wrote them."""
+    level = levels.parse(arg) or named(arg, _LEVEL_NAMES) or by_marker(arg, markers)
+    if level is not None:
+        return level
+    shown = " ".join(m.strip() for level in levels.ORDER for m in markers.get(level, ()))
+    known = (
+        N_("low, normal, high or urgent, or a subject marker: {markers}", markers=shown)
+        if shown
+        else N_("low, normal, high or urgent")
+    )
+    return N_("unknown priority '{value}' (use one of: {known})", value=visible(arg), known=known)
+
+
 def by_command(
     arg: str,
     current: str,
@@ -143,18 +161,13 @@ def by_command(
     requester: bool,
     markers: Mapping[str, Sequence[str]] = levels.DEFAULT_MARKERS,
 ) -> SetPriority | Msg:
-    """``/priority <level>``: the new level, or why not. The level by its value, its
-    name in any catalog (``緊急``, ``高``) or a subject marker the team lists for it
-    (``markers``, ``[priority]``: ``至急``). Members may set any level; a
-    requester may lower their ticket's priority (it is their request, and "no longer
-    urgent" helps the team) but never raise it, or every ticket would be urgent."""
-    level = levels.parse(arg) or named(arg, _LEVEL_NAMES) or by_marker(arg, markers)
-    if level is None:
-        return N_(
-            "unknown priority '{value}' (use one of: {known})",
-            value=visible(arg),
-            known=", ".join(levels.LEVELS),
-        )
+    """``/priority <level>``: the new level (:func:`level_named`), or why not. Members
+    may set any level; a requester may lower their ticket's priority (it is their
+    request, and "no longer urgent" helps the team) but never raise it, or every
+    ticket would be urgent."""
+    level = level_named(arg, markers)
+    if isinstance(level, Msg):
+        return level
     if requester and levels.raises(current, level):
         return N_("requesters may lower the priority, not raise it")
     return SetPriority(level)

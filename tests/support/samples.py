@@ -479,6 +479,11 @@ def refusals() -> list[v.CommandLine]:
     gone = commands.decide(cmd, removed)
     assert isinstance(gone, commands.Refused)
     lines.append(v.CommandLine(cmd.line, gone.why, "refused"))
+    no_markers = replace(_context(Role.MEMBER), priority_markers={})  # [priority] urgent = []
+    [cmd] = commands.parse_commands("/priority someday", 20).commands
+    unmarked = commands.decide(cmd, no_markers)  # the levels alone are the choices
+    assert isinstance(unmarked, commands.Refused)
+    lines.append(v.CommandLine(cmd.line, unmarked.why, "refused"))
     with_answers = replace(_context(Role.MEMBER), answers=("password-reset", "vpn-client"))
     [cmd] = commands.parse_commands("/answer faq", 20).commands
     unknown = commands.decide(cmd, with_answers)  # names the saved answers there are

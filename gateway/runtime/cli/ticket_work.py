@@ -1,6 +1,11 @@
 """``tickets priority ID LEVEL`` and ``tickets answer ID NAME``: the ``/priority`` and
 ``/answer`` reply commands from a shell (issue #19).
 
+The level is read by the reply command's own reader
+(:func:`gateway.pipeline.priority.level_named`): ``urgent``, ``緊急`` and the team's
+subject marker ``至急`` work in both places, and a word that is none is refused with
+the same words before the database is opened.
+
 Both go through the same code as the reply commands — the tickets service for
 the level, :mod:`gateway.notify.answers` and the one relay path for the saved
 answer — so a ticket changed here leaves the same event (actor ``cli:<login>``,
@@ -14,8 +19,15 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_, Msg
-from gateway.core.priority import LEVELS
-from gateway.runtime.cli.common import EX_DATAERR, EX_OK, Speaker, actor, opened, ticket_to_change
+from gateway.runtime.cli.common import (
+    EX_DATAERR,
+    EX_OK,
+    EX_USAGE,
+    Speaker,
+    actor,
+    opened,
+    ticket_to_change,
+)
 from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.numbers import whole
 
@@ -24,13 +36,16 @@ if TYPE_CHECKING:
 
 
 def cmd_tickets_priority(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.core.priority import Priority
     from gateway.notify import labels
+    from gateway.pipeline.priority import level_named
     from gateway.tickets.priority import set_priority
     from store.db import transaction
 
     said = Speaker(settings)
-    level = Priority(args.level)
+    level = level_named(args.level, settings.priority.markers)
+    if isinstance(level, Msg):  # no level: said as a reply's refusal says it
+        said.warn(level)
+        return EX_USAGE
     with opened(settings) as app, transaction(app.sessions) as s:
         found = ticket_to_change(s, args.id, said)  # merged: SLA and board are the target's
         if isinstance(found, int):
@@ -98,7 +113,11 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
 def register_work(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tp = t.add_parser("priority", help=h(N_("set a ticket's priority (its SLA follows)")))
     tp.add_argument("id", type=whole)
-    tp.add_argument("level", choices=LEVELS)
+    tp.add_argument(
+        "level",
+        metavar="LEVEL",
+        help=h(N_("low, normal, high, urgent, a level's name or a [priority] subject marker")),
+    )
     tp.set_defaults(handler=cmd_tickets_priority)
     ta = t.add_parser("answer", help=h(N_("send a saved answer to the requester")))
     ta.add_argument("id", type=whole)
