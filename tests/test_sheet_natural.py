@@ -5,7 +5,7 @@ says which forms work."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -15,6 +15,7 @@ from gateway.catalog.model import Entry
 from gateway.catalog.numbers import kanji_number
 from gateway.catalog.sheet import parse_sheet
 from gateway.core.i18n import translate
+from gateway.pipeline import commands
 
 CATALOG = """
 entries:
@@ -186,3 +187,23 @@ def test_the_due_command_and_the_sheet_share_the_next_day_rule() -> None:
     assert next_month_day((3, 9), TODAY) == date(2027, 3, 9)
     with pytest.raises(ValueError):
         next_month_day((2, 30), TODAY)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/field needed_by 3/2", "2026-03-02"),  # today in Tokyo (still 03-01 in UTC)
+        ("/field 希望納期 3月1日", "2027-03-01"),
+        ("/field 台数 二台です", "2"),
+    ],
+)
+def test_a_members_field_command_reads_the_same_forms(
+    entry: Entry, line: str, expected: str
+) -> None:
+    [cmd] = commands.parse_commands(line, 20).commands
+    now = datetime(2026, 3, 1, 16, 0, tzinfo=UTC)  # 2026-03-02 01:00 in Tokyo
+    context = commands.CommandContext(
+        commands.Role.MEMBER, ("ops@example.test",), ("pc",), entry, now, "Asia/Tokyo"
+    )
+    decided = commands.decide(cmd, context)
+    assert isinstance(decided, commands.SetField) and decided.value == expected
