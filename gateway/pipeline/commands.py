@@ -346,8 +346,7 @@ def _field(cmd: Command, ctx: CommandContext) -> Action | Refused:
             else N_("unknown field '{name}' for this ticket", name=visible(name)),
         )
     name, field, value = found  # "Printer name: 3F": the label, its field, the value
-    # a date without its year (/field 納期 4/1) is the next such day in the writer's zone
-    today = ctx.now.astimezone(ZoneInfo(ctx.timezone)).date()
+    today = ctx.now.astimezone(ZoneInfo(ctx.timezone)).date()  # /field 納期 4/1: the next 4/1
     canonical, problem = validate(field, value, today)
     if problem is not None:
         return Refused(cmd.line, N_("field {name}: {problem}", name=name, problem=problem))
