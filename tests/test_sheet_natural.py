@@ -50,6 +50,7 @@ def entry() -> Entry:
         ("OS\t\twindows\n", {"os": "windows"}),  # a blank cell between
         ("Quantity\t2\nNeeded by\t2026-04-01\n", {"quantity": "2", "needed_by": "2026-04-01"}),
         ("・台数\t3\n", {"quantity": "3"}),
+        ("OS\t\n台数\t3\n", {"quantity": "3"}),  # a blank cell: not given, not "empty"
         # a colon wins where the line has one: the tab is then part of the value
         ("備考: a\tb\n", {"note": "a\tb"}),
     ],

@@ -293,7 +293,9 @@ def _line_pair(line: str) -> tuple[str, str] | None:
         key, rest = bracket.group(1).strip(), line[bracket.end() :]
         value = rest.strip() or rest[-1:]
         return (key, value) if key and len(key) <= MAX_KEY and value else None
-    colon = _COLON.search(line) or _TAB.search(line)  # a spreadsheet's cells: OS<TAB>windows
+    colon = _COLON.search(line)
+    cells = colon is None  # a spreadsheet's row: OS<TAB>windows
+    colon = colon or _TAB.search(line)
     if colon is None:
         return None
     key = line[: colon.start()].lstrip()
@@ -302,7 +304,8 @@ def _line_pair(line: str) -> tuple[str, str] | None:
     if (number := _NUMBER.match(key)) is not None and key[number.end() :]:
         key = key[number.end() :]
     rest = line[colon.end() :]
-    key, value = key.rstrip(), rest.strip() or rest[-1:]  # blank: rejected as empty later
+    # blank: rejected as empty later; a row's blank cell is a value not given
+    key, value = key.rstrip(), rest.strip() or ("" if cells else rest[-1:])
     if not key or len(key) > MAX_KEY or not value:
         return None
     return key, value
