@@ -336,10 +336,8 @@ sheet_lines = st.lists(st.sampled_from(SHEET_TOKENS), max_size=10).map("".join)
 def test_sheet_lines_are_read_as_before(line: str) -> None:
     """As the old pattern read them; and a line without a colon as it read the line with
     a colon for its first tab (a row pasted from a spreadsheet: ``OS<TAB>windows``)."""
-    if ":" not in line and "：" not in line:
-        line_read = line.replace("\t", ":", 1)
-    else:
-        line_read = line
+    colonless = ":" not in line and "：" not in line
+    line_read = line.replace("\t", ":", 1) if colonless else line
     m = OLD_SHEET_LINE.match(line_read)
     old = (m.group(1), m.group(2)) if m else None
     new = _line_pair(line)
