@@ -338,11 +338,14 @@ def test_a_refused_field_value_says_why_in_the_shells_language(
     assert run(config, "ingest", str(tmp_path / "buy.eml"), capsys=capsys).code == 0
     _japanese(monkeypatch)
     shown = run(config, "tickets", "show", "1", capsys=capsys).out
-    assert "'たくさん' 受け付けませんでした: 数値ではありません" in shown
+    assert "'たくさん' 受け付けませんでした: 数値として読めません" in shown
     assert "受け付けませんでした: 日付として読めません" in shown
     monkeypatch.setenv("LANG", "C.UTF-8")
     shown = run(config, "tickets", "show", "1", capsys=capsys).out
-    assert "'たくさん' refused: not a number" in shown
+    assert "'たくさん' refused: not a number: write one number, such as 3" in shown
     data = json.loads(run(config, "tickets", "show", "1", "--json", capsys=capsys).out)
     refused = [e["detail"] for e in data["events"] if e["kind"] == "field-rejected"]
-    assert {d["reason"] for d in refused} == {"not a number", "not a date (use 2026-03-02)"}
+    assert {d["reason"] for d in refused} == {
+        "not a number: write one number, such as 3",
+        "not a date (write 2026-03-02, 2026/3/2 or 3/2)",
+    }

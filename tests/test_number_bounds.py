@@ -218,7 +218,7 @@ def test_a_long_number_is_kept_to_its_last_digit() -> None:
     [
         ("0", "must be at least 0.5"),
         ("1.2", "must go in steps of 0.5: the nearest are 1 and 1.5"),
-        ("a few", "not a number"),
+        ("a few", "not a number: write one number, such as 3"),
     ],
 )
 def test_an_example_the_field_would_refuse_is_noted(
@@ -258,7 +258,7 @@ HUGE = "9" * 400
         (2, "1." + "0" * 400, ""),  # zeros after the point say nothing
         (2, "1" * 30, ""),  # thirty digits are a value
         (2, "1" * 31, "too large: at most 30 digits before the decimal point"),
-        (2, "lots", "not a number"),
+        (2, "lots", "not a number: write one number, such as 3"),
     ],
 )
 def test_a_number_too_long_for_a_field_is_refused_as_too_large_not_as_no_number(

@@ -78,7 +78,10 @@ def test_show_marks_a_value_the_changed_field_no_longer_takes(
     after = run(site, "tickets", "show", str(tid), capsys=capsys).out
 
     lines = [ln.strip() for ln in after.splitlines()]
-    assert "Room (room): A-301  (required, not valid now: not a number)" in lines
+    assert (
+        "Room (room): A-301  (required, not valid now: not a number: write one number, such as 3)"
+        in lines
+    )
     assert "Kind (kind): dlp  (required, not valid now: not one of lcd, laser)" in lines
 
 
@@ -107,4 +110,4 @@ def test_the_new_assignees_brief_marks_it_too(
     [brief] = [r for r in outbox(app) if "ops@example.test" in r.recipients]
     lines = [ln.strip() for ln in text_of(brief).splitlines()]
     assert "Kind: dlp  (not valid now: not one of lcd, laser)" in lines
-    assert "Room: A-301  (not valid now: not a number)" in lines
+    assert "Room: A-301  (not valid now: not a number: write one number, such as 3)" in lines

@@ -180,8 +180,10 @@ def test_a_refused_field_value_shows_why_in_the_pages_language(
             loc: _history(member_page(r, who, f"/tickets/{tid}")) for loc, who in READERS.items()
         }
     ja, en = "\n".join(pages["ja"]), "\n".join(pages["en"])
-    assert "数量: たくさん（数値ではありません）" in ja, ja
-    assert "Quantity: たくさん (not a number)" in en, en
+    assert (
+        "数量: たくさん（数値として読めません。3、3台、三台のように数を一つ書いてください）" in ja
+    ), ja
+    assert "Quantity: たくさん (not a number: write one number, such as 3)" in en, en
 
 
 def test_the_opening_event_is_named_as_an_event_not_as_a_date(

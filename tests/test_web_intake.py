@@ -96,7 +96,10 @@ def test_wrong_values_are_refused_by_the_catalog_rules(
         html = r.serve(scenario)
     # the same reasons a mail's transcript gives (gateway.catalog.sheet), in Japanese
     assert 'id="error-email"' in html and translate(N_("not an e-mail address"), "ja") in html
-    assert 'id="error-f_quantity"' in html and translate(N_("not a number"), "ja") in html
+    assert (
+        'id="error-f_quantity"' in html
+        and translate(N_("not a number: write one number, such as 3"), "ja") in html
+    )
     assert 'id="error-f_needed_by"' in html and "日付として読めません" in html
 
 

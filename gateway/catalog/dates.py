@@ -1,7 +1,10 @@
 """A date as a requester writes one in a parameter sheet (and a member in ``/due``):
 ISO (its dashes as an input method types them too: ``2026ー4ー1``), with slashes or
 dots, ``2026年4月1日``, or in a Japanese era (``令和8年4月1日``, ``R8.4.1``), with or
-without its weekday. Pure; linear whatever the text (each
+without its weekday; and a month and day without the year (``4/1``, ``4月1日``), as
+people write a deadline: the next such day from a given day (the day a mail came, in
+the team's zone, for a sheet; the day a member wrote ``/due``). Pure: the day is given,
+never read from a clock; linear whatever the text (each
 pattern is matched whole, and no two of its runs can share a character)."""
 
 from __future__ import annotations
@@ -36,6 +39,13 @@ _ERA_NAMED = re.compile(
     rf"({_ERA_NAMES})\s*(\d{{1,2}}|元)\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日"
 )
 _ERA_SHORT = re.compile(r"([rhsRHS])(\d{1,2})([./-])(\d{1,2})\3(\d{1,2})")  # R8.4.1, H31/4/30
+# a month and a day without the year, as a deadline is said: 3/10, 3月10日 (in half width)
+_MONTH_DAY = (
+    re.compile(r"(\d{1,2})/(\d{1,2})"),
+    re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
+)
+# how many years on the next such day is looked for: 2/29 comes back within 8 (2096, 2104)
+_LEAP_GAP = 8
 # The weekday a date is often written with, 2026年4月1日（水） or 2026-04-01 (Wed), in
 # parentheses (（） are () after NFKC); the names in weekday() order, Monday first.
 _WEEKDAY = re.compile(r"\(([^()]*)\)\Z")  # searched: each "(" scans to the next paren
@@ -50,18 +60,23 @@ _WEEKDAYS = (
 )
 
 
-def dated(text: str) -> tuple[str, Msg | None]:
+NOT_A_DATE = N_("not a date (write 2026-03-02, 2026/3/2 or 3/2)")
+
+
+def dated(text: str, today: date | None = None) -> tuple[str, Msg | None]:
     """A date (ISO), with or without its weekday, or why not; one that names another
     weekday is refused, as which of the two was meant cannot be known. ``text`` in
-    half width (NFKC)."""
+    half width (NFKC). ``today``: the day a month and day without the year is counted
+    from (:func:`next_month_day`); without it such a date is refused, as its year
+    cannot be known."""
     weekday = _WEEKDAY.search(text)
     named = _weekday_number(weekday[1].strip()) if weekday else None
     if weekday and named is not None:
         text = text[: weekday.start()].rstrip()
     # the Japanese text also shows the 2026年3月2日 form, which is read too
-    parsed = _date(text)
+    parsed = _date(text, today)
     if parsed is None:
-        return "", N_("not a date (use 2026-03-02)")
+        return "", NOT_A_DATE
     if named is not None and date.fromisoformat(parsed).weekday() != named:
         return "", N_("the weekday does not match the date {date}", date=parsed)
     return parsed, None
@@ -73,12 +88,38 @@ def _weekday_number(name: str) -> int | None:
     return next((n for n, names in enumerate(_WEEKDAYS) if name in names), None)
 
 
-def _date(text: str) -> str | None:
+def _date(text: str, today: date | None) -> str | None:
     parts = date_parts(text)
+    short = month_day(text) if parts is None and today is not None else None
     try:
+        if short is not None and today is not None:
+            return next_month_day(short, today).isoformat()
         return date(*parts).isoformat() if parts else None
     except ValueError:
         return None
+
+
+def month_day(text: str) -> tuple[int, int] | None:
+    """Month and day of ``3/10`` or ``3月10日`` (half width), not yet checked to be a day."""
+    for pattern in _MONTH_DAY:
+        m = pattern.fullmatch(text)
+        if m:
+            return int(m[1]), int(m[2])
+    return None
+
+
+def next_month_day(month_and_day: tuple[int, int], today: date) -> date:
+    """The next ``month_and_day`` from ``today``, today included: ``3/10`` written on
+    12/5 is next year's. ValueError for a day no year has (2/30, 13/1). ``today`` is the
+    caller's, in the zone the day is one of (the team's, the writer's)."""
+    for year in range(today.year, today.year + _LEAP_GAP + 1):
+        try:
+            day = date(year, *month_and_day)
+        except ValueError:
+            continue  # 2/29 in a year without one, or no such day at all
+        if day >= today:
+            return day
+    raise ValueError(month_and_day)
 
 
 def date_parts(text: str) -> tuple[int, int, int] | None:

@@ -9,15 +9,66 @@ Decimal arithmetic throughout: 0.1 + 0.2 is 0.3, and a step of 0.1 is exact.
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_FLOOR, Context, Decimal, InvalidOperation, localcontext
 
 from gateway.catalog.model import Field
 from gateway.core.i18n import N_, Msg
 
 MAX_DIGITS = 30  # a number this big is a mistake or an attack, never a field value
-# counters written after a quantity (3台, 5名, 10ライセンス), taken off before reading it
-_COUNTERS = re.compile(r"(個|台|本|枚|件|名|人|つ|部|冊|箱|式|セット|ライセンス|pcs?)$")
+# What people write around a quantity, taken off before it is read (after NFKC and case
+# folding, spaces and commas already out): each table is tried once, in this order —
+# the sentence's end, the polite ending, the counter — at the end; then the "about"
+# before it. One number must be left; two (3台と5台, 3〜5) or none are refused.
+_STOPS = ("。", ".", "!", "、")  # the sentence's end: 3台です。
+_ENDINGS = (
+    "でお願いいたします",  # 3台でお願いいたします
+    "でお願いします",  # 3台でお願いします
+    "でおねがいします",  # the same in kana
+    "お願いします",  # 3台お願いします
+    "でございます",  # the politest です
+    "です",  # ３台です
+    "ほど",  # 3台ほど: about, as 約 (below)
+    "程度",  # 3台程度: the same
+    "くらい",  # 3台くらい: the same
+    "ぐらい",  # the same, voiced
+    "please",  # 3 units please
+)
+_COUNTERS = (
+    # the longer first where one ends another (セット before ト is not a case, but
+    # pieces before piece is)
+    "ライセンス",  # 10ライセンス
+    "セット",  # 2セット
+    "個",  # pieces
+    "台",  # machines, devices
+    "本",  # long things, cables, bottles
+    "枚",  # flat things, sheets, cards
+    "件",  # cases, items
+    "名",  # people, politely
+    "人",  # people
+    "つ",  # things, counted the native way (三つ)
+    "部",  # copies
+    "冊",  # books
+    "箱",  # boxes
+    "式",  # sets of equipment
+    "回",  # times
+    "pieces",  # 3 pieces
+    "piece",
+    "units",  # 3 units
+    "unit",
+    "pcs",  # 3 pcs
+    "pc",
+)
+# "about": the number is kept as written (約3 is 3); the requester's words stay in the
+# mail and the ticket, where whoever acts on the sheet reads them
+_ABOUT = ("約", "およそ", "approximately", "approx.", "approx", "about", "around", "ca.", "~")
+# Kanji numerals: the digits (positional 二〇二六 too) and the units, up to 万 (9999 9999)
+_KANJI_DIGITS = {
+    ch: n
+    for n, chars in enumerate(("〇零", "一壱", "二弐", "三参", "四", "五", "六", "七", "八", "九"))
+    for ch in chars
+}
+_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
+_MAN = "万"
 # Room for every digit a value or a quotient of one by a step can have: values and
 # steps both have at most MAX_DIGITS digits either side of the point (the catalog
 # reader refuses a finer step), so nothing here is ever rounded.
@@ -52,15 +103,73 @@ def field_number(f: Field, text: str) -> tuple[str, Msg | None]:
 
 
 def _parsed(text: str) -> Decimal | Msg:
-    cleaned = text.replace(",", "").replace(" ", "")
-    cleaned = _COUNTERS.sub("", cleaned)
+    """The one number ``text`` says (NFKC and case folded), or why it says none; the
+    refusal names the forms that work (a mail's requester corrects from it)."""
+    cleaned = _unwrapped(text.replace(",", "").replace(" ", ""))
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        return N_("not a number")
+        kanji = kanji_number(cleaned)
+        if kanji is None:
+            return NOT_A_NUMBER
+        number = Decimal(kanji)
     if not number.is_finite():  # inf, nan
-        return N_("not a number")
+        return NOT_A_NUMBER
     return number
+
+
+NOT_A_NUMBER = N_("not a number: write one number, such as 3")
+
+
+def _unwrapped(text: str) -> str:
+    """``text`` without the words around its number (:data:`_ENDINGS` and the other
+    tables): each is looked for once, at an end, so the cost is the tables', not the
+    text's."""
+    for table in (_STOPS, _ENDINGS, _COUNTERS):
+        text = _cut_end(text, table)
+    return next((text[len(a) :] for a in _ABOUT if text.startswith(a) and text[len(a) :]), text)
+
+
+def _cut_end(text: str, table: tuple[str, ...]) -> str:
+    """``text`` without the first word of ``table`` it ends with (and is more than)."""
+    return next((text[: -len(w)] for w in table if text.endswith(w) and text != w), text)
+
+
+def kanji_number(text: str) -> int | None:
+    """The number kanji numerals write (十 10, 二十五 25, 三千五百 3500, 一万二千 12000,
+    positional 二〇二六 2026), below 1 0000 0000; None for anything else, two numbers
+    run together (十二三) or units out of order (百千) included. One pass over ``text``."""
+    if not text or len(text) > MAX_DIGITS:
+        return None
+    if not any(ch in _KANJI_UNITS or ch == _MAN for ch in text):
+        digits = [_KANJI_DIGITS.get(ch) for ch in text]
+        return None if None in digits else int("".join(str(d) for d in digits))
+    high, man, low = text.partition(_MAN)
+    if not man:
+        return _kanji_section(text)
+    below = _kanji_section(low)
+    above = _kanji_section(high) if high else 1  # 万 alone is 一万
+    if above is None or below is None or not above:
+        return None
+    return above * 10_000 + below
+
+
+def _kanji_section(text: str) -> int | None:
+    """A number below 1 0000 in kanji with its units: each unit smaller than the one
+    before, each at most one digit before it; "" is 0."""
+    total, digit, last = 0, None, 10_000
+    for ch in text:
+        if ch in _KANJI_DIGITS:
+            if digit is not None:
+                return None  # two digits in a row: 十二三, 二二十
+            digit = _KANJI_DIGITS[ch]
+        elif ch in _KANJI_UNITS and _KANJI_UNITS[ch] < last:
+            last = _KANJI_UNITS[ch]
+            total += (1 if digit is None else digit) * last
+            digit = None
+        else:
+            return None  # not a numeral, or a unit out of order: 十十, 百千
+    return total + (digit or 0)
 
 
 def _too_long(number: Decimal) -> Msg | None:

@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 import yaml
 
@@ -42,6 +43,9 @@ MAX_KEY = 60
 MAX_YAML = 16 * 1024  # a fenced sheet; a bigger block is pasted data, not parsed
 _BULLETS = "-*・●•■□◆◇○◎"
 _COLON = re.compile("[:：]")
+# the key/value separator of a line without a colon: lines pasted from Excel or a
+# spreadsheet are cells apart by tabs (``台数<TAB>3``); a run of them is a blank cell
+_TAB = re.compile("\t+")
 # a Japanese form's label: 【希望納期】2026/4/1 (a colon after the bracket may be written)
 _LENTICULAR = re.compile("【([^【】]+)】[ \t]*[:：]?")
 # a numbered list's number before the key: 1. 1) (1) １． （１） ① … ⑳
@@ -69,9 +73,10 @@ class Sheet:
     rejected: tuple[BadValue, ...]
 
 
-def parse_sheet(entry: Entry, new_text: str) -> Sheet:
+def parse_sheet(entry: Entry, new_text: str, today: date | None = None) -> Sheet:
     """The entry's fields found in ``new_text`` (its first MAX_TEXT characters); later
-    mentions override earlier ones."""
+    mentions override earlier ones. ``today``: the day the mail came in the team's zone,
+    which a date without its year (``4/1``) is the next such day from."""
     keys = _key_index(entry)
     values: dict[str, str] = {}
     rejected: list[BadValue] = []
@@ -79,7 +84,7 @@ def parse_sheet(entry: Entry, new_text: str) -> Sheet:
         f = keys.get(_key(raw_key))
         if f is None:
             continue
-        value, problem = validate(f, raw_value)
+        value, problem = validate(f, raw_value, today)
         if problem is not None:
             rejected.append(BadValue(f.name, raw_value, problem))
             values.pop(f.name, None)
@@ -158,16 +163,18 @@ def example_for(f: Field, locale: str = "en") -> str:
     return _TYPE_EXAMPLES.get(f.type, "")
 
 
-def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
+def validate(f: Field, raw: str, today: date | None = None) -> tuple[str, Msg | None]:
     """``(canonical value, None)`` or ``("", reason)``. What nobody sees at the ends
-    (white space, a zero-width space or BOM a paste brings along) is not the value."""
+    (white space, a zero-width space or BOM a paste brings along) is not the value.
+    ``today``: what a date without its year counts from (:func:`dated`); without it, as
+    where a stored value is checked again, such a date is refused."""
     if f.type == "email":
         return _email(raw)
     text = bare(normalise(raw)) if f.type != "text" else bare(raw)
     if not text:
         return "", N_("empty")
     if f.type == "date":
-        return dated(text)
+        return dated(text, today)
     if f.type == "number":
         return field_number(f, text)
     if f.type == "choice":
@@ -274,9 +281,11 @@ def _pairs(text: str) -> list[tuple[str, str]]:
 
 
 def _line_pair(line: str) -> tuple[str, str] | None:
-    """``key: value`` (or ``・key：value``, ``1. key: value``, ``【key】value``): the key
-    before the first colon, 1-60 characters after an optional bullet or list number, or
-    the key in 【】 as Japanese forms write it, and a value that is not empty."""
+    """``key: value`` (or ``・key：value``, ``1. key: value``, ``【key】value``, or
+    ``key<TAB>value`` as a spreadsheet's row is pasted): the key before the first colon
+    (the first tab where the line has no colon), 1-60 characters after an optional
+    bullet or list number, or the key in 【】 as Japanese forms write it, and a value
+    that is not empty."""
     if len(line) > MAX_LINE:
         return None
     start = len(line) - len(line.lstrip())
@@ -285,6 +294,8 @@ def _line_pair(line: str) -> tuple[str, str] | None:
         value = rest.strip() or rest[-1:]
         return (key, value) if key and len(key) <= MAX_KEY and value else None
     colon = _COLON.search(line)
+    cells = colon is None  # a spreadsheet's row: OS<TAB>windows
+    colon = colon or _TAB.search(line)
     if colon is None:
         return None
     key = line[: colon.start()].lstrip()
@@ -293,7 +304,8 @@ def _line_pair(line: str) -> tuple[str, str] | None:
     if (number := _NUMBER.match(key)) is not None and key[number.end() :]:
         key = key[number.end() :]
     rest = line[colon.end() :]
-    key, value = key.rstrip(), rest.strip() or rest[-1:]  # blank: rejected as empty later
+    # blank: rejected as empty later; a row's blank cell is a value not given
+    key, value = key.rstrip(), rest.strip() or ("" if cells else rest[-1:])
     if not key or len(key) > MAX_KEY or not value:
         return None
     return key, value

@@ -11,6 +11,7 @@ Nothing is stored here; the runner writes the verdict, the CLI prints it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from gateway.catalog.match import Classification, classify
 from gateway.catalog.model import Catalog, Entry
@@ -32,13 +33,15 @@ def triage(
     words: str,
     locale: str,
     known: tuple[Classification, Sheet] | None = None,
+    today: date | None = None,
 ) -> Triage:
     """Entry, classification, parameter sheet and missing fields of a new request.
     ``words``: what the keywords are looked for in, ``new_text`` without the signature
     block under it (:func:`gateway.pipeline.request_words.request_words`: the parser's
     layer); ``known``: :func:`read_request` of this message under this catalog, worked
-    out ahead (:mod:`gateway.runner.foresight`)."""
-    return triage_read(catalog, known or read_request(catalog, msg, words), locale)
+    out ahead (:mod:`gateway.runner.foresight`); ``today``: the day the mail came in the
+    team's zone, which a date without its year counts from."""
+    return triage_read(catalog, known or read_request(catalog, msg, words, today), locale)
 
 
 def triage_read(catalog: Catalog, read: tuple[Classification, Sheet], locale: str) -> Triage:
@@ -50,13 +53,15 @@ def triage_read(catalog: Catalog, read: tuple[Classification, Sheet], locale: st
     return Triage(entry, result, sheet, missing_required(entry, sheet.values, locale))
 
 
-def read_request(catalog: Catalog, msg: ParsedMessage, words: str) -> tuple[Classification, Sheet]:
+def read_request(
+    catalog: Catalog, msg: ParsedMessage, words: str, today: date | None = None
+) -> tuple[Classification, Sheet]:
     """The classification of the subject and ``words`` and the winning entry's sheet, read
     from the whole ``new_text`` (the fallback's when the winner has left the catalog):
     the part of :func:`triage` that needs no locale."""
     result = classify(catalog, msg.subject, words)
     entry = catalog.entry(result.entry_id) or catalog.fallback
-    return result, parse_sheet(entry, msg.new_text)
+    return result, parse_sheet(entry, msg.new_text, today)
 
 
 def triage_submission(

@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from gateway.catalog.model import Entry
 from gateway.catalog.sheet import validate
@@ -345,7 +346,8 @@ def _field(cmd: Command, ctx: CommandContext) -> Action | Refused:
             else N_("unknown field '{name}' for this ticket", name=visible(name)),
         )
     name, field, value = found  # "Printer name: 3F": the label, its field, the value
-    canonical, problem = validate(field, value)
+    today = ctx.now.astimezone(ZoneInfo(ctx.timezone)).date()  # /field 納期 4/1: the next 4/1
+    canonical, problem = validate(field, value, today)
     if problem is not None:
         return Refused(cmd.line, N_("field {name}: {problem}", name=name, problem=problem))
     return SetField(field.name, canonical)

@@ -11,7 +11,8 @@ only what is particular to it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -50,6 +51,15 @@ class Arrival:
     def channel(self) -> str:
         """The door, as events name it: email, or the submission's (web, slack)."""
         return self.submission.source if self.submission is not None else "email"
+
+    @property
+    def today(self) -> date:
+        """The day the message came (accepted into the inbox; else now) in the team's zone:
+        what a sheet's date without its year (``4/1``) is the next such day from, so a
+        message processed after midnight, or retried, reads it as its writer meant."""
+        came = self.row.received_at or self.now
+        came = came if came.tzinfo is not None else came.replace(tzinfo=UTC)  # stored in UTC
+        return came.astimezone(ZoneInfo(self.settings.gateway.timezone)).date()
 
     @property
     def msg(self) -> ParsedMessage:

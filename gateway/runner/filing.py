@@ -11,7 +11,7 @@ list here and writes an outbox row in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -65,18 +65,25 @@ def categorize_new_ticket(
     *,
     chosen: Submission | None = None,
     foresight: Foresight | None = None,
+    today: date | None = None,
 ) -> CategorizeResult:
     """Classify, assign and read the sheet of a just-opened ticket (already flushed);
+    ``today``: the day the mail came in the team's zone (:attr:`Arrival.today`), which a
+    date without its year (``4/1``) is the next such day from;
     ``chosen``: a form or chat submission, whose entry and fields the person picked;
     ``foresight``: worked out ahead, used if it answers this message and catalog."""
     locale = ticket.locale or settings.gateway.locale
     known = foresight.triage_for(catalog, msg) if foresight is not None else None
+    if known is not None and known[1].rejected:
+        # read ahead without the day the mail came: a refused value may be a date without
+        # its year, which that day makes one (the day only ever turns a refusal into a value)
+        known = None
     if chosen is not None:
         verdict = triage_submission(catalog, msg, request_words(msg), chosen, locale)
     elif known is not None:  # read ahead in the parse process: the words are not needed
         verdict = triage_read(catalog, known, locale)
     else:
-        verdict = triage(catalog, msg, request_words(msg), locale)
+        verdict = triage(catalog, msg, request_words(msg), locale, today=today)
     entry, sheet = verdict.entry, verdict.sheet
     assignment = _assignment(session, catalog, entry)
     changes.file_under(
@@ -119,13 +126,15 @@ def fill_fields_from_reply(
     now: datetime,
     *,
     locale: str | None = None,
+    today: date | None = None,
 ) -> FillResult:
-    """Store the values a reply gives (new or corrected); report what is still missing."""
+    """Store the values a reply gives (new or corrected); report what is still missing.
+    ``today``: the day the reply came, as for :func:`categorize_new_ticket`."""
     entry = catalog.entry(ticket.catalog)
     if entry is None or not entry.fields:  # entry removed from the catalog since
         return FillResult({}, (), [])
     existing = fields.field_values(session, ticket.id)
-    sheet = parse_sheet(entry, msg.new_text)
+    sheet = parse_sheet(entry, msg.new_text, today)
     actor = msg.from_.email if msg.from_ else ticket.requester  # the values are theirs
     changed = _store(  # a value given again is no change (the tickets service's rule)
         session,

@@ -196,6 +196,7 @@ def open_new(
         a.now,
         chosen=a.submission,
         foresight=a.foresight,
+        today=a.today,
     )
     level = initial_priority(a, ticket, request, a.catalog)  # before the notices show it
     trigger.sheet_changed(

@@ -148,7 +148,9 @@ def requester_reply(a: Arrival) -> Done:
         changes.add_participant(
             a.session, ticket, a.sender, "cc", a.now, actor=a.sender, channel=CHANNEL
         )
-        filled = filing.fill_fields_from_reply(a.session, ticket, a.msg, a.catalog, a.now)
+        filled = filing.fill_fields_from_reply(
+            a.session, ticket, a.msg, a.catalog, a.now, today=a.today
+        )
         locale = ticket.locale or "en"
         entry_id = ticket.catalog or ""
         refused = refused_values(a.catalog, entry_id, filled.rejected, filled.missing, locale)
