@@ -88,6 +88,13 @@ _HALF_WIDTH = {
 }
 
 
+def indexed(term: str) -> bool:
+    """Whether a trigram index can look ``term`` up: every form of it (:func:`variants`)
+    has three characters or more. A shorter one has no trigram: it is a scan, or a check
+    of rows found otherwise."""
+    return all(len(v) >= 3 for v in variants(term))
+
+
 def like(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -127,7 +134,7 @@ def sqlite_where(
     for i, term in enumerate(terms):
         forms = variants(term)
         keys = [f"{prefix}{i}_{j}" for j in range(len(forms))]
-        if all(len(v) >= 3 for v in forms):
+        if indexed(term):
             matches.append("(" + " OR ".join(trigrams(v) for v in forms) + ")")
             params.update(zip(keys, forms, strict=True))
             checks = (f"{CONTAINS}({c}, :{k})" for k in keys for c in columns)
@@ -144,14 +151,16 @@ def sqlite_where(
     return " AND ".join(clauses), params
 
 
-def postgres_where(document: str, terms: Sequence[str]) -> tuple[str, dict[str, str]]:
-    """The WHERE condition (and its parameters) of rows whose ``document`` (an indexed
-    expression) holds every term, case-insensitive."""
+def postgres_where(
+    document: str, terms: Sequence[str], prefix: str = "p"
+) -> tuple[str, dict[str, str]]:
+    """The WHERE condition (and its parameters, named from ``prefix``) of rows whose
+    ``document`` (an indexed expression) holds every term, case-insensitive."""
     clauses, params = [], {}
     for i, term in enumerate(terms):
         alternatives = []
         for j, form in enumerate(variants(term)):
-            key = f"p{i}_{j}"
+            key = f"{prefix}{i}_{j}"
             params[key] = like(form)
             alternatives.append(f"{document} ILIKE :{key}")
         clauses.append("(" + " OR ".join(alternatives) + ")")
