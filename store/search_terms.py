@@ -14,6 +14,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
+from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.text import is_cjk, kana_spellings, normalise
 
 
@@ -29,14 +30,32 @@ def variants(term: str) -> list[str]:
     (and as ｻｰﾊﾞ室), and hiragana is katakana, so プリンター is also looked for as
     ぷりんた and ぷりんたー as プリンタ; a term's last word needs only its folded form
     (サーバ is in サーバー). A form shorter than a trigram is left out: it would turn the term's
-    indexed lookup into a scan, and two-kana words keep their ー in writing (キー)."""
+    indexed lookup into a scan, and two-kana words keep their ー in writing (キー).
+    A company's legal form is looked for in its other writings (:func:`_company_forms`),
+    a Unicode domain also as its A-labels (:func:`_a_labelled`)."""
     folded = normalise(term)
     forms = [term, folded, _wide(folded), _narrow(folded)]
     if is_cjk(folded):
         spellings = kana_spellings(folded)
         forms += [f for s in spellings if len(s) >= 3 for f in (s, _narrow(s))]
     forms += _company_forms(folded)
+    forms += _a_labelled(folded)
     return list(dict.fromkeys(forms))
+
+
+def _a_labelled(folded: str) -> list[str]:
+    """``folded`` with the Unicode domain it is or ends with as its A-labels (``例え.jp``
+    is ``xn--r8jz45g.jp``, ``田中@例え.jp`` is ``田中@xn--r8jz45g.jp``): the form every
+    address is kept in (:func:`ascii_address`), while the list shows the domain as people
+    read it. A domain is what follows an ``@``, or a term with a dot (``.`` or ``。``);
+    a term with no such domain, or whose domain has no IDNA2008 form, gives nothing."""
+    local, at, domain = folded.rpartition("@")
+    if domain.isascii() or not (at or "." in domain or "\u3002" in domain):
+        return []
+    try:
+        return [f"{local}{at}{ascii_domain(domain)}"]
+    except BadDomain:
+        return []
 
 
 # A company's legal form as Japanese mail writes it: whole, in brackets of either width,
