@@ -29,14 +29,15 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 
-from gateway.core.text import unseen_dropped
 from store import search_senders
 from store.search_terms import (
     CONTAINS,
     contains,
     indexed,
     like,
+    like_forms,
     postgres_where,
+    query_terms,
     sqlite_where,
     variants,
 )
@@ -46,7 +47,6 @@ __all__ = ["CONTAINS", "contains"]  # registered on SQLite connections (store.db
 FTS_TABLE = "message_search"
 PG_INDEX = "ix_messages_search_trgm"
 PG_DOCUMENT = "(subject || ' ' || text)"
-MAX_TERMS = 8  # words of one query; more are ignored
 MAX_HITS = 5000  # tickets a search can return (the page shows far fewer)
 
 
@@ -125,12 +125,6 @@ _SQLITE_DDL = (
 # ---------------------------------------------------------------- queries
 
 
-def query_terms(query: str) -> list[str]:
-    """The words of a query (white space separates them), each as typed but for the
-    characters nobody sees (a zero-width space a paste brought: :func:`unseen_dropped`)."""
-    return unseen_dropped(query).split()[:MAX_TERMS]
-
-
 def matching_tickets(session: Session, query: str) -> list[int] | None:
     """Ids of tickets holding every term somewhere in what can be searched: the subject
     or text of an incoming message, its sender (name, address), an attachment's name
@@ -202,7 +196,7 @@ def _check(postgres: bool, term: str, key: str) -> tuple[str, dict[str, str]]:
     """Whether the ticket ``hit.ticket_id`` holds ``term`` (too short for a trigram) in
     an incoming message's subject, text or sender, or in a file's name: its own rows,
     found by ticket, with LIKE (ILIKE on PostgreSQL) as the scan of a short term has."""
-    forms = variants(term)
+    forms = variants(term) if postgres else like_forms(term)
     keys = [f"{key}_{j}" for j in range(len(forms))]
     like_ = "ILIKE" if postgres else "LIKE"
     escape = "" if postgres else " ESCAPE '\\'"  # PostgreSQL's default is the backslash

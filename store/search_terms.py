@@ -11,11 +11,38 @@ a ``pg_trgm`` GIN index answers.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 
 from gateway.core.domains import BadDomain, ascii_domain
-from gateway.core.text import is_cjk, kana_spellings, normalise
+from gateway.core.text import is_cjk, kana_spellings, normalise, unseen_dropped
+
+MAX_TERMS = 8  # words of one query; more are ignored
+# characters of one term looked for (the page's box takes 200 in all; ``tickets list
+# --search`` had no bound): a term's cost grows with its trigrams and spellings
+MAX_TERM = 200
+
+# a phrase between a pair of quotes, as English and Japanese write them (NFKC reads
+# ＂ as "; “” from a word processor), or a word; a quote without its pair is a character
+_PHRASE_OR_WORD = re.compile('"([^"]+)"|“([^”]+)”|「([^」]+)」|『([^』]+)』|＂([^＂]+)＂|(\\S+)')
+
+
+def query_terms(query: str) -> list[str]:
+    """The terms of a query: its words (white space separates them, a control character
+    pasted along too: a NUL made SQLite's index refuse the query) and its quoted phrases
+    (``"disk full"``, 「ディスク 容量」: one term, its spaces as one), each as typed but
+    for the characters nobody sees (:func:`unseen_dropped`), at most :data:`MAX_TERM`
+    characters (a hit of the whole term holds them); the first :data:`MAX_TERMS`."""
+    shown = "".join(" " if unicodedata.category(c) == "Cc" else c for c in unseen_dropped(query))
+    terms: list[str] = []
+    for found in _PHRASE_OR_WORD.finditer(shown):
+        term = " ".join(next(g for g in found.groups() if g is not None).split())
+        if term:  # a phrase of blanks is none
+            terms.append(term[:MAX_TERM])
+        if len(terms) == MAX_TERMS:
+            break
+    return terms
 
 
 def variants(term: str) -> list[str]:
@@ -114,6 +141,15 @@ def indexed(term: str) -> bool:
     return all(len(v) >= 3 for v in variants(term))
 
 
+def like_forms(term: str) -> list[str]:
+    """The forms a LIKE looks for (a term too short for the index, on SQLite): each of
+    :func:`variants` also in upper and lower case, as SQLite's LIKE folds only A-Z
+    (ＶＰ, Ä) while the trigram index and PostgreSQL's ILIKE fold every letter."""
+    forms = variants(term)
+    cased = [c for f in forms if not f.isascii() for c in (f.upper(), f.lower())]
+    return list(dict.fromkeys(forms + cased))
+
+
 def like(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -151,7 +187,7 @@ def sqlite_where(
     clauses: list[str] = []
     params: dict[str, str] = {}
     for i, term in enumerate(terms):
-        forms = variants(term)
+        forms = variants(term) if indexed(term) else like_forms(term)
         keys = [f"{prefix}{i}_{j}" for j in range(len(forms))]
         if indexed(term):
             matches.append("(" + " OR ".join(trigrams(v) for v in forms) + ")")
