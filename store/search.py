@@ -16,8 +16,9 @@ trigrams and answer substring queries:
   ``subject || ' ' || text`` of incoming messages; an index on the table
   itself cannot fall out of step.
 
-A query of three characters or more uses the index; shorter ones (``予約``)
-still work, by scanning. The objects live outside the models (SQLAlchemy has no
+A term of three characters or more uses the index; a shorter one (``予約``) is
+checked on the tickets the others found, or, alone, still works by scanning
+(:func:`_statement`). The objects live outside the models (SQLAlchemy has no
 FTS5 table); :func:`include_name` keeps them out of the "models match the
 migrations" comparison.
 """
