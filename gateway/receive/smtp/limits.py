@@ -43,6 +43,6 @@ def session_limits(cfg: SmtpSettings) -> dict[str, Any]:
 
 # The caps across sessions, enforced by the listener when a connection arrives:
 #   max_sessions             every session at once: more are greeted 421 4.3.2
-#   max_sessions_per_client  from one IPv4 address or IPv6 /64 (listener.client_of; not
+#   max_sessions_per_client  from one IPv4 address or IPv6 /64 (hosts.client_of; not
 #                            on a unix socket): 421 4.7.0
 #   max_recipients           RCPTs per message (RFC 5321 asks for 100): 452 4.5.3
