@@ -26,11 +26,17 @@ def is_loopback(host: str) -> bool:
 def is_link_local(host: str) -> bool:
     """A link-local address (169.254.0.0/16, fe80::/10, a zone after ``%`` allowed): the
     cloud's metadata service's range, which no webhook is ever sent into
-    (:class:`gateway.actions.dial.LinkLocal`). A name is never resolved here."""
+    (:class:`gateway.actions.dial.LinkLocal`). A name is never resolved here. An
+    IPv4-mapped address (``::ffff:169.254.169.254``, an AAAA record or a URL may say
+    it) is its IPv4 address: a dual-stack socket connects to that, and the standard
+    library calls it not link-local."""
     try:
-        return ipaddress.ip_address(host.partition("%")[0]).is_link_local
+        ip = ipaddress.ip_address(host.partition("%")[0])
     except ValueError:
         return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped.is_link_local
+    return ip.is_link_local
 
 
 def only_here(host: str) -> bool:
