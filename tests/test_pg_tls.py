@@ -145,3 +145,46 @@ def test_which_connections_are_given_verified_tls(
 def test_the_environments_mode_is_the_operators_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PGSSLMODE", "require")
     assert "sslmode" not in connect_args("postgresql+psycopg://u@db.example.test/g")
+
+
+def test_a_server_without_tls_is_said_as_such_in_both_languages(
+    far_server: NoTlsServer,
+) -> None:
+    """An operator whose server has no TLS learns that, not "database error
+    OperationalError": the refusal names what is missing, in the reader's language."""
+    from gateway.core.db_errors import db_error
+    from gateway.core.i18n import translate
+    from tests.test_db_errors import _said_in_both
+
+    engine = make_engine(f"postgresql+psycopg://gw:pw@{far_server.host}:{far_server.port}/gw")
+    try:
+        with pytest.raises(OperationalError) as caught:
+            engine.connect().close()
+    finally:
+        engine.dispose()
+    said = db_error(caught.value)
+    _said_in_both(said, str(caught.value.orig))
+    assert "TLS" in translate(said, "en") and "sslmode" in translate(said, "en")
+
+
+# libpq's words (libpq 18) for a certificate it does not accept, as psycopg raises them
+CERTIFICATE_REFUSALS = [
+    'connection to server at "db.example.test", port 5432 failed: SSL error: certificate '
+    "verify failed",
+    'connection to server at "192.0.2.2", port 5432 failed: server certificate for '
+    '"other.example" does not match host name "192.0.2.2"',
+    'connection to server at "db.example.test", port 5432 failed: root certificate file '
+    '"/etc/ssl/pg-ca.pem" does not exist',
+]
+
+
+@pytest.mark.parametrize("text", CERTIFICATE_REFUSALS)
+def test_a_certificate_refused_is_said_as_such_in_both_languages(text: str) -> None:
+    import psycopg
+
+    from gateway.core.db_errors import db_error
+    from tests.test_db_errors import _said_in_both
+
+    said = db_error(psycopg.OperationalError(text))
+    _said_in_both(said, text)
+    assert "database error" not in str(said)
