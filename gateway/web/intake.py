@@ -27,7 +27,7 @@ from gateway.core.title import one_line
 from gateway.pipeline.parse import submission
 from gateway.web import form_token, guard, posted, submit_count
 from gateway.web.context import WebContext
-from gateway.web.guard import client_ip
+from gateway.web.guard import client_ip, client_key
 from gateway.web.intake_check import (
     FIELD_PREFIX,
     MAX_SUBJECT,
@@ -204,7 +204,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
         counted = await ctx.write(
             submit_count.count,
             checked.email,
-            client_ip(request),
+            client_key(request),  # an IPv6 /64 is one client
             (hashlib.sha256(raw).hexdigest(), request_key, token),
             ctx.now(),
             ctx.settings.web.submissions_per_hour,
