@@ -105,3 +105,33 @@ def test_a_row_processed_elsewhere_first_is_said_in_one_language(
     assert gone.said is not None and findings(translate(gone.said, language), language) == []
     if language == "ja":
         assert re.findall(r"[A-Za-z]+", said + translate(gone.said, "ja")) == []
+
+
+@pytest.mark.parametrize(("locale", "language"), [("ja_JP.UTF-8", "ja"), ("C.UTF-8", "en")])
+def test_inbox_retry_says_its_rows_in_one_language(
+    tmp_path: Path,
+    locale: str,
+    language: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``inbox retry`` says each row it processed again as ``ingest`` says a row: the
+    state and what the runner did in the reader's words. It printed the English state
+    (``shunted``, ``done``) and the runner's English record in a Japanese line."""
+    config = write_config(tmp_path, secret_file=True, locale="en" if language == "ja" else "ja")
+    monkeypatch.setenv("LC_ALL", locale)
+    eml = tmp_path / "a.eml"
+    eml.write_bytes(mail())
+    with monkeypatch.context() as broken:  # ends as the fix is deployed
+        broken.setattr(chain, "CHAIN", _failing(RuntimeError("a bug in a stage")))
+        assert run(config, "ingest", str(eml), capsys=capsys).code == 0
+        again = run(config, "inbox", "retry", "--shunted", capsys=capsys)  # still broken
+    assert again.code == 70
+    assert findings(again.out, language, [BUG]) == [] and BUG in again.out, again.out
+    if language == "ja":
+        assert re.findall(r"[A-Za-z]+", again.out.replace(BUG, "")) == [], again.out
+    fixed = run(config, "inbox", "retry", "1", capsys=capsys)
+    assert fixed.code == 0
+    assert findings(fixed.out, language) == [], fixed.out
+    if language == "ja":  # but the entry's id, data (`catalog match` says it so)
+        assert re.findall(r"[A-Za-z]+", fixed.out) == ["vpn"], fixed.out
