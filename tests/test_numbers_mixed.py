@@ -120,3 +120,52 @@ def test_a_long_mixed_text_is_read_in_linear_time() -> None:
 
 def test_a_decimal_result_is_exact() -> None:
     assert kanji_number("1.23456万") == Decimal("12345.6")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,200", "1200"),
+        ("12,345,678", "12345678"),
+        ("1 000", "1000"),  # a space between thousands, as in French or SI
+        ("1,234.5", "1234.5"),
+        ("１，２００台", "1200"),
+        ("3 台", "3"),  # a space before the counter is no separator of digits
+        ("5 users", "5"),
+        ("3ユーザー", "3"),
+        ("10アカウント", "10"),
+        ("3名様", "3"),
+        ("4人分", "4"),
+        ("20 seats", "20"),
+        ("3 people", "3"),
+    ],
+)
+def test_thousands_separators_and_counters(entry: Entry, text: str, expected: str) -> None:
+    sheet = parse_sheet(entry, f"金額：{text}\n")
+    assert sheet.values == {"amount": expected} and sheet.rejected == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1,2",  # 1.2 in much of Europe, or 1 and 2: read as 12 before
+        "3 4台",  # two numbers: read as 34 before
+        "1,2台",
+        "12,00",
+        "1,2345",
+        "1 2 3",
+        "1,000 000",  # two kinds of separator
+        "1.234,5",  # a European decimal comma
+    ],
+)
+def test_digits_apart_otherwise_than_in_thousands_are_refused(entry: Entry, text: str) -> None:
+    sheet = parse_sheet(entry, f"金額：{text}\n")
+    [bad] = sheet.rejected
+    assert sheet.values == {} and "3" in translate(bad.why, "en")
+
+
+def test_separators_are_read_in_linear_time() -> None:
+    for text in ("1" * 5000 + ",", "1," * 5000, "1 " * 5000, "12,345 " * 2000):
+        start = time.perf_counter()
+        read_number(text)
+        assert time.perf_counter() - start < 0.5

@@ -9,12 +9,18 @@ Decimal arithmetic throughout: 0.1 + 0.2 is 0.3, and a step of 0.1 is exact.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_FLOOR, Context, Decimal, InvalidOperation, localcontext
 
 from gateway.catalog.model import Field
 from gateway.core.i18n import N_, Msg
 
 MAX_DIGITS = 30  # a number this big is a mistake or an attack, never a field value
+# Digits apart by commas or spaces are one number only where they part its thousands
+# (1,200, 1 000, 12,345,678: one kind of separator, groups of three); 1,2 is 1.2 in much
+# of Europe, and 3 4 two numbers. Possessive, and from a run's start: linear.
+_APART = re.compile(r"(?<![0-9])[0-9]++(?:[, ]++[0-9]++)+")
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?: [0-9]{3})+")
 # What people write around a quantity, taken off before it is read (after NFKC and case
 # folding, spaces and commas already out): each table is tried once, in this order —
 # the sentence's end, the polite ending, the counter — at the end; then the "about"
@@ -51,6 +57,19 @@ _COUNTERS = (
     "箱",  # boxes
     "式",  # sets of equipment
     "回",  # times
+    "名様",  # guests, most politely
+    "人分",  # portions for so many people
+    "ユーザー",  # users of a service, accounts: 3ユーザー
+    "ユーザ",
+    "アカウント",  # 10アカウント
+    "people",  # 3 people
+    "persons",
+    "users",  # 5 users
+    "user",
+    "accounts",
+    "account",
+    "seats",  # 20 seats (of a licence)
+    "seat",
     "pieces",  # 3 pieces
     "piece",
     "units",  # 3 units
@@ -111,6 +130,8 @@ def field_number(f: Field, text: str) -> tuple[str, Msg | None]:
 def _parsed(text: str) -> Decimal | Msg:
     """The one number ``text`` says (NFKC and case folded), or why it says none; the
     refusal names the forms that work (a mail's requester corrects from it)."""
+    if not all(_THOUSANDS.fullmatch(apart[0]) for apart in _APART.finditer(text)):
+        return NOT_A_NUMBER  # 1,2 or 3 4: two numbers (or a European 1,2), not 12 or 34
     cleaned = _unwrapped(text.replace(",", "").replace(" ", ""))
     try:
         number = Decimal(cleaned)
