@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from gateway.catalog.dates import next_month_day
 from gateway.config.load import load_settings
 from gateway.config.settings import CatalogSettings, Settings
-from gateway.core.clock import FakeClock
+from gateway.core.clock import FakeClock, day_in
 from gateway.runtime.app import App, build
 from tests.support import chat as c
 from tests.support.app import MEMBERS
@@ -175,5 +176,30 @@ def test_refile_reads_the_request_from_the_day_it_came(
             "quantity": "2",
             "needed_by": "2026-01-05",
         }
+    finally:
+        app.close()
+
+
+def test_the_cli_field_command_reads_a_date_without_its_year_from_today(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``tickets field ID needed_by 1/5`` reads as ``/field`` does: the next 1/5 from the
+    day it is given, in the team's zone (the command's clock is the wall clock)."""
+    (site.parent / "catalog.yaml").write_text(REFILE_AFTER, encoding="utf-8")
+    settings = load_settings(site)
+    app = build(settings, FakeClock(YEAR_END))
+    try:
+        body = "Item: Monitor\nQuantity: 2\n"
+        ticket_id = deliver(app, mail(subject="Monitor purchase", body=body)).ticket_id or 0
+        assert show(app, ticket_id)["catalog"] == "purchase"
+
+        def next_1_5() -> str:
+            today = day_in(datetime.now(UTC), settings.gateway.timezone)
+            return next_month_day((1, 5), today).isoformat()
+
+        before = next_1_5()
+        ran = run(site, "tickets", "field", str(ticket_id), "needed_by", "1/5", capsys=capsys)
+        assert ran.code == 0, ran.err
+        assert show(app, ticket_id)["fields"]["needed_by"] in {before, next_1_5()}
     finally:
         app.close()
