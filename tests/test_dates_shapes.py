@@ -69,6 +69,16 @@ def entry() -> Entry:
         ("4/1でお願いします。", "2027-04-01"),
         ("by April 1", "2027-04-01"),
         ("by 2027-04-01", "2027-04-01"),
+        # a month's end is its last day: 4月末まで, the deadline Japanese requests name most
+        ("4月末", "2027-04-30"),
+        ("4月末まで", "2027-04-30"),
+        ("4月末日", "2027-04-30"),
+        ("12月末", "2026-12-31"),  # today counts
+        ("2月末", "2027-02-28"),
+        ("2028年2月末", "2028-02-29"),
+        ("end of April", "2027-04-30"),
+        ("end of Feb 2028", "2028-02-29"),
+        ("by the end of March", "2027-03-31"),
     ],
 )
 def test_more_shapes_are_read(entry: Entry, text: str, expected: str) -> None:
@@ -83,6 +93,7 @@ def test_more_shapes_are_read(entry: Entry, text: str, expected: str) -> None:
         ("4/31", "4/31"),
         ("April 31", "april 31"),
         ("20270230", "20270230"),
+        ("13月末", "13月末"),
     ],
 )
 def test_a_day_no_calendar_has_is_said_to_be_none(entry: Entry, text: str, shown: str) -> None:
@@ -102,6 +113,8 @@ def test_a_leading_weekday_not_the_dates_is_refused(entry: Entry) -> None:
     "text",
     [
         "4月上旬",  # a period: which day is not said
+        "月末",  # this month's end, or next? counted from when it was written
+        "今月末",
         "2027年4月",
         "来週月曜",  # a relative day: the day it was written is not the day it came
         "明日",
@@ -139,6 +152,8 @@ def test_long_texts_are_read_in_linear_time() -> None:
         "1" * 20000,
         "april 1" + "まで" * 5000,
         "wed," * 5000 + " april 1",
+        "end" + " of" * 5000 + " april",
+        "4" + " " * 20000 + "月末x",
     ):
         start = time.perf_counter()
         dated(text, TODAY)

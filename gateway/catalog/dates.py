@@ -12,6 +12,7 @@ two of its runs can share a character)."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date
 
@@ -68,6 +69,10 @@ _MONTH_DAY = (
     re.compile(r"(\d{1,2})/(\d{1,2})"),
     re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
 )
+# a month's end, the deadline Japanese requests name most (4月末まで), and in English (end
+# of April): its last day; with its year or without (the next one from the given day)
+_MONTH_END = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*末日?")
+_END_OF = re.compile(rf"(?:the\s++)?end\s++of\s++({_MONTH})\.?{_YEAR_AFTER}", re.IGNORECASE)
 # how many years on the next such day is looked for: 2/29 comes back within 8 (2096, 2104)
 _LEAP_GAP = 8
 # The weekday a date is often written with, 2026年4月1日（水） or 2026-04-01 (Wed), in
@@ -163,12 +168,35 @@ def _date(text: str, today: date | None) -> str | Msg | None:
     month and day without the day they count from)."""
     parts = date_parts(text)
     short = month_day(text) if parts is None and today is not None else None
+    end = month_end(text) if parts is None and short is None else None
     try:
         if short is not None and today is not None:
             return next_month_day(short, today).isoformat()
+        if end is not None and end[0] is None and today is not None:
+            this_year = _last_day(today.year, end[1])
+            return (
+                this_year if this_year >= today else _last_day(today.year + 1, end[1])
+            ).isoformat()
         return date(*parts).isoformat() if parts else None
     except ValueError:
         return _no_such_day(text)
+
+
+def month_end(text: str) -> tuple[int | None, int] | None:
+    """Year (None when not written) and month of ``4月末``, ``2027年4月末日``, ``end of
+    April`` (half width), the month not yet checked to be one."""
+    m = _MONTH_END.fullmatch(text)
+    if m:
+        return (int(m[1]) if m[1] else None), int(m[2])
+    m = _END_OF.fullmatch(text)
+    if m:
+        return (int(m[2]) if m[2] else None), _MONTH_NAMES[m[1].lower()]
+    return None
+
+
+def _last_day(year: int, month: int) -> date:
+    """The last day of the month; ValueError for a month no year has (13月末)."""
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def month_day(text: str) -> tuple[int, int] | None:
@@ -209,8 +237,9 @@ def next_month_day(month_and_day: tuple[int, int], today: date) -> date:
 
 def date_parts(text: str) -> tuple[int, int, int] | None:
     """Year, month and day as written (2026-04-01, 2026/4/1, 2026.4.1, 2026年4月1日,
-    令和8年4月1日, R8.4.1), not yet checked to be a day of the calendar; ``text``
-    already in half width (NFKC). An era's year 0 is no year (None)."""
+    令和8年4月1日, R8.4.1, April 1, 2026, 20260401, 2026年4月末 its last day), not yet
+    checked to be a day of the calendar; ``text`` already in half width (NFKC). An
+    era's year 0 is no year (None)."""
     for pattern in _DATES:
         m = pattern.fullmatch(text)
         if m:
@@ -218,6 +247,11 @@ def date_parts(text: str) -> tuple[int, int, int] | None:
     english = _named(text)
     if english is not None and english[0] is not None:
         return english[0], english[1], english[2]
+    end = month_end(text)
+    if end is not None and end[0] is not None:  # 2027年4月末: its last day (13月: none)
+        year_end, month_of = end[0], end[1]
+        last = calendar.monthrange(year_end, month_of)[1] if 1 <= month_of <= 12 else 0
+        return year_end, month_of, last
     named, short = _ERA_NAMED.fullmatch(text), _ERA_SHORT.fullmatch(text)
     if named:
         era, year, month, day = named[1], named[2], named[3], named[4]
