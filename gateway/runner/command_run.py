@@ -145,7 +145,8 @@ def _apply(
         case commands.SetCategory(entry_id) if ticket.catalog == entry_id:
             return filed_already(a.catalog.entry(entry_id), entry_id)  # no event
         case commands.SetCategory(entry_id):
-            taken = recategorize(session, ticket, entry_id, a.catalog, now, **who)
+            zone = a.settings.gateway.timezone  # the request's day is read in it
+            taken = recategorize(session, ticket, entry_id, a.catalog, now, zone=zone, **who)
             return changed(action, old, taken, a.catalog.entry(entry_id))
         case commands.SetDue(due):
             changes.set_due(session, ticket, due, now, **who)

@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from gateway.catalog.model import Entry
+from gateway.core.clock import day_in
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg
 from gateway.core.title import one_line
@@ -167,7 +168,8 @@ async def submit(request: web.Request) -> web.StreamResponse:
             )
         }
         return _form(request, entry, entered, big, token, status=413)
-    checked = check(entry, entered, len(files), ctx.settings.own_addresses)
+    today = day_in(ctx.now(), ctx.settings.gateway.timezone)  # what 4/1 counts from
+    checked = check(entry, entered, len(files), ctx.settings.own_addresses, today)
     leftovers = left_over(texts, entry)
     if leftovers:  # a reload changed the sheet while the form was open: say so, show them
         changed = {
