@@ -579,6 +579,8 @@ def applied() -> list[v.CommandLine]:
         *command_lines.below_words(
             commands.parse_commands("Hi Alice,\n/close\n", 20), commands.GRAMMAR, 20
         ).ignored,
+        # a customer's command under their words, not a /close on their last line
+        *commands.read_commands("Thanks!\n/close\nIt fails.\n", 20, Role.REQUESTER).ignored,
         # what follows a word meant as /note
         *commands.parse_commands("/notr she is upset\ncall back\n", 20).ignored,
         # the line under a /field line its mail client may have wrapped
