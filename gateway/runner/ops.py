@@ -24,47 +24,28 @@ from collections.abc import Callable, Sequence
 
 from gateway.actions import trigger
 from gateway.config.settings import Member
-from gateway.core.errors import InvalidTransition, Refusal
 from gateway.core.i18n import Msg
-from gateway.core.model import By
 from gateway.core.text import blank_lines_stripped
-from gateway.notify import answers, views
+from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import command_lines, commands
-from gateway.pipeline.command_conflicts import (
-    closes_by_merge,
-    contradictions,
-    done_by_merge,
-    run_order,
-)
 from gateway.pipeline.commands import Applied, CommandOutcome, Refused, Role, repeated
-from gateway.pipeline.merging import Merge
 from gateway.pipeline.parse import quotes
 from gateway.pipeline.parse.forward_headers import begins_with_banner, without_forward_headers
 from gateway.pipeline.parse.inline_answers import answers_shown
 from gateway.pipeline.parse.inline_comments import comment_names
 from gateway.pipeline.parse.signatures import writer_names
-from gateway.pipeline.watching import Watch
 from gateway.runner import comments
 from gateway.runner.after_merge import goes_on, people_of
 from gateway.runner.arrival import Arrival
-from gateway.runner.command_said import (
-    assigned_already,
-    changed,
-    filed_already,
-    has_state_already,
-    state_already,
-    summary,
-    unchanged,
-)
-from gateway.runner.filing import recategorize
+from gateway.runner.command_run import run
+from gateway.runner.command_said import summary
 from gateway.runner.notices import action_hold
 from gateway.runner.proof import CHANNEL, record_unproven, verify, within_limit
 from gateway.runner.relay_files import member_files
 from gateway.runner.saved_words import answer_or_nothing, kept_back
 from gateway.runner.unsent_files import files_not_sent, not_sent
-from gateway.tickets import changes, event_words, merge_watch
-from gateway.tickets.priority import set_priority
+from gateway.tickets import changes
 from gateway.tickets.relay import relay_answer
 from store import conversation
 from store.models import Ticket
@@ -85,7 +66,7 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     role = Role.MANAGER if member.role == "manager" else Role.MEMBER
     saved: list[str] = []  # the saved answers /answer asked for, after the member's words
     ran = answer_or_nothing(
-        parsed.commands, _run(a, ticket, parsed.commands, role, member.email, saved)
+        parsed.commands, run(a, ticket, parsed.commands, role, member.email, saved)
     )
     # what they wrote, without the lines of our mail they answered under one by one, nor
     # the header block of a mail they forwarded (its internal addresses are not theirs),
@@ -182,7 +163,7 @@ def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None
     if not verdict.ok:  # recorded; no answer: we would be answering a forger
         record_unproven(a, ticket, sender, verdict, parsed.commands, told=False)
         return ", commands not verified (ignored)"
-    outcomes = [*_run(a, ticket, parsed.commands, role, sender), *parsed.ignored]
+    outcomes = [*run(a, ticket, parsed.commands, role, sender), *parsed.ignored]
     if within_limit(a, sender):
         _transcript(
             a,
@@ -198,136 +179,6 @@ def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None
 def customer_role(ticket: Ticket, sender: str) -> Role:
     """Who a customer is on ``ticket``: its requester, or anyone else on it."""
     return Role.REQUESTER if sender == ticket.requester.lower() else Role.OTHER
-
-
-def _run(
-    a: Arrival,
-    ticket: Ticket,
-    cmds: Sequence[commands.Command],
-    role: Role,
-    actor: str,
-    saved: list[str] | None = None,
-) -> list[CommandOutcome]:
-    out: dict[int, CommandOutcome] = {}
-    decided = [(cmd, commands.decide(cmd, _context(a, ticket, role, actor))) for cmd in cmds]
-    clash = contradictions(decided)  # two values of one thing (/close, /open): neither done
-    merge, closes = closes_by_merge(decided)  # a /close beside a /merge: after it, by it
-    for i in run_order(len(cmds), merge, closes):
-        cmd = cmds[i]
-        if i in closes and i not in clash and isinstance(out.get(merge), Applied):
-            out[i] = Applied(cmd.line, done_by_merge(cmds[merge].line))
-            continue
-        decision = (
-            Refused(cmd.line, clash[i])
-            if i in clash
-            else commands.decide(cmd, _context(a, ticket, role, actor))
-        )
-        try:
-            outcome: CommandOutcome = (
-                decision
-                if isinstance(decision, Refused)
-                else Applied(cmd.line, state_already(ticket.state))
-                if has_state_already(ticket, decision, reason_named=bool(cmd.arg))
-                else Applied(cmd.line, _apply(a, ticket, decision, actor, role, saved))
-            )
-        except InvalidTransition as exc:
-            outcome = Refused(cmd.line, exc.message)
-        except trigger.ApprovalRefused as exc:
-            outcome = Refused(cmd.line, exc.reason)
-        except answers.AnswerError as exc:
-            outcome = Refused(cmd.line, exc.why)
-        except Refusal as exc:  # a merge or a watcher the rules refuse
-            outcome = Refused(cmd.line, exc.why)
-        if not isinstance(outcome, Applied):
-            changes.record(
-                a.session,
-                ticket,
-                "command-refused",
-                a.now,
-                actor=actor,
-                channel=CHANNEL,
-                detail={
-                    "line": cmd.line,
-                    "reason": outcome.reason,
-                    **event_words.said(outcome.why),
-                },
-            )
-        out[i] = outcome
-    return [out[i] for i in range(len(cmds))]
-
-
-def _context(a: Arrival, ticket: Ticket, role: Role, actor: str) -> commands.CommandContext:
-    """The facts a command is decided on, as the ticket stands now (an earlier line of
-    the reply may have changed its priority)."""
-    return commands.CommandContext(
-        role,
-        [m.email for m in a.settings.members],
-        [e.id for e in a.catalog.entries],
-        a.catalog.entry(ticket.catalog),
-        a.now,
-        a.settings.zone_of(actor),  # "/due 2026-12-05" is the 5th where they are
-        priority=ticket.priority,
-        answers=tuple(answers.available(a.settings.answers.dir)) if role != Role.OTHER else (),
-        tag_prefix=a.settings.gateway.tag_prefix,
-        member_names={m.email: m.name for m in a.settings.members},
-        catalog=a.catalog.entries,
-        entry_id=ticket.catalog,
-        priority_markers=a.settings.priority.markers,
-    )
-
-
-def _apply(
-    a: Arrival,
-    ticket: Ticket,
-    action: commands.Action,
-    actor: str,
-    role: Role,
-    saved: list[str] | None,
-) -> Msg:
-    """Carry out one decided command through gateway.tickets.changes; what changed, in words."""
-    session, now = a.session, a.now
-    who: By = {"actor": actor, "channel": CHANNEL}
-    old = ticket.state
-    match action:
-        case commands.SetState(target, reason):
-            changes.change_state(
-                session, ticket, target, now, reason=reason, actor=actor, channel=CHANNEL
-            )
-        case commands.Assign(member) if ticket.assignee == member:
-            return assigned_already(member)  # no event, and they are not told again
-        case commands.Assign(member):
-            changes.assign(session, ticket, member, now, **who)
-        case commands.SetCategory(entry_id) if ticket.catalog == entry_id:
-            return filed_already(a.catalog.entry(entry_id), entry_id)  # no event
-        case commands.SetCategory(entry_id):
-            taken = recategorize(session, ticket, entry_id, a.catalog, now, **who)
-            return changed(action, old, taken, a.catalog.entry(entry_id))
-        case commands.SetDue(due):
-            changes.set_due(session, ticket, due, now, **who)
-        case commands.SetField(name, value):
-            entry = a.catalog.entry(ticket.catalog)
-            if not changes.set_field(session, ticket, name, value, now, entry=entry, **who):
-                return unchanged(action, entry)  # the sheet held it: no event, no notice
-            return changed(action, old, entry=entry)
-        case commands.AddNote(text):
-            changes.add_note(session, ticket, text, now, **who)
-        case commands.Approve():
-            return trigger.approve(session, a.settings.members, a.catalog, ticket, now, **who)
-        case commands.SetPriority(level):
-            set_priority(
-                session, ticket, level, now, actor=actor, channel=CHANNEL, source="command"
-            )
-        case commands.UseAnswer(name):
-            text, locale = answers.for_ticket(session, a.settings, a.catalog, ticket, name)
-            changes.record(
-                session, ticket, "answer", now, detail={"name": name, "locale": locale}, **who
-            )
-            (saved if saved is not None else []).append(text)
-        case Merge() | Watch():
-            merge_watch.apply(
-                session, a.settings, ticket, action, now, by_requester=role == Role.REQUESTER, **who
-            )
-    return changed(action, old, team_zone=a.settings.gateway.timezone)
 
 
 def _relay(

@@ -27,7 +27,7 @@ from gateway.notify import answers, labels
 from gateway.notify import views as v
 from gateway.outbound import failures
 from gateway.pipeline import authz, command_lines, commands
-from gateway.pipeline.command_conflicts import contradictions, done_by_merge
+from gateway.pipeline.command_conflicts import contradictions, done_by_merge, reopened_for_merge
 from gateway.pipeline.commands import CommandContext, Role
 from gateway.receive.imap import left
 from gateway.receive.imap.refused import TRIES
@@ -722,6 +722,7 @@ def said() -> list[v.View]:
     transcript += [v.CommandLine("/answer faq", words_kept(ANSWER_PROBLEMS[0]), "refused")]
     transcript += [
         v.CommandLine("/close duplicate", done_by_merge("/merge 41"), "applied"),
+        v.CommandLine("/open", reopened_for_merge(41), "applied"),
         v.CommandLine("申込書.pdf", NOT_SENT, "ignored"),  # a file with no words: not sent
     ]
     transcript += [

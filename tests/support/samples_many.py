@@ -21,7 +21,7 @@ from gateway.pipeline.merging import (
     unmerge_refusal,
 )
 from gateway.pipeline.watching import Op, Watch, WatchFacts, cc_command, watch_refusal
-from gateway.runner import ops
+from gateway.runner import command_said
 from gateway.tickets.merge import merged_cause
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -35,7 +35,7 @@ def applied() -> list[v.CommandLine]:
         ("/cc add kato@customer.test", Watch(Op.ADD, "kato@customer.test")),
         ("/cc remove kato@customer.test", Watch(Op.REMOVE, "kato@customer.test")),
     ]
-    return [v.CommandLine(line, ops.changed(a, "new"), "applied") for line, a in actions]
+    return [v.CommandLine(line, command_said.changed(a, "new"), "applied") for line, a in actions]
 
 
 def refused() -> list[v.CommandLine]:
