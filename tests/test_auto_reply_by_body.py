@@ -14,7 +14,7 @@ import pytest
 from gateway.runtime.app import App
 from tests.support.app import reply_address
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, outbox, show
+from tests.support.pipeline import deliver, outbox, show, words_of
 
 OPS = "ops@example.test"
 
@@ -96,7 +96,18 @@ def test_a_members_out_of_office_is_not_relayed_to_the_requester(team: App) -> N
     ticket_id = _pending(team)
     before = len(outbox(team))
     to = reply_address(team, ticket_id, OPS)
-    away = mail(f"Re: [#{ticket_id}] VPN", body=AWAY["ja-vacation"], sender=OPS, to=to)
+    away = mail(f"Re: [#{ticket_id}] VPN", body=AWAY["ja-says-so"], sender=OPS, to=to)
     deliver(team, away, envelope_to=(to,))
     assert [o.kind for o in outbox(team)[before:]] == []
     assert show(team, ticket_id)["state"] == "pending"
+
+
+def test_a_members_own_words_about_being_away_reach_the_requester(team: App) -> None:
+    """A member may tell the requester they are away: only a notice that says it is
+    automatic is kept from the requester (kept from them, nobody would know)."""
+    ticket_id = _pending(team)
+    to = reply_address(team, ticket_id, OPS)
+    away = mail(f"Re: [#{ticket_id}] VPN", body=AWAY["en-ooo"], sender=OPS, to=to)
+    deliver(team, away, envelope_to=(to,))
+    [relayed] = outbox(team, "ops_reply")[-1:]
+    assert "out of the office" in words_of(relayed)

@@ -66,9 +66,11 @@ _ANSWER_LATER = re.compile(
 _QUESTION = re.compile(r"[?？]")
 
 
-def is_away_notice(msg: ParsedMessage) -> bool:
+def is_away_notice(msg: ParsedMessage, *, says_automatic: bool = False) -> bool:
     """Whether ``msg``, a mail on a ticket, is an out-of-office that says so only in its
-    words (the rules above, all of them)."""
+    words (the rules above, all of them). ``says_automatic``: only one that says it is
+    automatic counts (a member's mail: their "I am away until Monday, I will answer
+    then" is words for the requester, and kept from them nobody would know)."""
     words = unicodedata.normalize("NFKC", msg.new_text).strip()
     if not words or msg.attachments or len(words) > MAX_CHARS:
         return False
@@ -79,7 +81,7 @@ def is_away_notice(msg: ParsedMessage) -> bool:
         return False
     if _SAYS_AUTOMATIC.search(words):
         return True
-    return bool(_AWAY_NOW.search(words) and _ANSWER_LATER.search(words))
+    return not says_automatic and bool(_AWAY_NOW.search(words) and _ANSWER_LATER.search(words))
 
 
 def _quotes(text: str) -> bool:

@@ -147,7 +147,8 @@ def find_thread(a: Arrival) -> Arrival | Ignored:
         )
     if decision.ticket_id is None:
         return replace(a, route=decision)
-    return replace(a, route=decision, loop=loops.on_a_ticket(a.verdict, a.msg))
+    member = a.settings.member(a.sender) is not None
+    return replace(a, route=decision, loop=loops.on_a_ticket(a.verdict, a.msg, member=member))
 
 
 def _evidence(a: Arrival) -> thread.ThreadEvidence:
