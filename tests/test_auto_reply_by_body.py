@@ -35,6 +35,7 @@ AWAY = {
         "I will respond to your message when I return.\n"
     ),
     "en-says-so": "This is an automatic reply: I am on leave this week.\n",
+    "en-generated": "This is an automatically generated message.\nAlice is away today.\n",
 }
 
 PEOPLE = {

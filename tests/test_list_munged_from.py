@@ -27,8 +27,20 @@ def _via_list(subject: str, *, reply_to: str, listed: bool, **kw: object) -> byt
     return mail(subject, sender=VIA, headers=headers, **kw)  # type: ignore[arg-type]
 
 
-def test_the_writer_is_the_requester_and_hears_from_us(team: App) -> None:
-    raw = _via_list("VPN broken", reply_to="Taro Yamada <taro@customer.test>", listed=False)
+@pytest.mark.parametrize(
+    ("sender", "reply_to"),
+    [
+        (VIA, "Taro Yamada <taro@customer.test>"),  # Mailman
+        (f"'Taro Yamada' via support-list <{LIST}>", "Taro Yamada <taro@customer.test>"),  # Google
+        (f"taro via support-list <{LIST}>", "taro@customer.test"),  # Mailman, a From without name
+        (f"山田 太郎 via support-list <{LIST}>", "山田 太郎 <taro@customer.test>"),  # encoded
+    ],
+    ids=["mailman", "google-groups", "no-name", "japanese"],
+)
+def test_the_writer_is_the_requester_and_hears_from_us(
+    team: App, sender: str, reply_to: str
+) -> None:
+    raw = mail("VPN broken", sender=sender, headers={"Reply-To": reply_to})
     outcome = deliver(team, raw)
     assert outcome.ticket_id is not None
     assert show(team, outcome.ticket_id)["requester"] == "taro@customer.test"

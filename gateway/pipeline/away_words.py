@@ -38,8 +38,8 @@ MAX_LINES = 30
 _SAYS_AUTOMATIC = re.compile(
     r"(この|本|当)\s*(メール|メッセージ|e?-?mail)\s*は.{0,12}自動(的に)?(返信|応答|送信|配信)"
     r"|自動(返信|応答)(メール|メッセージ)?\s*(です|にて|で(お)?(送|知ら)|となります)"
-    r"|\bthis is an? (automatic|automated|auto[- ]?generated|auto)[- ]?"
-    r"(reply|response|message|e-?mail|notification)\b"
+    r"|\bthis is an? (automatic|automated|automatically generated|auto[- ]?generated|auto)"
+    r"[- ]?(reply|response|message|e-?mail|notification)\b"
     r"|^\s*(automatic|auto)[- ]?(reply|response)\b",
     re.IGNORECASE | re.MULTILINE,
 )
