@@ -48,6 +48,15 @@ def test_the_writer_is_the_requester_and_hears_from_us(
     assert ack.recipients == ["taro@customer.test"]  # never the whole list
 
 
+def test_the_writer_in_cc_when_the_list_takes_reply_to(team: App) -> None:
+    """Mailman with ``reply_goes_to_list``: Reply-To is the list, the writer is in Cc."""
+    cc = "Taro Yamada <taro@customer.test>, Hanako Sato <hanako@customer.test>"
+    raw = mail("VPN broken", sender=VIA, cc=cc, headers={"Reply-To": LIST})
+    outcome = deliver(team, raw)
+    assert outcome.ticket_id is not None
+    assert show(team, outcome.ticket_id)["requester"] == "taro@customer.test"
+
+
 def test_a_list_post_is_the_writers_and_unanswered(team: App) -> None:
     raw = _via_list("VPN broken", reply_to="Taro Yamada <taro@customer.test>", listed=True)
     outcome = deliver(team, raw)
@@ -85,7 +94,7 @@ def test_the_writers_reply_through_the_list_is_their_reply(team: App) -> None:
     [
         (VIA, "Hanako Sato <hanako@customer.test>"),  # someone else than the list named
         (VIA, "taro@customer.test, hanako@customer.test"),  # which one?
-        (VIA, f"support-list <{LIST}>"),  # the list itself
+        (VIA, f"support-list <{LIST}>"),  # the list itself, and nobody named in Cc
         ("Taro Yamada <taro@customer.test>", "IT desk <it-desk@customer.test>"),  # no list
         (VIA, "Taro Yamada <support@example.test>"),  # our own address
     ],

@@ -4,7 +4,7 @@ A list cannot resend a mail under the From of a domain that publishes DMARC
 ``p=reject`` (its receivers would refuse it), so Mailman (``dmarc_mitigate_action:
 munge_from``), Google Groups and others write their own address there, under the
 name "Taro Yamada via support-list", and move the writer's address to Reply-To
-(Mailman: to Cc when the list already sets Reply-To; that mail keeps the list's From).
+(Mailman: to Cc when the list sets Reply-To to itself).
 Read as written, the list was the requester: our acknowledgement and every answer
 went to all its members, and the writer's own reply through the list was a stranger's.
 
@@ -13,9 +13,11 @@ that this is what happened; an ordinary Reply-To (a person asking answers to go 
 their team's mailbox, a shop's no-reply mail) never changes who wrote a mail:
 
 * the From's name is "<name> via <list>" (Mailman, Google Groups: ``'Taro' via …``);
-* Reply-To holds exactly one address, another than the From's;
-* the list named that address's owner: ``<name>`` is the Reply-To's name, or its
-  local part (what Mailman writes for a From without a name).
+* Reply-To holds exactly one address, another than the From's; or, when Reply-To is
+  the list's own (Mailman's ``reply_goes_to_list``) or absent, Cc holds one address
+  the list named (below), where Mailman puts the writer then;
+* the list named that address's owner: ``<name>`` is its name, or its local part
+  (what Mailman writes for a From without a name).
 
 Nothing here proves the writer; it says who the mail is *about*. A reply's proof is
 still the reply address issued to them, which the list's copy carries in its To
@@ -38,17 +40,23 @@ _VIA = re.compile(r"^\s*['\"]?(?P<name>.+?)['\"]?\s+via\s+\S.*$", re.IGNORECASE)
 def writer_behind_list(msg: ParsedMessage) -> Address | None:
     """The writer's address when a list rewrote ``msg``'s From (the rules above)."""
     sender = msg.from_
-    if sender is None or not sender.email or len(msg.reply_to) != 1:
-        return None
-    match = _VIA.match(sender.name)
-    writer = msg.reply_to[0]
-    if match is None or not writer.email or writer.email == sender.email:
+    match = _VIA.match(sender.name) if sender is not None and sender.email else None
+    if sender is None or match is None:
         return None
     named = _folded(match.group("name"))
-    local = writer.email.rsplit("@", 1)[0]
-    if named not in (_folded(writer.name), _folded(local)):
-        return None
-    return writer
+    others = [r for r in msg.reply_to if r.email != sender.email]
+    if others:  # Reply-To: the writer, alone
+        places: tuple[Address, ...] = msg.reply_to if len(msg.reply_to) == 1 else ()
+    else:  # the list's own Reply-To, or none: Mailman put the writer in Cc
+        places = msg.cc
+    found = [a for a in places if a.email and _named(a, named)]
+    return found[0] if len(found) == 1 else None
+
+
+def _named(address: Address, named: str) -> bool:
+    """Whether the list's "<name> via" names ``address``'s owner: its name, or its
+    local part (what Mailman writes for a From without a name)."""
+    return named in (_folded(address.name), _folded(address.email.rsplit("@", 1)[0]))
 
 
 def as_its_writer(msg: ParsedMessage, writer: Address) -> ParsedMessage:
