@@ -9,6 +9,8 @@ kept, never answered, never relayed); a person's reply that only mentions being 
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 import pytest
 
 from gateway.runtime.app import App
@@ -91,6 +93,29 @@ def test_a_persons_reply_that_mentions_being_away_still_opens_it(team: App, body
     ticket_id = _pending(team)
     _from_alice(team, ticket_id, body)
     assert show(team, ticket_id)["state"] == "open"
+
+
+@pytest.mark.parametrize(("inline", "state"), [(True, "pending"), (False, "open")])
+def test_a_notice_with_its_signature_logo_is_one_and_with_a_file_is_not(
+    team: App, inline: bool, state: str
+) -> None:
+    """Corporate HTML notices show a logo in their signature (multipart/related, a
+    Content-ID): part of how the words look, no file; a real file is a person's."""
+    ticket_id = _pending(team)
+    to = reply_address(team, ticket_id, "alice@customer.test")
+    notice = EmailMessage()
+    notice["From"], notice["To"] = "Alice Example <alice@customer.test>", to
+    notice["Subject"] = f"RE: [#{ticket_id}] VPN"
+    notice.set_content(AWAY["ja-vacation"])
+    html = "<p>" + AWAY["ja-vacation"].replace("\n", "<br>") + '<img src="cid:logo"></p>'
+    notice.add_alternative(html, subtype="html")
+    logo = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    if inline:
+        notice.get_payload()[1].add_related(logo, "image", "png", cid="<logo>")
+    else:
+        notice.add_attachment(logo, "image", "png", filename="log.png")
+    deliver(team, bytes(notice), envelope_to=(to,))
+    assert show(team, ticket_id)["state"] == state
 
 
 def test_a_members_out_of_office_is_not_relayed_to_the_requester(team: App) -> None:

@@ -11,7 +11,8 @@ the ticket without moving its state; for no ticket a new request may say anythin
 A person who writes that they were or will be away is still a person. So the rule asks
 for the shape of a machine's notice, all of it:
 
-* the whole mail is the notice: no file, no quote of the mail it answers (an
+* the whole mail is the notice: no file (a signature's logo shown in its place is
+  none), no quote of the mail it answers (an
   auto-responder quotes nothing; a person's client does), no command, and short;
 * it asks nothing (no question mark: 「それまでに直りますか？」 is a person's);
 * and it either says it is automatic (「本メールは自動返信です」, "This is an automatic
@@ -72,7 +73,8 @@ def is_away_notice(msg: ParsedMessage, *, says_automatic: bool = False) -> bool:
     automatic counts (a member's mail: their "I am away until Monday, I will answer
     then" is words for the requester, and kept from them nobody would know)."""
     words = unicodedata.normalize("NFKC", msg.new_text).strip()
-    if not words or msg.attachments or len(words) > MAX_CHARS:
+    files = [f for f in msg.attachments if not f.inline]  # a signature's logo is no file
+    if not words or files or len(words) > MAX_CHARS:
         return False
     lines = [line for line in words.splitlines() if line.strip()]
     if len(lines) > MAX_LINES or read_command(lines[0].strip()) is not None:
