@@ -48,8 +48,11 @@ def _reply(app: App, ticket_id: int, body: str) -> str:
         ("Thanks, it works now.\n\n/close\n", False),
         ("Thanks, it works now.\n/close resolved\n\nBest regards,\nAlice\n", False),
         ("ご対応ありがとうございました。解決しました。\n\n／ｃｌｏｓｅ\n", True),
+        # the courtesy a Japanese mail ends with, under the command, and the name
+        ("解決しました。\n/close\nよろしくお願いいたします。\n山田\n", True),
+        ("Works now.\n/close\nThank you!\n", False),
     ],
-    ids=["en", "en-signed", "ja-ime"],
+    ids=["en", "en-signed", "ja-ime", "ja-courtesy-under", "en-thanks-under"],
 )
 def test_a_close_on_the_last_line_of_the_words_is_done(
     team: App, body: str, japanese: bool

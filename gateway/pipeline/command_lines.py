@@ -23,6 +23,7 @@ from gateway.pipeline.command_syntax import read_command as _command
 from gateway.pipeline.parse.disclaimers import without_disclaimer
 from gateway.pipeline.parse.signatures import only_framed, only_signature
 from gateway.pipeline.parse.taglines import only_taglines, without_taglines
+from gateway.pipeline.thanks import only_courtesy
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +232,8 @@ def closing_below_words(parsed: Parsed, words: Collection[str], names: Sequence[
     """A customer's reply with no command at the top, read for the ``words`` (their few
     commands) they wrote under their words. "Thanks, it works now." over ``/close`` says
     one thing: a ``/close`` that is the only command there and their last line (their
-    name, a signature or a phone's tagline may follow) is done as at the top. Any other
+    name, a signature, a phone's tagline, thanks or 「よろしくお願いいたします」 may follow:
+    :func:`gateway.pipeline.thanks.only_courtesy`) is done as at the top. Any other
     such line (in the middle of their words, or another command) is not done and the
     writer is told (:data:`NOT_AT_TOP`); a line that only mentions a command
     ("reply /close when it works") is words. Their words stay as they wrote them."""
@@ -243,7 +245,8 @@ def closing_below_words(parsed: Parsed, words: Collection[str], names: Sequence[
         return parsed
     if len(found) == 1 and found[0][1].name == "close":
         at, close = found[0]
-        if not _words("\n".join(lines[at + 1 :]).strip("\n"), names):
+        after = "\n".join(lines[at + 1 :]).strip("\n")
+        if not _words(after, names) or only_courtesy(after):
             rest = "\n".join(lines[:at]).strip("\n")
             return Parsed((close,), rest, ())
     late = tuple(NotRead(shown(c.line), NOT_AT_TOP) for _, c in found)
