@@ -29,6 +29,7 @@ from gateway.outbound import failures
 from gateway.pipeline import authz, command_lines, commands
 from gateway.pipeline.command_conflicts import contradictions, done_by_merge, reopened_for_merge
 from gateway.pipeline.commands import CommandContext, Role
+from gateway.pipeline.merging import merged_requester
 from gateway.receive.imap import left
 from gateway.receive.imap.refused import TRIES
 from gateway.runner import command_said, proof
@@ -723,6 +724,7 @@ def said() -> list[v.View]:
     transcript += [
         v.CommandLine("/close duplicate", done_by_merge("/merge 41"), "applied"),
         v.CommandLine("/open", reopened_for_merge(41), "applied"),
+        v.CommandLine("/close", merged_requester(42), "refused"),
         v.CommandLine("申込書.pdf", NOT_SENT, "ignored"),  # a file with no words: not sent
     ]
     transcript += [
