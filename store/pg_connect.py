@@ -11,13 +11,15 @@ from :mod:`store.db`, which sets engines up per backend and owns the unit of wor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.pool import NullPool
 
+from gateway.core.hosts import is_loopback
 from gateway.core.text import nul_replaced
 
 # The server's side of the keepalives below, on every connection to PostgreSQL: a backend
@@ -58,12 +60,60 @@ PG_CONNECT_ARGS: dict[str, int] = {
 
 def connect_args(url: str | URL) -> dict[str, Any]:
     """What the driver is given beside ``url``: on PostgreSQL :data:`PG_CONNECT_ARGS`
-    less the parameters the URL's query sets itself (SQLAlchemy lets ``connect_args``
-    override the query, so the URL's would be lost)."""
+    and, to a server on another machine, :func:`verified_tls`, less the parameters the
+    URL's query sets itself (SQLAlchemy lets ``connect_args`` override the query, so
+    the URL's would be lost)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
         return {}
-    return {key: value for key, value in PG_CONNECT_ARGS.items() if key not in parsed.query}
+    ours = {**PG_CONNECT_ARGS, **verified_tls(parsed, os.environ)}
+    return {key: value for key, value in ours.items() if key not in parsed.query}
+
+
+# What a connection to a server on another machine gets when neither the URL nor the
+# environment names an sslmode: libpq's own default, "prefer", goes on in plain text
+# when the far end says it has no TLS, which a man in the middle says as easily as the
+# server (the login, then every mail, crossed the network readable), and checks no
+# certificate when it has. "system": the system's CAs (libpq 16 and later; psycopg's
+# binary wheel has it), as the gateway's other connections verify theirs.
+VERIFIED_TLS = {"sslmode": "verify-full", "sslrootcert": "system"}
+
+
+def verified_tls(url: URL, environ: Mapping[str, str]) -> dict[str, str]:
+    """:data:`VERIFIED_TLS` for a server on another machine, unless the URL or
+    ``PGSSLMODE`` (``PGREQUIRESSL``, its old name) chooses a mode, which is the
+    operator's choice (``sslmode=disable`` on a network they trust); the CAs too when
+    the URL or ``PGSSLROOTCERT`` names a file. A server on this machine (a Unix socket,
+    ``localhost``, a loopback address; a name is never looked up) is left as it was."""
+    if "sslmode" in url.query or environ.get("PGSSLMODE") or environ.get("PGREQUIRESSL"):
+        return {}
+    hosts = _hosts(url, environ)
+    if all(_this_machine(host) for host in hosts):
+        return {}
+    if "sslrootcert" in url.query or environ.get("PGSSLROOTCERT") or not _knows_system_cas():
+        return {"sslmode": VERIFIED_TLS["sslmode"]}  # an older libpq: ~/.postgresql/root.crt
+    return dict(VERIFIED_TLS)
+
+
+def _knows_system_cas() -> bool:
+    """Whether the libpq in use reads ``sslrootcert=system`` (16 and later); an older
+    one would look for a file named "system"."""
+    from psycopg import pq
+
+    return bool(pq.version() >= 160000)
+
+
+def _hosts(url: URL, environ: Mapping[str, str]) -> list[str]:
+    """The hosts libpq will try: the URL's, else its ``?host=``, else ``PGHOST``; a
+    comma-separated list is several ("": libpq's Unix socket)."""
+    query = url.query.get("host")
+    written = url.host or (query if isinstance(query, str) else ",".join(query or ()))
+    return (written or environ.get("PGHOST", "")).split(",")
+
+
+def _this_machine(host: str) -> bool:
+    host = host.strip()
+    return not host or host.startswith(("/", "@")) or is_loopback(host.strip("[]"))
 
 
 def lock_holder_engine(engine: Engine) -> Engine:

@@ -105,6 +105,24 @@ def request_arrival(session: Session, ticket_id: int) -> Arrival | None:
     return None if row is None else Arrival(bool(row[0]), row[1], row[2])
 
 
+def request_came(session: Session, ticket_id: int) -> datetime | None:
+    """When the ticket's request came: its inbox row's acceptance (what the runner read
+    its sheet from: a date without its year counts from that day), else the time its
+    message was stored (a door that kept no inbox row); None for a ticket without one."""
+    row = session.execute(
+        select(InboxRow.received_at, Message.created_at)
+        .outerjoin(InboxRow, InboxRow.id == Message.inbox_id)
+        .where(
+            Message.ticket_id == ticket_id,
+            Message.direction == "in",
+            Message.kind == "request",
+        )
+        .order_by(Message.id)
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0] or row[1])
+
+
 def _requests(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:
     """(subject, new text) of each ticket's first request message."""
     found: dict[int, tuple[str, str]] = {}

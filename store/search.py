@@ -16,8 +16,9 @@ trigrams and answer substring queries:
   ``subject || ' ' || text`` of incoming messages; an index on the table
   itself cannot fall out of step.
 
-A query of three characters or more uses the index; shorter ones (``予約``)
-still work, by scanning. The objects live outside the models (SQLAlchemy has no
+A term of three characters or more uses the index; a shorter one (``予約``) is
+checked on the tickets the others found, or, alone, still works by scanning
+(:func:`_statement`). The objects live outside the models (SQLAlchemy has no
 FTS5 table); :func:`include_name` keeps them out of the "models match the
 migrations" comparison.
 """
@@ -29,16 +30,24 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 
-from gateway.core.text import unseen_dropped
 from store import search_senders
-from store.search_terms import CONTAINS, contains, postgres_where, sqlite_where
+from store.search_terms import (
+    CONTAINS,
+    contains,
+    indexed,
+    like,
+    like_forms,
+    postgres_where,
+    query_terms,
+    sqlite_where,
+    variants,
+)
 
 __all__ = ["CONTAINS", "contains"]  # registered on SQLite connections (store.db)
 
 FTS_TABLE = "message_search"
 PG_INDEX = "ix_messages_search_trgm"
 PG_DOCUMENT = "(subject || ' ' || text)"
-MAX_TERMS = 8  # words of one query; more are ignored
 MAX_HITS = 5000  # tickets a search can return (the page shows far fewer)
 
 
@@ -117,42 +126,86 @@ _SQLITE_DDL = (
 # ---------------------------------------------------------------- queries
 
 
-def query_terms(query: str) -> list[str]:
-    """The words of a query (white space separates them), each as typed but for the
-    characters nobody sees (a zero-width space a paste brought: :func:`unseen_dropped`)."""
-    return unseen_dropped(query).split()[:MAX_TERMS]
-
-
 def matching_tickets(session: Session, query: str) -> list[int] | None:
-    """Ids of tickets with an incoming message containing every term (subject or
-    text, case-insensitive), or whose sender (name, address) does, or with an attachment
-    whose name does (:mod:`store.search_senders`); newest first; None for a query
-    without terms."""
+    """Ids of tickets holding every term somewhere in what can be searched: the subject
+    or text of an incoming message, its sender (name, address), an attachment's name
+    (:mod:`store.search_senders`), case-insensitive; newest first; None for a query
+    without terms. Each term may stand in another field or message (``田中 VPN``: the
+    name in the sender, VPN in the subject), but each one whole in one field."""
     terms = query_terms(query)
     if not terms:
         return None
-    if session.get_bind().dialect.name == "postgresql":
-        written = _postgres(session, terms)
-    else:
-        written = _sqlite(session, terms)
-    found = set(written) | set(search_senders.matching(session, terms, MAX_HITS))
-    return sorted(found, reverse=True)[:MAX_HITS]
-
-
-def _sqlite(session: Session, terms: Sequence[str]) -> list[int]:
-    where, params = sqlite_where(FTS_TABLE, ("subject", "text"), terms)
-    sql = (
-        f"SELECT ticket_id FROM {FTS_TABLE} WHERE {where} "
-        f"GROUP BY ticket_id ORDER BY ticket_id DESC LIMIT {MAX_HITS}"
-    )
-    return [int(r[0]) for r in session.execute(text(sql), params)]
-
-
-def _postgres(session: Session, terms: Sequence[str]) -> list[int]:
-    where, params = postgres_where(PG_DOCUMENT, terms)
-    sql = (
-        f"SELECT ticket_id FROM messages WHERE direction = 'in' AND {where} "
-        f"GROUP BY ticket_id ORDER BY ticket_id DESC LIMIT {MAX_HITS}"
-    )
+    sql, params = _statement(session.get_bind().dialect.name == "postgresql", terms)
     stmt = text(sql).bindparams(*(bindparam(k) for k in params))
     return [int(r[0]) for r in session.execute(stmt, params)]
+
+
+def _statement(postgres: bool, terms: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """One statement: the tickets of each term of three characters or more, each read
+    through the indexes (:func:`_arms`), intersected; a shorter term (no trigram to look
+    up) only checked on those tickets' own rows (:func:`_check`), through the index on
+    ``messages.ticket_id``. A query of short terms alone reads its first one's tickets
+    through the indexes' tables, as a scan (``予約``): a scan of a third table each."""
+    long_ = [t for t in terms if indexed(t)]
+    short = [t for t in terms if not indexed(t)]
+    drivers, checked = (long_, short) if long_ else (short[:1], short[1:])
+    params: dict[str, str] = {}
+    parts = []
+    for i, term in enumerate(drivers):
+        arms, arm_params = _arms(postgres, term, f"d{i}")
+        parts.append(f"SELECT ticket_id FROM ({arms}) AS h{i}")
+        params |= arm_params
+    where = []
+    for i, term in enumerate(checked):
+        check, check_params = _check(postgres, term, f"c{i}")
+        where.append(check)
+        params |= check_params
+    sql = f"SELECT ticket_id FROM ({' INTERSECT '.join(parts)}) AS hit"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return f"{sql} ORDER BY 1 DESC LIMIT {MAX_HITS}", params
+
+
+def _arms(postgres: bool, term: str, key: str) -> tuple[str, dict[str, str]]:
+    """The tickets holding ``term`` in a message's subject and text, in a sender or in
+    a file's name: a UNION of three index reads (parameters named from ``key``)."""
+    if postgres:
+        said, p1 = postgres_where(PG_DOCUMENT, [term], prefix=f"{key}w")
+        sent, p2 = postgres_where(search_senders.PG_SENDER, [term], prefix=f"{key}s")
+        filed, p3 = postgres_where("a.filename", [term], prefix=f"{key}f")
+        sql = (
+            f"SELECT ticket_id FROM messages WHERE direction = 'in' AND {said} UNION "
+            f"SELECT ticket_id FROM messages WHERE direction = 'in' AND {sent} UNION "
+            "SELECT m.ticket_id FROM attachments a JOIN messages m ON m.id = a.message_id "
+            f"WHERE {filed}"
+        )
+        return sql, p1 | p2 | p3
+    senders, files = search_senders.SENDERS, search_senders.FILES
+    said, p1 = sqlite_where(FTS_TABLE, ("subject", "text"), [term], prefix=f"{key}w")
+    sent, p2 = sqlite_where(senders, ("sender",), [term], prefix=f"{key}s")
+    filed, p3 = sqlite_where(files, ("filename",), [term], prefix=f"{key}f")
+    sql = (
+        f"SELECT ticket_id FROM {FTS_TABLE} WHERE {said} UNION "
+        f"SELECT ticket_id FROM {senders} WHERE {sent} UNION "
+        f"SELECT m.ticket_id FROM {files} JOIN messages m ON m.id = {files}.message_id "
+        f"WHERE {filed}"
+    )
+    return sql, p1 | p2 | p3
+
+
+def _check(postgres: bool, term: str, key: str) -> tuple[str, dict[str, str]]:
+    """Whether the ticket ``hit.ticket_id`` holds ``term`` (too short for a trigram) in
+    an incoming message's subject, text or sender, or in a file's name: its own rows,
+    found by ticket, with LIKE (ILIKE on PostgreSQL) as the scan of a short term has."""
+    forms = variants(term) if postgres else like_forms(term)
+    keys = [f"{key}_{j}" for j in range(len(forms))]
+    like_ = "ILIKE" if postgres else "LIKE"
+    escape = "" if postgres else " ESCAPE '\\'"  # PostgreSQL's default is the backslash
+    columns = ("m.subject", "m.text", "m.from_name", "m.from_addr")
+    said = " OR ".join(f"{c} {like_} :{k}{escape}" for k in keys for c in columns)
+    filed = " OR ".join(f"a.filename {like_} :{k}{escape}" for k in keys)
+    sql = (  # one EXISTS, by ticket: PostgreSQL hashed two ORed ones over every attachment
+        "EXISTS (SELECT 1 FROM messages m LEFT JOIN attachments a ON a.message_id = m.id "
+        f"WHERE m.ticket_id = hit.ticket_id AND (m.direction = 'in' AND ({said}) OR {filed}))"
+    )
+    return sql, {k: like(f) for k, f in zip(keys, forms, strict=True)}

@@ -3,9 +3,10 @@ requester's address or display name (``kenji@customer.test``, 株式会社山田
 From), as the list and the ticket's messages show them, and by an attachment's file
 name, beside what people wrote (:mod:`store.search`).
 
-Each is a document of its own: every term of a query is looked for in one incoming
-message's sender (name and address), or in one attachment's name, as a message's
-subject and text are one. Both backends index them as :mod:`store.search` does:
+Each is a document of its own: a term is looked for whole in one incoming message's
+sender (name and address), or in one attachment's name, as in a message's subject and
+text; a query's terms may each stand in another (:func:`store.search.matching_tickets`).
+Both backends index them as :mod:`store.search` does:
 
 * SQLite: FTS5 tables with the ``trigram`` tokenizer and no positions,
   ``message_search_senders`` (a row per incoming message: its From's name and address)
@@ -20,12 +21,7 @@ so :func:`store.search.include_name` keeps them out of the models' comparison.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sqlalchemy import Connection, bindparam, text
-from sqlalchemy.orm import Session
-
-from store.search_terms import postgres_where, sqlite_where
+from sqlalchemy import Connection
 
 SENDERS = "message_search_senders"
 FILES = "message_search_files"
@@ -97,34 +93,3 @@ def drop(conn: Connection) -> None:
     elif conn.dialect.name == "postgresql":
         for index in (PG_SENDERS, PG_FILES):
             conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index}")
-
-
-def matching(session: Session, terms: Sequence[str], limit: int) -> list[int]:
-    """Ids of tickets with an incoming message whose sender holds every term, or with an
-    attachment whose name does; newest first, at most ``limit``."""
-    if session.get_bind().dialect.name == "postgresql":
-        queries = [
-            ("SELECT ticket_id FROM messages WHERE direction = 'in' AND {where}", PG_SENDER),
-            (
-                "SELECT m.ticket_id FROM attachments a JOIN messages m ON m.id = a.message_id "
-                "WHERE {where}",
-                "a.filename",
-            ),
-        ]
-        newest = f" GROUP BY 1 ORDER BY 1 DESC LIMIT {limit}"  # each: the union's first ``limit``
-        found: set[int] = set()
-        for sql, document in queries:
-            where, params = postgres_where(document, terms)
-            stmt = text(sql.format(where=where) + newest).bindparams(
-                *(bindparam(k) for k in params)
-            )
-            found.update(int(r[0]) for r in session.execute(stmt, params))
-        return sorted(found, reverse=True)[:limit]
-    senders, params = sqlite_where(SENDERS, ("sender",), terms)
-    files, file_params = sqlite_where(FILES, ("filename",), terms, prefix="f")
-    sql = (
-        f"SELECT ticket_id FROM {SENDERS} WHERE {senders} UNION "
-        f"SELECT m.ticket_id FROM {FILES} JOIN messages m ON m.id = {FILES}.message_id "
-        f"WHERE {files} ORDER BY 1 DESC LIMIT {limit}"
-    )
-    return [int(r[0]) for r in session.execute(text(sql), params | file_params)]

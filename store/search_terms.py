@@ -11,10 +11,38 @@ a ``pg_trgm`` GIN index answers.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 
-from gateway.core.text import is_cjk, kana_spellings, normalise
+from gateway.core.domains import BadDomain, ascii_domain
+from gateway.core.text import is_cjk, kana_spellings, normalise, unseen_dropped
+
+MAX_TERMS = 8  # words of one query; more are ignored
+# characters of one term looked for (the page's box takes 200 in all; ``tickets list
+# --search`` had no bound): a term's cost grows with its trigrams and spellings
+MAX_TERM = 200
+
+# a phrase between a pair of quotes, as English and Japanese write them (NFKC reads
+# ＂ as "; “” from a word processor), or a word; a quote without its pair is a character
+_PHRASE_OR_WORD = re.compile('"([^"]+)"|“([^”]+)”|「([^」]+)」|『([^』]+)』|＂([^＂]+)＂|(\\S+)')
+
+
+def query_terms(query: str) -> list[str]:
+    """The terms of a query: its words (white space separates them, a control character
+    pasted along too: a NUL made SQLite's index refuse the query) and its quoted phrases
+    (``"disk full"``, 「ディスク 容量」: one term, its spaces as one), each as typed but
+    for the characters nobody sees (:func:`unseen_dropped`), at most :data:`MAX_TERM`
+    characters (a hit of the whole term holds them); the first :data:`MAX_TERMS`."""
+    shown = "".join(" " if unicodedata.category(c) == "Cc" else c for c in unseen_dropped(query))
+    terms: list[str] = []
+    for found in _PHRASE_OR_WORD.finditer(shown):
+        term = " ".join(next(g for g in found.groups() if g is not None).split())
+        if term:  # a phrase of blanks is none
+            terms.append(term[:MAX_TERM])
+        if len(terms) == MAX_TERMS:
+            break
+    return terms
 
 
 def variants(term: str) -> list[str]:
@@ -29,14 +57,32 @@ def variants(term: str) -> list[str]:
     (and as ｻｰﾊﾞ室), and hiragana is katakana, so プリンター is also looked for as
     ぷりんた and ぷりんたー as プリンタ; a term's last word needs only its folded form
     (サーバ is in サーバー). A form shorter than a trigram is left out: it would turn the term's
-    indexed lookup into a scan, and two-kana words keep their ー in writing (キー)."""
+    indexed lookup into a scan, and two-kana words keep their ー in writing (キー).
+    A company's legal form is looked for in its other writings (:func:`_company_forms`),
+    a Unicode domain also as its A-labels (:func:`_a_labelled`)."""
     folded = normalise(term)
     forms = [term, folded, _wide(folded), _narrow(folded)]
     if is_cjk(folded):
         spellings = kana_spellings(folded)
         forms += [f for s in spellings if len(s) >= 3 for f in (s, _narrow(s))]
     forms += _company_forms(folded)
+    forms += _a_labelled(folded)
     return list(dict.fromkeys(forms))
+
+
+def _a_labelled(folded: str) -> list[str]:
+    """``folded`` with the Unicode domain it is or ends with as its A-labels (``例え.jp``
+    is ``xn--r8jz45g.jp``, ``田中@例え.jp`` is ``田中@xn--r8jz45g.jp``): the form every
+    address is kept in (:func:`ascii_address`), while the list shows the domain as people
+    read it. A domain is what follows an ``@``, or a term with a dot (``.`` or ``。``);
+    a term with no such domain, or whose domain has no IDNA2008 form, gives nothing."""
+    local, at, domain = folded.rpartition("@")
+    if domain.isascii() or not (at or "." in domain or "\u3002" in domain):
+        return []
+    try:
+        return [f"{local}{at}{ascii_domain(domain)}"]
+    except BadDomain:
+        return []
 
 
 # A company's legal form as Japanese mail writes it: whole, in brackets of either width,
@@ -88,6 +134,22 @@ _HALF_WIDTH = {
 }
 
 
+def indexed(term: str) -> bool:
+    """Whether a trigram index can look ``term`` up: every form of it (:func:`variants`)
+    has three characters or more. A shorter one has no trigram: it is a scan, or a check
+    of rows found otherwise."""
+    return all(len(v) >= 3 for v in variants(term))
+
+
+def like_forms(term: str) -> list[str]:
+    """The forms a LIKE looks for (a term too short for the index, on SQLite): each of
+    :func:`variants` also in upper and lower case, as SQLite's LIKE folds only A-Z
+    (ＶＰ, Ä) while the trigram index and PostgreSQL's ILIKE fold every letter."""
+    forms = variants(term)
+    cased = [c for f in forms if not f.isascii() for c in (f.upper(), f.lower())]
+    return list(dict.fromkeys(forms + cased))
+
+
 def like(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -125,9 +187,9 @@ def sqlite_where(
     clauses: list[str] = []
     params: dict[str, str] = {}
     for i, term in enumerate(terms):
-        forms = variants(term)
+        forms = variants(term) if indexed(term) else like_forms(term)
         keys = [f"{prefix}{i}_{j}" for j in range(len(forms))]
-        if all(len(v) >= 3 for v in forms):
+        if indexed(term):
             matches.append("(" + " OR ".join(trigrams(v) for v in forms) + ")")
             params.update(zip(keys, forms, strict=True))
             checks = (f"{CONTAINS}({c}, :{k})" for k in keys for c in columns)
@@ -144,14 +206,16 @@ def sqlite_where(
     return " AND ".join(clauses), params
 
 
-def postgres_where(document: str, terms: Sequence[str]) -> tuple[str, dict[str, str]]:
-    """The WHERE condition (and its parameters) of rows whose ``document`` (an indexed
-    expression) holds every term, case-insensitive."""
+def postgres_where(
+    document: str, terms: Sequence[str], prefix: str = "p"
+) -> tuple[str, dict[str, str]]:
+    """The WHERE condition (and its parameters, named from ``prefix``) of rows whose
+    ``document`` (an indexed expression) holds every term, case-insensitive."""
     clauses, params = [], {}
     for i, term in enumerate(terms):
         alternatives = []
         for j, form in enumerate(variants(term)):
-            key = f"p{i}_{j}"
+            key = f"{prefix}{i}_{j}"
             params[key] = like(form)
             alternatives.append(f"{document} ILIKE :{key}")
         clauses.append("(" + " OR ".join(alternatives) + ")")

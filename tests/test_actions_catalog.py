@@ -115,6 +115,11 @@ def test_a_webhook_and_a_command_action_are_read(tmp_path: Path) -> None:
             "url: https://[fe80",
             "a link-local address",
         ),
+        (  # 169.254.169.254 written as IPv6: the same address to a dual-stack socket
+            "type: webhook\nurl: https://[::ffff:169.254.169.254]/latest/\nsecret_file: x",
+            "url: https://[::ffff",
+            "a link-local address",
+        ),
         (
             "type: webhook\nurl: https://user:pw@automation.example.test/\nsecret_file: x",
             "url: https://user",

@@ -137,6 +137,14 @@ def test_a_name_the_name_server_does_not_know_is_said_as_before() -> None:
         (URL, HOST, "169.254.169.254"),  # a name its owner pointed at the metadata service
         ("http://169.254.169.254/latest/meta-data/", "169.254.169.254", "169.254.169.254"),
         ("http://[fe80::1]:8080/hook", "fe80::1", "fe80::1"),
+        # the same IPv4 address written as IPv6 (an AAAA record, a dual-stack socket):
+        # Linux connects to 169.254.169.254 through it
+        (URL, HOST, "::ffff:169.254.169.254"),
+        (
+            "https://[::ffff:a9fe:a9fe]/latest/meta-data/",
+            "::ffff:a9fe:a9fe",
+            "::ffff:169.254.169.254",
+        ),
     ],
 )
 def test_a_link_local_address_is_never_dialled(url: str, host: str, address: str) -> None:
@@ -218,3 +226,27 @@ def test_an_address_that_never_answers_alone_still_ends_at_the_timeout(
     assert attempt.verdict == Verdict.TEMPORARY
     assert attempt.error == failures.no_answer(0.3)
     assert 0.25 < attempt.seconds < 1.0
+
+
+@pytest.mark.parametrize(
+    ("url", "asked"),
+    [
+        ("https://[2001:db8::1]/hook", ("2001:db8::1", 443)),
+        ("http://[::1]/hook", ("::1", 80)),
+        ("https://[2001:db8::1]:8443/hook", ("2001:db8::1", 8443)),
+        (URL, (HOST, 443)),
+    ],
+)
+def test_an_ipv6_address_without_a_port_is_called_at_the_schemes_port(
+    url: str, asked: tuple[str, int]
+) -> None:
+    """http.client, given no port, reads an IPv6 host's last group as one: a hook at
+    ``https://[2001:db8::1]/hook`` was looked up as the host ``2001:db8:`` at port 1."""
+    seen: list[tuple[str, int]] = []
+
+    def recording(host: str, port: int) -> list[AddressInfo]:
+        seen.append((host, port))
+        raise socket.gaierror(socket.EAI_NONAME, "stand-in")
+
+    deliver(url, b"{}", secret=SECRET, key="k-1", timeout=2, limit=4096, lookup=recording)
+    assert seen == [asked]

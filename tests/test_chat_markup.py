@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from gateway.catalog.load import parse_catalog
 from gateway.chat import render, thread_lines
 from gateway.chat.approval import Approval, Standing
-from gateway.chat.slack import modal
+from gateway.chat.slack import modal, modal_check
 from tests.support import block_kit
 
 HOSTILE = "*urgent* <https://evil.example/x|click here> <!channel> <@U0BOSS001> _now_ ~no~"
@@ -285,7 +285,7 @@ def test_a_choice_longer_than_a_menu_value_holds_can_be_chosen() -> None:
     }}  # fmt: skip
     form = modal.typed(view, entry)
     assert form.fields["os"] == long
-    assert modal.errors(entry, form, "ja") == {}
+    assert modal_check.errors(entry, form, "ja") == {}
 
 
 def test_a_whole_number_fields_bounds_are_whole_in_slacks_number_input() -> None:

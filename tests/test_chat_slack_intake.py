@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from gateway.catalog.load import load_catalog
-from gateway.chat.slack import modal
+from gateway.chat.slack import modal, modal_check
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from tests.support import chat as c
@@ -167,6 +167,6 @@ def test_a_subject_of_only_characters_nobody_sees_is_no_subject() -> None:
     vpn = load_catalog(EXAMPLE).entry("vpn")
     assert vpn is not None
     form = modal.typed({"state": {"values": c.typed("\u200b\ufeff", "", os="linux")}}, vpn)
-    assert modal.errors(vpn, form, "ja") == {"subject": "件名を入力してください。"}
+    assert modal_check.errors(vpn, form, "ja") == {"subject": "件名を入力してください。"}
     kept = modal.typed({"state": {"values": c.typed("\u200bVPN\u200b", "", os="linux")}}, vpn)
-    assert kept.subject == "VPN" and modal.errors(vpn, kept, "ja") == {}
+    assert kept.subject == "VPN" and modal_check.errors(vpn, kept, "ja") == {}

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway.core.i18n import N_, translate
+from gateway.core.i18n import N_, NP_, translate
 from gateway.pipeline.command_lines import Applied, NotRead, Refused
-from gateway.runner import command_said, reply_said
-from tests.support.app import MEMBERS
+from gateway.runner import reply_said
+from gateway.runner.commands_ran import Ran
+from tests.support.app import MEMBERS, configured_reply_address
 from tests.support.cli import run
 from tests.support.config import members_toml, write_config
 from tests.support.mails import mail
@@ -98,34 +99,92 @@ def test_each_outcome_is_said_in_one_language(
 
 
 @pytest.mark.parametrize(
-    ("record", "en"),
+    ("ran", "record", "en"),
     [
-        ("", ""),
-        (", commands: 1 applied", "1 command applied"),
+        (Ran(), "", ""),
+        (Ran(applied=1), ", commands: 1 applied", "1 command applied"),
         (
+            Ran(applied=2, refused=1, ignored=3, relayed=2),
             ", commands: 2 applied, 1 refused, 3 ignored, relayed to 2",
             "2 commands applied, 1 command refused, 3 commands ignored, relayed to 2 people",
         ),
-        (", commands not verified (ignored)", "its commands ignored: the sender was not verified"),
-        (", undelivered mail told: 2", "the member told of 2 undelivered mails"),
+        (
+            Ran(unverified=True),
+            ", commands not verified (ignored)",
+            "its commands ignored: the sender was not verified",
+        ),
+        (
+            Ran(refused_unproven="not sent to a reply address"),
+            ", commands refused: not sent to a reply address",
+            "the member's commands refused: the mail did not prove the member",
+        ),
+        (Ran(told=2), ", undelivered mail told: 2", "the member told of 2 undelivered mails"),
     ],
 )
-def test_a_replys_commands_are_said_from_their_record(record: str, en: str) -> None:
-    """What ops recorded of a reply's commands (and a bounce's notice), clause by clause."""
-    clauses = reply_said.ran_clauses(record)
+def test_what_a_replys_commands_did_is_recorded_and_said(ran: Ran, record: str, en: str) -> None:
+    """What ops did with a reply's commands (and a bounce's notice), as data: the row's
+    English record as it always read, and the same facts clause by clause."""
+    assert ran.record() == record
+    clauses = reply_said.ran_clauses(ran)
     assert ", ".join(translate(c, "en") for c in clauses) == en
     ja = "、".join(translate(c, "ja") for c in clauses)
     assert findings(ja, "ja") == [] and (ja == "") == (en == ""), ja
 
 
-def test_the_record_read_back_is_the_one_ops_writes() -> None:
-    """``ran_clauses`` reads the English record ``command_said.summary`` writes: a change
-    of that record's words would say nothing of the commands, so the two are tied here."""
+def test_the_record_and_the_sentence_count_the_same_outcomes() -> None:
+    """The record and the clauses are both made from one count of the outcomes (no
+    longer the clauses parsed back from the record): each kind is counted, in order."""
     outcomes: list[Applied | Refused | NotRead] = [
         *(Applied(f"/x{n}", N_("x")) for n in range(2)),
         Refused("/y", N_("y")),
         *(NotRead(f"/z{n}", N_("z")) for n in range(3)),
     ]
-    clauses = reply_said.ran_clauses(command_said.summary(outcomes))
-    said = ", ".join(translate(c, "en") for c in clauses)
-    assert said == "2 commands applied, 1 command refused, 3 commands ignored"
+    ran = Ran.of(outcomes, relayed=1)
+    assert ran.record() == ", commands: 2 applied, 1 refused, 3 ignored, relayed to 1"
+    said = ", ".join(translate(c, "en") for c in reply_said.ran_clauses(ran))
+    assert said == "2 commands applied, 1 command refused, 3 commands ignored, relayed to 1 person"
+
+
+@pytest.mark.parametrize(("locale", "language"), [("ja_JP.UTF-8", "ja"), ("C.UTF-8", "en")])
+def test_a_members_commands_are_said_in_the_cli_language(
+    tmp_path: Path,
+    locale: str,
+    language: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A proven member's reply with commands, through ``ingest``: its line says what the
+    commands and the relay did in the reader's language, the row keeps the record."""
+    config = write_config(
+        tmp_path,
+        secret_file=True,
+        locale="en" if language == "ja" else "ja",
+        extra=members_toml(MEMBERS),
+    )
+    monkeypatch.setenv("LC_ALL", locale)
+    (tmp_path / "new.eml").write_bytes(mail(message_id=FIRST))
+    assert run(config, "ingest", str(tmp_path / "new.eml"), capsys=capsys).code == 0
+    to = configured_reply_address(config, 1, "ops@example.test")
+    reply = mail(
+        subject="Re: VPN",
+        sender="Ops One <ops@example.test>",
+        to=to,
+        in_reply_to=FIRST,
+        body="/priority high\n/assign nobody@example.test\n\nWe restarted the VPN server.\n",
+    )
+    (tmp_path / "reply.eml").write_bytes(reply)
+    done = run(config, "ingest", str(tmp_path / "reply.eml"), capsys=capsys)
+    assert done.code == 0, done
+    said = [
+        NP_("{count} command applied", "{count} commands applied", 1, count=1),
+        NP_("{count} command refused", "{count} commands refused", 1, count=1),
+        NP_("relayed to {count} person", "relayed to {count} people", 1, count=1),
+    ]
+    joint = translate(N_(", "), language)
+    assert joint.join(translate(c, language) for c in said) in done.out, done.out
+    assert findings(done.out, language, [str(tmp_path / "reply.eml")]) == [], done.out
+    rows = json.loads(run(config, "inbox", "list", "--json", capsys=capsys).out)
+    assert next(r["reason"] for r in rows if r["id"] == 2) == (
+        "appended (via token, from ops verified by token, "
+        "commands: 1 applied, 1 refused, relayed to 1)"
+    ), rows

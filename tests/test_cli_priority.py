@@ -144,6 +144,46 @@ def test_the_entrys_default_and_list_priority(
     assert {r["id"]: r["priority"] for r in rows}[seeded["printer"]] == "low"
 
 
+@pytest.mark.parametrize(
+    ("lang", "refusal"),
+    [
+        ("ja_JP.UTF-8", "「asap」という優先度はありません（使えるのは低（low）、"),
+        ("en_US.UTF-8", "unknown priority 'asap' (use one of: low,"),
+    ],
+)
+def test_list_priority_takes_what_tickets_priority_takes(
+    config: Path,
+    seeded: dict[str, int],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    refusal: str,
+) -> None:
+    """``tickets priority 5 緊急`` and ``/priority 至急`` work, but ``tickets list
+    --priority 緊急`` was argparse's "invalid choice" (exit 2, English): the filter
+    reads the level as they do (:func:`gateway.pipeline.priority.level_named`), and a
+    word that is none is refused as ``tickets priority`` refuses it (64, the choices)."""
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", lang)
+
+    def ids(*args: str) -> list[int]:
+        done = run(config, "tickets", "list", "--json", *args, capsys=capsys)
+        assert done.code == 0, done
+        return [t["id"] for t in json.loads(done.out)]
+
+    urgent, low = [seeded["urgent"]], [seeded["printer"]]
+    assert ids("--priority", "緊急") == urgent  # the level's Japanese name
+    assert ids("--priority", "至急") == urgent  # a subject marker of the team's
+    assert ids("--priority", "【至急】") == urgent
+    assert ids("--priority", "低") == low
+    assert ids("--priority", "URGENT") == urgent  # as /priority reads it, any case
+    assert ids("--priority", "高") == []
+    refused = run(config, "tickets", "list", "--priority", "asap", capsys=capsys)
+    assert (refused.code, refused.out) == (64, ""), refused
+    assert refusal in refused.err and "【至急】" in refused.err, refused  # with the markers
+
+
 def test_digests_and_reminders_walk_urgent_tickets_first(
     config: Path, seeded: dict[str, int]
 ) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from gateway.config.settings import Settings
-from gateway.receive.smtp.listener import client_of
+from gateway.core.hosts import client_of
 from gateway.runtime.app import App
 from tests.support.config import load_toml
 from tests.support.databases import sqlite_only

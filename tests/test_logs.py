@@ -148,6 +148,19 @@ def test_an_unknown_log_format_names_key_and_file(
             "alice@customer.test",
             "",
         ),
+        # the web guard's line of a request cut short names its path: an unspent sign-in
+        # link's token is a member's session to whoever reads the log first
+        (
+            "web: POST /sign-in/q3ZWcE0_1a-Vt8kLmN2pQrStUvWxYz0123456789AbC: the sender went away",
+            "web: POST /sign-in/…: the sender went away",
+            "q3ZWcE0_1a",
+        ),
+        (
+            "link=https://support.test/sign-in/q3ZWcE0_1a-Vt8kLmN2pQrStUvWxYz0123456789AbC",
+            "https://support.test/sign-in/…",
+            "q3ZWcE0_1a",
+        ),
+        ("the page /sign-in/expired stays readable", "/sign-in/expired", ""),
     ],
 )
 def test_a_password_in_a_url_never_reaches_the_log(

@@ -200,6 +200,7 @@ NO_MAIL = (
     "gateway/runner/replies.py",  # … its clauses of each reply outcome (the same test)
     "gateway/runner/early.py",  # … why a mail was ignored (the same test)
     "gateway/runner/rows.py",  # … an inbox row's state
+    "gateway/runner/verdicts.py",  # … why a row failed: an outage, a bug of ours
     "gateway/actions/results.py",  # internal notes on the ticket, in the team's language
     "gateway/actions/notes.py",  # … and the notes themselves (a run's end)
     "gateway/actions/reply.py",  # … and why a reply was held back: an event (the page)

@@ -305,6 +305,41 @@ def test_auth_guessing_is_cut_off_after_four_tries(
         assert client.docmd("AUTH", "PLAIN " + _plain("relay", "s3cret pass"))[0] == 421
 
 
+@sqlite_only
+def test_auth_guessing_over_many_sessions_is_braked_per_client(
+    app: App, settings: Settings, tls_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Four tries a session was no limit: a guesser opened the next session, and each
+    try cost an scrypt on the listener's event loop (every other session waited the
+    while). Past AUTH_FAILURES_PER_HOUR failed tries from one client in a clock hour,
+    AUTH is refused at once with a temporary 454, the right password too (an MTA tries
+    again later; nothing is lost), until the hour is over."""
+    from datetime import timedelta
+
+    from gateway.receive.smtp.limits import AUTH_FAILURES_PER_HOUR
+
+    cert, key = tls_files
+    cfg = smtp_settings(settings, tls_cert=cert, tls_key=key, auth_users_file=_users_file(tmp_path))
+
+    def session(*passwords: str) -> list[int]:
+        with smtplib.SMTP("localhost", srv.port) as client:
+            client.starttls(context=trusting(cert))
+            client.ehlo()
+            return [client.docmd("AUTH", "PLAIN " + _plain("relay", p))[0] for p in passwords]
+
+    with listening(cfg, app.sessions, app.clock) as srv:
+        failed = 0
+        while failed < AUTH_FAILURES_PER_HOUR:
+            tries = min(4, AUTH_FAILURES_PER_HOUR - failed)
+            assert session(*(f"guess{failed + n}" for n in range(tries))) == [535] * tries
+            failed += tries
+        braked = session("s3cret pass")
+        app.clock.advance(timedelta(hours=1))
+        again = session("s3cret pass")
+    assert braked == [454]
+    assert again == [235]
+
+
 def _plain(user: str, password: str) -> str:
     import base64
 

@@ -64,6 +64,7 @@ SIGNATURE_HEADER = "X-Ticket-Gateway-Signature"
 DELIVERY_HEADER = "X-Ticket-Gateway-Delivery"
 KEY_HEADER = "Idempotency-Key"
 USER_AGENT = "ticket-gateway-actions/1"
+DEFAULT_PORTS = {"https": 443, "http": 80}  # the schemes catalog check allows
 # a terminal's control sequence (CSI ``ESC [ … final``, OSC ``ESC ] … BEL|ST``, or ESC and
 # one character), else any C0 control or DEL: none belongs in a status line or a header
 _CONTROLS = re.compile(
@@ -123,7 +124,10 @@ def deliver(
     host = parts.hostname or ""
     try:
         dial = dialer(lookup, deadline)
-        conn = _connection(parts.scheme, host, parts.port, timeout, ca_file, proxy, dial)
+        # the port always given: without one, http.client reads an IPv6 host's last
+        # group as the port ("2001:db8::1" was the host "2001:db8:" at port 1)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+        conn = _connection(parts.scheme, host, port, timeout, ca_file, proxy, dial)
     except OSError as exc:  # the ca_file, read now: removed, unreadable, or not PEM since
         why = (  # catalog check; a file that holds no PEM certificate is OpenSSL's code
             failures.not_a_certificate(exc.reason or type(exc).__name__)

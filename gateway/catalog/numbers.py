@@ -9,12 +9,18 @@ Decimal arithmetic throughout: 0.1 + 0.2 is 0.3, and a step of 0.1 is exact.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_FLOOR, Context, Decimal, InvalidOperation, localcontext
 
 from gateway.catalog.model import Field
 from gateway.core.i18n import N_, Msg
 
 MAX_DIGITS = 30  # a number this big is a mistake or an attack, never a field value
+# Digits apart by commas or spaces are one number only where they part its thousands
+# (1,200, 1 000, 12,345,678: one kind of separator, groups of three); 1,2 is 1.2 in much
+# of Europe, and 3 4 two numbers. Possessive, and from a run's start: linear.
+_APART = re.compile(r"(?<![0-9])[0-9]++(?:[, ]++[0-9]++)+")
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?: [0-9]{3})+")
 # What people write around a quantity, taken off before it is read (after NFKC and case
 # folding, spaces and commas already out): each table is tried once, in this order —
 # the sentence's end, the polite ending, the counter — at the end; then the "about"
@@ -51,13 +57,29 @@ _COUNTERS = (
     "箱",  # boxes
     "式",  # sets of equipment
     "回",  # times
+    "名様",  # guests, most politely
+    "人分",  # portions for so many people
+    "ユーザー",  # users of a service, accounts: 3ユーザー
+    "ユーザ",
+    "アカウント",  # 10アカウント
+    "people",  # 3 people
+    "persons",
+    "users",  # 5 users
+    "user",
+    "accounts",
+    "account",
+    "seats",  # 20 seats (of a licence)
+    "seat",
     "pieces",  # 3 pieces
     "piece",
     "units",  # 3 units
     "unit",
     "pcs",  # 3 pcs
     "pc",
+    "円",  # yen: 12,000円, 1万円 (an amount's "counter")
 )
+# a currency sign before an amount (¥12,000; ￥ is ¥ after NFKC), taken off as a counter is
+_CURRENCY = ("¥", "$", "€", "£")
 # "about": the number is kept as written (約3 is 3); the requester's words stay in the
 # mail and the ticket, where whoever acts on the sheet reads them
 _ABOUT = ("約", "およそ", "approximately", "approx.", "approx", "about", "around", "ca.", "~")
@@ -68,7 +90,10 @@ _KANJI_DIGITS = {
     for ch in chars
 }
 _KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
-_MAN = "万"
+# the units of four places each, which a number below 1 0000 multiplies: 3億5000万
+_BIG_UNITS = {"万": 10**4, "億": 10**8, "兆": 10**12}
+_ARABIC = "0123456789."
+_ANY_UNIT = frozenset(_KANJI_UNITS) | frozenset(_BIG_UNITS)
 # Room for every digit a value or a quotient of one by a step can have: values and
 # steps both have at most MAX_DIGITS digits either side of the point (the catalog
 # reader refuses a finer step), so nothing here is ever rounded.
@@ -105,20 +130,26 @@ def field_number(f: Field, text: str) -> tuple[str, Msg | None]:
 def _parsed(text: str) -> Decimal | Msg:
     """The one number ``text`` says (NFKC and case folded), or why it says none; the
     refusal names the forms that work (a mail's requester corrects from it)."""
+    if not all(_THOUSANDS.fullmatch(apart[0]) for apart in _APART.finditer(text)):
+        return NOT_A_NUMBER  # 1,2 or 3 4: two numbers (or a European 1,2), not 12 or 34
     cleaned = _unwrapped(text.replace(",", "").replace(" ", ""))
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
         kanji = kanji_number(cleaned)
         if kanji is None:
-            return NOT_A_NUMBER
-        number = Decimal(kanji)
+            mixed = any(c.isascii() and c.isdigit() for c in cleaned)
+            return NOT_A_MIXED_NUMBER if mixed and _ANY_UNIT & set(cleaned) else NOT_A_NUMBER
+        number = kanji
     if not number.is_finite():  # inf, nan
         return NOT_A_NUMBER
     return number
 
 
 NOT_A_NUMBER = N_("not a number: write one number, such as 3")
+# digits with 万 or 千 that say no one number (1万20000, 15百, 1.5万5千): the forms
+# that work, in Japanese the mixed ones (2万5000, 1.5万)
+NOT_A_MIXED_NUMBER = N_("not a number: write one number, such as 25000 or 15000")
 
 
 def _unwrapped(text: str) -> str:
@@ -127,7 +158,9 @@ def _unwrapped(text: str) -> str:
     text's."""
     for table in (_STOPS, _ENDINGS, _COUNTERS):
         text = _cut_end(text, table)
-    return next((text[len(a) :] for a in _ABOUT if text.startswith(a) and text[len(a) :]), text)
+    for before in (_ABOUT, _CURRENCY):  # 約¥12000
+        text = next((text[len(a) :] for a in before if text.startswith(a) and text[len(a) :]), text)
+    return text
 
 
 def _cut_end(text: str, table: tuple[str, ...]) -> str:
@@ -135,41 +168,112 @@ def _cut_end(text: str, table: tuple[str, ...]) -> str:
     return next((text[: -len(w)] for w in table if text.endswith(w) and text != w), text)
 
 
-def kanji_number(text: str) -> int | None:
+def kanji_number(text: str) -> Decimal | None:
     """The number kanji numerals write (十 10, 二十五 25, 三千五百 3500, 一万二千 12000,
-    positional 二〇二六 2026), below 1 0000 0000; None for anything else, two numbers
-    run together (十二三) or units out of order (百千) included. One pass over ``text``."""
-    if not text or len(text) > MAX_DIGITS:
+    一億 10^8, positional 二〇二六 2026), digits mixed in as people write amounts (1万,
+    3千, 2万5千, 2万5000, 3億5000万, and a decimal before one unit with nothing after
+    it: 1.5万 15000); None for anything else: two numbers run together (十二三, 1万1万),
+    units out of order (百千, 万億), more than a place holds (1万20000: 30000, or 1万2000
+    mistyped?), more than one digit before 十, 百 or 千 (15百). One pass over ``text``."""
+    if not text or len(text) > 2 * MAX_DIGITS:
         return None
-    if not any(ch in _KANJI_UNITS or ch == _MAN for ch in text):
-        digits = [_KANJI_DIGITS.get(ch) for ch in text]
-        return None if None in digits else int("".join(str(d) for d in digits))
-    high, man, low = text.partition(_MAN)
-    if not man:
-        return _kanji_section(text)
-    below = _kanji_section(low)
-    above = _kanji_section(high) if high else 1  # 万 alone is 一万
-    if above is None or below is None or not above:
+    tokens = _tokens(text)
+    if tokens is None:
         return None
-    return above * 10_000 + below
+    decimals = [t for t in tokens if t[0] == "n" and "." in t[1]]
+    if decimals:  # 1.5万, 2.5千: the one form a decimal takes here
+        if len(tokens) != 2 or tokens[0][0] != "n" or tokens[1][0] not in "sb":
+            return None
+        return Decimal(tokens[0][1]) * int(tokens[1][1])
+    total, big, sections = 0, None, _sections(tokens)
+    if sections is None:
+        return None
+    for n, (section, unit) in enumerate(sections):
+        if unit is not None and big is not None and int(unit) >= big:
+            return None  # 万億, 1万1万: each big unit smaller than the one before
+        if not section:
+            if n or unit is None:
+                return None  # 1億万: nothing before a unit but the first (万 alone is 一万)
+            value: int | None = 1
+        else:
+            value = _kanji_section(section, first=n == 0)
+        if value is None:
+            return None
+        total += value * (int(unit) if unit is not None else 1)
+        big = int(unit) if unit is not None else big
+    return Decimal(total)
 
 
-def _kanji_section(text: str) -> int | None:
-    """A number below 1 0000 in kanji with its units: each unit smaller than the one
-    before, each at most one digit before it; "" is 0."""
-    total, digit, last = 0, None, 10_000
-    for ch in text:
+_Token = tuple[str, str]  # ("n", "2026") digits, ("d", "3") a kanji digit, ("s"/"b", "1000") a unit
+
+
+def _tokens(text: str) -> list[_Token] | None:
+    """``text`` as digits runs, kanji digits and units, in one pass; None for any other
+    character, or a run of digits with more than one point or one at an end."""
+    out: list[_Token] = []
+    run = ""
+    for ch in text + " ":
+        if ch in _ARABIC:
+            run += ch
+            continue
+        if run:
+            if run.count(".") > 1 or run[0] == "." or run[-1] == ".":
+                return None
+            out.append(("n", run))
+            run = ""
         if ch in _KANJI_DIGITS:
+            out.append(("d", str(_KANJI_DIGITS[ch])))
+        elif ch in _KANJI_UNITS:
+            out.append(("s", str(_KANJI_UNITS[ch])))
+        elif ch in _BIG_UNITS:
+            out.append(("b", str(_BIG_UNITS[ch])))
+        elif ch != " ":
+            return None
+    return out
+
+
+def _sections(tokens: list[_Token]) -> list[tuple[list[_Token], str | None]] | None:
+    """The tokens between big units (万, 億, 兆), each with the unit after it (None
+    for the last, below the smallest)."""
+    out: list[tuple[list[_Token], str | None]] = []
+    section: list[_Token] = []
+    for token in tokens:
+        if token[0] == "b":
+            out.append((section, token[1]))
+            section = []
+        else:
+            section.append(token)
+    if section:
+        out.append((section, None))
+    return out
+
+
+def _kanji_section(tokens: list[_Token], first: bool = True) -> int | None:
+    """A number below 1 0000 (any size for the first, which a big unit multiplies:
+    15万, 1500万) in kanji digits, digits and the units 十, 百, 千: each unit smaller
+    than the one before with at most one digit before it, and a number after the last
+    unit below it (2千500, not 2千5000). Kanji digits alone are positional (二〇二六)."""
+    if all(kind in "nd" for kind, _ in tokens):
+        if len(tokens) > 1 and any(kind == "n" for kind, _ in tokens):
+            return None  # 2〇26, 1 2: not one number
+        whole = int("".join(v for _, v in tokens))
+        return whole if first or whole < 10_000 else None
+    total, last = 0, 10_000
+    digit: str | None = None
+    for kind, said in tokens:
+        if kind in "nd":
             if digit is not None:
-                return None  # two digits in a row: 十二三, 二二十
-            digit = _KANJI_DIGITS[ch]
-        elif ch in _KANJI_UNITS and _KANJI_UNITS[ch] < last:
-            last = _KANJI_UNITS[ch]
-            total += (1 if digit is None else digit) * last
+                return None  # two numbers in a row: 十二三, 二二十
+            digit = said
+        elif int(said) < last and (digit is None or len(digit) == 1):
+            last = int(said)
+            total += (1 if digit is None else int(digit)) * last
             digit = None
         else:
-            return None  # not a numeral, or a unit out of order: 十十, 百千
-    return total + (digit or 0)
+            return None  # a unit out of order (十十, 百千), or 15百
+    if digit is not None and int(digit) >= last:
+        return None  # 2千5000: 7000, or 2500 mistyped?
+    return total + int(digit or 0)
 
 
 def _too_long(number: Decimal) -> Msg | None:

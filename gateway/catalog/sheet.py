@@ -94,9 +94,10 @@ def parse_sheet(entry: Entry, new_text: str, today: date | None = None) -> Sheet
     return Sheet(values, kept)
 
 
-def sheet_from_values(entry: Entry, entered: Mapping[str, str]) -> Sheet:
+def sheet_from_values(entry: Entry, entered: Mapping[str, str], today: date | None = None) -> Sheet:
     """A sheet typed into a form or a chat modal, checked by the same rules as mail:
-    each value through :func:`validate`; a name the entry does not have is rejected."""
+    each value through :func:`validate`; a name the entry does not have is rejected.
+    ``today``: the day it was submitted in the team's zone, as :func:`parse_sheet`'s."""
     values: dict[str, str] = {}
     rejected: list[BadValue] = []
     for name, entered_raw in entered.items():
@@ -107,7 +108,7 @@ def sheet_from_values(entry: Entry, entered: Mapping[str, str]) -> Sheet:
             continue
         if not bare(raw):
             continue  # left empty (or only characters nobody sees): missing, not wrong
-        value, problem = validate(f, raw)
+        value, problem = validate(f, raw, today)
         if problem is None:
             values[f.name] = value
         else:
@@ -115,11 +116,14 @@ def sheet_from_values(entry: Entry, entered: Mapping[str, str]) -> Sheet:
     return Sheet(values, tuple(rejected))
 
 
-def field_problems(entry: Entry, entered: Mapping[str, str]) -> tuple[Sheet, dict[str, Msg]]:
+def field_problems(
+    entry: Entry, entered: Mapping[str, str], today: date | None = None
+) -> tuple[Sheet, dict[str, Msg]]:
     """A form's or a chat modal's sheet, checked: the valid values, and per field what
     is wrong (the same reasons a mail's transcript gives, or "required" when empty).
-    One function, so the web form, the Slack modal and the runner agree."""
-    sheet = sheet_from_values(entry, {k: v for k, v in entered.items() if bare(v)})
+    One function, so the web form, the Slack modal and the runner agree. ``today``: the
+    day it is submitted in the team's zone (a date without its year counts from it)."""
+    sheet = sheet_from_values(entry, {k: v for k, v in entered.items() if bare(v)}, today)
     problems: dict[str, Msg] = {bad.field: bad.why for bad in sheet.rejected}
     for name, _label in missing_required(entry, sheet.values, "en"):
         problems.setdefault(name, N_("This field is required."))

@@ -65,13 +65,20 @@ def read_request(
 
 
 def triage_submission(
-    catalog: Catalog, msg: ParsedMessage, words: str, chosen: Submission, locale: str
+    catalog: Catalog,
+    msg: ParsedMessage,
+    words: str,
+    chosen: Submission,
+    locale: str,
+    today: date | None = None,
 ) -> Triage:
     """A form or chat submission: the person chose the entry (keywords are not asked,
-    unless that entry has left the catalog since) and typed the sheet field by field."""
+    unless that entry has left the catalog since) and typed the sheet field by field.
+    ``today``: the day it came in the team's zone, as for :func:`triage` (a chat modal's
+    values are stored as typed: ``4/1`` is read here, as the modal read it)."""
     entry = catalog.entry(chosen.entry_id)
     if entry is None:
-        return triage(catalog, msg, words, locale)
-    sheet = sheet_from_values(entry, chosen.fields)
+        return triage(catalog, msg, words, locale, today=today)
+    sheet = sheet_from_values(entry, chosen.fields, today)
     verdict = Classification(entry.id, 0.0, (), entry.fallback, chosen=chosen.source)
     return Triage(entry, verdict, sheet, missing_required(entry, sheet.values, locale))

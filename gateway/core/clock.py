@@ -7,8 +7,17 @@ backoff are tested by advancing a :class:`FakeClock` instead of sleeping.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+
+def day_in(moment: datetime, zone: str) -> date:
+    """The day ``moment`` falls on in ``zone`` (the team's): what a date written without
+    its year (``4/1``) is the next such day from. A naive moment is UTC, as the store
+    keeps times."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(zone)).date()
 
 
 class Clock(Protocol):

@@ -74,6 +74,20 @@ TEXT_SAID: tuple[tuple[str, Msg], ...] = (
     ("too many clients", SQLSTATE_SAID["53300"]),  # FATAL: sorry, too many clients already
     ("terminating connection due to administrator command", SQLSTATE_SAID["57P01"]),
     ("ssl syscall error", N_("the TLS connection to the database server was cut off")),
+    # a server on another machine is reached over verified TLS (store.pg_connect)
+    (
+        "server does not support ssl",
+        N_(
+            "the database server offers no TLS, which a server on another machine must "
+            "(or name the sslmode you mean in the database URL)"
+        ),
+    ),
+    ("certificate verify failed", N_("the database server's TLS certificate is not trusted")),
+    (
+        "does not match host name",
+        N_("the database server's TLS certificate is not for the host in the database URL"),
+    ),
+    ("root certificate file", N_("the CA file for the database server cannot be read")),
     ("server closed the connection unexpectedly", SQLSTATE_SAID["08006"]),  # a backend died
     ("password authentication failed", SQLSTATE_SAID["28P01"]),  # FATAL at connect
     ('" does not exist', SQLSTATE_SAID["3D000"]),  # FATAL: database "x" does not exist

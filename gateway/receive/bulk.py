@@ -351,13 +351,15 @@ def _process(runner: Runner, mail: Mail, acc: Accepted, parse: Future[Ahead | No
 
 
 def _said(ref: str, acc: Accepted, outcome: RowOutcome) -> Msg:
-    """What the runner made of a stored input, as the line a person reads."""
+    """What the runner made of a stored input, as the line a person reads; its reason
+    in the reader's words where the runner said them, else the English record."""
+    reason = outcome.reason if outcome.said is None else outcome.said
     if outcome.state is None:
         return N_(
             "{ref}: stored as inbox #{id}, processing deferred ({reason})",
             ref=ref,
             id=acc.inbox_id,
-            reason=outcome.reason,
+            reason=reason,
         )
     return N_(
         "{ref}: stored as inbox #{id}: {state}{ticket} ({reason})",
@@ -365,8 +367,7 @@ def _said(ref: str, acc: Accepted, outcome: RowOutcome) -> Msg:
         id=acc.inbox_id,
         state=state_said(outcome.state.value),
         ticket=_ticket(outcome.ticket_id),
-        # in the reader's words where the stage said them, else the English record
-        reason=outcome.reason if outcome.said is None else outcome.said,
+        reason=reason,
     )
 
 

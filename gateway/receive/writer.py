@@ -88,6 +88,11 @@ class InboxWriter:
         self.commits = 0  # transactions committed, and the deliveries they carried:
         self.deliveries = 0  # their ratio is the group-commit factor the bench reports
 
+    @property
+    def clock(self) -> Clock:
+        """The clock the writer stamps arrivals with: the listener's too (its AUTH brake)."""
+        return self._clock
+
     def start(self) -> None:
         self._thread.start()
 

@@ -11,13 +11,13 @@ only what is particular to it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
+from gateway.core.clock import day_in
 from gateway.core.model import ParsedMessage, Submission
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.parse.headers import MAX_ADDRESS
@@ -57,9 +57,7 @@ class Arrival:
         """The day the message came (accepted into the inbox; else now) in the team's zone:
         what a sheet's date without its year (``4/1``) is the next such day from, so a
         message processed after midnight, or retried, reads it as its writer meant."""
-        came = self.row.received_at or self.now
-        came = came if came.tzinfo is not None else came.replace(tzinfo=UTC)  # stored in UTC
-        return came.astimezone(ZoneInfo(self.settings.gateway.timezone)).date()
+        return day_in(self.row.received_at or self.now, self.settings.gateway.timezone)
 
     @property
     def msg(self) -> ParsedMessage:

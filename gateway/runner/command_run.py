@@ -1,11 +1,10 @@
-"""Running one reply's decided commands on its ticket, in the order they mean.
+"""A reply's decided commands carried out, one by one, through the tickets service.
 
-Split from :mod:`gateway.runner.ops` (which verifies, relays and reports): each command
-is decided on the ticket as it stands, lines that contradict each other are refused
-(:mod:`gateway.pipeline.command_conflicts`), a ``/close`` beside a ``/merge`` is done by
-the merge, and a ``/open`` beside a ``/merge`` into a closed ticket reopens that ticket
-(:mod:`gateway.runner.merge_open`). Every change goes through
-:mod:`gateway.tickets.changes`; a refusal is recorded as an event.
+Kept apart from :mod:`gateway.runner.ops` (which reads a reply, relays its words and
+sends its transcript): this is where each command line becomes a change or a refusal.
+The decisions are the pure :mod:`gateway.pipeline.commands` and its conflict rules; a
+refusal is an event (``command-refused``) with its English reason, and each outcome
+carries what it did as a :class:`~gateway.core.i18n.Msg` for the transcript.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ from gateway.tickets.priority import set_priority
 from store.models import Ticket
 
 
-def run(
+def run_commands(
     a: Arrival,
     ticket: Ticket,
     cmds: Sequence[commands.Command],
@@ -52,6 +51,10 @@ def run(
     actor: str,
     saved: list[str] | None = None,
 ) -> list[CommandOutcome]:
+    """One outcome per command of ``cmds``, in their order (run in the order the
+    conflict rules give: a ``/close`` beside a ``/merge`` after it, a ``/open`` that
+    reopens its closed target before it, :mod:`gateway.runner.merge_open`); ``saved``: the
+    saved answers ``/answer`` asked for are appended to it."""
     out: dict[int, CommandOutcome] = {}
     decided = [(cmd, commands.decide(cmd, _context(a, ticket, role, actor))) for cmd in cmds]
     clash = contradictions(decided)  # two values of one thing (/close, /open): neither done
@@ -148,7 +151,8 @@ def _apply(
         case commands.SetCategory(entry_id) if ticket.catalog == entry_id:
             return filed_already(a.catalog.entry(entry_id), entry_id)  # no event
         case commands.SetCategory(entry_id):
-            taken = recategorize(session, ticket, entry_id, a.catalog, now, **who)
+            zone = a.settings.gateway.timezone  # the request's day is read in it
+            taken = recategorize(session, ticket, entry_id, a.catalog, now, zone=zone, **who)
             return changed(action, old, taken, a.catalog.entry(entry_id))
         case commands.SetDue(due):
             changes.set_due(session, ticket, due, now, **who)

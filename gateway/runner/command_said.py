@@ -1,6 +1,6 @@
 """What an applied reply command changed, in words for the member's transcript.
 
-Kept apart from :mod:`gateway.runner.ops` (which applies the commands) because the
+Kept apart from :mod:`gateway.runner.command_run` (which applies the commands) because the
 sample mails and their tests say the same words without running anything. Each
 result is a :class:`~gateway.core.i18n.Msg`, said in the recipient's language when
 the transcript is rendered.
@@ -8,7 +8,7 @@ the transcript is rendered.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 
 from gateway.catalog.model import Entry
@@ -17,7 +17,6 @@ from gateway.core import zone
 from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.notify import labels
 from gateway.pipeline import commands
-from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused
 from gateway.pipeline.merging import Merge
 from gateway.pipeline.watching import Watch
 from gateway.tickets import merge_watch
@@ -161,14 +160,3 @@ def _field_said(entry: Entry | None, name: str) -> Msg | str:
 def _filed(entry: Entry | None, entry_id: str) -> Msg | str:
     """The entry a ticket was filed under: its name and its id (アカウント（account）)."""
     return entry.said_with_id() if entry is not None and entry.id == entry_id else entry_id
-
-
-def summary(outcomes: Sequence[CommandOutcome]) -> str:
-    """The outcomes counted, for the inbox row summary."""
-    if not outcomes:
-        return ""
-    n = {
-        k: sum(isinstance(o, t) for o in outcomes)
-        for k, t in (("applied", Applied), ("refused", Refused), ("ignored", NotRead))
-    }
-    return ", commands: " + ", ".join(f"{v} {k}" for k, v in n.items() if v)

@@ -23,6 +23,7 @@ from gateway.catalog.refile import Move
 from gateway.catalog.sheet import BadValue, Sheet, missing_required, parse_sheet
 from gateway.catalog.triage import triage, triage_read, triage_submission
 from gateway.config.settings import Settings
+from gateway.core.clock import day_in
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import ParsedMessage, Submission, TicketState
 from gateway.pipeline import archive, unanswered
@@ -79,7 +80,7 @@ def categorize_new_ticket(
         # its year, which that day makes one (the day only ever turns a refusal into a value)
         known = None
     if chosen is not None:
-        verdict = triage_submission(catalog, msg, request_words(msg), chosen, locale)
+        verdict = triage_submission(catalog, msg, request_words(msg), chosen, locale, today)
     elif known is not None:  # read ahead in the parse process: the words are not needed
         verdict = triage_read(catalog, known, locale)
     else:
@@ -171,6 +172,7 @@ def refile(
     *,
     actor: str,
     channel: str,
+    zone: str,
 ) -> Refiled:
     """File an existing ticket under ``move.entry`` (``catalog refile``), as a new request
     would be filed there: the category event carries the classification, an assignee
@@ -179,7 +181,8 @@ def refile(
     ticket changes its entry only (its statistics), and nothing is mailed: the requester
     asked long ago, and the new assignee hears of the assignment as of any other. A sheet
     complete now starts the new entry's action (or has it wait for ``/approve``), written
-    by :func:`gateway.actions.trigger.sheet_changed` as for a new request filed there."""
+    by :func:`gateway.actions.trigger.sheet_changed` as for a new request filed there.
+    ``zone``: the team's, the request's day is counted in (:func:`request_day`)."""
     why = {"rule": "refile", **move.classification.as_detail()}
     changes.set_category(session, ticket, move.entry.id, now, actor=actor, channel=channel, why=why)
     if ticket.state == TicketState.CLOSED:
@@ -191,8 +194,10 @@ def refile(
             changes.assign(
                 session, ticket, chosen.assignee, now, actor=actor, channel=channel, rule=rule
             )
+    today = request_day(session, ticket, zone)
+    by: dict[str, str] = {"actor": actor, "channel": channel}
     new = take_request_values(
-        session, ticket, move.entry, new_text, now, source="refile", actor=actor, channel=channel
+        session, ticket, move.entry, new_text, now, today, source="refile", **by
     )
     values = fields.field_values(session, ticket.id)
     if not trigger.starts(session, ticket.id, move.entry, values):
@@ -242,6 +247,7 @@ def recategorize(
     *,
     actor: str,
     channel: str,
+    zone: str,
 ) -> dict[str, str]:
     """A person files the ticket under ``entry_id`` (``/category``): the category event
     says a person chose it (so ``catalog refile`` leaves it there), the assignee stays
@@ -254,10 +260,18 @@ def recategorize(
     entry = catalog.entry(entry_id)
     if entry is None or not entry.fields or ticket.state == TicketState.CLOSED:
         return {}
-    text = refile_rows.request_text(session, ticket.id)
+    text, today = refile_rows.request_text(session, ticket.id), request_day(session, ticket, zone)
     return take_request_values(
-        session, ticket, entry, text, now, source="category", actor=actor, channel=channel
+        session, ticket, entry, text, now, today, source="category", actor=actor, channel=channel
     )
+
+
+def request_day(session: Session, ticket: Ticket, zone: str) -> date:
+    """The day the ticket's request came, in the team's ``zone``: what a date in it
+    without its year (``4/1``) is the next such day from when the request is read again
+    for another entry, as when it was first read (a request of March moved in May keeps
+    4/1 as the April 1st after it came, not next year's)."""
+    return day_in(refile_rows.request_came(session, ticket.id) or ticket.created_at, zone)
 
 
 def take_request_values(
@@ -266,6 +280,7 @@ def take_request_values(
     entry: Entry,
     new_text: str,
     now: datetime,
+    today: date,
     *,
     source: str,
     actor: str,
@@ -274,9 +289,10 @@ def take_request_values(
     """Store what ``new_text`` (the request's own words) holds for ``entry``'s sheet,
     where the ticket has no value yet: a value a person gave or corrected is never
     overwritten by the older request. A value that does not fit its type is left out
-    (the field stays missing, for a reply or ``/field``), without an event of its own."""
+    (the field stays missing, for a reply or ``/field``), without an event of its own.
+    ``today``: the day the request came (:func:`request_day`)."""
     existing = fields.field_values(session, ticket.id)
-    sheet = parse_sheet(entry, new_text)
+    sheet = parse_sheet(entry, new_text, today)
     new = {k: v for k, v in sheet.values.items() if k not in existing}
     _store(
         session, ticket, Sheet(new, ()), existing, now, source=source, actor=actor, channel=channel

@@ -32,6 +32,7 @@ from gateway.pipeline.parse.attachment_data import attachment_data
 from gateway.pipeline.parse.message import parse_message
 from gateway.runner import filing, new_said, notices, ops, proof
 from gateway.runner.arrival import Arrival
+from gateway.runner.commands_ran import NOTHING, Ran
 from gateway.runner.messages import attach
 from gateway.runner.priority import initial_priority
 from gateway.runner.verdicts import Done
@@ -53,7 +54,7 @@ def new_request(a: Arrival) -> Arrival | Done:
     said = new_said.new_ticket(linked, a.sender if original is not None else None, clauses, ran)
     return Done(
         ticket.id,
-        f"new ticket{f' (linked to #{linked})' if linked else ''}{how}{summary}{ran}",
+        f"new ticket{f' (linked to #{linked})' if linked else ''}{how}{summary}{ran.record()}",
         said,
     )
 
@@ -71,7 +72,7 @@ def _carried_whole(a: Arrival) -> Arrival:
     return replace(a, parsed=replace(msg, new_text=carried)) if carried else a
 
 
-def _member_commands(a: Arrival, ticket: Ticket) -> str:
+def _member_commands(a: Arrival, ticket: Ticket) -> Ran:
     """A member's commands above the mail that opened ``ticket`` ("/priority high" over a
     customer's mail they forward, or over their own request) act on it when the mail
     proves the member (a trusted DKIM/DMARC pass: a new ticket has no reply address
@@ -79,13 +80,13 @@ def _member_commands(a: Arrival, ticket: Ticket) -> str:
     answer to anyone."""
     member = a.settings.member(a.sender)
     if member is None or a.automated or a.submission is not None:
-        return ""
+        return NOTHING
     found = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
     if not any(c.name in commands.GRAMMAR for c in found.commands):
-        return ""  # "/var is full on db1": a request about a path, no command meant
+        return NOTHING  # "/var is full on db1": a request about a path, no command meant
     verdict = proof.verify(a, member.email, ticket.id)
     if not verdict.ok:
-        return f", commands refused: {proof.refuse_unverified(a, ticket, member, verdict)}"
+        return Ran(refused_unproven=proof.refuse_unverified(a, ticket, member, verdict))
     return ops.member_reply(a, ticket, member, words=False)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from gateway.core.i18n import N_, NP_, Msg
 from gateway.notify import labels
+from gateway.runner.commands_ran import NOTHING, Ran
 
 
 def filed_clauses(entry_id: str, level: str, acked: bool, asked: int) -> list[Msg]:
@@ -33,19 +34,19 @@ def new_ticket(
     linked: int | None,
     forwarded_by: str | None,
     clauses: Sequence[Msg],
-    commands: str,
+    commands: Ran,
 ) -> Msg:
-    """The whole: ``commands`` is the English record of a member's commands above the
-    mail ("" for none), said here only as run or refused."""
+    """The whole: ``commands`` is what a member's commands above the mail did (nothing
+    for none), said here only as run or refused."""
     said = N_("new ticket opened")
     more = list(clauses)
     if forwarded_by is not None:
         more.insert(0, N_("forwarded by {sender}", sender=forwarded_by))
     if linked is not None:  # the ticket its subject's tag named, or answered too late
         more.insert(0, N_("linked to #{id}", id=linked))
-    if commands.startswith(", commands refused"):
+    if commands.refused_unproven:
         more.append(N_("the member's commands refused: the mail did not prove the member"))
-    elif commands:
+    elif commands != NOTHING:
         more.append(N_("the member's commands run"))
     for clause in more:
         said = N_("{said}, {more}", said=said, more=clause)

@@ -19,8 +19,8 @@ from gateway.catalog.model import Catalog, Entry
 from gateway.catalog.refile import Move
 from gateway.catalog.sheet import parse_sheet
 from gateway.core.model import TicketState
-from gateway.runner.filing import Refiled, held_by
-from store import fields
+from gateway.runner.filing import Refiled, held_by, request_day
+from store import fields, tickets
 from store.refile import Filed
 
 
@@ -47,18 +47,21 @@ class Rotation:
 
 
 def foresee(
-    session: Session, catalog: Catalog, filed: Filed, move: Move, rotation: Rotation
+    session: Session, catalog: Catalog, filed: Filed, move: Move, rotation: Rotation, zone: str
 ) -> Refiled:
     """What :func:`gateway.runner.filing.refile` would leave: the assignee, the sheet
     values stored and the action the move would start, by the rule that starts it
-    (a closed ticket: its entry only)."""
+    (a closed ticket: its entry only). ``zone``: the team's, as ``refile`` reads the
+    request from the day it came in it (:func:`gateway.runner.filing.request_day`)."""
     assignee, values, action, held = filed.assignee, {}, None, None
     if filed.state != TicketState.CLOSED:
         if move.reassign:
             chosen = choose_assignee(catalog, move.entry, rotation.served(move.entry))
             assignee = chosen.assignee or assignee
         existing = fields.field_values(session, filed.ticket_id)
-        sheet = parse_sheet(move.entry, filed.new_text)
+        ticket = tickets.get(session, filed.ticket_id)
+        today = request_day(session, ticket, zone) if ticket is not None else None
+        sheet = parse_sheet(move.entry, filed.new_text, today)
         values = {k: v for k, v in sheet.values.items() if k not in existing}
         if trigger.starts(session, filed.ticket_id, move.entry, {**existing, **values}):
             action = move.entry.action

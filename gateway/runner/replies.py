@@ -26,6 +26,7 @@ from gateway.pipeline.thread import ThreadVia
 from gateway.runner import comments, filing, notices, ops
 from gateway.runner import proof as proofs
 from gateway.runner.arrival import Arrival
+from gateway.runner.commands_ran import NOTHING, Ran
 from gateway.runner.messages import attach
 from gateway.runner.new_request import field_requests, open_new, refused_values
 from gateway.runner.reply_said import joined, machine, proof, ran_clauses
@@ -51,7 +52,7 @@ def member_reply(a: Arrival) -> Arrival | Done | Rejected:
         line = N_("{kind} from a member appended", kind=machine(a.verdict.value))
         return Done(
             ticket.id,
-            f"appended (via {via}, {a.verdict.value}, from ops{told})",
+            f"appended (via {via}, {a.verdict.value}, from ops{told.record()})",
             joined(line, [found(via), *ran_clauses(told)]),
         )
     verdict = proofs.verify(a, member.email, ticket.id)
@@ -66,7 +67,7 @@ def member_reply(a: Arrival) -> Arrival | Done | Rejected:
     line = N_("a member's reply appended, proven by {proof}", proof=proof(verdict.via))
     return Done(
         ticket.id,
-        f"appended (via {via}, from ops verified by {verdict.via}{done})",
+        f"appended (via {via}, from ops verified by {verdict.via}{done.record()})",
         joined(line, [found(via), *ran_clauses(done)]),
     )
 
@@ -99,7 +100,7 @@ def requester_reply(a: Arrival) -> Done:
         line = N_("appended, only commands: the ticket stays closed")
         return Done(
             ticket.id,
-            f"appended (via {via}, only commands: stays closed{ran})",
+            f"appended (via {via}, only commands: stays closed{ran.record()})",
             joined(line, [found(via), *ran_clauses(ran)]),
         )
     foreseen = a.foresight.thanks_for(a.msg.new_text) if a.foresight is not None else None
@@ -131,11 +132,11 @@ def requester_reply(a: Arrival) -> Done:
         )
     if effect.effect == states.ReplyEffect.NEW_LINKED:  # its commands are the new one's
         new, summary, clauses = open_new(a, ticket.id)
-        ran = "" if a.automated else ops.requester_reply(a, new, replied_to=ticket.id)
+        ran = NOTHING if a.automated else ops.requester_reply(a, new, replied_to=ticket.id)
         linked = N_("linked to the closed ticket #{id}", id=ticket.id)
         return Done(
             new.id,
-            f"new ticket (linked to closed #{ticket.id}){summary}{ran}",
+            f"new ticket (linked to closed #{ticket.id}){summary}{ran.record()}",
             joined(N_("new ticket opened"), [linked, *clauses, *ran_clauses(ran)]),
         )
     if effect.target is not None:
@@ -173,17 +174,18 @@ def requester_reply(a: Arrival) -> Done:
     if a.automated:
         line = N_("{kind} appended", kind=machine(a.verdict.value))
     return Done(
-        ticket.id, f"{done} (via {via}{kind}{ran})", joined(line, [found(via), *ran_clauses(ran)])
+        ticket.id,
+        f"{done} (via {via}{kind}{ran.record()})",
+        joined(line, [found(via), *ran_clauses(ran)]),
     )
 
 
-def _returned(a: Arrival, ticket: Ticket) -> str:
+def _returned(a: Arrival, ticket: Ticket) -> Ran:
     """A bounce of a mail of ours to the requester: the member is told now, once
     (:func:`gateway.tickets.returned_mail.on_arrival`); the summary says so."""
     if a.verdict != LoopVerdict.BOUNCE:
-        return ""
-    told = returned_mail.on_arrival(a.session, ticket, a.row.raw, a.now)
-    return f", undelivered mail told: {told}" if told else ""
+        return NOTHING
+    return Ran(told=returned_mail.on_arrival(a.session, ticket, a.row.raw, a.now))
 
 
 def _only_commands(a: Arrival, ticket: Ticket) -> bool:
@@ -272,7 +274,7 @@ def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Don
         linked = N_("from an unverified reply to the closed ticket #{id}", id=ticket.id)
         return Done(
             new.id,
-            f"new ticket (unverified {via} of closed #{ticket.id}){summary}{ran}",
+            f"new ticket (unverified {via} of closed #{ticket.id}){summary}{ran.record()}",
             joined(N_("new ticket opened"), [linked, found(via), *clauses, *ran_clauses(ran)]),
         )
     heard = "unverified" if notices.unverified_told(a, ticket) else ""  # the hourly brake

@@ -3,17 +3,19 @@
 The row's reason (``appended (via tag, commands: 1 applied)``) is the English record
 the inbox, ``inbox list`` and the log keep, and scripts read; a Japanese line showed
 it whole inside its Japanese words. These are the same facts as sentences of the
-catalogs (:mod:`gateway.runner.new_said` says a new ticket's).
+catalogs (:mod:`gateway.runner.new_said` says a new ticket's), made from the data the
+stages hand back (:class:`~gateway.runner.commands_ran.Ran`), never from the record
+read back.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from gateway.core.i18n import N_, NP_, Msg
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.thread import ThreadVia
+from gateway.runner.commands_ran import Ran
 
 # how a mail found its ticket → the clause that says so
 VIA: dict[str, Msg] = {
@@ -41,11 +43,6 @@ PROOF: dict[str, Msg] = {
     "dmarc": N_("a trusted DMARC pass"),  # a DMARC pass the server vouched for
 }
 
-# the English record of the commands a reply held (gateway.runner.command_said.summary)
-_COUNTED = re.compile(r"(\d+) (applied|refused|ignored)")
-_RELAYED = re.compile(r", relayed to (\d+)")
-_TOLD = re.compile(r", undelivered mail told: (\d+)")
-
 
 def via(how: str) -> Msg:
     return VIA.get(how, VIA[ThreadVia.NONE])
@@ -59,37 +56,32 @@ def machine(kind: str) -> Msg:
     return MACHINE.get(kind, MACHINE[LoopVerdict.AUTOMATED])
 
 
-def ran_clauses(ran: str) -> list[Msg]:
-    """The clauses for the record ``ops`` returned of a reply's commands and relay
-    (``, commands: 1 applied, 2 refused, relayed to 3``; "" for none)."""
+def ran_clauses(ran: Ran) -> list[Msg]:
+    """What a reply's commands, relay and bounce notice did (:mod:`gateway.runner.ops`),
+    clause by clause, from the same value the row's English record is written from."""
     clauses: list[Msg] = []
-    told = _TOLD.search(ran)
-    if told:
-        n = int(told[1])
+    if ran.told:
         clauses.append(
             NP_(
                 "the member told of {count} undelivered mail",
                 "the member told of {count} undelivered mails",
-                n,
-                count=n,
+                ran.told,
+                count=ran.told,
             )
         )
-    if ran.startswith(", commands not verified"):
+    if ran.unverified:
         clauses.append(N_("its commands ignored: the sender was not verified"))
-    elif ran.startswith(", commands refused"):
+    if ran.refused_unproven:
         clauses.append(N_("the member's commands refused: the mail did not prove the member"))
-    if ", commands: " in ran:
-        for count, kind in _COUNTED.findall(ran.split(", commands: ", 1)[1]):
-            clauses.append(_COMMANDS[kind](int(count)))
-    relayed = _RELAYED.search(ran)
-    if relayed:
-        n = int(relayed[1])
+    clauses += [_COMMANDS[kind](count) for kind, count in ran.counted.items()]
+    if ran.relayed:
+        n = ran.relayed
         clauses.append(NP_("relayed to {count} person", "relayed to {count} people", n, count=n))
     return clauses
 
 
 # a kind of command outcome → how many of them, said
-_COMMANDS = {
+_COMMANDS: dict[str, Callable[[int], Msg]] = {
     "applied": lambda n: NP_("{count} command applied", "{count} commands applied", n, count=n),
     "refused": lambda n: NP_("{count} command refused", "{count} commands refused", n, count=n),
     "ignored": lambda n: NP_("{count} command ignored", "{count} commands ignored", n, count=n),

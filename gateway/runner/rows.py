@@ -102,12 +102,15 @@ def already_processed(session: Session, inbox_id: int) -> RowOutcome:
     """Another runner (or instance) got there first; report what it decided."""
     row = session.get(InboxRow, inbox_id)
     if row is None:
-        return RowOutcome(inbox_id, InboxState.IGNORED, "no such inbox row")
+        return RowOutcome(
+            inbox_id, InboxState.IGNORED, "no such inbox row", said=N_("no such inbox row")
+        )
     return RowOutcome(
         inbox_id,
         InboxState(row.state),
-        f"already {row.state}: {row.reason}",
+        f"already {row.state}: {row.reason}",  # the record: what the other runner decided
         row.ticket_id,
         row.message_id,
         elsewhere=True,
+        said=N_("processed already, by another run"),  # the line says the state and ticket
     )

@@ -357,9 +357,9 @@ class Runner:
             self.turnstile.close()
 
     def _failed(self, inbox_id: int, exc: Exception) -> RowOutcome:
-        if verdicts.for_exception(exc) is None:
+        if verdicts.for_exception(exc) is None:  # an outage (TransientError): retried
             self._defer(inbox_id, str(exc))
-            return RowOutcome(inbox_id, None, f"transient: {exc}")
+            return RowOutcome(inbox_id, None, f"transient: {exc}", said=verdicts.deferred_said(exc))
         return self._shunt(inbox_id, exc)
 
     def _defer(self, inbox_id: int, why: str) -> None:
@@ -385,6 +385,7 @@ class Runner:
                 inbox.set_disposition(
                     s, inbox_id, InboxState.SHUNTED, reason, self.clock.now(), error=tb
                 )
-        except TransientError:
-            return RowOutcome(inbox_id, None, f"transient while shunting: {exc}")
-        return RowOutcome(inbox_id, InboxState.SHUNTED, reason)
+        except TransientError as outage:  # not shunted either: pending, retried later
+            said = verdicts.deferred_said(outage)
+            return RowOutcome(inbox_id, None, f"transient while shunting: {exc}", said=said)
+        return RowOutcome(inbox_id, InboxState.SHUNTED, reason, said=verdicts.shunted_said(reason))

@@ -3,7 +3,8 @@
 Every stage of the chain (:mod:`gateway.runner.chain`) either hands the message
 on or ends it with a verdict; exceptions end it too. :data:`DISPOSITIONS` and
 :func:`for_exception` are DESIGN.md's outcome table, and the only place that
-turns either into an inbox state.
+turns either into an inbox state; beside them, what ``ingest`` says of a row an
+exception ended (:func:`deferred_said`, :func:`shunted_said`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.core.errors import TransientError
-from gateway.core.i18n import Msg
+from gateway.core.i18n import N_, Msg
 from gateway.core.model import InboxState
 
 
@@ -67,6 +68,21 @@ def for_exception(exc: BaseException) -> InboxState | None:
     with backoff; anything else is our bug, or a row that overran its processing
     budget (BudgetExceeded, issue #14): the row is shunted, the reason and traceback kept."""
     return None if isinstance(exc, TransientError) else InboxState.SHUNTED
+
+
+def deferred_said(exc: BaseException) -> Msg:
+    """Why a row stays pending, for ``ingest``'s line: an outage, retried later; why in
+    the reader's words where the cause is known (``gateway.core.db_errors``), else our
+    own English text quoted as a detail (the record keeps ``transient: …``)."""
+    if isinstance(exc, TransientError) and exc.reason is not None:
+        return N_("a temporary failure, retried later: {why}", why=exc.reason)
+    return N_("a temporary failure, retried later (“{error}”)", error=str(exc))
+
+
+def shunted_said(error: str) -> Msg:
+    """Why a row was shunted, for ``ingest``'s line: a failure of ours, the row kept for
+    ``inbox retry`` after the fix; the error (``RuntimeError: …``) quoted as a detail."""
+    return N_("a failure of ours, the mail kept to retry after the fix (“{error}”)", error=error)
 
 
 def reason_of(verdict: Verdict) -> str:

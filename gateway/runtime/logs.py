@@ -1,9 +1,11 @@
 """Log lines as text for people or as JSON objects for log shippers.
 
-Every line, in either format, has reply tokens masked (``support+42-…@…``) and the
-password of any URL's user part (``http://bob:…@proxy:3128``): libraries log URLs at
-DEBUG (slack_sdk the proxy it read from ``https_proxy``), and logs are read by more
-people than the secrets' owners.
+Every line, in either format, has reply tokens masked (``support+42-…@…``), the
+password of any URL's user part (``http://bob:…@proxy:3128``) and the token of a
+page's sign-in link (``/sign-in/…``: the web guard names the path of a request cut
+short, and an unspent link is a member's session): libraries log URLs at DEBUG
+(slack_sdk the proxy it read from ``https_proxy``), and logs are read by more people
+than the secrets' owners.
 ``[logging] format = "json"`` writes one JSON object per line: the usual time,
 level, logger and message, plus every structured field a caller passed with
 ``extra=`` (the runner's per-message line carries ticket, message_id, source,
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,9 +33,15 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 }
 
 
+# a sign-in link's token (gateway.web.signin: 43 URL-safe characters; 16 or more here,
+# so one cut or written longer is masked too, and a word such as "expired" is not)
+_SIGN_IN_TOKEN = re.compile(r"(/sign-in/)[A-Za-z0-9_-]{16,}")
+
+
 def mask_secrets(text: str) -> str:
-    """``text`` with reply tokens and URL passwords masked (see the module's docstring)."""
-    return mask_url_passwords(mask_tokens(text))
+    """``text`` with reply tokens, URL passwords and sign-in links' tokens masked (see
+    the module's docstring)."""
+    return _SIGN_IN_TOKEN.sub("\\1…", mask_url_passwords(mask_tokens(text)))
 
 
 class TextFormatter(logging.Formatter):

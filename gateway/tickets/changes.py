@@ -222,6 +222,17 @@ def set_due(
     _event(session, ticket, now, (actor, channel), "due", old=old, new=due.isoformat())
 
 
+def clear_due(session: Session, ticket: Ticket, now: datetime, *, actor: str, channel: str) -> bool:
+    """Take the due date away (``tickets due ID --clear``): the entry's resolve target
+    is the ticket's deadline again. False, and no event, when it had none."""
+    if ticket.due_at is None:
+        return False
+    old = ticket.due_at.isoformat()
+    ticket.due_at, ticket.updated_at = None, now
+    _event(session, ticket, now, (actor, channel), "due", old=old, new=None)
+    return True
+
+
 def add_note(
     session: Session,
     ticket: Ticket,

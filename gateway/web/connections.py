@@ -10,7 +10,8 @@ client could hold every descriptor the process has. So:
   however slowly it trickles in (a byte in time restarts no clock);
 - between requests a connection waits ``[web] idle_timeout`` (aiohttp's keep-alive,
   set by :mod:`gateway.web.server`);
-- one client address holds at most ``[web] connections_per_client`` at once; the next
+- one client (an address; an IPv6 /64, handed whole to one customer line or server)
+  holds at most ``[web] connections_per_client`` at once; the next
   is closed unanswered, as nginx's ``limit_conn`` refuses. A reverse proxy on this
   machine (127.0.0.1, ::1: whose ``X-Forwarded-For`` names the client, as
   :func:`gateway.web.guard.client_ip` reads it) is not counted: its connections carry
@@ -26,6 +27,8 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from gateway.core.hosts import client_of
 
 log = logging.getLogger("gateway.web")
 
@@ -53,15 +56,19 @@ class Doorman:
     _heads: dict[Any, asyncio.TimerHandle] = field(default_factory=dict)
 
     def admit(self, conn: Any, peer: str) -> bool:
-        """Count a new connection from ``peer``; False when that address holds
-        :attr:`per_client` already (the caller closes it)."""
+        """Count a new connection from ``peer``; False when its client (the address, an
+        IPv6 peer's /64: :func:`gateway.core.hosts.client_of`) holds :attr:`per_client`
+        already (the caller closes it)."""
         if peer not in PROXY_PEERS:
-            if self.held[peer] >= self.per_client:
+            client = client_of(peer)
+            if self.held[client] >= self.per_client:
                 log.warning(
-                    "web: %s holds %d connections already: one more refused", peer, self.per_client
+                    "web: %s holds %d connections already: one more refused",
+                    client,
+                    self.per_client,
                 )
                 return False
-            self.held[peer] += 1
+            self.held[client] += 1
         self._peers[conn] = peer
         return True
 
@@ -87,6 +94,7 @@ class Doorman:
         self.head_came(conn)
         peer = self._peers.pop(conn, None)
         if peer is not None and peer not in PROXY_PEERS:
-            self.held[peer] -= 1
-            if self.held[peer] <= 0:
-                del self.held[peer]
+            client = client_of(peer)
+            self.held[client] -= 1
+            if self.held[client] <= 0:
+                del self.held[client]

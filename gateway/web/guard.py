@@ -20,6 +20,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from gateway.core.errors import TransientError
+from gateway.core.hosts import client_of
 from gateway.core.i18n import LOCALES
 from gateway.web import language, posted
 from gateway.web.keys import same, sign
@@ -277,9 +278,17 @@ def _same_origin(request: web.Request) -> bool:
 
 def client_ip(request: web.Request) -> str:
     """The client's address; behind a reverse proxy on this machine, the address
-    the proxy put last in X-Forwarded-For."""
+    the proxy put last in X-Forwarded-For. What a limit counts is :func:`client_key`."""
     remote = request.remote or ""
     forwarded = request.headers.get("X-Forwarded-For", "")
     if forwarded and remote in ("127.0.0.1", "::1"):
         return forwarded.split(",")[-1].strip()[:64] or remote
     return remote
+
+
+def client_key(request: web.Request) -> str:
+    """Who the client is for the pages' hourly limits (sign-in asks, form posts): its
+    IPv4 address, or its IPv6 /64, as the mail listener counts a client
+    (:func:`gateway.core.hosts.client_of`). Counted per IPv6 address, a client whose
+    line has a /64 asked from a new address each time, and no limit held it."""
+    return client_of(client_ip(request))

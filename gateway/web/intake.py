@@ -21,13 +21,14 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from gateway.catalog.model import Entry
+from gateway.core.clock import day_in
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg
 from gateway.core.title import one_line
 from gateway.pipeline.parse import submission
 from gateway.web import form_token, guard, posted, submit_count
 from gateway.web.context import WebContext
-from gateway.web.guard import client_ip
+from gateway.web.guard import client_ip, client_key
 from gateway.web.intake_check import (
     FIELD_PREFIX,
     MAX_SUBJECT,
@@ -167,7 +168,8 @@ async def submit(request: web.Request) -> web.StreamResponse:
             )
         }
         return _form(request, entry, entered, big, token, status=413)
-    checked = check(entry, entered, len(files), ctx.settings.own_addresses)
+    today = day_in(ctx.now(), ctx.settings.gateway.timezone)  # what 4/1 counts from
+    checked = check(entry, entered, len(files), ctx.settings.own_addresses, today)
     leftovers = left_over(texts, entry)
     if leftovers:  # a reload changed the sheet while the form was open: say so, show them
         changed = {
@@ -204,7 +206,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
         counted = await ctx.write(
             submit_count.count,
             checked.email,
-            client_ip(request),
+            client_key(request),  # an IPv6 /64 is one client
             (hashlib.sha256(raw).hexdigest(), request_key, token),
             ctx.now(),
             ctx.settings.web.submissions_per_hour,

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import field_problems, validate
@@ -115,8 +116,16 @@ def typed_lines(text: str) -> str:
     return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def check(entry: Entry, entered: Entered, files: int = 0, own: Collection[str] = ()) -> Checked:
-    """``own``: the gateway's addresses, which a requester cannot be."""
+def check(
+    entry: Entry,
+    entered: Entered,
+    files: int = 0,
+    own: Collection[str] = (),
+    today: date | None = None,
+) -> Checked:
+    """``own``: the gateway's addresses, which a requester cannot be; ``today``: the day
+    the form is sent in the team's zone, which a date without its year (``4/1``) is the
+    next such day from (the values are stored as read, so the runner reads that day's)."""
     errors: dict[str, Msg] = {}
     said_name, typed_email = named_address(entered.email)
     email, problem = validate(_EMAIL_FIELD, typed_email)
@@ -131,7 +140,7 @@ def check(entry: Entry, entered: Entered, files: int = 0, own: Collection[str] =
         errors["subject"] = N_("Please give your request a short title.")
     if files > MAX_FILES:
         errors["files"] = N_("At most {n} files, please.", n=MAX_FILES)
-    sheet, problems = field_problems(entry, entered.fields)
+    sheet, problems = field_problems(entry, entered.fields, today)
     errors.update({FIELD_PREFIX + name: why for name, why in problems.items()})
     name = entered.name or one_line(said_name)[:MAX_NAME]
     return Checked(errors, sheet.values, email.lower(), name)

@@ -32,7 +32,7 @@ from gateway.core.title import one_line
 from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team
 from gateway.web import guard
-from gateway.web.guard import client_ip
+from gateway.web.guard import client_key
 from gateway.web.posted import texts as form_texts
 from gateway.web.visit import (
     NEXT_COOKIE,
@@ -85,8 +85,8 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
     email = _address(typed)
     if "@" not in email:  # the typo comes back to be corrected (escaped by the template)
         return page(request, "sign_in.html.j2", {"bad_email": one_line(typed)}, status=400)
-    ip = client_ip(request)
-    verdict = await ctx.write(_count, ctx.settings, email, ip, ctx.now())
+    client = client_key(request)  # an IPv6 /64 is one client
+    verdict = await ctx.write(_count, ctx.settings, email, client, ctx.now())
     if verdict is Ask.REFUSED:
         return page(request, "error.html.j2", {"status": 429}, status=429)
     answer = page(request, "sign_in_sent.html.j2", {})
@@ -125,11 +125,11 @@ class Ask(Enum):
     REFUSED = "refused"  # this client asked for too many addresses: 429
 
 
-def _count(session: Session, settings: Settings, email: str, ip: str, now: datetime) -> Ask:
+def _count(session: Session, settings: Settings, email: str, client: str, now: datetime) -> Ask:
     """Count the ask, by client and by address, whoever the address belongs to."""
     window = web_auth.window_of(now)
     limit = settings.web.sign_ins_per_hour
-    by_client = web_auth.hit(session, f"sign-in-ip:{ip}", window)
+    by_client = web_auth.hit(session, f"sign-in-ip:{client}", window)
     by_address = web_auth.hit(session, f"sign-in-addr:{email}", window)
     if by_client > limit * 4:
         return Ask.REFUSED  # one client asking for many addresses: stop it

@@ -30,9 +30,10 @@ STORE, STORED, CHANGED, LIMITED = Counted.STORE, Counted.STORED, Counted.CHANGED
 
 
 def count(
-    session: Session, email: str, ip: str, keys: tuple[str, str, str], now: datetime, limit: int
+    session: Session, email: str, client: str, keys: tuple[str, str, str], now: datetime, limit: int
 ) -> Counted:
-    """One hit for the address and one for the client: :data:`STORE` while both are
+    """One hit for the address and one for the client (an IPv4 address or an IPv6 /64:
+    :func:`gateway.web.guard.client_key`): :data:`STORE` while both are
     under the limit, else :data:`LIMITED`. ``keys``: the document's hash and the
     request's (:func:`request_key`). The same document again (a double click, a
     resend) was allowed once already: it is stored once, so it is not counted, and the
@@ -53,7 +54,7 @@ def count(
     if request and any(web_auth.hits(session, same, w) for w in recent):
         return STORED
     by_address = web_auth.hit(session, f"submit-addr:{email}", window)
-    by_client = web_auth.hit(session, f"submit-ip:{ip}", window)
+    by_client = web_auth.hit(session, f"submit-ip:{client}", window)
     if by_address > limit or by_client > limit:
         return LIMITED
     web_auth.hit(session, f"submit-doc:{doc}", window)

@@ -512,6 +512,7 @@ def field_errors() -> list[Msg]:
     for name, raw in [
         ("quantity", "　"),
         ("quantity", "many"),
+        ("quantity", "1万20000"),  # digits with 万 that say no one number
         ("needed_by", "next week"),
         ("needed_by", "2026-04-01 (Thu)"),  # a weekday that is not the date's
         ("approver", "the boss"),

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.catalog.load import CatalogHolder
 from gateway.chat.slack.people import People
 from gateway.config.settings import Settings
-from gateway.core.clock import Clock
+from gateway.core.clock import Clock, day_in
 from store.accept.contract import Accepted, InboxAcceptor, Incoming
 
 T = TypeVar("T")
@@ -58,6 +58,11 @@ class Door:
         accepted = await loop.run_in_executor(self._inbox_thread, store)
         self.stored()
         return accepted
+
+    def today(self) -> date:
+        """The day it is in the team's zone, on the injected clock: what a date written
+        without its year (``4/1``) in a form sent now is the next such day from."""
+        return day_in(self.clock.now(), self.settings.gateway.timezone)
 
     async def in_db(self, work: Callable[[], T]) -> T:
         return await asyncio.to_thread(work)

@@ -23,7 +23,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from gateway.chat.slack import answers, modal, paging
+from gateway.chat.slack import answers, modal, modal_check, paging
 from gateway.chat.slack.buttons import as_mail_text
 from gateway.chat.slack.door import Door
 from gateway.chat.slack.people import Person
@@ -149,7 +149,7 @@ async def submit(
             await ack(response_action="errors", errors={modal.TEXT: translate(paging.GONE, locale)})
             return
         form = paging.filed(draft, form, entry, page)
-    problems = modal.errors(entry, form, locale, page)
+    problems = modal_check.errors(entry, form, locale, page, door.today())
     user_id = str((body.get("user") or {}).get("id", ""))
     person = await _sender(door, user_id)
     if not person.email and not problems:

@@ -2,7 +2,7 @@
 
 Step one chooses a catalog entry (names in the person's language); step two is that entry's fields
 — the same definitions as mail and the web form — plus a subject and the text. What the person
-typed is checked by the catalog's own :func:`~gateway.catalog.sheet.field_problems`; a value it
+typed is checked by the catalog's own rules (:mod:`gateway.chat.slack.modal_check`); a value it
 rejects comes back to the modal as an error under its own block (Slack's ``response_action:
 errors``). Where the form was opened (channel, thread, permalink) and when travels in
 ``private_metadata``, which Slack hands back unchanged.
@@ -18,13 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR
 from typing import Any
 
 from gateway.catalog.model import Catalog, Entry, Field
 from gateway.catalog.numbers import plain_number
-from gateway.catalog.sheet import field_problems
 from gateway.chat.slack import menus, prefill
 from gateway.chat.slack.menus import VALUE as VALUE
 from gateway.core import slack_length
@@ -256,31 +255,6 @@ def typed(view: Mapping[str, Any], entry: Entry, page: int = 0) -> Typed:
         text=_read(_input_of(values, TEXT)),
         fields=fields,
     )
-
-
-def errors(entry: Entry, form: Typed, locale: str, page: int = 0) -> dict[str, str]:
-    """Block id → what is wrong there, in the person's language; {} when all is well.
-
-    The page ``page`` is checked; the last page checks the whole sheet (``form`` holds
-    the earlier pages' values too), and a field of an earlier page that fails now (the
-    catalog changed meanwhile) is said under the details, named by its label."""
-    book = pages(entry)
-    on_page = book[page]
-    out: dict[str, str] = {}
-    if page == 0 and not form.subject:
-        out[SUBJECT] = translate(N_("Please write a subject."), locale)
-    checked = entry if page == len(book) - 1 else replace(entry, fields=on_page)
-    _, problems = field_problems(checked, form.fields)
-    elsewhere: list[str] = []
-    for name, why in problems.items():
-        f = entry.field(name)
-        if f is not None and f in on_page:
-            out[block_of(f)] = translate(why, locale)
-        elif f is not None:
-            elsewhere.append(f"{f.label(locale)}: {translate(why, locale)}")
-    if elsewhere:
-        out[TEXT] = slack_length.fit(" / ".join(elsewhere), 2000)
-    return out
 
 
 def _label(f: Field, locale: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from gateway.catalog.model import Entry
-from gateway.chat.slack import modal
+from gateway.chat.slack import modal, modal_check
 from gateway.chat.slack.as_left import as_left
 from gateway.chat.slack.door import WRITE_WAIT, Door
 from gateway.core.errors import TransientError
@@ -57,7 +57,7 @@ async def next_page(
     filled in with what it held before (the person went back from it)."""
     locale = meta.get("locale", door.settings.gateway.locale)
     page = modal.page_of(meta, entry)
-    problems = modal.errors(entry, form, locale, page)
+    problems = modal_check.errors(entry, form, locale, page, door.today())
     if problems:
         await ack(response_action="errors", errors=problems)
         return

@@ -22,7 +22,9 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from gateway.config.settings import Settings
 from gateway.core.errors import TransientError
+from gateway.core.hosts import client_of
 from gateway.receive.smtp.auth import Users
+from gateway.receive.smtp.auth_brake import BRAKED, LoginBrake
 from gateway.receive.smtp.policy import (
     Recipients,
     TrustedNetworks,
@@ -56,6 +58,7 @@ class GatewayHandler:
         self.cfg = settings.smtp
         self.writer = writer
         self.users = users
+        self.brake = LoginBrake(writer.clock)  # failed AUTHs per client, across sessions
         self.trusted = TrustedNetworks(self.cfg.trusted_networks)
         self.draining = False
 
@@ -168,8 +171,20 @@ class GatewayHandler:
     ) -> AuthResult:
         if self.users is None or not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
+        client = _client(session)
+        if self.brake.closed(client):  # no scrypt, and nothing learnt: see auth_brake
+            log.info("AUTH from %s refused: too many failed logins this hour", client)
+            return AuthResult(success=False, handled=False, message=BRAKED)
         ok = self.users.check(auth_data.login.decode("utf-8", "replace"), auth_data.password)
+        if not ok:
+            self.brake.failed(client)
         return AuthResult(success=ok, handled=False, auth_data=auth_data.login if ok else None)
+
+
+def _client(session: Session) -> str:
+    """Whom the AUTH brake counts: the peer's address or IPv6 /64 ("local": a unix socket)."""
+    peer = session.peer
+    return client_of(str(peer[0])) if isinstance(peer, tuple) and peer else "local"
 
 
 def _describe_peer(session: Session) -> str:

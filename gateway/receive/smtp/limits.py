@@ -16,6 +16,12 @@ from gateway.config.settings import SmtpSettings
 # Per session: a few AUTH tries (each can cost an scrypt), and a ceiling on
 # everything else that a busy MTA reusing one connection stays far below.
 CALL_LIMITS = {"AUTH": 4, "*": 100_000}
+# Across sessions: failed AUTH tries from one client (an IPv4 address or an IPv6 /64) in a
+# clock hour; past them AUTH is refused at once, the right password too, with a temporary
+# 454 4.7.0 until the hour ends (auth_brake): four a session bound nothing, a guesser
+# opened the next session, and each try cost an scrypt on the event loop. An MTA whose
+# password is wrong fails far fewer times an hour, and its mail waits, never refused.
+AUTH_FAILURES_PER_HOUR = 20
 # RFC 5321 4.5.3.1.6: a line of text is 1000 octets, CRLF included; aiosmtpd's bound
 # (this) keeps one octet of slack, and so do we. Longer in DATA: 500 5.5.2 when the
 # data ends, and nothing of it is kept meanwhile (protocol._read_data).
@@ -43,6 +49,6 @@ def session_limits(cfg: SmtpSettings) -> dict[str, Any]:
 
 # The caps across sessions, enforced by the listener when a connection arrives:
 #   max_sessions             every session at once: more are greeted 421 4.3.2
-#   max_sessions_per_client  from one IPv4 address or IPv6 /64 (listener.client_of; not
+#   max_sessions_per_client  from one IPv4 address or IPv6 /64 (hosts.client_of; not
 #                            on a unix socket): 421 4.7.0
 #   max_recipients           RCPTs per message (RFC 5321 asks for 100): 452 4.5.3

@@ -10,7 +10,6 @@ its ceiling, and the graceful stop that lets a mail transaction finish.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import os
 import socket
@@ -19,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from gateway.config.settings import Settings, SmtpSettings
+from gateway.core.hosts import client_of
 from gateway.core.loop_thread import LoopThread
 from gateway.receive.smtp.auth import load_users
 from gateway.receive.smtp.handler import GatewayHandler
@@ -38,25 +38,6 @@ log = logging.getLogger("gateway.receive.smtp")
 
 IDENT = "ticket-gateway"
 SOCKET_MODE = 0o666  # a unix socket (LMTP from Postfix): see _open
-
-
-# IPv6 peers are counted per /64: a single customer line or virtual server is handed a
-# whole /64 (RFC 6177), so one address per session would let one client open every
-# session the listener has. An IPv4-mapped peer (a dual-stack socket) is its IPv4 address.
-IPV6_CLIENT_PREFIX = 64
-
-
-def client_of(host: str) -> str:
-    """Who a peer is, for ``max_sessions_per_client``: its IPv4 address, or its IPv6 /64."""
-    try:
-        ip = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return host
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network(f"{ip}/{IPV6_CLIENT_PREFIX}", strict=False))
-    return str(ip)
 
 
 def tls_context(cfg: SmtpSettings) -> ssl.SSLContext | None:

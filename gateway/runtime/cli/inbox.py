@@ -136,6 +136,7 @@ def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
     """Requeues and processes at once; 70 (EX_SOFTWARE) when a row is shunted again
     (the fix not deployed yet): a script must not read "fixed" in an exit 0."""
     from gateway.core.model import InboxState
+    from gateway.runner.rows import state_said
     from store import inbox
     from store.db import transaction
 
@@ -155,14 +156,15 @@ def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
     for o in outcomes:
         state = o.state.value if o.state else "pending"  # the inbox state, as --state takes it
         ticket = N_(", ticket #{id}", id=o.ticket_id) if o.ticket_id else ""
-        # the reason is the runner's record of what it did, kept in English
+        # what the runner did in the reader's words where it said them (as ingest's
+        # line), else its English record; the state as `inbox list` names it
         said.say(
             N_(
                 "inbox #{id}: {state}{ticket} ({reason})",
                 id=o.inbox_id,
-                state=state,
+                state=state_said(state),
                 ticket=ticket,
-                reason=o.reason,
+                reason=o.reason if o.said is None else o.said,
             )
         )
     return EX_SOFTWARE if any(o.state is InboxState.SHUNTED for o in outcomes) else EX_OK

@@ -147,6 +147,7 @@ def _apply(app: App, catalog: Catalog, source: str, line: Line) -> None:
             app.clock.now(),
             actor=actor(),
             channel="cli",
+            zone=app.settings.gateway.timezone,
         )
     line.assignee, line.stored = done.assignee, done.stored
     line.action, line.run, line.held = done.action, done.run, done.held
@@ -163,7 +164,8 @@ def _foresee(app: App, catalog: Catalog, lines: list[Line]) -> None:
         rotation = Rotation(s)
         for line in lines:
             if isinstance(line.outcome, Move):
-                done = foresee(s, catalog, line.filed, line.outcome, rotation)
+                zone = app.settings.gateway.timezone
+                done = foresee(s, catalog, line.filed, line.outcome, rotation, zone)
                 line.assignee, line.stored = done.assignee, done.stored
                 line.action, line.held = done.action, done.held
 

@@ -3,11 +3,13 @@ shell, as a member's ``/field`` sets it by mail.
 
 One rule for every door: the field is found as ``/field`` finds it (its name, or its
 label in any language, :func:`gateway.catalog.sheet.field_named`), the value is read by
-the field's type (:func:`gateway.catalog.sheet.validate`) and refused with the same
-words, and the tickets service writes it (:mod:`gateway.tickets.sheet_values`): a value
-the sheet holds already is no change (no event, no notice), a change is an event with
-actor ``cli:<login>`` and channel ``cli`` and the members' notice, and a sheet it
-completes starts the entry's action (:func:`gateway.actions.trigger.sheet_changed`).
+the field's type (:func:`gateway.catalog.sheet.validate`; a date without its year is
+the next such day from today in the team's zone, as ``/field`` reads it) and refused
+with the same words, and the tickets service writes it
+(:mod:`gateway.tickets.sheet_values`): a value the sheet holds already is no change
+(no event, no notice), a change is an event with actor ``cli:<login>`` and channel
+``cli`` and the members' notice, and a sheet it completes starts the entry's action
+(:func:`gateway.actions.trigger.sheet_changed`).
 A closed ticket's sheet may be corrected (its record), but starts nothing: the work was
 done or withdrawn, as ``catalog refile`` leaves a closed ticket's action alone. A merged
 ticket's sheet went into the ticket it was merged into: it is refused, as ``tickets
@@ -64,6 +66,7 @@ def _change(settings: Settings, said: Speaker, args: argparse.Namespace, value: 
     """Set or clear one field in one transaction; what was done, or why not (65, 69)."""
     from gateway.actions import trigger
     from gateway.catalog.sheet import validate
+    from gateway.core.clock import day_in
     from gateway.core.model import TicketState
     from gateway.pipeline.commands import SetField
     from gateway.pipeline.field_names import field_said
@@ -92,7 +95,8 @@ def _change(settings: Settings, said: Speaker, args: argparse.Namespace, value: 
                 else N_("field {name} has no value: nothing changed", name=field_said(field))
             )
         else:
-            canonical, problem = validate(field, value)
+            today = day_in(now, settings.gateway.timezone)  # 4/1: the next, as /field
+            canonical, problem = validate(field, value, today)
             if problem is not None:
                 said.warn(N_("field {name}: {problem}", name=args.key, problem=problem))
                 return EX_DATAERR

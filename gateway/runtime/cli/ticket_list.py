@@ -5,7 +5,7 @@ The filters and the full-text search are the web list's own query layer
 PostgreSQL ``pg_trgm``, Japanese substrings too), so a page and a script see
 the same tickets for the same filters. Each option is one row of
 :data:`FILTERS` naming the :class:`~store.ticket_query.TicketQuery` field it
-sets: a new filter (``--priority``, say) is a field there and a row here.
+sets: a new filter is a field there and a row here.
 
 The text columns are for people (the entry's name in the CLI's language); the
 ``--json`` objects are data (the entry's id), with DESIGN.md's keys.
@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.core.domains import readable_address
 from gateway.core.i18n import N_, Msg
-from gateway.core.priority import LEVELS
 from gateway.runtime.cli.common import EX_OK, EX_USAGE, Speaker, pad, print_json, reading
 from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.left_mark import legend, marked_cell
@@ -62,8 +61,14 @@ FILTERS = (
     # the catalog entry's id (what /category and --json say), or - for none (the board's
     # "(not filed)" lane)
     Filter("--catalog", "catalog", "ENTRY", N_("a catalog entry's id, {none}: none", none=NOBODY)),
-    # how urgent (gateway.core.priority)
-    Filter("--priority", "priority", "LEVEL", N_("low, normal, high, urgent"), LEVELS),
+    # how urgent, in any word /priority and `tickets priority` take (level_named): the
+    # value, its name (緊急, 高), a subject marker of the team's ([priority]: 至急)
+    Filter(
+        "--priority",
+        "priority",
+        "LEVEL",
+        N_("low, normal, high, urgent, or any word /priority takes for one"),
+    ),
     # every word in the subject or text of a message that came in; Japanese substrings
     Filter("--search", "search", "TEXT", N_("words in the subject or text (Japanese too)")),
 )
@@ -95,6 +100,14 @@ def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
             said.warn(member)
             return EX_USAGE
         values["assignee"] = member
+    if "priority" in values:
+        from gateway.pipeline.priority import level_named  # pure: words and markers
+
+        level = level_named(values["priority"], settings.priority.markers)
+        if isinstance(level, Msg):  # refused as `tickets priority` refuses it
+            said.warn(level)
+            return EX_USAGE
+        values["priority"] = level.value
     if values.get("catalog") == NOBODY:
         values["catalog"] = ""
     # "-" is nobody's as the digest says it: no assignee, or one who left the team

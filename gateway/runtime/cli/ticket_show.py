@@ -376,8 +376,9 @@ class Shower:
             # an attempt's event: what the script or the hook answered, its first lines
             output = str(detail.get("output") or "").strip() if kind == "action" else ""
             return said + "".join(f"\n      {text}" for text in output.splitlines())
-        if kind in ("due", "first-response"):
-            return f"{kind} {_change(self.time(old) or None, self.time(new))}"
+        if kind in ("due", "first-response"):  # a due date taken away: said, not nothing
+            gone = self.said(N_("no due date")) if kind == "due" and old and not new else ""
+            return f"{kind} {_change(self.time(old) or None, gone or self.time(new))}"
         if kind == "state" and detail.get("close_reason"):
             return f"{kind} {_change(old, new)} ({detail['close_reason']})"
         if kind == "assign" and old and not new:  # to nobody: said, not an arrow to nothing

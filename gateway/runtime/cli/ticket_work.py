@@ -1,13 +1,15 @@
-"""``tickets priority ID LEVEL`` and ``tickets answer ID NAME``: the ``/priority`` and
-``/answer`` reply commands from a shell (issue #19).
+"""``tickets priority ID LEVEL``, ``tickets answer ID NAME`` and ``tickets due ID DATE``:
+the ``/priority``, ``/answer`` and ``/due`` reply commands from a shell (issue #19).
 
 The level is read by the reply command's own reader
 (:func:`gateway.pipeline.priority.level_named`): ``urgent``, ``緊急`` and the team's
 subject marker ``至急`` work in both places, and a word that is none is refused with
-the same words before the database is opened.
+the same words before the database is opened. The due date is read by ``/due``'s
+reader (:func:`gateway.pipeline.due_dates.due_date`, the forms of
+:mod:`gateway.catalog.dates`) in the team's zone; ``--clear`` takes it away.
 
-Both go through the same code as the reply commands — the tickets service for
-the level, :mod:`gateway.notify.answers` and the one relay path for the saved
+All go through the same code as the reply commands — the tickets service for
+the level and the due date, :mod:`gateway.notify.answers` and the one relay path for the saved
 answer — so a ticket changed here leaves the same event (actor ``cli:<login>``,
 channel ``cli``) and the requester gets the same mail. The CLI is the team's
 tool: any level may be set here.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from gateway.core import zone
 from gateway.core.i18n import N_, Msg
 from gateway.runtime.cli.common import (
     EX_DATAERR,
@@ -110,6 +113,50 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
     return EX_OK
 
 
+def cmd_tickets_due(args: argparse.Namespace, settings: Settings) -> int:
+    """Set the due date as ``/due`` sets it (the same reader: the end of that day in the
+    team's zone, the CLI's user being no member with a zone of their own), or take it
+    away (``--clear``); a date already set, or none to clear, is said and changes
+    nothing. A date that is none, or past, is refused (65) as ``/due`` refuses it."""
+    from gateway.pipeline.commands import SetDue
+    from gateway.pipeline.due_dates import due_date
+    from gateway.runner.command_said import changed
+    from gateway.tickets import changes
+    from store.db import transaction
+
+    said = Speaker(settings)
+    written = " ".join(args.date).strip()
+    if args.clear == bool(written):  # both, or neither: which was meant is not known
+        said.warn(
+            N_("give a date, or --clear, not both")
+            if args.clear
+            else N_("give a date (or --clear to take the due date away)")
+        )
+        return EX_USAGE
+    team_zone = settings.gateway.timezone
+    with opened(settings) as app, transaction(app.sessions) as s:
+        now, who = app.clock.now(), actor()
+        due = None if args.clear else due_date(written, team_zone, now)
+        if isinstance(due, Msg):
+            said.warn(N_("ticket #{id}: {problem}", id=args.id, problem=due))
+            return EX_DATAERR
+        found = ticket_to_change(s, args.id, said)
+        if isinstance(found, int):
+            return found
+        ticket = found
+        done: Msg
+        if due is None:
+            wrote = changes.clear_due(s, ticket, now, actor=who, channel="cli")
+            done = N_("due date cleared") if wrote else N_("no due date: nothing changed")
+        elif ticket.due_at == due:
+            done = N_("due {date} already: nothing changed", date=zone.Day(due.date()))
+        else:
+            changes.set_due(s, ticket, due, now, actor=who, channel="cli")
+            done = changed(SetDue(due), ticket.state, team_zone=team_zone)
+    said.say(N_("ticket #{id}: {change}", id=args.id, change=done))
+    return EX_OK
+
+
 def register_work(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tp = t.add_parser("priority", help=h(N_("set a ticket's priority (its SLA follows)")))
     tp.add_argument("id", type=whole)
@@ -129,6 +176,16 @@ def register_work(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help=h(N_("the member it comes from (default assignee)")),
     )
     ta.set_defaults(handler=cmd_tickets_answer)
+    td = t.add_parser("due", help=h(N_("set a ticket's due date, as /due does, or --clear it")))
+    td.add_argument("id", type=whole)
+    td.add_argument(
+        "date",
+        nargs="*",
+        metavar="DATE",
+        help=h(N_("2026-03-10, 2026/3/10 or 3/10 (the next one), as /due takes it")),
+    )
+    td.add_argument("--clear", action="store_true", help=h(N_("take the due date away")))
+    td.set_defaults(handler=cmd_tickets_due)
 
 
 def _no_member(named: str | None, assignee: str | None) -> Msg:
