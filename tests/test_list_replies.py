@@ -6,8 +6,9 @@ It was taken for list mail and kept on the ticket in silence: the ticket stayed
 pending, waiting on an answer it had, nobody who has it heard of it, and the stale
 reminder and the no-response close went on over it. Now it is filed as a reply that
 proves nothing about its sender (a list breaks or replaces the sender's signature):
-kept unverified under the requester's own From, as an outsider's under the list's,
-and either way the member who has the ticket is told. What a list sends never gets
+kept unverified under the requester's own From (a From the list rewrote, "Alice via
+it-users" with her address in Reply-To, is hers: tests/test_list_munged_from.py), and
+the member who has the ticket is told. What a list sends never gets
 an automatic answer, and list mail a machine wrote (Auto-Submitted, Precedence: bulk,
 as Unix vacation writes it) stays as quiet as before.
 """
@@ -54,7 +55,7 @@ def _heard_by_the_assignee(app: App, words: str) -> bool:
     ("sender", "headers", "kind"),
     [
         (ALICE, {"List-Id": LIST}, "unverified"),  # the list kept her From
-        (MUNGED, {"List-Id": LIST, "Reply-To": ALICE}, "outsider"),  # DMARC: rewritten
+        (MUNGED, {"List-Id": LIST, "Reply-To": ALICE}, "unverified"),  # DMARC: rewritten
         (ALICE, {"List-Unsubscribe": "<mailto:leave@lists.customer.test>"}, "unverified"),
         (ALICE, {"List-Id": LIST, "Precedence": "list"}, "unverified"),  # Mailman 2's
     ],

@@ -161,6 +161,9 @@ class ParsedMessage:
     # the addresses the receiving server noted delivering it to (Delivered-To,
     # X-Original-To, Envelope-To): where a Bcc'd reply address is when the envelope is lost
     delivered_to: tuple[str, ...] = ()
+    # the From a mailing list wrote over the writer's (DMARC's "Taro via list"), when
+    # ``from_`` is the writer it moved to Reply-To (gateway.pipeline.list_from)
+    list_from: Address | None = None
 
     @property
     def malformed(self) -> bool:

@@ -97,10 +97,13 @@ def verify_sender(
     gateway_address: str,
     trusted_authserv_ids: Collection[str],
     per_person_domains: Collection[str] = (),
+    list_from: str = "",
 ) -> Verdict:
-    """Whether the mail in ``raw`` may act for ``email`` on ticket ``ticket_id``."""
+    """Whether the mail in ``raw`` may act for ``email`` on ticket ``ticket_id``.
+    ``list_from``: the address a mailing list wrote as its From over ``email``'s
+    (:mod:`gateway.pipeline.list_from`), which stands for them in the header block."""
     block = original_headers(raw)
-    problem = _from_problem(block, email)
+    problem = _from_problem(block, email, list_from)
     if problem is not None:
         return Verdict(False, "", problem)
     domain = email.rsplit("@", 1)[-1].lower()
@@ -157,6 +160,7 @@ def vouches_for_words(
     keys: tokens.ReplyKeys,
     gateway_address: str,
     trusted_authserv_ids: Collection[str],
+    list_from: str = "",
 ) -> Verdict:
     """Whether a customer's words in ``raw`` may be taken as ``email``'s on the ticket:
     the reply token issued to them, or a trusted DKIM or DMARC pass for their domain.
@@ -165,9 +169,10 @@ def vouches_for_words(
     as their reply (it may move the state, fill the sheet) or kept marked unverified,
     never whether a command runs (commands still need :func:`verify_sender`). A
     domain's signature proves its mail system sent the mail, which is what every
-    mail client's DMARC mark tells its reader too."""
+    mail client's DMARC mark tells its reader too. ``list_from``: as for
+    :func:`verify_sender`."""
     block = original_headers(raw)
-    problem = _from_problem(block, email)
+    problem = _from_problem(block, email, list_from)
     if problem is not None:
         return Verdict(False, "", problem)
     if token_issued_to(recipients, email, ticket_id, keys, gateway_address):
@@ -266,8 +271,10 @@ def _addresses(value: str) -> list[str]:
         return []
 
 
-def _from_problem(block: list[tuple[str, str]], email: str) -> Msg | None:
-    """Why the From of the original header block speaks for nobody (None when it is fine)."""
+def _from_problem(block: list[tuple[str, str]], email: str, list_from: str = "") -> Msg | None:
+    """Why the From of the original header block speaks for nobody (None when it is fine).
+    A list's From over ``email``'s (``list_from``) is theirs: only the reply address
+    issued to them proves them then, as the list's signature is for its own domain."""
     froms = [value for name, value in block if name == "from"]
     addresses = _addresses(froms[0]) if len(froms) == 1 else []
     if len(froms) != 1 or len(addresses) != 1:
@@ -276,7 +283,7 @@ def _from_problem(block: list[tuple[str, str]], email: str) -> Msg | None:
             "one, so it cannot show who sent it",
             count=max(len(froms), len(addresses)),
         )
-    if addresses[0].strip().lower() != email.lower():
+    if addresses[0].strip().lower() not in (email.lower(), list_from.lower() or email.lower()):
         return N_("the From of the header block as received is not {email}", email=email)
     return None
 

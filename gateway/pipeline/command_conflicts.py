@@ -91,14 +91,25 @@ def closes_by_merge(decided: Sequence[tuple[Command, Action | Refused]]) -> tupl
     ]
 
 
-def run_order(count: int, merge: int, closes: Sequence[int]) -> list[int]:
+def run_order(
+    count: int, merge: int, closes: Sequence[int], opens: Sequence[int] = ()
+) -> list[int]:
     """The lines' indices in the order they run: as written, but the ``closes`` (of
-    :func:`closes_by_merge`) right after the merge, whether written above or below it."""
-    rest = [i for i in range(count) if i not in closes]
-    at = rest.index(merge) + 1 if closes else count
-    return [*rest[:at], *closes, *rest[at:]]
+    :func:`closes_by_merge`) right after the merge and the ``opens`` (the ``/open``
+    lines that reopen its closed target: ``gateway.runner.merge_open``) right before it,
+    whether written above or below it."""
+    rest = [i for i in range(count) if i not in closes and i not in opens]
+    if merge not in rest:
+        return rest
+    at = rest.index(merge)
+    return [*rest[:at], *opens, merge, *closes, *rest[at + 1 :]]
 
 
 def done_by_merge(merge_line: str) -> Msg:
     """A ``/close`` the merge did: news, not a refusal (no event, no grammar)."""
     return N_("done by {merge}: it closes this ticket as a duplicate", merge=merge_line)
+
+
+def reopened_for_merge(target: int) -> Msg:
+    """A ``/open`` beside a ``/merge`` into a closed ticket: it reopened that ticket."""
+    return N_("ticket #{target} reopened, for the merge into it", target=target)

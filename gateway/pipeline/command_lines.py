@@ -23,6 +23,7 @@ from gateway.pipeline.command_syntax import read_command as _command
 from gateway.pipeline.parse.disclaimers import without_disclaimer
 from gateway.pipeline.parse.signatures import only_framed, only_signature
 from gateway.pipeline.parse.taglines import only_taglines, without_taglines
+from gateway.pipeline.thanks import only_courtesy
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,12 @@ REPEATED = N_("the same command as a line above: done once")
 # is read, so it is not done; and a command is never words for the requester, so it is
 # not sent either (a /note there is a note: gateway.pipeline.command_lines.below_words)
 BELOW_WORDS = N_("below your words: commands are read only at the top; not done, not sent")
+# a customer's command line under their words, but a /close on their last line (that one
+# is done: gateway.pipeline.command_lines.closing_below_words); they are told where to write
+NOT_AT_TOP = N_(
+    "under your words: commands are read only at the top of a reply (a /close also as "
+    "its last line); not done"
+)
 # the lines below a word meant as /note ("/notr", 「／メモ」): a note is the rest of the
 # mail, so the rest was meant as the note; none of it is sent (the word itself is refused)
 MISTYPED_NOTE = N_("below a word meant as /note: the rest of your reply may be the note; not sent")
@@ -106,7 +113,16 @@ def parse_commands(
 
     Every command line past ``max_lines`` is passed over (never relayed as words), but
     only as many are reported one by one, then one line says how many more: a mail of
-    a hundred thousand ``/close`` lines gets a transcript of a few lines."""
+    a hundred thousand ``/close`` lines gets a transcript of a few lines. A customer's
+    (``words`` given) with none at the top is read for those under their words too
+    (:func:`closing_below_words`)."""
+    parsed = _leading(new_text, max_lines, words, names)
+    return parsed if words is None else closing_below_words(parsed, words, names)
+
+
+def _leading(
+    new_text: str, max_lines: int, words: Collection[str] | None, names: Sequence[str]
+) -> Parsed:
     lines = new_text.splitlines()
     commands: list[Command] = []
     ignored = _NotReadList(max_lines)
@@ -210,6 +226,31 @@ def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parse
         return parsed
     remaining = "\n".join(kept).strip("\n")
     return Parsed(parsed.commands, remaining, (*parsed.ignored, *held.reported()))
+
+
+def closing_below_words(parsed: Parsed, words: Collection[str], names: Sequence[str]) -> Parsed:
+    """A customer's reply with no command at the top, read for the ``words`` (their few
+    commands) they wrote under their words. "Thanks, it works now." over ``/close`` says
+    one thing: a ``/close`` that is the only command there and their last line (their
+    name, a signature, a phone's tagline, thanks or 「よろしくお願いいたします」 may follow:
+    :func:`gateway.pipeline.thanks.only_courtesy`) is done as at the top. Any other
+    such line (in the middle of their words, or another command) is not done and the
+    writer is told (:data:`NOT_AT_TOP`); a line that only mentions a command
+    ("reply /close when it works") is words. Their words stay as they wrote them."""
+    if parsed.commands or parsed.ignored or not parsed.remaining:
+        return parsed
+    lines = parsed.remaining.splitlines()
+    found = [(i, c) for i, c in enumerate(map(_command, map(bare, lines))) if c and c.name in words]
+    if not found:
+        return parsed
+    if len(found) == 1 and found[0][1].name == "close":
+        at, close = found[0]
+        after = "\n".join(lines[at + 1 :]).strip("\n")
+        if not _words(after, names) or only_courtesy(after):
+            rest = "\n".join(lines[:at]).strip("\n")
+            return Parsed((close,), rest, ())
+    late = tuple(NotRead(shown(c.line), NOT_AT_TOP) for _, c in found)
+    return Parsed((), parsed.remaining, late)
 
 
 def _meant_note(word: str, guess: bool = False) -> bool:

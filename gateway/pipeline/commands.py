@@ -9,9 +9,8 @@ trigger anything (Mailman's command runner caps and reports the same way).
 The grammar is one table (:data:`GRAMMAR`) and one help text (:data:`HELP`), a msgid
 of the gettext catalogs with its Japanese translation there; the help text is what
 "command refused" mails show and what the README prints, in both languages, word for
-word. Why a command is refused is a
-:class:`~gateway.core.i18n.Msg`, said in the reader's language by whoever
-renders it; its English text (``reason``) is what events and logs keep.
+word. Why a command is refused is a :class:`~gateway.core.i18n.Msg`, said in the
+reader's language; its English text (``reason``) is what events and logs keep.
 """
 
 from __future__ import annotations
@@ -155,8 +154,8 @@ CUSTOMER_WORDS = frozenset(words_for(Role.REQUESTER))
 def read_commands(new_text: str, max_lines: int, role: Role, names: Sequence[str] = ()) -> Parsed:
     """The command lines of ``new_text`` as ``role`` writes them: from a member's mail
     every ``/word`` line (an unknown one is refused, never relayed: it may be a mistyped
-    command, ``/asign`` or ``/notr``), from a customer's only :data:`CUSTOMER_WORDS`.
-    ``names``: the writer's, whose name alone under the commands is no words."""
+    command, ``/asign`` or ``/notr``), from a customer's only :data:`CUSTOMER_WORDS` (and
+    a ``/close`` as their last line: ``closing_below_words``). ``names``: the writer's."""
     customer = role in (Role.REQUESTER, Role.OTHER)
     return parse_commands(new_text, max_lines, CUSTOMER_WORDS if customer else None, names)
 

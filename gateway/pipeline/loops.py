@@ -18,7 +18,7 @@ from gateway.core.model import ParsedMessage
 
 # one rule for "one of our addresses", which the config's check of [[members]] uses too
 from gateway.core.tokens import is_own_address as is_own_address
-from gateway.pipeline import spam_marks
+from gateway.pipeline import away_words, spam_marks
 from gateway.pipeline import unanswered as why
 
 
@@ -123,13 +123,17 @@ def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
     return LoopVerdict.HUMAN
 
 
-def on_a_ticket(verdict: LoopVerdict, msg: ParsedMessage) -> LoopVerdict:
+def on_a_ticket(verdict: LoopVerdict, msg: ParsedMessage, *, member: bool = False) -> LoopVerdict:
     """The verdict once the message is known to belong to a ticket: a person's mail
     whose subject is an auto-reply's (Apple's "Auto reply:", 【自動返信】, 件名【不在通知】,
     with no header to say so) is an auto-reply there, so it never changes the ticket's
     state. For no ticket it stays a person's: a new request may use those words, and
-    it opens a ticket, unanswered (``NO_ANSWER_RULES``)."""
-    if verdict == LoopVerdict.HUMAN and _AUTO_SUBJECT.search(msg.subject):
+    it opens a ticket, unanswered (``NO_ANSWER_RULES``). So is one that says what it is
+    only in its words, under the "Re: [#1] …" of the mail it answers
+    (:mod:`gateway.pipeline.away_words`; a ``member``'s only when it says it is automatic)."""
+    if verdict != LoopVerdict.HUMAN:
+        return verdict
+    if _AUTO_SUBJECT.search(msg.subject) or away_words.is_away_notice(msg, says_automatic=member):
         return LoopVerdict.AUTO_REPLY
     return verdict
 

@@ -92,6 +92,16 @@ def merged_away(ticket_id: int, target: int) -> Msg:
     )
 
 
+def merged_requester(source: int) -> Msg:
+    """Why a command of the requester of ticket ``source``, merged into another ticket,
+    is not done there: that ticket is someone else's request (their replies reach it)."""
+    return N_(
+        "your request #{source} was merged into this ticket, which someone else asked "
+        "for: its requester or the team closes or changes it; your replies still reach it",
+        source=source,
+    )
+
+
 def already_unmerged() -> Msg:
     """What an unmerge asked again says (pressed twice, two members at once, the command
     run twice): the first undid it, nothing is undone a second time."""

@@ -140,6 +140,23 @@ def judge(new_text: str) -> ThanksVerdict:
     return ThanksVerdict(True, found[0])
 
 
+def only_courtesy(text: str) -> bool:
+    """Whether ``text`` says nothing but thanks and politeness, if anything (under a
+    requester's ``/close`` on their last line: 「よろしくお願いいたします。」, "Thanks!",
+    a name and a signature), read as :func:`judge` reads a reply, without needing thanks."""
+    words = without_signature(without_disclaimer(without_taglines(text)))
+    left = unicodedata.normalize("NFKC", words).casefold().strip()
+    if len(left) > MAX_CHARS:
+        return False
+    for pattern, _ in POLITE:
+        left = re.sub(pattern, " ", left, flags=re.MULTILINE)
+    if any(re.search(pattern, left, flags=re.MULTILINE) for pattern, _ in MORE):
+        return False
+    for pattern, _ in THANKS:
+        left = re.sub(pattern, " ", left)
+    return len(re.sub(r"[\W_]+", "", left)) <= MAX_LEFT
+
+
 # Policy: a picture the HTML body shows in its place is part of how the words look (a
 # signature's logo: a few kB, 50 at most for a banner) until it is this big; then it is
 # a pasted screenshot ("thanks, but it still shows this"), which is news, as a file is.

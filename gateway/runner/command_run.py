@@ -26,6 +26,7 @@ from gateway.pipeline.command_conflicts import (
 from gateway.pipeline.commands import Applied, CommandOutcome, Refused, Role
 from gateway.pipeline.merging import Merge
 from gateway.pipeline.watching import Watch
+from gateway.runner import merge_open
 from gateway.runner.arrival import Arrival
 from gateway.runner.command_said import (
     assigned_already,
@@ -51,16 +52,21 @@ def run_commands(
     saved: list[str] | None = None,
 ) -> list[CommandOutcome]:
     """One outcome per command of ``cmds``, in their order (run in the order the
-    conflict rules give: a ``/close`` beside a ``/merge`` after it); ``saved``: the
+    conflict rules give: a ``/close`` beside a ``/merge`` after it, a ``/open`` that
+    reopens its closed target before it, :mod:`gateway.runner.merge_open`); ``saved``: the
     saved answers ``/answer`` asked for are appended to it."""
     out: dict[int, CommandOutcome] = {}
     decided = [(cmd, commands.decide(cmd, _context(a, ticket, role, actor))) for cmd in cmds]
     clash = contradictions(decided)  # two values of one thing (/close, /open): neither done
     merge, closes = closes_by_merge(decided)  # a /close beside a /merge: after it, by it
-    for i in run_order(len(cmds), merge, closes):
+    target, opens = merge_open.opens_for_target(a, ticket, decided, merge)  # its /open: before
+    for i in run_order(len(cmds), merge, closes, opens):
         cmd = cmds[i]
         if i in closes and i not in clash and isinstance(out.get(merge), Applied):
             out[i] = Applied(cmd.line, done_by_merge(cmds[merge].line))
+            continue
+        if target is not None and i in opens and i not in clash:
+            out[i] = Applied(cmd.line, merge_open.reopen(a, target, actor))
             continue
         decision = (
             Refused(cmd.line, clash[i])

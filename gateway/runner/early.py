@@ -16,7 +16,7 @@ from gateway.core.i18n import N_
 from gateway.core.postmaster import is_postmaster
 from gateway.core.text import with_nul_replaced
 from gateway.core.tokens import is_own_address
-from gateway.pipeline import loops, thread
+from gateway.pipeline import list_from, loops, thread
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.parse import submission
 from gateway.pipeline.parse.message import parse_message
@@ -44,6 +44,9 @@ def parse(a: Arrival) -> Arrival | Ignored:
     msg = a.parsed if a.parsed is not None else parse_message(a.row.raw)
     if not msg.is_mail:
         return Ignored("not an e-mail message", N_("not an e-mail message"))
+    writer = list_from.writer_behind_list(msg)  # "Taro via support-list": Taro wrote it
+    if writer is not None and not is_own_address(writer.email, a.settings.own_addresses):
+        msg = list_from.as_its_writer(msg, writer)
     return replace(a, parsed=with_nul_replaced(msg))
 
 
@@ -144,7 +147,8 @@ def find_thread(a: Arrival) -> Arrival | Ignored:
         )
     if decision.ticket_id is None:
         return replace(a, route=decision)
-    return replace(a, route=decision, loop=loops.on_a_ticket(a.verdict, a.msg))
+    member = a.settings.member(a.sender) is not None
+    return replace(a, route=decision, loop=loops.on_a_ticket(a.verdict, a.msg, member=member))
 
 
 def _evidence(a: Arrival) -> thread.ThreadEvidence:

@@ -32,7 +32,8 @@ from gateway.config.settings import Member
 from gateway.core.text import blank_lines_stripped
 from gateway.notify import views
 from gateway.pipeline import command_lines, commands
-from gateway.pipeline.commands import Role
+from gateway.pipeline.commands import CommandOutcome, Refused, Role
+from gateway.pipeline.merging import merged_requester
 from gateway.pipeline.parse.forward_headers import begins_with_banner, without_forward_headers
 from gateway.pipeline.parse.signatures import writer_names
 from gateway.runner import member_words
@@ -46,6 +47,7 @@ from gateway.runner.saved_words import answer_or_nothing, kept_back
 from gateway.runner.transcript import send_transcript
 from gateway.runner.unsent_files import files_not_sent
 from gateway.tickets import changes
+from store import merges, tickets
 from store.models import Ticket
 
 
@@ -129,16 +131,39 @@ def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None
         record_unproven(a, ticket, sender, verdict, parsed.commands, told=False)
         return Ran(unverified=True)
     outcomes = [*run_commands(a, ticket, parsed.commands, role, sender), *parsed.ignored]
+    merged = _merged_request(a, ticket, sender) if role == Role.OTHER else None
+    if merged is not None:  # their own ticket went into this one: not theirs to command
+        outcomes = [_merged_away(o, merged.id) for o in outcomes]
+    name = ticket.requester_name if role == Role.REQUESTER else ""
     if within_limit(a, sender):
         send_transcript(
             a,
             ticket,
-            views.Person(sender, ticket.requester_name if role == Role.REQUESTER else ""),
+            views.Person(sender, merged.requester_name if merged is not None else name),
             outcomes,
-            ticket.locale or a.settings.gateway.locale,
+            (merged.locale if merged is not None else ticket.locale) or a.settings.gateway.locale,
             customer=role,
         )
     return Ran.of(outcomes)
+
+
+def _merged_request(a: Arrival, ticket: Ticket, sender: str) -> Ticket | None:
+    """The ticket ``sender`` asked for that was merged into ``ticket``, if any: their
+    reply to it threads here (:func:`store.merges.final`), where they are not the
+    requester, and a refusal as of a stranger ("only ops members may use commands"),
+    of a ticket they never saw, would tell them nothing they could act on."""
+    for source in merges.sources(a.session, ticket.id):
+        asked = tickets.get(a.session, source)
+        if asked is not None and asked.requester.lower() == sender:
+            return asked
+    return None
+
+
+def _merged_away(outcome: CommandOutcome, source: int) -> CommandOutcome:
+    """A merged ticket's requester's refused command, told why in their terms."""
+    if not isinstance(outcome, Refused):
+        return outcome
+    return Refused(outcome.line, merged_requester(source))
 
 
 def customer_role(ticket: Ticket, sender: str) -> Role:

@@ -44,6 +44,7 @@ def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
             gateway_address=a.settings.gateway.address,
             trusted_authserv_ids=trusted_ids(a),
             per_person_domains=per_person,
+            list_from=_list_from(a),
         ),
     )
 
@@ -87,8 +88,14 @@ def vouch(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
             keys=keys,
             gateway_address=a.settings.gateway.address,
             trusted_authserv_ids=trusted_ids(a),
+            list_from=_list_from(a),
         ),
     )
+
+
+def _list_from(a: Arrival) -> str:
+    """The From a mailing list wrote over the sender's, if it did ("" if not)."""
+    return a.msg.list_from.email if a.msg.list_from is not None else ""
 
 
 def trusted_ids(a: Arrival) -> tuple[str, ...]:

@@ -27,8 +27,9 @@ from gateway.notify import answers, labels
 from gateway.notify import views as v
 from gateway.outbound import failures
 from gateway.pipeline import authz, command_lines, commands
-from gateway.pipeline.command_conflicts import contradictions, done_by_merge
+from gateway.pipeline.command_conflicts import contradictions, done_by_merge, reopened_for_merge
 from gateway.pipeline.commands import CommandContext, Role
+from gateway.pipeline.merging import merged_requester
 from gateway.receive.imap import left
 from gateway.receive.imap.refused import TRIES
 from gateway.runner import command_said, proof
@@ -580,6 +581,8 @@ def applied() -> list[v.CommandLine]:
         *command_lines.below_words(
             commands.parse_commands("Hi Alice,\n/close\n", 20), commands.GRAMMAR, 20
         ).ignored,
+        # a customer's command under their words, not a /close on their last line
+        *commands.read_commands("Thanks!\n/close\nIt fails.\n", 20, Role.REQUESTER).ignored,
         # what follows a word meant as /note
         *commands.parse_commands("/notr she is upset\ncall back\n", 20).ignored,
         # the line under a /field line its mail client may have wrapped
@@ -721,6 +724,8 @@ def said() -> list[v.View]:
     transcript += [v.CommandLine("/answer faq", words_kept(ANSWER_PROBLEMS[0]), "refused")]
     transcript += [
         v.CommandLine("/close duplicate", done_by_merge("/merge 41"), "applied"),
+        v.CommandLine("/open", reopened_for_merge(41), "applied"),
+        v.CommandLine("/close", merged_requester(42), "refused"),
         v.CommandLine("申込書.pdf", NOT_SENT, "ignored"),  # a file with no words: not sent
     ]
     transcript += [
