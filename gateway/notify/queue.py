@@ -207,6 +207,8 @@ def _render(
         auto_submitted=views.mail_kind(view).auto_submitted,
         ticket_id=ticket.id,
         charset="iso-2022-jp" if locale == "ja" and settings.gateway.iso2022jp else "utf-8",
+        opened=ticket.created_at,
+        topic=title(ticket.subject),
     )
     return env, parts
 
