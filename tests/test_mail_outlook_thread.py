@@ -76,7 +76,10 @@ def test_a_tickets_mails_are_one_outlook_conversation(team: App, clock: FakeCloc
     assert others and all(_index(header_of(r, "Thread-Index"))[6:22] != head[6:] for r in others)
 
 
-@pytest.mark.parametrize("topic", ["10時～12時の会議室予約", "①番の複合機が故障", "VPN down 🙁"])
+@pytest.mark.parametrize(
+    "topic",
+    ["10時～12時の会議室予約", "①番の複合機が故障", "VPN down 🙁", "x" * 600, "長い件名" * 40],
+)
 def test_the_topic_goes_in_any_mail_whatever_its_characters(topic: str) -> None:
     """An ISO-2022-JP mail whose subject does not hold the title (a reply from an outsider
     names the sender instead) still names a title with ～, ① or an emoji."""
@@ -93,6 +96,9 @@ def test_the_topic_goes_in_any_mail_whatever_its_characters(topic: str) -> None:
         topic=topic,
     )
     parts = Rendered("[#1] 関係者以外の方からの返信", "本文です。\n", "<p>本文です。</p>")
-    msg = email.message_from_bytes(compose.compose(env, parts), policy=email.policy.default)
+    raw = compose.compose(env, parts)
+    head = raw.split(b"\r\n\r\n")[0].split(b"\r\n")
+    assert [line for line in head if len(line) > 78] == []  # an encoded word after the name
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert str(msg["Thread-Topic"]).replace("〜", "～") == topic
     assert msg.get_body(("plain",)).get_content_charset() == "iso-2022-jp"

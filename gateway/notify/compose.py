@@ -154,7 +154,7 @@ def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -
         msg["X-Auto-Response-Suppress"] = "All"  # asks Exchange/Outlook not to answer us
     if env.opened is not None and env.ticket_id is not None:  # Outlook's :mod:`.thread_index`
         if one_line(env.topic):
-            topic = _text(*in_charset(one_line(env.topic), charset))
+            topic = _text(*in_charset(one_line(env.topic), charset), name="Thread-Topic")
             msg["Thread-Topic"] = topic  # type: ignore[assignment]
         index = thread_index(env.sender.email, env.ticket_id, env.opened, env.date, env.message_id)
         msg["Thread-Index"] = index
@@ -315,12 +315,13 @@ def _address(person: Person, charset: str) -> str | Header:
     return words
 
 
-def _text(value: str, charset: str) -> str | Header:
-    """A non-ASCII subject as encoded words, folded once, where the mail is written
-    (a string encoded here would be parsed and folded again there)."""
+def _text(value: str, charset: str, name: str = "Subject") -> str | Header:
+    """A non-ASCII subject (or ``name``'s text) as encoded words, folded once, where the
+    mail is written (a string encoded here would be parsed and folded again there); the
+    first word leaves room for the field's name."""
     if _as_is(value) and _foldable(value):
         return value
-    return _Words(value, charset, header_name="Subject")
+    return _Words(value, charset, header_name=name)
 
 
 # the longest run without a space an ASCII subject or name is written as it is: folding
