@@ -31,7 +31,11 @@ from gateway.core import msgid
 from gateway.core.title import one_line
 from gateway.notify.enclosed_mail import file_part
 from gateway.notify.render import Rendered
+from gateway.notify.thread_index import thread_index
 from gateway.notify.views import Person
+from gateway.notify.windows_jis import WINDOWS_TO_JIS as _WINDOWS_TO_JIS
+from gateway.notify.windows_jis import encodes as _encodes
+from gateway.notify.windows_jis import in_charset
 
 
 class _Wire(Compat32):
@@ -84,6 +88,8 @@ class Envelope:
     auto_submitted: str = "auto-replied"  # or "auto-generated" (RFC 3834); "": a person's
     ticket_id: int | None = None
     charset: str = "utf-8"  # or "iso-2022-jp" for Japanese, for old clients
+    opened: datetime | None = None  # the ticket's opening and title: Outlook's conversation
+    topic: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +152,12 @@ def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -
         msg["Auto-Submitted"] = env.auto_submitted  # RFC 3834
         msg["Precedence"] = "bulk"  # the responders older than RFC 3834 read only this
         msg["X-Auto-Response-Suppress"] = "All"  # asks Exchange/Outlook not to answer us
+    if env.opened is not None and env.ticket_id is not None:  # Outlook's :mod:`.thread_index`
+        if one_line(env.topic):
+            topic = _text(*in_charset(one_line(env.topic), charset), name="Thread-Topic")
+            msg["Thread-Topic"] = topic  # type: ignore[assignment]
+        index = thread_index(env.sender.email, env.ticket_id, env.opened, env.date, env.message_id)
+        msg["Thread-Index"] = index
     ticket = f"; ticket={env.ticket_id}" if env.ticket_id is not None else ""
     msg["X-Ticket-Gateway"] = f"{env.kind}{ticket}"  # loops.py: our own mail came back
     return msg.as_bytes(policy=WIRE)
@@ -184,10 +196,7 @@ def _name(value: str, charset: str) -> str:
     short enough for `` name="`` before it on a folded line."""
     if _as_is(value) and len(value) <= _PIECE and not _SPECIALS.search(value):
         return f'name="{value}"'
-    if charset == "iso-2022-jp" and _encodes(value.translate(_WINDOWS_TO_JIS), charset):
-        value = value.translate(_WINDOWS_TO_JIS)
-    else:
-        charset = "utf-8"  # a name with ① in an ISO-2022-JP mail, or a UTF-8 mail
+    value, charset = in_charset(value, charset)  # UTF-8 for a name with ① in it
     words = Header(value, charset, maxlinelen=_NAME_WORD).encode(
         splitchars="", maxlinelen=_NAME_WORD, linesep="\n"
     )
@@ -249,30 +258,6 @@ def _charset(env: Envelope, texts: tuple[str, ...]) -> str:
     return env.charset if all(_encodes(text, env.charset) for text in texts) else "utf-8"
 
 
-def _encodes(text: str, charset: str) -> bool:
-    try:
-        text.encode(charset)
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-# The six JIS X 0208 characters Windows (CP932) maps to other code points than the
-# iso2022_jp codec: a Japanese IME on Windows types the first two all the time (10時～12時,
-# ＭＦＣ－Ｌ２７５０). Sent in ISO-2022-JP, they are the JIS codes Windows itself writes
-# for them (CP50220), which Windows clients read back as typed; the parser reads them so.
-_WINDOWS_TO_JIS = str.maketrans(
-    {
-        "\uff5e": "\u301c",  # ～ FULLWIDTH TILDE → 〜 WAVE DASH (JIS 1-33)
-        "\u2225": "\u2016",  # ∥ PARALLEL TO → ‖ DOUBLE VERTICAL LINE (1-34)
-        "\uff0d": "\u2212",  # － FULLWIDTH HYPHEN-MINUS → − MINUS SIGN (1-61)
-        "\uffe0": "\u00a2",  # ￠ → ¢ (1-81)
-        "\uffe1": "\u00a3",  # ￡ → £ (1-82)
-        "\uffe2": "\u00ac",  # ￢ → ¬ (2-44)
-    }
-)
-
-
 def _as_jis(env: Envelope, parts: Rendered) -> tuple[Envelope, Rendered]:
     """For an ISO-2022-JP mail, its texts with Windows' six forms as the iso2022_jp
     codec writes them, when that lets every text go in ISO-2022-JP; else as they are
@@ -330,12 +315,13 @@ def _address(person: Person, charset: str) -> str | Header:
     return words
 
 
-def _text(value: str, charset: str) -> str | Header:
-    """A non-ASCII subject as encoded words, folded once, where the mail is written
-    (a string encoded here would be parsed and folded again there)."""
+def _text(value: str, charset: str, name: str = "Subject") -> str | Header:
+    """A non-ASCII subject (or ``name``'s text) as encoded words, folded once, where the
+    mail is written (a string encoded here would be parsed and folded again there); the
+    first word leaves room for the field's name."""
     if _as_is(value) and _foldable(value):
         return value
-    return _Words(value, charset, header_name="Subject")
+    return _Words(value, charset, header_name=name)
 
 
 # the longest run without a space an ASCII subject or name is written as it is: folding

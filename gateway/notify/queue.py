@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -67,6 +68,13 @@ def team(settings: Settings) -> views.Team:
     return views.Team(
         settings.outbound.from_name or settings.gateway.address, settings.gateway.address
     )
+
+
+def dated(settings: Settings, now: datetime) -> datetime:
+    """``now`` in the team's zone, for the Date header: RFC 5322 section 3.3 has it
+    say local time, as the times in the mail's text do (a naive moment is UTC)."""
+    aware = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(settings.gateway.timezone))
 
 
 def reader_zone(settings: Settings, email: str) -> str | None:
@@ -191,7 +199,7 @@ def _render(
         sender=views.Person(settings.gateway.address, settings.outbound.from_name),
         to=recipient,
         message_id=message_id,
-        date=now,
+        date=dated(settings, now),
         subject_tag=tag(settings, ticket.id),
         reply_to=reply_address(session, settings, ticket.id, recipient.email),
         in_reply_to=msgid.nearest_well_formed(in_reply_to, thread),
@@ -199,6 +207,8 @@ def _render(
         auto_submitted=views.mail_kind(view).auto_submitted,
         ticket_id=ticket.id,
         charset="iso-2022-jp" if locale == "ja" and settings.gateway.iso2022jp else "utf-8",
+        opened=ticket.created_at,
+        topic=title(ticket.subject),
     )
     return env, parts
 
@@ -267,7 +277,7 @@ def queue_member_mail(
         sender=views.Person(settings.gateway.address, settings.outbound.from_name),
         to=view.recipient,
         message_id=compose.new_message_id(settings.gateway.domain, None),
-        date=now,
+        date=dated(settings, now),
         auto_submitted="auto-generated",
         charset="iso-2022-jp" if locale == "ja" and settings.gateway.iso2022jp else "utf-8",
     )
