@@ -22,7 +22,7 @@ from gateway.core.clock import FakeClock
 from gateway.core.errors import TransientError
 from gateway.core.model import TicketState
 from gateway.runtime.app import App
-from gateway.scheduling import scheduler
+from gateway.scheduling import digest, scheduler
 from store import jobs
 from store.db import transaction
 from tests.support.databases import postgres_only
@@ -91,3 +91,33 @@ def test_a_pass_cut_off_after_its_first_claim_is_taken_back_and_done_by_the_othe
     scheduler.tick(first)
     reminders = Counter(r.ticket_id for r in outbox(second, "pending_reminder"))
     assert reminders == Counter(dict.fromkeys(ids, 1))
+
+
+@postgres_only
+def test_a_digest_cut_off_after_its_claim_is_sent_once_by_the_other(
+    pair: tuple[App, App], clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The week's digest claimed in ``job_runs`` and its mails being built when the
+    connection is cut: the claim goes with them, and the other instance sends the
+    week's digest, once."""
+    first, second = pair
+    open_ticket(first, "Toner", key="digest-cut", state=TicketState.OPEN)
+    clock.advance(timedelta(days=7))  # past the week's digest hour
+    build = digest.build
+
+    def build_then_cut(session: Any, *args: Any, **kw: Any) -> Any:
+        mails = build(session, *args, **kw)
+        pid = session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        _end_backend(first, pid)
+        return mails
+
+    monkeypatch.setattr(digest, "build", build_then_cut)
+    with pytest.raises(TransientError):
+        scheduler.tick(first)
+    monkeypatch.undo()
+    with transaction(second.sessions) as s:
+        assert jobs.runs(s, "digest") == []
+    scheduler.tick(second)
+    scheduler.tick(first)
+    weekly = Counter((r.kind, tuple(r.recipients)) for r in outbox(second, "weekly_digest"))
+    assert weekly and set(weekly.values()) == {1}, weekly
