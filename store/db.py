@@ -220,6 +220,14 @@ def is_transient(exc: BaseException) -> bool:
     return sqlstate.startswith(("08", "40", "53", "57"))
 
 
+def connection_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says the connection itself is gone (the server restarted, the
+    backend was ended, the link broke), not one statement failed: the transaction, its
+    savepoints and every row it wrote are lost with it, so a caller that would roll
+    back to a savepoint and go on must give up the whole unit instead."""
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
 class WroteInReadOnlyUnit(RuntimeError):
     """A unit of work begun read-only tried to write: a bug in its caller, which must
     begin a writing unit. Not transient: retrying would fail the same way."""

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, null, select, update
+from sqlalchemy import ColumnElement, bindparam, func, null, select, text, update
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, dump, kept
+from store.advisory import key_here
 from store.fast_insert import FastInsert
 from store.fast_query import FastQuery, PerLength
 from store.models import OutboxRow, table_of
@@ -101,6 +102,22 @@ def queued_under(session: Session, prefix: str) -> bool:
     mails are keyed ``<cause>:<recipient>``)."""
     stmt = select(OutboxRow.id).where(OutboxRow.idempotency_key.startswith(prefix, autoescape=True))
     return session.scalar(stmt.limit(1)) is not None
+
+
+# the purpose named in the key of a recipient's rate-limit lock (store.advisory)
+RATE = "rate-limit"
+
+
+def hold_recipient(session: Session, recipient: str) -> None:
+    """Until this transaction ends, no other one counts ``recipient``'s automatic mails
+    (:func:`count_recent`) to decide on one more. Two instances answering one sender at
+    the same instant each counted before the other's answer was queued, and both
+    answered: one over ``auto_reply_limit``, a loop through two MX braked at twice the
+    limit. On PostgreSQL a transaction-scoped advisory lock, the schema's own; SQLite's
+    write transactions run one at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = key_here(session, RATE, recipient.lower())
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def count_recent(session: Session, recipient: str, kinds: Collection[str], since: datetime) -> int:

@@ -44,7 +44,10 @@ def under_rate_limit(
     now: datetime,
     kinds: Collection[str] = views.RATE_LIMITED,
 ) -> tuple[bool, int]:
-    """The per-recipient hourly brake shared by every automatic answer; (ok, sent)."""
+    """The per-recipient hourly brake shared by every automatic answer; (ok, sent).
+    The recipient is held (:func:`store.outbox.hold_recipient`) until the caller's
+    transaction ends, so another instance's answer to them counts this one."""
+    outbox.hold_recipient(session, email)
     recent = outbox.count_recent(session, email, kinds, now - RATE_WINDOW)
     return loops.within_rate_limit(recent, settings.gateway.auto_reply_limit), recent
 

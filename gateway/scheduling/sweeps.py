@@ -37,6 +37,7 @@ from gateway.scheduling.reminded import grace_from, reminder_key
 from gateway.scheduling.rules import Job, PendingAction, TicketTimes, times_of
 from gateway.tickets import changes, conversation, to_requester
 from store import inbox, jobs, reminders, sources
+from store.db import connection_lost
 from store.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -225,11 +226,18 @@ def _reminder_of_wait(
 @contextmanager
 def _isolated(session: Session, ticket: Ticket, report: SweepReport) -> Iterator[None]:
     """One ticket's jobs in a savepoint: its failure is logged and in the report (for
-    ``sweep``'s exit status), the sweep goes on."""
+    ``sweep``'s exit status), the sweep goes on. A connection lost meanwhile (a
+    PostgreSQL restart, the backend ended) is no failure of this ticket: the savepoint
+    and every claim before it are gone with it, so the whole pass fails as the
+    database outage it is (``TransientError``: the daemon's backoff, ``sweep``'s exit
+    75). Skipping on logged a traceback per open ticket, each one "skipped", and the
+    pass ended in SQLAlchemy's PendingRollbackError, an unexpected failure."""
     try:
         with session.begin_nested():
             yield
-    except Exception:
+    except Exception as exc:
+        if connection_lost(exc):
+            raise
         log.exception("scheduler: ticket #%s skipped this pass", ticket.id)
         report.failed.append(ticket.id)
 
