@@ -1,14 +1,17 @@
 """A customer fills in a Japanese form on a phone, in a real Chromium against a real
-daemon: the number field's rules from the catalog (``min``, ``max``, ``step``) are on
-the input, so the browser checks them before anything is sent, in the page's words
-(the form stays ``novalidate``: the browser's own bubbles would speak its language);
-the server checks them again.
+daemon. A number field is a text input with a keypad of digits: it takes what the mail
+sheet reads (``1万``, ``３台``, ``12,000``), which an ``<input type="number">`` would not
+let anyone type (and sent empty without scripts, so an optional field went missing
+unsaid). A plain number off the catalog's rules (``min``, ``max``, ``step``) is stopped
+before anything is sent, in the page's words (the form stays ``novalidate``: the
+browser's own bubbles would speak its language); the server checks every value again.
 
 Skipped, with the reason, where Playwright or /usr/bin/chromium is missing.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from store.db import make_engine, session_factory, transaction
-from store.models import InboxRow
+from store.models import InboxRaw, InboxRow
 from tests.support.browser import ARGS, CHROMIUM, needs_browser, site
 from tests.support.daemon import daemon_thread
 
@@ -31,10 +34,20 @@ class Door:
 
     def stored(self) -> int:
         """Submissions the web door committed to the inbox."""
+        return len(self.submissions())
+
+    def submissions(self) -> list[dict[str, Any]]:
+        """The web door's inbox rows, as their JSON documents, oldest first."""
         engine = make_engine(self.url)
         try:
             with transaction(session_factory(engine)) as s:
-                return len(list(s.scalars(select(InboxRow).where(InboxRow.source == "web"))))
+                raws = s.scalars(
+                    select(InboxRaw.raw)
+                    .join(InboxRow, InboxRow.id == InboxRaw.inbox_id)
+                    .where(InboxRow.source == "web")
+                    .order_by(InboxRow.id)
+                )
+                return [json.loads(raw) for raw in raws]
         finally:
             engine.dispose()
 
@@ -72,14 +85,48 @@ def _fill(page: Any, quantity: str) -> None:
 
 def test_the_quantity_carries_the_catalogs_rules(door: Door) -> None:
     """The example catalog's quantity is a whole number of at least 1: the input says so,
-    with a keypad of digits on a phone."""
+    with a keypad of digits on a phone, and takes any text."""
     page = door.phone()
     page.goto(f"{door.base}/new/purchase")
     quantity = page.locator("#f_quantity")
-    assert quantity.get_attribute("type") == "number"
-    assert (quantity.get_attribute("min"), quantity.get_attribute("step")) == ("1", "1")
-    assert quantity.get_attribute("max") is None
+    assert quantity.get_attribute("type") == "text"
     assert quantity.get_attribute("inputmode") == "numeric"
+    assert (quantity.get_attribute("data-min"), quantity.get_attribute("data-step")) == ("1", "1")
+    assert quantity.get_attribute("data-max") is None
+    page.context.close()
+
+
+@pytest.mark.parametrize("scripts", [True, False])
+@pytest.mark.parametrize(
+    ("typed", "read"), [("1万", "10000"), ("３台", "3"), ("12,000", "12000"), ("5台です", "5")]
+)
+def test_a_quantity_as_people_write_it_is_typed_and_read(
+    door: Door, typed: str, read: str, scripts: bool
+) -> None:
+    """What a mail's sheet reads, the form takes: typed as it is, read by the server."""
+    page = door.phone(scripts=scripts)
+    page.goto(f"{door.base}/new/purchase")
+    _fill(page, typed)
+    assert page.input_value("#f_quantity") == typed
+    page.click("button.primary")
+    page.wait_for_url("**/new/purchase/sent")
+    assert door.submissions()[-1]["fields"]["quantity"] == read
+    page.context.close()
+
+
+def test_without_scripts_a_word_is_refused_not_sent_empty(door: Door) -> None:
+    """No script, a quantity that is no number: it arrives as typed and the server says
+    why (a number input sent it empty: "required", or an optional field left out)."""
+    page = door.phone(scripts=False)
+    page.goto(f"{door.base}/new/purchase")
+    before = door.stored()
+    _fill(page, "たくさん")
+    page.click("button.primary")
+    page.wait_for_load_state()
+    said = "数値として読めません。3、3台、三台のように数を一つ書いてください"
+    assert page.inner_text("#error-f_quantity") == said
+    assert page.input_value("#f_quantity") == "たくさん"
+    assert door.stored() == before
     page.context.close()
 
 
