@@ -1,3 +1,5 @@
+// A date input with a part of the date typed holds no value (badInput): sent empty,
+// an optional date was left out unsaid. It is stopped here too (data-partial).
 // A number field is a text input (it takes 1万 or ３台, as the mail sheet reads them);
 // its rules from the catalog (min, max, step) are in data-* attributes, each with its
 // reason in the page's words (the server's own reasons). A value written as a plain
@@ -11,8 +13,11 @@ document.addEventListener("DOMContentLoaded", () => {
   // digits, one point, a sign; at most 15 digits, which a double holds exactly
   const plain = /^[-+]?(?=[0-9.]{1,16}$)(?:[0-9]+\.?[0-9]*|\.[0-9]+)$/;
   for (const form of document.querySelectorAll("form.request")) {
-    const numbers = Array.from(form.querySelectorAll("input[data-number]"));
+    const numbers = Array.from(form.querySelectorAll("input[data-number], input[data-partial]"));
     const reason = (input) => {
+      if (input.dataset.partial !== undefined) {
+        return input.validity.badInput ? input.dataset.partial : "";
+      }
       const typed = input.value.trim();
       if (!plain.test(typed)) return "";
       const probe = document.createElement("input");
