@@ -204,3 +204,20 @@ def test_a_date_typed_in_part_is_stopped_not_left_out(door: Door) -> None:
     page.wait_for_url("**/new/purchase/sent")
     assert door.submissions()[-1]["fields"]["needed_by"] == "2027-01-15"
     page.context.close()
+
+
+def test_back_after_sending_brings_the_quantity_back(door: Door) -> None:
+    """Back after a request was sent: Chromium fills the form in again, the quantity too
+    (an ``autocomplete="off"`` on it made the browser forget it, and the request sent
+    again lacked it)."""
+    page = door.phone()
+    page.goto(f"{door.base}/new/purchase")
+    _fill(page, "1万")
+    page.fill("#subject", "戻るボタン")
+    page.click("button.primary")
+    page.wait_for_url("**/new/purchase/sent")
+    page.go_back()
+    page.wait_for_load_state()
+    assert page.input_value("#subject") == "戻るボタン"
+    assert page.input_value("#f_quantity") == "1万"
+    page.context.close()

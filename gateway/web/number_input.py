@@ -26,7 +26,6 @@ def number_input(f: Field) -> dict[str, str | Msg]:
         # digits only where a minus sign and a point are never needed; a phone's keypad
         # has a key to the letters, for 万 or 台
         "inputmode": "numeric" if f.whole and f.step_base >= 0 else "decimal",
-        "autocomplete": "off",
         "data-number": "1",
     }
     if f.minimum is not None:
