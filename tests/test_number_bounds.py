@@ -307,13 +307,17 @@ def test_every_door_refuses_a_huge_number_with_the_same_words(
     assert "too large: at most 30 digits before the decimal point" in error, error
 
 
-def test_the_browsers_check_names_the_length_limit_too() -> None:
-    """A browser cannot read 400 digits as a number (past 2^1024 its validity says
-    ``badInput``, the value it keeps is "") and cannot tell them from a typo: the form's
-    script says both reasons, the limit named, rather than "not a number" alone."""
+def test_the_forms_input_leaves_a_long_number_to_the_server() -> None:
+    """The form's number input is text: 400 digits arrive as typed and the server names
+    the limit (above); the page's script checks only plain numbers a double holds, with
+    the field's bounds and step and the server's reasons."""
     from gateway.web.number_input import number_input
 
     hours = read(CATALOG)[0][0].fields[2]
-    said = number_input(hours)["data-nan"]
+    attrs = number_input(hours)
+    assert "data-nan" not in attrs and "max" not in attrs and "step" not in attrs
+    assert attrs["data-number"] == "1"
+    assert attrs["data-step"] == "0.5" and attrs["data-base"] == "0.5"
+    said = attrs["data-off-step"]
     assert not isinstance(said, str)
-    assert translate(said, "en") == "not a number, or more than 30 digits before the decimal point"
+    assert translate(said, "en") == "must go in steps of 0.5 from 0.5"
