@@ -53,7 +53,6 @@ def mailbox_errors() -> list[Msg]:
         TimeoutError(),
         socket.gaierror(-2, "Name or service not known"),
         OSError(101, "Network is unreachable"),
-        LoginError("b'[AUTHENTICATIONFAILED] Authentication failed.'"),
         CapabilityError("Server does not support IDLE"),
         IMAPClientAbortError("socket error: EOF"),
         IMAPClientError("select failed: Mailbox doesn't exist: Support"),
@@ -65,7 +64,20 @@ def mailbox_errors() -> list[Msg]:
         _read_only(),
         _not_created(),
     ]
-    return [describe(exc, ACCOUNT) for exc in raised]
+    return [describe(exc, ACCOUNT) for exc in raised] + _refused_logins()
+
+
+def _refused_logins() -> list[Msg]:
+    """A refused login names where its secret was read from: each of the four places."""
+    refused = LoginError("b'[AUTHENTICATIONFAILED] Authentication failed.'")
+    token = replace(ACCOUNT, auth="xoauth2")
+    sources = [
+        replace(ACCOUNT, password_file=Path("/etc/ticket-gateway/imap.password")),
+        replace(ACCOUNT, password_env="IMAP_PASSWORD"),
+        replace(token, oauth2_token_file=Path("/var/lib/ticket-gateway/m365.token")),
+        replace(token, oauth2_token_command=("/usr/local/bin/oauth-helper", "token")),
+    ]
+    return [describe(refused, account) for account in sources]
 
 
 def _flag_not_kept() -> ImapError:
