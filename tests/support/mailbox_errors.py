@@ -13,6 +13,7 @@ import ssl
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import cast
 
 from imapclient import IMAPClient
@@ -63,6 +64,7 @@ def mailbox_errors() -> list[Msg]:
         _flag_not_kept(),
         _read_only(),
         _not_created(),
+        _not_created(namespace="INBOX."),
     ]
     return [describe(exc, ACCOUNT) for exc in raised] + _refused_logins()
 
@@ -104,12 +106,19 @@ def _read_only() -> ImapError:
     raise AssertionError("a read-only folder taken for one the poller may change")
 
 
-def _not_created() -> ImapError:
-    """A ``processed_folder`` the server refuses to create (Dovecot's words)."""
+def _not_created(namespace: str = "") -> ImapError:
+    """A ``processed_folder`` the server refuses to create (Dovecot's words); with a
+    ``namespace``, one whose account keeps its folders under it (Courier's ``INBOX.``)."""
 
     class Refusing:  # the calls made, answered as Dovecot answers them
         def folder_exists(self, folder: str) -> bool:
             return False
+
+        def has_capability(self, capability: str) -> bool:
+            return bool(namespace) and capability == "NAMESPACE"
+
+        def namespace(self) -> SimpleNamespace:
+            return SimpleNamespace(personal=((namespace, "."),))
 
         def create_folder(self, folder: str) -> None:
             raise IMAPClientError(

@@ -122,6 +122,21 @@ def ensure_folder(client: IMAPClient, account: ImapSettings) -> None:
         if client.folder_exists(name):  # another client was quicker
             return
         where = f"{account.host}:{account.port}"
+        server = _CREATE_FAILED.sub("", server_text(exc))
+        if prefix := namespace_outside(client, name):
+            raise ImapError(
+                N_(
+                    "the folder {folder} for processed messages cannot be created on "
+                    "{where}: {server}; the server keeps the account's folders under "
+                    "{prefix}: set processed_folder = {suggested}; messages stay on the "
+                    "server until then",
+                    folder=repr(name),
+                    where=where,
+                    server=server,
+                    prefix=repr(prefix),
+                    suggested=repr(prefix + name),
+                )
+            ) from exc
         raise ImapError(
             N_(
                 "the folder {folder} for processed messages cannot be created on {where}: "
@@ -129,12 +144,29 @@ def ensure_folder(client: IMAPClient, account: ImapSettings) -> None:
                 "account may create; messages stay on the server until then",
                 folder=repr(name),
                 where=where,
-                server=_CREATE_FAILED.sub("", server_text(exc)),
+                server=server,
             )
         ) from exc
     log.info("imap %s: created folder %r for processed messages", account.key, name)
     with suppress(IMAPClientError):
         client.subscribe_folder(name)  # so people see it in their own client
+
+
+def namespace_outside(client: IMAPClient, name: str) -> str | None:
+    """The prefix of the account's own folders (NAMESPACE, RFC 2342) when ``name`` is not
+    under it: Courier-IMAP (many Japanese ISPs, cPanel hosts) keeps every folder under
+    ``INBOX.`` and answers a CREATE of another name only "Invalid mailbox name.". None
+    when the server says no prefix, or nothing (no NAMESPACE, or a refusal)."""
+    if not client.has_capability("NAMESPACE"):
+        return None
+    try:
+        personal = client.namespace().personal or ()
+    except IMAPClientError:
+        return None
+    prefixes = [prefix for prefix, _separator in personal if prefix]
+    if not prefixes or any(name.startswith(prefix) for prefix in prefixes):
+        return None
+    return str(prefixes[0])
 
 
 # imapclient's words before the server's: "create failed: [CANNOT] Invalid mailbox name…"
