@@ -43,10 +43,13 @@ def mailbox_errors() -> list[Msg]:
         ssl.SSLCertVerificationError(1, "certificate verify failed") for _ in "ab"
     )
     other_name.verify_code, expired.verify_code = 62, 10  # HOSTNAME_MISMATCH, CERT_HAS_EXPIRED
+    self_signed = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    self_signed.verify_code = 18  # DEPTH_ZERO_SELF_SIGNED_CERT: the server's own signed itself
     wrong = ssl.SSLError(1, "wrong version number")
     wrong.reason = "WRONG_VERSION_NUMBER"
     raised: list[BaseException] = [
         untrusted,
+        self_signed,
         other_name,
         expired,
         wrong,

@@ -112,6 +112,11 @@ def _check_secret(refused: Msg, account: ImapSettings) -> Msg:
     )
 
 
+# OpenSSL's X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT: the server's own certificate signed
+# itself, so there is no CA to name: "the CA that signed it" sent people looking for one
+_SELF_SIGNED = 18
+
+
 def _unverified(exc: ssl.SSLCertVerificationError, account: ImapSettings, where: str) -> Msg:
     """A certificate that does not verify, with the change that can help: ``host`` for
     one made out to other names (``ca_file`` was said for all, and cannot help there)."""
@@ -122,6 +127,12 @@ def _unverified(exc: ssl.SSLCertVerificationError, account: ImapSettings, where:
             "name the certificate is for (ca_file cannot help)",
             where=where,
             host=account.host,
+        )
+    if getattr(exc, "verify_code", None) == _SELF_SIGNED:
+        return N_(
+            "TLS certificate of {where} is self-signed and not trusted; set ca_file to a "
+            "copy of that certificate (check its fingerprint with the server's administrator)",
+            where=where,
         )
     if fix is CertFix.SERVER:
         return N_(
