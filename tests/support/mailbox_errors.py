@@ -30,7 +30,7 @@ from gateway.core.errors import GatewayError, TransientError
 from gateway.core.i18n import Msg
 from gateway.receive.imap import ImapError, auth, describe
 from gateway.receive.imap.auth import CredentialError, load_credentials
-from gateway.receive.imap.connect import ensure_folder
+from gateway.receive.imap.connect import ensure_folder, no_tls
 from gateway.receive.imap.folder import check_flag_kept, select_to_read
 
 ACCOUNT = ImapSettings(host="imap.example.test", username="support@example.test")
@@ -68,6 +68,7 @@ def mailbox_errors() -> list[Msg]:
         _read_only(),
         _not_created(),
         _not_created(namespace="INBOX."),
+        no_tls(ACCOUNT, CapabilityError("Server does not support STARTTLS capability")),
     ]
     return [describe(exc, ACCOUNT) for exc in raised] + _refused_logins()
 

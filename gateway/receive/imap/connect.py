@@ -17,7 +17,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from gateway.config.settings import ImapSettings
 from gateway.core.i18n import N_
@@ -74,10 +74,32 @@ def _open(account: ImapSettings) -> IMAPClient:
     client = untraced(IMAPClient(account.host, account.port, ssl=False, timeout=timeout))
     try:
         client.starttls(context)  # no STARTTLS offered: CapabilityError, never plain text
+    except IMAPClientAbortError:  # the connection lost: an outage, said as one
+        shutdown(client)
+        raise
+    except IMAPClientError as exc:  # not offered, refused, or a PREAUTH greeting
+        shutdown(client)
+        raise no_tls(account, exc) from exc
     except BaseException:
         shutdown(client)
         raise
     return client
+
+
+def no_tls(account: ImapSettings, exc: IMAPClientError) -> ImapError:
+    """STARTTLS not offered, refused, or not allowed (a ``PREAUTH`` greeting): said as
+    "lacks a required capability" or imaplib's "command STARTTLS illegal in state AUTH",
+    which told neither that the password stayed unsent nor what can help."""
+    where = f"{account.host}:{account.port}"
+    return ImapError(
+        N_(
+            "{where} did not start TLS (STARTTLS): {server}; nothing was sent in plain "
+            'text, the password neither; set tls = "implicit" (port 993) if the server '
+            "offers it, or find what removes STARTTLS (a firewall or proxy in the path may)",
+            where=where,
+            server=server_text(exc),
+        )
+    )
 
 
 def keep_alive(sock: socket.socket) -> None:
