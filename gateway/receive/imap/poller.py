@@ -7,7 +7,8 @@ mailbox in their own client change nothing. A message is fetched with
 then moved to ``processed_folder`` (or flagged). A crash between the commit and
 the move leaves a message at or below the bookmark, which the next pass only
 moves; a changed UIDVALIDITY makes the next pass a rescan in which the content
-hash and the Message-ID keep what was stored from being stored again. A move or
+hash, and a Message-ID with the same sender and subject, keep what was stored from
+being stored again (``accept``: a reused Message-ID alone does not). A move or
 flag the server refuses for one message is tried again later and then left alone
 (``refused``), a health problem until a person acts (``left``): it never holds back
 the mail after it. One the server answers OK to and keeps in the folder (Gmail's All
