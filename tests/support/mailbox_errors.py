@@ -28,7 +28,7 @@ from imapclient.exceptions import (
 from gateway.config.settings import ImapSettings
 from gateway.core.errors import GatewayError, TransientError
 from gateway.core.i18n import Msg
-from gateway.receive.imap import ImapError, auth, describe
+from gateway.receive.imap import ImapError, auth, describe, tls_mode
 from gateway.receive.imap.auth import CredentialError, load_credentials
 from gateway.receive.imap.connect import ensure_folder, no_tls
 from gateway.receive.imap.folder import check_flag_kept, select_to_read
@@ -69,6 +69,7 @@ def mailbox_errors() -> list[Msg]:
         _not_created(),
         _not_created(namespace="INBOX."),
         no_tls(ACCOUNT, CapabilityError("Server does not support STARTTLS capability")),
+        *_tls_mode_mixed_up(wrong),
     ]
     return [describe(exc, ACCOUNT) for exc in raised] + _refused_logins()
 
@@ -84,6 +85,26 @@ def _refused_logins() -> list[Msg]:
         replace(token, oauth2_token_command=("/usr/local/bin/oauth-helper", "token")),
     ]
     return [describe(refused, account) for account in sources]
+
+
+def _tls_mode_mixed_up(plain_text: ssl.SSLError) -> list[ImapError]:
+    """``tls`` that does not fit the port: implicit TLS meeting a plain-text greeting,
+    STARTTLS waiting for a greeting that an implicit-TLS port never sends."""
+    found = []
+    for check, raised in (
+        (tls_mode.implicit, plain_text),
+        (tls_mode.plain_greeting, TimeoutError()),
+    ):
+
+        def opening(exc: BaseException = raised) -> IMAPClient:
+            raise exc
+
+        try:
+            check(ACCOUNT, opening)
+        except ImapError as exc:
+            found.append(exc)
+    assert len(found) == 2, found
+    return found
 
 
 def _flag_not_kept() -> ImapError:

@@ -21,6 +21,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from gateway.config.settings import ImapSettings
 from gateway.core.i18n import N_
+from gateway.receive.imap import tls_mode
 from gateway.receive.imap.auth import load_credentials
 from gateway.receive.imap.errors import ImapError, server_text
 
@@ -69,9 +70,18 @@ def _open(account: ImapSettings) -> IMAPClient:
     context, timeout = tls_context(account.ca_file), account.timeout.total_seconds()
     if account.tls == "implicit":
         return untraced(
-            IMAPClient(account.host, account.port, ssl=True, ssl_context=context, timeout=timeout)
+            tls_mode.implicit(
+                account,
+                lambda: IMAPClient(
+                    account.host, account.port, ssl=True, ssl_context=context, timeout=timeout
+                ),
+            )
         )
-    client = untraced(IMAPClient(account.host, account.port, ssl=False, timeout=timeout))
+    client = untraced(
+        tls_mode.plain_greeting(
+            account, lambda: IMAPClient(account.host, account.port, ssl=False, timeout=timeout)
+        )
+    )
     try:
         client.starttls(context)  # no STARTTLS offered: CapabilityError, never plain text
     except IMAPClientAbortError:  # the connection lost: an outage, said as one
