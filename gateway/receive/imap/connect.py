@@ -14,16 +14,18 @@ import re
 import socket
 import ssl
 from contextlib import suppress
+from datetime import datetime
 from pathlib import Path
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from gateway.config.settings import ImapSettings
 from gateway.core.i18n import N_
 from gateway.receive.imap import tls_mode
-from gateway.receive.imap.auth import load_credentials
-from gateway.receive.imap.errors import ImapError, server_text
+from gateway.receive.imap.auth import Credentials, load_credentials
+from gateway.receive.imap.errors import ImapError, describe, server_text
+from gateway.receive.imap.refused_login import RefusedLogin, lasting
 
 log = logging.getLogger("gateway.imap")
 
@@ -46,24 +48,42 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
 
 
-def connect(account: ImapSettings) -> IMAPClient:
-    """A logged-in session; with ``after = "move"`` the processed folder exists too."""
+def connect(
+    account: ImapSettings, refused: RefusedLogin | None = None, now: datetime | None = None
+) -> IMAPClient:
+    """A logged-in session; with ``after = "move"`` the processed folder exists too.
+    ``refused``: the secret the server refused last, not sent again until it changed
+    or an hour after ``now`` (a directory would lock the account: ``refused_login``)."""
     credentials = load_credentials(account)  # before the socket: nothing to leak
+    if refused is not None and now is not None:
+        refused.check(credentials, now)  # raises the refusal again, sends nothing
     client = _open(account)
     try:
         keep_alive(client.socket())
-        if credentials.mechanism == "xoauth2":
-            client.oauth2_login(credentials.username, credentials.secret)
-        elif credentials.username.isascii() and credentials.secret.isascii():
-            client.login(credentials.username, credentials.secret)
-        else:  # imaplib sends LOGIN as ASCII only; PLAIN carries UTF-8 (RFC 4616)
-            client.plain_login(credentials.username, credentials.secret)
+        try:
+            _login(client, credentials)
+        except LoginError as exc:
+            said = ImapError(describe(exc, account))
+            if refused is not None and now is not None and lasting(server_text(exc)):
+                refused.refused(credentials, now, said)
+            raise said from exc
+        if refused is not None:
+            refused.accepted()
         if account.after == "move":
             ensure_folder(client, account)
     except BaseException:
         shutdown(client)
         raise
     return client
+
+
+def _login(client: IMAPClient, credentials: Credentials) -> None:
+    if credentials.mechanism == "xoauth2":
+        client.oauth2_login(credentials.username, credentials.secret)
+    elif credentials.username.isascii() and credentials.secret.isascii():
+        client.login(credentials.username, credentials.secret)
+    else:  # imaplib sends LOGIN as ASCII only; PLAIN carries UTF-8 (RFC 4616)
+        client.plain_login(credentials.username, credentials.secret)
 
 
 def _open(account: ImapSettings) -> IMAPClient:

@@ -45,6 +45,7 @@ from gateway.receive.imap.damaged import Damage, contents
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.failures import Failures
 from gateway.receive.imap.held import HeldRecord
+from gateway.receive.imap.refused_login import RefusedLogin
 from store import sources
 from store.db import transaction
 
@@ -87,6 +88,7 @@ class ImapPoller:
         self._rescan = (0, 0)  # a rescan's UIDVALIDITY, and the UID it has read up to
         self._stop = threading.Event()  # run()'s: heard between batches and passes
         self._news = box.News()  # an EXISTS heard since the SEARCH: another pass, or not
+        self._refused_login = RefusedLogin()  # a refused secret is not sent again at once
 
     # -- the two ways in -------------------------------------------------------------
 
@@ -150,7 +152,7 @@ class ImapPoller:
 
     def _connect(self) -> IMAPClient:
         self.status.connect_attempts += 1
-        client = connect(self.account)
+        client = connect(self.account, self._refused_login, self.clock.now())
         self._client, self.status.connected = client, True
         return client
 
