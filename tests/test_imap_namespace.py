@@ -63,3 +63,45 @@ def test_a_processed_folder_outside_the_namespace_is_said_with_the_name_that_wor
         assert p.poll_once() == 1
     assert folder_flags(courier, user) == {}
     assert list(folder_flags(courier, user, "INBOX.Processed")) == [1]
+
+
+@sqlite_only
+def test_a_folder_outside_the_namespace_is_said_with_the_name_that_works(
+    app: App, courier: Dovecot
+) -> None:
+    """``folder = "Support"`` on such a server: it was said as "… refused a command:
+    select failed: …", naming neither the setting nor the name the folder has there."""
+    user = courier.add_user()
+    with courier.client(user) as c:
+        c.create_folder("INBOX.Support")
+        c.append("INBOX.Support", mail("for the team"))
+    account = courier.account(user, folder="Support", after="flag")
+    with pytest.raises(ImapError) as refused:
+        poller(app, account).poll_once()
+    said = str(refused.value)
+    assert said.startswith(
+        f"the folder 'Support' does not exist on 127.0.0.1:{account.port} for the account "
+        f"'{user}' ("
+    ), said
+    assert said.endswith(
+        "); the server keeps the account's folders under 'INBOX.': set folder = 'INBOX.Support'"
+    ), said
+    assert "folder = 'INBOX.Support'" in translate(refused.value.message, "ja")
+
+    fixed = courier.account(user, folder="INBOX.Support", after="flag")
+    with poller(app, fixed) as p:
+        assert p.poll_once() == 1
+
+
+@sqlite_only
+def test_a_folder_that_does_not_exist_names_the_setting(app: App, courier: Dovecot) -> None:
+    user = courier.add_user()
+    account = courier.account(user, folder="INBOX.Gone", after="flag")
+    with pytest.raises(ImapError) as refused:
+        poller(app, account).poll_once()
+    said = str(refused.value)
+    assert said.startswith(
+        f"the folder 'INBOX.Gone' does not exist on 127.0.0.1:{account.port} for the "
+        f"account '{user}' ("
+    ), said
+    assert said.endswith("); set folder to one the account has (was it renamed or deleted?)")

@@ -70,6 +70,8 @@ def mailbox_errors() -> list[Msg]:
         _not_created(namespace="INBOX."),
         no_tls(ACCOUNT, CapabilityError("Server does not support STARTTLS capability")),
         *_tls_mode_mixed_up(wrong),
+        _no_such_folder(),
+        _no_such_folder(namespace="INBOX."),
     ]
     return [describe(exc, ACCOUNT) for exc in raised] + _refused_logins()
 
@@ -129,6 +131,30 @@ def _read_only() -> ImapError:
     except ImapError as exc:
         return exc
     raise AssertionError("a read-only folder taken for one the poller may change")
+
+
+def _no_such_folder(namespace: str = "") -> ImapError:
+    """A ``folder`` the server has not (Dovecot's words); with a ``namespace``, one whose
+    account keeps its folders under it (Courier's ``INBOX.``)."""
+
+    class Missing:  # the calls made, answered as Dovecot answers them
+        def select_folder(self, folder: str) -> dict[bytes, object]:
+            raise IMAPClientError(f"select failed: Mailbox doesn't exist: {folder}")
+
+        def folder_exists(self, folder: str) -> bool:
+            return False
+
+        def has_capability(self, capability: str) -> bool:
+            return bool(namespace) and capability == "NAMESPACE"
+
+        def namespace(self) -> SimpleNamespace:
+            return SimpleNamespace(personal=((namespace, "."),))
+
+    try:
+        select_to_read(cast(IMAPClient, Missing()), replace(ACCOUNT, folder="Support"))
+    except ImapError as exc:
+        return exc
+    raise AssertionError("a folder the server has not taken for one it has")
 
 
 def _not_created(namespace: str = "") -> ImapError:
