@@ -325,3 +325,23 @@ def shunt_if_pending(session: Session, inbox_id: int, reason: str, now: datetime
         .values(state="shunted", reason=reason[:2000], processed_at=now, error=reason)
     )
     return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def stored_under(session: Session, message_id: str, prefix: str, limit: int = 8) -> list[int]:
+    """The first rows stored under ``message_id`` from sources whose ``source_ref``
+    begins with ``prefix`` (one IMAP mailbox): what a rescan compares a message with."""
+    stmt = (
+        select(InboxRow.id)
+        .where(
+            InboxRow.message_id == message_id,
+            func.substr(InboxRow.source_ref, 1, len(prefix)) == prefix,
+        )
+        .order_by(InboxRow.id)
+        .limit(limit)
+    )
+    return [int(i) for i in session.scalars(stmt)]
+
+
+def stored_head(session: Session, inbox_id: int, limit: int) -> bytes:
+    """The first ``limit`` bytes a row keeps (its header block, for a comparison)."""
+    return _stored_head(session, inbox_id, limit)

@@ -73,11 +73,11 @@ class Accepted:
 class DuplicateRule:
     """When a message counts as already stored. The same bytes always do.
 
-    ``message_id``: a Message-ID already in the inbox does too. SMTP uses it for a
-    resend through another relay (other bytes, same Message-ID); an IMAP rescan
-    after a UIDVALIDITY change uses it with ``message_id_from``, counting only
-    Message-IDs stored from that mailbox (``source_ref`` prefix), because the
-    server may hand out the same messages with rewritten bytes.
+    ``message_id``: a Message-ID already in the inbox does too (``message_id_from``:
+    only one stored from sources whose ``source_ref`` begins so). No door uses it any
+    more: devices reuse Message-IDs (``<1@localhost>``), and another mail under a taken
+    one was lost at the SMTP door, and in an IMAP rescan, which now also asks for the
+    same sender and subject (``gateway.receive.imap.accept``).
     """
 
     message_id: bool = False

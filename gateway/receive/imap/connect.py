@@ -14,15 +14,18 @@ import re
 import socket
 import ssl
 from contextlib import suppress
+from datetime import datetime
 from pathlib import Path
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from gateway.config.settings import ImapSettings
 from gateway.core.i18n import N_
-from gateway.receive.imap.auth import load_credentials
-from gateway.receive.imap.errors import ImapError, server_text
+from gateway.receive.imap import tls_mode
+from gateway.receive.imap.auth import Credentials, load_credentials
+from gateway.receive.imap.errors import ImapError, describe, server_text
+from gateway.receive.imap.refused_login import RefusedLogin, lasting
 
 log = logging.getLogger("gateway.imap")
 
@@ -45,18 +48,27 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
 
 
-def connect(account: ImapSettings) -> IMAPClient:
-    """A logged-in session; with ``after = "move"`` the processed folder exists too."""
+def connect(
+    account: ImapSettings, refused: RefusedLogin | None = None, now: datetime | None = None
+) -> IMAPClient:
+    """A logged-in session; with ``after = "move"`` the processed folder exists too.
+    ``refused``: the secret the server refused last, not sent again until it changed
+    or an hour after ``now`` (a directory would lock the account: ``refused_login``)."""
     credentials = load_credentials(account)  # before the socket: nothing to leak
+    if refused is not None and now is not None:
+        refused.check(credentials, now)  # raises the refusal again, sends nothing
     client = _open(account)
     try:
         keep_alive(client.socket())
-        if credentials.mechanism == "xoauth2":
-            client.oauth2_login(credentials.username, credentials.secret)
-        elif credentials.username.isascii() and credentials.secret.isascii():
-            client.login(credentials.username, credentials.secret)
-        else:  # imaplib sends LOGIN as ASCII only; PLAIN carries UTF-8 (RFC 4616)
-            client.plain_login(credentials.username, credentials.secret)
+        try:
+            _login(client, credentials)
+        except LoginError as exc:
+            said = ImapError(describe(exc, account))
+            if refused is not None and now is not None and lasting(server_text(exc)):
+                refused.refused(credentials, now, said)
+            raise said from exc
+        if refused is not None:
+            refused.accepted()
         if account.after == "move":
             ensure_folder(client, account)
     except BaseException:
@@ -65,19 +77,59 @@ def connect(account: ImapSettings) -> IMAPClient:
     return client
 
 
+def _login(client: IMAPClient, credentials: Credentials) -> None:
+    if credentials.mechanism == "xoauth2":
+        client.oauth2_login(credentials.username, credentials.secret)
+    elif credentials.username.isascii() and credentials.secret.isascii():
+        client.login(credentials.username, credentials.secret)
+    else:  # imaplib sends LOGIN as ASCII only; PLAIN carries UTF-8 (RFC 4616)
+        client.plain_login(credentials.username, credentials.secret)
+
+
 def _open(account: ImapSettings) -> IMAPClient:
     context, timeout = tls_context(account.ca_file), account.timeout.total_seconds()
     if account.tls == "implicit":
         return untraced(
-            IMAPClient(account.host, account.port, ssl=True, ssl_context=context, timeout=timeout)
+            tls_mode.implicit(
+                account,
+                lambda: IMAPClient(
+                    account.host, account.port, ssl=True, ssl_context=context, timeout=timeout
+                ),
+            )
         )
-    client = untraced(IMAPClient(account.host, account.port, ssl=False, timeout=timeout))
+    client = untraced(
+        tls_mode.plain_greeting(
+            account, lambda: IMAPClient(account.host, account.port, ssl=False, timeout=timeout)
+        )
+    )
     try:
         client.starttls(context)  # no STARTTLS offered: CapabilityError, never plain text
+    except IMAPClientAbortError:  # the connection lost: an outage, said as one
+        shutdown(client)
+        raise
+    except IMAPClientError as exc:  # not offered, refused, or a PREAUTH greeting
+        shutdown(client)
+        raise no_tls(account, exc) from exc
     except BaseException:
         shutdown(client)
         raise
     return client
+
+
+def no_tls(account: ImapSettings, exc: IMAPClientError) -> ImapError:
+    """STARTTLS not offered, refused, or not allowed (a ``PREAUTH`` greeting): said as
+    "lacks a required capability" or imaplib's "command STARTTLS illegal in state AUTH",
+    which told neither that the password stayed unsent nor what can help."""
+    where = f"{account.host}:{account.port}"
+    return ImapError(
+        N_(
+            "{where} did not start TLS (STARTTLS): {server}; nothing was sent in plain "
+            'text, the password neither; set tls = "implicit" (port 993) if the server '
+            "offers it, or find what removes STARTTLS (a firewall or proxy in the path may)",
+            where=where,
+            server=server_text(exc),
+        )
+    )
 
 
 def keep_alive(sock: socket.socket) -> None:
@@ -122,6 +174,21 @@ def ensure_folder(client: IMAPClient, account: ImapSettings) -> None:
         if client.folder_exists(name):  # another client was quicker
             return
         where = f"{account.host}:{account.port}"
+        server = _CREATE_FAILED.sub("", server_text(exc))
+        if prefix := namespace_outside(client, name):
+            raise ImapError(
+                N_(
+                    "the folder {folder} for processed messages cannot be created on "
+                    "{where}: {server}; the server keeps the account's folders under "
+                    "{prefix}: set processed_folder = {suggested}; messages stay on the "
+                    "server until then",
+                    folder=repr(name),
+                    where=where,
+                    server=server,
+                    prefix=repr(prefix),
+                    suggested=repr(prefix + name),
+                )
+            ) from exc
         raise ImapError(
             N_(
                 "the folder {folder} for processed messages cannot be created on {where}: "
@@ -129,12 +196,29 @@ def ensure_folder(client: IMAPClient, account: ImapSettings) -> None:
                 "account may create; messages stay on the server until then",
                 folder=repr(name),
                 where=where,
-                server=_CREATE_FAILED.sub("", server_text(exc)),
+                server=server,
             )
         ) from exc
     log.info("imap %s: created folder %r for processed messages", account.key, name)
     with suppress(IMAPClientError):
         client.subscribe_folder(name)  # so people see it in their own client
+
+
+def namespace_outside(client: IMAPClient, name: str) -> str | None:
+    """The prefix of the account's own folders (NAMESPACE, RFC 2342) when ``name`` is not
+    under it: Courier-IMAP (many Japanese ISPs, cPanel hosts) keeps every folder under
+    ``INBOX.`` and answers a CREATE of another name only "Invalid mailbox name.". None
+    when the server says no prefix, or nothing (no NAMESPACE, or a refusal)."""
+    if not client.has_capability("NAMESPACE"):
+        return None
+    try:
+        personal = client.namespace().personal or ()
+    except IMAPClientError:
+        return None
+    prefixes = [prefix for prefix, _separator in personal if prefix]
+    if not prefixes or any(name.startswith(prefix) for prefix in prefixes):
+        return None
+    return str(prefixes[0])
 
 
 # imapclient's words before the server's: "create failed: [CANNOT] Invalid mailbox name…"

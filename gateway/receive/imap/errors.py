@@ -67,12 +67,13 @@ def describe(exc: BaseException, account: ImapSettings) -> Msg:
     if isinstance(exc, OSError):
         return N_("network error with {where}: {reason}", where=where, reason=os_error(exc))
     if isinstance(exc, LoginError):
-        return N_(
+        refused = N_(
             "login as {user} refused by {where}: {server}",
             user=repr(account.username),
             where=where,
             server=server_text(exc),
         )
+        return _check_secret(refused, account)
     if isinstance(exc, CapabilityError):
         return N_("{where} lacks a required capability: {server}", where=where, server=str(exc))
     if isinstance(exc, IMAPClientAbortError):
@@ -80,6 +81,40 @@ def describe(exc: BaseException, account: ImapSettings) -> Msg:
     if isinstance(exc, IMAPClientError):
         return N_("{where} refused a command: {server}", where=where, server=server_text(exc))
     return N_("unexpected {kind}: {error}", kind=type(exc).__name__, error=str(exc))
+
+
+def _check_secret(refused: Msg, account: ImapSettings) -> Msg:
+    """A refused login, with where the secret it sent was read from: an operator with
+    several mailboxes (and files) is told which one to fix, never the secret itself.
+    The same order as ``auth.load_credentials`` reads them in."""
+    if account.auth == "xoauth2":
+        if account.oauth2_token_command:
+            return N_(
+                "{problem}; check the token oauth2_token_command {program} prints",
+                problem=refused,
+                program=repr(account.oauth2_token_command[0]),
+            )
+        return N_(
+            "{problem}; check the token in oauth2_token_file {path}",
+            problem=refused,
+            path=str(account.oauth2_token_file),
+        )
+    if account.password_env:
+        return N_(
+            "{problem}; check the password in the environment variable {name} (password_env)",
+            problem=refused,
+            name=account.password_env,
+        )
+    return N_(
+        "{problem}; check the password in password_file {path}",
+        problem=refused,
+        path=str(account.password_file),
+    )
+
+
+# OpenSSL's X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT: the server's own certificate signed
+# itself, so there is no CA to name: "the CA that signed it" sent people looking for one
+_SELF_SIGNED = 18
 
 
 def _unverified(exc: ssl.SSLCertVerificationError, account: ImapSettings, where: str) -> Msg:
@@ -92,6 +127,12 @@ def _unverified(exc: ssl.SSLCertVerificationError, account: ImapSettings, where:
             "name the certificate is for (ca_file cannot help)",
             where=where,
             host=account.host,
+        )
+    if getattr(exc, "verify_code", None) == _SELF_SIGNED:
+        return N_(
+            "TLS certificate of {where} is self-signed and not trusted; set ca_file to a "
+            "copy of that certificate (check its fingerprint with the server's administrator)",
+            where=where,
         )
     if fix is CertFix.SERVER:
         return N_(

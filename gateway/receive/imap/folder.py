@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from imapclient import DELETED, IMAPClient
-from imapclient.exceptions import IMAPClientAbortError, IMAPClientReadOnlyError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, IMAPClientReadOnlyError
 
 from gateway.config.settings import ImapSettings
 from gateway.core.i18n import N_
+from gateway.receive.imap.connect import namespace_outside
 from gateway.receive.imap.copies import Copies
-from gateway.receive.imap.errors import ImapError
+from gateway.receive.imap.errors import ImapError, server_text
 
 # The keyword of a message the server could not hand out (gateway.receive.imap.damaged):
 # never stored, so never acknowledged
@@ -61,21 +62,64 @@ def select_to_read(client: IMAPClient, account: ImapSettings) -> int:
     flagged, and the mail waits on the server."""
     try:
         selected = client.select_folder(account.folder)
-    except IMAPClientReadOnlyError as exc:
-        where = f"{account.host}:{account.port}"
-        raise ImapError(
-            N_(
-                "the folder {folder} on {where} is read-only for the account {user}: the "
-                "gateway cannot move or flag what it stores there, so it reads nothing; give "
-                "the account the right to change the folder (IMAP ACL rights w, s, t and e), "
-                "or poll another folder; messages stay on the server until then",
-                folder=account.folder,
-                where=where,
-                user=repr(account.username),
-            )
-        ) from exc
+    except IMAPClientReadOnlyError as exc:  # an abort to imaplib: before the next clause
+        raise _read_only(account) from exc
+    except IMAPClientAbortError:  # the connection lost: an outage
+        raise
+    except IMAPClientError as exc:
+        if client.folder_exists(account.folder):
+            raise
+        raise _missing(client, account, exc) from exc
     check_flag_kept(selected, account)  # Exchange keeps no keyword of ours
     return int(selected[b"UIDVALIDITY"])
+
+
+def _read_only(account: ImapSettings) -> ImapError:
+    where = f"{account.host}:{account.port}"
+    return ImapError(
+        N_(
+            "the folder {folder} on {where} is read-only for the account {user}: the "
+            "gateway cannot move or flag what it stores there, so it reads nothing; give "
+            "the account the right to change the folder (IMAP ACL rights w, s, t and e), "
+            "or poll another folder; messages stay on the server until then",
+            folder=account.folder,
+            where=where,
+            user=repr(account.username),
+        )
+    )
+
+
+def _missing(client: IMAPClient, account: ImapSettings, exc: IMAPClientError) -> ImapError:
+    """A ``folder`` the server has not (renamed, deleted, misspelt, or outside the
+    account's namespace: Courier keeps folders under ``INBOX.``): said as what it is,
+    with the setting and, where the server's NAMESPACE tells, the name that works; it
+    was "… refused a command: select failed: …"."""
+    where, user = f"{account.host}:{account.port}", repr(account.username)
+    server = server_text(exc).removeprefix("select failed: ")
+    if prefix := namespace_outside(client, account.folder):
+        return ImapError(
+            N_(
+                "the folder {folder} does not exist on {where} for the account {user} "
+                "({server}); the server keeps the account's folders under {prefix}: set "
+                "folder = {suggested}",
+                folder=repr(account.folder),
+                where=where,
+                user=user,
+                server=server,
+                prefix=repr(prefix),
+                suggested=repr(prefix + account.folder),
+            )
+        )
+    return ImapError(
+        N_(
+            "the folder {folder} does not exist on {where} for the account {user} "
+            "({server}); set folder to one the account has (was it renamed or deleted?)",
+            folder=repr(account.folder),
+            where=where,
+            user=user,
+            server=server,
+        )
+    )
 
 
 def check_flag_kept(selected: dict[bytes, Any], account: ImapSettings) -> None:

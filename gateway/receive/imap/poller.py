@@ -7,7 +7,8 @@ mailbox in their own client change nothing. A message is fetched with
 then moved to ``processed_folder`` (or flagged). A crash between the commit and
 the move leaves a message at or below the bookmark, which the next pass only
 moves; a changed UIDVALIDITY makes the next pass a rescan in which the content
-hash and the Message-ID keep what was stored from being stored again. A move or
+hash, and a Message-ID with the same sender and subject, keep what was stored from
+being stored again (``accept``: a reused Message-ID alone does not). A move or
 flag the server refuses for one message is tried again later and then left alone
 (``refused``), a health problem until a person acts (``left``): it never holds back
 the mail after it. One the server answers OK to and keeps in the folder (Gmail's All
@@ -44,6 +45,7 @@ from gateway.receive.imap.damaged import Damage, contents
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.failures import Failures
 from gateway.receive.imap.held import HeldRecord
+from gateway.receive.imap.refused_login import RefusedLogin
 from store import sources
 from store.db import transaction
 
@@ -86,6 +88,7 @@ class ImapPoller:
         self._rescan = (0, 0)  # a rescan's UIDVALIDITY, and the UID it has read up to
         self._stop = threading.Event()  # run()'s: heard between batches and passes
         self._news = box.News()  # an EXISTS heard since the SEARCH: another pass, or not
+        self._refused_login = RefusedLogin()  # a refused secret is not sent again at once
 
     # -- the two ways in -------------------------------------------------------------
 
@@ -149,7 +152,7 @@ class ImapPoller:
 
     def _connect(self) -> IMAPClient:
         self.status.connect_attempts += 1
-        client = connect(self.account)
+        client = connect(self.account, self._refused_login, self.clock.now())
         self._client, self.status.connected = client, True
         return client
 
