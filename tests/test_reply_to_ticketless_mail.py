@@ -149,3 +149,22 @@ def test_an_outsider_answering_a_forwarded_digest_opens_a_request(gw: App) -> No
 def test_without_the_headers_a_subject_alone_proves_nothing(gw: App) -> None:
     out = deliver(gw, _reply(gw, "weekly_digest", headers=False))
     assert out.state == InboxState.DONE and out.ticket_id is not None
+
+
+def test_a_windows_client_keeping_the_japanese_subject_is_no_subject_of_its_own(gw: App) -> None:
+    """The Japanese digest's subject carries 〜 (JIS 1-33), which Outlook reads, and
+    answers, as ～ (U+FF5E): the same subject, so a thank-you from it is told nothing."""
+    [ours] = [m for m in outbox(gw, "weekly_digest") if m.recipients == ["ops2@example.test"]]
+    subject = subject_of(ours)
+    assert "〜" in subject
+    mid = f"<{ours.message_id}>"
+    raw = mail(
+        subject="RE: " + subject.replace("〜", "～"),
+        body="ありがとうございます。\n",
+        sender="ops2@example.test",
+        in_reply_to=mid,
+        references=mid,
+    )
+    out = deliver(gw, raw)
+    assert (out.state, out.ticket_id) == (InboxState.IGNORED, None)
+    assert _notices(gw) == []

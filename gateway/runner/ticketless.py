@@ -15,6 +15,7 @@ earlier, as every automated answer that belongs to no ticket.
 
 from __future__ import annotations
 
+import unicodedata
 from email.parser import BytesHeaderParser
 from email.policy import default
 
@@ -22,6 +23,7 @@ from gateway.config.settings import Member
 from gateway.core.i18n import N_, Msg
 from gateway.notify import labels, views
 from gateway.notify.queue import queue_member_mail, team, under_rate_limit
+from gateway.notify.windows_jis import WINDOWS_TO_JIS
 from gateway.pipeline import thread
 from gateway.pipeline.commands import Role, read_commands
 from gateway.runner.arrival import Arrival
@@ -84,7 +86,11 @@ def _looks_like_request(a: Arrival, ours: outbox.Ticketless) -> str:
 
 
 def _bare(subject: str, prefix: str) -> str:
-    return " ".join(thread.base_subject(subject, prefix).split()).casefold()
+    """A subject as compared: without prefixes and tag, Windows' forms of the six JIS
+    characters as JIS writes them (Outlook answers our 〜 as ～), NFKC, case and runs of
+    spaces folded: a client that keeps the subject keeps this."""
+    bare = thread.base_subject(subject, prefix).translate(WINDOWS_TO_JIS)
+    return " ".join(unicodedata.normalize("NFKC", bare).split()).casefold()
 
 
 def _tell(a: Arrival, member: Member, answered: Msg) -> bool:
