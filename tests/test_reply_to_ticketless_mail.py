@@ -32,6 +32,14 @@ from tests.support.scheduling import make_app, open_ticket, scheduled_settings, 
 SENT = {
     "weekly_digest": ("ops@example.test", "en"),
     "weekly_summary": ("boss@example.test", "ja"),
+    "stale_reminder": ("ops2@example.test", "ja"),
+    "sla_overdue_list": ("ops@example.test", "en"),
+}
+NAMED = {  # how the row's said reason names each, in en and ja
+    "weekly_digest": ("the weekly digest", "週次ダイジェスト"),
+    "weekly_summary": ("the weekly summary", "週次サマリー"),
+    "stale_reminder": ("a stale reminder", "放置チケットのお知らせ"),
+    "sla_overdue_list": ("a list of overdue tickets", "期限超過チケットの一覧"),
 }
 TOLD = {  # a sentence of the notice that says where a request goes
     "en": "write a new mail to support@example.test",
@@ -44,7 +52,8 @@ def gw(settings: Settings, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
     app = make_app(scheduled_settings(settings, tmp_path), clock)  # digest "mon 09:00"
     open_ticket(app, "VPN down in Osaka", key="vpn")
     open_ticket(app, "Purchase a laptop", key="buy")
-    clock.advance(timedelta(days=7))  # Monday 10:00 JST: digests and summary are due
+    clock.advance(timedelta(days=7))  # Monday 10:00 JST: digests and summary are due,
+    # and the lists of stale tickets (3 days) and of overdue ones (vpn's 4h and 2d)
     tick_and_send(app)
     yield app
     app.close()
@@ -93,8 +102,9 @@ def test_a_members_thanks_to_a_mail_about_no_ticket_opens_nothing(gw: App, kind:
     row = inbox_rows(gw)[-1]
     assert kind.replace("_", " ") in row.reason and "no ticket" in row.reason
     assert out.said is not None  # what `ingest` says of it, in the reader's language
-    assert translate(out.said, "en").startswith("a member's reply to the weekly")
-    assert "チケットに属さないメール（週次" in translate(out.said, "ja")
+    en, ja = NAMED[kind]
+    assert translate(out.said, "en").startswith(f"a member's reply to {en}, a mail about no")
+    assert f"チケットに属さないメール（{ja}）" in translate(out.said, "ja")
     assert _notices(gw) == []  # a thank-you needs no answer
 
 
