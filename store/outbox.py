@@ -289,6 +289,27 @@ def queued_here(session: Session, message_id: str) -> bool:
     return session.scalar(stmt) is not None
 
 
+@dataclass(frozen=True, slots=True)
+class Ticketless:
+    """A mail of ours about no ticket (a digest, a summary, an alert, a sign-in link)."""
+
+    message_id: str
+    kind: str
+    raw: bytes  # b"" once its bytes were dropped (drop_sent_raw)
+
+
+def ticketless(session: Session, message_ids: Sequence[str]) -> Ticketless | None:
+    """The first of ``message_ids`` (closest ancestor first) that names a mail we queued
+    for no ticket: what a reply that threads by its headers to no ticket answered."""
+    if not message_ids:
+        return None
+    stmt = select(OutboxRow.message_id, OutboxRow.kind, OutboxRow.raw).where(
+        OutboxRow.message_id.in_(list(message_ids)), OutboxRow.ticket_id.is_(None)
+    )
+    found = {mid: Ticketless(mid, kind, raw or b"") for mid, kind, raw in session.execute(stmt)}
+    return next((found[m] for m in message_ids if m in found), None)
+
+
 def withdraw(session: Session, ticket_id: int, kind: str, now: datetime) -> list[int]:
     """Take back the ticket's mails of ``kind`` not sent yet (:func:`take_back`)."""
     return take_back(session, now, OutboxRow.ticket_id == ticket_id, OutboxRow.kind == kind)

@@ -1,4 +1,5 @@
-"""The views of the weekly mails: each member's digest and the managers' summary
+"""The views of the weekly mails: each member's digest and the managers' summary; and
+of the notice that a member's reply to a mail like them opened no ticket
 (see :mod:`gateway.notify.views`)."""
 
 from __future__ import annotations
@@ -65,3 +66,14 @@ class WeeklySummary:
     # tickets resolved this period (not spam, duplicates, …) and their median time to resolve
     resolved: int = 0
     median_resolve: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketlessReply:
+    """To a member whose reply to a mail of ours about no ticket (a digest, a summary,
+    an alert) looked like a request: it opened nothing, and this says how to open one."""
+
+    team: Team
+    recipient: Person  # the member, at their configured address
+    answered: Text  # what they answered: "the weekly digest", in the reader's language
+    subject: str  # their mail's subject

@@ -17,6 +17,19 @@ from typing import Any
 
 from gateway.core.i18n import N_, Msg, translate
 
+# a mail of ours about no ticket → how a notice names it ("your mail answered the weekly
+# digest"): the kinds gateway.notify.queue.queue_member_mail sends (gateway.runner.ticketless)
+NO_TICKET_MAILS: dict[str, Msg] = {
+    "weekly_digest": N_("the weekly digest"),
+    "weekly_summary": N_("the weekly summary"),
+    "stale_reminder": N_("a stale reminder"),
+    "sla_overdue_list": N_("a list of overdue tickets"),
+    "health_alert": N_("a health alert"),
+    "sign_in": N_("a sign-in link"),
+    "ticketless_reply": N_("our notice that a reply opened no ticket"),
+}
+SOME_MAIL = N_("a mail of ours")  # a kind added later, not named above yet
+
 # ticket state → its name, as members read it in every door (mails, pages, chat, the
 # CLI's lines; the README's "Japanese wording"; see gateway/tickets/states.py)
 STATES: Mapping[str, Msg] = {

@@ -265,12 +265,14 @@ def queue_member_mail(
     key: str,
     now: datetime,
     locale: str,
+    in_reply_to: str = "",
 ) -> int | None:
     """Queue a mail about no single ticket (a digest, a summary, a list of stale
     tickets); the outbox row id, or None if ``key`` was queued before.
 
-    It has no subject tag or reply-token address of its own: a reply to it would
-    belong to no ticket, so each ticket it lists carries its own address."""
+    It has no subject tag or reply-token address of its own: a reply to it belongs to
+    no ticket (:mod:`gateway.runner.ticketless`), so each ticket it lists carries its
+    own address. ``in_reply_to``: the member's mail it answers, if any."""
     kind = views.kind_of(view)
     parts = renderer(settings.gateway.templates_dir).render(
         view, locale, reader_zone(settings, view.recipient.email)
@@ -281,7 +283,8 @@ def queue_member_mail(
         to=view.recipient,
         message_id=compose.new_message_id(settings.gateway.domain, None),
         date=dated(settings, now),
-        auto_submitted="auto-generated",
+        in_reply_to=in_reply_to,
+        auto_submitted=views.mail_kind(view).auto_submitted,
         charset="iso-2022-jp" if locale == "ja" and settings.gateway.iso2022jp else "utf-8",
     )
     return outbox.enqueue(

@@ -23,6 +23,7 @@ from typing import Any
 from gateway.core import spans
 from gateway.core.business_hours import Wait
 from gateway.core.i18n import Msg
+from gateway.notify.digest_views import TicketlessReply as TicketlessReply
 from gateway.notify.digest_views import WeeklyDigest as WeeklyDigest
 from gateway.notify.digest_views import WeeklySummary as WeeklySummary
 from gateway.notify.view_parts import CommandLine as CommandLine
@@ -297,6 +298,7 @@ View = (
     | ActionFailed
     | SignIn
     | OutsiderReply
+    | TicketlessReply
 )
 
 
@@ -362,6 +364,10 @@ MAIL_KINDS: dict[type[Any], MailKind] = {
     # to the assignee: a stranger answered the ticket's mail (threaded by headers alone)
     OutsiderReply: MailKind(
         "outsider_reply", "auto-generated", rate_limited=False, to_members=True
+    ),
+    # to a member: their reply to a mail about no ticket opened none; how to open one
+    TicketlessReply: MailKind(
+        "ticketless_reply", "auto-replied", rate_limited=True, to_members=True
     ),
 }
 

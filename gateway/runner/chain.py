@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gateway.runner import early, new_request, replies, wordless
+from gateway.runner import early, new_request, replies, ticketless, wordless
 from gateway.runner.arrival import Arrival
 from gateway.runner.budget import Deadline
 from gateway.runner.verdicts import Verdict
@@ -36,6 +36,9 @@ CHAIN: tuple[Link, ...] = (
     Link("dedupe", early.dedupe),
     # reply token → In-Reply-To/References → subject tag; a stray bounce: ignored
     Link("thread", early.find_thread),
+    # a member's reply to a mail of ours about no ticket (a digest, a summary, an alert),
+    # by its headers alone: kept, no ticket; told how to open one if it looks like a request
+    Link("about no ticket", ticketless.reply_to_ticketless),
     # a mail with no words, only an invite, an attached mail, S/MIME or PGP/MIME: its text
     # (a member's: only what their ticket shows, never read as their commands)
     Link("no words", wordless.fill_in),

@@ -30,7 +30,9 @@ class Done:
 @dataclass(frozen=True, slots=True)
 class Ignored:
     """Nothing to do with this message. Only stages that have written nothing yet
-    return it (parse, loops, dedupe, thread), so there is nothing to undo."""
+    return it (parse, loops, dedupe, thread), so there is nothing to undo; but for
+    "about no ticket", whose one write (a notice to the member, through the outbox)
+    commits with the disposition."""
 
     reason: str
     said: Msg | None = None  # the reason in the reader's language (as Done.said)
@@ -52,7 +54,8 @@ Verdict = Done | Ignored | Rejected
 DISPOSITIONS: dict[type[Verdict], InboxState] = {
     # processed: new ticket, appended, reopened, command applied; mails via the outbox
     Done: InboxState.DONE,
-    # not mail, our own mail back, a duplicate, a bounce or auto-reply for no ticket
+    # not mail, our own mail back, a duplicate, a bounce or auto-reply for no ticket,
+    # a member's reply to a mail of ours about no ticket (a digest, a summary)
     Ignored: InboxState.IGNORED,
     # refused change: one templated reason went to the member's configured address
     Rejected: InboxState.REJECTED,

@@ -338,6 +338,10 @@ SAMPLES: list[v.View] = [
         "I saw this thread; here is the password you need …",
         "ticket-gateway tickets add-participant 42 stranger@elsewhere.test",
     ),
+    *(
+        v.TicketlessReply(TEAM, OPS, named, "Re: Weekly digest <b>: 3 open</b>")
+        for named in (*labels.NO_TICKET_MAILS.values(), labels.SOME_MAIL)
+    ),
     v.SignIn(
         TEAM,
         OPS,
