@@ -136,6 +136,9 @@ def test_a_member_whose_reply_looks_like_a_request_is_told_how_to_open_one(
     [notice] = _notices(gw)
     assert notice.recipients == [who]
     assert TOLD[locale] in words_of(notice)
+    if locale == "en":  # each sentence starts as one (it read "your mail answered …")
+        said = " ".join(words_of(notice).split())
+        assert f"Your mail answered {NAMED[kind][0]}, a mail about no single ticket" in said
     deliver(gw, raw.replace(b"Message-ID: <", b"Message-ID: <again"))  # the same, again
     assert len(_notices(gw)) == 2  # each mail is answered; the hourly brake stops a loop
 

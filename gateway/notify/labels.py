@@ -17,7 +17,7 @@ from typing import Any
 
 from gateway.core.i18n import N_, Msg, translate
 
-# a mail of ours about no ticket → how a notice names it ("your mail answered the weekly
+# a mail of ours about no ticket → how a notice names it ("Your mail answered the weekly
 # digest"): the kinds gateway.notify.queue.queue_member_mail sends (gateway.runner.ticketless)
 NO_TICKET_MAILS: dict[str, Msg] = {
     "weekly_digest": N_("the weekly digest"),
