@@ -63,7 +63,7 @@ def test_sighup_takes_a_changed_slack_member_map(tmp_path: Path) -> None:
 
     def press(count: int) -> None:
         fake.envelope("interactive", c.press("ticket_assign_me", 1, NEWCOMER))
-        fake.wait_for("chat.postEphemeral", count, timeout=20)
+        fake.wait_for("chat.postEphemeral", count, timeout=PATIENCE)
 
     with log.open("wb") as sink:
         proc = subprocess.Popen(
@@ -78,7 +78,7 @@ def test_sighup_takes_a_changed_slack_member_map(tmp_path: Path) -> None:
             assert eventually(lambda: b'"id": 1' in subprocess.run(
                 [console_script(), "--config", str(config), "tickets", "list", "--json"],
                 env=env, capture_output=True, check=False,
-            ).stdout, 20)  # fmt: skip
+            ).stdout, PATIENCE)  # fmt: skip
             press(1)  # not linked: refused
             assert "not linked" in fake.of("chat.postEphemeral")[-1]["text"]
             reload(f'{NEWCOMER} = "ops2@example.test"\n', b"slack member map reloaded", 1)
