@@ -112,3 +112,33 @@ def test_winmail_dat_that_is_no_tnef_stays_one_file() -> None:
     )
     parsed = parse_message(bytes(msg))
     assert [a.filename for a in parsed.attachments] == ["winmail.dat"]
+
+
+def test_a_members_rich_text_answer_sends_the_files_not_winmail_dat(team: App) -> None:
+    """A member answering from Outlook in rich text: the requester gets the files the
+    member attached, under their names, not the winmail.dat only Outlook opens."""
+    from tests.support.app import reply_address
+    from tests.support.mails import mail
+    from tests.support.pipeline import outbox, parsed
+
+    tid = deliver(team, mail(subject="VPN down", message_id="<r-1@customer.test>")).ticket_id
+    assert tid is not None
+    pdf = b"%PDF-1.7\n" + bytes(range(256)) * 20
+    msg = EmailMessage()
+    msg["From"] = "Ops One <ops@example.test>"
+    msg["To"] = reply_address(team, tid, "ops@example.test")
+    msg["Subject"] = f"RE: [#{tid}] VPN down"
+    msg["Message-ID"] = "<ops-rich@example.test>"
+    msg.set_content("The guide is attached.\n")
+    msg.add_attachment(
+        winmail([TnefFile("GUIDE~1.PDF", pdf, long_name="接続手順書.pdf")]),
+        maintype="application",
+        subtype="ms-tnef",
+        filename="winmail.dat",
+    )
+    deliver(team, bytes(msg))
+    [answer] = outbox(team, "ops_reply")
+    sent = [
+        (p.get_filename(), p.get_payload(decode=True)) for p in parsed(answer).iter_attachments()
+    ]
+    assert sent == [("接続手順書.pdf", pdf)]

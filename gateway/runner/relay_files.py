@@ -8,11 +8,13 @@ only each file's name, type, size and SHA-256), all of them in one walk.
 
 from __future__ import annotations
 
+from gateway.core.model import Attachment
 from gateway.notify.compose import Enclosure
 from gateway.pipeline import thanks
 from gateway.pipeline.parse import submission
 from gateway.pipeline.parse.attachment_data import attachments_data
 from gateway.pipeline.parse.charsets.sniff import guess
+from gateway.pipeline.parse.tnef import is_tnef, tnef_files
 from gateway.runner.arrival import Arrival
 
 
@@ -32,8 +34,14 @@ def member_files(a: Arrival) -> tuple[Enclosure, ...]:
             x.filename, x.content_type, data[x.sha256], _charset(x.content_type, data[x.sha256])
         )
         for x in listed
-        if x.sha256 in data
+        if x.sha256 in data and not _files_read_out(x, data[x.sha256])
     )
+
+
+def _files_read_out(x: Attachment, data: bytes) -> bool:
+    """A member's winmail.dat whose files are listed after it (.tnef): the requester
+    gets those files, not the container only Outlook opens."""
+    return is_tnef(x.content_type, x.original_filename) and bool(tnef_files(data))
 
 
 def _charset(content_type: str, data: bytes) -> str:
