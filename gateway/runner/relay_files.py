@@ -11,10 +11,11 @@ from __future__ import annotations
 from gateway.core.model import Attachment
 from gateway.notify.compose import Enclosure
 from gateway.pipeline import thanks
+from gateway.pipeline.files_sent import is_wrapper
 from gateway.pipeline.parse import submission
 from gateway.pipeline.parse.attachment_data import attachments_data
 from gateway.pipeline.parse.charsets.sniff import guess
-from gateway.pipeline.parse.tnef import is_tnef, tnef_files
+from gateway.pipeline.parse.tnef import is_stream
 from gateway.runner.arrival import Arrival
 
 
@@ -39,9 +40,10 @@ def member_files(a: Arrival) -> tuple[Enclosure, ...]:
 
 
 def _files_read_out(x: Attachment, data: bytes) -> bool:
-    """A member's winmail.dat whose files are listed after it (.tnef): the requester
-    gets those files, not the container only Outlook opens."""
-    return is_tnef(x.content_type, x.original_filename) and bool(tnef_files(data))
+    """A member's winmail.dat (:mod:`gateway.pipeline.files_sent`): the requester gets
+    the files listed out of it and the words, not the container only Outlook opens.
+    One whose stream could not be read at all (no TNEF) goes as the file it is."""
+    return is_wrapper(x) and is_stream(data)
 
 
 def _charset(content_type: str, data: bytes) -> str:

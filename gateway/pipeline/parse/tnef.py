@@ -19,7 +19,7 @@ import struct
 from dataclasses import dataclass, field
 from email.message import Message
 
-__all__ = ["TNEF_TYPES", "is_tnef", "is_tnef_part", "tnef_files"]
+__all__ = ["TNEF_TYPES", "is_stream", "is_tnef", "is_tnef_part", "tnef_files"]
 
 TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
 SIGNATURE = 0x223E9F78
@@ -81,9 +81,14 @@ def is_tnef_part(part: Message) -> bool:
     return is_tnef(part.get_content_type(), str(name))
 
 
+def is_stream(data: bytes) -> bool:
+    """Whether ``data`` starts as a TNEF stream does (its signature)."""
+    return len(data) >= 6 and struct.unpack_from("<I", data)[0] == SIGNATURE
+
+
 def tnef_files(data: bytes) -> list[tuple[str, bytes]]:
     """(name, bytes) of each file in the TNEF stream ``data``; [] when it is none."""
-    if len(data) < 6 or struct.unpack_from("<I", data)[0] != SIGNATURE:
+    if not is_stream(data):
         return []
     files: list[_File] = []
     codepage = "cp1252"
