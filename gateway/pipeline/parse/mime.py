@@ -23,7 +23,7 @@ from email.policy import compat32
 from gateway.core.model import Attachment
 from gateway.pipeline.parse.attached_mail import message_bytes, subject_name
 from gateway.pipeline.parse.attachment_names import decoded_filename, raw_filename
-from gateway.pipeline.parse.body_text import tidy_text, unflow
+from gateway.pipeline.parse.body_text import named_pictures, tidy_text, unflow
 from gateway.pipeline.parse.charsets import decode_bytes
 from gateway.pipeline.parse.clearsigned import NOTE as CLEARSIGNED
 from gateway.pipeline.parse.clearsigned import unarmored
@@ -282,7 +282,7 @@ def _add_text(part: Message, ctype: str, body: Body) -> None:
     if words is not None:  # inline PGP: the words, not the armor (.clearsigned)
         text = words
         body.notes.append(CLEARSIGNED)
-    body.plain.append(text)
+    body.plain.append(named_pictures(text))
 
 
 def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
