@@ -163,10 +163,11 @@ def _carried(data: bytes | None, locale: str, timezone: str, depth: int) -> str:
     return f"{translate(ATTACHED_MESSAGE, locale)}\n\n{words}{_files_inside(inner, locale)}"
 
 
-def without_files_inside(text: str) -> str:
-    """An English stand-in without its list of the attached mail's files: what says the
-    mail's language (a file's name does not: 見積書.pdf in an English mail)."""
-    return text.split("\n\n" + translate(FILES_INSIDE, "en"), 1)[0]
+def without_files_inside(text: str, locale: str) -> str:
+    """A stand-in (in ``locale``) without its list of the attached mail's files: the
+    words that say the mail's language (a file's name does not: 見積書.pdf in an English
+    mail) and that file the ticket and fill its sheet (our line is no keyword of theirs)."""
+    return text.split("\n\n" + translate(FILES_INSIDE, locale), 1)[0]
 
 
 def _files_inside(inner: ParsedMessage, locale: str) -> str:
