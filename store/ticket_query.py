@@ -279,27 +279,21 @@ class StoredAttachment:
 
 
 def attachment(session: Session, ticket_id: int, attachment_id: int) -> StoredAttachment | None:
-    """An attachment of an incoming message on ``ticket_id``, with its raw message."""
+    """An attachment of a message on ``ticket_id`` (a download from the ticket page),
+    with the raw mail it is in: as :func:`numbered_attachment` finds it, so a file of
+    our answer (a member's file relayed to the requester) is found as well."""
     stmt = (
-        select(AttachmentRow, InboxRow.source, InboxRaw.raw)
+        select(AttachmentRow, Message.inbox_id, Message.outbox_id)
         .join(Message, Message.id == AttachmentRow.message_id)
-        .join(InboxRow, InboxRow.id == Message.inbox_id)
-        .join(InboxRaw, InboxRaw.inbox_id == InboxRow.id)
         .where(AttachmentRow.id == attachment_id, Message.ticket_id == ticket_id)
     )
     found = session.execute(stmt).first()
-    if found is None:
-        return None
-    row, source, raw = found
-    return StoredAttachment(
-        row.filename, row.original_filename, row.content_type, row.size, row.sha256, source, raw
-    )
+    return None if found is None else _stored(session, ticket_id, *found)
 
 
 def numbered_attachment(session: Session, ticket_id: int, number: int) -> StoredAttachment | None:
     """The ``number``-th (1-based) attachment of ``ticket_id`` in the order ``tickets
-    show`` lists them (message by message, oldest first), with the raw mail it is in:
-    the inbox's bytes for mail that came in, the outbox's for ours (source ``outbox``)."""
+    show`` lists them (message by message, oldest first), with the raw mail it is in."""
     if number < 1:
         return None
     stmt = (
@@ -311,9 +305,18 @@ def numbered_attachment(session: Session, ticket_id: int, number: int) -> Stored
         .limit(1)
     )
     found = session.execute(stmt).first()
-    if found is None:
-        return None
-    row, inbox_id, outbox_id = found
+    return None if found is None else _stored(session, ticket_id, *found)
+
+
+def _stored(
+    session: Session,
+    ticket_id: int,
+    row: AttachmentRow,
+    inbox_id: int | None,
+    outbox_id: int | None,
+) -> StoredAttachment:
+    """``row`` with the raw mail it is in: the inbox's bytes for mail that came in, the
+    outbox's for ours (source ``outbox``)."""
     outbox_row = session.get(OutboxRow, outbox_id) if outbox_id is not None else None
     if outbox_row is not None and outbox_row.raw_dropped_at is not None:
         # our mail's bytes were dropped after it was sent: the file is the one the member

@@ -30,6 +30,7 @@ import unicodedata
 
 from gateway.core.model import ParsedMessage
 from gateway.pipeline.command_syntax import read_command
+from gateway.pipeline.files_sent import sent_files
 from gateway.pipeline.parse.quotes import first_old_mail
 
 MAX_CHARS = 1200  # a notice is a few lines and a signature; a longer mail says more
@@ -73,7 +74,7 @@ def is_away_notice(msg: ParsedMessage, *, says_automatic: bool = False) -> bool:
     automatic counts (a member's mail: their "I am away until Monday, I will answer
     then" is words for the requester, and kept from them nobody would know)."""
     words = unicodedata.normalize("NFKC", msg.new_text).strip()
-    files = [f for f in msg.attachments if not f.inline]  # a signature's logo is no file
+    files = sent_files(msg.attachments)  # a signature's logo, winmail.dat: no file
     if not words or files or len(words) > MAX_CHARS:
         return False
     lines = [line for line in words.splitlines() if line.strip()]

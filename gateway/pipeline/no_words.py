@@ -18,17 +18,18 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 
-from gateway.core.i18n import N_, Msg, translate
+from gateway.core.i18n import N_, NP_, Msg, translate
 from gateway.core.model import Attachment, ParsedMessage
 from gateway.core.zone import Day, in_zone
 from gateway.pipeline.carried_mail import empty_mail_line
+from gateway.pipeline.files_sent import sent_files
 from gateway.pipeline.parse.attachment_data import attachment_data
 from gateway.pipeline.parse.charsets import decode_bytes
 from gateway.pipeline.parse.ical import Event, read_event
 from gateway.pipeline.parse.message import parse_message
 from gateway.pipeline.parse.quotes import without_signature
 
-__all__ = ["KINDS", "MEMBER_KINDS", "stand_in", "wordless"]
+__all__ = ["KINDS", "MEMBER_KINDS", "stand_in", "without_files_inside", "wordless"]
 
 Attached = Callable[[str], bytes | None]  # an attachment's bytes by its SHA-256
 
@@ -61,6 +62,9 @@ STARTS = N_("When: {start}")
 WHERE = N_("Where: {location}")
 ORGANIZER = N_("Organizer: {organizer}")
 ATTACHED_MESSAGE = N_("The mail carries an attached message; its text follows.")
+# over the names of the files inside that mail, which the ticket lists as one .eml
+FILES_INSIDE = N_("Files in the attached mail (open it to see them):")
+MAX_NAMED = 20  # files of an attached mail named in the text; the rest counted
 ENCRYPTED = N_(
     "This mail is encrypted (S/MIME) and cannot be read here; it is kept as an attachment."
 )
@@ -152,8 +156,33 @@ def _carried(data: bytes | None, locale: str, timezone: str, depth: int) -> str:
             return deeper
     words = inner.text.strip()
     if not words and inner.is_mail:  # a mail with no body: named by its headers
-        return empty_mail_line(inner.subject, inner.from_, inner.date, locale, timezone)
-    return f"{translate(ATTACHED_MESSAGE, locale)}\n\n{words}" if words else ""
+        words = empty_mail_line(inner.subject, inner.from_, inner.date, locale, timezone)
+        return words + _files_inside(inner, locale)
+    if not words:
+        return ""
+    return f"{translate(ATTACHED_MESSAGE, locale)}\n\n{words}{_files_inside(inner, locale)}"
+
+
+def without_files_inside(text: str, locale: str) -> str:
+    """A stand-in (in ``locale``) without its list of the attached mail's files: the
+    words that say the mail's language (a file's name does not: 見積書.pdf in an English
+    mail) and that file the ticket and fill its sheet (our line is no keyword of theirs)."""
+    return text.split("\n\n" + translate(FILES_INSIDE, locale), 1)[0]
+
+
+def _files_inside(inner: ParsedMessage, locale: str) -> str:
+    """The names of the files the attached mail carries (not its logos, and what its
+    winmail.dat holds by their own names: :mod:`.files_sent`), under a line saying
+    where they are; "" when it carries none."""
+    names = [f.filename for f in sent_files(inner.attachments)]
+    if not names:
+        return ""
+    lines = [translate(FILES_INSIDE, locale), *(f"  - {n}" for n in names[:MAX_NAMED])]
+    if len(names) > MAX_NAMED:
+        more = len(names) - MAX_NAMED
+        said = NP_("… and {n} more file", "… and {n} more files", more, n=more)
+        lines.append("  " + translate(said, locale))
+    return "\n\n" + "\n".join(lines)
 
 
 def _encrypted(attachment: Attachment, attached: Attached, locale: str, timezone: str) -> str:

@@ -19,7 +19,8 @@ decision is narrow on purpose — when in doubt the reply reopens, as any other:
 A file sent with the reply (a screenshot, a log, a signed form) is new information
 whatever the words say: :func:`judge_reply` makes such a reply more than thanks, so the
 reopen policy treats it as any other reply. A picture the HTML body shows in its place
-(a signature logo, :attr:`Attachment.inline`) is not a file sent.
+(a signature logo, :attr:`Attachment.inline`) is not a file sent, nor is Outlook's
+winmail.dat, whose files are listed on their own (:mod:`.files_sent`).
 
 Pure: the new text of the reply in (without the quoted history), a verdict out.
 """
@@ -32,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gateway.core.model import Attachment
+from gateway.pipeline.files_sent import sent_files
 from gateway.pipeline.parse.disclaimers import without_disclaimer
 from gateway.pipeline.parse.quotes import without_quoted_lines
 from gateway.pipeline.parse.signatures import without_signature
@@ -169,7 +171,7 @@ def judge_reply(
     """Whether a reply (its own words and the files it carries) only thanks: a file sent,
     or a picture pasted into the body, is new information, then the words decide
     (``words``: :func:`judge` of ``new_text`` worked out ahead, e.g. by a parse worker)."""
-    if any(not f.inline for f in files):
+    if sent_files(files):  # not a logo in the body, nor Outlook's winmail.dat (.files_sent)
         return ThanksVerdict(False, "an attachment")
     if any(f.size >= PASTED_PICTURE_BYTES for f in files):
         return ThanksVerdict(False, "a pasted picture")

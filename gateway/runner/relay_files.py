@@ -8,11 +8,14 @@ only each file's name, type, size and SHA-256), all of them in one walk.
 
 from __future__ import annotations
 
+from gateway.core.model import Attachment
 from gateway.notify.compose import Enclosure
 from gateway.pipeline import thanks
+from gateway.pipeline.files_sent import is_wrapper
 from gateway.pipeline.parse import submission
 from gateway.pipeline.parse.attachment_data import attachments_data
 from gateway.pipeline.parse.charsets.sniff import guess
+from gateway.pipeline.parse.tnef import is_stream
 from gateway.runner.arrival import Arrival
 
 
@@ -32,8 +35,15 @@ def member_files(a: Arrival) -> tuple[Enclosure, ...]:
             x.filename, x.content_type, data[x.sha256], _charset(x.content_type, data[x.sha256])
         )
         for x in listed
-        if x.sha256 in data
+        if x.sha256 in data and not _files_read_out(x, data[x.sha256])
     )
+
+
+def _files_read_out(x: Attachment, data: bytes) -> bool:
+    """A member's winmail.dat (:mod:`gateway.pipeline.files_sent`): the requester gets
+    the files listed out of it and the words, not the container only Outlook opens.
+    One whose stream could not be read at all (no TNEF) goes as the file it is."""
+    return is_wrapper(x) and is_stream(data)
 
 
 def _charset(content_type: str, data: bytes) -> str:

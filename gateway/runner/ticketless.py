@@ -26,6 +26,7 @@ from gateway.notify.queue import queue_member_mail, team, under_rate_limit
 from gateway.notify.windows_jis import WINDOWS_TO_JIS
 from gateway.pipeline import thread
 from gateway.pipeline.commands import Role, read_commands
+from gateway.pipeline.files_sent import sent_files
 from gateway.runner.arrival import Arrival
 from gateway.runner.verdicts import Ignored
 from store import outbox
@@ -70,7 +71,7 @@ def _looks_like_request(a: Arrival, ours: outbox.Ticketless) -> str:
     """Why the reply looks like more than a thank-you ("" when it does not): files,
     command lines, or a subject of its own (ours read from the bytes we sent; once they
     are dropped, that one test is not made)."""
-    if any(not f.inline for f in a.msg.attachments):
+    if sent_files(a.msg.attachments):  # not a logo in the body, nor winmail.dat
         return "it has files"
     lines = read_commands(
         a.msg.new_text, a.settings.gateway.max_command_lines, Role.MEMBER, a.writer_names

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gateway.core.text import has_japanese
-from gateway.pipeline.no_words import MEMBER_KINDS, stand_in, wordless
+from gateway.pipeline.no_words import MEMBER_KINDS, stand_in, without_files_inside, wordless
 from gateway.pipeline.parse.attachment_data import attachment_data
 from gateway.runner.arrival import Arrival
 from store import tickets
@@ -43,7 +43,7 @@ def fill_in(a: Arrival) -> Arrival:
             return a
         locale = (
             "ja"
-            if has_japanese(msg.subject) or has_japanese(probe)
+            if has_japanese(msg.subject) or has_japanese(without_files_inside(probe, "en"))
             else ("en" if msg.subject.strip() else a.settings.gateway.locale)
         )
     text = stand_in(msg, attached, locale, zone, kinds)
@@ -51,4 +51,6 @@ def fill_in(a: Arrival) -> Arrival:
         return a
     if kinds is not None:
         return replace(a, shown=text)
-    return replace(a, parsed=replace(msg, text=text, new_text=text))
+    # the files' names are shown, not read: the words file the ticket (no_words)
+    new_text = without_files_inside(text, locale)
+    return replace(a, parsed=replace(msg, text=text, new_text=new_text))

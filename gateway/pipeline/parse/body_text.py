@@ -102,6 +102,19 @@ def tidy_text(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+# Outlook's plain text stands a picture of the HTML (a pasted screenshot, a signature's
+# logo) as [cid:image001.png@01DA4B2C.3D5E6F70]: its Content-ID, the picture's file name
+# before the @. Bounded lengths: linear however the text is made.
+_PICTURE_MARK = re.compile(r"\[cid:([^\]\s@/\\]{1,200}\.[A-Za-z0-9]{1,10})@[^\]\s]{1,200}\]")
+
+
+def named_pictures(text: str) -> str:
+    """``text`` with each of Outlook's picture marks as the name the picture is listed
+    under, ``[image001.png]``: where the picture was, in the words of the ticket's file
+    list, not a code (which a member's answer carried to the requester)."""
+    return _PICTURE_MARK.sub(r"[\1]", text) if "[cid:" in text else text
+
+
 def unflow(text: str, delsp: bool) -> str:
     """Undo RFC 3676 format=flowed soft line breaks so quotes and paragraphs read right.
 

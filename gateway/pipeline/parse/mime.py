@@ -12,10 +12,8 @@ matched, and notes every oddity instead of raising.
 
 from __future__ import annotations
 
-import binascii
 import email
 import hashlib
-import quopri
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -25,15 +23,17 @@ from email.policy import compat32
 from gateway.core.model import Attachment
 from gateway.pipeline.parse.attached_mail import message_bytes, subject_name
 from gateway.pipeline.parse.attachment_names import decoded_filename, raw_filename
-from gateway.pipeline.parse.body_text import tidy_text, unflow
+from gateway.pipeline.parse.body_text import named_pictures, tidy_text, unflow
 from gateway.pipeline.parse.charsets import decode_bytes
 from gateway.pipeline.parse.clearsigned import NOTE as CLEARSIGNED
 from gateway.pipeline.parse.clearsigned import unarmored
 from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import charset_hint, param_text
 from gateway.pipeline.parse.part_spans import Slices
+from gateway.pipeline.parse.payload import payload_bytes
 from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
 from gateway.pipeline.parse.smime import OPAQUE_TYPES, signed_content
+from gateway.pipeline.parse.tnef import is_tnef, is_tnef_part, tnef_files
 from gateway.pipeline.parse.transfer import text_bytes
 from gateway.pipeline.parse.uuencode import guessed_type, split_uuencoded
 
@@ -139,7 +139,7 @@ def _opened(message: Message, body: Body) -> bool:
     then the ``smime.p7m`` kept as an attachment. Only the message itself is opened: a
     ``.p7m`` beside words is a signed file (an e-invoice), its content the file's. A
     blob hashed ahead (:mod:`.slim`) is listed unmatched, so the whole is parsed."""
-    data = _payload_bytes(message, body)
+    data = payload_bytes(message, body.notes)
     ctype = message.get_content_type()[:MAX_CONTENT_TYPE]
     original, notes = decoded_filename(message, body.hint)
     if body.big.get(data) is not None:
@@ -260,7 +260,7 @@ def _add_text(part: Message, ctype: str, body: Body) -> None:
     label = param_text(part.get_param("charset"))
     broken = text_bytes(part, label)  # a transfer encoding broken as text (.transfer)
     if broken is None:
-        data = _payload_bytes(part, body)
+        data = payload_bytes(part, body.notes)
     else:
         data = broken[0]
         body.notes.extend(broken[1])
@@ -282,55 +282,7 @@ def _add_text(part: Message, ctype: str, body: Body) -> None:
     if words is not None:  # inline PGP: the words, not the armor (.clearsigned)
         text = words
         body.notes.append(CLEARSIGNED)
-    body.plain.append(text)
-
-
-# A Content-Transfer-Encoding the standard library does not recognise because of what
-# follows the token ("quoted-printable;", "base64 (by hand)"): decoded by its first word.
-_CTE_DECODERS = {
-    "quoted-printable": quopri.decodestring,  # =XX escapes and soft line breaks
-    "base64": lambda data: binascii.a2b_base64(data, strict_mode=False),  # tolerant
-}
-
-
-# what the standard library's base64 decoder repaired, as the message's defects say it
-_BASE64_REPAIRS = {
-    "InvalidBase64CharactersDefect": "mime: base64 with characters outside its alphabet, skipped",
-    "InvalidBase64PaddingDefect": "mime: base64 with wrong padding, padded",
-    "InvalidBase64LengthDefect": "mime: base64 one character short of a byte, dropped",
-}
-
-
-def _loose_transfer_encoding(part: Message) -> str | None:
-    """The CTE's first word when the header carries more than that word, else None."""
-    value = str(part.get("content-transfer-encoding", "") or "").strip().lower()
-    word = value.split(";", 1)[0].split(None, 1)[0] if value else ""
-    return word if word != value and word in _CTE_DECODERS else None
-
-
-def _payload_bytes(part: Message, body: Body) -> bytes:
-    loose = _loose_transfer_encoding(part)
-    if loose is not None and not part.is_multipart():
-        raw = part.get_payload()
-        if isinstance(raw, str):
-            body.notes.append(f"mime: Content-Transfer-Encoding read as {loose!r}")
-            try:
-                return _CTE_DECODERS[loose](raw.encode("ascii", "surrogateescape"))
-            except (binascii.Error, ValueError):
-                body.notes.append(f"mime: undecodable {loose} payload")
-    seen = len(part.defects)
-    try:
-        data = part.get_payload(decode=True)
-    except Exception as exc:  # noqa: BLE001
-        body.notes.append(f"mime: undecodable payload ({type(exc).__name__})")
-        data = None
-    # the decoder skips and pads what base64 cannot hold, and says so only on the part
-    repairs = (type(d).__name__ for d in part.defects[seen:])
-    body.notes.extend(_BASE64_REPAIRS[name] for name in repairs if name in _BASE64_REPAIRS)
-    if isinstance(data, bytes):
-        return data
-    raw = part.get_payload()
-    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+    body.plain.append(named_pictures(text))
 
 
 def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
@@ -341,7 +293,7 @@ def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
         else None
     )
     if data is None:
-        data = _payload_bytes(part, body)
+        data = payload_bytes(part, body.notes)
     known = _big_part(part, data, body)
     original, notes = decoded_filename(part, body.hint)
     body.notes.extend(f"attachment name: {note}" for note in notes)
@@ -351,6 +303,11 @@ def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
         subject_name(data, ctype == "message/global") if ctype in _MAILS and not original else ""
     )
     _append_attachment(body, data, original, ctype, known, inline=inline, named=named)
+    files = tnef_files(data) if known is None and is_tnef(ctype, original) else []
+    for name, inside in files:  # winmail.dat: the files Outlook put in it (.tnef)
+        _append_attachment(body, inside, name, guessed_type(name)[:MAX_CONTENT_TYPE])
+    if files:
+        body.notes.append(f"mime: {len(files)} file(s) read out of winmail.dat (TNEF)")
 
 
 _MAILS = frozenset({"message/rfc822", "message/global", "message/news"})  # named by Subject
@@ -392,6 +349,8 @@ def _big_part(part: Message, data: bytes, body: Body) -> BigPart | None:
     decoded bytes and its payload that sentinel's line alone (newlines around it, which
     base64 decoding skips, aside), so the whole message has the run here instead."""
     known = body.big.get(data) if body.big and len(data) == MARKER_LEN else None
+    if known is not None and is_tnef_part(part):
+        return None  # its files are read out of its bytes: the whole is parsed (.slim)
     payload = part.get_payload() if known is not None else None
     if known is None or not isinstance(payload, str) or payload.strip("\r\n") != known.sentinel:
         return None

@@ -47,6 +47,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
+from gateway.pipeline.parse.tnef import is_tnef_part
 from gateway.pipeline.parse.windows import InMemory, Source
 
 __all__ = ["MARKER_LEN", "SLIM_ABOVE", "BigPart", "Slimmed", "decode_run", "slim", "slim_source"]
@@ -186,7 +187,10 @@ def _worth_it(data: Source, start: int, begin: int) -> bool:
     maintype = head.get_content_maintype()
     if "base64" not in str(head.get("content-transfer-encoding", "")).lower():
         return False
-    return maintype not in ("multipart", "message") and not _body_text(head)
+    # winmail.dat: the walk reads files out of its bytes (.tnef), so it is never hashed ahead
+    return (
+        maintype not in ("multipart", "message") and not _body_text(head) and not is_tnef_part(head)
+    )
 
 
 def _body_text(head: Message) -> bool:
