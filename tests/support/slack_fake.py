@@ -45,6 +45,7 @@ from tests.support.waiting import PATIENCE, eventually
 
 CHAT_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open"}
 SLOW = 3.5  # seconds a method in ``FakeSlack.slow`` takes: past a trigger's life
+TEAM_ID = "T0TEAM01"  # the workspace the app is installed in (auth.test's team_id)
 SLACK_WAITS = 3.0  # seconds Slack waits for an envelope's ack (``FakeSlack.in_time``)
 
 
@@ -67,6 +68,7 @@ class FakeSlack:
     responses: dict[str, list[Any]] = field(default_factory=dict)  # response_url → posts
     expired: set[str] = field(default_factory=set)  # response_urls that answer 404
     in_time: bool = False  # an ack later than SLACK_WAITS fails the test
+    enterprise: str = ""  # the Enterprise Grid organisation of the app's workspace, if any
     port: int = field(default_factory=free_port)
     _ts: int = 0
     _acks: dict[str, Any] = field(default_factory=dict)
@@ -104,9 +106,14 @@ class FakeSlack:
         self._thread.join(PATIENCE)
         self._loop.close()
 
-    def add_user(self, user_id: str, email: str, name: str, locale: str = "ja-JP") -> None:
+    def add_user(
+        self, user_id: str, email: str, name: str, locale: str = "ja-JP", team: str = ""
+    ) -> None:
+        """A user ``users.info`` describes; ``team``: their home workspace when it is
+        another one than the app's (a Slack Connect guest from another organisation)."""
         self.users[user_id] = {
             "id": user_id,
+            "team_id": team or TEAM_ID,
             "name": name.lower().replace(" ", "."),
             "real_name": name,
             "locale": locale,
@@ -256,7 +263,14 @@ class FakeSlack:
 
     def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"ok": True, "user_id": "UBOT0001", "bot_id": "BBOT0001", "team_id": "T0TEAM01"}
+            grid = {"enterprise_id": self.enterprise} if self.enterprise else {}
+            return {
+                "ok": True,
+                "user_id": "UBOT0001",
+                "bot_id": "BBOT0001",
+                "team_id": TEAM_ID,
+                **grid,
+            }
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
         if method == "users.info":
