@@ -16,7 +16,8 @@ them fails the test (Slack would show an error instead of them); and
 Slack's errors (``chat.postEphemeral`` → ``not_in_channel`` where the bot is not in the
 channel); ``refuse_in`` makes the chat methods answer one in one channel only
 (``not_in_channel`` where the bot was never invited, ``channel_not_found`` in a private
-channel it is not in), as Slack does. ``conversations.open`` with one user opens the
+channel it is not in), as Slack does; a post in the thread of a message in
+``deleted`` answers ``thread_not_found``. ``conversations.open`` with one user opens the
 app's direct conversation with them, ``D`` and the user's id (failing with the chat
 methods). A slash command's ``response_url`` is served here too (:meth:`response_url`):
 what is posted to it is kept in ``responses`` (and in
@@ -69,6 +70,9 @@ class FakeSlack:
     expired: set[str] = field(default_factory=set)  # response_urls that answer 404
     in_time: bool = False  # an ack later than SLACK_WAITS fails the test
     enterprise: str = ""  # the Enterprise Grid organisation of the app's workspace, if any
+    # messages deleted since (their ts): a post in their thread is ``thread_not_found``, as
+    # Slack answers when the message a reply would answer is gone (and had no replies)
+    deleted: set[str] = field(default_factory=set)
     port: int = field(default_factory=free_port)
     _ts: int = 0
     _acks: dict[str, Any] = field(default_factory=dict)
@@ -243,6 +247,8 @@ class FakeSlack:
         refused = self.refuse.get(method) or (
             self.refuse_in.get(str(params.get("channel", ""))) if method in CHAT_METHODS else None
         )
+        if method == "chat.postMessage" and str(params.get("thread_ts", "")) in self.deleted:
+            refused = "thread_not_found"
         if refused:
             self.calls.append(Call(f"{method}!refused", params))
             return web.json_response({"ok": False, "error": refused})
