@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from gateway.actions import trigger
 from gateway.chat import render
+from gateway.chat.markup import literal_said
 from gateway.chat.slack import answers, files_left
 from gateway.chat.slack.door import Door
 from gateway.chat.slack.people import Person
@@ -96,8 +97,8 @@ async def press(
         )
     except TransientError:
         refused = TRY_AGAIN
-    if refused is not None:
-        await _tell(client, channel, user_id, translate(refused, locale))
+    if refused is not None:  # an entry's name, a label: as written, in mrkdwn too
+        await _tell(client, channel, user_id, translate(literal_said(refused), locale))
 
 
 def _apply(door: Door, action: str, ticket_id: int, member: Member) -> Msg | None:
