@@ -14,6 +14,7 @@ card then goes to the thread through the chat outbox.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import datetime
@@ -77,7 +78,7 @@ async def open_from_message(
     permalink, text, _ = await asyncio.gather(  # side by side: the trigger's seconds are few
         _permalink(client, channel, ts),
         _prefill(door, str(message.get("text", ""))),
-        _sender(door, author) if author else asyncio.sleep(0),  # known when the form is sent
+        _ask_about(door, author),  # known (cached) when the form is sent
     )
     meta = {
         "team_id": str((body.get("team") or {}).get("id", "")),
@@ -247,6 +248,18 @@ async def _open(
             response_url=response_url,
             timeout=door.settings.chat.timeout,
         )
+
+
+async def _ask_about(door: Door, user_id: str) -> None:
+    """Slack is asked who ``user_id`` is while the form opens (within LOOKUP_WITHIN; the
+    lookup goes on after it), so the answer is at hand when the form is sent."""
+    if not user_id:
+        return
+    lookup = asyncio.ensure_future(door.people.lookup(user_id))
+    _LOOKING.add(lookup)
+    lookup.add_done_callback(_LOOKING.discard)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(lookup), LOOKUP_WITHIN)
 
 
 async def _requester(door: Door, user_id: str, author: str) -> Person | None:
