@@ -2,8 +2,8 @@
 timestamp, one that is not a number, one from the future, a body altered after
 signing) is refused 401 before anything reads it; a signed one whose body is not a
 payload (not JSON, JSON of another type, not UTF-8) is a 400, not a server error; a
-body past the endpoint's 1 MiB a 413; the same signed press again (a retry, a replay) is
-answered and acts once."""
+body past the endpoint's limit (32 MiB: a big form's page is megabytes) a 413; the
+same signed press again (a retry, a replay) is answered and acts once."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from gateway.chat.slack.listener import MAX_BODY
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
@@ -189,12 +190,14 @@ def _payload(payload: dict[str, object]) -> bytes:
 def test_a_body_over_the_size_limit_is_refused_and_the_door_goes_on(
     http_app: App, fake: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Slack's payloads are a few kilobytes; a signed body past the endpoint's 1 MiB is
-    refused 413 without being read whole, and the next request is served."""
-    big = c.form({**c.command(), "text": "x" * (2**20)}).encode()
+    """A press or a command is a few kilobytes, a big form's page megabytes; a signed
+    body past the endpoint's limit is refused 413 without being read whole (and the log
+    says so), and the next request is served."""
+    big = c.form({**c.command(), "text": "x" * MAX_BODY}).encode()
     with c.slack_app(http_app, fake) as listener:
         assert _post(listener.port, big, _signed(big, _now(http_app))) == 413
         assert _post(listener.port, COMMAND, _signed(COMMAND, _now(http_app))) == 200
         [opened] = fake.wait_for("views.open")
     assert opened["trigger_id"] == "trigger-1"
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert any("refused" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)

@@ -21,6 +21,10 @@ text, a heading, a date). Each is one pass over the text, linear in its length.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import replace
+
+from gateway.core.i18n import Msg
 
 UNSEEN = "\u200b"  # a zero-width space: shown as nothing, and no mention or link across it
 
@@ -211,3 +215,22 @@ def literal_card(text: str) -> str:
     text = _CARD_FUNCTION.sub("{" + UNSEEN, literal_markdown(text))
     text = _CARD_EMOTICON.sub(lambda m: m.group() + UNSEEN, text)
     return _CARD_SHORTCODE.sub(":" + UNSEEN, text)  # after: only where still needed
+
+
+def literal_said(msg: Msg) -> Msg:
+    """``msg`` with the words it carries (its parameters: a catalog entry's name in each
+    language, a field's label) made literal for Slack's mrkdwn (:func:`literal_slack`),
+    for an answer to one person, which Slack reads as mrkdwn: the message's own words,
+    ours, keep what they say (``<#C123>``); an entry named ``*Core* <!channel>`` is no
+    bold and no ping. Numbers stay numbers; a message inside it is made literal too."""
+    return replace(msg, params={k: _literal_param(v) for k, v in msg.params.items()})
+
+
+def _literal_param(value: object) -> object:
+    if isinstance(value, str):
+        return literal_slack(value)
+    if isinstance(value, Msg):
+        return literal_said(value)
+    if isinstance(value, Mapping):  # a name per language
+        return {k: _literal_param(v) for k, v in value.items()}
+    return value

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.catalog.load import CatalogHolder
 from gateway.catalog.model import Catalog
 from gateway.chat import asker, failures, refresh, render, thread_lines, ticket_facts, told
-from gateway.chat.transport import ChatDown, ChatRefused, SlackApi, Webhook
+from gateway.chat.transport import NO_THREAD, ChatDown, ChatRefused, SlackApi, Webhook
 from gateway.config.settings import Settings
 from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
@@ -197,6 +197,8 @@ class ChatPoster:
             try:
                 return self.slack.post(channel, render.card(facts, locale), thread)
             except ChatRefused as exc:
+                if thread and exc.error in NO_THREAD and place is not None:
+                    return self._card_unthreaded(place, facts, locale, exc)
                 if told.moves(exc.error) is None or place is None:
                     raise  # the card itself: refused in any channel
                 return self._card_elsewhere(post, place, exc)
@@ -210,6 +212,28 @@ class ChatPoster:
                 place.channel, thread_lines.line(post.payload, facts, locale), thread
             )
         raise ChatRefused(failures.unknown_kind(post.kind))
+
+    def _card_unthreaded(
+        self,
+        place: chat.Place,
+        facts: render.TicketFacts,
+        locale: str,
+        refused: ChatRefused,
+    ) -> str:
+        """The message the ticket came from is gone (deleted: ``thread_not_found``) or
+        takes no replies: Slack will refuse the card in its thread again and again, not
+        in its channel. The card goes there as a new message, whose thread is then the
+        ticket's (recorded first: a retry after an outage posts it there too)."""
+        assert self.slack is not None
+        with transaction(self.sessions) as s:
+            chat.move_thread(s, place.ticket_id, place.channel)
+        log.warning(
+            "ticket=%s: the card goes into %s, not a thread: %s",
+            place.ticket_id,
+            place.channel,
+            refused,
+        )
+        return self.slack.post(place.channel, render.card(facts, locale), "")
 
     def _card_elsewhere(self, post: DuePost, place: chat.Place, refused: ChatRefused) -> str:
         """The card's channel would not take it (why: :func:`told.moves`). The card

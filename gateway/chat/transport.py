@@ -54,6 +54,7 @@ PERMANENT = frozenset(
         "message_not_found",
         "cant_update_message",
         "cannot_reply_to_message",  # a thread that takes no replies
+        "thread_not_found",  # the message a reply would answer was deleted
         "edit_window_closed",
         "restricted_action",  # and every restricted_action_… (RESTRICTED)
         "messages_tab_disabled",  # a direct message to someone who turned them off
@@ -61,6 +62,9 @@ PERMANENT = frozenset(
     }
 )
 RESTRICTED = "restricted_action"  # …_read_only_channel, …_thread_locked: an admin's rule
+# Slack errors that refuse a reply in one thread, not a post in its channel: a card
+# meant for the thread of the message it came from goes into the channel itself
+NO_THREAD = frozenset({"thread_not_found", "cannot_reply_to_message"})
 # Slack errors that say every post fails now, not this one: the others wait with it
 WHOLE_SERVICE = frozenset(
     {

@@ -16,7 +16,8 @@ them fails the test (Slack would show an error instead of them); and
 Slack's errors (``chat.postEphemeral`` → ``not_in_channel`` where the bot is not in the
 channel); ``refuse_in`` makes the chat methods answer one in one channel only
 (``not_in_channel`` where the bot was never invited, ``channel_not_found`` in a private
-channel it is not in), as Slack does. ``conversations.open`` with one user opens the
+channel it is not in), as Slack does; a post in the thread of a message in
+``deleted`` answers ``thread_not_found``. ``conversations.open`` with one user opens the
 app's direct conversation with them, ``D`` and the user's id (failing with the chat
 methods). A slash command's ``response_url`` is served here too (:meth:`response_url`):
 what is posted to it is kept in ``responses`` (and in
@@ -45,6 +46,7 @@ from tests.support.waiting import PATIENCE, eventually
 
 CHAT_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open"}
 SLOW = 3.5  # seconds a method in ``FakeSlack.slow`` takes: past a trigger's life
+TEAM_ID = "T0TEAM01"  # the workspace the app is installed in (auth.test's team_id)
 SLACK_WAITS = 3.0  # seconds Slack waits for an envelope's ack (``FakeSlack.in_time``)
 
 
@@ -67,6 +69,10 @@ class FakeSlack:
     responses: dict[str, list[Any]] = field(default_factory=dict)  # response_url → posts
     expired: set[str] = field(default_factory=set)  # response_urls that answer 404
     in_time: bool = False  # an ack later than SLACK_WAITS fails the test
+    enterprise: str = ""  # the Enterprise Grid organisation of the app's workspace, if any
+    # messages deleted since (their ts): a post in their thread is ``thread_not_found``, as
+    # Slack answers when the message a reply would answer is gone (and had no replies)
+    deleted: set[str] = field(default_factory=set)
     port: int = field(default_factory=free_port)
     _ts: int = 0
     _acks: dict[str, Any] = field(default_factory=dict)
@@ -104,9 +110,14 @@ class FakeSlack:
         self._thread.join(PATIENCE)
         self._loop.close()
 
-    def add_user(self, user_id: str, email: str, name: str, locale: str = "ja-JP") -> None:
+    def add_user(
+        self, user_id: str, email: str, name: str, locale: str = "ja-JP", team: str = ""
+    ) -> None:
+        """A user ``users.info`` describes; ``team``: their home workspace when it is
+        another one than the app's (a Slack Connect guest from another organisation)."""
         self.users[user_id] = {
             "id": user_id,
+            "team_id": team or TEAM_ID,
             "name": name.lower().replace(" ", "."),
             "real_name": name,
             "locale": locale,
@@ -236,6 +247,8 @@ class FakeSlack:
         refused = self.refuse.get(method) or (
             self.refuse_in.get(str(params.get("channel", ""))) if method in CHAT_METHODS else None
         )
+        if method == "chat.postMessage" and str(params.get("thread_ts", "")) in self.deleted:
+            refused = "thread_not_found"
         if refused:
             self.calls.append(Call(f"{method}!refused", params))
             return web.json_response({"ok": False, "error": refused})
@@ -256,7 +269,14 @@ class FakeSlack:
 
     def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"ok": True, "user_id": "UBOT0001", "bot_id": "BBOT0001", "team_id": "T0TEAM01"}
+            grid = {"enterprise_id": self.enterprise} if self.enterprise else {}
+            return {
+                "ok": True,
+                "user_id": "UBOT0001",
+                "bot_id": "BBOT0001",
+                "team_id": TEAM_ID,
+                **grid,
+            }
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
         if method == "users.info":

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.middleware.request_verification.async_request_verification import (
     AsyncRequestVerification,
 )
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.signature import Clock as SignatureClock
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -28,6 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from gateway.chat import render
 from gateway.chat.slack import buttons, intake, modal, paging
 from gateway.chat.slack.door import Door
+from gateway.chat.slack.people import Home, People
 
 CREATE_SHORTCUT = "create_ticket"  # message shortcut: "チケットにする / Create ticket"
 SEND_SHORTCUT = "send_to_requester"  # message shortcut on a reply in a ticket's thread
@@ -59,6 +63,27 @@ class _ClockedVerification(AsyncRequestVerification):
         return self._clocked
 
 
+class _Home(AsyncMiddleware):
+    """Tells who-is-who (:class:`~gateway.chat.slack.people.People`) which workspace is
+    the app's own: bolt's ``auth.test`` answer, asked before the first request is
+    handled (and kept), so a guest from another organisation is told from a colleague."""
+
+    def __init__(self, people: People) -> None:
+        self._people = people
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],  # bolt passes it by this name
+    ) -> BoltResponse | None:
+        found = req.context.authorize_result
+        if found is not None and found.bot_user_id:  # auth.test's (not a payload's word)
+            self._people.home = Home(str(found.team_id or ""), str(found.enterprise_id or ""))
+        return await next()
+
+
 def build_app(door: Door, client: AsyncWebClient, now: Callable[[], float]) -> AsyncApp:
     """``now``: the injected clock in Unix seconds, for the signatures' five minutes."""
     slack = door.settings.chat.slack
@@ -72,6 +97,7 @@ def build_app(door: Door, client: AsyncWebClient, now: Callable[[], float]) -> A
     )
     if http:  # bad signature or stale timestamp (on the injected clock): 401
         app.use(_ClockedVerification(slack.signing_secret, now))
+    app.use(_Home(door.people))  # after bolt's authorization, which asked auth.test
 
     @app.command(slack.command)
     async def ticket_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:

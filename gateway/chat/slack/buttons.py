@@ -25,7 +25,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from gateway.actions import trigger
 from gateway.chat import render
-from gateway.chat.slack import answers
+from gateway.chat.markup import literal_said
+from gateway.chat.slack import answers, files_left
 from gateway.chat.slack.door import Door
 from gateway.chat.slack.people import Person
 from gateway.chat.slack.text import mentioned, plain
@@ -96,8 +97,8 @@ async def press(
         )
     except TransientError:
         refused = TRY_AGAIN
-    if refused is not None:
-        await _tell(client, channel, user_id, translate(refused, locale))
+    if refused is not None:  # an entry's name, a label: as written, in mrkdwn too
+        await _tell(client, channel, user_id, translate(literal_said(refused), locale))
 
 
 def _apply(door: Door, action: str, ticket_id: int, member: Member) -> Msg | None:
@@ -177,8 +178,12 @@ async def send_message(
     # fixed) and sent again, the corrected words are a new answer
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     key = f"slack:{channel}:{message.get('ts', '')}:{digest}"
-    said = await _relay(door, member, text, key, lambda s: chat.ticket_at(s, channel, thread))
-    await _tell(client, channel, user_id, translate(said, locale))
+    said, count = await _relay(
+        door, member, text, key, lambda s: chat.ticket_at(s, channel, thread)
+    )
+    # files beside the words (a screenshot) do not go: the member hears so, by name
+    told = files_left.told(said, count, text, message.get("files"), locale)
+    await _tell(client, channel, user_id, told)
 
 
 async def as_mail_text(door: Door, text: str) -> str:
@@ -221,7 +226,8 @@ async def reply_command(
         return
     text = await as_mail_text(door, found.group(2))
     key = f"slack-reply:{body.get('team_id', '')}:{body.get('trigger_id', '')}"
-    await tell(await _relay(door, member, text, key, lambda _s: ticket_id, missing))
+    said, _ = await _relay(door, member, text, key, lambda _s: ticket_id, missing)
+    await tell(said)
 
 
 async def _relay(
@@ -231,17 +237,19 @@ async def _relay(
     key: str,
     which: Any,
     missing: Msg = NOT_A_THREAD,
-) -> Msg:
-    def work() -> Msg:
+) -> tuple[Msg, int | None]:
+    """What to tell the member, and to how many it went (None: refused before sending)."""
+
+    def work() -> tuple[Msg, int | None]:
         with transaction(door.sessions) as s:
             ticket_id = which(s)
             ticket = tickets.get_to_change(s, ticket_id) if ticket_id is not None else None
             if ticket is None:
-                return missing
+                return missing, None
             if ticket.merged_into_id is not None:  # its requester and thread are there now
-                return _merged(ticket.id, ticket.merged_into_id)
+                return _merged(ticket.id, ticket.merged_into_id), None
             if outbox.queued_under(s, f"{key}:"):  # a press or command Slack repeated
-                return N_("This answer was sent to the requester already.")
+                return N_("This answer was sent to the requester already."), None
             count = relay_answer(
                 s,
                 door.settings,
@@ -253,18 +261,19 @@ async def _relay(
                 channel=CHANNEL,
             )
         if not count:
-            return N_("Nothing was sent: there is nobody to send it to, or nothing to send.")
-        return NP_(
+            return N_("Nothing was sent: there is nobody to send it to, or nothing to send."), 0
+        sent = NP_(
             "Sent to the requester by mail ({count} recipient).",
             "Sent to the requester by mail ({count} recipients).",
             count,
             count=count,
         )
+        return sent, count
 
     try:
         return await door.in_db(work)
     except TransientError:
-        return TRY_AGAIN
+        return TRY_AGAIN, None
 
 
 def _merged(ticket_id: int, target: int) -> Msg:

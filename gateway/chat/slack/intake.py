@@ -14,6 +14,7 @@ card then goes to the thread through the chat outbox.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import datetime
@@ -71,15 +72,21 @@ async def open_from_message(
     message = body.get("message") or {}
     channel = str((body.get("channel") or {}).get("id", ""))
     ts = str(message.get("ts", ""))
-    permalink, text = await asyncio.gather(  # side by side: the trigger's seconds are few
-        _permalink(client, channel, ts), _prefill(door, str(message.get("text", "")))
+    user_id = str((body.get("user") or {}).get("id", ""))
+    author = str(message.get("user") or "")  # none for an app's or a bot's message
+    author = author if author != user_id else ""
+    permalink, text, _ = await asyncio.gather(  # side by side: the trigger's seconds are few
+        _permalink(client, channel, ts),
+        _prefill(door, str(message.get("text", ""))),
+        _ask_about(door, author),  # known (cached) when the form is sent
     )
     meta = {
         "team_id": str((body.get("team") or {}).get("id", "")),
         "channel": channel,
         "thread_ts": str(message.get("thread_ts") or ts),
         "permalink": permalink,
-        "user_id": str((body.get("user") or {}).get("id", "")),
+        "user_id": user_id,
+        "author": author,  # who wrote the message, when another: a member files it as theirs
         "response_url": _response_url(body),
         "text": graphemes.cut(text, MAX_PREFILL),  # an emoji sequence whole, or not at all
     }
@@ -151,7 +158,11 @@ async def submit(
         form = paging.filed(draft, form, entry, page)
     problems = modal_check.errors(entry, form, locale, page, door.today())
     user_id = str((body.get("user") or {}).get("id", ""))
-    person = await _sender(door, user_id)
+    person = await _requester(door, user_id, meta.get("author", ""))
+    if person is None:  # whose message it was, Slack cannot say just now
+        why = N_("Slack could not tell us just now who wrote the message. Please submit again.")
+        problems.setdefault(paging.anchor(view), translate(why, locale))
+        person = door.people.unknown(user_id)
     if not person.email and not problems:
         why = N_("Slack shows no e-mail address for you, and the ticket needs one to answer you.")
         if not person.known:  # users.info failed (rate-limited, down): it may well show one
@@ -237,6 +248,36 @@ async def _open(
             response_url=response_url,
             timeout=door.settings.chat.timeout,
         )
+
+
+async def _ask_about(door: Door, user_id: str) -> None:
+    """Slack is asked who ``user_id`` is while the form opens (within LOOKUP_WITHIN; the
+    lookup goes on after it), so the answer is at hand when the form is sent."""
+    if not user_id:
+        return
+    lookup = asyncio.ensure_future(door.people.lookup(user_id))
+    _LOOKING.add(lookup)
+    lookup.add_done_callback(_LOOKING.discard)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(lookup), LOOKUP_WITHIN)
+
+
+async def _requester(door: Door, user_id: str, author: str) -> Person | None:
+    """Whose ticket the form files: the sender's; but when a member made another
+    person's message a ticket (*Create ticket*), that person's, who asked and is to hear
+    the acknowledgement and the answers. Anyone else files another's message as their
+    own (nobody but the team opens a ticket in another's name); a message whose author
+    shows no address (an app, a guest Slack hides) stays the member's. None: Slack
+    cannot say just now who wrote it (the page asks to be sent again). Both lookups go
+    side by side, within LOOKUP_WITHIN: Slack's 3 seconds are for the whole answer."""
+    if not author:
+        return await _sender(door, user_id)
+    person, wrote = await asyncio.gather(_sender(door, user_id), _sender(door, author))
+    if door.people.member(person) is None:
+        return person
+    if not wrote.known:
+        return None
+    return wrote if wrote.email else person
 
 
 _LOOKING: set[asyncio.Task[Any]] = set()  # lookups left to finish after the answer

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import io
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -57,6 +58,12 @@ STAMP_DIGITS = 12  # a Unix time in seconds has 10 digits until the year 2286
 # a long menu's options for what was typed change nothing, and answered with nothing
 # the menu would show nothing (the same words typed again may be the same bytes)
 ANSWERED_AGAIN = frozenset({"view_submission", "view_closed", "block_suggestion"})
+
+# the most an HTTP request may hold: a press or a command is a few kilobytes, but a
+# form's page comes back whole when it is sent (its blocks, every menu's options, what
+# was typed): 97 fields of 100 options each, in Japanese, are megabytes url-encoded
+MAX_BODY = 32 * 2**20
+LARGE_ANSWER = 2**20  # an answer past this (a form's next page) is sent as a stream
 
 Pinned = TypeVar("Pinned", AsyncWebClient, SocketModeClient)
 
@@ -155,6 +162,21 @@ class _Once(AsyncMiddleware):
             )
             return BoltResponse(status=200, body="")
         return await next()
+
+
+async def _answer(answer: BoltResponse) -> web.Response:
+    """bolt's answer as aiohttp sends it. A form's next page (every menu's options) can
+    be megabytes: given as a stream, as aiohttp asks of a large body (in one piece it
+    warns that the loop may stall while it is written)."""
+    if len(answer.body) <= LARGE_ANSWER:
+        return await to_aiohttp_response(answer)
+    content_type = answer.headers.pop("content-type", ["application/json"])[0]
+    return web.Response(
+        status=answer.status,
+        body=io.BytesIO(answer.body.encode("utf-8")),
+        headers=answer.first_headers_without_set_cookie(),
+        content_type=content_type.split(";")[0].strip(),
+    )
 
 
 def _unix_seconds(clock: Clock) -> Callable[[], float]:
@@ -269,7 +291,15 @@ class SlackListener:
         seen = Seen(now)
 
         async def endpoint(request: web.Request) -> web.Response:
-            raw = await request.read()
+            try:
+                raw = await request.read()
+            except web.HTTPRequestEntityTooLarge:  # said, not only answered
+                log.warning(
+                    "slack: a request of %s bytes refused: past the endpoint's %s MiB",
+                    request.content_length,
+                    MAX_BODY // 2**20,
+                )
+                raise
             if not _verified(secret, raw, request.headers, now()):
                 return web.json_response({"error": "invalid request"}, status=401)
             try:
@@ -288,9 +318,9 @@ class SlackListener:
                     request.headers.get("X-Slack-Retry-Num", "-"),
                 )
                 return web.Response(status=200)
-            return await to_aiohttp_response(await app.async_dispatch(bolt_request))
+            return await _answer(await app.async_dispatch(bolt_request))
 
-        webapp = web.Application(client_max_size=2**20)
+        webapp = web.Application(client_max_size=MAX_BODY)
         webapp.router.add_post(self.slack.http_path, endpoint)
         self._runner = web.AppRunner(webapp, access_log=None)
         await self._runner.setup()

@@ -3,7 +3,11 @@ of the team they are (or are not).
 
 A Slack user is a member when the ``[chat.slack.members]`` map names them, else
 when the e-mail address Slack shows for them (``users.info``, scope
-``users:read.email``) is a ``[[members]]`` address. Lookups are cached for a
+``users:read.email``) is a ``[[members]]`` address and their home is the app's own
+workspace (or its Enterprise Grid organisation). A guest from another organisation in a
+shared channel (Slack Connect) shows the address their own workspace's admins gave
+them, which proves nothing here: a ``users.info`` whose ``team_id`` is another
+workspace's is no member by address (:func:`at_home`). Lookups are cached for a
 while, so the 3-second answers Slack wants rarely wait for one; the map is not
 (the daemon re-reads it on SIGHUP, :mod:`gateway.config.slack_members`): a link
 taken out counts at once. A user Slack will never describe to the app (``HIDDEN``: a
@@ -14,8 +18,10 @@ person from another workspace in a shared channel) is known to have no address, 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
@@ -41,6 +47,33 @@ class Person:
     name: str
     slack_locale: str  # "ja" | "en" | "" from Slack's locale (ja-JP, en-US, …)
     known: bool = True  # False: Slack could not say just now (rate-limited, down)
+    # their home is another organisation's workspace (Slack Connect): the address
+    # shown is their admins' word, a requester's address at most, never a member's
+    outside: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """The workspace the app is installed in, as ``auth.test`` says it (bolt asks it
+    before any request is handled), and its Enterprise Grid organisation ("" when none)."""
+
+    team: str
+    enterprise: str = ""
+
+
+def at_home(user: Mapping[str, Any], home: Home | None) -> bool:
+    """Whether the ``users.info`` user ``user`` belongs to the app's own workspace or
+    organisation. A user without a ``team_id`` (Slack always gives one) is taken as
+    before; with one, the app's home must be known and be theirs."""
+    team = str(user.get("team_id") or "")
+    if not team:
+        return True
+    if home is None:
+        return False
+    grid = user.get("enterprise_user")
+    theirs = str(grid.get("enterprise_id") or "") if isinstance(grid, Mapping) else ""
+    ours = {home.team, home.enterprise} - {""}
+    return team in ours or (bool(home.enterprise) and theirs == home.enterprise)
 
 
 class People:
@@ -54,6 +87,7 @@ class People:
         self.settings, self.client, self.clock = settings, client, clock
         self.members = members or SlackMembers(settings)  # the map in use
         self._cache: dict[str, tuple[Person, datetime]] = {}  # as Slack said, map aside
+        self.home: Home | None = None  # set from auth.test's answer (gateway.chat.slack.app)
 
     async def lookup(self, user_id: str) -> Person:
         """The user as Slack describes them; a bare Person when Slack cannot say."""
@@ -83,6 +117,7 @@ class People:
             email=str(profile.get("email") or "").strip().lower(),
             name=str(user.get("real_name") or profile.get("real_name") or user.get("name") or ""),
             slack_locale=_short(str(user.get("locale") or "")),
+            outside=not at_home(user, self.home),
         )
         self._cache[user_id] = (person, now)
         return self._linked(person)
@@ -97,10 +132,14 @@ class People:
         return Person(user_id, self._mapped_email(user_id), "", "", known=False)
 
     def member(self, person: Person) -> Member | None:
-        """The team member this Slack user is: the configured map first, then the address."""
+        """The team member this Slack user is: the configured map first, then the address
+        Slack shows, for a user of the app's own workspace only (not a guest from another
+        organisation, whose admins chose that address)."""
         mapped = self._mapped_email(person.user_id)
         if mapped:
             return self.settings.member(mapped)
+        if person.outside:
+            return None
         return self.settings.member(person.email) if person.email else None
 
     def locale(self, person: Person) -> str:
