@@ -67,6 +67,26 @@ def _filled(lines: list[str], width: int, hang: int, ambiguous: int) -> list[str
     return [indent + head, *(indent + " " * hang + r for r in rest)]
 
 
+def sentences_joined(text: str) -> str:
+    """``text`` with each line break inside a paragraph joined as :func:`refill` joins
+    lines, wrapping nothing: for an HTML part or page, whose ``<p>`` shows a catalog's
+    line break as a space, which a Japanese sentence must not have (Chromium and
+    Outlook's Word engine show 「ありがとうございます。 以下の」). A blank line and the
+    line breaks around it stay; so does the text's start and end. Linear in the text."""
+    if "\n" not in text:
+        return text
+    lines = text.split("\n")
+    out: list[str] = [lines[0]]
+    for line in lines[1:]:
+        words, last = line.strip(" "), out[-1].rstrip(" ")
+        if words and last:
+            out[-1] = last
+            out.append(("" if _runs_on(last[-1], words[0]) else " ") + words)
+        else:
+            out += ("\n", line)
+    return "".join(out)
+
+
 def _runs_on(before: str, after: str) -> bool:
     """Whether a line ending in ``before`` and one starting with ``after`` join with
     nothing between: two full-width characters (Japanese has no spaces), or a full-width
