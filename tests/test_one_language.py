@@ -233,6 +233,11 @@ NO_MAIL = (
 
 # Messages marked in gateway/ that no mail shows, and why.
 NOT_IN_MAIL = {
+    # who acted when no person did, at the start of a chat thread's line and in a ticket
+    # page's history (labels.SYSTEM_ACTORS; test_web_system_actors reads it in both)
+    "The scheduler",
+    "The inventory",
+    "The gateway",
     # the managers' summary marks a leaver's row with it, translated as the rows are named
     # (digest._names), not a Msg in the view: test_former_member reads it in Japanese
     "(not in the team)",

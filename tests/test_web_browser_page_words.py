@@ -89,7 +89,7 @@ def test_the_history_names_members_as_the_header_does(gw: Gateway) -> None:
     page.reload()
     assert page.inner_text("#assignee") == f"{LEFT} （チームにいません）"
     first, *_ = _history(page, "担当者の変更")  # the catalog's assignee, by the gateway
-    assert first == ("Ops One", "gateway (システム)")
+    assert first == ("Ops One", "ゲートウェイ (システム)")  # in the page's words
     assert _history(page, "担当者の変更")[-2:] == [
         ("Ops One → Boss", "Ops Two (ウェブ)"),
         (f"Boss → {LEFT} （チームにいません）", "Ops Two (ウェブ)"),

@@ -9,6 +9,7 @@ mail depends on: a URL and a command line are never broken.
 from __future__ import annotations
 
 import time
+import unicodedata
 from itertools import pairwise
 
 from hypothesis import given, settings
@@ -35,13 +36,18 @@ wide_runs = st.builds(
 widths = st.integers(min_value=26, max_value=90)
 
 
+def _mark(char: str) -> bool:
+    """A full-width punctuation mark (、。「」): it carries its own space."""
+    return columns(char) == 2 and unicodedata.category(char).startswith("P")
+
+
 def _written(words: list[str]) -> str:
     """Words as text is written: a space after or before a half-width word, none
-    between two Japanese phrases."""
+    between two Japanese phrases nor beside a full-width punctuation mark."""
     out = words[0]
     for word in words[1:]:
         wide = columns(out[-1]) == 2 and columns(word[0]) == 2
-        out += ("" if wide else " ") + word
+        out += ("" if wide or _mark(out[-1]) or _mark(word[0]) else " ") + word
     return out
 
 
@@ -50,7 +56,8 @@ texts = st.lists(st.one_of(narrow_words, wide_runs), min_size=1, max_size=40).ma
 
 def _joined(lines: list[str]) -> str:
     """The lines joined as a reader (and tests.support.unwrap) joins them: nothing
-    between two full-width characters, a space anywhere else."""
+    between two full-width characters or beside a full-width punctuation mark, a space
+    anywhere else."""
     return _written(lines)
 
 
@@ -181,7 +188,7 @@ def test_refill_keeps_blank_lines_and_indentation_and_hangs_the_rest() -> None:
 
 def test_refill_runs_japanese_lines_on_without_a_space() -> None:
     assert refill("お問い合わせを\n受け付けました。\nPlease keep [#1]\nin the subject.") == (
-        "お問い合わせを受け付けました。 Please keep [#1] in the subject."
+        "お問い合わせを受け付けました。Please keep [#1] in the subject."
     )
 
 

@@ -17,12 +17,7 @@ from gateway.chat.markup import escape, literal_slack
 from gateway.chat.render import TicketFacts, state_name
 from gateway.core.domains import readable_address
 from gateway.core.i18n import N_, Msg, translate
-
-SYSTEM_ACTORS = {  # an event's actor when no person acted, as a thread line starts with it
-    "schedule": N_("The scheduler"),  # the pending close (gateway.scheduling.sweeps)
-    "schedule:inventory": N_("The inventory"),  # an inventory's force-close
-    "gateway": N_("The gateway"),  # a catalog action's result, the filing's assignment
-}
+from gateway.notify.labels import SYSTEM_ACTORS
 
 
 def line(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:

@@ -30,6 +30,14 @@ NO_TICKET_MAILS: dict[str, Msg] = {
 }
 SOME_MAIL = N_("a mail of ours")  # a kind added later, not named above yet
 
+# an event's actor when no person acted → who did it, where a line or a cell starts with
+# it (a chat thread's line, the history on a ticket's page); a person is their address
+SYSTEM_ACTORS: Mapping[str, Msg] = {
+    "schedule": N_("The scheduler"),  # the pending close (gateway.scheduling.sweeps)
+    "schedule:inventory": N_("The inventory"),  # an inventory's force-close
+    "gateway": N_("The gateway"),  # a catalog action's result, the filing's assignment
+}
+
 # ticket state → its name, as members read it in every door (mails, pages, chat, the
 # CLI's lines; the README's "Japanese wording"; see gateway/tickets/states.py)
 STATES: Mapping[str, Msg] = {

@@ -9,12 +9,15 @@ and a URL or a command inside our sentences is kept whole by :func:`gateway.core
 
 Each paragraph (lines apart from the next by a blank line) is refilled: its lines
 joined (with a space, or none between two full-width characters, as Japanese is
-written), then wrapped to the width left after its indentation; blank lines and the
-text's ends stay as they were. Wrapping happens before the mail is composed, so the
+written, nor beside a full-width punctuation mark, which carries its own space), then
+wrapped to the width left after its indentation; blank lines and the text's ends stay
+as they were. Wrapping happens before the mail is composed, so the
 line breaks are plain ones in the text part, encoded however the part is.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 from gateway.core.wrap import WIDTH, columns, wrap
 
@@ -49,8 +52,7 @@ def _filled(lines: list[str], width: int, hang: int, ambiguous: int) -> list[str
     for line in lines:
         words = line.strip(" ")
         if joined and words:  # Japanese runs on without a space; anything else with one
-            wide = columns(joined[-1][-1]) == 2 and columns(words[0]) == 2
-            joined.append("" if wide else " ")
+            joined.append("" if _runs_on(joined[-1][-1], words[0]) else " ")
         if words:
             joined.append(words)
     text = "".join(joined)
@@ -63,3 +65,39 @@ def _filled(lines: list[str], width: int, hang: int, ambiguous: int) -> list[str
     head = first_lines[0]
     rest = wrap(text[len(head) :].lstrip(" "), room, ambiguous) if len(first_lines) > 1 else []
     return [indent + head, *(indent + " " * hang + r for r in rest)]
+
+
+def sentences_joined(text: str) -> str:
+    """``text`` with each line break inside a paragraph joined as :func:`refill` joins
+    lines, wrapping nothing: for an HTML part or page, whose ``<p>`` shows a catalog's
+    line break as a space, which a Japanese sentence must not have (Chromium and
+    Outlook's Word engine show 「ありがとうございます。 以下の」). A blank line and the
+    line breaks around it stay; so does the text's start and end. Linear in the text."""
+    if "\n" not in text:
+        return text
+    lines = text.split("\n")
+    out: list[str] = [lines[0]]
+    for line in lines[1:]:
+        words, last = line.strip(" "), out[-1].rstrip(" ")
+        if words and last:
+            out[-1] = last
+            out.append(("" if _runs_on(last[-1], words[0]) else " ") + words)
+        else:
+            out += ("\n", line)
+    return "".join(out)
+
+
+def _runs_on(before: str, after: str) -> bool:
+    """Whether a line ending in ``before`` and one starting with ``after`` join with
+    nothing between: two full-width characters (Japanese has no spaces), or a full-width
+    punctuation mark on either side, which carries its own space (「について、」 and
+    「3 日前に」 are 「について、3 日前に」, never 「、 3」). A Japanese word beside a
+    number or a Latin word keeps the catalog's space (「自動処理が 3 回」)."""
+    wide_before, wide_after = columns(before) == 2, columns(after) == 2
+    if wide_before and wide_after:
+        return True
+    return (wide_before and _mark(before)) or (wide_after and _mark(after))
+
+
+def _mark(char: str) -> bool:
+    return unicodedata.category(char).startswith("P")

@@ -4,7 +4,8 @@ Jinja's own new-style gettext formats a translated string with ``rv % values``;
 ours fills it placeholder by placeholder (escaping each value for HTML when the
 template autoescapes, as Jinja does), so that a Japanese value meets the
 catalog's particle without the space the catalog writes for Latin values
-(:mod:`gateway.core.spacing`): 「ゲートウェイが」, 「tanaka@example.test が」.
+(:mod:`gateway.core.spacing`): 「ゲートウェイが」, 「tanaka@example.test が」. In HTML
+a message's line breaks are joined as the text part joins them (no 「。 以下」).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from markupsafe import Markup
 from gateway.core.i18n import Msg, translate, translations
 from gateway.core.spacing import percent_joined
 from gateway.core.zone import said
+from gateway.notify.paragraphs import sentences_joined
 
 
 def install(env: Environment, locale: str) -> None:
@@ -49,6 +51,10 @@ def _timed(values: dict[str, Any], locale: str) -> dict[str, Any]:
 
 
 def _filled(context: Context, text: str, values: dict[str, Any]) -> str:
+    """``text`` with its values; in HTML (an autoescaping template), its lines joined
+    first: a ``<p>`` shows the catalog's line break inside a sentence as a space, which
+    Japanese has not (:func:`sentences_joined`)."""
     if context.eval_ctx.autoescape:
+        text = sentences_joined(text)
         return Markup(percent_joined(text, lambda p: str(Markup(p) % values)))
     return percent_joined(text, lambda p: str(p % values))

@@ -31,6 +31,19 @@ class Person:
         return name if greetable(name) else self.readable
 
     @property
+    def greeted(self) -> str:
+        """The name a greeting says before its own honorific (ja: 様 to a customer, さん
+        to a member): :attr:`display` without the honorific it may end with already, as
+        a web form's mailer writes 「山田太郎様」 and an address book 「情報システム部 御中」,
+        so nobody is greeted 「山田太郎様 様」. A name that is nothing but one stays."""
+        name = self.display
+        for honorific in HONORIFICS:
+            bare = name.removesuffix(honorific).rstrip(" \u3000")
+            if bare != name.rstrip(" \u3000") and bare:
+                return bare
+        return name
+
+    @property
     def readable(self) -> str:
         """The address as a person reads it: an internationalised domain in its Unicode
         form (``tanaka@例え.jp``), where it is kept as its A-label (``xn--…``) for
@@ -41,6 +54,18 @@ class Person:
         """``{{ recipient }}`` in a team's template is the name a reader expects, never
         this value's Python form (which a customer once read in an action's reply)."""
         return self.display
+
+
+# The honorifics a Japanese name may end with already (:attr:`Person.greeted`), one row
+# each: the greeting adds its own.
+HONORIFICS = (
+    "様",  # the polite one: a web form's mailer, a customer's address book
+    "さま",  # the same, in kana
+    "殿",  # official letters, older business mail
+    "さん",  # a colleague's name as a chat profile or an address book writes it
+    "御中",  # an organisation or department (株式会社テスト 御中)
+    "各位",  # a group of people (営業部各位)
+)
 
 
 # a display name that is an address as a whole ("alice@example.com" <bob@…>)

@@ -41,7 +41,19 @@ class ThreadDecision:
 
 
 def tag_pattern(prefix: str) -> re.Pattern[str]:
-    return re.compile(rf"\[{re.escape(prefix)}#(\d{{1,18}})\]", re.IGNORECASE)
+    """Our subject tag, ``[#42]`` or ``[HELP#42]``, in either width: a Japanese input
+    method left on types it ［＃４２］ (``/merge ＃４２`` and the merge box read it so too).
+    Its number is ASCII or full-width digits; no other script's."""
+    marks = "".join(_either_width(c) for c in f"[{prefix}#")
+    return re.compile(rf"{marks}([0-9０-９]{{1,18}}){_either_width(']')}", re.IGNORECASE)
+
+
+def _either_width(char: str) -> str:
+    """A class of ``char`` and its full-width form (``[`` and ``［``): the printable
+    ASCII characters have theirs 0xFEE0 above them."""
+    if not "!" <= char <= "~":
+        return re.escape(char)
+    return f"[{re.escape(char)}{re.escape(chr(ord(char) + 0xFEE0))}]"
 
 
 def subject_tag(subject: str, prefix: str = "") -> int | None:

@@ -24,7 +24,7 @@ from gateway.core import i18n
 from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import By, Channel, CloseReason, TicketState
-from gateway.notify.labels import field_cleared
+from gateway.notify.labels import SYSTEM_ACTORS, field_cleared
 from gateway.tickets import changes, event_words
 from gateway.web import guard
 from gateway.web.intake_check import typed_lines
@@ -131,6 +131,7 @@ async def show(
             "t": data,
             "entry": entry,
             "entry_names": {e.id: e.name(locale) for e in entries},
+            "system_actors": SYSTEM_ACTORS,  # the history's "by" when no person acted
             "field_labels": labels,  # the ticket's own entry first, where names clash
             "not_valid_now": _not_valid_now(sheet, data["fields"], locale),
             # values of fields the sheet no longer has (renamed, removed): kept, by name
