@@ -331,16 +331,24 @@ _MID = re.compile(
 )
 
 
+# where a message's own header ends: its first empty line (RFC 5322 2.1)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
 def returned_message_ids(raw: bytes) -> list[str]:
     """Message-IDs quoted inside a bounce, auto-reply or report (the mail it is about).
 
-    The first Message-ID header is the bounce's own; the rest come from the
-    returned headers (message/rfc822 or text/rfc822-headers parts) and a read
-    receipt's Original-Message-ID.
+    They are read below the notice's own header, whose Message-ID (if it has one) is
+    the notice's: from the returned headers (message/rfc822 or text/rfc822-headers
+    parts, or a copy inline) and a read receipt's Original-Message-ID. Not "all but
+    the first one found": qmail's "failure notice" and many Japanese providers' plain
+    notices carry no Message-ID of their own, and the first one is then the mail of
+    ours that came back.
     """
+    end = _HEADER_END.search(raw)
     found: list[str] = []
-    for field in _MID.finditer(raw):
+    for field in _MID.finditer(raw, end.end() if end is not None else len(raw)):
         found.append(msgid.field_id(field.group(1).decode("ascii", "replace")))
-        if len(found) > MAX_RETURNED:
+        if len(found) >= MAX_RETURNED:
             break
-    return [msgid.bounded(named) for named in found[1 : 1 + MAX_RETURNED] if named]
+    return [msgid.bounded(named) for named in found if named]

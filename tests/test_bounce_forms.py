@@ -1,0 +1,62 @@
+"""A bounce with no Message-ID of its own is still found on its ticket: qmail's "failure
+notice" and many Japanese providers' plain notices carry none, so the first Message-ID
+in them is the mail of ours that came back. Read as the bounce's own, it was skipped:
+the bounce was ignored as one "that belongs to no ticket" and nobody heard that the
+customer never got the acknowledgement or the answer (real SQLite and PostgreSQL, the
+real runner)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from gateway.config.settings import ScheduleSettings, Settings
+from gateway.core.clock import FakeClock
+from gateway.pipeline import loops
+from gateway.runtime.app import App
+from tests.support import dsn
+from tests.support.pipeline import deliver, outbox, show
+from tests.support.scheduling import make_app, open_ticket, scheduled_settings, send, tick_and_send
+
+HOUR = timedelta(hours=1)
+ALICE = "alice@customer.test"
+Form = Callable[[str, str], bytes]
+
+
+@pytest.fixture
+def gw(settings: Settings, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
+    app = make_app(scheduled_settings(settings, tmp_path, ScheduleSettings(digest="off")), clock)
+    yield app
+    app.close()
+
+
+@pytest.mark.parametrize("form", dsn.NAMELESS_FORMS.values(), ids=dsn.NAMELESS_FORMS.keys())
+def test_the_first_message_id_of_a_notice_without_its_own_is_the_returned_one(form: Form) -> None:
+    assert loops.returned_message_ids(form("ack.1@example.test", ALICE)) == ["ack.1@example.test"]
+
+
+@pytest.mark.parametrize("form", dsn.FORMS.values(), ids=dsn.FORMS.keys())
+def test_a_notice_s_own_message_id_is_never_among_the_returned(form: Form) -> None:
+    assert loops.returned_message_ids(form("ack.1@example.test", ALICE)) == ["ack.1@example.test"]
+
+
+@pytest.mark.parametrize("form", dsn.NAMELESS_FORMS.values(), ids=dsn.NAMELESS_FORMS.keys())
+def test_an_acknowledgement_that_bounces_without_a_message_id_is_told(
+    gw: App, clock: FakeClock, form: Form
+) -> None:
+    tid = open_ticket(gw, "A question", key="ack-1")
+    send(gw)
+    [ack] = outbox(gw, "acknowledgement")
+    clock.advance(HOUR)
+    arrived = deliver(gw, form(ack.message_id, ALICE))
+    assert (arrived.state, arrived.ticket_id) == ("done", tid)
+    [failed] = [e for e in show(gw, tid)["events"] if e["kind"] == "delivery-failed"]
+    assert failed["new"] == "acknowledgement"
+    assert show(gw, tid)["state"] == "new"  # a bounce changes no state
+    clock.advance(HOUR)
+    tick_and_send(gw)
+    [notice] = outbox(gw, "ticket_notice")
+    assert notice.recipients == ["boss@example.test"]
