@@ -15,11 +15,19 @@ import pytest
 
 from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
 from gateway.pipeline import loops
 from gateway.runtime.app import App
 from tests.support import dsn
 from tests.support.pipeline import deliver, outbox, show
-from tests.support.scheduling import make_app, open_ticket, scheduled_settings, send, tick_and_send
+from tests.support.scheduling import (
+    make_app,
+    open_ticket,
+    scheduled_settings,
+    send,
+    set_state,
+    tick_and_send,
+)
 
 HOUR = timedelta(hours=1)
 ALICE = "alice@customer.test"
@@ -60,3 +68,44 @@ def test_an_acknowledgement_that_bounces_without_a_message_id_is_told(
     tick_and_send(gw)
     [notice] = outbox(gw, "ticket_notice")
     assert notice.recipients == ["boss@example.test"]
+
+
+def test_a_global_delivery_status_report_is_a_bounce_and_told(gw: App, clock: FakeClock) -> None:
+    """RFC 6533's report of a mail that came back (report-type global-delivery-status):
+    it was taken for an auto-reply on the ticket (its Auto-Submitted), attached, and
+    nobody heard that the acknowledgement never reached the requester."""
+    tid = open_ticket(gw, "A question", key="ack-g")
+    send(gw)
+    [ack] = outbox(gw, "acknowledgement")
+    clock.advance(HOUR)
+    arrived = deliver(gw, dsn.microsoft365_global(ack.message_id, ALICE))
+    assert arrived.ticket_id == tid and "bounce" in arrived.reason
+    [failed] = [e for e in show(gw, tid)["events"] if e["kind"] == "delivery-failed"]
+    assert failed["new"] == "acknowledgement"
+
+
+def test_a_global_read_receipt_is_a_report_that_leaves_a_waiting_ticket_alone(
+    gw: App, clock: FakeClock
+) -> None:
+    """RFC 6533's read receipt (global-disposition-notification) from the requester's
+    mail client, no Auto-Submitted: it was a person's reply, and took the ticket out of
+    waiting on them as if they had answered."""
+    tid = open_ticket(gw, "A question", key="mdn-g")
+    set_state(gw, tid, TicketState.PENDING)
+    send(gw)
+    [status] = outbox(gw, "status_change")
+    clock.advance(HOUR)
+    receipt = (
+        f"From: Alice Example <{ALICE}>\nTo: support@example.test\n"
+        "Subject: =?utf-8?b?6ZaL5bCB5riI44G/OiBbIzFd?=\nMessage-ID: <mdn-g1@customer.test>\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/report; "
+        'report-type=global-disposition-notification; boundary="R"\n\n'
+        "--R\nContent-Type: text/plain; charset=utf-8\n\nメールは表示されました。\n"
+        "--R\nContent-Type: message/global-disposition-notification\n\n"
+        f"Final-Recipient: rfc822; {ALICE}\nOriginal-Message-ID: <{status.message_id}>\n"
+        "Disposition: manual-action/MDN-sent-manually; displayed\n"
+        "--R--\n"
+    ).encode()
+    arrived = deliver(gw, receipt)
+    assert arrived.ticket_id == tid and "report" in arrived.reason
+    assert show(gw, tid)["state"] == "pending"

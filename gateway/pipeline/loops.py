@@ -84,9 +84,14 @@ _BOUNCE_SUBJECT = re.compile(
     r"(送信|配信|配送)エラー|不達|未達)",
     re.IGNORECASE,
 )
+# A delivery status notification's report-type (RFC 6522): RFC 3464's, RFC 6533's for
+# mail in UTF-8 (Postfix and Exchange write it when an address or a returned header is
+# not ASCII), or none given under multipart/report.
+_DSN_TYPES = ("delivery-status", "global-delivery-status", "")
 # Machine reports about one message, other than delivery status (RFC 6522 report-type):
-# a read receipt (RFC 8098 MDN) and an abuse or spam complaint (RFC 5965 ARF).
-_REPORT_TYPES = ("disposition-notification", "feedback-report")
+# a read receipt (RFC 8098 MDN, RFC 6533's global one) and an abuse or spam complaint
+# (RFC 5965 ARF).
+_REPORT_TYPES = ("disposition-notification", "global-disposition-notification", "feedback-report")
 # Outlook writing in rich text sends its read receipt as winmail.dat (TNEF, message class
 # REPORT.IPM.Note.IPNRN) instead of an MDN; the subject is all it says outside the blob.
 # Outlook puts its own word for "Read" before the subject, in the reader's language.
@@ -99,7 +104,13 @@ _RECEIPT_SUBJECT = re.compile(
 _TNEF = "application/ms-tnef"
 # The parts that carry the message a notice is about: a carrier's bounce from a no-reply
 # address is told from that address's other mail by the returned message in it.
-_RETURNED_PARTS = ("message/rfc822", "text/rfc822-headers")
+# (RFC 6532's message/global and RFC 6533's message/global-headers: the same in UTF-8)
+_RETURNED_PARTS = (
+    "message/rfc822",
+    "text/rfc822-headers",
+    "message/global",
+    "message/global-headers",
+)
 
 
 def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
@@ -173,7 +184,7 @@ def _ours(msg: ParsedMessage, sender: str, own_address: str) -> bool:
 
 def _is_bounce(msg: ParsedMessage, sender: str) -> bool:
     h = msg.loop
-    if h.content_type == "multipart/report" and h.report_type in ("delivery-status", ""):
+    if h.content_type == "multipart/report" and h.report_type in _DSN_TYPES:
         return True
     if not _BOUNCE_SUBJECT.search(msg.subject):
         return False

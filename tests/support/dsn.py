@@ -234,3 +234,19 @@ def _b64_jis(text: str) -> str:
 
 # notices that carry no Message-ID of their own: the first one in them is ours
 NAMELESS_FORMS = {"qmail": qmail, "japanese_plain": japanese_plain}
+
+
+def microsoft365_global(mid: str, rcpt: str) -> bytes:
+    """Exchange Online's report in RFC 6533's form for mail in UTF-8:
+    ``report-type=global-delivery-status``, the status in message/global-delivery-status
+    and the returned headers in message/global-headers. Its From is no mailer-daemon
+    and, come by SMTP, it has no Return-Path: the report type is what says it."""
+    return (
+        microsoft365(mid, rcpt)
+        .replace(b"report-type=delivery-status", b"report-type=global-delivery-status")
+        .replace(
+            b"Content-Type: message/delivery-status",
+            b"Content-Type: message/global-delivery-status",
+        )
+        .replace(b"Content-Type: text/rfc822-headers", b"Content-Type: message/global-headers")
+    )
