@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from gateway.core import tokens
 from gateway.core.i18n import N_
+from gateway.core.model import ParsedMessage
 from gateway.core.postmaster import is_postmaster
 from gateway.core.text import with_nul_replaced
 from gateway.core.tokens import is_own_address
@@ -47,7 +48,19 @@ def parse(a: Arrival) -> Arrival | Ignored:
     writer = list_from.writer_behind_list(msg)  # "Taro via support-list": Taro wrote it
     if writer is not None and not is_own_address(writer.email, a.settings.own_addresses):
         msg = list_from.as_its_writer(msg, writer)
-    return replace(a, parsed=with_nul_replaced(msg))
+    return replace(a, parsed=with_nul_replaced(_with_null_sender(msg, a.row.envelope_from)))
+
+
+def _with_null_sender(msg: ParsedMessage, envelope_from: str | None) -> ParsedMessage:
+    """The null envelope sender (``MAIL FROM:<>``, RFC 5321 4.5.5) is the return path
+    the mail's last delivery would have written: a server that delivers into a mailbox
+    adds ``Return-Path: <>``, which the poller reads, while one that hands the mail on
+    over SMTP or LMTP adds nothing. The loop rules read the header; given the envelope's,
+    a bounce or another helpdesk's acknowledgement is machine mail at every door, not a
+    person's reply that takes a waiting ticket out of pending when it came by SMTP."""
+    if envelope_from != "" or msg.loop.return_path is not None:
+        return msg
+    return replace(msg, loop=replace(msg.loop, return_path=""))
 
 
 def to_postmaster(a: Arrival) -> Arrival | Ignored:
