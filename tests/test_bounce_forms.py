@@ -109,3 +109,50 @@ def test_a_global_read_receipt_is_a_report_that_leaves_a_waiting_ticket_alone(
     arrived = deliver(gw, receipt)
     assert arrived.ticket_id == tid and "report" in arrived.reason
     assert show(gw, tid)["state"] == "pending"
+
+
+def _mail_system_notice(sender: str, subject: str, returned: str) -> bytes:
+    """A mail system's plain notice under a subject no rule knows (「メール配信失敗の
+    お知らせ」, Exchange 5.5's "Nondeliverable mail"), the returned headers inline."""
+    return (
+        f"Return-Path: <>\nFrom: {sender}\nTo: support@example.test\nSubject: {subject}\n"
+        "Message-ID: <n-1@mx.provider.test>\nMIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+        f"次のあて先に配信できませんでした / Could not deliver to:\n  {ALICE}\n\n"
+        f"From: support@example.test\nTo: {ALICE}\nMessage-ID: <{returned}>\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("sender", "subject"),
+    [
+        (
+            "MAILER-DAEMON@mx.provider.test",
+            "=?UTF-8?B?44Oh44O844Or6YWN5L+h5aSx5pWX44Gu44GK55+l44KJ44Gb?=",
+        ),
+        ("Postmaster <postmaster@mx.provider.test>", "Nondeliverable mail"),
+    ],
+    ids=["japanese", "exchange55"],
+)
+def test_a_mail_systems_notice_that_returns_our_mail_is_a_bounce_whatever_its_subject(
+    gw: App, clock: FakeClock, sender: str, subject: str
+) -> None:
+    """From MAILER-DAEMON or postmaster and returning a mail we sent: it opened a
+    ticket of its own (machine mail, unanswered), and the ticket whose mail came back
+    never heard of it."""
+    tid = open_ticket(gw, "A question", key="ack-s")
+    send(gw)
+    [ack] = outbox(gw, "acknowledgement")
+    clock.advance(HOUR)
+    arrived = deliver(gw, _mail_system_notice(sender, subject, ack.message_id), source="imap")
+    assert arrived.ticket_id == tid and "bounce" in arrived.reason
+    [failed] = [e for e in show(gw, tid)["events"] if e["kind"] == "delivery-failed"]
+    assert failed["new"] == "acknowledgement"
+
+
+def test_a_mail_systems_notice_about_no_mail_of_ours_is_no_bounce(gw: App) -> None:
+    """The same from postmaster about a Message-ID we never sent: machine mail as
+    before (a ticket, never answered), not a bounce dropped for belonging nowhere."""
+    raw = _mail_system_notice("postmaster@mx.provider.test", "Nondeliverable mail", "x@else.test")
+    arrived = deliver(gw, raw, source="imap")
+    assert arrived.ticket_id is not None and "bounce" not in arrived.reason

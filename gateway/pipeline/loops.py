@@ -196,6 +196,14 @@ def _is_bounce(msg: ParsedMessage, sender: str) -> bool:
     return returned and bool(_NO_REPLY_SENDERS.match(sender))
 
 
+def from_the_mail_system(msg: ParsedMessage) -> bool:
+    """Whether ``msg`` is under the name a mail system writes its notices under
+    (MAILER-DAEMON, postmaster): one that returns a mail of ours is a bounce whatever its
+    subject says, in whatever language (``gateway.runner.early.classify_loop`` asks the
+    outbox; the subjects above are only the ones known)."""
+    return bool(msg.from_ and _DAEMON_SENDERS.match(msg.from_.email))
+
+
 def _is_tnef_receipt(msg: ParsedMessage) -> bool:
     """Outlook's read receipt in its own format: a receipt's subject, no words of its
     own and nothing but winmail.dat. A person's rich-text mail has its text in the blob

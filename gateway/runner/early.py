@@ -108,7 +108,7 @@ def classify_loop(a: Arrival) -> Arrival | Ignored:
     kept = to_postmaster(a)
     if isinstance(kept, Ignored):
         return kept
-    verdict = loops.verdict(a.msg, a.settings.gateway.address)
+    verdict = _returned_by_the_mail_system(a, loops.verdict(a.msg, a.settings.gateway.address))
     if verdict == LoopVerdict.OWN or (
         a.msg.loop.x_ticket_gateway and outbox.queued_here(a.session, a.msg.message_id)
     ):
@@ -119,6 +119,24 @@ def classify_loop(a: Arrival) -> Arrival | Ignored:
             N_("sent from our own address {sender}: never a request", sender=a.sender),
         )
     return replace(a, loop=verdict)
+
+
+# what a mail system's notice was taken for when its subject is none a rule knows
+_UNKNOWN_NOTICE = (LoopVerdict.HUMAN, LoopVerdict.AUTOMATED)
+
+
+def _returned_by_the_mail_system(a: Arrival, verdict: LoopVerdict) -> LoopVerdict:
+    """A notice from MAILER-DAEMON or postmaster that returns a mail we sent is a bounce,
+    whatever its subject: 「メール配信失敗のお知らせ」, "Nondeliverable mail" and the
+    words of every other language and product were a ticket of their own (machine mail),
+    and the ticket whose mail came back never heard of it. Only what the outbox sent
+    counts, so a notice about no mail of ours stays what it was."""
+    if verdict not in _UNKNOWN_NOTICE or not loops.from_the_mail_system(a.msg):
+        return verdict
+    returned = loops.returned_message_ids(a.row.raw)
+    if any(outbox.queued_here(a.session, named) for named in returned):
+        return LoopVerdict.BOUNCE
+    return verdict
 
 
 def dedupe(a: Arrival) -> Arrival | Ignored:
