@@ -37,10 +37,15 @@ def told(session: Session, ticket_id: int, mail: outbox_delivery.Delivery) -> bo
 
 
 def tell_once(
-    session: Session, ticket: Ticket, mail: outbox_delivery.Delivery, now: datetime
+    session: Session,
+    ticket: Ticket,
+    mail: outbox_delivery.Delivery,
+    now: datetime,
+    reason: str = "",
 ) -> bool:
     """The mail that came back in the ticket's history and its member's next notice
-    (its author's too), once: False when it was told already, by whoever."""
+    (its author's too), once: False when it was told already, by whoever. ``reason``:
+    what the bounce says the receiving server answered ("" if nothing)."""
     if told(session, ticket.id, mail):
         return False
     if not jobs.claim(session, JOB, str(mail.id), now, ticket_id=ticket.id):
@@ -54,7 +59,7 @@ def tell_once(
         message_id=mail.message_id,
         recipients=mail.recipients,
         code=0,
-        error=undelivered.came_back(),
+        error=undelivered.came_back(reason),
         author=mail.author,
     )
     return True
@@ -78,4 +83,7 @@ def returned_by(session: Session, ticket: Ticket, raw: bytes) -> list[outbox_del
 def on_arrival(session: Session, ticket: Ticket, raw: bytes, now: datetime) -> int:
     """The runner's part: a bounce just attached to ``ticket``; how many mails of its
     were told now (0: none of ours to the requester, or told already)."""
-    return sum(tell_once(session, ticket, mail, now) for mail in returned_by(session, ticket, raw))
+    why = bounced.reason(raw, ticket.requester)
+    return sum(
+        tell_once(session, ticket, mail, now, why) for mail in returned_by(session, ticket, raw)
+    )

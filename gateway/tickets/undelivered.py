@@ -23,9 +23,14 @@ from gateway.tickets.conversation import Fact, note
 from store.models import Ticket
 
 
-def came_back() -> Msg:
+def came_back(reason: str = "") -> Msg:
     """Why a mail the relay took is undelivered after all: a bounce on its ticket names
-    it (told once, by whoever notices first: gateway.tickets.returned_mail)."""
+    it (told once, by whoever notices first: gateway.tickets.returned_mail). ``reason``:
+    what the receiving server said, as the bounce reports it
+    (:func:`gateway.pipeline.bounced.reason`), which tells a mistyped address from a
+    full mailbox; "" when it reports nothing we read."""
+    if reason:
+        return N_("it was sent, then came back as undeliverable: {reason}", reason=reason)
     return N_("it was sent, then came back as undeliverable")
 
 

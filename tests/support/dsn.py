@@ -6,6 +6,11 @@ X-Failed-Recipients)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+# a bounce of our mail (its Message-ID, without brackets) that failed for an address
+Form = Callable[[str, str], bytes]
+
 
 def postfix(mid: str, rcpt: str) -> bytes:
     """Postfix's bounce(8): multipart/report, the returned headers only."""
