@@ -90,3 +90,28 @@ def test_the_member_reads_why_the_acknowledgement_came_back(gw: App, clock: Fake
     assert "配信できずに戻ってきました（受信側サーバーの応答: 552 5.2.2 Mailbox full）" in (
         unwrapped(text_of(notice))
     )
+
+
+def test_a_members_notice_that_came_back_is_in_the_tickets_history(
+    gw: App, clock: FakeClock
+) -> None:
+    """The new-ticket mail to the assignee bounced (their mailbox was removed, the
+    relay a smarthost that took it): the bounce was attached and that was all, while a
+    relay's refusal of the same mail gave a ``delivery-failed`` event. Now it is one
+    too, with what the server said; nobody is mailed about it (it would go where the
+    last one could not), and the requester's clock and notices are untouched."""
+    tid = open_ticket(gw, "VPN down", key="mem-1")
+    send(gw)
+    [new] = outbox(gw, "new_ticket")
+    assert new.recipients == ["ops@example.test"]
+    clock.advance(HOUR)
+    arrived = deliver(gw, dsn.postfix(new.message_id, "ops@example.test"))
+    assert arrived.ticket_id == tid and "told" not in arrived.reason
+    [failed] = [e for e in show(gw, tid)["events"] if e["kind"] == "delivery-failed"]
+    assert (failed["new"], failed["detail"]["recipients"]) == ("new_ticket", ["ops@example.test"])
+    assert failed["detail"]["error"].endswith("undeliverable: 550 5.1.1 User unknown")
+    deliver(gw, dsn.gmail(new.message_id, "ops@example.test"))  # once, as any mail
+    assert len([e for e in show(gw, tid)["events"] if e["kind"] == "delivery-failed"]) == 1
+    clock.advance(HOUR)
+    tick_and_send(gw)
+    assert outbox(gw, "ticket_notice") == []
