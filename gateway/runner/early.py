@@ -17,6 +17,7 @@ from gateway.core.model import ParsedMessage
 from gateway.core.postmaster import is_postmaster
 from gateway.core.text import with_nul_replaced
 from gateway.core.tokens import is_own_address
+from gateway.notify import labels
 from gateway.pipeline import list_from, loops, thread
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.parse import submission
@@ -24,7 +25,7 @@ from gateway.pipeline.parse.message import parse_message
 from gateway.runner import reply_said
 from gateway.runner.arrival import Arrival
 from gateway.runner.verdicts import Ignored
-from store import merges, outbox, tickets
+from store import merges, outbox, outbox_delivery, tickets
 from store.installation import reply_keys
 
 # machine mail about a message of ours: on that message's ticket, or nowhere
@@ -172,6 +173,9 @@ def find_thread(a: Arrival) -> Arrival | Ignored:
         return replace(a, route=thread.ThreadDecision(None, thread.ThreadVia.NONE))
     decision = thread.resolve_thread(_evidence(a))
     if decision.ticket_id is None and a.verdict in AUTOMATED_ANSWERS:
+        came_back = _ticketless_mail_returned(a)
+        if came_back is not None:
+            return came_back
         return Ignored(
             f"{a.verdict.value} that belongs to no ticket",
             N_("{kind} that belongs to no ticket", kind=reply_said.machine(a.verdict.value)),
@@ -180,6 +184,28 @@ def find_thread(a: Arrival) -> Arrival | Ignored:
         return replace(a, route=decision)
     member = a.settings.member(a.sender) is not None
     return replace(a, route=decision, loop=loops.on_a_ticket(a.verdict, a.msg, member=member))
+
+
+def _ticketless_mail_returned(a: Arrival) -> Ignored | None:
+    """A bounce of a mail of ours about no ticket (a member's weekly digest, a stale
+    list, an alert, a sign-in link): kept like any bounce that belongs to no ticket,
+    but the row names the mail and to whom, so ``inbox list`` shows whose mail does not
+    arrive instead of "a bounce that belongs to no ticket", as of a stranger's."""
+    if a.verdict != LoopVerdict.BOUNCE:
+        return None
+    named = outbox_delivery.deliveries(a.session, loops.returned_message_ids(a.row.raw))
+    mail = next((m for m in named if m.ticket_id is None), None)
+    if mail is None:
+        return None
+    to = ", ".join(mail.recipients)
+    return Ignored(
+        f"bounce: our {mail.kind.replace('_', ' ')} to {to} came back; it is about no ticket: kept",
+        N_(
+            "a bounce: {mail} to {to} came back, a mail about no ticket: kept",
+            mail=labels.NO_TICKET_MAILS.get(mail.kind, labels.SOME_MAIL),
+            to=to,
+        ),
+    )
 
 
 def _evidence(a: Arrival) -> thread.ThreadEvidence:
