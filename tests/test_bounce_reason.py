@@ -9,6 +9,7 @@ systems write them)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -115,3 +116,20 @@ def test_a_members_notice_that_came_back_is_in_the_tickets_history(
     clock.advance(HOUR)
     tick_and_send(gw)
     assert outbox(gw, "ticket_notice") == []
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        b"Diagnostic-Code: smtp" + b"-" * 1_000_000 + b"\n",  # a type that never ends
+        b"Diagnostic-Code: smtp; 550" + b"\n x" * 300_000 + b"\n",  # folded on and on
+        b"Final-Recipient: rfc822; a@b\nAction: failed\n\n" * 50_000,  # blocks upon blocks
+    ],
+    ids=["long-type", "folded", "blocks"],
+)
+def test_a_hostile_report_is_read_in_linear_time(shape: bytes) -> None:
+    raw = b"Content-Type: multipart/report\n\nAction: failed\n" + shape
+    started = time.perf_counter()
+    said = bounced.reason(raw, ALICE)
+    assert time.perf_counter() - started < 3.0  # seconds, on a busy two-core machine
+    assert len(said) <= bounced.MAX_REASON
