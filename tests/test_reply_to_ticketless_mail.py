@@ -24,6 +24,7 @@ from gateway.core.i18n import translate
 from gateway.core.model import InboxState
 from gateway.runtime.app import App
 from store.models import OutboxRow
+from tests.support import dsn
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, deliver, inbox_rows, outbox, subject_of, words_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings, tick_and_send
@@ -181,3 +182,22 @@ def test_a_windows_client_keeping_the_japanese_subject_is_no_subject_of_its_own(
     out = deliver(gw, raw)
     assert (out.state, out.ticket_id) == (InboxState.IGNORED, None)
     assert _notices(gw) == []
+
+
+@pytest.mark.parametrize("kind", sorted(SENT))
+def test_a_bounce_of_it_says_which_mail_came_back_and_to_whom(gw: App, kind: str) -> None:
+    """The member's mailbox is gone behind a relay that took the mail: the row said only
+    "a bounce that belongs to no ticket", as of a stranger's. It names the mail of ours
+    that came back and its member, so `inbox list` shows whose mail does not arrive."""
+    ours = _ours(gw, kind)
+    who, _ = SENT[kind]
+    out = deliver(gw, dsn.postfix(ours.message_id, who))
+    assert (out.state, out.ticket_id) == (InboxState.IGNORED, None)
+    row = inbox_rows(gw)[-1]
+    assert f"our {kind.replace('_', ' ')} to {who} came back" in row.reason
+    assert out.said is not None
+    en, ja = NAMED[kind]
+    assert translate(out.said, "en").startswith(f"a bounce: {en} to {who} came back")
+    assert f"チケットに属さないメール（{ja}）が {who} に届かず戻ってきました" in translate(
+        out.said, "ja"
+    )

@@ -32,14 +32,55 @@ def failed_for(raw: bytes) -> set[str]:
     found: set[str] = set()
     for block in _BLOCK.split(raw):
         action = _ACTION.search(block)
-        if action is not None and action.group(1).lower() != b"failed":
+        if action is None or action.group(1).lower() == b"failed":
+            found |= _named(block)
+    return found - {""}
+
+
+# what the receiving server said (RFC 3464 2.3.6, "smtp; 550 5.1.1 …", its type before the
+# semicolon, folded like any field), and the status code it gave (2.3.4, "5.1.1")
+_DIAGNOSTIC = re.compile(
+    rb"^diagnostic-code:[ \t]*(?:[a-z0-9-]+[ \t]*;)?([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_STATUS = re.compile(
+    rb"^status:[ \t]*([245]\.[0-9]{1,3}\.[0-9]{1,3})", re.IGNORECASE | re.MULTILINE
+)
+MAX_REASON = 200  # a line of a notice, not the server's whole essay
+
+
+def reason(raw: bytes, requester: str) -> str:
+    """Why the bounce ``raw`` says the mail did not reach ``requester``: the receiving
+    server's Diagnostic-Code of the failed recipient that names them (else of the first
+    one that failed), its Status code before it when the words do not hold it; "" for
+    a notice with no report (Exim's and qmail's words are not read). One line of at most
+    :data:`MAX_REASON` printable characters: it is a stranger's text in our notice."""
+    me, chosen = requester.lower(), b""
+    for block in _BLOCK.split(raw):
+        action = _ACTION.search(block)
+        if action is None or action.group(1).lower() != b"failed":
             continue
-        for field in _FAILED_FOR.finditer(block):
-            for part in field.group(1).decode("ascii", "replace").split(","):
-                address = part.strip().strip("<>").strip().lower()
-                if address:
-                    found.add(address)
-    return found
+        theirs = me in _named(block)
+        if not chosen or theirs:
+            chosen = block
+        if theirs:
+            break
+    diagnostic, status = _DIAGNOSTIC.search(chosen), _STATUS.search(chosen)
+    words = diagnostic.group(1).decode("ascii", "replace") if diagnostic else ""
+    code = status.group(1).decode("ascii") if status else ""
+    text = " ".join(words.split())
+    if code and code not in text:
+        text = f"{code} {text}".strip()
+    return "".join(c for c in text if c.isprintable())[:MAX_REASON]
+
+
+def _named(block: bytes) -> set[str]:
+    """The addresses a block's recipient fields name, lower case."""
+    return {
+        part.strip().strip("<>").strip().lower()
+        for field in _FAILED_FOR.finditer(block)
+        for part in field.group(1).decode("ascii", "replace").split(",")
+    }
 
 
 def gave_up(raw: bytes) -> bool:

@@ -84,9 +84,14 @@ _BOUNCE_SUBJECT = re.compile(
     r"(送信|配信|配送)エラー|不達|未達)",
     re.IGNORECASE,
 )
+# A delivery status notification's report-type (RFC 6522): RFC 3464's, RFC 6533's for
+# mail in UTF-8 (Postfix and Exchange write it when an address or a returned header is
+# not ASCII), or none given under multipart/report.
+_DSN_TYPES = ("delivery-status", "global-delivery-status", "")
 # Machine reports about one message, other than delivery status (RFC 6522 report-type):
-# a read receipt (RFC 8098 MDN) and an abuse or spam complaint (RFC 5965 ARF).
-_REPORT_TYPES = ("disposition-notification", "feedback-report")
+# a read receipt (RFC 8098 MDN, RFC 6533's global one) and an abuse or spam complaint
+# (RFC 5965 ARF).
+_REPORT_TYPES = ("disposition-notification", "global-disposition-notification", "feedback-report")
 # Outlook writing in rich text sends its read receipt as winmail.dat (TNEF, message class
 # REPORT.IPM.Note.IPNRN) instead of an MDN; the subject is all it says outside the blob.
 # Outlook puts its own word for "Read" before the subject, in the reader's language.
@@ -99,7 +104,13 @@ _RECEIPT_SUBJECT = re.compile(
 _TNEF = "application/ms-tnef"
 # The parts that carry the message a notice is about: a carrier's bounce from a no-reply
 # address is told from that address's other mail by the returned message in it.
-_RETURNED_PARTS = ("message/rfc822", "text/rfc822-headers")
+# (RFC 6532's message/global and RFC 6533's message/global-headers: the same in UTF-8)
+_RETURNED_PARTS = (
+    "message/rfc822",
+    "text/rfc822-headers",
+    "message/global",
+    "message/global-headers",
+)
 
 
 def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
@@ -173,7 +184,7 @@ def _ours(msg: ParsedMessage, sender: str, own_address: str) -> bool:
 
 def _is_bounce(msg: ParsedMessage, sender: str) -> bool:
     h = msg.loop
-    if h.content_type == "multipart/report" and h.report_type in ("delivery-status", ""):
+    if h.content_type == "multipart/report" and h.report_type in _DSN_TYPES:
         return True
     if not _BOUNCE_SUBJECT.search(msg.subject):
         return False
@@ -183,6 +194,14 @@ def _is_bounce(msg: ParsedMessage, sender: str) -> bool:
     # and so do shops their parcel news: only with the returned message in it
     returned = any(a.content_type in _RETURNED_PARTS for a in msg.attachments)
     return returned and bool(_NO_REPLY_SENDERS.match(sender))
+
+
+def from_the_mail_system(msg: ParsedMessage) -> bool:
+    """Whether ``msg`` is under the name a mail system writes its notices under
+    (MAILER-DAEMON, postmaster): one that returns a mail of ours is a bounce whatever its
+    subject says, in whatever language (``gateway.runner.early.classify_loop`` asks the
+    outbox; the subjects above are only the ones known)."""
+    return bool(msg.from_ and _DAEMON_SENDERS.match(msg.from_.email))
 
 
 def _is_tnef_receipt(msg: ParsedMessage) -> bool:
@@ -331,16 +350,24 @@ _MID = re.compile(
 )
 
 
+# where a message's own header ends: its first empty line (RFC 5322 2.1)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
 def returned_message_ids(raw: bytes) -> list[str]:
     """Message-IDs quoted inside a bounce, auto-reply or report (the mail it is about).
 
-    The first Message-ID header is the bounce's own; the rest come from the
-    returned headers (message/rfc822 or text/rfc822-headers parts) and a read
-    receipt's Original-Message-ID.
+    They are read below the notice's own header, whose Message-ID (if it has one) is
+    the notice's: from the returned headers (message/rfc822 or text/rfc822-headers
+    parts, or a copy inline) and a read receipt's Original-Message-ID. Not "all but
+    the first one found": qmail's "failure notice" and many Japanese providers' plain
+    notices carry no Message-ID of their own, and the first one is then the mail of
+    ours that came back.
     """
+    end = _HEADER_END.search(raw)
     found: list[str] = []
-    for field in _MID.finditer(raw):
+    for field in _MID.finditer(raw, end.end() if end is not None else len(raw)):
         found.append(msgid.field_id(field.group(1).decode("ascii", "replace")))
-        if len(found) > MAX_RETURNED:
+        if len(found) >= MAX_RETURNED:
             break
-    return [msgid.bounded(named) for named in found[1 : 1 + MAX_RETURNED] if named]
+    return [msgid.bounded(named) for named in found if named]

@@ -13,9 +13,11 @@ from dataclasses import replace
 
 from gateway.core import tokens
 from gateway.core.i18n import N_
+from gateway.core.model import ParsedMessage
 from gateway.core.postmaster import is_postmaster
 from gateway.core.text import with_nul_replaced
 from gateway.core.tokens import is_own_address
+from gateway.notify import labels
 from gateway.pipeline import list_from, loops, thread
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.parse import submission
@@ -23,7 +25,7 @@ from gateway.pipeline.parse.message import parse_message
 from gateway.runner import reply_said
 from gateway.runner.arrival import Arrival
 from gateway.runner.verdicts import Ignored
-from store import merges, outbox, tickets
+from store import merges, outbox, outbox_delivery, tickets
 from store.installation import reply_keys
 
 # machine mail about a message of ours: on that message's ticket, or nowhere
@@ -47,7 +49,19 @@ def parse(a: Arrival) -> Arrival | Ignored:
     writer = list_from.writer_behind_list(msg)  # "Taro via support-list": Taro wrote it
     if writer is not None and not is_own_address(writer.email, a.settings.own_addresses):
         msg = list_from.as_its_writer(msg, writer)
-    return replace(a, parsed=with_nul_replaced(msg))
+    return replace(a, parsed=with_nul_replaced(_with_null_sender(msg, a.row.envelope_from)))
+
+
+def _with_null_sender(msg: ParsedMessage, envelope_from: str | None) -> ParsedMessage:
+    """The null envelope sender (``MAIL FROM:<>``, RFC 5321 4.5.5) is the return path
+    the mail's last delivery would have written: a server that delivers into a mailbox
+    adds ``Return-Path: <>``, which the poller reads, while one that hands the mail on
+    over SMTP or LMTP adds nothing. The loop rules read the header; given the envelope's,
+    a bounce or another helpdesk's acknowledgement is machine mail at every door, not a
+    person's reply that takes a waiting ticket out of pending when it came by SMTP."""
+    if envelope_from != "" or msg.loop.return_path is not None:
+        return msg
+    return replace(msg, loop=replace(msg.loop, return_path=""))
 
 
 def to_postmaster(a: Arrival) -> Arrival | Ignored:
@@ -95,7 +109,7 @@ def classify_loop(a: Arrival) -> Arrival | Ignored:
     kept = to_postmaster(a)
     if isinstance(kept, Ignored):
         return kept
-    verdict = loops.verdict(a.msg, a.settings.gateway.address)
+    verdict = _returned_by_the_mail_system(a, loops.verdict(a.msg, a.settings.gateway.address))
     if verdict == LoopVerdict.OWN or (
         a.msg.loop.x_ticket_gateway and outbox.queued_here(a.session, a.msg.message_id)
     ):
@@ -106,6 +120,24 @@ def classify_loop(a: Arrival) -> Arrival | Ignored:
             N_("sent from our own address {sender}: never a request", sender=a.sender),
         )
     return replace(a, loop=verdict)
+
+
+# what a mail system's notice was taken for when its subject is none a rule knows
+_UNKNOWN_NOTICE = (LoopVerdict.HUMAN, LoopVerdict.AUTOMATED)
+
+
+def _returned_by_the_mail_system(a: Arrival, verdict: LoopVerdict) -> LoopVerdict:
+    """A notice from MAILER-DAEMON or postmaster that returns a mail we sent is a bounce,
+    whatever its subject: 「メール配信失敗のお知らせ」, "Nondeliverable mail" and the
+    words of every other language and product were a ticket of their own (machine mail),
+    and the ticket whose mail came back never heard of it. Only what the outbox sent
+    counts, so a notice about no mail of ours stays what it was."""
+    if verdict not in _UNKNOWN_NOTICE or not loops.from_the_mail_system(a.msg):
+        return verdict
+    returned = loops.returned_message_ids(a.row.raw)
+    if any(outbox.queued_here(a.session, named) for named in returned):
+        return LoopVerdict.BOUNCE
+    return verdict
 
 
 def dedupe(a: Arrival) -> Arrival | Ignored:
@@ -141,6 +173,9 @@ def find_thread(a: Arrival) -> Arrival | Ignored:
         return replace(a, route=thread.ThreadDecision(None, thread.ThreadVia.NONE))
     decision = thread.resolve_thread(_evidence(a))
     if decision.ticket_id is None and a.verdict in AUTOMATED_ANSWERS:
+        came_back = _ticketless_mail_returned(a)
+        if came_back is not None:
+            return came_back
         return Ignored(
             f"{a.verdict.value} that belongs to no ticket",
             N_("{kind} that belongs to no ticket", kind=reply_said.machine(a.verdict.value)),
@@ -149,6 +184,28 @@ def find_thread(a: Arrival) -> Arrival | Ignored:
         return replace(a, route=decision)
     member = a.settings.member(a.sender) is not None
     return replace(a, route=decision, loop=loops.on_a_ticket(a.verdict, a.msg, member=member))
+
+
+def _ticketless_mail_returned(a: Arrival) -> Ignored | None:
+    """A bounce of a mail of ours about no ticket (a member's weekly digest, a stale
+    list, an alert, a sign-in link): kept like any bounce that belongs to no ticket,
+    but the row names the mail and to whom, so ``inbox list`` shows whose mail does not
+    arrive instead of "a bounce that belongs to no ticket", as of a stranger's."""
+    if a.verdict != LoopVerdict.BOUNCE:
+        return None
+    named = outbox_delivery.deliveries(a.session, loops.returned_message_ids(a.row.raw))
+    mail = next((m for m in named if m.ticket_id is None), None)
+    if mail is None:
+        return None
+    to = ", ".join(mail.recipients)
+    return Ignored(
+        f"bounce: our {mail.kind.replace('_', ' ')} to {to} came back; it is about no ticket: kept",
+        N_(
+            "a bounce: {mail} to {to} came back, a mail about no ticket: kept",
+            mail=labels.NO_TICKET_MAILS.get(mail.kind, labels.SOME_MAIL),
+            to=to,
+        ),
+    )
 
 
 def _evidence(a: Arrival) -> thread.ThreadEvidence:

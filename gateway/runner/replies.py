@@ -182,10 +182,12 @@ def requester_reply(a: Arrival) -> Done:
 
 def _returned(a: Arrival, ticket: Ticket) -> Ran:
     """A bounce of a mail of ours to the requester: the member is told now, once
-    (:func:`gateway.tickets.returned_mail.on_arrival`); the summary says so."""
+    (:func:`gateway.tickets.returned_mail.on_arrival`); the summary says so. One of a
+    mail to a member is kept in the ticket's history, told to nobody."""
     if a.verdict != LoopVerdict.BOUNCE:
         return NOTHING
-    return Ran(told=returned_mail.on_arrival(a.session, ticket, a.row.raw, a.now))
+    members = {m.email for m in a.settings.members}
+    return Ran(told=returned_mail.on_arrival(a.session, ticket, a.row.raw, a.now, members))
 
 
 def _only_commands(a: Arrival, ticket: Ticket) -> bool:

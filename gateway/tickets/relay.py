@@ -26,7 +26,7 @@ from gateway.core import tokens
 from gateway.core.text import blank_lines_stripped, nul_replaced
 from gateway.notify.compose import Enclosure
 from gateway.pipeline import loops
-from gateway.tickets import changes, conversation
+from gateway.tickets import changes, conversation, undelivered
 from store import tickets
 from store.installation import reply_keys
 from store.models import Ticket
@@ -70,6 +70,7 @@ def relay_answer(
         and not loops.never_answered(p, settings.own_addresses)
         and (audience is None or p in audience)
     ]
+    _unwritable(session, settings, ticket, member, people, audience, key=key, now=now)
     limit = settings.limits.max_relay  # the requester first, then in the order they joined
     recipients, left_out = tuple(everyone[:limit]), everyone[limit:]
     if left_out:
@@ -91,6 +92,47 @@ def relay_answer(
     if recipients or loops.never_answered(ticket.requester, settings.own_addresses):
         changes.record_first_response(session, ticket, now, actor=member.email, channel=channel)
     return len(recipients)
+
+
+def _unwritable(
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    member: Member,
+    people: list[str],
+    audience: Collection[str] | None,
+    *,
+    key: str,
+    now: datetime,
+) -> None:
+    """Those of ``people`` the answer was for whom no mail of ours can reach
+    (``田中@例え.jp``: SMTPUTF8, which we never send): a ``delivery-failed`` event, and
+    the member who has the ticket and the answer's author are told, as of a mail the
+    relay refused; the author believed it went. A no-reply or mail-system address is
+    no one waiting for it: not told. Once per ``key`` (a button pressed twice)."""
+    missed = tuple(
+        p
+        for p in dict.fromkeys(people)
+        if settings.member(p) is None
+        and loops.never_answered(p, settings.own_addresses) == loops.UNWRITABLE
+        and (audience is None or p in audience)
+    )
+    last = tickets.last_event(session, ticket.id, "delivery-failed")
+    if not missed or (last is not None and (last.detail or {}).get("key") == key):
+        return
+    undelivered.failed(
+        session,
+        ticket,
+        now,
+        outbox_id=None,
+        kind="ops_reply",
+        message_id="",
+        recipients=missed,
+        code=0,
+        error=loops.UNWRITABLE,
+        author=member.email,
+        key=key,
+    )
 
 
 def _reply_address_pattern(settings: Settings) -> re.Pattern[str]:

@@ -16,6 +16,7 @@ told by the sender, and is not told again.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -37,10 +38,15 @@ def told(session: Session, ticket_id: int, mail: outbox_delivery.Delivery) -> bo
 
 
 def tell_once(
-    session: Session, ticket: Ticket, mail: outbox_delivery.Delivery, now: datetime
+    session: Session,
+    ticket: Ticket,
+    mail: outbox_delivery.Delivery,
+    now: datetime,
+    reason: str = "",
 ) -> bool:
     """The mail that came back in the ticket's history and its member's next notice
-    (its author's too), once: False when it was told already, by whoever."""
+    (its author's too), once: False when it was told already, by whoever. ``reason``:
+    what the bounce says the receiving server answered ("" if nothing)."""
     if told(session, ticket.id, mail):
         return False
     if not jobs.claim(session, JOB, str(mail.id), now, ticket_id=ticket.id):
@@ -54,7 +60,7 @@ def tell_once(
         message_id=mail.message_id,
         recipients=mail.recipients,
         code=0,
-        error=undelivered.came_back(),
+        error=undelivered.came_back(reason),
         author=mail.author,
     )
     return True
@@ -75,7 +81,34 @@ def returned_by(session: Session, ticket: Ticket, raw: bytes) -> list[outbox_del
     ]
 
 
-def on_arrival(session: Session, ticket: Ticket, raw: bytes, now: datetime) -> int:
+def on_arrival(
+    session: Session, ticket: Ticket, raw: bytes, now: datetime, members: Collection[str] = ()
+) -> int:
     """The runner's part: a bounce just attached to ``ticket``; how many mails of its
-    were told now (0: none of ours to the requester, or told already)."""
-    return sum(tell_once(session, ticket, mail, now) for mail in returned_by(session, ticket, raw))
+    were told now (0: none of ours to the requester, or told already). A mail of its to
+    ``members`` (their addresses) that came back goes into the ticket's history too, as
+    the relay's refusal of it would, and is not counted: nobody is mailed about it."""
+    why = bounced.reason(raw, ticket.requester)
+    told = sum(
+        tell_once(session, ticket, mail, now, why) for mail in returned_by(session, ticket, raw)
+    )
+    for mail in _to_members(session, ticket, raw, members):
+        tell_once(session, ticket, mail, now, bounced.reason(raw, mail.recipients[0]))
+    return told
+
+
+def _to_members(
+    session: Session, ticket: Ticket, raw: bytes, members: Collection[str]
+) -> list[outbox_delivery.Delivery]:
+    """The mails of ours on ``ticket`` to members only (a new-ticket mail, a notice)
+    that the bounce ``raw`` names and says came back (not a delay warning)."""
+    if not members or not bounced.gave_up(raw):
+        return []
+    return [
+        mail
+        for mail in outbox_delivery.deliveries(session, loops.returned_message_ids(raw))
+        if mail.state != outbox.FAILED
+        and merges.final(session, mail.ticket_id) == ticket.id
+        and mail.recipients
+        and all(r in members for r in mail.recipients)
+    ]

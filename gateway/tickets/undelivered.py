@@ -23,9 +23,14 @@ from gateway.tickets.conversation import Fact, note
 from store.models import Ticket
 
 
-def came_back() -> Msg:
+def came_back(reason: str = "") -> Msg:
     """Why a mail the relay took is undelivered after all: a bounce on its ticket names
-    it (told once, by whoever notices first: gateway.tickets.returned_mail)."""
+    it (told once, by whoever notices first: gateway.tickets.returned_mail). ``reason``:
+    what the receiving server said, as the bounce reports it
+    (:func:`gateway.pipeline.bounced.reason`), which tells a mistyped address from a
+    full mailbox; "" when it reports nothing we read."""
+    if reason:
+        return N_("it was sent, then came back as undeliverable: {reason}", reason=reason)
     return N_("it was sent, then came back as undeliverable")
 
 
@@ -34,16 +39,19 @@ def failed(
     ticket: Ticket,
     now: datetime,
     *,
-    outbox_id: int,
+    outbox_id: int | None,
     kind: str,
     message_id: str,
     recipients: tuple[str, ...],
     code: int,
     error: Msg | str,
     author: str | None = None,
+    key: str | None = None,
 ) -> None:
-    """The mail ``outbox_id`` of ``kind`` to ``recipients`` will never be delivered;
-    ``author``: the member whose words it carried (None: the gateway's own)."""
+    """The mail ``outbox_id`` of ``kind`` to ``recipients`` will never be delivered
+    (None: it could not even be queued, an address we cannot write); ``author``: the
+    member whose words it carried (None: the gateway's own); ``key``: the cause of a
+    mail never queued, kept so that the same cause is not told twice."""
     changes.record(
         session,
         ticket,
@@ -60,6 +68,7 @@ def failed(
             "error": str(error),  # in English: --json, scripts
             **event_words.said(error),  # … said in each reader's language
             **({"author": author} if author else {}),  # whose answer did not arrive
+            **({"key": key} if key else {}),  # the answer never queued: told once
         },
     )
     fact = Fact(

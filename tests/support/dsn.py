@@ -6,6 +6,11 @@ X-Failed-Recipients)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+# a bounce of our mail (its Message-ID, without brackets) that failed for an address
+Form = Callable[[str, str], bytes]
+
 
 def postfix(mid: str, rcpt: str) -> bytes:
     """Postfix's bounce(8): multipart/report, the returned headers only."""
@@ -167,4 +172,86 @@ def postfix_delayed(mid: str, rcpt: str) -> bytes:
             b"This is just a notice: your message could not be delivered yet.\n"
             b"It will be retried until it is 5 days old.",
         )
+    )
+
+
+def qmail(mid: str, rcpt: str) -> bytes:
+    """qmail-send's "failure notice": plain text from MAILER-DAEMON, no Message-ID of its
+    own (qmail writes none), the returned message inline after its marker line."""
+    return (
+        "Return-Path: <>\n"
+        "Date: 1 Jun 2026 01:15:00 -0000\n"
+        "From: MAILER-DAEMON@mx.customer.test\n"
+        "To: support@example.test\n"
+        "Subject: failure notice\n\n"
+        "Hi. This is the qmail-send program at mx.customer.test.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+        f"<{rcpt}>:\n"
+        "Sorry, no mailbox here by that name. (#5.1.1)\n\n"
+        "--- Below this line is a copy of the message.\n\n"
+        "Return-Path: <support@example.test>\n"
+        "From: support@example.test\n"
+        f"To: {rcpt}\n"
+        "Subject: [#1] Re: your request\n"
+        f"Message-ID: <{mid}>\n\n"
+        "Hello,\n"
+    ).encode()
+
+
+def japanese_plain(mid: str, rcpt: str) -> bytes:
+    """A Japanese provider's plain notice in ISO-2022-JP (「メール配信エラーのお知らせ」),
+    written by its own program: no Message-ID of its own, the returned headers inline."""
+    subject = "=?ISO-2022-JP?B?" + _b64_jis("メール配信エラーのお知らせ") + "?="
+    body = (
+        "このメールはシステムより自動送信されています。\n\n"
+        "以下のあて先へのメールは配信できませんでした。\n"
+        f"  {rcpt}\n"
+        "理由: あて先のメールアドレスが存在しません。\n\n"
+        "----- 送信されたメールのヘッダー -----\n"
+    )
+    return (
+        (
+            "Return-Path: <>\n"
+            "Date: Mon, 1 Jun 2026 10:15:00 +0900\n"
+            "From: MAILER-DAEMON@mail.provider.test\n"
+            "To: support@example.test\n"
+            f"Subject: {subject}\n"
+            "MIME-Version: 1.0\n"
+            "Content-Type: text/plain; charset=ISO-2022-JP\n"
+            "Content-Transfer-Encoding: 7bit\n\n"
+        ).encode()
+        + body.encode("iso2022_jp")
+        + (
+            "From: support@example.test\n"
+            f"To: {rcpt}\n"
+            "Subject: [#1] Re: your request\n"
+            f"Message-ID: <{mid}>\n"
+        ).encode()
+    )
+
+
+def _b64_jis(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode("iso2022_jp")).decode()
+
+
+# notices that carry no Message-ID of their own: the first one in them is ours
+NAMELESS_FORMS = {"qmail": qmail, "japanese_plain": japanese_plain}
+
+
+def microsoft365_global(mid: str, rcpt: str) -> bytes:
+    """Exchange Online's report in RFC 6533's form for mail in UTF-8:
+    ``report-type=global-delivery-status``, the status in message/global-delivery-status
+    and the returned headers in message/global-headers. Its From is no mailer-daemon
+    and, come by SMTP, it has no Return-Path: the report type is what says it."""
+    return (
+        microsoft365(mid, rcpt)
+        .replace(b"report-type=delivery-status", b"report-type=global-delivery-status")
+        .replace(
+            b"Content-Type: message/delivery-status",
+            b"Content-Type: message/global-delivery-status",
+        )
+        .replace(b"Content-Type: text/rfc822-headers", b"Content-Type: message/global-headers")
     )

@@ -228,6 +228,14 @@ SAMPLES: list[v.View] = [
                 new=ALICE.email,
                 why=undelivered.came_back(),
             ),
+            # … with what the receiving server said of it, read from the bounce
+            v.NoticeItem(
+                "undelivered",
+                "2026-03-02 10:13 JST",
+                "",
+                new=ALICE.email,
+                why=undelivered.came_back("550 5.1.1 User unknown"),
+            ),
         ),
     ),
     v.TicketNotice(
