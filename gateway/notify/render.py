@@ -47,7 +47,7 @@ from gateway.core.resources import templates_dir
 from gateway.core.title import one_line
 from gateway.core.wrap import WIDTH
 from gateway.core.zone import When
-from gateway.notify import labels, paragraphs, trans
+from gateway.notify import compiled, labels, paragraphs, trans
 from gateway.notify.reader_zone import in_reader_zone
 from gateway.notify.sandbox import BoundedSandbox
 from gateway.notify.views import View, context, template_of
@@ -83,6 +83,8 @@ def environment(folders: list[Path], locale: str, sandboxed: bool = False) -> En
         extensions=["jinja2.ext.i18n"],
         # a Msg in the reader's words, a time in the reader's form (gateway.core.zone)
         finalize=lambda value: said(value, locale),
+        # compiled once for the process, not once per environment (.compiled)
+        bytecode_cache=compiled.shared("mail-sandboxed" if sandboxed else "mail"),
     )
     trans.install(env, locale)  # {% trans %}, with no space between a Japanese value and a particle
     env.globals["locale"] = locale
