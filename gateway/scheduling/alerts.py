@@ -57,9 +57,8 @@ def send_due(
     if not settings.health.alerts:
         return []
     names = health.accounts(settings)
-    snap = queries.snapshot(
-        session, [a.source for a in settings.imap], now, settings.health.max_failed_in_a_row
-    )
+    # the mailboxes and the inbox only: nothing else is ALERTABLE, and this runs each pass
+    snap = queries.snapshot(session, [a.source for a in settings.imap], now, lean=True)
     report = health.assess(snap, names, settings.health, now, unread.limits(settings))
     settling = started_at is not None and now - started_at < settings.health.max_poll_age
 
