@@ -26,7 +26,7 @@ from gateway.config.names import authserv_ids, domains, not_ours, zone
 from gateway.config.outbound import read_outbound
 from gateway.config.proxy import read_proxy
 from gateway.config.schedule import read_schedule
-from gateway.config.secret import read_secret
+from gateway.config.secret import key_made, key_to_make, read_secret
 from gateway.config.sections import EMPTY_VARIABLE, Section, duration, email, is_dir, list_of
 from gateway.config.settings import (
     ActionSettings,
@@ -171,6 +171,8 @@ def _build(data: dict[str, Any], src: str, base: Path, make: bool) -> Settings:
     db = Section(src, "database", data.get("database", {}))
     db.unknown(DATABASE_KEYS)
     url = _database_url(db, gw.data_dir, base, make)
+    if make and gw.secret_problem is not None and not gw.secret:  # a key left to make
+        gw = key_made(Section(src, "gateway", data.get("gateway", {})), gw, url)
     cat = Section(src, "catalog", data.get("catalog", {}))
     cat.unknown(CATALOG_KEYS)
     smtp = read_smtp(Section(src, "smtp", data.get("smtp", {})), base)
@@ -258,8 +260,11 @@ def _gateway(s: Section, base: Path, make: bool) -> GatewaySettings:
     if not re.fullmatch(r"[A-Za-z0-9_-]{0,16}", prefix):
         raise ConfigError(s.path, s.key("tag_prefix"), N_("letters, digits, '-' or '_' only"))
     secret, secret_problem = b"", None
+    secret_file = s.path_or_none("secret_file", base)
+    # a key to generate waits for the database's URL: _made_key
+    later = make and key_to_make(secret_file, data_dir)
     try:
-        secret = read_secret(s, s.path_or_none("secret_file", base), data_dir, make=make)
+        secret = read_secret(s, secret_file, data_dir, make=make and not later)
     except ConfigError as exc:  # raised by reply_key() in whatever needs the key
         secret_problem = exc
     return GatewaySettings(
