@@ -61,7 +61,12 @@ def current_revision(engine: Engine) -> str | None:
             conn.execution_options(**{READ_ONLY: True})
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except (OperationalError, ProgrammingError) as exc:
-        missing = "no such table" in str(exc) or "does not exist" in str(exc)
+        # the table missing (a new database), not the database or the role the URL names
+        # (`database "x" does not exist`, said at connect): that one is no empty database
+        said = str(exc.orig or exc)
+        missing = "alembic_version" in said and (
+            "no such table" in said or "does not exist" in said
+        )
         if not missing and is_transient(exc):
             raise TransientError(
                 f"database unavailable: {exc.orig or exc}", reason=db_error(exc)
