@@ -60,3 +60,37 @@ def test_an_unset_secret_still_means_a_generated_key(
     config = tmp_path / "gateway.toml"
     config.write_text(LOCAL)
     assert load_settings(config).gateway.secret_problem is None
+
+
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_config_variable_is_refused_not_read_as_no_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """``TICKET_GATEWAY_CONFIG=`` (an environment file or a cron line with the path never
+    written) counted as not set: with no ``gateway.toml`` in the folder the command ran on
+    the built-in defaults, and ``ingest`` (the MTA's pipe too) stored the mail in a new
+    SQLite database under ``./var``, where nobody looks, and exited 0."""
+    import subprocess
+
+    from gateway.runtime.cli import main as cli
+    from tests.support.daemon import clean_env, console_script
+    from tests.support.mails import mail
+
+    monkeypatch.setenv("TICKET_GATEWAY_CONFIG", value)
+    message = tmp_path / "first.eml"
+    message.write_bytes(mail("Printer on floor 3 jams"))
+    assert cli.main(["ingest", str(message)]) == 78
+    err = capsys.readouterr().err
+    assert "TICKET_GATEWAY_CONFIG" in err and "empty" in err, err
+    assert not (tmp_path / "var").exists()
+    piped = subprocess.run(  # the MTA's pipe: its fast path first
+        [console_script(), "ingest", "-"],
+        input=message.read_bytes(),
+        capture_output=True,
+        env=clean_env(TICKET_GATEWAY_CONFIG=value, **SECRET_ENV),
+        cwd=tmp_path,
+        check=False,
+    )
+    assert piped.returncode == 75, piped  # the MTA keeps the mail
+    assert b"TICKET_GATEWAY_CONFIG" in piped.stderr, piped
+    assert not (tmp_path / "var").exists()

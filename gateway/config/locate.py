@@ -45,6 +45,14 @@ def locate_config(cli_path: str | None, environ: Mapping[str, str] = os.environ)
     return LOCAL_CONFIG if LOCAL_CONFIG.exists() else None
 
 
+def empty_config_variable(environ: Mapping[str, str] = os.environ) -> bool:
+    """``$TICKET_GATEWAY_CONFIG`` set but empty (an environment file's or a cron line's
+    path never written): refused by the CLI, naming the variable, as an empty
+    ``$TICKET_GATEWAY_SECRET`` is. Taken for "not set", a command ran on the built-in
+    defaults, and ``ingest`` stored the mail in a new database under ``./var``."""
+    return ENV_CONFIG in environ and not environ[ENV_CONFIG].strip()
+
+
 class NestedTooDeeply(ValueError):
     """A value nested deeper than ``tomllib`` recurses (``x = [[[[…]]]]``): a
     ``ValueError`` like the file's other faults, so every reader of the config (the MTA
