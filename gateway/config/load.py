@@ -177,7 +177,8 @@ def _build(data: dict[str, Any], src: str, base: Path, make: bool) -> Settings:
     cat.unknown(CATALOG_KEYS)
     smtp = read_smtp(Section(src, "smtp", data.get("smtp", {})), base)
     imaps = tuple(
-        read_imap(Section(src, f"imap[{i}]", d), base) for i, d in enumerate(list_of(top, "imap"))
+        read_imap(Section(src, f"imap[{i}]", d), base)
+        for i, d in enumerate(list_of(top, "imap", tables=True))
     )
     # two pollers on one folder would race over its one bookmark
     _once(
@@ -189,7 +190,8 @@ def _build(data: dict[str, Any], src: str, base: Path, make: bool) -> Settings:
     _once(src, own, N_("the same address as {first}"))
     outbound = read_outbound(Section(src, "outbound", data.get("outbound", {})), base, gw)
     members = tuple(
-        _member(Section(src, f"members[{i}]", d)) for i, d in enumerate(list_of(top, "members"))
+        _member(Section(src, f"members[{i}]", d))
+        for i, d in enumerate(list_of(top, "members", tables=True))
     )
     # one person, one role and one language: a second entry was read by some parts only
     pairs = [(f"members[{i}].email", m.email) for i, m in enumerate(members)]

@@ -208,8 +208,15 @@ def email(section: Section, key: str, default: str) -> str:
         raise ConfigError(section.path, section.key(key), exc.message) from None
 
 
-def list_of(section: Section, key: str) -> list[Any]:
+def list_of(section: Section, key: str, *, tables: bool = False) -> list[Any]:
+    """The list at ``key``. ``tables``: an array of tables (``[[imap]]``), where one table
+    written with one bracket pair (``[imap]``, the commonest slip) is said with the fix,
+    not as "must be a list", which names neither the brackets nor where a list goes."""
     value = section.data.get(key, [])
+    if tables and isinstance(value, dict):
+        name = section.key(key)
+        said = N_("write [[{name}]], with two brackets, once for each (not [{name}])", name=name)
+        raise ConfigError(section.path, name, said)
     if not isinstance(value, list):
         raise ConfigError(section.path, section.key(key), N_("must be a list"))
     return value
