@@ -33,6 +33,17 @@ class NewerSchema(RuntimeError):
         self.current = current
 
 
+class OlderSchema(RuntimeError):
+    """The database is at an older revision, for a command that may not upgrade it
+    (:func:`ensure_current` ``create=False``): only ``run``, ``ingest`` and ``db upgrade``
+    do, at a time the administrator chose (instances of the older release still running
+    on it stop when it moves)."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__(f"database schema {current} is older than this release's {HEAD}")
+        self.current = current
+
+
 class NoSchema(RuntimeError):
     """The database has no tables at all: no gateway's database, for a command that may
     not create one (:func:`ensure_current` ``create=False``)."""
@@ -136,13 +147,16 @@ def ensure_current(
     ``before``: told ``(current, head)`` before migrations run on a database that has
     data (they may take minutes on a big one; the daemon tells systemd so).
     ``create=False``: a database with no tables is not made the gateway's (an empty
-    PostgreSQL schema is "no gateway here", not a new one): :class:`NoSchema`."""
+    PostgreSQL schema is "no gateway here", not a new one): :class:`NoSchema`; and one
+    at an older revision is not upgraded: :class:`OlderSchema`."""
     current = current_revision(engine)
     if current == HEAD:
         return False
     check_known(current)
     if current is None and not create and is_empty(engine):
         raise NoSchema(str(engine.url))
+    if current is not None and not create:  # behind: upgraded only where the admin says
+        raise OlderSchema(current)
     if not create_fresh(engine, now):
         if before is not None:
             before(current, HEAD)
