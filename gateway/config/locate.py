@@ -138,6 +138,16 @@ def home_of(user: str) -> str:
         raise NoSuchUser(user or str(os.getuid())) from None
 
 
+def relative_sqlite_in_env(environ: Mapping[str, str] = os.environ) -> bool:
+    """``$TICKET_GATEWAY_DATABASE_URL`` names an SQLite file by a relative path: read
+    from the folder each command runs in (the daemon's WorkingDirectory, the MTA pipe's
+    queue folder, a shell's), each had a database of its own. The settings reader
+    refuses it (:data:`gateway.config.sections.RELATIVE_IN_ENV`); the pipe leaves it to
+    the full command, which says so."""
+    path = sqlite_path(environ.get(ENV_DATABASE_URL, "").strip())
+    return path is not None and not os.path.isabs(path)
+
+
 def data_dir(configured: str | None, base: Path) -> Path:
     """``[gateway] data_dir`` (already checked to be a non-empty string), else ``./var``."""
     return DEFAULT_DATA_DIR if configured is None else resolve(configured, base)
