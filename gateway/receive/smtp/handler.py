@@ -132,6 +132,9 @@ class GatewayHandler:
         return "\r\n".join([status] * count)  # LMTP: one reply per recipient
 
     async def handle_exception(self, error: Exception) -> str:
+        if isinstance(error, TransientError):  # the database unavailable: no bug of ours
+            log.warning("451: %s", error)
+            return TEMPFAIL
         log.error("SMTP session error: %r", error, exc_info=error)
         return "451 4.3.0 Internal error, try again later"
 
