@@ -33,6 +33,17 @@ class NewerSchema(RuntimeError):
         self.current = current
 
 
+class OlderSchema(RuntimeError):
+    """The database is at an older revision, for a command that may not upgrade it
+    (:func:`ensure_current` ``create=False``): only ``run``, ``ingest`` and ``db upgrade``
+    do, at a time the administrator chose (instances of the older release still running
+    on it stop when it moves)."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__(f"database schema {current} is older than this release's {HEAD}")
+        self.current = current
+
+
 class NoSchema(RuntimeError):
     """The database has no tables at all: no gateway's database, for a command that may
     not create one (:func:`ensure_current` ``create=False``)."""
@@ -61,7 +72,12 @@ def current_revision(engine: Engine) -> str | None:
             conn.execution_options(**{READ_ONLY: True})
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except (OperationalError, ProgrammingError) as exc:
-        missing = "no such table" in str(exc) or "does not exist" in str(exc)
+        # the table missing (a new database), not the database or the role the URL names
+        # (`database "x" does not exist`, said at connect): that one is no empty database
+        said = str(exc.orig or exc)
+        missing = "alembic_version" in said and (
+            "no such table" in said or "does not exist" in said
+        )
         if not missing and is_transient(exc):
             raise TransientError(
                 f"database unavailable: {exc.orig or exc}", reason=db_error(exc)
@@ -131,13 +147,16 @@ def ensure_current(
     ``before``: told ``(current, head)`` before migrations run on a database that has
     data (they may take minutes on a big one; the daemon tells systemd so).
     ``create=False``: a database with no tables is not made the gateway's (an empty
-    PostgreSQL schema is "no gateway here", not a new one): :class:`NoSchema`."""
+    PostgreSQL schema is "no gateway here", not a new one): :class:`NoSchema`; and one
+    at an older revision is not upgraded: :class:`OlderSchema`."""
     current = current_revision(engine)
     if current == HEAD:
         return False
     check_known(current)
     if current is None and not create and is_empty(engine):
         raise NoSchema(str(engine.url))
+    if current is not None and not create:  # behind: upgraded only where the admin says
+        raise OlderSchema(current)
     if not create_fresh(engine, now):
         if before is not None:
             before(current, HEAD)

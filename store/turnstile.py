@@ -43,6 +43,7 @@ from contextlib import contextmanager
 
 from gateway.core.flocks import try_lock
 from store.sqlite_access import LOCK_SUFFIXES
+from store.sqlite_file import gone
 
 # the lock file is the database's path plus SUFFIX; WRITE_SUFFIX's is held by a runner's
 # row and an accepting write, one at a time (store.sqlite_access checks both are ours)
@@ -208,7 +209,11 @@ def _private(path: str) -> int:
     """0600 whatever the umask, as every file of ours. One that is another user's (a
     group's, shared by an older release's umask) is only locked: its owner alone may
     change its mode, and it holds nothing but the lock."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except FileNotFoundError:  # the database's folder moved or removed under a running door
+        database = path.removesuffix(SUFFIX).removesuffix(WRITE_SUFFIX)
+        raise gone(database) from None  # "try again later", as the file's own check says
     try:
         if os.fstat(fd).st_uid == os.geteuid():
             os.fchmod(fd, 0o600)

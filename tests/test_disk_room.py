@@ -135,3 +135,32 @@ def test_the_warning_is_translated() -> None:
     message = nearly_full(Room(Path("/srv/gw"), 80 * MB, 20 * GB))
     assert "nearly full" in translate(message, "en")
     assert KANA_OR_KANJI.search(translate(message, "ja"))
+
+
+def test_a_full_disk_under_the_outbound_maildir_alone_says_outgoing_mail_waits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The outbound maildir on a disk of its own, full; the database's disk roomy. Mail
+    still comes in (the listener writes to the database), and what waits is outgoing
+    mail, in the outbox, retried. ``status`` said incoming mail was refused ("SMTP 451,
+    ingest exit 75, left on the IMAP server"), sending the person on call to the MTA."""
+    outbound = tmp_path / "outbound-disk" / "maildir"
+    outbound.mkdir(parents=True)
+    extra = NO_DAEMON + f'[outbound]\nmode = "maildir"\nmaildir = "{outbound}"\n'
+    config = with_database(write_config(tmp_path, secret_file=True, locale="en", extra=extra))
+
+    def reader(folder: Path) -> Space:
+        if folder == outbound or outbound in folder.parents:
+            return Space(2, 0, 4 * MB)
+        return Space(1, 200 * GB, 1000 * GB)
+
+    monkeypatch.setattr(disk_space, "read_space", reader)
+    for args in (("status",), ("status", "--json")):
+        said = run(config, *args, capsys=capsys)
+        assert said.code == 1, said
+        assert str(outbound) in said.out, said
+        assert "451" not in said.out and "refused" not in said.out, said
+        assert "outgoing mail waits in the outbox" in said.out, said
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    said = run(config, "status", capsys=capsys)
+    assert "送信するメールは送信箱で待ち" in said.out and "受信は続きます" in said.out, said

@@ -198,6 +198,25 @@ def test_maildir_delivery_is_readable(app: App, settings: Settings) -> None:
     assert "山田 花子 様" in msg.get_body(("plain",)).get_content()
 
 
+def test_a_maildir_that_cannot_be_written_is_not_logged_as_a_relay(
+    app: App, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``[outbound] mode = "maildir"`` and the maildir not writable (a full disk, a file in
+    its way): the log said "outbound relay unavailable", and the person searching it
+    looked for a relay the site does not have."""
+    _request(app)
+    folder = settings.gateway.data_dir / "outbound"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("a file where the maildir should be")
+    local = replace(settings.outbound, mode="maildir", maildir=folder)
+    with caplog.at_level("WARNING", logger="gateway.sender"):
+        report = Sender(local, app.clock, app.sessions, lambda: MaildirTransport(folder)).drain()
+    assert not report.sent
+    [line] = [r.getMessage() for r in caplog.records if "wait" in r.getMessage()]
+    assert "relay" not in line and "outbound maildir unavailable" in line, line
+    assert "1 mail waiting" in line and str(folder) in line, line  # not "1 mail wait"
+
+
 # ---------------------------------------------------------------- TLS and AUTH
 
 

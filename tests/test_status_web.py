@@ -125,3 +125,37 @@ def test_pages_listening_under_a_host_name_that_is_not_their_address(
         assert ready.wait(60)
         web, out = _status(config, capsys)
     assert web["listening"] is True and web["other"] is False, (web, out)
+
+
+@pytest.mark.usefixtures("secret")
+def test_a_port_that_accepts_and_never_answers_is_not_another_program(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A hung daemon (stopped with SIGSTOP, stuck in a loop): the kernel still accepts
+    connections on its port, and nothing answers. ``status`` said "another program
+    answers there, not this gateway", sending the person on call to look for a program
+    that is not there; nothing answered, which is said, and the daemon's hang with it."""
+    import socket
+
+    quiet = socket.socket()
+    quiet.bind(("127.0.0.1", 0))
+    quiet.listen(8)  # the kernel completes the handshake; nobody ever reads
+    request.addfinalizer(quiet.close)
+    port = quiet.getsockname()[1]
+    config = write_config(tmp_path, extra=f"[web]\nport = {port}\n")
+    assert cli.main(["--config", str(config), "db", "upgrade"]) == 0
+    capsys.readouterr()
+    running = pipe.hold_daemon_lock(tmp_path / "var")
+    request.addfinalizer(running.close)
+    web, out = _status(config, capsys)
+    assert web["listening"] is False and web["other"] is None, web
+    assert web["silent"] is True, web
+    assert "another program" not in out, out
+    assert "accepts connections but does not answer (is the daemon hung?)" in out, out
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    cli.main(["--config", str(config), "status"])
+    out = capsys.readouterr().out
+    assert "接続は受け付けますが応答しません（デーモンが止まっていませんか?）" in out, out

@@ -65,7 +65,7 @@ def read_named(s: Section, base: Path, timezone: str) -> tuple[tuple[str, Calend
     """The ``[[business_hours.calendars]]``, by name (``s``: ``[business_hours]``); each
     table's problems are named by its place, ``business_hours.calendars[1].mon``."""
     found: dict[str, Calendar] = {}
-    for i, data in enumerate(list_of(s, "calendars")):
+    for i, data in enumerate(list_of(s, "calendars", tables=True)):
         t = Section(s.path, f"{s.key('calendars')}[{i}]", data)
         t.unknown(NAMED_KEYS)
         name = _name(t)

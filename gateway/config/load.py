@@ -26,8 +26,17 @@ from gateway.config.names import authserv_ids, domains, not_ours, zone
 from gateway.config.outbound import read_outbound
 from gateway.config.proxy import read_proxy
 from gateway.config.schedule import read_schedule
-from gateway.config.secret import read_secret
-from gateway.config.sections import EMPTY_VARIABLE, Section, duration, email, is_dir, list_of
+from gateway.config.secret import key_made, key_to_make, read_secret
+from gateway.config.sections import (
+    EMPTY_VARIABLE,
+    RELATIVE_IN_ENV,
+    Section,
+    duration,
+    email,
+    is_dir,
+    list_of,
+    once,
+)
 from gateway.config.settings import (
     ActionSettings,
     CatalogSettings,
@@ -47,7 +56,7 @@ from gateway.config.web import read_web
 from gateway.config.work import read_answers, read_priority
 from gateway.core.errors import ConfigError
 from gateway.core.folders import CANNOT_MAKE, makeable, private_folder
-from gateway.core.i18n import N_, Msg
+from gateway.core.i18n import N_
 from gateway.core.os_errors import os_error
 from gateway.core.sqlite_url import sqlite_path
 from gateway.core.tokens import mask_url_passwords
@@ -171,27 +180,31 @@ def _build(data: dict[str, Any], src: str, base: Path, make: bool) -> Settings:
     db = Section(src, "database", data.get("database", {}))
     db.unknown(DATABASE_KEYS)
     url = _database_url(db, gw.data_dir, base, make)
+    if make and gw.secret_problem is not None and not gw.secret:  # a key left to make
+        gw = key_made(Section(src, "gateway", data.get("gateway", {})), gw, url)
     cat = Section(src, "catalog", data.get("catalog", {}))
     cat.unknown(CATALOG_KEYS)
     smtp = read_smtp(Section(src, "smtp", data.get("smtp", {})), base)
     imaps = tuple(
-        read_imap(Section(src, f"imap[{i}]", d), base) for i, d in enumerate(list_of(top, "imap"))
+        read_imap(Section(src, f"imap[{i}]", d), base)
+        for i, d in enumerate(list_of(top, "imap", tables=True))
     )
     # two pollers on one folder would race over its one bookmark
-    _once(
+    once(
         src, [(f"imap[{i}]", a.key) for i, a in enumerate(imaps)], N_("the same folder as {first}")
     )
     # an alias listed twice (or the address itself) was a copy meant to be another one
     own = [("gateway.address", gw.address)]
     own += [(f"smtp.aliases[{i}]", a) for i, a in enumerate(smtp.aliases)]
-    _once(src, own, N_("the same address as {first}"))
+    once(src, own, N_("the same address as {first}"))
     outbound = read_outbound(Section(src, "outbound", data.get("outbound", {})), base, gw)
     members = tuple(
-        _member(Section(src, f"members[{i}]", d)) for i, d in enumerate(list_of(top, "members"))
+        _member(Section(src, f"members[{i}]", d))
+        for i, d in enumerate(list_of(top, "members", tables=True))
     )
     # one person, one role and one language: a second entry was read by some parts only
     pairs = [(f"members[{i}].email", m.email) for i, m in enumerate(members)]
-    _once(src, pairs, N_("the same address as {first}"))
+    once(src, pairs, N_("the same address as {first}"))
     not_ours(src, pairs, gw.address, smtp.aliases)
     sc = Section(src, "schedule", data.get("schedule", {}))
     hours = (
@@ -244,6 +257,8 @@ def _database_url(db: Section, data_dir: Path, base: Path, make: bool) -> str:
         shown = mask_url_passwords(url)
         raise ConfigError(src, key, N_("unsupported database URL {url!r}", url=shown))
     sqlite = sqlite_path(url)
+    if from_env and sqlite is not None and not os.path.isabs(sqlite):
+        raise ConfigError(src, key, RELATIVE_IN_ENV)  # each command's own folder
     if sqlite is not None:
         _folder(src, key, Path(sqlite).parent, make, database=True)
     return url
@@ -258,8 +273,11 @@ def _gateway(s: Section, base: Path, make: bool) -> GatewaySettings:
     if not re.fullmatch(r"[A-Za-z0-9_-]{0,16}", prefix):
         raise ConfigError(s.path, s.key("tag_prefix"), N_("letters, digits, '-' or '_' only"))
     secret, secret_problem = b"", None
+    secret_file = s.path_or_none("secret_file", base)
+    # a key to generate waits for the database's URL: _made_key
+    later = make and key_to_make(secret_file, data_dir)
     try:
-        secret = read_secret(s, s.path_or_none("secret_file", base), data_dir, make=make)
+        secret = read_secret(s, secret_file, data_dir, make=make and not later)
     except ConfigError as exc:  # raised by reply_key() in whatever needs the key
         secret_problem = exc
     return GatewaySettings(
@@ -354,17 +372,6 @@ def _limits(s: Section) -> LimitsSettings:
 def _logging(s: Section) -> LoggingSettings:
     s.unknown(LOGGING_KEYS)
     return LoggingSettings(format=s.choice("format", "text", ("text", "json")))
-
-
-def _once(src: str, keyed: list[tuple[str, str]], problem: Msg) -> None:
-    """``keyed``: (config key, value) pairs whose values must differ; a repeat is an
-    error at its key, naming where the value came first (``problem``'s ``{first}``)."""
-    first: dict[str, str] = {}
-    for key, value in keyed:
-        if value in first:
-            where = first[value].removesuffix(".email")
-            raise ConfigError(src, key, Msg(problem.msgid, {"first": where}))
-        first[value] = key
 
 
 def _one_line(s: Section, key: str) -> str:

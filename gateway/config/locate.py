@@ -45,6 +45,14 @@ def locate_config(cli_path: str | None, environ: Mapping[str, str] = os.environ)
     return LOCAL_CONFIG if LOCAL_CONFIG.exists() else None
 
 
+def empty_config_variable(environ: Mapping[str, str] = os.environ) -> bool:
+    """``$TICKET_GATEWAY_CONFIG`` set but empty (an environment file's or a cron line's
+    path never written): refused by the CLI, naming the variable, as an empty
+    ``$TICKET_GATEWAY_SECRET`` is. Taken for "not set", a command ran on the built-in
+    defaults, and ``ingest`` stored the mail in a new database under ``./var``."""
+    return ENV_CONFIG in environ and not environ[ENV_CONFIG].strip()
+
+
 class NestedTooDeeply(ValueError):
     """A value nested deeper than ``tomllib`` recurses (``x = [[[[…]]]]``): a
     ``ValueError`` like the file's other faults, so every reader of the config (the MTA
@@ -128,6 +136,16 @@ def home_of(user: str) -> str:
         return pwd.getpwuid(os.getuid()).pw_dir if not user else pwd.getpwnam(user).pw_dir
     except KeyError:
         raise NoSuchUser(user or str(os.getuid())) from None
+
+
+def relative_sqlite_in_env(environ: Mapping[str, str] = os.environ) -> bool:
+    """``$TICKET_GATEWAY_DATABASE_URL`` names an SQLite file by a relative path: read
+    from the folder each command runs in (the daemon's WorkingDirectory, the MTA pipe's
+    queue folder, a shell's), each had a database of its own. The settings reader
+    refuses it (:data:`gateway.config.sections.RELATIVE_IN_ENV`); the pipe leaves it to
+    the full command, which says so."""
+    path = sqlite_path(environ.get(ENV_DATABASE_URL, "").strip())
+    return path is not None and not os.path.isabs(path)
 
 
 def data_dir(configured: str | None, base: Path) -> Path:

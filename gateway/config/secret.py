@@ -8,15 +8,20 @@ with mode 0600 and kept, so reply addresses stay valid across restarts.
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import quote
 
 from gateway.config.sections import EMPTY_VARIABLE, Section
+from gateway.config.settings import GatewaySettings
 from gateway.core.errors import ConfigError
 from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import MIN_BYTES, weakness
+from gateway.core.sqlite_url import sqlite_path
 from gateway.core.utf8 import file_error, secret_bytes
 
 ENV_SECRET = "TICKET_GATEWAY_SECRET"
@@ -60,8 +65,9 @@ def read_secret(
             s.path,
             s.key("data_dir"),
             N_(
-                "the generated secret {path} is shorter than 16 bytes: remove it (a new one "
-                "is made at the next start; reply addresses sent so far stop working)",
+                "the generated secret {path} is shorter than 16 bytes: put the key from a "
+                "backup there, or make a new one (openssl rand -hex 32 > {path}; reply "
+                "addresses sent so far stop working)",
                 path=str(generated),
             ),
         )
@@ -150,3 +156,65 @@ def key_exposure(secret_file: Path | None, data_dir: Path) -> Msg | None:
     if os.environ.get(ENV_SECRET):
         return None
     return exposure(secret_file or generated_path(data_dir))
+
+
+def key_to_make(secret_file: Path | None, data_dir: Path) -> bool:
+    """True when the key would be generated now: none in the environment, no
+    ``secret_file``, and none generated before in the data folder."""
+    return (
+        ENV_SECRET not in os.environ
+        and secret_file is None
+        and not os.path.lexists(generated_path(data_dir))
+    )
+
+
+def key_made(s: Section, gw: GatewaySettings, url: str) -> GatewaySettings:
+    """``gw`` with the key the load left to make once the database's URL was known:
+    made, or refused for a database that already holds tickets (made_or_refused)."""
+    if not key_to_make(gw.secret_file, gw.data_dir):
+        return gw  # the key's problem is another one (a secret_file not read …)
+    try:
+        key = made_or_refused(s, gw.data_dir, sqlite_path(url))
+    except ConfigError as exc:
+        return replace(gw, secret_problem=exc)
+    return replace(gw, secret=key, secret_problem=None)
+
+
+def made_or_refused(s: Section, data_dir: Path, database: str | None) -> bytes:
+    """The key generated for a database that holds no ticket yet. One that does (an
+    SQLite file restored from a backup without its key, a data folder moved without it,
+    a ``secret_file`` or ``$TICKET_GATEWAY_SECRET`` dropped from the config) had its
+    reply addresses signed with another key, which a new one would silently break (a
+    member's reply commands refused, customers' replies unverified): refused, naming
+    where the key belongs, as an unreadable ``secret_file`` is (what needs no key still
+    works). ``database``: the SQLite file (None on PostgreSQL, not looked at)."""
+    path = generated_path(data_dir)
+    if database is not None and holds_tickets(database):
+        said = N_(
+            "no reply-token key at {path}, but the database {database} holds tickets, whose "
+            "reply addresses were signed with one: put that key there (from the machine or "
+            "the backup the database came from), or, if it is lost, make a new one "
+            "(openssl rand -hex 32 > {path}; the reply addresses sent so far then stop "
+            "working)",
+            path=str(path),
+            database=database,
+        )
+        raise ConfigError(s.path, s.key("data_dir"), said)
+    return read_secret(s, None, data_dir, make=True)
+
+
+def holds_tickets(database: str) -> bool:
+    """True when the SQLite file at ``database`` holds at least one ticket; read only,
+    and False for anything that cannot be read so (no file, not a database yet, locked):
+    the key is made then, as it always was."""
+    try:
+        if os.path.getsize(database) == 0:
+            return False
+        uri = f"file:{quote(os.path.abspath(database))}?mode=ro"
+        con = sqlite3.connect(uri, uri=True, timeout=1.0)
+        try:
+            return con.execute("SELECT 1 FROM tickets LIMIT 1").fetchone() is not None
+        finally:
+            con.close()
+    except (OSError, sqlite3.Error):
+        return False

@@ -35,6 +35,14 @@ EMPTY_VARIABLE = N_(
 )
 
 
+# $TICKET_GATEWAY_DATABASE_URL with a relative SQLite file (gateway.config.locate)
+RELATIVE_IN_ENV = N_(
+    "a relative SQLite file is read from the folder each command runs in, so the daemon, "
+    "the MTA's pipe and the shell would each use another database: write its absolute "
+    "path (sqlite:////var/lib/ticket-gateway/gateway.db)"
+)
+
+
 class AsWritten:
     """A value of the file shown as it is written there (``{'ja': 'x'}``): a table given
     to a message as it is would be read as words per language, and said as one of them
@@ -208,8 +216,15 @@ def email(section: Section, key: str, default: str) -> str:
         raise ConfigError(section.path, section.key(key), exc.message) from None
 
 
-def list_of(section: Section, key: str) -> list[Any]:
+def list_of(section: Section, key: str, *, tables: bool = False) -> list[Any]:
+    """The list at ``key``. ``tables``: an array of tables (``[[imap]]``), where one table
+    written with one bracket pair (``[imap]``, the commonest slip) is said with the fix,
+    not as "must be a list", which names neither the brackets nor where a list goes."""
     value = section.data.get(key, [])
+    if tables and isinstance(value, dict):
+        name = section.key(key)
+        said = N_("write [[{name}]], with two brackets, once for each (not [{name}])", name=name)
+        raise ConfigError(section.path, name, said)
     if not isinstance(value, list):
         raise ConfigError(section.path, section.key(key), N_("must be a list"))
     return value
@@ -272,3 +287,14 @@ def host_name(s: Section, key: str, default: str) -> str:
     except BadDomain as exc:
         why = N_("not a host name: {value!r}: {why}", value=value, why=exc.message)
         raise ConfigError(s.path, s.key(key), why) from None
+
+
+def once(src: str, keyed: list[tuple[str, str]], problem: Msg) -> None:
+    """``keyed``: (config key, value) pairs whose values must differ; a repeat is an
+    error at its key, naming where the value came first (``problem``'s ``{first}``)."""
+    first: dict[str, str] = {}
+    for key, value in keyed:
+        if value in first:
+            where = first[value].removesuffix(".email")
+            raise ConfigError(src, key, Msg(problem.msgid, {"first": where}))
+        first[value] = key

@@ -90,6 +90,7 @@ TEXT_SAID: tuple[tuple[str, Msg], ...] = (
     ("root certificate file", N_("the CA file for the database server cannot be read")),
     ("server closed the connection unexpectedly", SQLSTATE_SAID["08006"]),  # a backend died
     ("password authentication failed", SQLSTATE_SAID["28P01"]),  # FATAL at connect
+    ('role "', SQLSTATE_SAID["28000"]),  # FATAL: role "x" does not exist (not a database)
     ('" does not exist', SQLSTATE_SAID["3D000"]),  # FATAL: database "x" does not exist
     ("timeout expired", N_("connecting to the database server timed out")),  # connect_timeout
 )

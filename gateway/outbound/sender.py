@@ -162,7 +162,8 @@ class Sender:
                     report.failed.append(mail.id)
                 except RelayDown as exc:
                     log.warning(
-                        "outbound relay unavailable, %s wait: %s",
+                        "outbound %s unavailable, %s waiting: %s",
+                        "maildir" if self.settings.mode == "maildir" else "relay",
                         counted(len(due) - i, "mail"),
                         exc,
                     )

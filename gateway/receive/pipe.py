@@ -160,6 +160,10 @@ def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | Non
         config, rest = rest[0].split("=", 1)[1], rest[1:]
     if rest not in (["ingest"], ["ingest", "-"]) or config == "":
         return None  # an empty --config: the full command refuses it (a usage error)
+    if config is None and locate.empty_config_variable(environ):
+        return None  # the full command refuses it, naming the variable (75 to the MTA)
+    if locate.relative_sqlite_in_env(environ):
+        return None  # the same: a database in Postfix's queue folder is no site's
     path = locate.locate_config(config, environ)
     try:
         data = locate.read_config(path) if path is not None else {}

@@ -58,6 +58,7 @@ from gateway.receive.writer import InboxWriter
 from gateway.runtime import background, schema_watch, sdnotify
 from gateway.runtime.app import App, build
 from gateway.runtime.background import Nudges, Tuning
+from gateway.runtime.database_lock import one_daemon_per_database
 from gateway.runtime.disk_space import disk_problems
 from gateway.runtime.doors import open_doors
 from gateway.runtime.memory import give_memory_back
@@ -109,7 +110,7 @@ def run(
     warn_at_start(settings)
     raise_open_files()  # before any child: they start with the same limit
     give_memory_back()
-    with _daemon_lock(settings), stop_on_signals(stop):
+    with _daemon_lock(settings), one_daemon_per_database(settings), stop_on_signals(stop):
         maildir.prepare_configured(settings)  # before anything waits: a config error
         app = _build_when_reachable(settings, clock or SystemClock(), stop)
         if app is None:

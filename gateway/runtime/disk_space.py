@@ -14,7 +14,7 @@ still comes in, and someone has time to make room. The daemon says both at its s
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gateway.config.settings import Settings
@@ -40,6 +40,8 @@ class Room:
     folder: Path  # the first of the gateway's folders on this file system
     free: int  # bytes this process may still write there
     size: int  # of the whole file system
+    # only the outbound maildir is on it: mail still comes in, outgoing mail waits
+    outgoing_only: bool = False
 
 
 def read_space(folder: Path) -> Space:
@@ -67,8 +69,9 @@ def folders(settings: Settings) -> list[Path]:
 def rooms(settings: Settings) -> list[Room]:
     """The free room on each file system of :func:`folders` (a folder not made yet is
     judged by the nearest one that is)."""
-    seen: set[int] = set()
-    out: list[Room] = []
+    found: dict[int, Room] = {}
+    incoming: set[int] = set()  # the disks a door's commit writes to
+    maildir = settings.outbound.maildir.absolute() if settings.outbound.mode == "maildir" else None
     for folder in folders(settings):
         there = next((p for p in (folder, *folder.parents) if p.exists()), None)
         if there is None:
@@ -77,10 +80,13 @@ def rooms(settings: Settings) -> list[Room]:
             space = read_space(there)
         except OSError:  # not ours to look at: the command that writes there will say so
             continue
-        if space.device not in seen:
-            seen.add(space.device)
-            out.append(Room(folder, space.free, space.size))
-    return out
+        if folder != maildir:
+            incoming.add(space.device)
+        found.setdefault(space.device, Room(folder, space.free, space.size))
+    return [
+        room if device in incoming else replace(room, outgoing_only=True)
+        for device, room in found.items()
+    ]
 
 
 def short_rooms(settings: Settings) -> list[Room]:
@@ -108,6 +114,16 @@ def disk_problems(settings: Settings) -> tuple[HealthProblem, ...]:
         HealthProblem(
             f"disk:{room.folder}",
             N_(
+                "the disk holding {folder} has {free} bytes free, less than {copies} times "
+                "[smtp] max_message_size ({size} bytes): outgoing mail waits in the outbox "
+                "(retried) until it fits; mail still comes in; make room on that disk",
+                folder=str(room.folder),
+                free=room.free,
+                copies=COPIES,
+                size=settings.smtp.max_message_size,
+            )
+            if room.outgoing_only
+            else N_(
                 "the disk holding {folder} has {free} bytes free, less than {copies} times "
                 "[smtp] max_message_size ({size} bytes): mail that does not fit is refused "
                 "for now (SMTP 451, ingest exit 75, left on the IMAP server) and waits at its "

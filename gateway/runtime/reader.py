@@ -177,6 +177,9 @@ def schema_current(
     except migrate.NoSchema:
         engine.dispose()
         raise no_database(settings) from None
+    except migrate.OlderSchema as exc:
+        engine.dispose()
+        raise older_schema(settings, exc.current) from None
     except BaseException:
         engine.dispose()
         raise
@@ -208,6 +211,21 @@ def newer_schema(settings: Settings, exc: migrate.NewerSchema) -> ConfigError:
         head=HEAD,
     )
     return SchemaAhead(settings.source, "database.url", problem)
+
+
+def older_schema(settings: Settings, current: str) -> ConfigError:
+    """What a command that may not upgrade says of a database at an older schema: the
+    upgrade is the administrator's step (instances of the older release on it stop)."""
+    problem = N_(
+        "the database {where} is at schema {current}, older than this release's {head}: "
+        "run `ticket-gateway db upgrade` (or start the daemon, which upgrades it at its "
+        "start) once every instance of the older release is stopped; other commands do "
+        "not upgrade it",
+        where=_where(settings),
+        current=current,
+        head=HEAD,
+    )
+    return ConfigError(settings.source, "database.url", problem)
 
 
 def schema_moved(settings: Settings, current: str) -> ConfigError:

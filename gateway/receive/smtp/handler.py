@@ -32,6 +32,7 @@ from gateway.receive.smtp.policy import (
     envelope_form,
 )
 from gateway.receive.smtp.protocol import SHUTTING_DOWN
+from gateway.receive.smtp.refusals import log_refusal
 from gateway.receive.writer import Delivery, InboxWriter, Stored
 
 log = logging.getLogger("gateway.receive.smtp")
@@ -94,9 +95,9 @@ class GatewayHandler:
             and not session.authenticated
             and not self.trusted.trusts(session.peer)
         ):
-            return "530 5.7.0 Authentication required"
+            return _refused("530 5.7.0 Authentication required", session, envelope, address)
         if not address.isascii() and not envelope.smtp_utf8:  # aiosmtpd set it from the options
-            return NEEDS_SMTPUTF8
+            return _refused(NEEDS_SMTPUTF8, session, envelope, address)
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
@@ -112,10 +113,11 @@ class GatewayHandler:
         if len(envelope.rcpt_tos) >= self.cfg.max_recipients:
             return "452 4.5.3 Too many recipients"
         if not address.isascii() and not envelope.smtp_utf8:  # said (or not) on this MAIL
-            return NEEDS_SMTPUTF8
+            return _refused(NEEDS_SMTPUTF8, session, envelope, recipient=address)
         address = envelope_form(address)  # an IDN domain as the config keeps ours
         if not self.recipients.accepts(address):
-            return "550 5.1.1 Recipient address rejected: no such mailbox here"
+            refusal = "550 5.1.1 Recipient address rejected: no such mailbox here"
+            return _refused(refusal, session, envelope, recipient=address)
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 2.1.5 OK"
@@ -130,6 +132,9 @@ class GatewayHandler:
         return "\r\n".join([status] * count)  # LMTP: one reply per recipient
 
     async def handle_exception(self, error: Exception) -> str:
+        if isinstance(error, TransientError):  # the database unavailable: no bug of ours
+            log.warning("451: %s", error)
+            return TEMPFAIL
         log.error("SMTP session error: %r", error, exc_info=error)
         return "451 4.3.0 Internal error, try again later"
 
@@ -179,6 +184,24 @@ class GatewayHandler:
         if not ok:
             self.brake.failed(client)
         return AuthResult(success=ok, handled=False, auth_data=auth_data.login if ok else None)
+
+
+def _refused(
+    reply: str,
+    session: Session,
+    envelope: Envelope,
+    sender: str | None = None,
+    *,
+    recipient: str | None = None,
+) -> str:
+    """``reply``, logged (:mod:`.refusals`); ``sender``: a MAIL FROM refused, not yet in
+    the envelope."""
+    if sender is not None:
+        shown = Envelope()
+        shown.mail_from = sender
+        envelope = shown
+    log_refusal(reply, session, envelope, recipient)
+    return reply
 
 
 def _client(session: Session) -> str:

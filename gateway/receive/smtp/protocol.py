@@ -24,6 +24,7 @@ from typing import Any
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, syntax
 
+from gateway.receive.smtp.refusals import FROM_THE_LIBRARY, log_refusal
 from gateway.receive.smtp.replies import with_enhanced_code
 
 SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
@@ -281,6 +282,8 @@ class GatewaySMTP(SMTP):
             return
         text = status if self._answers_hello(status) else with_enhanced_code(status)
         envelope = self.envelope
+        if text[:3] in FROM_THE_LIBRARY:  # a refusal of aiosmtpd's own: logged (.refusals)
+            log_refusal(text, self.session, envelope)
         if text in _AFTER_DATA and isinstance(self, LMTP) and envelope is not None:
             text = "\r\n".join([text] * max(1, len(envelope.rcpt_tos)))
         await super().push(text)

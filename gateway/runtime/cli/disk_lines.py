@@ -44,6 +44,16 @@ def short_of_room(settings: Settings) -> dict[str, Msg]:
     return {
         f"disk:{room.folder}": N_(
             "the disk holding {folder} has {free} free, less than {copies} times [smtp] "
+            "max_message_size ({size}): outgoing mail waits in the outbox (retried) until "
+            "it fits; mail still comes in; make room on that disk",
+            folder=str(room.folder),
+            free=amount(room.free),
+            copies=COPIES,
+            size=amount(settings.smtp.max_message_size),
+        )
+        if room.outgoing_only
+        else N_(
+            "the disk holding {folder} has {free} free, less than {copies} times [smtp] "
             "max_message_size ({size}): mail that does not fit is refused for now (SMTP "
             "451, ingest exit 75, left on the IMAP server) and waits at its senders; make "
             "room on that disk",

@@ -219,8 +219,13 @@ def _settings(path: str | None, creates_database: bool) -> Settings:
     PostgreSQL schema with tables: :func:`~gateway.runtime.no_database.found_database`),
     whatever was left unmade is made, as before, by reading them again."""
     from gateway.config.load import load_settings
-    from gateway.config.locate import locate_config
+    from gateway.config.locate import ENV_CONFIG, empty_config_variable, locate_config
 
+    if not path and empty_config_variable():
+        from gateway.config.sections import EMPTY_VARIABLE
+        from gateway.core.errors import ConfigError
+
+        raise ConfigError("environment", ENV_CONFIG, EMPTY_VARIABLE)
     found = locate_config(path)
     if creates_database:
         return load_settings(found)

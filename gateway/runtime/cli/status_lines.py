@@ -18,15 +18,21 @@ def web_status(settings: Settings) -> dict[str, object]:
     web server runs in the daemon; this command asks its pages for the proof of the
     word the daemon wrote into its lock, :mod:`gateway.core.instance`). ``listening``:
     they answered with it; ``other``: something answered without it (another program
-    on the port, another instance), or None when this user may not read the lock."""
+    on the port, another instance), or None when this user may not read the lock or
+    nothing answered at all; ``silent``: the port took the connection and said nothing
+    within the wait, as a hung daemon's does (the kernel still accepts for it), which
+    is no sign of another program."""
     cfg = settings.web
     out: dict[str, object] = {"enabled": cfg.enabled, "base_url": cfg.base_url}
     if not cfg.enabled:
         return out
     out["address"] = f"http://{cfg.host}:{cfg.port}/"
     answer = _ask(cfg.host, cfg.port)
-    out["listening"], out["other"] = False, answer is not None
+    out["listening"], out["other"], out["silent"] = False, answer is not None, answer is _SILENT
     if answer is None:
+        return out
+    if answer is _SILENT:  # whose port it is cannot be told from silence
+        out["other"] = None
         return out
     from gateway.core.instance import proof
     from gateway.receive import pipe
@@ -41,10 +47,15 @@ def web_status(settings: Settings) -> dict[str, object]:
     return out
 
 
+# what _ask returns when the connection was taken and nothing came back in time
+_SILENT = "\x00silent"
+
+
 def _ask(host: str, port: int) -> str | None:
     """The body of a 200 answer to ``GET`` :data:`gateway.core.instance.PATH`, stripped
-    (empty for any other answer), or None when nothing accepts the connection. Plain
-    HTTP/1.0 over a socket: ``status`` stays light (no ``http.client``)."""
+    (empty for any other answer), :data:`_SILENT` when the connection was accepted and
+    not a byte came back within the wait, or None when nothing accepts the connection.
+    Plain HTTP/1.0 over a socket: ``status`` stays light (no ``http.client``)."""
     import socket
 
     from gateway.core.instance import PATH
@@ -59,6 +70,8 @@ def _ask(host: str, port: int) -> str | None:
                 conn.sendall(request.encode("ascii"))
                 while len(received) < 65536 and (chunk := conn.recv(65536)):
                     received += chunk
+            except TimeoutError:  # accepted, then silence: a hung daemon, or a slow one
+                return "" if received else _SILENT
             except OSError:  # it accepted, then said nothing we could read
                 return ""
     except OSError:
@@ -112,6 +125,8 @@ def say_web(said: Speaker, web: dict[str, object]) -> None:
             if web["listening"]
             else N_("not answering (is the daemon running?)")
             if web["other"] is False
+            else N_("accepts connections but does not answer (is the daemon hung?)")
+            if web.get("silent")
             else N_("another program answers there, not this gateway")
             if web["other"]
             else N_("something answers; this user may not read the daemon lock to tell what")
