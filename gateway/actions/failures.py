@@ -184,6 +184,12 @@ def ticket_merged(target: int) -> Msg:
     return N_("the ticket was merged into #{target} before the action ran", target=target)
 
 
+def ticket_refiled(entry: Mapping[str, str] | str) -> Msg:
+    """The ticket was filed under another ``entry`` (its names, else its id) while the run
+    waited: the request was not the run's entry's, so its action is not run."""
+    return N_("the ticket was filed under {entry} before the action ran", entry=entry)
+
+
 def never_reported(attempts: int) -> Msg:
     """Every try's worker died before it could record an outcome."""
     return NP_(

@@ -104,6 +104,9 @@ class ActionWorker:
                 notes.ACTION_TYPES.get(run.action_type, run.action_type),
             )
             attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
+        elif (refiled := self.refiled(run, catalog)) is not None:  # not that entry's work
+            withdrawn = refiled
+            attempt = Attempt(Verdict.PERMANENT, None, refiled, "", 0.0)
         elif run.resumed and run.attempt > action.retries + 1 + LOST_TRIES:
             error = failures.never_reported(run.attempt - 1)
             attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
@@ -171,6 +174,18 @@ class ActionWorker:
             if ticket.merged_into_id is not None:
                 return failures.ticket_merged(ticket.merged_into_id)
             return failures.ticket_closed(labels.close_reason(ticket.close_reason or "resolved"))
+
+    def refiled(self, run: DueRun, catalog: Catalog) -> Msg | None:
+        """Why the run must not run, its ticket filed under another entry since it was
+        written (``/category``, ``catalog refile``): the request was not this entry's (an
+        account made for a printer jam). Asked after the action is found in the catalog:
+        an entry renamed with its action says so as an action gone. None: run it."""
+        with transaction(self.sessions, read_only=True) as s:
+            ticket = tickets.get(s, run.ticket_id)
+            now_under = ticket.catalog if ticket is not None else None
+        if now_under is None or now_under == run.entry_id:
+            return None
+        return failures.ticket_refiled(notes.entry_said(catalog.entry(now_under), now_under))
 
     def _hand_on(self, session: Session, run: DueRun, catalog: Catalog) -> None:
         """A run not run because its ticket was merged: the ticket it went into (at the end
