@@ -97,6 +97,9 @@ class ActionWorker:
         left = False
         if withdrawn is not None:  # nobody wants it done any more: it is not run
             attempt = Attempt(Verdict.PERMANENT, None, withdrawn, "", 0.0)
+        elif (refiled := self.refiled(run, catalog)) is not None:  # not that entry's work
+            withdrawn = refiled  # (an entry renamed and its tickets refiled: the new id's)
+            attempt = Attempt(Verdict.PERMANENT, None, refiled, "", 0.0)
         elif action is None or action.type != run.action_type:
             left = True
             error = failures.not_in_catalog(
@@ -104,9 +107,6 @@ class ActionWorker:
                 notes.ACTION_TYPES.get(run.action_type, run.action_type),
             )
             attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
-        elif (refiled := self.refiled(run, catalog)) is not None:  # not that entry's work
-            withdrawn = refiled
-            attempt = Attempt(Verdict.PERMANENT, None, refiled, "", 0.0)
         elif run.resumed and run.attempt > action.retries + 1 + LOST_TRIES:
             error = failures.never_reported(run.attempt - 1)
             attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
@@ -178,8 +178,9 @@ class ActionWorker:
     def refiled(self, run: DueRun, catalog: Catalog) -> Msg | None:
         """Why the run must not run, its ticket filed under another entry since it was
         written (``/category``, ``catalog refile``): the request was not this entry's (an
-        account made for a printer jam). Asked after the action is found in the catalog:
-        an entry renamed with its action says so as an action gone. None: run it."""
+        account made for a printer jam), or, the entry renamed, the new id's run does the
+        work (asked before "its action left the catalog", whose mail asks for the refile
+        done already). None: run it."""
         with transaction(self.sessions, read_only=True) as s:
             ticket = tickets.get(s, run.ticket_id)
             now_under = ticket.catalog if ticket is not None else None

@@ -225,9 +225,11 @@ def held_by(session: Session, ticket_id: int, entry_id: str) -> Msg | None:
         (
             r
             for r in action_runs.list_runs(session, ticket_id=ticket_id)
-            # a run that failed with no try made was never run (its ticket closed, or its
-            # action left the catalog, while it was queued): no work to do twice
-            if r.entry_id != entry_id and not (r.state == action_runs.FAILED and r.attempts == 0)
+            # a run with no try made was never run: still queued or awaiting approval (the
+            # worker will not run it under the entry the ticket leaves), or failed so (its
+            # ticket closed, or its action left the catalog, while it was queued): no work
+            # to do twice
+            if r.entry_id != entry_id and r.attempts > 0
         ),
         None,
     )
