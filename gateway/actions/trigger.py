@@ -27,7 +27,7 @@ from gateway.core.model import TicketState
 from gateway.notify import labels
 from gateway.pipeline.entry_names import not_approvable
 from gateway.tickets import changes, event_words, news
-from store import action_runs, fields
+from store import action_runs, fields, merges
 from store.models import ActionRun, Ticket
 
 
@@ -67,6 +67,7 @@ def sheet_changed(
     if not starts(session, ticket.id, entry, values):
         return None
     action = entry.action
+    hold = hold or _done_by_merged(session, ticket, entry)
     if hold:
         changes.record(
             session,
@@ -119,6 +120,23 @@ def sheet_changed(
         },
     )
     return run_id
+
+
+def _done_by_merged(session: Session, ticket: Ticket, entry: Entry) -> Msg | None:
+    """Why the sheet a merge completed must not start the action: a ticket merged into
+    this one ran it (succeeded, or running): the requester's second mail held the value
+    the first lacked, its own ticket's run did the work, and the merge filled the first
+    ticket's sheet from it. A new run, under a new idempotency key, did it twice."""
+    session.flush()  # a merge of this transaction (``/merge``): its sources are read raw
+    ran = action_runs.done_among(session, merges.sources(session, ticket.id), entry.id)
+    if ran is None:
+        return None
+    return N_(
+        "ticket #{ticket} merged into it ran the action of {entry} already (run #{run})",
+        ticket=ran.ticket_id,
+        entry=entry.id,
+        run=ran.id,
+    )
 
 
 def starts(session: Session, ticket_id: int, entry: Entry, values: Mapping[str, str]) -> bool:

@@ -1,0 +1,56 @@
+"""A duplicate whose action ran, merged into the requester's first ticket: the first mail
+lacked the user ID, the second (a new ticket) held it and its run made the account. The
+merge fills the first ticket's sheet from the duplicate's; that must not start the
+action again under a new idempotency key (a second account): the work was done, by the
+run of a ticket that is now part of this one. It is held, said as an ``action-held``
+event naming that run, and a member decides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import App
+from tests.support.actions import RECORDER, action_app, argv_yaml, drain, recorded, runs, script
+from tests.support.app import MEMBERS, reply_address
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, show
+
+
+def member_mail(app: App, ticket_id: int, body: str) -> bytes:
+    member = "ops@example.test"
+    name = {m.email: m.name for m in MEMBERS}[member]
+    to = reply_address(app, ticket_id, member)
+    return mail(
+        subject=f"Re: [#{ticket_id}] account", body=body, sender=f"{name} <{member}>", to=to
+    )
+
+
+def test_a_merge_that_completes_the_sheet_with_a_ran_duplicates_values_runs_nothing_again(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    log = tmp_path / "ran.jsonl"
+    argv = [*script(tmp_path, "record.py", RECORDER), str(log)]
+    app = action_app(settings, clock, tmp_path, f"type: command\nargv: {argv_yaml(argv)}\n")
+    try:
+        first = deliver(app, mail(subject="New account please", body="Hello.\n")).ticket_id or 0
+        second = deliver(
+            app,
+            mail(subject="account", body="User ID: taro\n", message_id="<second@customer.test>"),
+        ).ticket_id
+        assert second is not None and second != first
+        assert [d.step.value for d in drain(app)] == ["succeeded"]  # the account is made
+        assert len(recorded(log)) == 1
+
+        deliver(app, member_mail(app, second, f"/merge #{first}\n"))
+
+        t = show(app, first)
+        assert t["fields"]["user_id"] == "taro"  # the merge filled the sheet
+        drain(app)
+        assert len(recorded(log)) == 1  # not made twice
+        assert [r["ticket"] for r in runs(app)] == [second]
+        [held] = [e for e in t["events"] if e["kind"] == "action-held"]
+        assert f"#{second}" in held["detail"]["reason"], held
+    finally:
+        app.close()
