@@ -250,6 +250,27 @@ def corrected_input(session: Session, ticket: Ticket, catalog: Catalog, row: Act
     return True
 
 
+def taken_away(session: Session, ticket: Ticket, catalog: Catalog, row: ActionRun) -> list[str]:
+    """Before ``actions retry``: the required fields the run's document has a value for
+    and the sheet has none now, a member having taken it away since (``tickets field
+    --clear``: the user ID was another person's). Sent as stored, the value taken away
+    did the work after all; the retry waits for the sheet instead. A run a manager
+    approved keeps what was approved (:func:`corrected_input`)."""
+    entry = catalog.entry(row.entry_id)
+    if entry is None or entry.action is None or not row.document or row.trigger == "approved":
+        return []
+    try:
+        sent = json.loads(row.document).get("fields") or {}
+    except (ValueError, AttributeError):
+        return []
+    values = fields.field_values(session, ticket.id)
+    return [
+        f.name
+        for f in entry.fields
+        if f.required and sent.get(f.name) is not None and f.name not in values
+    ]
+
+
 def _sheet_of(doc: str) -> object:
     """What a document says about the ticket (its key aside)."""
     try:

@@ -124,6 +124,18 @@ def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:
         ):
             Speaker(settings).warn(withdrawn)  # the worker would not run it: said now
             return EX_DATAERR
+        lacking = trigger.taken_away(s, ticket, app.catalog.current, row) if ticket else []
+        if lacking:  # sent as stored, the value a member took away would do the work
+            Speaker(settings).warn(
+                N_(
+                    "run #{run}'s ticket #{ticket} has no {names} now (taken away since the "
+                    "run was written); fill it in (/field), then retry its action",
+                    run=row.id,
+                    ticket=row.ticket_id,
+                    names=", ".join(lacking),
+                )
+            )
+            return EX_DATAERR
         changed = ticket is not None and trigger.corrected_input(
             s, ticket, app.catalog.current, row
         )
