@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from gateway.actions import trigger
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
+from store import tickets
+from store.db import transaction
 from tests.support.actions import RECORDER, action_app, argv_yaml, drain, recorded, runs, script
 from tests.support.app import MEMBERS, reply_address
 from tests.support.mails import mail
@@ -52,5 +57,55 @@ def test_a_merge_that_completes_the_sheet_with_a_ran_duplicates_values_runs_noth
         assert [r["ticket"] for r in runs(app)] == [second]
         [held] = [e for e in t["events"] if e["kind"] == "action-held"]
         assert f"#{second}" in held["detail"]["reason"], held
+    finally:
+        app.close()
+
+
+def test_approving_the_merged_into_ticket_says_why_it_is_held(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """With ``when: approved``, the duplicate's approved run made the account; a manager's
+    ``/approve`` on the ticket it went into is refused with that reason, not "the action
+    could not be queued; try again" (a try again that never queues it)."""
+    log = tmp_path / "ran.jsonl"
+    argv = [*script(tmp_path, "record.py", RECORDER), str(log)]
+    action = f"type: command\nargv: {argv_yaml(argv)}\nwhen: approved\n"
+    app = action_app(settings, clock, tmp_path, action)
+    try:
+        first = deliver(app, mail(subject="New account please", body="Hello.\n")).ticket_id or 0
+        second = deliver(
+            app,
+            mail(subject="account", body="User ID: taro\n", message_id="<second@customer.test>"),
+        ).ticket_id
+        assert second is not None
+        with transaction(app.sessions) as s:
+            ticket = tickets.get(s, second)
+            assert ticket is not None
+            trigger.approve(
+                s,
+                MEMBERS,
+                app.catalog.current,
+                ticket,
+                clock.now(),
+                actor="boss@example.test",
+                channel="mail",
+            )
+        assert [d.step.value for d in drain(app)] == ["succeeded"]
+        deliver(app, member_mail(app, second, f"/merge #{first}\n"))
+        with transaction(app.sessions) as s:
+            ticket = tickets.get(s, first)
+            assert ticket is not None
+            with pytest.raises(trigger.ApprovalRefused) as refused:
+                trigger.approve(
+                    s,
+                    MEMBERS,
+                    app.catalog.current,
+                    ticket,
+                    clock.now(),
+                    actor="boss@example.test",
+                    channel="mail",
+                )
+        assert f"ticket #{second} merged into it ran the action" in str(refused.value.reason)
+        assert len(recorded(log)) == 1
     finally:
         app.close()

@@ -321,8 +321,9 @@ def _waiting_run(
     if row is None:  # complete before the action existed (a catalog change): it waits now
         sheet_changed(session, ticket, catalog, now, actor=actor, channel=channel)
         row = action_runs.find(session, ticket.id, entry.id)
-    if row is None:
-        raise ApprovalRefused(N_("the action could not be queued; try again"))
+    if row is None:  # held: a ticket merged into this one ran it (else, a race: again)
+        held = _done_by_merged(session, ticket, entry)
+        raise ApprovalRefused(held or N_("the action could not be queued; try again"))
     if row.state not in (action_runs.AWAITING, action_runs.FAILED):  # queued without an
         raise ApprovalRefused(_already(row))  # approval (a catalog change); a failure: again
     return row
