@@ -56,10 +56,13 @@ def sheet_changed(
     hold: Msg | None = None,
 ) -> int | None:
     """Write the run of the ticket's action when its sheet is now complete and it has
-    none yet; the new row's id, or None. ``actor``: who completed the sheet.
+    none yet and the ticket is not closed; the new row's id, or None. ``actor``: who
+    completed the sheet.
 
     ``hold``: why this change must not start the action (an archived mail being
     imported); then only an ``action-held`` event says so, and a later change may."""
+    if ticket.state == TicketState.CLOSED:  # done by hand, withdrawn or spam: its sheet
+        return None  # (a /field beside /close) starts nothing; the change reopening it may
     entry = catalog.entry(ticket.catalog)
     if entry is None or entry.action is None:
         return None
