@@ -14,6 +14,7 @@ import pytest
 from gateway.actions import trigger
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
+from gateway.runner import filing
 from gateway.runtime.app import App
 from store import tickets
 from store.db import transaction
@@ -107,5 +108,32 @@ def test_approving_the_merged_into_ticket_says_why_it_is_held(
                 )
         assert f"ticket #{second} merged into it ran the action" in str(refused.value.reason)
         assert len(recorded(log)) == 1
+    finally:
+        app.close()
+
+
+def test_refile_foresees_the_hold_of_a_merged_tickets_run(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The first ticket filed under the fallback, the duplicate that ran merged into it:
+    ``catalog refile`` moving it to the entry says (dry run and ``--apply`` alike, by
+    ``held_by``) that the action does not start and why; it said it started, with no
+    run, as the move's own write held it."""
+    log = tmp_path / "ran.jsonl"
+    argv = [*script(tmp_path, "record.py", RECORDER), str(log)]
+    app = action_app(settings, clock, tmp_path, f"type: command\nargv: {argv_yaml(argv)}\n")
+    try:
+        first = deliver(app, mail(subject="Hello", body="Please help.\n")).ticket_id or 0
+        assert show(app, first)["catalog"] == "other"
+        second = deliver(
+            app,
+            mail(subject="account", body="User ID: taro\n", message_id="<second@customer.test>"),
+        ).ticket_id
+        assert second is not None
+        assert [d.step.value for d in drain(app)] == ["succeeded"]
+        deliver(app, member_mail(app, second, f"/merge #{first}\n"))
+        with transaction(app.sessions) as s:
+            held = filing.held_by(s, first, "account")
+        assert held is not None and f"ticket #{second} merged into it" in str(held)
     finally:
         app.close()

@@ -70,7 +70,7 @@ def sheet_changed(
     if not starts(session, ticket.id, entry, values):
         return None
     action = entry.action
-    hold = hold or _done_by_merged(session, ticket, entry)
+    hold = hold or merged_ran(session, ticket.id, entry.id)
     if hold:
         changes.record(
             session,
@@ -125,19 +125,20 @@ def sheet_changed(
     return run_id
 
 
-def _done_by_merged(session: Session, ticket: Ticket, entry: Entry) -> Msg | None:
-    """Why the sheet a merge completed must not start the action: a ticket merged into
-    this one ran it (succeeded, or running): the requester's second mail held the value
-    the first lacked, its own ticket's run did the work, and the merge filled the first
-    ticket's sheet from it. A new run, under a new idempotency key, did it twice."""
+def merged_ran(session: Session, ticket_id: int, entry_id: str) -> Msg | None:
+    """Why a sheet a merge completed must not start ``entry_id``'s action: a ticket merged
+    into this one ran it (succeeded, or running): the requester's second mail held the
+    value the first lacked, its own ticket's run did the work, and the merge filled the
+    first ticket's sheet from it. A new run, under a new idempotency key, did it twice.
+    Also what ``catalog refile`` holds a move by (:func:`gateway.runner.filing.held_by`)."""
     session.flush()  # a merge of this transaction (``/merge``): its sources are read raw
-    ran = action_runs.done_among(session, merges.sources(session, ticket.id), entry.id)
+    ran = action_runs.done_among(session, merges.sources(session, ticket_id), entry_id)
     if ran is None:
         return None
     return N_(
         "ticket #{ticket} merged into it ran the action of {entry} already (run #{run})",
         ticket=ran.ticket_id,
-        entry=entry.id,
+        entry=entry_id,
         run=ran.id,
     )
 
@@ -325,7 +326,7 @@ def _waiting_run(
         sheet_changed(session, ticket, catalog, now, actor=actor, channel=channel)
         row = action_runs.find(session, ticket.id, entry.id)
     if row is None:  # held: a ticket merged into this one ran it (else, a race: again)
-        held = _done_by_merged(session, ticket, entry)
+        held = merged_ran(session, ticket.id, entry.id)
         raise ApprovalRefused(held or N_("the action could not be queued; try again"))
     if row.state not in (action_runs.AWAITING, action_runs.FAILED):  # queued without an
         raise ApprovalRefused(_already(row))  # approval (a catalog change); a failure: again

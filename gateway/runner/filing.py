@@ -214,13 +214,17 @@ def held_by(session: Session, ticket_id: int, entry_id: str) -> Msg | None:
     from an imported archive (held as it was when it came in: a years-old request must
     not create anything today), or it ran an action under the entry it was filed under
     before (an entry renamed keeps its action under the new id, and ``refile --from``
-    the old id would run it again for every ticket that ran it: an account made twice).
-    A member decides on those, as on any held action."""
+    the old id would run it again for every ticket that ran it: an account made twice),
+    or a ticket merged into it ran it (:func:`gateway.actions.trigger.merged_ran`). A
+    member decides on those, as on any held action."""
     came = refile_rows.request_arrival(session, ticket_id)
     if came is not None and archive.is_archive(came.bulk, came.date, came.received_at):
         if came.date is None:
             return unanswered.UNDATED_TO_ACT
         return unanswered.too_old_to_act(came.date.date())
+    merged = trigger.merged_ran(session, ticket_id, entry_id)  # a duplicate merged in ran it
+    if merged is not None:
+        return merged
     earlier = next(
         (
             r
