@@ -21,7 +21,7 @@ from store import tickets
 from store.db import transaction
 from tests.support.actions import action_app, argv_yaml, drain, runs, script
 from tests.support.mails import mail
-from tests.support.pipeline import deliver
+from tests.support.pipeline import deliver, show
 
 # fails (65: no such user) until the directory is fixed; logs the user ID it was sent
 DIRECTORY = """
@@ -79,5 +79,44 @@ def test_a_retry_does_not_send_a_value_taken_away_since(
         [done] = drain(app)
         assert done.step.value == "succeeded"
         assert sent.read_text(encoding="utf-8").split() == ["jiro", "taro"]
+    finally:
+        app.close()
+
+
+# asks to be run again (75) until the directory is fixed; logs the user ID it was sent
+BUSY = DIRECTORY.replace("sys.exit(65)", "sys.exit(75)")
+
+
+def test_a_run_waiting_for_its_next_try_does_not_send_a_value_taken_away_since(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The same for a run waiting for its next try (the directory was busy): the next try
+    sent the value taken away meanwhile. It is not run, its note saying what the sheet
+    lacks and that ``/field`` then ``actions retry`` runs it."""
+    argv = [*script(tmp_path, "directory.py", BUSY), str(tmp_path)]
+    action = f"type: command\nargv: {argv_yaml(argv)}\nretries: 3\n"
+    app = action_app(settings, clock, tmp_path, action)
+    sent = tmp_path / "sent.txt"
+    try:
+        ticket_id = deliver(app, mail(subject="account", body="User ID: jiro\n")).ticket_id or 0
+        [busy] = drain(app)
+        assert busy.step.value == "pending"
+        with transaction(app.sessions) as s:
+            ticket = tickets.get(s, ticket_id)
+            assert ticket is not None
+            changes.clear_field(
+                s, ticket, "user_id", clock.now(), actor="ops@example.test", channel="mail"
+            )
+        (tmp_path / "fixed").touch()
+        clock.advance(timedelta(hours=1))
+        [done] = drain(app)
+        assert sent.read_text(encoding="utf-8").split() == ["jiro"]  # not sent again
+        assert (done.step.value, done.ran) == ("failed", False)
+        [run] = runs(app)
+        assert (run["state"], run["attempts"]) == ("failed", 1)  # the try made before
+        assert "user_id" in run["last_error"], run
+        events = show(app, ticket_id)["events"]
+        note = [e for e in events if e["kind"] == "note"][-1]["detail"]["text"]
+        assert "/field" in note and f"actions retry {run['id']}" in note, note
     finally:
         app.close()

@@ -130,6 +130,12 @@ def not_run_note(
         )
         if ticket.state != TicketState.CLOSED and ticket.catalog != run.entry_id
         else N_(
+            "The action of {entry} ({type}) was not run: {error} (run #{run}; fill it in "
+            "with /field, then ticket-gateway actions retry {run} runs it).",
+            **params,
+        )
+        if ticket.state != TicketState.CLOSED
+        else N_(
             "The action of {entry} ({type}) was not run: {error} (run #{run}; reopen the "
             "ticket, then ticket-gateway actions retry {run} runs it).",
             **params,

@@ -254,8 +254,10 @@ def corrected_input(session: Session, ticket: Ticket, catalog: Catalog, row: Act
     return True
 
 
-def taken_away(session: Session, ticket: Ticket, catalog: Catalog, row: ActionRun) -> list[str]:
-    """Before ``actions retry``: the required fields the run's document has a value for
+def taken_away(
+    session: Session, ticket: Ticket, catalog: Catalog, row: ActionRun | action_runs.DueRun
+) -> list[str]:
+    """Before ``actions retry`` and each try: the required fields the run's document has a value for
     and the sheet has none now, a member having taken it away since (``tickets field
     --clear``: the user ID was another person's). Sent as stored, the value taken away
     did the work after all; the retry waits for the sheet instead. A run a manager
