@@ -14,7 +14,7 @@ same document and idempotency key: at-least-once. Nothing here commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, dump, kept
+from store.in_lists import chunks
 from store.models import ActionRun
 
 AWAITING, PENDING, RUNNING = "awaiting_approval", "pending", "running"
@@ -92,6 +93,22 @@ def add(session: Session, run: NewRun, now: datetime) -> int | None:
 def find(session: Session, ticket_id: int, entry_id: str) -> ActionRun | None:
     stmt = select(ActionRun).where(ActionRun.ticket_id == ticket_id, ActionRun.entry_id == entry_id)
     return session.scalars(stmt).first()
+
+
+def done_among(session: Session, ticket_ids: Sequence[int], entry_id: str) -> ActionRun | None:
+    """The oldest run of ``entry_id`` on one of ``ticket_ids`` that did its work or is
+    doing it (succeeded, running): the tickets merged into one, whose run that one must
+    not repeat."""
+    for chunk in chunks(ticket_ids):
+        stmt = select(ActionRun).where(
+            ActionRun.ticket_id.in_(chunk),
+            ActionRun.entry_id == entry_id,
+            ActionRun.state.in_((SUCCEEDED, RUNNING)),
+        )
+        found = session.scalars(stmt.order_by(ActionRun.id)).first()
+        if found is not None:
+            return found
+    return None
 
 
 def get(session: Session, run_id: int) -> ActionRun | None:

@@ -432,9 +432,10 @@ def test_a_renamed_entrys_tickets_do_not_run_its_action_again(
     (site.parent / "catalog.yaml").write_text(RAN.replace("ENTRY", "printer"), encoding="utf-8")
     app.catalog.reload()
     tid = _request(app, "Printer jam", "Model: MX-3\nThe printer jams.\n")
+    drain(app)  # the daemon's worker runs it
     with transaction(app.sessions) as s:
         first = action_runs.find(s, tid, "printer")
-        assert first is not None  # ran when the request came in
+        assert first is not None and first.state == "succeeded"  # ran for the request
         first_id = first.id
     (site.parent / "catalog.yaml").write_text(RAN.replace("ENTRY", "printers"), encoding="utf-8")
     said = "the action of printers {verb}: it ran the action of printer already (run #{run})"
@@ -490,6 +491,34 @@ def test_a_run_the_rename_kept_from_running_does_not_hold_the_new_entrys_action(
         in applied.out.splitlines()
     ), applied.out
     assert _events(app, tid, "action-held") == []
+
+
+def test_a_run_still_queued_at_the_rename_does_not_hold_the_new_entrys_action(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As above, but ``refile --from`` comes before the worker took the old id's run (the
+    daemon stopped for the catalog change, a run waiting for a manager's approval): the
+    run never ran, yet the move held the renamed entry's action as "ran the action of
+    printer already", and the worker then failed the old run as an action gone, asking
+    for the refile just done. The request was done by nobody."""
+    (site.parent / "catalog.yaml").write_text(RAN.replace("ENTRY", "printer"), encoding="utf-8")
+    app.catalog.reload()
+    tid = _request(app, "Printer jam", "Model: MX-3\nThe printer jams.\n")
+    (site.parent / "catalog.yaml").write_text(RAN.replace("ENTRY", "printers"), encoding="utf-8")
+    assert app.catalog.reload()
+    with transaction(app.sessions) as s:
+        first = action_runs.find(s, tid, "printer")
+        assert first is not None and (first.state, first.attempts) == ("pending", 0)
+
+    applied = _refile(site, capsys, "--from", "printer", "--apply")
+
+    assert "ran the action" not in applied.out, applied.out
+    assert _events(app, tid, "action-held") == []
+    with transaction(app.sessions) as s:
+        moved = action_runs.find(s, tid, "printers")
+        assert moved is not None and moved.state == "pending"
+    done = drain(app)  # the old id's run is not run; the renamed entry's is
+    assert sorted((d.ran, d.step.value) for d in done) == [(False, "failed"), (True, "succeeded")]
 
 
 def test_an_imported_archives_ticket_moved_starts_no_action(

@@ -184,6 +184,19 @@ def ticket_merged(target: int) -> Msg:
     return N_("the ticket was merged into #{target} before the action ran", target=target)
 
 
+def ticket_refiled(entry: Mapping[str, str] | str) -> Msg:
+    """The ticket was filed under another ``entry`` (its names, else its id) while the run
+    waited: the request was not the run's entry's, so its action is not run."""
+    return N_("the ticket was filed under {entry} before the action ran", entry=entry)
+
+
+def taken_away(names: str) -> Msg:
+    """A required value the run's document holds was taken away from the sheet while the
+    run waited (``tickets field --clear``: it was another person's): sent as stored, the
+    value taken away would do the work."""
+    return N_("{names} was taken away from the sheet before the action ran", names=names)
+
+
 def never_reported(attempts: int) -> Msg:
     """Every try's worker died before it could record an outcome."""
     return NP_(

@@ -17,6 +17,7 @@ from gateway.actions.outcome import Attempt
 from gateway.catalog.model import Entry
 from gateway.config.settings import Settings
 from gateway.core.i18n import N_, NP_, Msg, translate
+from gateway.core.model import TicketState
 from gateway.tickets import changes
 from store.action_runs import DueRun
 from store.models import Ticket
@@ -98,11 +99,12 @@ def not_run_note(
     *,
     left: bool = False,
 ) -> None:
-    """The note of a run its ticket's close or merge withdrew, or whose action left the
-    catalog (``attempt.error`` says which). A closed ticket's run runs after all once the
-    ticket is reopened (``actions retry`` refuses it before: the worker would withdraw it
-    again); a merged one's work is the other ticket's run; an action gone is no retry's
-    (it would fail the same): the ticket is filed under an entry that has one."""
+    """The note of a run its ticket's close, merge or refiling withdrew, or whose action
+    left the catalog (``attempt.error`` says which). A closed ticket's run runs after all
+    once the ticket is reopened (``actions retry`` refuses it before: the worker would
+    withdraw it again), a refiled one's once it is filed back under the run's entry; a
+    merged one's work is the other ticket's run; an action gone is no retry's (it would
+    fail the same): the ticket is filed under an entry that has one."""
     params = {
         "entry": entry_said(entry, run.entry_id),
         "type": ACTION_TYPES.get(run.action_type, run.action_type),
@@ -120,6 +122,19 @@ def not_run_note(
         if left
         else N_("The action of {entry} ({type}) was not run: {error} (run #{run}).", **params)
         if ticket.merged_into_id is not None
+        else N_(
+            "The action of {entry} ({type}) was not run: {error} (run #{run}; if the "
+            "request is for {entry} after all, file the ticket under it again with "
+            "/category, then ticket-gateway actions retry {run} runs it).",
+            **params,
+        )
+        if ticket.state != TicketState.CLOSED and ticket.catalog != run.entry_id
+        else N_(
+            "The action of {entry} ({type}) was not run: {error} (run #{run}; fill it in "
+            "with /field, then ticket-gateway actions retry {run} runs it).",
+            **params,
+        )
+        if ticket.state != TicketState.CLOSED
         else N_(
             "The action of {entry} ({type}) was not run: {error} (run #{run}; reopen the "
             "ticket, then ticket-gateway actions retry {run} runs it).",

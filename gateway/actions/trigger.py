@@ -27,7 +27,7 @@ from gateway.core.model import TicketState
 from gateway.notify import labels
 from gateway.pipeline.entry_names import not_approvable
 from gateway.tickets import changes, event_words, news
-from store import action_runs, fields
+from store import action_runs, fields, merges
 from store.models import ActionRun, Ticket
 
 
@@ -56,10 +56,13 @@ def sheet_changed(
     hold: Msg | None = None,
 ) -> int | None:
     """Write the run of the ticket's action when its sheet is now complete and it has
-    none yet; the new row's id, or None. ``actor``: who completed the sheet.
+    none yet and the ticket is not closed; the new row's id, or None. ``actor``: who
+    completed the sheet.
 
     ``hold``: why this change must not start the action (an archived mail being
     imported); then only an ``action-held`` event says so, and a later change may."""
+    if ticket.state == TicketState.CLOSED:  # done by hand, withdrawn or spam: its sheet
+        return None  # (a /field beside /close) starts nothing; the change reopening it may
     entry = catalog.entry(ticket.catalog)
     if entry is None or entry.action is None:
         return None
@@ -67,6 +70,7 @@ def sheet_changed(
     if not starts(session, ticket.id, entry, values):
         return None
     action = entry.action
+    hold = hold or merged_ran(session, ticket.id, entry.id)
     if hold:
         changes.record(
             session,
@@ -119,6 +123,24 @@ def sheet_changed(
         },
     )
     return run_id
+
+
+def merged_ran(session: Session, ticket_id: int, entry_id: str) -> Msg | None:
+    """Why a sheet a merge completed must not start ``entry_id``'s action: a ticket merged
+    into this one ran it (succeeded, or running): the requester's second mail held the
+    value the first lacked, its own ticket's run did the work, and the merge filled the
+    first ticket's sheet from it. A new run, under a new idempotency key, did it twice.
+    Also what ``catalog refile`` holds a move by (:func:`gateway.runner.filing.held_by`)."""
+    session.flush()  # a merge of this transaction (``/merge``): its sources are read raw
+    ran = action_runs.done_among(session, merges.sources(session, ticket_id), entry_id)
+    if ran is None:
+        return None
+    return N_(
+        "ticket #{ticket} merged into it ran the action of {entry} already (run #{run})",
+        ticket=ran.ticket_id,
+        entry=entry_id,
+        run=ran.id,
+    )
 
 
 def starts(session: Session, ticket_id: int, entry: Entry, values: Mapping[str, str]) -> bool:
@@ -232,6 +254,29 @@ def corrected_input(session: Session, ticket: Ticket, catalog: Catalog, row: Act
     return True
 
 
+def taken_away(
+    session: Session, ticket: Ticket, catalog: Catalog, row: ActionRun | action_runs.DueRun
+) -> list[str]:
+    """Before ``actions retry`` and each try: the required fields the run's document has a value for
+    and the sheet has none now, a member having taken it away since (``tickets field
+    --clear``: the user ID was another person's). Sent as stored, the value taken away
+    did the work after all; the retry waits for the sheet instead. A run a manager
+    approved keeps what was approved (:func:`corrected_input`)."""
+    entry = catalog.entry(row.entry_id)
+    if entry is None or entry.action is None or not row.document or row.trigger == "approved":
+        return []
+    try:
+        sent = json.loads(row.document).get("fields") or {}
+    except (ValueError, AttributeError):
+        return []
+    values = fields.field_values(session, ticket.id)
+    return [
+        f.name
+        for f in entry.fields
+        if f.required and sent.get(f.name) is not None and f.name not in values
+    ]
+
+
 def _sheet_of(doc: str) -> object:
     """What a document says about the ticket (its key aside)."""
     try:
@@ -282,8 +327,9 @@ def _waiting_run(
     if row is None:  # complete before the action existed (a catalog change): it waits now
         sheet_changed(session, ticket, catalog, now, actor=actor, channel=channel)
         row = action_runs.find(session, ticket.id, entry.id)
-    if row is None:
-        raise ApprovalRefused(N_("the action could not be queued; try again"))
+    if row is None:  # held: a ticket merged into this one ran it (else, a race: again)
+        held = merged_ran(session, ticket.id, entry.id)
+        raise ApprovalRefused(held or N_("the action could not be queued; try again"))
     if row.state not in (action_runs.AWAITING, action_runs.FAILED):  # queued without an
         raise ApprovalRefused(_already(row))  # approval (a catalog change); a failure: again
     return row

@@ -97,6 +97,12 @@ class ActionWorker:
         left = False
         if withdrawn is not None:  # nobody wants it done any more: it is not run
             attempt = Attempt(Verdict.PERMANENT, None, withdrawn, "", 0.0)
+        elif (refiled := self.refiled(run, catalog)) is not None:  # not that entry's work
+            withdrawn = refiled  # (an entry renamed and its tickets refiled: the new id's)
+            attempt = Attempt(Verdict.PERMANENT, None, refiled, "", 0.0)
+        elif (emptied := self.emptied(run, catalog)) is not None:  # a value taken away
+            withdrawn = emptied
+            attempt = Attempt(Verdict.PERMANENT, None, emptied, "", 0.0)
         elif action is None or action.type != run.action_type:
             left = True
             error = failures.not_in_catalog(
@@ -171,6 +177,28 @@ class ActionWorker:
             if ticket.merged_into_id is not None:
                 return failures.ticket_merged(ticket.merged_into_id)
             return failures.ticket_closed(labels.close_reason(ticket.close_reason or "resolved"))
+
+    def refiled(self, run: DueRun, catalog: Catalog) -> Msg | None:
+        """Why the run must not run, its ticket filed under another entry since it was
+        written (``/category``, ``catalog refile``): the request was not this entry's (an
+        account made for a printer jam), or, the entry renamed, the new id's run does the
+        work (asked before "its action left the catalog", whose mail asks for the refile
+        done already). None: run it."""
+        with transaction(self.sessions, read_only=True) as s:
+            ticket = tickets.get(s, run.ticket_id)
+            now_under = ticket.catalog if ticket is not None else None
+        if now_under is None or now_under == run.entry_id:
+            return None
+        return failures.ticket_refiled(notes.entry_said(catalog.entry(now_under), now_under))
+
+    def emptied(self, run: DueRun, catalog: Catalog) -> Msg | None:
+        """Why the run must not run: a required value its document holds was taken away
+        from the sheet since (:func:`gateway.actions.trigger.taken_away`), while it
+        waited for its next try or in the queue. None: run it."""
+        with transaction(self.sessions, read_only=True) as s:
+            ticket = tickets.get(s, run.ticket_id)
+            lacking = trigger.taken_away(s, ticket, catalog, run) if ticket is not None else []
+        return failures.taken_away(", ".join(lacking)) if lacking else None
 
     def _hand_on(self, session: Session, run: DueRun, catalog: Catalog) -> None:
         """A run not run because its ticket was merged: the ticket it went into (at the end

@@ -214,20 +214,26 @@ def held_by(session: Session, ticket_id: int, entry_id: str) -> Msg | None:
     from an imported archive (held as it was when it came in: a years-old request must
     not create anything today), or it ran an action under the entry it was filed under
     before (an entry renamed keeps its action under the new id, and ``refile --from``
-    the old id would run it again for every ticket that ran it: an account made twice).
-    A member decides on those, as on any held action."""
+    the old id would run it again for every ticket that ran it: an account made twice),
+    or a ticket merged into it ran it (:func:`gateway.actions.trigger.merged_ran`). A
+    member decides on those, as on any held action."""
     came = refile_rows.request_arrival(session, ticket_id)
     if came is not None and archive.is_archive(came.bulk, came.date, came.received_at):
         if came.date is None:
             return unanswered.UNDATED_TO_ACT
         return unanswered.too_old_to_act(came.date.date())
+    merged = trigger.merged_ran(session, ticket_id, entry_id)  # a duplicate merged in ran it
+    if merged is not None:
+        return merged
     earlier = next(
         (
             r
             for r in action_runs.list_runs(session, ticket_id=ticket_id)
-            # a run that failed with no try made was never run (its ticket closed, or its
-            # action left the catalog, while it was queued): no work to do twice
-            if r.entry_id != entry_id and not (r.state == action_runs.FAILED and r.attempts == 0)
+            # a run with no try made was never run: still queued or awaiting approval (the
+            # worker will not run it under the entry the ticket leaves), or failed so (its
+            # ticket closed, or its action left the catalog, while it was queued): no work
+            # to do twice
+            if r.entry_id != entry_id and r.attempts > 0
         ),
         None,
     )

@@ -48,6 +48,8 @@ def action_failures() -> list[Msg]:
         failures.not_in_catalog("account", ACTION_TYPES["command"]),  # the entry removed
         failures.ticket_closed(CLOSE_REASONS["duplicate"]),
         failures.ticket_merged(12),
+        failures.ticket_refiled({"ja": "プリンター", "en": "Printers"}),
+        failures.taken_away("user_id"),
         failures.never_reported(3),
         failures.internal_error("KeyError: 'fields'"),
         failures.secret_unreadable(os_error(PermissionError(13, "Permission denied"))),

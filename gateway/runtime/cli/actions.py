@@ -118,8 +118,23 @@ def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:
         old, old_key = row.state, row.idempotency_key
         now = app.clock.now()
         ticket = tickets.get(s, row.ticket_id)
-        if ticket is not None and (withdrawn := _withdrawn(row.id, ticket)) is not None:
+        if (
+            ticket is not None
+            and (withdrawn := _withdrawn(row.id, row.entry_id, ticket)) is not None
+        ):
             Speaker(settings).warn(withdrawn)  # the worker would not run it: said now
+            return EX_DATAERR
+        lacking = trigger.taken_away(s, ticket, app.catalog.current, row) if ticket else []
+        if lacking:  # sent as stored, the value a member took away would do the work
+            Speaker(settings).warn(
+                N_(
+                    "run #{run}'s ticket #{ticket} has no {names} now (taken away since the "
+                    "run was written); fill it in (/field), then retry its action",
+                    run=row.id,
+                    ticket=row.ticket_id,
+                    names=", ".join(lacking),
+                )
+            )
             return EX_DATAERR
         changed = ticket is not None and trigger.corrected_input(
             s, ticket, app.catalog.current, row
@@ -156,9 +171,10 @@ def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:
     return EX_OK
 
 
-def _withdrawn(run_id: int, ticket: Ticket) -> Msg | None:
-    """Why ``actions retry`` of the run would run nothing: its ticket is closed or merged,
-    and the worker does not run such a run (``ActionWorker.withdrawn``); the retry was
+def _withdrawn(run_id: int, entry_id: str, ticket: Ticket) -> Msg | None:
+    """Why ``actions retry`` of the run would run nothing: its ticket is closed, merged or
+    filed under another entry than ``entry_id``, the run's, and the worker does not run
+    such a run (``ActionWorker.withdrawn``); the retry was
     said to be "due now" and the run ended failed again at once. None: it runs."""
     from gateway.core.model import TicketState
 
@@ -175,6 +191,15 @@ def _withdrawn(run_id: int, ticket: Ticket) -> Msg | None:
             "run #{run}'s ticket #{ticket} is closed; reopen it, then retry its action",
             run=run_id,
             ticket=ticket.id,
+        )
+    if ticket.catalog is not None and ticket.catalog != entry_id:  # not that entry's work
+        return N_(
+            "run #{run}'s ticket #{ticket} is filed under {now} now, not {entry}; file it "
+            "under {entry} again (/category), then retry its action",
+            run=run_id,
+            ticket=ticket.id,
+            now=ticket.catalog,
+            entry=entry_id,
         )
     return None
 
