@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -23,16 +23,18 @@ from sqlalchemy.types import Float
 
 from gateway.core.model import CloseReason
 from gateway.core.weeks import iso_week
-from gateway.core.word_groups import group_terms
-from gateway.core.words import counted_as, words
 from store import holders
-from store.models import Message, Ticket
+from store.models import Ticket
 from store.reminders import closes, force_closes
+
+# the fallback report is a module of its own; said here too, with the other figures
+from store.stats_fallback import FALLBACK_DAYS as FALLBACK_DAYS
+from store.stats_fallback import fallback_report as fallback_report
+from store.stats_fallback import terms as terms
 
 _CLOSED = "closed"
 _OPEN = ("new", "open", "pending")  # IN, not != closed: the state index can serve it
 WINDOWS = (30, 90)  # days: the "recent" per-entry figures (the board's catalog panel)
-FALLBACK_DAYS = 30  # with ``now``: the fallback report reads the tickets of this many days
 # a duplicate merged into another ticket is that ticket's request: counted once, there
 # (its closing by the merge is no resolution, and would pull every median down)
 COUNTED = Ticket.merged_into_id.is_(None)
@@ -337,59 +339,3 @@ def _day(at: datetime, tz: tzinfo) -> date:
 
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def fallback_report(
-    session: Session, fallback_id: str, top: int, since: datetime | None = None
-) -> dict[str, Any]:
-    """The words most tickets of the fallback share (opened since ``since``, or all):
-    candidates for new entries.
-
-    Counted per ticket (document frequency), so one long mail repeating a word
-    does not outweigh the same word in many short requests.
-    """
-    texts: dict[int, list[str]] = {}
-    stmt = (
-        select(Message.ticket_id, Message.subject, Message.new_text)
-        .join(Ticket, Ticket.id == Message.ticket_id)
-        .where(Ticket.catalog == fallback_id, Message.direction == "in", Message.kind == "request")
-    )
-    if since is not None:
-        stmt = stmt.where(Ticket.created_at >= since)
-    for tid, subject, new_text in session.execute(stmt):
-        texts.setdefault(tid, []).extend([subject or "", new_text or ""])
-    seen: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for tid, parts in texts.items():
-        for term in set(terms(" ".join(parts))):
-            seen[term].add(tid)
-    seen = _as_keywords(seen)
-    ranked = sorted(seen.items(), key=lambda kv: (-len(kv[1]), kv[0][1]))[:top]
-    ranked = [(term, ids) for term, ids in ranked if len(ids) > 1]
-    groups = group_terms({t: ids for (_, t), ids in ranked}, [t for (_, t), _ in ranked])
-    report: dict[str, Any] = {
-        "entry": fallback_id,
-        "tickets": len(texts),
-        "terms": [{"term": t, "kind": k, "tickets": len(ids)} for (k, t), ids in ranked],
-        # the words that come together in the same tickets: one new entry per group
-        "groups": [{"terms": g.terms, "tickets": len(g.tickets)} for g in groups],
-    }
-    if since is not None:
-        report["since"] = since.isoformat()
-    return report
-
-
-def _as_keywords(seen: dict[tuple[str, str], set[int]]) -> dict[tuple[str, str], set[int]]:
-    """The spellings one keyword would find counted as one word (プロジェクタ with
-    プロジェクター, projectors with projector): a manager reads one candidate, with all
-    its tickets, not two halves that each look rarer than the pattern is."""
-    said = counted_as({term for _, term in seen})
-    joined: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for (kind, term), ids in seen.items():
-        joined[(kind, said[term])] |= ids
-    return joined
-
-
-def terms(text: str) -> Iterable[tuple[str, str]]:
-    """``(kind, word)``: Latin words and Japanese words split at script changes
-    (:func:`gateway.core.words.words`), never character fragments."""
-    return words(text)

@@ -1,0 +1,86 @@
+"""The fallback report: the words the tickets under the fallback entry share, as
+candidates for new entries (``stats``, the board's "other" panel, the managers'
+summary; :mod:`store.stats` says it with its other figures)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from gateway.core.model import CloseReason
+from gateway.core.word_groups import group_terms
+from gateway.core.words import counted_as, words
+from store.models import Message, Ticket
+
+FALLBACK_DAYS = 30  # with ``now``: the fallback report reads the tickets of this many days
+# The report's tickets: a run of spam under the fallback (closed as spam, kept for the
+# record) shares its words ("bitcoin", "offer") and came first as the new entry to
+# paste; a reopened ticket has no close reason any more, so it counts again.
+NOT_SPAM = or_(Ticket.close_reason.is_(None), Ticket.close_reason != CloseReason.SPAM.value)
+
+
+def fallback_report(
+    session: Session, fallback_id: str, top: int, since: datetime | None = None
+) -> dict[str, Any]:
+    """The words most tickets of the fallback share (opened since ``since``, or all):
+    candidates for new entries.
+
+    Counted per ticket (document frequency), so one long mail repeating a word
+    does not outweigh the same word in many short requests. A ticket closed as spam is
+    no request (:data:`NOT_SPAM`): its words are no pattern of the team's work.
+    """
+    texts: dict[int, list[str]] = {}
+    stmt = (
+        select(Message.ticket_id, Message.subject, Message.new_text)
+        .join(Ticket, Ticket.id == Message.ticket_id)
+        .where(
+            Ticket.catalog == fallback_id,
+            NOT_SPAM,
+            Message.direction == "in",
+            Message.kind == "request",
+        )
+    )
+    if since is not None:
+        stmt = stmt.where(Ticket.created_at >= since)
+    for tid, subject, new_text in session.execute(stmt):
+        texts.setdefault(tid, []).extend([subject or "", new_text or ""])
+    seen: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for tid, parts in texts.items():
+        for term in set(terms(" ".join(parts))):
+            seen[term].add(tid)
+    seen = _as_keywords(seen)
+    ranked = sorted(seen.items(), key=lambda kv: (-len(kv[1]), kv[0][1]))[:top]
+    ranked = [(term, ids) for term, ids in ranked if len(ids) > 1]
+    groups = group_terms({t: ids for (_, t), ids in ranked}, [t for (_, t), _ in ranked])
+    report: dict[str, Any] = {
+        "entry": fallback_id,
+        "tickets": len(texts),
+        "terms": [{"term": t, "kind": k, "tickets": len(ids)} for (k, t), ids in ranked],
+        # the words that come together in the same tickets: one new entry per group
+        "groups": [{"terms": g.terms, "tickets": len(g.tickets)} for g in groups],
+    }
+    if since is not None:
+        report["since"] = since.isoformat()
+    return report
+
+
+def _as_keywords(seen: dict[tuple[str, str], set[int]]) -> dict[tuple[str, str], set[int]]:
+    """The spellings one keyword would find counted as one word (プロジェクタ with
+    プロジェクター, projectors with projector): a manager reads one candidate, with all
+    its tickets, not two halves that each look rarer than the pattern is."""
+    said = counted_as({term for _, term in seen})
+    joined: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for (kind, term), ids in seen.items():
+        joined[(kind, said[term])] |= ids
+    return joined
+
+
+def terms(text: str) -> Iterable[tuple[str, str]]:
+    """``(kind, word)``: Latin words and Japanese words split at script changes
+    (:func:`gateway.core.words.words`), never character fragments."""
+    return words(text)
