@@ -29,6 +29,7 @@ from store.reminders import closes, force_closes
 
 # the fallback report is a module of its own; said here too, with the other figures
 from store.stats_fallback import FALLBACK_DAYS as FALLBACK_DAYS
+from store.stats_fallback import KeywordOf as KeywordOf
 from store.stats_fallback import fallback_report as fallback_report
 from store.stats_fallback import terms as terms
 
@@ -58,9 +59,11 @@ def compute(
     now: datetime | None = None,
     stale: Mapping[str, int] | None = None,
     team: Collection[str] = (),
+    keyword_of: KeywordOf | None = None,
 ) -> dict[str, Any]:
     """Every figure ``stats`` shows; ``entry_ids`` gives the order (catalog order);
-    ``team``: the members' addresses (:func:`per_assignee`).
+    ``team``: the members' addresses (:func:`per_assignee`); ``keyword_of``: the
+    entries that have a term already (:func:`fallback_report`).
 
     With ``now``, also what the board shows: the tickets per entry of the last 30
     and 90 days (``recent``), per assignee the stale tickets (``stale``: counted by
@@ -70,9 +73,10 @@ def compute(
         "entries": per_entry(session, entry_ids),
         "assignees": per_assignee(session, team=team),
         "weeks": per_week(session, tz, now),
-        "fallback": fallback_report(session, fallback_id, top_terms),
     }
-    if now is not None:
+    if now is None:
+        out["fallback"] = fallback_report(session, fallback_id, top_terms, keyword_of=keyword_of)
+    else:
         board = board_figures(
             session,
             entry_ids=entry_ids,
@@ -82,6 +86,7 @@ def compute(
             stale=stale or {},
             top_terms=top_terms,
             team=team,
+            keyword_of=keyword_of,
         )
         out.update({k: v for k, v in board.items() if k != "open"})
     return out
@@ -97,6 +102,7 @@ def board_figures(
     stale: Mapping[str, int],
     top_terms: int = 20,
     team: Collection[str] = (),
+    keyword_of: KeywordOf | None = None,
 ) -> dict[str, Any]:
     """The board's panels: ``open`` and ``recent`` per entry, ``assignees`` with
     stale and force-closed counts, the ``fallback`` words of the last 30 days."""
@@ -106,7 +112,11 @@ def board_figures(
         "recent": recent(session, entry_ids, now),
         "assignees": per_assignee(session, now=now, stale=stale, quarter=since, team=team),
         "fallback": fallback_report(
-            session, fallback_id, top_terms, since=now - timedelta(days=FALLBACK_DAYS)
+            session,
+            fallback_id,
+            top_terms,
+            since=now - timedelta(days=FALLBACK_DAYS),
+            keyword_of=keyword_of,
         ),
         "quarter_since": since.isoformat(),
     }

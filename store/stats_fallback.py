@@ -5,7 +5,7 @@ summary; :mod:`store.stats` says it with its other figures)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -22,10 +22,16 @@ FALLBACK_DAYS = 30  # with ``now``: the fallback report reads the tickets of thi
 # record) shares its words ("bitcoin", "offer") and came first as the new entry to
 # paste; a reopened ticket has no close reason any more, so it counts again.
 NOT_SPAM = or_(Ticket.close_reason.is_(None), Ticket.close_reason != CloseReason.SPAM.value)
+# a term's entries that have it as a keyword already (the catalog's, handed in from above)
+KeywordOf = Callable[[str], list[str]]
 
 
 def fallback_report(
-    session: Session, fallback_id: str, top: int, since: datetime | None = None
+    session: Session,
+    fallback_id: str,
+    top: int,
+    since: datetime | None = None,
+    keyword_of: KeywordOf | None = None,
 ) -> dict[str, Any]:
     """The words most tickets of the fallback share (opened since ``since``, or all):
     candidates for new entries.
@@ -33,6 +39,13 @@ def fallback_report(
     Counted per ticket (document frequency), so one long mail repeating a word
     does not outweigh the same word in many short requests. A ticket closed as spam is
     no request (:data:`NOT_SPAM`): its words are no pattern of the team's work.
+
+    ``keyword_of`` (a term's entries that have it as a keyword already, from the
+    catalog: :func:`gateway.catalog.known.keyword_of`) marks each term (``keyword_of``,
+    empty for a candidate) and leaves those out of the groups. ``top`` then counts the
+    candidates, the marked terms listed beside them up to ``top`` too: after an entry
+    is pasted, the tickets left behind rank its words first, and a cut taken before the
+    marks left no room for the pattern that came since (the summary said none).
     """
     texts: dict[int, list[str]] = {}
     stmt = (
@@ -54,19 +67,55 @@ def fallback_report(
         for term in set(terms(" ".join(parts))):
             seen[term].add(tid)
     seen = _as_keywords(seen)
-    ranked = sorted(seen.items(), key=lambda kv: (-len(kv[1]), kv[0][1]))[:top]
-    ranked = [(term, ids) for term, ids in ranked if len(ids) > 1]
-    groups = group_terms({t: ids for (_, t), ids in ranked}, [t for (_, t), _ in ranked])
+    recurring = sorted(
+        ((term, ids) for term, ids in seen.items() if len(ids) > 1),
+        key=lambda kv: (-len(kv[1]), kv[0][1]),
+    )
+    ranked, owners = _chosen(recurring, top, keyword_of)
+    offered = [(t, ids) for (_, t), ids in ranked if not owners.get(t)]
+    groups = group_terms(dict(offered), [t for t, _ in offered])
+    listed: list[dict[str, Any]] = [
+        {"term": t, "kind": k, "tickets": len(ids)} for (k, t), ids in ranked
+    ]
     report: dict[str, Any] = {
         "entry": fallback_id,
         "tickets": len(texts),
-        "terms": [{"term": t, "kind": k, "tickets": len(ids)} for (k, t), ids in ranked],
+        "terms": [{**t, "keyword_of": owners.get(str(t["term"]), [])} for t in listed]
+        if keyword_of is not None
+        else listed,
         # the words that come together in the same tickets: one new entry per group
         "groups": [{"terms": g.terms, "tickets": len(g.tickets)} for g in groups],
     }
     if since is not None:
         report["since"] = since.isoformat()
     return report
+
+
+Ranked = list[tuple[tuple[str, str], set[int]]]
+
+
+def _chosen(
+    recurring: Ranked, top: int, keyword_of: KeywordOf | None
+) -> tuple[Ranked, dict[str, list[str]]]:
+    """The first ``top`` candidates of ``recurring`` (in its order), with the terms an
+    entry has already met on the way (at most ``top`` of them), and those terms' entries.
+    Each term is looked up once, in rank order, and the walk stops at the last one."""
+    if keyword_of is None:
+        return recurring[:top], {}
+    chosen: Ranked = []
+    owners: dict[str, list[str]] = {}
+    candidates = 0
+    for (kind, term), ids in recurring:
+        if candidates >= top:
+            break
+        if has := keyword_of(term):
+            if len(owners) < top:
+                owners[term] = has
+                chosen.append(((kind, term), ids))
+            continue
+        candidates += 1
+        chosen.append(((kind, term), ids))
+    return chosen, owners
 
 
 def _as_keywords(seen: dict[tuple[str, str], set[int]]) -> dict[tuple[str, str], set[int]]:

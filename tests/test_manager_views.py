@@ -16,10 +16,18 @@ from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import CloseReason, TicketState
 from gateway.runtime.app import App
+from gateway.scheduling import workload
 from gateway.tickets import changes
 from store import stats, tickets
 from store.db import transaction
-from tests.support.scheduling import make_app, open_ticket, scheduled_settings, weekly_summary
+from tests.support.scheduling import (
+    CATALOG,
+    make_app,
+    open_ticket,
+    scheduled_settings,
+    set_state,
+    weekly_summary,
+)
 
 DAY = timedelta(days=1)
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -87,3 +95,51 @@ def test_a_spam_close_taken_back_counts_again(gw: App, clock: FakeClock) -> None
     report = _figures(gw)["fallback"]
     assert report["tickets"] == 2
     assert {"projector": 2}.items() <= {t["term"]: t["tickets"] for t in report["terms"]}.items()
+
+
+# an entry pasted from the "other" panel, its words many: the tickets that taught them
+# stay in the fallback (closed before the entry was written) for thirty days
+PASTED_WORDS = "hdmi cable screen lamp beamer remote flicker display adapter ceiling mount"
+PASTED = CATALOG.replace(
+    "  - id: other",
+    "  - id: projector\n"
+    "    name: {ja: プロジェクター, en: Projector}\n"
+    f"    keywords: [{', '.join(PASTED_WORDS.split())}]\n"
+    "    assignee: ops@example.test\n"
+    "  - id: other",
+)
+
+
+def test_a_pasted_entrys_words_leave_room_for_the_next_pattern(
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
+    """After an entry is pasted, its words still rank first among the fallback's
+    tickets of the month (closed ones are not refiled). The summary read its top ten
+    terms and then dropped the ones an entry has: all ten were, so it suggested nothing,
+    while ``stats`` and the board (top twenty) showed 予約 and 会議室. The candidates are
+    counted after the marks, so the three views offer the same new entry."""
+    configured = scheduled_settings(settings, tmp_path, ScheduleSettings(digest="off"))
+    app = make_app(configured, clock)
+    try:
+        for n in range(4):
+            done = open_ticket(app, f"{PASTED_WORDS} {n}", key=f"p{n}")
+            set_state(app, done, TicketState.CLOSED)
+        open_ticket(app, "会議室の予約ができません", key="a")
+        open_ticket(app, "会議室の予約を取り消したい", key="b", sender="bob@customer.test")
+    finally:
+        app.close()
+    (tmp_path / "catalog.yaml").write_text(PASTED, encoding="utf-8")
+    app = make_app(configured, clock)
+    try:
+        summary = weekly_summary(app)
+        with transaction(app.sessions) as s:
+            catalog = app.catalog.current
+            shown = workload.stats_figures(s, catalog, app.settings, clock.now())["fallback"]
+    finally:
+        app.close()
+    assert {(c.name, c.count) for c in summary.candidates} == {("予約", 2), ("会議室", 2)}
+    offered = [t["term"] for t in shown["terms"] if not t["keyword_of"]]
+    assert sorted(offered) == sorted(c.name for c in summary.candidates)
+    known = {t["term"]: t["keyword_of"] for t in shown["terms"] if t["keyword_of"]}
+    assert known["hdmi"] == ["projector"] and len(known) == len(PASTED_WORDS.split())
+    assert [g["terms"] for g in shown["groups"]] == [["予約", "会議室"]]

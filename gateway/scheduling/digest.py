@@ -283,8 +283,14 @@ def _summary(
     # the board's window: words of fallback tickets split into entries long ago are no
     # candidates now, and the summary suggests what the "other" panel shows
     since = now - timedelta(days=stats.FALLBACK_DAYS)
-    report = stats.fallback_report(session, ctx.catalog.fallback.id, CANDIDATES, since=since)
-    report = known.marked(report, ctx.catalog)  # a word an entry has is no candidate now
+    # a word an entry has is no candidate now, and takes no candidate's place
+    report = stats.fallback_report(
+        session,
+        ctx.catalog.fallback.id,
+        CANDIDATES,
+        since=since,
+        keyword_of=known.finder(ctx.catalog),
+    )
     sla = workload.sla_counts(open_, ctx.catalog, ctx.settings, now, read[1])
     forced = reminders.force_closes(session, run.since, run.until)
     # who has each ticket as the digests count it: one who left has none (nobody, "")
