@@ -143,3 +143,51 @@ def test_a_pasted_entrys_words_leave_room_for_the_next_pattern(
     known = {t["term"]: t["keyword_of"] for t in shown["terms"] if t["keyword_of"]}
     assert known["hdmi"] == ["projector"] and len(known) == len(PASTED_WORDS.split())
     assert [g["terms"] for g in shown["groups"]] == [["予約", "会議室"]]
+
+
+def test_stats_text_says_the_force_closes_a_members_row_is_there_for(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member whose tickets the inventory closed this quarter keeps a row with nothing
+    open (as on the board's members panel, whose column says how many). The text showed
+    the row, all zeros and "—", and no count at all: a manager read it as a member with
+    nothing to say. The text has the column, and says under the table what it counts."""
+    from datetime import UTC, datetime
+
+    from gateway.config.load import load_settings
+    from store import reminders
+    from tests.support.app import MEMBERS
+    from tests.support.cli import run
+    from tests.support.config import members_toml, write_config
+
+    (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
+    cfg = write_config(
+        tmp_path,
+        url=db_url,
+        secret_file=True,
+        extra='[catalog]\npath = "catalog.yaml"\n' + members_toml(MEMBERS),
+    )
+    app = make_app(load_settings(cfg), FakeClock(datetime.now(UTC)))  # the command's quarter
+    try:
+        lying = open_ticket(app, "購入申請: ノートPC", key="f1")  # purchase: ops2's
+        with transaction(app.sessions) as s:
+            ticket = tickets.get(s, lying)
+            assert ticket is not None and ticket.assignee == "ops2@example.test"
+            changes.change_state(
+                s,
+                ticket,
+                TicketState.CLOSED,
+                app.clock.now(),
+                actor=reminders.INVENTORY_ACTOR,
+                channel="system",
+                reason=CloseReason.STALE,
+            )
+    finally:
+        app.close()
+    out = run(cfg, "stats", capsys=capsys).out
+    lines = out.splitlines()
+    header = next(line for line in lines if line.startswith("assignee"))
+    assert header.split()[-2:] == ["force-closed", "oldest"], header
+    ops2 = next(line for line in lines if line.startswith("ops2@example.test"))
+    assert ops2.split()[1:] == ["0", "0", "0", "0", "1", "—"], ops2
+    assert any(line.startswith("force-closed: closed by the inventory") for line in lines), out
