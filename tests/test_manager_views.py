@@ -191,3 +191,53 @@ def test_stats_text_says_the_force_closes_a_members_row_is_there_for(
     ops2 = next(line for line in lines if line.startswith("ops2@example.test"))
     assert ops2.split()[1:] == ["0", "0", "0", "0", "1", "—"], ops2
     assert any(line.startswith("force-closed: closed by the inventory") for line in lines), out
+
+
+# two floors' printers, one name in both languages (the ids tell them apart)
+PRINTERS = CATALOG.replace(
+    "  - id: other",
+    """  - id: printer-3f
+    name: {ja: プリンター, en: Printer}
+    keywords: [{term: "3f", weight: 3}]
+    assignee: ops@example.test
+    sla: {first_response: 1h}
+  - id: printer-5f
+    name: {ja: プリンター, en: Printer}
+    keywords: [{term: "5f", weight: 3}]
+    assignee: ops@example.test
+    sla: {first_response: 1h}
+  - id: other""",
+)
+
+
+def test_the_summary_keeps_two_entries_of_one_name_apart(
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
+    """The summary's per-entry rows were keyed by the entry's name: two entries named
+    alike were added up in "open by entry" and, in the SLA rows, one overwrote the
+    other (three tickets past their first-response deadline said as one). Each entry
+    keeps its row, its id after the shared name, as two members of one name do."""
+    configured = scheduled_settings(
+        settings, tmp_path, ScheduleSettings(digest="off"), catalog=PRINTERS
+    )
+    app = make_app(configured, clock)
+    try:
+        open_ticket(app, "3F printer jams", key="a")
+        open_ticket(app, "3F printer toner", key="b", sender="bob@customer.test")
+        open_ticket(app, "5F printer offline", key="c", sender="carol@customer.test")
+        clock.advance(timedelta(hours=5))
+        summary = weekly_summary(app)
+        with transaction(app.sessions) as s:
+            figures = workload.stats_figures(s, app.catalog.current, app.settings, clock.now())
+    finally:
+        app.close()
+    assert {(c.name, c.count) for c in summary.by_entry} == {
+        ("プリンター (printer-3f)", 2),
+        ("プリンター (printer-5f)", 1),
+    }
+    assert {(c.name, c.overdue) for c in summary.sla_by_entry} == {
+        ("プリンター (printer-3f)", 2),
+        ("プリンター (printer-5f)", 1),
+    }
+    overdue = {e["entry"]: e["overdue"] for e in figures["entries"] if e["overdue"]}
+    assert overdue == {"printer-3f": 2, "printer-5f": 1}  # as stats and the board say
