@@ -241,3 +241,37 @@ def test_the_summary_keeps_two_entries_of_one_name_apart(
     }
     overdue = {e["entry"]: e["overdue"] for e in figures["entries"] if e["overdue"]}
     assert overdue == {"printer-3f": 2, "printer-5f": 1}  # as stats and the board say
+
+
+def test_stats_text_does_not_call_the_unfiled_tickets_a_removed_entry(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tickets filed under no entry (kept from before the catalog) are the board's
+    "(not filed)" lane; the text marked their row "(none) (not in the catalog)", as if
+    an entry of that name had been removed and wanted ``catalog refile --from``."""
+    from datetime import UTC, datetime
+
+    from gateway.config.load import load_settings
+    from tests.support.app import MEMBERS
+    from tests.support.cli import run
+    from tests.support.config import members_toml, write_config
+
+    (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
+    cfg = write_config(
+        tmp_path,
+        url=db_url,
+        secret_file=True,
+        extra='[catalog]\npath = "catalog.yaml"\n' + members_toml(MEMBERS),
+    )
+    app = make_app(load_settings(cfg), FakeClock(datetime.now(UTC)))
+    try:
+        unfiled = open_ticket(app, "Lunch menu", key="u1")
+        with transaction(app.sessions) as s:
+            ticket = tickets.get(s, unfiled)
+            assert ticket is not None
+            ticket.catalog = None  # as a ticket from before the catalog is kept
+    finally:
+        app.close()
+    out = run(cfg, "stats", capsys=capsys).out
+    [row] = [line for line in out.splitlines() if line.startswith("(none)")]
+    assert "not in the catalog" not in row and row.split()[1:3] == ["1", "0"], out

@@ -218,7 +218,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(data)
         return EX_OK
-    gone = {e["entry"] for e in data["entries"]} - {e.id for e in catalog.entries}
+    # the tickets filed under no entry (None) are "(none)", not an entry removed since
+    gone = {e["entry"] for e in data["entries"] if e["entry"]} - {e.id for e in catalog.entries}
     # one taken out of [[members]] keeps a row for this quarter's force-closes: marked
     held = {a["assignee"] for a in data["assignees"] if a["assignee"]}
     left = {who for who in held if not settings.on_team(who)}
