@@ -275,3 +275,41 @@ def test_stats_text_does_not_call_the_unfiled_tickets_a_removed_entry(
     out = run(cfg, "stats", capsys=capsys).out
     [row] = [line for line in out.splitlines() if line.startswith("(none)")]
     assert "not in the catalog" not in row and row.split()[1:3] == ["1", "0"], out
+
+
+def test_no_candidate_left_is_said_so_on_the_board_and_in_the_text(
+    settings: Settings, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every word recurring under the fallback is an entry's keyword already (tickets
+    filed there by hand): the board offered "one new catalog entry each, ready to
+    paste under entries:" over nothing, and the text headed the words "candidates for
+    new entries". Both say there is no new entry."""
+    from gateway.runtime.cli.catalog import _print_stats
+    from gateway.runtime.cli.common import Speaker
+    from tests.support.mails import mail
+    from tests.support.pipeline import deliver
+    from tests.support.web import member_page, rig
+
+    with rig(settings, clock) as r:
+        ids = []
+        for n in range(2):
+            sent = mail(subject="VPN", body="VPN\n", sender=f"u{n}@customer.test")
+            outcome = deliver(r.app, sent)
+            assert outcome.ticket_id
+            ids.append(outcome.ticket_id)
+        with transaction(r.app.sessions) as s:
+            for tid in ids:
+                ticket = tickets.get(s, tid)
+                assert ticket is not None
+                ticket.catalog = "other"  # filed there by hand
+        html = member_page(r, "ops@example.test", "/board")
+        with transaction(r.app.sessions) as s:
+            figures = workload.stats_figures(s, r.app.catalog.current, r.app.settings, clock.now())
+    panel = html.split('id="other"', 1)[1].split("</section>", 1)[0]
+    assert "(a keyword of vpn already)" in panel
+    assert "<pre" not in panel and "no new entry to paste" in panel  # ops reads English
+    assert figures["fallback"]["terms"] and figures["fallback"]["groups"] == []
+    _print_stats(Speaker(r.app.settings), figures, "Asia/Tokyo")
+    out = capsys.readouterr().out
+    said = "no new candidates" in out or "新しい項目の候補はありません" in out  # the CLI's
+    assert said and "(candidates for" not in out and "（新しい項目の候補）" not in out, out

@@ -317,6 +317,12 @@ def _print_stats(
         " (candidates for new entries):",
         **said_of,
     )
+    if fb["terms"] and all(t.get("keyword_of") for t in fb["terms"]):
+        terms = N_(
+            "terms recurring in {count} {entry!r} tickets of the last {days} days, each a"
+            " keyword of an entry already (no new candidates):",
+            **said_of,
+        )
     if not fb["terms"]:
         terms = (
             N_(
