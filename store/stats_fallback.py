@@ -20,8 +20,11 @@ from store.models import Message, Ticket
 FALLBACK_DAYS = 30  # with ``now``: the fallback report reads the tickets of this many days
 # The report's tickets: a run of spam under the fallback (closed as spam, kept for the
 # record) shares its words ("bitcoin", "offer") and came first as the new entry to
-# paste; a reopened ticket has no close reason any more, so it counts again.
-NOT_SPAM = or_(Ticket.close_reason.is_(None), Ticket.close_reason != CloseReason.SPAM.value)
+# paste; a ticket closed as a duplicate is a request counted already (its original's),
+# as a merged duplicate is, and one mail sent twice made its every word "recur". A
+# reopened ticket has no close reason any more, so it counts again.
+NOT_COUNTED = (CloseReason.SPAM.value, CloseReason.DUPLICATE.value)
+REQUESTS = or_(Ticket.close_reason.is_(None), Ticket.close_reason.not_in(NOT_COUNTED))
 # a term's entries that have it as a keyword already (the catalog's, handed in from above)
 KeywordOf = Callable[[str], list[str]]
 
@@ -38,7 +41,7 @@ def fallback_report(
 
     Counted per ticket (document frequency), so one long mail repeating a word
     does not outweigh the same word in many short requests. A ticket closed as spam is
-    no request (:data:`NOT_SPAM`): its words are no pattern of the team's work.
+    no request, one closed as a duplicate a request counted already (:data:`REQUESTS`).
 
     ``keyword_of`` (a term's entries that have it as a keyword already, from the
     catalog: :func:`gateway.catalog.known.keyword_of`) marks each term (``keyword_of``,
@@ -53,7 +56,7 @@ def fallback_report(
         .join(Ticket, Ticket.id == Message.ticket_id)
         .where(
             Ticket.catalog == fallback_id,
-            NOT_SPAM,
+            REQUESTS,
             Message.direction == "in",
             Message.kind == "request",
         )

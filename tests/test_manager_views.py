@@ -313,3 +313,16 @@ def test_no_candidate_left_is_said_so_on_the_board_and_in_the_text(
     out = capsys.readouterr().out
     said = "no new candidates" in out or "新しい項目の候補はありません" in out  # the CLI's
     assert said and "(candidates for" not in out and "（新しい項目の候補）" not in out, out
+
+
+def test_a_request_closed_as_a_duplicate_is_counted_once(gw: App, clock: FakeClock) -> None:
+    """One person sent the same request twice; the second was closed as a duplicate
+    (``/close duplicate``, not merged). Both stayed in the fallback report, so every
+    word of that one mail "recurred" in two tickets and made a ready-to-paste entry of
+    its own; a merged duplicate was already counted once. Now neither is."""
+    first = open_ticket(gw, "Parking permit renewal form", key="d1")
+    again = open_ticket(gw, "Parking permit renewal form", key="d2")
+    _close(gw, again, CloseReason.DUPLICATE)
+    report = _figures(gw)["fallback"]
+    assert report["tickets"] == 1 and report["terms"] == [] and report["groups"] == []
+    assert first != again
