@@ -24,7 +24,7 @@ from sqlalchemy.types import Float
 from gateway.core.model import CloseReason
 from gateway.core.weeks import iso_week
 from store import holders
-from store.models import Ticket
+from store.models import Ticket, TicketEvent
 from store.reminders import closes, force_closes
 
 # the fallback report is a module of its own; said here too, with the other figures
@@ -133,13 +133,24 @@ def _seconds(session: Session) -> ColumnElement[float]:
 
 
 def resolve_seconds(session: Session, since: datetime, until: datetime) -> list[float]:
-    """How long each ticket resolved in [since, until) took, opened to closed, in
-    seconds: the summary's median. Resolutions only (:data:`RESOLVED`, merged duplicates
-    not counted), as the board's median; through the ``closed_at`` index."""
-    stmt = select(_seconds(session)).where(
-        RESOLVED, COUNTED, Ticket.closed_at >= since, Ticket.closed_at < until
+    """How long each ticket resolved in [since, until) took, opened to that close, in
+    seconds: the summary's median. A resolution counts in the week it happens, as the
+    closes do (:func:`store.reminders.closes`, merged duplicates and the merge's close
+    not counted): a ticket resolved on Sunday and reopened before Monday's summary was
+    resolved that week, though the ticket is open now. Resolutions only (the close's
+    reason, :data:`RESOLVED`'s rule), once per ticket (its last in the window)."""
+    stmt = (
+        closes()
+        .add_columns(TicketEvent.ticket_id, TicketEvent.detail, Ticket.created_at)
+        .where(TicketEvent.at >= since, TicketEvent.at < until)
     )
-    return [float(x) for x in session.scalars(stmt) if x is not None]
+    last: dict[int, float] = {}
+    for at, tid, detail, created in session.execute(stmt):
+        reason = (detail or {}).get("close_reason")
+        if reason in (None, CloseReason.RESOLVED.value):
+            took = (at - created).total_seconds()
+            last[tid] = max(last.get(tid, took), took)
+    return list(last.values())
 
 
 def per_entry(

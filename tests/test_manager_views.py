@@ -326,3 +326,44 @@ def test_a_request_closed_as_a_duplicate_is_counted_once(gw: App, clock: FakeClo
     report = _figures(gw)["fallback"]
     assert report["tickets"] == 1 and report["terms"] == [] and report["groups"] == []
     assert first != again
+
+
+def test_a_resolution_counts_in_its_week_even_if_reopened_before_the_summary(
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
+    """Resolved on Sunday evening (Tokyo), reopened by the requester at 07:00 on Monday,
+    before the 09:00 summary: the week's summary counted the close ("closed 1", as
+    ``stats`` does) but read its resolutions from the tickets closed now, and said "No
+    ticket was resolved this week" beside it. A resolution counts in its week, as the
+    closes do; the median is of the week's resolutions, opened to that close."""
+    from datetime import UTC, datetime
+
+    from gateway.notify import views
+    from gateway.scheduling import digest, scheduler
+
+    configured = scheduled_settings(settings, tmp_path, ScheduleSettings(digest="mon 09:00"))
+    app = make_app(configured, clock)
+
+    def to(at: datetime) -> None:
+        clock.advance(at - clock.now())
+
+    try:
+        to(datetime(2026, 3, 9, 1, 0, tzinfo=UTC))  # Mon 10:00 JST, week 11
+        asked = open_ticket(app, "VPN drops every hour", key="r1")
+        to(datetime(2026, 3, 15, 10, 0, tzinfo=UTC))  # Sun 19:00 JST: resolved
+        _close(app, asked, CloseReason.RESOLVED)
+        to(datetime(2026, 3, 15, 22, 0, tzinfo=UTC))  # Mon 07:00 JST: "still broken"
+        set_state(app, asked, TicketState.OPEN)
+        to(datetime(2026, 3, 16, 0, 0, tzinfo=UTC))  # Mon 09:00 JST: the summary
+        with transaction(app.sessions) as s:
+            ctx = scheduler.context(app)
+            run = digest.current_run(ctx, clock.now())
+            mails = digest.build(s, ctx, clock.now(), run)
+            weeks = stats.per_week(s, TOKYO, clock.now())
+    finally:
+        app.close()
+    [summary] = [m.view for m in mails if isinstance(m.view, views.WeeklySummary)]
+    assert run.week == "2026-W11"
+    assert {"week": "2026-W11", "opened": 1, "closed": 1} in weeks
+    assert (summary.opened, summary.closed, summary.resolved) == (1, 1, 1)
+    assert summary.median_resolve is not None  # 6 days 9 hours, opened to resolved
