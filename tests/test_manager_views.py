@@ -367,3 +367,107 @@ def test_a_resolution_counts_in_its_week_even_if_reopened_before_the_summary(
     assert {"week": "2026-W11", "opened": 1, "closed": 1} in weeks
     assert (summary.opened, summary.closed, summary.resolved) == (1, 1, 1)
     assert summary.median_resolve is not None  # 6 days 9 hours, opened to resolved
+
+
+def test_a_month_in_tokyo_every_view_says_what_the_events_say(
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
+    """Four weeks in Asia/Tokyo, counted by hand from the events: a ticket resolved,
+    reopened and resolved again (a close in each week), spam closed at once, a request
+    on Sunday 23:30 and one on Monday 00:30 local (UTC puts both in one week), one given
+    from ops2 to ops, one moved to another entry, a duplicate merged. Each Monday's
+    summary, ``stats``' weeks and its per-entry and per-member rows agree."""
+    from datetime import UTC, datetime
+
+    from gateway.notify import views
+    from gateway.scheduling import digest, scheduler
+    from gateway.tickets import merge
+
+    configured = scheduled_settings(settings, tmp_path, ScheduleSettings(digest="mon 09:00"))
+    app = make_app(configured, clock)
+    said: dict[str, tuple[int, int, int]] = {}
+
+    def to(month: int, day: int, hour: int, minute: int = 0) -> None:
+        clock.advance(datetime(2026, month, day, hour, minute, tzinfo=UTC) - clock.now())
+
+    def summary() -> None:
+        with transaction(app.sessions) as s:
+            ctx = scheduler.context(app)
+            run = digest.current_run(ctx, clock.now())
+            mails = digest.build(s, ctx, clock.now(), run)
+        [view] = [m.view for m in mails if isinstance(m.view, views.WeeklySummary)]
+        said[run.week] = (view.opened, view.closed, view.resolved)
+
+    def change(tid: int, do: Any) -> None:
+        with transaction(app.sessions) as s:
+            ticket = tickets.get(s, tid)
+            assert ticket is not None
+            do(s, ticket)
+
+    try:
+        to(3, 2, 1)  # Mon 10:00 JST, 2026-W10
+        t1 = open_ticket(app, "VPN drops every hour", key="t1")
+        to(3, 3, 1)
+        t2 = open_ticket(app, "購入申請: モニター", key="t2", sender="kenji@customer.test")
+        to(3, 3, 2)
+        for n in range(2):
+            junk = open_ticket(
+                app, f"Cheap bitcoin offer {n}", key=f"s{n}", sender=f"x{n}@spam.test"
+            )
+            _close(app, junk, CloseReason.SPAM)
+        to(3, 4, 1)
+        _close(app, t1, CloseReason.RESOLVED)
+        to(3, 9, 0)  # Mon 09:00 JST: W10's summary
+        summary()
+        to(3, 9, 2)
+        set_state(app, t1, TicketState.OPEN)  # "still drops"
+        to(3, 12, 1)
+        _close(app, t1, CloseReason.RESOLVED)
+        to(3, 15, 14, 30)  # Sun 23:30 JST: still W11
+        t4 = open_ticket(app, "会議室の予約ができません", key="t4", sender="aiko@customer.test")
+        to(3, 15, 15, 30)  # Mon 00:30 JST: W12 (UTC: still Sunday, W11)
+        t5 = open_ticket(app, "VPN password expired", key="t5", sender="bob@customer.test")
+        to(3, 16, 0)
+        summary()
+        to(3, 17, 1)
+        now = clock.now()
+        change(
+            t2, lambda s, t: changes.assign(s, t, "ops@example.test", now, actor="t", channel="cli")
+        )
+        change(
+            t4, lambda s, t: changes.set_category(s, t, "purchase", now, actor="t", channel="cli")
+        )
+        to(3, 18, 1)
+        _close(app, t2, CloseReason.RESOLVED)
+        _close(app, t4, CloseReason.RESOLVED)
+        to(3, 19, 1)
+        t6 = open_ticket(app, "VPN password expired again", key="t6", sender="bob@customer.test")
+        now = clock.now()
+        change(
+            t6,
+            lambda s, t: merge.merge(
+                s, t, t5, now, actor="t", channel="cli", tag=f"[#{t5}]", max_watchers=10
+            ),
+        )
+        to(3, 23, 0)
+        summary()
+        with transaction(app.sessions) as s:
+            figures = workload.stats_figures(s, app.catalog.current, app.settings, clock.now())
+    finally:
+        app.close()
+    weeks = {w["week"]: (w["opened"], w["closed"]) for w in figures["weeks"]}
+    assert weeks == {"2026-W10": (4, 3), "2026-W11": (1, 1), "2026-W12": (1, 2), "2026-W13": (0, 0)}
+    assert said == {"2026-W10": (4, 3, 1), "2026-W11": (1, 1, 1), "2026-W12": (1, 2, 2)}
+    rows = {
+        e["entry"]: (e["open"], e["closed"], e["median_close_seconds"]) for e in figures["entries"]
+    }
+    day = 86400
+    assert rows["vpn"] == (1, 1, 10 * day)  # t1: opened to its last resolution
+    assert rows["purchase"] == (0, 2, (15 * day + 2 * day + 10.5 * 3600) / 2)
+    assert rows["other"] == (0, 2, None)  # the spam: closed, never resolved
+    assert [(a["assignee"], a["open"], a["oldest_ticket"]) for a in figures["assignees"]] == [
+        ("ops@example.test", 1, t5)
+    ]
+    recent = {e["entry"]: (e["open"], e["closed"]) for e in figures["recent"]["30d"]}
+    assert recent == {"vpn": (1, 1), "purchase": (0, 2), "other": (0, 2)}
+    assert figures["fallback"]["tickets"] == 0  # the spam is no request; t4 moved away
