@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -23,16 +23,19 @@ from sqlalchemy.types import Float
 
 from gateway.core.model import CloseReason
 from gateway.core.weeks import iso_week
-from gateway.core.word_groups import group_terms
-from gateway.core.words import counted_as, words
 from store import holders
-from store.models import Message, Ticket
+from store.models import Ticket, TicketEvent
 from store.reminders import closes, force_closes
+
+# the fallback report is a module of its own; said here too, with the other figures
+from store.stats_fallback import FALLBACK_DAYS as FALLBACK_DAYS
+from store.stats_fallback import KeywordOf as KeywordOf
+from store.stats_fallback import fallback_report as fallback_report
+from store.stats_fallback import terms as terms
 
 _CLOSED = "closed"
 _OPEN = ("new", "open", "pending")  # IN, not != closed: the state index can serve it
 WINDOWS = (30, 90)  # days: the "recent" per-entry figures (the board's catalog panel)
-FALLBACK_DAYS = 30  # with ``now``: the fallback report reads the tickets of this many days
 # a duplicate merged into another ticket is that ticket's request: counted once, there
 # (its closing by the merge is no resolution, and would pull every median down)
 COUNTED = Ticket.merged_into_id.is_(None)
@@ -56,9 +59,11 @@ def compute(
     now: datetime | None = None,
     stale: Mapping[str, int] | None = None,
     team: Collection[str] = (),
+    keyword_of: KeywordOf | None = None,
 ) -> dict[str, Any]:
     """Every figure ``stats`` shows; ``entry_ids`` gives the order (catalog order);
-    ``team``: the members' addresses (:func:`per_assignee`).
+    ``team``: the members' addresses (:func:`per_assignee`); ``keyword_of``: the
+    entries that have a term already (:func:`fallback_report`).
 
     With ``now``, also what the board shows: the tickets per entry of the last 30
     and 90 days (``recent``), per assignee the stale tickets (``stale``: counted by
@@ -68,9 +73,10 @@ def compute(
         "entries": per_entry(session, entry_ids),
         "assignees": per_assignee(session, team=team),
         "weeks": per_week(session, tz, now),
-        "fallback": fallback_report(session, fallback_id, top_terms),
     }
-    if now is not None:
+    if now is None:
+        out["fallback"] = fallback_report(session, fallback_id, top_terms, keyword_of=keyword_of)
+    else:
         board = board_figures(
             session,
             entry_ids=entry_ids,
@@ -80,6 +86,7 @@ def compute(
             stale=stale or {},
             top_terms=top_terms,
             team=team,
+            keyword_of=keyword_of,
         )
         out.update({k: v for k, v in board.items() if k != "open"})
     return out
@@ -95,6 +102,7 @@ def board_figures(
     stale: Mapping[str, int],
     top_terms: int = 20,
     team: Collection[str] = (),
+    keyword_of: KeywordOf | None = None,
 ) -> dict[str, Any]:
     """The board's panels: ``open`` and ``recent`` per entry, ``assignees`` with
     stale and force-closed counts, the ``fallback`` words of the last 30 days."""
@@ -104,7 +112,11 @@ def board_figures(
         "recent": recent(session, entry_ids, now),
         "assignees": per_assignee(session, now=now, stale=stale, quarter=since, team=team),
         "fallback": fallback_report(
-            session, fallback_id, top_terms, since=now - timedelta(days=FALLBACK_DAYS)
+            session,
+            fallback_id,
+            top_terms,
+            since=now - timedelta(days=FALLBACK_DAYS),
+            keyword_of=keyword_of,
         ),
         "quarter_since": since.isoformat(),
     }
@@ -121,13 +133,24 @@ def _seconds(session: Session) -> ColumnElement[float]:
 
 
 def resolve_seconds(session: Session, since: datetime, until: datetime) -> list[float]:
-    """How long each ticket resolved in [since, until) took, opened to closed, in
-    seconds: the summary's median. Resolutions only (:data:`RESOLVED`, merged duplicates
-    not counted), as the board's median; through the ``closed_at`` index."""
-    stmt = select(_seconds(session)).where(
-        RESOLVED, COUNTED, Ticket.closed_at >= since, Ticket.closed_at < until
+    """How long each ticket resolved in [since, until) took, opened to that close, in
+    seconds: the summary's median. A resolution counts in the week it happens, as the
+    closes do (:func:`store.reminders.closes`, merged duplicates and the merge's close
+    not counted): a ticket resolved on Sunday and reopened before Monday's summary was
+    resolved that week, though the ticket is open now. Resolutions only (the close's
+    reason, :data:`RESOLVED`'s rule), once per ticket (its last in the window)."""
+    stmt = (
+        closes()
+        .add_columns(TicketEvent.ticket_id, TicketEvent.detail, Ticket.created_at)
+        .where(TicketEvent.at >= since, TicketEvent.at < until)
     )
-    return [float(x) for x in session.scalars(stmt) if x is not None]
+    last: dict[int, float] = {}
+    for at, tid, detail, created in session.execute(stmt):
+        reason = (detail or {}).get("close_reason")
+        if reason in (None, CloseReason.RESOLVED.value):
+            took = (at - created).total_seconds()
+            last[tid] = max(last.get(tid, took), took)
+    return list(last.values())
 
 
 def per_entry(
@@ -337,59 +360,3 @@ def _day(at: datetime, tz: tzinfo) -> date:
 
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def fallback_report(
-    session: Session, fallback_id: str, top: int, since: datetime | None = None
-) -> dict[str, Any]:
-    """The words most tickets of the fallback share (opened since ``since``, or all):
-    candidates for new entries.
-
-    Counted per ticket (document frequency), so one long mail repeating a word
-    does not outweigh the same word in many short requests.
-    """
-    texts: dict[int, list[str]] = {}
-    stmt = (
-        select(Message.ticket_id, Message.subject, Message.new_text)
-        .join(Ticket, Ticket.id == Message.ticket_id)
-        .where(Ticket.catalog == fallback_id, Message.direction == "in", Message.kind == "request")
-    )
-    if since is not None:
-        stmt = stmt.where(Ticket.created_at >= since)
-    for tid, subject, new_text in session.execute(stmt):
-        texts.setdefault(tid, []).extend([subject or "", new_text or ""])
-    seen: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for tid, parts in texts.items():
-        for term in set(terms(" ".join(parts))):
-            seen[term].add(tid)
-    seen = _as_keywords(seen)
-    ranked = sorted(seen.items(), key=lambda kv: (-len(kv[1]), kv[0][1]))[:top]
-    ranked = [(term, ids) for term, ids in ranked if len(ids) > 1]
-    groups = group_terms({t: ids for (_, t), ids in ranked}, [t for (_, t), _ in ranked])
-    report: dict[str, Any] = {
-        "entry": fallback_id,
-        "tickets": len(texts),
-        "terms": [{"term": t, "kind": k, "tickets": len(ids)} for (k, t), ids in ranked],
-        # the words that come together in the same tickets: one new entry per group
-        "groups": [{"terms": g.terms, "tickets": len(g.tickets)} for g in groups],
-    }
-    if since is not None:
-        report["since"] = since.isoformat()
-    return report
-
-
-def _as_keywords(seen: dict[tuple[str, str], set[int]]) -> dict[tuple[str, str], set[int]]:
-    """The spellings one keyword would find counted as one word (プロジェクタ with
-    プロジェクター, projectors with projector): a manager reads one candidate, with all
-    its tickets, not two halves that each look rarer than the pattern is."""
-    said = counted_as({term for _, term in seen})
-    joined: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for (kind, term), ids in seen.items():
-        joined[(kind, said[term])] |= ids
-    return joined
-
-
-def terms(text: str) -> Iterable[tuple[str, str]]:
-    """``(kind, word)``: Latin words and Japanese words split at script changes
-    (:func:`gateway.core.words.words`), never character fragments."""
-    return words(text)

@@ -8,12 +8,12 @@ no candidate any more; offering it again (the board's ready-to-paste entry) woul
 one keyword under two entries. Whether an entry has it is decided by the matcher
 itself (:func:`gateway.catalog.match.classify` of the word alone), so every spelling
 and pattern the catalog accepts counts (``projectors``, ``プロジェクタ``, a regex).
-Pure: the report in, the report with the marks out.
+Pure: a term in, its entries out; the report asks while it ranks (:func:`finder`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from gateway.catalog.match import classify
 from gateway.catalog.model import Catalog
@@ -26,18 +26,8 @@ def keyword_of(catalog: Catalog, term: str) -> list[str]:
     return [e.id for e in catalog.entries if e.id in found]
 
 
-def marked(report: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
-    """``report`` with each term's ``keyword_of`` (the entries that have it already;
-    empty for a candidate), and its groups without those terms (a group left with none
-    is no new entry, and goes)."""
-    known = {t["term"]: keyword_of(catalog, t["term"]) for t in report["terms"]}
-    groups = [
-        {**g, "terms": kept}
-        for g in report.get("groups", ())
-        if (kept := [t for t in g["terms"] if not known.get(t)])
-    ]
-    return {
-        **report,
-        "terms": [{**t, "keyword_of": known[t["term"]]} for t in report["terms"]],
-        "groups": groups,
-    }
+def finder(catalog: Catalog) -> Callable[[str], list[str]]:
+    """:func:`keyword_of` under ``catalog``, as the fallback report takes it
+    (:func:`store.stats.fallback_report`: it marks the terms as it ranks them, so the
+    ones an entry has take no candidate's place)."""
+    return lambda term: keyword_of(catalog, term)

@@ -7,7 +7,8 @@ these and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -239,6 +240,17 @@ class Catalog:
         if found is not None:
             return found.name(locale)
         return translate(not_in_the_catalog(entry_id), locale)
+
+    def row_names(self, entry_ids: Iterable[str], locale: str) -> dict[str, str]:
+        """Each of ``entry_ids`` as :meth:`shown_name` says it, followed by its id where
+        two entries read the same in ``locale`` (two floors' printers both named
+        "Printer"): a count per entry keyed by what it reads would add the two up, or
+        keep one and drop the other."""
+        ids = set(entry_ids)
+        every = ids | {e.id for e in self.entries}
+        shown = {i: self.shown_name(i, locale) for i in every}
+        twice = {name for name, n in Counter(shown.values()).items() if n > 1 and name}
+        return {i: f"{shown[i]} ({i})" if shown[i] in twice else shown[i] for i in ids}
 
     def said_name(self, entry_id: str | None) -> Msg | str:
         """The ticket's entry as :meth:`shown_name` says it, in each reader's language:

@@ -283,8 +283,14 @@ def _summary(
     # the board's window: words of fallback tickets split into entries long ago are no
     # candidates now, and the summary suggests what the "other" panel shows
     since = now - timedelta(days=stats.FALLBACK_DAYS)
-    report = stats.fallback_report(session, ctx.catalog.fallback.id, CANDIDATES, since=since)
-    report = known.marked(report, ctx.catalog)  # a word an entry has is no candidate now
+    # a word an entry has is no candidate now, and takes no candidate's place
+    report = stats.fallback_report(
+        session,
+        ctx.catalog.fallback.id,
+        CANDIDATES,
+        since=since,
+        keyword_of=known.finder(ctx.catalog),
+    )
     sla = workload.sla_counts(open_, ctx.catalog, ctx.settings, now, read[1])
     forced = reminders.force_closes(session, run.since, run.until)
     # who has each ticket as the digests count it: one who left has none (nobody, "")
@@ -302,6 +308,8 @@ def _summary(
     # the median, not the mean: one ticket left a month would pull a mean far from what
     # most requesters waited; wall time, as the board's median
     took = stats.resolve_seconds(session, run.since, run.until)
+    # one row per entry, two of one name each with its id (the SLA rows were keyed by it)
+    entries = ctx.catalog.row_names({t.catalog or "" for t in open_} | set(sla.by_entry), locale)
     return views.WeeklySummary(
         team=team(ctx.settings),
         recipient=views.Person(member.email, member.name),
@@ -313,7 +321,7 @@ def _summary(
         ),
         oldest=tuple(_ref(ctx, t, now, member.email, read, named) for t in oldest),
         shunted=inbox.counts_by_state(session).get("shunted", 0),
-        by_entry=_counted(Counter(_entry_name(ctx, t, locale) for t in open_)),
+        by_entry=_counted(Counter(entries[t.catalog or ""] for t in open_)),
         by_assignee=_counted(Counter(named[who or ""] for who in held)),
         force_closed=_counted(Counter({named[who]: n for who, n in forced.items()})),
         candidates=tuple(
@@ -324,7 +332,7 @@ def _summary(
         candidates_days=stats.FALLBACK_DAYS,
         outside_catalog=workload.outside_catalog(session, ctx.catalog).message(),
         sla_by_assignee=_sla({named[who]: n for who, n in sla.by_assignee.items()}),
-        sla_by_entry=_sla({_id_name(ctx, e, locale): n for e, n in sla.by_entry.items()}),
+        sla_by_entry=_sla({entries[e or ""]: n for e, n in sla.by_entry.items()}),
         resolved=len(took),
         median_resolve=span(statistics.median(took)) if took else None,
     )
@@ -376,8 +384,4 @@ def _names(ctx: JobContext, locale: str, *emails: Iterable[str]) -> dict[str, st
 
 
 def _entry_name(ctx: JobContext, ticket: Ticket, locale: str) -> str:
-    return _id_name(ctx, ticket.catalog or "", locale)
-
-
-def _id_name(ctx: JobContext, entry_id: str, locale: str) -> str:
-    return ctx.catalog.shown_name(entry_id, locale)
+    return ctx.catalog.shown_name(ticket.catalog or "", locale)

@@ -76,9 +76,9 @@ def _with_rules(
         now=now,
         stale=counts.stale,
         team=settings.team,  # a leaver's tickets under nobody, as sla_counts counts them
+        keyword_of=known.finder(catalog),  # a word an entry has is no candidate twice
         **_entries(catalog),
     )
-    figures["fallback"] = known.marked(figures["fallback"], catalog)  # no candidate twice
     return with_sla(figures, counts, entries)
 
 

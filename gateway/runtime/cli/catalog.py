@@ -218,7 +218,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(data)
         return EX_OK
-    gone = {e["entry"] for e in data["entries"]} - {e.id for e in catalog.entries}
+    # the tickets filed under no entry (None) are "(none)", not an entry removed since
+    gone = {e["entry"] for e in data["entries"] if e["entry"]} - {e.id for e in catalog.entries}
     # one taken out of [[members]] keeps a row for this quarter's force-closes: marked
     held = {a["assignee"] for a in data["assignees"] if a["assignee"]}
     left = {who for who in held if not settings.on_team(who)}
@@ -267,8 +268,17 @@ def _print_stats(
         )
     )
     # stale beside open, as on the board's members panel: where the work piles up
+    # this quarter's inventory force-closes, as the board's members panel shows them: a
+    # row with nothing open is there for them, and said nothing of why
+    forced = (N_("force-closed"), -12)
     head = _row(
-        said, (N_("assignee"), 32), (N_("open"), -5), (N_("stale"), -5), *sla, (N_("oldest"), -8)
+        said,
+        (N_("assignee"), 32),
+        (N_("open"), -5),
+        (N_("stale"), -5),
+        *sla,
+        forced,
+        (N_("oldest"), -8),
     )
     # no heading over no rows: a table with nothing under it reads as cut off
     print("\n" + (head if data["assignees"] else said(N_("nobody has an open ticket"))))
@@ -281,9 +291,19 @@ def _print_stats(
         # xn--…: as people write it (--json: as kept), as `tickets list` shows it
         shown = readable_address(a["assignee"]) if a["assignee"] else nobody
         who = marked_cell(shown, 32, a["assignee"] in left)
-        print(f"{who} {a['open']:>5} {a.get('stale', 0):>5} {_sla(a)}  {since}")
+        closes = a.get("force_closed_quarter", 0)
+        print(f"{who} {a['open']:>5} {a.get('stale', 0):>5} {_sla(a)} {closes:>12}  {since}")
     if (words := legend(a["assignee"] in left for a in data["assignees"])) is not None:
         said.say(words)  # a footnote, right under the rows
+    if any(a.get("force_closed_quarter") for a in data["assignees"]):
+        since = local_time(data["quarter_since"], timezone)
+        said.say(
+            N_(
+                "force-closed: closed by the inventory as stale since {since} (this quarter),"
+                " counted for whoever held them then",
+                since=since,
+            )
+        )
     head = _row(said, (N_("week"), 10), (N_("opened"), -6), (N_("closed"), -6))
     print("\n" + (head if data["weeks"] else said(N_("no ticket opened or closed by week yet"))))
     for w in data["weeks"]:
@@ -297,6 +317,12 @@ def _print_stats(
         " (candidates for new entries):",
         **said_of,
     )
+    if fb["terms"] and all(t.get("keyword_of") for t in fb["terms"]):
+        terms = N_(
+            "terms recurring in {count} {entry!r} tickets of the last {days} days, each a"
+            " keyword of an entry already (no new candidates):",
+            **said_of,
+        )
     if not fb["terms"]:
         terms = (
             N_(
