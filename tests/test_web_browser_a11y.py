@@ -1,0 +1,111 @@
+"""The pages as a user of assistive technology meets them, in a real Chromium against a
+real daemon, in Japanese and in English (WCAG 2.1 AA):
+
+- a page's title says where one is: an error page's title was its bare status code
+  ("404 · サポート窓口"), which a screen reader reads first and a tab strip shows;
+- the box of a field can be seen: its border stood at 1.5:1 against the white behind it
+  (WCAG 1.4.11 asks 3:1 of what shows where a control is);
+- a data table's rows are named: a screen reader moving down the board's "SLA breached"
+  column or the list's "State" column read out numbers and words without the member,
+  the catalog entry or the ticket they belong to;
+- what the "unverified" badge means is read out and shown to a keyboard, not kept in a
+  ``title`` that only a mouse hovering over it brings up.
+
+Skipped, with the reason, where Playwright or /usr/bin/chromium is missing.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.browser import needs_browser
+from tests.support.browser_gateway import Gateway, running_gateway
+from tests.support.mails import mail
+from tests.support.waiting import eventually
+
+pytestmark = needs_browser
+
+SATO = "sato@customer.test"
+
+# WCAG's contrast of each visible field's border with the first colour painted behind
+# the field (its parent's background, and so on up).
+FIELD_BORDERS = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const behind = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return [...document.querySelectorAll('main input, main select, main textarea')]
+    .filter((e) => e.type !== 'hidden' && e.getClientRects().length
+                   && getComputedStyle(e).opacity !== '0')
+    .map((e) => {
+      const a = lum(rgb(getComputedStyle(e).borderTopColor)), z = lum(behind(e.parentElement));
+      return [e.id || e.name, (Math.max(a, z) + 0.05) / (Math.min(a, z) + 0.05)];
+    });
+}"""
+
+# The body rows of the page's data tables that name nothing a screen reader could say
+# beside a cell: no row header, native (``th``) or by role.
+UNNAMED_ROWS = """() => [...document.querySelectorAll('main table tbody tr')]
+  .filter((tr) => !tr.querySelector('th, [role=rowheader]'))
+  .map((tr) => (tr.closest('[id]') || {}).id + ': ' + tr.innerText.slice(0, 40))"""
+
+# The words an element is described by (aria-describedby), as a screen reader reads them.
+DESCRIPTION = """(e) => (e.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
+  .map((id) => document.getElementById(id).innerText).join(' ')"""
+
+
+@pytest.fixture(scope="module")
+def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    with running_gateway(tmp_path_factory.mktemp("a11y")) as gateway:
+        yield gateway
+
+
+@pytest.fixture(scope="module")
+def ticket(gw: Gateway) -> int:
+    """A ticket with an unverified mail on it: its tag in the subject, no reply token."""
+    tid = gw.mail_in("VPN につながらない", "自宅からです。\n", SATO)
+    raw = mail(f"Re: [HELP#{tid}] VPN につながらない", "直りました？\n", sender=SATO)
+    with smtplib.SMTP("127.0.0.1", gw.smtp_port) as client:
+        client.sendmail(SATO, ["support@example.test"], raw.replace(b"\n", b"\r\n"))
+    eventually(lambda: len(gw.ticket(tid)["messages"]) == 2, timeout=30)
+    return tid
+
+
+def _page(gw: Gateway, lang: str) -> Any:
+    page = gw.member_page()
+    page.goto(f"{gw.base}/board?lang={lang}")  # the language chosen, kept for what follows
+    return page
+
+
+@pytest.mark.parametrize(
+    ("lang", "titles"),
+    [
+        ("ja", {"/nope": "見つかりません · サポート窓口"}),
+        ("en", {"/nope": "Not found · Support desk"}),
+    ],
+)
+def test_an_error_pages_title_says_what_went_wrong(
+    gw: Gateway, lang: str, titles: dict[str, str]
+) -> None:
+    """The title is the page's heading, as on every other page, not a status code."""
+    context = gw.browser.new_context(locale="ja-JP" if lang == "ja" else "en-US")
+    page = context.new_page()
+    for path, title in titles.items():
+        page.goto(gw.base + path)
+        assert page.title() == title
+        assert page.title().startswith(page.inner_text("h1"))
+    page.goto(gw.base + "/sign-in/" + "A" * 43)  # a 400: its own heading, its own title
+    assert page.title().startswith(page.inner_text("h1") + " · ")
+    context.close()
