@@ -109,3 +109,18 @@ def test_an_error_pages_title_says_what_went_wrong(
     page.goto(gw.base + "/sign-in/" + "A" * 43)  # a 400: its own heading, its own title
     assert page.title().startswith(page.inner_text("h1") + " · ")
     context.close()
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_every_fields_box_stands_out_from_what_is_behind_it(
+    gw: Gateway, ticket: int, lang: str
+) -> None:
+    page = _page(gw, lang)
+    faint: list[tuple[str, str, float]] = []
+    for path in ("/new/purchase", "/tickets", f"/tickets/{ticket}"):
+        page.goto(gw.base + path)
+        fields = page.evaluate(FIELD_BORDERS)
+        assert fields, path
+        faint += [(path, name, round(ratio, 2)) for name, ratio in fields if ratio < 3]
+    assert faint == []
+    page.context.close()
