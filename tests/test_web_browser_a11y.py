@@ -61,10 +61,6 @@ UNNAMED_ROWS = """() => [...document.querySelectorAll('main table tbody tr')]
   .filter((tr) => !tr.querySelector('th, [role=rowheader]'))
   .map((tr) => (tr.closest('[id]') || {}).id + ': ' + tr.innerText.slice(0, 40))"""
 
-# The words an element is described by (aria-describedby), as a screen reader reads them.
-DESCRIPTION = """(e) => (e.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
-  .map((id) => document.getElementById(id).innerText).join(' ')"""
-
 
 @pytest.fixture(scope="module")
 def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
@@ -123,4 +119,19 @@ def test_every_fields_box_stands_out_from_what_is_behind_it(
         assert fields, path
         faint += [(path, name, round(ratio, 2)) for name, ratio in fields if ratio < 3]
     assert faint == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_every_row_of_a_data_table_has_a_header(gw: Gateway, ticket: int, lang: str) -> None:
+    page = _page(gw, lang)
+    unnamed: list[str] = []
+    for path in ("/board", "/tickets", f"/tickets/{ticket}"):
+        page.goto(gw.base + path)
+        assert page.locator("main table tbody tr").count() > 0, path
+        unnamed += [f"{path} {row}" for row in page.evaluate(UNNAMED_ROWS)]
+    assert unnamed == []
+    # the list's row is named by its ticket's title, the panels' by the member and the entry
+    page.goto(f"{gw.base}/tickets")
+    assert "VPN につながらない" in page.get_by_role("rowheader").all_inner_texts()
     page.context.close()
