@@ -135,3 +135,17 @@ def test_every_row_of_a_data_table_has_a_header(gw: Gateway, ticket: int, lang: 
     page.goto(f"{gw.base}/tickets")
     assert "VPN につながらない" in page.get_by_role("rowheader").all_inner_texts()
     page.context.close()
+
+
+@pytest.mark.parametrize(("lang", "words"), [("ja", "返信用アドレス"), ("en", "No reply address")])
+def test_what_unverified_means_is_read_out_not_only_hovered(
+    gw: Gateway, ticket: int, lang: str, words: str
+) -> None:
+    page = _page(gw, lang)
+    page.goto(f"{gw.base}/tickets/{ticket}")
+    assert page.locator(".message .badge.unverified").count() == 1
+    # shown on the page, beside the badge (a keyboard and a phone have no hover), and
+    # nothing said only under a mouse
+    assert words in page.inner_text(".message.in:has(.badge.unverified) header")
+    assert page.locator("main [title]").count() == 0
+    page.context.close()
