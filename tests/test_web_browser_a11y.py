@@ -149,3 +149,22 @@ def test_what_unverified_means_is_read_out_not_only_hovered(
     assert words in page.inner_text(".message.in:has(.badge.unverified) header")
     assert page.locator("main [title]").count() == 0
     page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("ja", "何も変更していません"), ("en", "Nothing was changed")]
+)
+def test_a_press_refused_for_a_lost_cookie_says_so_in_the_title(
+    gw: Gateway, ticket: int, lang: str, words: str
+) -> None:
+    """A button of a ticket pressed after the browser lost its CSRF cookie: nothing is
+    done (the token still holds), and the title says so before it names the ticket."""
+    page = _page(gw, lang)
+    page.goto(f"{gw.base}/tickets/{ticket}")
+    page.context.clear_cookies(name="tg_csrf")
+    with page.expect_response(lambda r: r.request.method == "POST") as answered:
+        page.click("#pending")
+    assert answered.value.status == 403
+    assert gw.ticket(ticket)["state"] != "pending"
+    assert page.title().startswith(f"{words} · #{ticket} · ")
+    page.context.close()
