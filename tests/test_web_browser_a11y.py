@@ -168,3 +168,23 @@ def test_a_press_refused_for_a_lost_cookie_says_so_in_the_title(
     assert gw.ticket(ticket)["state"] != "pending"
     assert page.title().startswith(f"{words} · #{ticket} · ")
     page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "title"),
+    [("ja-JP", "送信していません: 購入申請 · "), ("en-US", "Not sent: Purchase requests · ")],
+)
+def test_a_form_sent_back_to_fix_says_so_in_its_title(gw: Gateway, locale: str, title: str) -> None:
+    """A screen reader reads the title first when the form comes back: it says that the
+    request was not sent, where the empty form's title is the form's name alone."""
+    context = gw.browser.new_context(locale=locale)
+    page = context.new_page()
+    page.goto(f"{gw.base}/new/purchase")
+    fresh = page.title()
+    page.fill("#subject", "ノートPCの購入")
+    page.click("button.primary")
+    page.wait_for_load_state()
+    assert page.title().startswith(title)
+    assert fresh.split(" · ")[0] == title.split(": ")[1].split(" · ")[0]
+    assert page.evaluate("document.activeElement.id") == "email"  # the first to fix
+    context.close()
