@@ -16,6 +16,7 @@ Skipped, with the reason, where Playwright or /usr/bin/chromium is missing.
 
 from __future__ import annotations
 
+import itertools
 import smtplib
 from collections.abc import Iterator
 from typing import Any
@@ -188,3 +189,26 @@ def test_a_form_sent_back_to_fix_says_so_in_its_title(gw: Gateway, locale: str, 
     assert fresh.split(" · ")[0] == title.split(": ")[1].split(" · ")[0]
     assert page.evaluate("document.activeElement.id") == "email"  # the first to fix
     context.close()
+
+
+# The page's headings, in order: their levels and words.
+HEADINGS = """() => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+  .map((h) => [Number(h.tagName[1]), h.innerText])"""
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_each_message_is_headed_by_its_subject_and_no_level_is_skipped(
+    gw: Gateway, ticket: int, lang: str
+) -> None:
+    """A screen reader user goes through a ticket's mails by heading: each message's
+    subject was bold words only, so the ticket's mails were one run of text."""
+    page = _page(gw, lang)
+    for path in ("/", "/new/purchase", "/board", "/tickets", f"/tickets/{ticket}"):
+        page.goto(gw.base + path)
+        levels = [level for level, _ in page.evaluate(HEADINGS)]
+        assert levels[0] == 1 and levels.count(1) == 1, path
+        assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), path
+    page.goto(f"{gw.base}/tickets/{ticket}")
+    subjects = [m["subject"] for m in gw.ticket(ticket)["messages"]]
+    assert page.locator("article.message h3").all_inner_texts() == subjects
+    page.context.close()
