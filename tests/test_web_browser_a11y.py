@@ -212,3 +212,56 @@ def test_each_message_is_headed_by_its_subject_and_no_level_is_skipped(
     subjects = [m["subject"] for m in gw.ticket(ticket)["messages"]]
     assert page.locator("article.message h3").all_inner_texts() == subjects
     page.context.close()
+
+
+FOCUSED = """() => { const e = document.activeElement, r = e.getBoundingClientRect();
+  return [e.tagName, e.id || e.innerText, r.left >= 0 && r.top >= 0 && r.width > 0
+          && r.right <= window.innerWidth, !!e.closest('main')]; }"""
+
+
+@pytest.mark.parametrize(("lang", "words"), [("ja", "本文へ移動"), ("en", "Skip to the content")])
+def test_the_first_tab_offers_to_skip_the_header(gw: Gateway, lang: str, words: str) -> None:
+    """A keyboard user went through the header's five links on every page before the
+    board's first card or a ticket's first button: the first Tab now stops on a link,
+    shown while it has the focus, that takes the next Tab into the page itself."""
+    page = _page(gw, lang)
+    for path in ("/board", "/tickets", "/new/purchase"):
+        page.goto(gw.base + path)
+        page.keyboard.press("Tab")
+        tag, said, shown, _inside = page.evaluate(FOCUSED)
+        assert (tag, said, shown) == ("A", words, True), path
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        tag, said, shown, inside = page.evaluate(FOCUSED)
+        assert inside and shown, (path, tag, said)
+    page.context.close()
+
+
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_no_page_scrolls_sideways_in_a_320_px_window(gw: Gateway, ticket: int, lang: str) -> None:
+    """WCAG's reflow: 320 CSS px (1280 px at 400 % zoom), for anyone and for a member."""
+    member = gw.member_page()
+    state = member.context.storage_state()
+    member.context.close()
+    for signed_in in (None, state):
+        context = gw.browser.new_context(
+            viewport={"width": 320, "height": 640}, storage_state=signed_in
+        )
+        page = context.new_page()
+        wide: dict[str, int] = {}
+        for path in (
+            "/",
+            "/new/purchase",
+            "/sign-in",
+            "/board",
+            "/tickets",
+            f"/tickets/{ticket}",
+            "/x",
+        ):
+            page.goto(f"{gw.base}{path}?lang={lang}")
+            wide[path] = page.evaluate(OVERFLOW)
+        assert wide == dict.fromkeys(wide, 0)
+        context.close()
