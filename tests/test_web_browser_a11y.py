@@ -265,3 +265,27 @@ def test_no_page_scrolls_sideways_in_a_320_px_window(gw: Gateway, ticket: int, l
             wide[path] = page.evaluate(OVERFLOW)
         assert wide == dict.fromkeys(wide, 0)
         context.close()
+
+
+# The POST forms of a page without the CSRF token (gateway.web.visit.CSRF_FIELD).
+TOKENLESS = """() => [...document.querySelectorAll('form')]
+  .filter((f) => f.method === 'post' && !f.querySelector('input[type=hidden][name=csrf]'))
+  .map((f) => f.action)"""
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_pages_changed_here_keep_the_policy_and_the_token(
+    gw: Gateway, ticket: int, lang: str
+) -> None:
+    """The skip link, the headings and the words beside the badge add nothing the strict
+    CSP refuses (a refusal is a console error) and every form still posts its token."""
+    page = _page(gw, lang)
+    said: list[str] = []
+    page.on("console", lambda m: said.append(f"{page.url}: {m.type}: {m.text}"))
+    for path in ("/", "/new/purchase", "/board", "/tickets", f"/tickets/{ticket}", "/x"):
+        answer = page.goto(gw.base + path)
+        assert answer is not None
+        assert "'unsafe-inline'" not in answer.headers["content-security-policy"]
+        assert page.evaluate(TOKENLESS) == [], path
+    assert [s for s in said if "favicon" not in s and "404" not in s] == []
+    page.context.close()
