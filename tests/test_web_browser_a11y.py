@@ -289,3 +289,30 @@ def test_the_pages_changed_here_keep_the_policy_and_the_token(
         assert page.evaluate(TOKENLESS) == [], path
     assert [s for s in said if "favicon" not in s and "404" not in s] == []
     page.context.close()
+
+
+def _chromium_name(page: Any, selector: str) -> str:
+    """The accessible name Chromium gives an element (what a screen reader says and
+    what speech control listens for), from its own accessibility tree."""
+    cdp = page.context.new_cdp_session(page)
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    [ax] = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False})[
+        "nodes"
+    ]
+    return str(ax.get("name", {}).get("value", ""))
+
+
+@pytest.mark.parametrize(
+    ("locale", "button"), [("ja-JP", "ファイルを選択"), ("en-US", "Choose files")]
+)
+def test_the_file_buttons_name_holds_the_words_on_it(gw: Gateway, locale: str, button: str) -> None:
+    """Speech control clicks a control by the words shown on it: the file button showed
+    "Choose files" while its name was the attachments' label alone, so "click Choose
+    files" found nothing (WCAG 2.5.3)."""
+    context = gw.browser.new_context(locale=locale)
+    page = context.new_page()
+    page.goto(f"{gw.base}/new/purchase")
+    assert page.inner_text(".files label.button") == button
+    assert button in _chromium_name(page, "#files")
+    context.close()
