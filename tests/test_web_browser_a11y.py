@@ -316,3 +316,19 @@ def test_the_file_buttons_name_holds_the_words_on_it(gw: Gateway, locale: str, b
     assert page.inner_text(".files label.button") == button
     assert button in _chromium_name(page, "#files")
     context.close()
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_every_data_table_is_named_by_its_heading(gw: Gateway, ticket: int, lang: str) -> None:
+    """A screen reader lists a page's tables and names the one it enters: each was
+    "table" alone; each is now named by the heading over it (Chromium's own tree)."""
+    page = _page(gw, lang)
+    for path in ("/board", "/tickets", f"/tickets/{ticket}"):
+        page.goto(gw.base + path)
+        cdp = page.context.new_cdp_session(page)
+        nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+        tables = [n for n in nodes if n.get("role", {}).get("value") == "table"]
+        assert tables, path
+        names = [str(n.get("name", {}).get("value", "")) for n in tables]
+        assert "" not in names, (path, names)
+    page.context.close()
