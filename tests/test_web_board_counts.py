@@ -35,7 +35,9 @@ TOTAL = 240
 COUNT = re.compile(r'<a class="(?:count|more)" href="([^"]+)">')
 LISTED = re.compile(r"(\d+) tickets?<")
 # a panel's row: its name, linked to the list of its open tickets, and their count
-PANEL_ROW = re.compile(r'<tr><td><a href="([^"]+)">([^<]+)</a>.*?</td><td class="n">(\d+)</td>')
+PANEL_ROW = re.compile(
+    r'<tr><td[^>]*><a href="([^"]+)">([^<]+)</a>.*?</td><td class="n">(\d+)</td>'
+)
 
 
 def _many(r: Any) -> None:

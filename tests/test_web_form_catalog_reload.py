@@ -76,7 +76,7 @@ def test_a_form_whose_entry_went_away_keeps_what_was_typed(
     details = re.search(r'<textarea id="kept-text"[^>]*>(.*?)</textarea>', html, re.S)
     assert details and unescape(details.group(1)).strip() == TEXT.strip()
     assert 'href="/new/remote"' in html and 'href="/new/vpn"' not in html  # offered now
-    assert "<script" not in html.split("<main>", 1)[1]
+    assert "<script" not in html.split("<main", 1)[1].split(">", 1)[1]
 
 
 def test_the_page_speaks_the_readers_language(
@@ -88,7 +88,7 @@ def test_the_page_speaks_the_readers_language(
         status, html = _open_then_reload(r, catalog, "vpn", "en")
     assert status == 404
     assert "This kind of request is no longer offered" in html
-    main = html.split("<main>", 1)[1]
+    main = html.split("<main", 1)[1].split(">", 1)[1]
     ours = re.sub(r"VPN &lt;接続&gt; できない|自宅.*?。|エラー.*?。", "", main)  # what was typed
     assert not re.search(r"[ぁ-んァ-ン]", ours)
 

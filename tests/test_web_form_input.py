@@ -65,7 +65,7 @@ async def _send_files(
 
 
 def _main(html: str) -> str:
-    return html.split("<main>", 1)[1].split("</main>", 1)[0]
+    return html.split("<main", 1)[1].split(">", 1)[1].split("</main>", 1)[0]
 
 
 def _wrong_language(html: str, locale: str, typed: list[str]) -> list[str]:

@@ -27,7 +27,7 @@ WHO = {"actor": "ops@example.test", "channel": "web"}
 
 def _history(html: str) -> list[str]:
     """The history's rows, one text per row (its cells joined by " | ")."""
-    table = html.split('<table class="events">')[1].split("</table>")[0]
+    table = html.split('<table class="events"')[1].split("</table>")[0]
     body = table.split("<tbody>")[1]  # the heading row aside
     rows = re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)
     return [
@@ -202,7 +202,7 @@ def test_the_opening_event_is_named_as_an_event_not_as_a_date(
 
 def _sheet(html: str) -> list[str]:
     """The sheet's rows on the ticket page, "label: value" each."""
-    table = html.split('<table class="fields">')[1].split("</table>")[0]
+    table = html.split('<table class="fields"')[1].split("</table>")[0]
     rows = re.findall(r"<tr><th>(.*?)</th><td[^>]*>(.*?)</td></tr>", table, re.DOTALL)
     return [f"{k}: {re.sub(r'<[^>]+>', '', v)}" for k, v in rows]
 
