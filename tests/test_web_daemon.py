@@ -78,5 +78,6 @@ def test_the_daemon_serves_the_pages_and_status_reports_them(
             "address": f"http://127.0.0.1:{port}/",
             "listening": True,
             "other": False,  # what answers is this gateway's pages (tests/test_status_web.py)
+            "silent": False,  # it answered (a hung daemon's port takes, then says nothing)
         }
     assert not port_open(port)  # stopped with the daemon

@@ -99,7 +99,7 @@ def test_the_files_inside_winmail_dat_are_the_tickets_files(
 
 def test_a_parse_says_the_files_came_out_of_winmail_dat() -> None:
     parsed = parse_message(_mail(_files(b"%PDF")))
-    assert "mime: 3 file(s) read out of winmail.dat (TNEF)" in parsed.defects
+    assert "mime: 3 files read out of winmail.dat (TNEF)" in parsed.defects
 
 
 def test_winmail_dat_that_is_no_tnef_stays_one_file() -> None:

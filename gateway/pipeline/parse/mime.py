@@ -307,7 +307,8 @@ def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
     for name, inside in files:  # winmail.dat: the files Outlook put in it (.tnef)
         _append_attachment(body, inside, name, guessed_type(name)[:MAX_CONTENT_TYPE])
     if files:
-        body.notes.append(f"mime: {len(files)} file(s) read out of winmail.dat (TNEF)")
+        many = "file" if len(files) == 1 else "files"
+        body.notes.append(f"mime: {len(files)} {many} read out of winmail.dat (TNEF)")
 
 
 _MAILS = frozenset({"message/rfc822", "message/global", "message/news"})  # named by Subject
