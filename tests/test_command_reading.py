@@ -26,7 +26,7 @@ from tests.support.pipeline import deliver, outbox, show, text_of
 
 # seconds: a bound only a quadratic reading of these inputs reaches (it would take
 # minutes); the linear one takes a fraction of a second, and a loaded CI machine
-# (pytest -n 3 on two cores) can stretch that by seconds without failing here
+# (pytest -n 4 on two cores) can stretch that by seconds without failing here
 QUADRATIC = 30.0
 
 NOW = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)

@@ -27,7 +27,7 @@ from tests.support.mails import mail
 
 # seconds: a bound only a quadratic reading of these inputs reaches (it would take
 # minutes); the linear one takes a fraction of a second, and a loaded CI machine
-# (pytest -n 3 on two cores) can stretch that by seconds without failing here
+# (pytest -n 4 on two cores) can stretch that by seconds without failing here
 QUADRATIC = 30.0
 
 URGENT, HIGH, NORMAL, LOW = Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW

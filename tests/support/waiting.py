@@ -14,7 +14,7 @@ T = TypeVar("T")
 
 # seconds a test waits for what another thread or process should do: only a failing
 # wait runs this long (the check returns as soon as it holds), and a loaded CI machine
-# (pytest -n 3 on two cores) can be slow by seconds
+# (pytest -n 4 on two cores) can be slow by seconds
 PATIENCE = 30.0
 
 
