@@ -91,18 +91,12 @@ class ActionWorker:
             run.attempt,
             " (resumed after a lost lease)" if run.resumed else "",
         )
-        withdrawn = self.withdrawn(run)
+        withdrawn = self.withdrawn(run, catalog)
         # the action left the catalog with the run queued: it cannot be started, and no
         # try is made (``catalog refile --from`` the old id must not take it as one)
         left = False
-        if withdrawn is not None:  # nobody wants it done any more: it is not run
+        if withdrawn is not None:  # nobody wants it done any more, or not this: not run
             attempt = Attempt(Verdict.PERMANENT, None, withdrawn, "", 0.0)
-        elif (refiled := self.refiled(run, catalog)) is not None:  # not that entry's work
-            withdrawn = refiled  # (an entry renamed and its tickets refiled: the new id's)
-            attempt = Attempt(Verdict.PERMANENT, None, refiled, "", 0.0)
-        elif (emptied := self.emptied(run, catalog)) is not None:  # a value taken away
-            withdrawn = emptied
-            attempt = Attempt(Verdict.PERMANENT, None, emptied, "", 0.0)
         elif action is None or action.type != run.action_type:
             left = True
             error = failures.not_in_catalog(
@@ -166,38 +160,35 @@ class ActionWorker:
         )
         return done
 
-    def withdrawn(self, run: DueRun) -> Msg | None:
-        """Why the run must not run, its ticket closed or merged since it was written
-        (the work done by hand, the request withdrawn, spam, a duplicate whose other
-        ticket runs it): a retry an hour later would do it again. None: run it."""
-        with transaction(self.sessions, read_only=True) as s:  # a look: no write lock
+    def withdrawn(self, run: DueRun, catalog: Catalog) -> Msg | None:
+        """Why the run must not run, read from its ticket as it is now (one look, no write
+        lock); None: run it. In this order:
+
+        * closed or merged since it was written (the work done by hand, the request
+          withdrawn, spam, a duplicate whose other ticket runs it): a retry an hour later
+          would do it again;
+        * filed under another entry (``/category``, ``catalog refile``): the request was
+          not this entry's (an account made for a printer jam), or, the entry renamed, the
+          new id's run does the work (asked before "its action left the catalog", whose
+          mail asks for the refile done already);
+        * a required value its document holds taken away from the sheet since
+          (:func:`gateway.actions.trigger.taken_away`), while it waited for its next try
+          or in the queue."""
+        with transaction(self.sessions, read_only=True) as s:
             ticket = tickets.get(s, run.ticket_id)
-            if ticket is None or ticket.state != TicketState.CLOSED:
+            if ticket is None:
                 return None
-            if ticket.merged_into_id is not None:
-                return failures.ticket_merged(ticket.merged_into_id)
-            return failures.ticket_closed(labels.close_reason(ticket.close_reason or "resolved"))
-
-    def refiled(self, run: DueRun, catalog: Catalog) -> Msg | None:
-        """Why the run must not run, its ticket filed under another entry since it was
-        written (``/category``, ``catalog refile``): the request was not this entry's (an
-        account made for a printer jam), or, the entry renamed, the new id's run does the
-        work (asked before "its action left the catalog", whose mail asks for the refile
-        done already). None: run it."""
-        with transaction(self.sessions, read_only=True) as s:
-            ticket = tickets.get(s, run.ticket_id)
-            now_under = ticket.catalog if ticket is not None else None
-        if now_under is None or now_under == run.entry_id:
-            return None
-        return failures.ticket_refiled(notes.entry_said(catalog.entry(now_under), now_under))
-
-    def emptied(self, run: DueRun, catalog: Catalog) -> Msg | None:
-        """Why the run must not run: a required value its document holds was taken away
-        from the sheet since (:func:`gateway.actions.trigger.taken_away`), while it
-        waited for its next try or in the queue. None: run it."""
-        with transaction(self.sessions, read_only=True) as s:
-            ticket = tickets.get(s, run.ticket_id)
-            lacking = trigger.taken_away(s, ticket, catalog, run) if ticket is not None else []
+            if ticket.state == TicketState.CLOSED:
+                if ticket.merged_into_id is not None:
+                    return failures.ticket_merged(ticket.merged_into_id)
+                reason = labels.close_reason(ticket.close_reason or "resolved")
+                return failures.ticket_closed(reason)
+            now_under = ticket.catalog
+            if now_under is not None and now_under != run.entry_id:
+                return failures.ticket_refiled(
+                    notes.entry_said(catalog.entry(now_under), now_under)
+                )
+            lacking = trigger.taken_away(s, ticket, catalog, run)
         return failures.taken_away(", ".join(lacking)) if lacking else None
 
     def _hand_on(self, session: Session, run: DueRun, catalog: Catalog) -> None:
