@@ -12,7 +12,7 @@ import time
 import unicodedata
 from itertools import pairwise
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gateway.core import graphemes
@@ -63,6 +63,7 @@ def _joined(lines: list[str]) -> str:
 
 @settings(max_examples=300, deadline=None)
 @given(texts, widths)
+@example("000000000000〈あ、000000000", 26)  # found by CI: cut between two digits
 def test_the_lines_give_the_text_back(text: str, width: int) -> None:
     lines = wrap(text, width)
     assert all(lines) and not any(line != line.strip(" ") for line in lines)
@@ -154,6 +155,18 @@ def test_a_url_and_a_command_are_never_broken() -> None:
 def test_a_run_of_marks_with_no_allowed_break_is_cut_by_width() -> None:
     lines = wrap("ー" * 100, 76)
     assert [width_of(line) for line in lines] == [76, 76, 48]
+
+
+def test_a_run_cut_by_width_is_cut_where_a_reader_joins_it_back() -> None:
+    """A run without a break (digits glued to Japanese by its marks) wider than a line
+    is cut beside a full-width mark, where the lines join back with nothing between;
+    by width between two digits it would read back with a space in the number."""
+    assert wrap("000000000000〈あ、000000000", 26) == ["000000000000〈あ、", "000000000"]
+    text = "ID12345678（確認済み）、ID87654321（未確認）、ID11112222"
+    lines = wrap(text, 26)
+    assert max(map(width_of, lines)) <= 26 and unwrapped("\n".join(lines)) == text
+    # nowhere a reader joins back: by width, as before
+    assert wrap("あ" * 14, 26) == ["あ" * 13, "あ"]
 
 
 def test_it_takes_time_in_proportion_to_the_text() -> None:

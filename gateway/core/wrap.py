@@ -252,15 +252,45 @@ def _measured(piece: _Piece, ambiguous: int) -> _Piece:
     return piece
 
 
+def runs_on(before: str, after: str) -> bool:
+    """Whether a line ending in ``before`` and one starting with ``after`` join with
+    nothing between, as a reader (and :func:`gateway.notify.paragraphs.refill`) joins
+    them: two full-width characters (Japanese has no spaces), or a full-width
+    punctuation mark on either side, which carries its own space (「について、」 and
+    「3 日前に」 are 「について、3 日前に」, never 「、 3」). A Japanese word beside a
+    number or a Latin word keeps the catalog's space (「自動処理が 3 回」)."""
+    wide_before, wide_after = columns(before) == 2, columns(after) == 2
+    if wide_before and wide_after:
+        return True
+    return (wide_before and _punctuation(before)) or (wide_after and _punctuation(after))
+
+
+def _punctuation(char: str) -> bool:
+    return unicodedata.category(char).startswith("P")
+
+
 def _cut(text: str, width: int, ambiguous: int) -> list[str]:
     """``text`` cut every ``width`` columns: the last resort for a run with no break,
-    between the characters a reader sees."""
+    between the characters a reader sees. Where the line allows, the cut falls where a
+    reader joins the lines back with nothing between (:func:`runs_on`: 「〈あ、」 then
+    「000」, never 「000」 then 「0」, which reads back as 「000 0」), and kinsoku holds
+    there too; else where a reader joins back, kinsoku or not; else by width alone."""
     out: list[str] = []
-    begin = used = 0
+    begin = used = total = 0  # total: the columns before the character looked at
+    clean = joined = (0, 0)  # the last place a reader joins back (and kinsoku holds)
+    before = ""  # the first character of the one a reader sees before
     for start, wide in clusters(text, ambiguous):
-        if start > begin and used + wide > width:
-            out.append(text[begin:start])
-            begin, used = start, 0
+        char = text[start]
+        if before and runs_on(before, char):
+            joined = (start, total)
+            if before not in NO_END and char not in NO_START:
+                clean = joined
+        while start > begin and used + wide > width:
+            at, columns_before = next((p for p in (clean, joined) if p[0] > begin), (start, total))
+            out.append(text[begin:at])
+            begin, used = at, total - columns_before
         used += wide
+        total += wide
+        before = char
     out.append(text[begin:])
     return out

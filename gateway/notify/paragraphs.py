@@ -17,9 +17,7 @@ line breaks are plain ones in the text part, encoded however the part is.
 
 from __future__ import annotations
 
-import unicodedata
-
-from gateway.core.wrap import WIDTH, columns, wrap
+from gateway.core.wrap import WIDTH, runs_on, wrap
 
 
 def refill(block: str, width: int = WIDTH, hang: int = 0, ambiguous: int = 1) -> str:
@@ -52,7 +50,7 @@ def _filled(lines: list[str], width: int, hang: int, ambiguous: int) -> list[str
     for line in lines:
         words = line.strip(" ")
         if joined and words:  # Japanese runs on without a space; anything else with one
-            joined.append("" if _runs_on(joined[-1][-1], words[0]) else " ")
+            joined.append("" if runs_on(joined[-1][-1], words[0]) else " ")
         if words:
             joined.append(words)
     text = "".join(joined)
@@ -81,23 +79,7 @@ def sentences_joined(text: str) -> str:
         words, last = line.strip(" "), out[-1].rstrip(" ")
         if words and last:
             out[-1] = last
-            out.append(("" if _runs_on(last[-1], words[0]) else " ") + words)
+            out.append(("" if runs_on(last[-1], words[0]) else " ") + words)
         else:
             out += ("\n", line)
     return "".join(out)
-
-
-def _runs_on(before: str, after: str) -> bool:
-    """Whether a line ending in ``before`` and one starting with ``after`` join with
-    nothing between: two full-width characters (Japanese has no spaces), or a full-width
-    punctuation mark on either side, which carries its own space (「について、」 and
-    「3 日前に」 are 「について、3 日前に」, never 「、 3」). A Japanese word beside a
-    number or a Latin word keeps the catalog's space (「自動処理が 3 回」)."""
-    wide_before, wide_after = columns(before) == 2, columns(after) == 2
-    if wide_before and wide_after:
-        return True
-    return (wide_before and _mark(before)) or (wide_after and _mark(after))
-
-
-def _mark(char: str) -> bool:
-    return unicodedata.category(char).startswith("P")
