@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["extension_for", "safe_filename"]
+__all__ = ["extension_for", "numbered_filename", "safe_filename"]
 
 MAX_BYTES = 180  # well under the 255-byte NAME_MAX of common filesystems
 _MAX_EXT_CHARS = 16
@@ -86,6 +86,18 @@ def safe_filename(name: str | None, content_type: str, index: int) -> str:
     if not cleaned:
         return _fallback(ctype, index)
     return _limit(cleaned)
+
+
+def numbered_filename(name: str, number: int) -> str:
+    """``name`` (already safe) told apart as file ``number`` of its ticket, as browsers
+    save a second ``scan.pdf``: ``scan (2).pdf``, still one safe component in the limit.
+    A name without a stem worth keeping apart (``.bashrc``) gets the number at its end."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or len(ext) > _MAX_EXT_CHARS:
+        stem, ext = name, ""
+    suffix = f" ({number})" + (f".{ext}" if ext else "")
+    budget = MAX_BYTES - len(suffix.encode("utf-8"))
+    return (_truncate_utf8(stem, budget).rstrip(" .") or "attachment") + suffix
 
 
 def extension_for(content_type: str) -> str:
