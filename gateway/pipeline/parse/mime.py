@@ -31,6 +31,7 @@ from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import charset_hint, param_text
 from gateway.pipeline.parse.part_spans import Slices
 from gateway.pipeline.parse.payload import payload_bytes
+from gateway.pipeline.parse.shown_pictures import shown_cids, shown_in_place
 from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
 from gateway.pipeline.parse.smime import OPAQUE_TYPES, signed_content
 from gateway.pipeline.parse.tnef import is_tnef, is_tnef_part, tnef_files
@@ -59,6 +60,7 @@ class Body:
         self.hint: str | None = None  # the message's text charset: raw 8-bit names' guess
         self.as_before = False  # an attached mail as stored before (.attached_mail)
         self.slices = Slices()  # attached mails' bytes in the raw message
+        self.cids: frozenset[str] = frozenset()  # Content-IDs the HTML shows (cid:)
 
 
 def walk_body(
@@ -82,6 +84,7 @@ def walk_body(
         body.slices.add(message, raw)
     body.as_before = as_before
     body.hint = charset_hint(message)
+    body.cids = shown_cids(message)
     _walk(message, body, inside_attachment=False, depth=0)
     return body
 
@@ -131,7 +134,7 @@ def _walk(
         _add_text(part, ctype, body)
         _add_attachment(part, body)
     else:
-        _add_attachment(part, body, inline=related and _shown_in_place(part))
+        _add_attachment(part, body, inline=shown_in_place(part, body.cids, related))
 
 
 def _opened(message: Message, body: Body) -> bool:
@@ -157,11 +160,6 @@ def _opened(message: Message, body: Body) -> bool:
     body.notes.extend(f"attachment name: {note}" for note in notes)
     _append_attachment(body, data, original, ctype)
     return True
-
-
-def _shown_in_place(part: Message) -> bool:
-    """A related part the HTML shows by its Content-ID, not one marked as a file."""
-    return bool(part.get("content-id")) and part.get_content_disposition() != "attachment"
 
 
 def _walk_in_order(top: Message, body: Body, inside_attachment: bool) -> None:
