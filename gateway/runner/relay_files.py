@@ -25,7 +25,12 @@ def member_files(a: Arrival) -> tuple[Enclosure, ...]:
     # logo, Outlook's image001.png, sent with every reply): the text answer cannot show
     # it there, and as a file it would come with every answer; a big one is a pasted
     # screenshot, which goes (where gateway.pipeline.files_sent draws the line)
-    listed = [x for x in a.msg.attachments if not x.inline or x.size >= PASTED_PICTURE_BYTES]
+    # the files inside an attached mail go with that mail, not a second time beside it
+    listed = [
+        x
+        for x in a.msg.attachments
+        if (not x.inline or x.size >= PASTED_PICTURE_BYTES) and not x.carried
+    ]
     if not listed or a.row.source in submission.SOURCES:  # a form's files are no answer
         return ()
     data = attachments_data(a.row.raw, {x.sha256 for x in listed})

@@ -17,11 +17,12 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from email.message import Message
 from email.policy import compat32
 
 from gateway.core.model import Attachment
-from gateway.pipeline.parse.attached_mail import message_bytes, subject_name
+from gateway.pipeline.parse.attached_mail import carried_message, message_bytes, subject_name
 from gateway.pipeline.parse.attachment_names import decoded_filename, raw_filename
 from gateway.pipeline.parse.body_text import named_pictures, tidy_text, unflow
 from gateway.pipeline.parse.charsets import decode_bytes
@@ -40,6 +41,7 @@ from gateway.pipeline.parse.uuencode import guessed_type, split_uuencoded
 
 _MAX_DEPTH = 40  # recursion below this depth; deeper parts are read without it
 MAX_ATTACHMENTS = 1000  # listed per message (50 000 parts must not be 50 000 rows)
+MAX_CARRIED = 8  # attached mails inside attached mails whose files are listed (as no_words)
 MAX_CONTENT_TYPE = 255  # characters of a part's type kept (the column's size)
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
@@ -61,6 +63,17 @@ class Body:
         self.as_before = False  # an attached mail as stored before (.attached_mail)
         self.slices = Slices()  # attached mails' bytes in the raw message
         self.cids: frozenset[str] = frozenset()  # Content-IDs the HTML shows (cid:)
+        self.carried = 0  # attached mails this walk is inside (its files are theirs)
+        self.reported = 0  # inside a multipart/report: an attached mail is a returned one
+
+    def branch(self) -> Body:
+        """A walk of part of this one (an alternative, an attached mail): its own texts
+        and files, the numbering, the limit and the attached mails' bytes shared."""
+        branch = Body(self.keep_data, big=self.big)
+        branch.slices, branch.counter, branch.matched = self.slices, self.counter, self.matched
+        branch.hint, branch.as_before, branch.cids = self.hint, self.as_before, self.cids
+        branch.carried, branch.reported = self.carried, self.reported
+        return branch
 
 
 def walk_body(
@@ -107,7 +120,7 @@ def _walk(
             body.notes.append(
                 f"mime: message/partial (part {number} of {total}) not joined; kept as is"
             )
-        _add_attachment(part, body)
+        _add_attachment(part, body, depth=depth)
         return
     if part.is_multipart():
         children = _children(part)
@@ -118,8 +131,10 @@ def _walk(
             _walk_alternative(children, body, depth)
         else:
             shows = ctype == "multipart/related"
+            body.reported += ctype == "multipart/report"  # a bounce: the mail returned
             for child in children:
                 _walk(child, body, inner, depth + 1, shows)
+            body.reported -= ctype == "multipart/report"
         return
     if maintype == "multipart":
         _walk_broken_multipart(part, body, inside_attachment, depth)
@@ -193,12 +208,7 @@ def _walk_alternative(children: list[Message], body: Body, depth: int) -> None:
         # a branch keeps its files' bytes when the walk does (a download, a relay): an
         # HTML branch's pictures (Outlook's pasted screenshot, multipart/related inside
         # the alternative) were listed but never found again
-        branch = Body(body.keep_data, big=body.big)
-        branch.slices = body.slices
-        branch.counter = body.counter
-        branch.matched = body.matched
-        branch.hint = body.hint
-        branch.as_before = body.as_before
+        branch = body.branch()
         _walk(child, branch, False, depth + 1)
         branches.append(branch)
     with_plain = [b for b in branches if any(t.strip() for t in b.plain)]
@@ -283,7 +293,9 @@ def _add_text(part: Message, ctype: str, body: Body) -> None:
     body.plain.append(named_pictures(text))
 
 
-def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
+def _add_attachment(
+    part: Message, body: Body, *, inline: bool = False, depth: int = _MAX_DEPTH
+) -> None:
     ctype = part.get_content_type()[:MAX_CONTENT_TYPE]  # RFC 6838: 127 + "/" + 127
     data = (
         message_bytes(part, body.notes, decode=not body.as_before, slices=body.slices)
@@ -307,6 +319,31 @@ def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
     if files:
         many = "file" if len(files) == 1 else "files"
         body.notes.append(f"mime: {len(files)} {many} read out of winmail.dat (TNEF)")
+    if ctype in _MAILS and known is None:
+        _add_carried(part, data, body, depth)
+
+
+def _add_carried(part: Message, data: bytes, body: Body, depth: int) -> None:
+    """The files of an attached mail (a customer's forward as an .eml), listed after it
+    as the ticket's own: only named in the text, they could be had only by opening the
+    mail in a mail client. Not for a bounce's returned mail (our own mail's files), nor
+    rows read as stored before, nor past MAX_CARRIED mails deep; the limit of files is
+    the message's. Its big parts are read whole: their sentinels are not matched here,
+    so a slim parse falls back to the whole (:mod:`.slim`)."""
+    if body.as_before or body.reported or body.carried >= MAX_CARRIED or depth >= _MAX_DEPTH:
+        return
+    found = carried_message(part, data)
+    if found is None:
+        return
+    tree, raw = found
+    body.slices.add(tree, raw)  # the mails inside it: sliced from its bytes
+    inner = body.branch()
+    inner.big, inner.carried = {}, body.carried + 1
+    inner.hint, inner.cids = charset_hint(tree) or body.hint, shown_cids(tree)
+    _walk(tree, inner, False, depth + 1)
+    body.attachments.extend(replace(a, carried=True) for a in inner.attachments)
+    body.data.extend(inner.data)
+    body.notes.extend(n for n in inner.notes if not n.startswith("body "))
 
 
 _MAILS = frozenset({"message/rfc822", "message/global", "message/news"})  # named by Subject
