@@ -15,7 +15,6 @@ from __future__ import annotations
 import email
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from email.message import Message
@@ -30,50 +29,22 @@ from gateway.pipeline.parse.clearsigned import NOTE as CLEARSIGNED
 from gateway.pipeline.parse.clearsigned import unarmored
 from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import charset_hint, param_text
-from gateway.pipeline.parse.part_spans import Slices
 from gateway.pipeline.parse.payload import payload_bytes
 from gateway.pipeline.parse.shown_pictures import shown_cids, shown_in_place
 from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
 from gateway.pipeline.parse.smime import OPAQUE_TYPES, signed_content
-from gateway.pipeline.parse.tnef import is_tnef, is_tnef_part, tnef_files
+from gateway.pipeline.parse.tnef import is_tnef, is_tnef_part, tnef_files, tnef_text
 from gateway.pipeline.parse.transfer import text_bytes
 from gateway.pipeline.parse.uuencode import guessed_type, split_uuencoded
+from gateway.pipeline.parse.walk_state import Body
+
+__all__ = ["MAX_ATTACHMENTS", "MAX_CARRIED", "Body", "walk_body"]
 
 _MAX_DEPTH = 40  # recursion below this depth; deeper parts are read without it
 MAX_ATTACHMENTS = 1000  # listed per message (50 000 parts must not be 50 000 rows)
 MAX_CARRIED = 8  # attached mails inside attached mails whose files are listed (as no_words)
 MAX_CONTENT_TYPE = 255  # characters of a part's type kept (the column's size)
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-
-
-class Body:
-    """What the tree walk collects: body texts, HTML, attachments and notes."""
-
-    def __init__(self, keep_data: bool = False, big: Mapping[bytes, BigPart] | None = None) -> None:
-        self.keep_data = keep_data  # a download wants the bytes; parsing only their hash
-        self.big = big or {}  # a slim copy's sentinels, by their decoded bytes (see .slim)
-        self.matched: Counter[bytes] = Counter()  # sentinels found as attachments, how often
-        self.plain: list[str] = []
-        self.html: list[str] = []
-        self.attachments: list[Attachment] = []
-        self.data: list[bytes] = []  # with keep_data: each attachment's bytes, same order
-        self.notes: list[str] = []
-        self.counter = [0]  # shared across alternatives so names stay unique
-        self.hint: str | None = None  # the message's text charset: raw 8-bit names' guess
-        self.as_before = False  # an attached mail as stored before (.attached_mail)
-        self.slices = Slices()  # attached mails' bytes in the raw message
-        self.cids: frozenset[str] = frozenset()  # Content-IDs the HTML shows (cid:)
-        self.carried = 0  # attached mails this walk is inside (its files are theirs)
-        self.reported = 0  # inside a multipart/report: an attached mail is a returned one
-
-    def branch(self) -> Body:
-        """A walk of part of this one (an alternative, an attached mail): its own texts
-        and files, the numbering, the limit and the attached mails' bytes shared."""
-        branch = Body(self.keep_data, big=self.big)
-        branch.slices, branch.counter, branch.matched = self.slices, self.counter, self.matched
-        branch.hint, branch.as_before, branch.cids = self.hint, self.as_before, self.cids
-        branch.carried, branch.reported = self.carried, self.reported
-        return branch
 
 
 def walk_body(
@@ -319,6 +290,8 @@ def _add_attachment(
     if files:
         many = "file" if len(files) == 1 else "files"
         body.notes.append(f"mime: {len(files)} {many} read out of winmail.dat (TNEF)")
+    if known is None and is_tnef(ctype, original):  # its words, for a mail with none else
+        body.rich.append(tidy_text(tnef_text(data)))
     if ctype in _MAILS and known is None:
         _add_carried(part, data, body, depth)
 
