@@ -91,3 +91,20 @@ def test_a_picture_the_html_shows_by_its_content_id_is_no_file_outside_related()
     assert [(a.filename, a.inline) for a in shown] == [("logo.png", True)]
     apart = parse_message(_mixed(referenced=False)).attachments
     assert [(a.filename, a.inline) for a in apart] == [("logo.png", False)]
+
+
+def test_a_mail_of_hundreds_of_tiny_files_names_twenty_in_a_notice(team: App) -> None:
+    msg = EmailMessage()
+    msg["From"] = f"Alice <{ALICE}>"
+    msg["To"] = "support@example.test"
+    msg["Subject"] = "Logs"
+    msg["Message-ID"] = make_msgid(domain="customer.test")
+    msg.set_content("The logs of every host.\n")
+    for n in range(300):
+        msg.add_attachment(b"x", maintype="text", subtype="plain", filename=f"host{n}.log")
+    tid = deliver(team, bytes(msg)).ticket_id
+    assert tid is not None
+    text = text_of(outbox(team, "new_ticket")[0])
+    assert _listed(text)[:20] == [f"host{n}.log" for n in range(20)]
+    assert "host20.log" not in text
+    assert "280" in text  # the rest counted, not named

@@ -189,6 +189,7 @@ def _walk_alternative(children: list[Message], body: Body, depth: int) -> None:
     if with_html:
         body.html.extend(with_html[-1].html)
     for branch in branches:
+        body.rich.extend(branch.rich)  # winmail.dat inside an alternative: its words too
         body.attachments.extend(branch.attachments)
         body.data.extend(branch.data)
         body.notes.extend(branch.notes)
