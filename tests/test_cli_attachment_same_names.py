@@ -76,3 +76,18 @@ def test_the_second_of_two_same_named_files_saves_beside_the_first(
     given = run(config, "tickets", "attachment", str(tid), "2", "-o", "b.pdf", capsys=capsys)
     assert given.code == 0
     assert (work / "b.pdf").read_bytes() == b"%PDF second"
+
+
+def test_a_merged_tickets_files_are_asked_of_the_ticket_that_holds_them(
+    app: App, config: Path, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = deliver(app, _mail([("a.pdf", b"%PDF a")])).ticket_id
+    raw = _mail([("b.pdf", b"%PDF b")]).replace(b"scans-1@", b"scans-2@")
+    second = deliver(app, raw.replace(b"Subject: scans", b"Subject: more scans")).ticket_id
+    assert first is not None and second is not None and first != second
+    merged = run(config, "tickets", "merge", str(second), str(first), capsys=capsys)
+    assert merged.code == 0, merged.err
+    ran = run(config, "tickets", "attachment", str(second), "1", capsys=capsys)
+    assert ran.code == 69 and f"#{first}" in ran.err  # said where its files are now
+    assert run(config, "tickets", "attachment", str(first), "2", capsys=capsys).code == 0
+    assert (work / "b.pdf").read_bytes() == b"%PDF b"

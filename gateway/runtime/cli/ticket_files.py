@@ -54,12 +54,18 @@ def cmd_tickets_attachment(args: argparse.Namespace, settings: Settings) -> int:
     from store.db import transaction
 
     said = Speaker(settings)
+    from gateway.pipeline.merging import merged_away
+
     with opened(settings) as app, transaction(app.sessions) as s:
-        exists = tickets.get(s, args.id) is not None
+        ticket = tickets.get(s, args.id)
+        exists, into = ticket is not None, ticket.merged_into_id if ticket else None
         found = ticket_query.numbered_attachment(s, args.id, args.number) if exists else None
         earlier = ticket_query.earlier_attachments(s, args.id, args.number) if found else []
     if not exists:
         said.warn(N_("no ticket #{id}", id=args.id))
+        return EX_UNAVAILABLE
+    if found is None and into is not None:  # its mail, files and all, went to the target
+        said.warn(merged_away(args.id, into))
         return EX_UNAVAILABLE
     if found is None:
         said.warn(N_("ticket #{id} has no attachment {number}", id=args.id, number=args.number))
