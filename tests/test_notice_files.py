@@ -1,110 +1,63 @@
-"""The files a notice to members lists are the files the writer sent: not a signature's
-logo the HTML shows by its Content-ID (Outlook's image001.png in every mail), not
-Outlook's winmail.dat (its files are listed by their own names). Zammad and RT list only
-real attachments; a notice of a thanks from an Outlook user named three "files"."""
+"""What a member hears of a requester's files: the notice of a reply (and of a thanks)
+names each file it carried, with its size, so "the screenshot is attached" is not a
+sentence about nothing; the files themselves are on the ticket's page."""
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 from email.message import EmailMessage
-from email.utils import make_msgid
 
-from gateway.pipeline.parse.message import parse_message
-from gateway.runtime.app import App
-from tests.support.app import reply_address
-from tests.support.pipeline import deliver, outbox, text_of
-from tests.support.tnef import TnefFile, winmail
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import App, build
+from tests.support.app import MEMBERS, reply_address
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, outbox, parsed, text_of
 
 ALICE = "alice@customer.test"
-LOGO = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
+SHOT = "エラー画面のスクリーンショット.png"
 
 
-def _outlook_mail(to: str, subject: str, words: str) -> bytes:
-    """Outlook's way: the HTML shows the signature's logo by its Content-ID, the rich
-    text's winmail.dat carries the customer's spreadsheet, a PDF beside it."""
+def _reply_with_files(app: App, tid: int) -> None:
     msg = EmailMessage()
     msg["From"] = f"Alice <{ALICE}>"
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain="customer.test")
-    msg.set_content(words + "\n")
-    msg.add_alternative(f"<p>{words}</p><img src='cid:image001.png@01DA'>", subtype="html")
-    msg.get_payload()[1].add_related(
-        LOGO,
-        "image",
-        "png",
-        cid="<image001.png@01DA>",
-        filename="image001.png",
-        disposition="inline",
-    )
-    msg.add_attachment(b"%PDF-1.4\n" + b"0" * 3000, "application", "pdf", filename="log.pdf")
-    msg.add_attachment(
-        winmail([TnefFile("PRICES~1.XLS", b"x" * 500, long_name="価格表.xlsx")]),
-        maintype="application",
-        subtype="ms-tnef",
-        filename="winmail.dat",
-    )
-    return bytes(msg)
+    msg["To"] = reply_address(app, tid, ALICE)
+    msg["Subject"] = f"Re: [#{tid}] VPN down"
+    msg["Message-ID"] = "<a-files@customer.test>"
+    msg.set_content("まだつながりません。エラー画面を添付します。\n")
+    msg.add_attachment(b"\x89PNG" + b"0" * 5116, maintype="image", subtype="png", filename=SHOT)
+    msg.add_attachment(b"x" * 100, maintype="text", subtype="plain", filename="vpn.log")
+    deliver(app, bytes(msg))
 
 
-def _listed(text: str) -> list[str]:
-    """The names under "Files attached", without their sizes (「（3 KB）」, " (3 KB)")."""
-    lines = (line.strip()[2:] for line in text.splitlines() if line.startswith("  - "))
-    return [re.split(r" \(|（", line)[0] for line in lines]
+def test_a_members_notice_names_the_files_of_the_requesters_reply(team: App) -> None:
+    out = deliver(team, mail(subject="VPN down", message_id="<r-1@customer.test>"))
+    assert out.ticket_id is not None
+    _reply_with_files(team, out.ticket_id)
+    [notice] = outbox(team, "ticket_notice")  # to the boss, in Japanese
+    text = text_of(notice)
+    assert "エラー画面を添付します。" in text
+    assert f"  - {SHOT}（5 KB）" in text and "  - vpn.log（100 バイト）" in text
+    assert "添付ファイル" in text
+    html = parsed(notice).get_body(preferencelist=("html",))
+    assert html is not None and SHOT in str(html.get_content())
 
 
-def test_a_notice_of_a_reply_lists_only_the_files_sent(team: App) -> None:
-    tid = deliver(team, _outlook_mail("support@example.test", "VPN down", "VPN is down")).ticket_id
-    assert tid is not None
-    briefs = outbox(team, "new_ticket")
-    assert briefs, "the manager hears of the new ticket"
-    listed = _listed(text_of(briefs[0]))
-    assert "log.pdf" in listed and "価格表.xlsx" in listed
-    assert "image001.png" not in listed and "winmail.dat" not in listed
-    deliver(team, _outlook_mail(reply_address(team, tid, ALICE), f"Re: [#{tid}] VPN", "Still down"))
-    notices = outbox(team, "ticket_notice")
-    assert notices, "the manager hears of the reply"
-    listed = _listed(text_of(notices[-1]))
-    assert "log.pdf" in listed and "価格表.xlsx" in listed
-    assert "image001.png" not in listed and "winmail.dat" not in listed
-
-
-def _mixed(referenced: bool) -> bytes:
-    """A webmail's way (Lotus Notes, some phone clients): the picture beside the HTML in
-    multipart/mixed, inline, with a Content-ID the HTML shows it by (or does not)."""
-    src = "cid:sig-logo@mail" if referenced else "https://example.test/logo.png"
-    html = f'<p>Still down.</p><img src="{src}">'
-    return (
-        "From: Alice <alice@customer.test>\r\nTo: support@example.test\r\n"
-        "Subject: VPN\r\nMessage-ID: <mixed-1@customer.test>\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
-        '--b1\r\nContent-Type: text/html; charset="us-ascii"\r\n\r\n'
-        f"{html}\r\n"
-        "--b1\r\nContent-Type: image/png\r\nContent-ID: <sig-logo@mail>\r\n"
-        'Content-Disposition: inline; filename="logo.png"\r\n'
-        "Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b1--\r\n"
-    ).encode()
-
-
-def test_a_picture_the_html_shows_by_its_content_id_is_no_file_outside_related() -> None:
-    shown = parse_message(_mixed(referenced=True)).attachments
-    assert [(a.filename, a.inline) for a in shown] == [("logo.png", True)]
-    apart = parse_message(_mixed(referenced=False)).attachments
-    assert [(a.filename, a.inline) for a in apart] == [("logo.png", False)]
-
-
-def test_a_mail_of_hundreds_of_tiny_files_names_twenty_in_a_notice(team: App) -> None:
-    msg = EmailMessage()
-    msg["From"] = f"Alice <{ALICE}>"
-    msg["To"] = "support@example.test"
-    msg["Subject"] = "Logs"
-    msg["Message-ID"] = make_msgid(domain="customer.test")
-    msg.set_content("The logs of every host.\n")
-    for n in range(300):
-        msg.add_attachment(b"x", maintype="text", subtype="plain", filename=f"host{n}.log")
-    tid = deliver(team, bytes(msg)).ticket_id
-    assert tid is not None
-    text = text_of(outbox(team, "new_ticket")[0])
-    assert _listed(text)[:20] == [f"host{n}.log" for n in range(20)]
-    assert "host20.log" not in text
-    assert "280" in text  # the rest counted, not named
+def test_the_new_ticket_notice_names_the_files_of_the_request(
+    settings: Settings, clock: FakeClock
+) -> None:
+    app = build(replace(settings, members=MEMBERS), clock)
+    try:
+        msg = EmailMessage()
+        msg["From"] = f"Alice <{ALICE}>"
+        msg["To"] = "support@example.test"
+        msg["Subject"] = "VPN down"
+        msg["Message-ID"] = "<r-files@customer.test>"
+        msg.set_content("接続できません。画面を添付します。\n")
+        msg.add_attachment(b"\x89PNG" + b"0" * 2044, maintype="image", subtype="png", filename=SHOT)
+        deliver(app, bytes(msg))
+        [notice] = [r for r in outbox(app) if r.kind == "new_ticket"]
+        text = text_of(notice)
+        assert "画面を添付します。\n\n添付ファイル" in text and f"  - {SHOT}（2 KB）\n---" in text
+    finally:
+        app.close()
