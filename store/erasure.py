@@ -68,8 +68,18 @@ def messages_on(session: Session, ticket_ids: Sequence[int]) -> list[int]:
 
 
 def messages_of(session: Session, ticket_ids: Sequence[int]) -> list[tuple[Any, ...]]:
-    """``(id, direction, from_addr, to, cc)`` of every message on ``ticket_ids``."""
-    cols = (Message.id, Message.direction, Message.from_addr, Message.to, Message.cc)
+    """``(id, direction, from_addr, to, cc, subject, text, new_text)`` of every message
+    on ``ticket_ids``."""
+    cols = (
+        Message.id,
+        Message.direction,
+        Message.from_addr,
+        Message.to,
+        Message.cc,
+        Message.subject,
+        Message.text,
+        Message.new_text,
+    )
     out: list[tuple[Any, ...]] = []
     for chunk in chunks(ticket_ids):
         out += [

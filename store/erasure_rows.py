@@ -112,6 +112,17 @@ def events_by_id(session: Session, ids: Sequence[int]) -> int:
     return _delete(session, table_of(TicketEvent), "id", ids)
 
 
+def events_rewritten(
+    session: Session, events: Sequence[tuple[int, str | None, str | None, dict[str, Any]]]
+) -> int:
+    """``(id, old, new, detail)``: others' history entries, rewritten without the person."""
+    table = table_of(TicketEvent)
+    for eid, old, new, detail in events:
+        stmt = update(table).where(table.c.id == eid).values(old=old, new=new, detail=detail)
+        session.execute(stmt)
+    return len(events)
+
+
 def fields(session: Session, ticket_ids: Sequence[int]) -> int:
     return _delete(session, table_of(TicketField), "ticket_id", ticket_ids)
 

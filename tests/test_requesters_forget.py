@@ -30,9 +30,19 @@ from gateway.runtime.app import build as make_app
 from gateway.tickets import erasure
 from store import inbox
 from store.db import transaction
-from store.models import Erasure, InboxRaw, Message, OutboxRow, Participant, Ticket
+from store.models import (
+    ChatThread,
+    Erasure,
+    InboxRaw,
+    Message,
+    OutboxRow,
+    Participant,
+    Ticket,
+    TicketEvent,
+)
+from tests.support.app import MEMBERS, reply_address
 from tests.support.cli import run
-from tests.support.config import write_config
+from tests.support.config import members_toml, write_config
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, show
 
@@ -139,6 +149,9 @@ def _alice_anywhere(app: App) -> list[str]:
         for o in s.scalars(select(OutboxRow)):
             if ALICE in o.recipients:
                 found.append(f"outbox {o.id}")
+        for e in s.scalars(select(TicketEvent)):
+            if ALICE in f"{e.actor} {e.old} {e.new} {json.dumps(e.detail)}":
+                found.append(f"event {e.id}")
     return found
 
 
@@ -181,6 +194,9 @@ def test_forget_erases_her_data_and_keeps_bobs_ticket(
     assert not hers & left and left == set(on_disk) - hers  # Bob's mail stays
     kept = show(app, made["bobs"])
     assert [m["from"] for m in kept["messages"] if m["direction"] == "in"] == ["bob@customer.test"]
+    # Bob's history stays, without her in it (the people his ticket was opened with)
+    [created] = [e for e in kept["events"] if e["kind"] == "created"]
+    assert created["detail"]["participants"] == ["bob@customer.test"]
     assert run(config, "tickets", "show", str(made["mine"]), capsys=capsys).code == 69
     found = run(config, "tickets", "list", "--search", "Zanzibar", "--json", capsys=capsys)
     assert found.code == 0 and json.loads(found.out) == []
@@ -285,3 +301,79 @@ def test_a_copy_that_cannot_be_removed_stops_the_erasure(
     assert stuck.exists() and _alice_anywhere(app) == before
     assert run(config, "requesters", "forget", ALICE, capsys=capsys).code == 0
     assert not stuck.exists() and _alice_anywhere(app) == []
+
+
+@pytest.fixture
+def team_config(db_url: str, tmp_path: Path) -> Path:
+    return write_config(tmp_path, url=db_url, secret_file=True, extra=members_toml(MEMBERS))
+
+
+def test_others_mail_comes_back_and_ours_to_her_goes(
+    team_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Carol's ticket merged into Alice's keeps Carol's mail; a member's answer on Bob's
+    ticket, relayed to Bob and to Alice, reaches Bob's records only; a mail of ours to
+    Alice and Bob at once no longer names her; Alice's Slack thread goes."""
+    app = make_app(load_settings(team_config), FakeClock(NOW))
+    try:
+        made = _world(app)
+        carol = deliver(
+            app,
+            mail(
+                "Printer jam on 4", "Also here.\n", sender="Carol <carol@customer.test>", date=NOW
+            ),
+        ).ticket_id
+        assert carol is not None
+        merged = run(team_config, "tickets", "merge", str(carol), str(made["mine"]), capsys=capsys)
+        assert merged.code == 0, merged.err
+        to = reply_address(app, made["bobs"], "ops@example.test")
+        answer = mail(
+            "Re: Printer jam",
+            "Please power-cycle it.\n",
+            sender="Ops One <ops@example.test>",
+            to=to,
+            message_id="<o1@example.test>",
+            date=NOW,
+        )
+        assert deliver(app, answer).ticket_id == made["bobs"]
+        with transaction(app.sessions) as s:
+            s.add(
+                OutboxRow(
+                    idempotency_key="both-1",
+                    ticket_id=made["bobs"],
+                    kind="status_change",
+                    message_id="both-1@example.test",
+                    envelope_from="support@example.test",
+                    recipients=[ALICE, "bob@customer.test"],
+                    recipient=ALICE,
+                    raw=f"To: {ALICE}, bob@customer.test\r\n\r\nclosed\r\n".encode(),
+                    state="sent",
+                    created_at=NOW,
+                    sent_at=NOW,
+                )
+            )
+            s.add(
+                ChatThread(ticket_id=made["mine"], provider="slack", channel="C1", created_at=NOW)
+            )
+        ran = run(team_config, "requesters", "forget", ALICE, "--json", capsys=capsys)
+        assert ran.code == 0, ran.err
+        said = json.loads(ran.out)
+        assert said["given_back"] == [carol] and said["outbox_trimmed"] == 1
+        assert said["chat_links"] == 1
+        back = show(app, carol)
+        assert back["merged_into"] is None
+        assert [m["from"] for m in back["messages"] if m["direction"] == "in"] == [
+            "carol@customer.test"
+        ]
+        bobs = show(app, made["bobs"])
+        relayed = [m for m in bobs["messages"] if m["direction"] == "out"]
+        assert relayed and all(ALICE not in m["to"] for m in relayed)
+        assert "Please power-cycle it." in bobs["messages"][-1]["text"]  # the answer stays
+        assert _alice_anywhere(app) == []
+        with transaction(app.sessions) as s:
+            both = s.scalars(select(OutboxRow).where(OutboxRow.idempotency_key == "both-1")).one()
+            assert both.recipients == ["bob@customer.test"] and both.raw == b""
+            assert both.raw_dropped_at is not None
+            assert list(s.scalars(select(ChatThread))) == []
+    finally:
+        app.close()

@@ -24,6 +24,12 @@ from gateway.pipeline.parse.headers import addresses
 SENDER_FIELDS = ("From", "Sender", "Reply-To")
 
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_SPACE = re.compile(r"\s+")
+# Policy: a mail of theirs counts as quoted by ours when the first QUOTED_START
+# characters of its new text (white space left out) are in ours; a text shorter than
+# QUOTED_AT_LEAST characters is anyone's words, and is not looked for
+QUOTED_START = 200
+QUOTED_AT_LEAST = 12
 
 
 def subject_mark(key: bytes, address: str) -> str:
@@ -57,21 +63,52 @@ def _submitted_by(head: bytes, address: str) -> bool:
         return False
 
 
+def their_words(new_texts: Sequence[str]) -> list[str]:
+    """What :func:`quotes_them` looks for: the start of each of their mails' new text,
+    without white space (our notices wrap what they quote), when long enough to be theirs
+    rather than anyone's ("OK", "ありがとう")."""
+    out = []
+    for written in new_texts:
+        bare = _SPACE.sub("", written)[:QUOTED_START]
+        if len(bare) >= QUOTED_AT_LEAST:
+            out.append(bare)
+    return out
+
+
+def quotes_them(subject: str, text: str, address: str, words: Sequence[str]) -> bool:
+    """A mail of ours on a ticket that stays that carries their data: it names their
+    address (a member's notice: "a mail from alice@…") or quotes one of their mails."""
+    if address in subject.lower() or address in text.lower():
+        return True
+    bare = _SPACE.sub("", text)
+    return any(w in bare for w in words)
+
+
 def to_them_alone(to: Sequence[Any], cc: Sequence[Any], address: str) -> bool:
     """A mail of ours addressed to the person and nobody else: an answer to them."""
     everyone = {str(a).lower() for a in [*to, *cc]}
     return everyone == {address}
 
 
-def names_them(
-    actor: str, old: str | None, new: str | None, detail: Mapping[str, Any], address: str
-) -> bool:
-    """An event on a ticket that stays that is theirs or about them: a change they made by
-    mail, their address added or taken off (a Cc, a watcher)."""
-    said = [actor, old or "", new or ""]
-    if any(address in s.lower() for s in said):
+def names_them(old: str | None, new: str | None, detail: Mapping[str, Any], address: str) -> bool:
+    """An event (of someone else) on a ticket that stays that names them: the ticket's
+    people when it was opened, their address added or taken off (a Cc, a watcher)."""
+    if any(address in (s or "").lower() for s in (old, new)):
         return True
     return address in json.dumps(detail, ensure_ascii=False).lower()
+
+
+def scrubbed(value: Any, address: str) -> Any:
+    """``value`` (an event's old, new or detail) without the address: taken out of a
+    list, cut out of a text; the rest of the ticket's history as it was."""
+    if isinstance(value, str):
+        return re.sub(re.escape(address), "", value, flags=re.IGNORECASE)
+    if isinstance(value, list):
+        kept = [v for v in value if not (isinstance(v, str) and v.lower() == address)]
+        return [scrubbed(v, address) for v in kept]
+    if isinstance(value, dict):
+        return {k: scrubbed(v, address) for k, v in value.items()}
+    return value
 
 
 def without(recipients: Sequence[Any], address: str) -> list[Any]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -51,6 +52,7 @@ class Outcome:
     outbox_trimmed: int = 0  # mails to others too: no longer to them, sent bytes dropped
     chat_links: int = 0
     events: int = 0
+    events_scrubbed: int = 0  # others' history entries on kept tickets, the address cut out
     fields: int = 0
     participants: int = 0
     action_runs: int = 0
@@ -82,21 +84,28 @@ def forget(session: Session, address: str, now: datetime, *, actor: str, key: by
     _give_back_merged(session, out, address)
     out.kept_tickets = find.joined(session, address, out.tickets)
     gone = set(find.messages_on(session, out.tickets))
-    for mid, direction, sender, to, cc in find.messages_of(session, out.kept_tickets):
-        theirs = direction == "in" and sender.lower() == address
-        if theirs or (direction == "out" and rules.to_them_alone(to, cc, address)):
-            gone.add(mid)
+    on_kept = find.messages_of(session, out.kept_tickets)
+    wrote = [m for m in on_kept if m[1] == "in" and m[2].lower() == address]
+    gone.update(m[0] for m in wrote)
+    words = rules.their_words([m[7] for m in wrote])
+    for mid, direction, _, to, cc, subject, text, _ in on_kept:
+        if direction == "out" and (
+            rules.to_them_alone(to, cc, address) or rules.quotes_them(subject, text, address, words)
+        ):
+            gone.add(mid)  # ours to them alone, or carrying their words or address
     messages = sorted(gone)
     inbox = _inbox(session, out, address, messages)
     outbox = _outbox(session, out, address, messages, now)
     out.attachments = find.attachment_count(session, messages)
     out.search_entries = 2 * find.incoming_count(session, messages) + out.attachments
     out.mail_copies = find.message_ids_of_outbox(session, outbox)
-    theirs_on_kept = [
-        eid
-        for eid, who, old, new, detail in find.events_of(session, out.kept_tickets)
-        if rules.names_them(who, old, new, detail, address)
-    ]
+    theirs_on_kept: list[int] = []
+    naming: list[tuple[int, str | None, str | None, dict[str, Any]]] = []
+    for eid, who, old, new, detail in find.events_of(session, out.kept_tickets):
+        if who.lower() == address:  # a change they made (by mail): theirs
+            theirs_on_kept.append(eid)
+        elif rules.names_them(old, new, detail, address):  # someone's, naming them
+            naming.append((eid, *(rules.scrubbed(v, address) for v in (old, new, detail))))
     # what points at a row goes before it
     rows.scrub_freed(session)
     rows.attachments(session, messages)
@@ -108,6 +117,7 @@ def forget(session: Session, address: str, now: datetime, *, actor: str, key: by
     out.action_runs = rows.action_runs(session, out.tickets)
     out.job_runs = rows.job_runs(session, out.tickets)
     out.events = rows.events(session, out.tickets) + rows.events_by_id(session, theirs_on_kept)
+    out.events_scrubbed = rows.events_rewritten(session, naming)
     out.fields = rows.fields(session, out.tickets)
     out.participants = rows.participants(session, out.tickets)
     out.participants += rows.participant(session, out.kept_tickets, address)

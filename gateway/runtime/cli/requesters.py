@@ -53,6 +53,8 @@ LINES: tuple[tuple[str, Msg], ...] = (
     ("maildir_files", N_("copies in the outbound maildir: {n}")),
     ("chat_links", N_("chat links and chat posts: {n}")),
     ("events", N_("ticket history entries: {n}")),
+    # others' entries on tickets that stay, which named them: the address cut out
+    ("events_scrubbed", N_("history entries of others, their address taken out: {n}")),
     ("fields", N_("parameter sheet values: {n}")),
     ("participants", N_("places among a ticket's people: {n}")),
     ("action_runs", N_("catalog action runs: {n}")),
