@@ -9,6 +9,7 @@ canonical, lower-case address; the stored addresses are compared lower-cased.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, func, or_, select
@@ -45,9 +46,15 @@ def merged_in(session: Session, ticket_ids: Sequence[int]) -> list[int]:
     return sorted(set(out))
 
 
-def requester_of(session: Session, ticket_id: int) -> str:
-    found = session.scalar(select(Ticket.requester).where(Ticket.id == ticket_id))
-    return (found or "").lower()
+def expired(session: Session, before: datetime, limit: int) -> list[int]:
+    """Up to ``limit`` tickets closed before ``before``, the longest closed first."""
+    stmt = (
+        select(Ticket.id)
+        .where(Ticket.state == "closed", Ticket.closed_at < before)
+        .order_by(Ticket.closed_at, Ticket.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
 
 
 def joined(session: Session, address: str, excluding: Sequence[int]) -> list[int]:

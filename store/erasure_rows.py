@@ -74,6 +74,15 @@ def inbox(session: Session, ids: Sequence[int]) -> int:
     return _delete(session, table_of(InboxRow), "id", ids)
 
 
+def unfile_inbox(session: Session, ticket_ids: Sequence[int]) -> None:
+    """A row that stays (a message of another ticket was read from it) no longer names a
+    ticket that goes."""
+    table = table_of(InboxRow)
+    for chunk in chunks(ticket_ids):
+        stmt = update(table).where(table.c.ticket_id.in_(chunk)).values(ticket_id=None)
+        session.execute(stmt)
+
+
 def outbox(session: Session, ids: Sequence[int]) -> int:
     return _delete(session, table_of(OutboxRow), "id", ids)
 
@@ -98,6 +107,14 @@ def chat(session: Session, ticket_ids: Sequence[int]) -> int:
 
 def action_runs(session: Session, ticket_ids: Sequence[int]) -> int:
     return _delete(session, table_of(ActionRun), "ticket_id", ticket_ids)
+
+
+def untrigger(session: Session, ticket_ids: Sequence[int], address: str) -> None:
+    """Action runs of tickets that stay no longer say that the person set them off."""
+    table = table_of(ActionRun)
+    for chunk in chunks(ticket_ids):
+        stmt = update(table).where(table.c.ticket_id.in_(chunk), table.c.triggered_by == address)
+        session.execute(stmt.values(triggered_by=""))
 
 
 def job_runs(session: Session, ticket_ids: Sequence[int]) -> int:

@@ -24,6 +24,7 @@ caller after the commit, from :attr:`Outcome.mail_copies`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -81,7 +82,7 @@ def forget(session: Session, address: str, now: datetime, *, actor: str, key: by
     """Erase what is stored of ``address`` (canonical, lower case) and record it."""
     out = Outcome()
     out.tickets = find.requested(session, address)
-    _give_back_merged(session, out, address)
+    _give_back_merged(session, out)
     out.kept_tickets = find.joined(session, address, out.tickets)
     gone = set(find.messages_on(session, out.tickets))
     on_kept = find.messages_of(session, out.kept_tickets)
@@ -96,9 +97,6 @@ def forget(session: Session, address: str, now: datetime, *, actor: str, key: by
     messages = sorted(gone)
     inbox = _inbox(session, out, address, messages)
     outbox = _outbox(session, out, address, messages, now)
-    out.attachments = find.attachment_count(session, messages)
-    out.search_entries = 2 * find.incoming_count(session, messages) + out.attachments
-    out.mail_copies = find.message_ids_of_outbox(session, outbox)
     theirs_on_kept: list[int] = []
     naming: list[tuple[int, str | None, str | None, dict[str, Any]]] = []
     for eid, who, old, new, detail in find.events_of(session, out.kept_tickets):
@@ -106,33 +104,62 @@ def forget(session: Session, address: str, now: datetime, *, actor: str, key: by
             theirs_on_kept.append(eid)
         elif rules.names_them(old, new, detail, address):  # someone's, naming them
             naming.append((eid, *(rules.scrubbed(v, address) for v in (old, new, detail))))
-    # what points at a row goes before it
-    rows.scrub_freed(session)
-    rows.attachments(session, messages)
-    rows.unlink_outbox(session, outbox)
-    out.messages = rows.messages(session, messages)
-    out.inbox_rows = rows.inbox(session, inbox)
-    out.outbox_rows = rows.outbox(session, outbox)
-    out.chat_links = rows.chat(session, out.tickets)
-    out.action_runs = rows.action_runs(session, out.tickets)
-    out.job_runs = rows.job_runs(session, out.tickets)
-    out.events = rows.events(session, out.tickets) + rows.events_by_id(session, theirs_on_kept)
+    _drop(session, out, messages, inbox, outbox)
+    out.events += rows.events_by_id(session, theirs_on_kept)
     out.events_scrubbed = rows.events_rewritten(session, naming)
-    out.fields = rows.fields(session, out.tickets)
-    out.participants = rows.participants(session, out.tickets)
     out.participants += rows.participant(session, out.kept_tickets, address)
-    rows.tickets(session, out.tickets)
+    rows.untrigger(session, out.kept_tickets, address)
     out.rate_counters = rows.rate_counters(session, [f"submit-addr:{address}"])
     mark = rules.subject_mark(key, address)
     out.audit_id = rows.record(session, now, actor, mark, out.counts())
     return out
 
 
-def _give_back_merged(session: Session, out: Outcome, address: str) -> None:
-    """Someone else's ticket merged into one of theirs gets back what the merge moved
-    (as ``unmerge`` gives it back), so their mail is not erased with the person's."""
+def expire(session: Session, ticket_ids: Sequence[int], now: datetime, *, actor: str) -> Outcome:
+    """Erase whole tickets kept past ``[retention] closed_tickets`` and record it (no
+    person is named: the record's mark is empty)."""
+    out = Outcome(tickets=sorted(ticket_ids))
+    _give_back_merged(session, out)
+    messages = find.messages_on(session, out.tickets)
+    found = find.inbox_of(session, messages, out.tickets)
+    found -= find.inbox_still_read(session, sorted(found), set(messages))
+    inbox = sorted(found)
+    out.form_submissions = find.count_sources(session, inbox, SOURCES)
+    outbox = sorted(find.outbox_of(session, messages, out.tickets))
+    _drop(session, out, messages, inbox, outbox)
+    out.audit_id = rows.record(session, now, actor, "", out.counts())
+    return out
+
+
+def _drop(
+    session: Session, out: Outcome, messages: list[int], inbox: list[int], outbox: list[int]
+) -> None:
+    """Delete ``out.tickets`` whole, and the messages, inbox and outbox rows chosen; what
+    points at a row goes before it."""
+    out.attachments = find.attachment_count(session, messages)
+    out.search_entries = 2 * find.incoming_count(session, messages) + out.attachments
+    out.mail_copies = find.message_ids_of_outbox(session, outbox)
+    rows.scrub_freed(session)
+    rows.attachments(session, messages)
+    rows.unlink_outbox(session, outbox)
+    out.messages = rows.messages(session, messages)
+    out.inbox_rows = rows.inbox(session, inbox)
+    rows.unfile_inbox(session, out.tickets)
+    out.outbox_rows = rows.outbox(session, outbox)
+    out.chat_links = rows.chat(session, out.tickets)
+    out.action_runs = rows.action_runs(session, out.tickets)
+    out.job_runs = rows.job_runs(session, out.tickets)
+    out.events = rows.events(session, out.tickets)
+    out.fields = rows.fields(session, out.tickets)
+    out.participants = rows.participants(session, out.tickets)
+    rows.tickets(session, out.tickets)
+
+
+def _give_back_merged(session: Session, out: Outcome) -> None:
+    """Someone else's ticket merged into one that goes gets back what the merge moved
+    (as ``unmerge`` gives it back), so their mail is not erased with the ticket."""
     for source in find.merged_in(session, out.tickets):
-        if source in out.tickets or find.requester_of(session, source) == address:
+        if source in out.tickets:
             continue
         event = merges.last_merge_event(session, source)
         if event is None:
