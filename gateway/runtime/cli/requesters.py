@@ -73,7 +73,7 @@ class _DryRun(Exception):
 
 
 def cmd_requesters_forget(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.outbound import maildir_copies
+    from gateway.notify import maildir_copies
     from gateway.pipeline.watching import pasted
     from gateway.tickets.erasure import forget
     from store.db import transaction

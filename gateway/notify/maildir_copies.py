@@ -1,7 +1,8 @@
 """The outbound maildir's copies of given outbox rows, found and removed (a person's
 erasure, ``requesters forget``: :mod:`gateway.tickets.erasure` names the rows).
 
-Each mail we write there is named ``…Q<outbox id>R…`` (:func:`.maildir.unique_name`),
+Each mail the sender writes there is named ``…Q<outbox id>R…``
+(:func:`gateway.outbound.maildir.unique_name`),
 in ``tmp/`` while it is written, in ``new/`` until a reader takes it, in ``cur/`` once
 one has (with ``:2,…`` flags after the name). A file is taken for a row's copy only when
 its name carries the row's id *and* its Message-ID is the row's: another database's
@@ -17,8 +18,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
 
-from gateway.outbound.maildir import SUBDIRS
-
+SUBDIRS = ("tmp", "new", "cur")  # a maildir's folders (the maildir protocol's, as the sender's)
 _ROW = re.compile(r"\.M\d+P\d+Q(\d+)R[0-9a-f]+\.")
 HEAD_BYTES = 65_536  # a mail's header block is read, never its body
 
