@@ -377,3 +377,24 @@ def test_others_mail_comes_back_and_ours_to_her_goes(
             assert list(s.scalars(select(ChatThread))) == []
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("address", ["ops@example.test", "Support <support@example.test>"])
+def test_a_member_or_our_own_address_is_refused(
+    team_config: Path, address: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member's answers are the team's record on every ticket, and our own address is
+    on every mail we sent: erasing either would take what is not a requester's."""
+    app = make_app(load_settings(team_config), FakeClock(NOW))
+    try:
+        made = _world(app)
+        before = show(app, made["bobs"])
+    finally:
+        app.close()
+    ran = run(team_config, "requesters", "forget", address, capsys=capsys)
+    assert ran.code == 65 and "not a requester's" in ran.err
+    app = make_app(load_settings(team_config), FakeClock(NOW))
+    try:
+        assert show(app, made["bobs"]) == before
+    finally:
+        app.close()

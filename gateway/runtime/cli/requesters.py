@@ -18,6 +18,7 @@ from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.text import visible
 from gateway.runtime.cli.common import (
+    EX_DATAERR,
     EX_IOERR,
     EX_OK,
     EX_USAGE,
@@ -84,6 +85,13 @@ def cmd_requesters_forget(args: argparse.Namespace, settings: Settings) -> int:
         said.warn(N_("not an e-mail address: '{value}'", value=visible(args.address)))
         return EX_USAGE
     address = address.lower()
+    if settings.member(address) is not None or address in {
+        a.lower() for a in settings.own_addresses
+    }:
+        # a member's answers are the team's record on every ticket, our own address is on
+        # every mail we sent: neither is a requester's data (a member who leaves: README)
+        said.warn(N_("{address} is the team's, not a requester's: nothing erased", address=address))
+        return EX_DATAERR
     key = settings.gateway.reply_key()
     files: list[Path] = []
     with opened(settings) as app:
