@@ -93,3 +93,29 @@ def test_forever_and_absent_keep_everything(tmp_path: Path) -> None:
     kept = load_settings(_config(tmp_path, url, '"730d"')).retention.closed_tickets
     assert kept == timedelta(days=730)
     assert load_settings(write_config(tmp_path, url=url)).retention.closed_tickets is None
+
+
+def test_the_daemons_pass_erases_too(db_url: str, tmp_path: Path) -> None:
+    """The scheduler's own pass (``tick``), at the clock's now, not only ``sweep``."""
+    from gateway.scheduling import scheduler
+
+    clock = FakeClock(NOW)
+    app = build(load_settings(_config(tmp_path, db_url, '"30d"')), clock)
+    try:
+        tid = deliver(app, mail("Old request", date=NOW)).ticket_id
+        with transaction(app.sessions) as s:
+            s.execute(
+                update(Ticket)
+                .where(Ticket.id == tid)
+                .values(state="closed", close_reason="resolved", closed_at=NOW)
+            )
+        scheduler.tick(app)
+        with transaction(app.sessions) as s:
+            assert s.get(Ticket, tid) is not None  # closed today: kept
+        clock.advance(timedelta(days=31))
+        scheduler.tick(app)
+        with transaction(app.sessions) as s:
+            assert s.get(Ticket, tid) is None
+            assert [e.actor for e in s.scalars(select(Erasure))] == ["retention"]
+    finally:
+        app.close()
