@@ -139,10 +139,8 @@ def unfiled_heads(
     bytes hold it anywhere (in any case): the ignored, rejected, shunted and pending rows
     that may be theirs. The caller decides from the head whose each one is."""
     raw = InboxRaw.raw
-    if session.get_bind().dialect.name == "postgresql":
-        holds = func.strpos(func.lower(func.encode(raw, "escape")), address) > 0
-    else:  # SQLite: lower() folds ASCII, which is what an address in a header is
-        holds = func.instr(func.lower(func.cast(raw, Text())), address) > 0
+    pg = session.get_bind().dialect.name == "postgresql"  # bytes as text: bytea escaped
+    holds = _holds(session, func.encode(raw, "escape") if pg else func.cast(raw, Text()), address)
     read = select(Message.inbox_id).where(Message.inbox_id.is_not(None))
     where = [InboxRow.ticket_id.is_(None)]
     where += [InboxRow.ticket_id.in_(chunk) for chunk in chunks(ticket_ids)]
@@ -169,19 +167,22 @@ def outbox_of(session: Session, message_ids: Sequence[int], ticket_ids: Sequence
     return out
 
 
-def outbox_naming(
-    session: Session, address: str, ticket_ids: Sequence[int]
-) -> list[tuple[int, list[Any], str, str]]:
-    """``(id, recipients, state, message_id)`` of the rows on no ticket or on
-    ``ticket_ids`` whose recipients may hold ``address`` (the caller checks the list)."""
+def outbox_naming(session: Session, address: str, ticket_ids: Sequence[int]) -> list[Any]:
+    """``(id, recipients)`` of the rows on no ticket or on ``ticket_ids`` whose
+    recipients may hold ``address`` (the caller checks the list)."""
     where = [OutboxRow.ticket_id.is_(None)]
     where += [OutboxRow.ticket_id.in_(chunk) for chunk in chunks(ticket_ids)]
-    cols = (OutboxRow.id, OutboxRow.recipients, OutboxRow.state, OutboxRow.message_id)
-    listed = func.lower(func.cast(OutboxRow.recipients, Text()))
-    stmt = select(*cols).where(or_(*where), func.strpos(listed, address) > 0)
-    if session.get_bind().dialect.name != "postgresql":
-        stmt = select(*cols).where(or_(*where), func.instr(listed, address) > 0)
-    return [(i, list(r or []), s, m) for i, r, s, m in session.execute(stmt.order_by(OutboxRow.id))]
+    listed = _holds(session, func.cast(OutboxRow.recipients, Text()), address)
+    stmt = select(OutboxRow.id, OutboxRow.recipients).where(or_(*where), listed)
+    return [(i, list(r or [])) for i, r in session.execute(stmt.order_by(OutboxRow.id))]
+
+
+def _holds(session: Session, value: Any, address: str) -> Any:
+    """SQL: ``value`` (text) holds ``address`` in any case (a plain search, no pattern:
+    an address may hold ``_`` and ``%``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.strpos(func.lower(value), address) > 0
+    return func.instr(func.lower(value), address) > 0  # SQLite: lower() folds ASCII
 
 
 def events_of(session: Session, ticket_ids: Sequence[int]) -> list[tuple[Any, ...]]:

@@ -9,9 +9,10 @@ What goes, in the caller's one transaction (a failure anywhere takes it all back
   rows. A ticket of someone else merged into one of theirs first gets back the mail and
   events that merge moved, and stays, unmerged;
 * on tickets of others they were on (a Cc, a watcher) or wrote to, which stay: their
-  mail (with its inbox rows), our answers to them alone, their place among the ticket's
-  people, the events they made or that name them; a mail of ours to them and others
-  no longer goes to them, and its bytes, once sent, are dropped;
+  mail (with its inbox rows), our mails to them alone or carrying their words or
+  address (a member's notice), their place among the ticket's people, the events they
+  made; others' events that name them lose the address; a mail of ours to them and
+  others no longer goes to them, and its bytes, once sent, are dropped;
 * the inbox rows of theirs on no ticket (an auto-reply, a refused or shunted mail, a
   form submission), their outbox rows on no ticket, the web form's counter of their
   address.
@@ -19,7 +20,8 @@ What goes, in the caller's one transaction (a failure anywhere takes it all back
 The search indexes follow the messages. One :class:`~store.models.Erasure` row
 records when, by whom and how much, never the address (a keyed mark at most). Files
 (the outbound maildir's copies of the outbox rows that went) are removed by the
-caller after the commit, from :attr:`Outcome.mail_copies`.
+caller before it commits, from :attr:`Outcome.mail_copies`. :func:`expire` erases
+whole tickets the same way for ``[retention] closed_tickets``.
 """
 
 from __future__ import annotations
@@ -188,7 +190,7 @@ def _outbox(
     """The outbox rows that go: those of the messages and tickets that go, and those to
     them alone on no ticket or a kept one; a mail to others too loses them."""
     found = find.outbox_of(session, messages, out.tickets)
-    for oid, recipients, _state, _mid in find.outbox_naming(session, address, out.kept_tickets):
+    for oid, recipients in find.outbox_naming(session, address, out.kept_tickets):
         if oid in found:
             continue
         others = rules.without(recipients, address)
