@@ -5,7 +5,7 @@ Like every query module, nothing here commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import exists, func, literal, select, union_all
 from sqlalchemy.orm import Session
@@ -60,6 +60,26 @@ def quiet_reason(session: Session, ticket_id: int) -> Msg | str:
         if isinstance(detail, dict) and detail.get("lasting"):
             return kept(detail.get("said"), str(detail.get("reason", "")))
     return ""
+
+
+# the newest subjects of our mails a new mail's is compared with (gateway.pipeline.said_back)
+MAX_SENT_SUBJECTS = 50
+
+
+def sent_subjects(session: Session, ticket_id: int, kinds: Collection[str]) -> list[str]:
+    """The subjects of the mails of ``kinds`` the ticket sent, newest first, each once,
+    at most :data:`MAX_SENT_SUBJECTS` of them."""
+    rows = session.scalars(
+        select(Message.subject)
+        .where(
+            Message.ticket_id == ticket_id,
+            Message.direction == "out",
+            Message.kind.in_(sorted(kinds)),
+        )
+        .order_by(Message.id.desc())
+        .limit(MAX_SENT_SUBJECTS)
+    )
+    return list(dict.fromkeys(str(subject) for subject in rows if subject))
 
 
 def state_changes(session: Session, ticket_id: int) -> int:

@@ -34,10 +34,10 @@ from gateway.notify.queue import (
     turned_off,
     under_rate_limit,
 )
-from gateway.pipeline import archive, loops, unanswered
+from gateway.pipeline import archive, loops, said_back, unanswered
 from gateway.runner.arrival import Arrival
 from gateway.tickets import changes, event_words, to_requester
-from store import tickets
+from store import conversation, tickets
 from store.models import Ticket
 
 
@@ -231,6 +231,9 @@ def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
     if allowed and _forwarded(a, ticket):
         why = loops.never_answered(ticket.requester, a.settings.own_addresses)
         allowed = not why
+    if allowed and _answers_ours(a):
+        why = unanswered.answers_ours(a.thread.linked_ticket_id or 0)
+        allowed = False
     lasting = not allowed  # a machine's request, an address that never reads: quiet for good
     if allowed and archived(a):
         why, lasting = _too_old(a), True
@@ -255,6 +258,21 @@ def _within_limits(
 def _too_old(a: Arrival) -> Msg:
     """Why an archive's message is not answered: its age, or that it has none."""
     return unanswered.too_old(a.msg.date) if a.msg.date is not None else unanswered.UNDATED
+
+
+# the kinds a machine of ours writes (an Auto-Submitted header): what a robot answers
+_AUTOMATIC = frozenset(k.name for k in views.MAIL_KINDS.values() if k.auto_submitted)
+
+
+def _answers_ours(a: Arrival) -> bool:
+    """A new ticket a stranger's tag opened, whose subject repeats an automatic mail
+    of ours on the ticket it names: a robot's answer to ours (:mod:`.said_back`);
+    acknowledged, it answers again, one round more each time."""
+    linked = a.route.linked_ticket_id if a.route is not None else None
+    if linked is None:
+        return False
+    ours = conversation.sent_subjects(a.session, linked, _AUTOMATIC)
+    return said_back.repeats_ours(a.msg.subject, ours, a.settings.gateway.tag_prefix)
 
 
 def _forwarded(a: Arrival, ticket: Ticket) -> bool:

@@ -1,0 +1,116 @@
+"""Another helpdesk's robot answering our acknowledgement, through the real SMTP
+listener (aiosmtpd) and smtplib: the robot answers for a requester's mailbox under an
+address of its own, to the address our mail came from (not the reply address), with no
+In-Reply-To, no References and none of the automatic headers (Auto-Submitted,
+Precedence, X-Autoreply, X-Loop): only its subject, ``Re: [#1] <our subject>``, says
+what it answers. A stranger's tag opens a ticket linked to #1 (README "Threading");
+acknowledged, the robot answered the acknowledgement of the acknowledgement, the
+subject grew a round each time (``We have received your request: We have received
+your request: VPN down``) and only the hourly limit stopped it."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import smtplib
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import App, build
+from tests.support.app import MEMBERS
+from tests.support.pipeline import all_tickets, outbox, show
+from tests.support.smtp import listening, smtp_settings
+
+ROBOT = "helpdesk@other.test"
+
+
+@pytest.fixture
+def gw(settings: Settings, clock: FakeClock) -> Iterator[App]:
+    application = build(replace(settings, members=MEMBERS), clock)
+    yield application
+    application.close()
+
+
+def _send(app: App, raw: bytes, envelope_from: str) -> None:
+    """``raw`` to the support address over SMTP, then processed as the daemon does."""
+    with (
+        listening(smtp_settings(app.settings), app.sessions, app.clock) as srv,
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):
+        client.sendmail(envelope_from, ["support@example.test"], raw)
+    app.runner.process_pending()
+
+
+def _subject(raw: bytes) -> str:
+    return str(email.message_from_bytes(raw, policy=email.policy.default)["Subject"])
+
+
+def _robot_answer(ours: bytes, n: int, form: str) -> bytes:
+    """The robot's answer to our mail ``ours``: ``form`` with ``{s}`` for its subject."""
+    subject = form.format(s=_subject(ours), n=n)
+    encoded = email.header.Header(subject, "utf-8").encode()
+    return (
+        f"From: Other Helpdesk <{ROBOT}>\nTo: support@example.test\nSubject: {encoded}\n"
+        f"Message-ID: <robot-{n}@other.test>\nMIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=utf-8\n\n"
+        "Thank you for your mail. Your request has been received.\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "Re: {s}",  # the usual reply prefix
+        "Re: Re: {s}",  # a robot that prefixes what it got, once more each round
+        "[OTH#{n}] Re: {s}",  # its own ticket number before ours
+        "AW: {s}",  # a German mail system's
+        "返信: {s}",  # a Japanese one's
+        "Your request has been received ({s})",  # the subject quoted inside its own
+    ],
+)
+def test_a_robot_answering_our_acknowledgement_gets_no_acknowledgement(
+    gw: App, clock: FakeClock, form: str
+) -> None:
+    request = (
+        b"From: Alice <alice@other.test>\nTo: support@example.test\nSubject: VPN down\n"
+        b"Message-ID: <a0@other.test>\nContent-Type: text/plain\n\nThe VPN is down.\n"
+    )
+    _send(gw, request, "alice@other.test")
+    for n in range(1, 6):  # the robot answers each mail of ours that reaches other.test
+        to_them = [r for r in outbox(gw) if any(x.endswith("@other.test") for x in r.recipients)]
+        if len(to_them) < n:
+            break
+        clock.advance(timedelta(minutes=2))
+        _send(gw, _robot_answer(to_them[n - 1].raw, n, form), ROBOT)
+    to_them = [r for r in outbox(gw) if any(x.endswith("@other.test") for x in r.recipients)]
+    assert [r.recipients for r in to_them] == [["alice@other.test"]]  # Alice's, once
+    tickets = all_tickets(gw)
+    assert len(tickets) == 2  # the robot's mail is kept, on a ticket linked to #1
+    robot = show(gw, max(t["id"] for t in tickets))
+    [why] = [e for e in robot["events"] if e["kind"] == "no-auto-answer"]
+    assert why["detail"]["reason"] == "it answers an automatic mail of ours on ticket #1"
+
+
+def test_a_strangers_own_request_naming_a_ticket_is_still_acknowledged(gw: App) -> None:
+    """The control: the tag alone, under words of the stranger's own, is a new request
+    as before (README "Threading"), and it is answered."""
+    request = (
+        b"From: Alice <alice@other.test>\nTo: support@example.test\nSubject: VPN down\n"
+        b"Message-ID: <a0@other.test>\nContent-Type: text/plain\n\nThe VPN is down.\n"
+    )
+    _send(gw, request, "alice@other.test")
+    bob = (
+        b"From: Bob <bob@other.test>\nTo: support@example.test\n"
+        b"Subject: [#1] the same for me, and the printer too\n"
+        b"Message-ID: <b0@other.test>\nContent-Type: text/plain\n\nSame here.\n"
+    )
+    _send(gw, bob, "bob@other.test")
+    assert [r.recipients for r in outbox(gw, "acknowledgement")] == [
+        ["alice@other.test"],
+        ["bob@other.test"],
+    ]
