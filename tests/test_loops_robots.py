@@ -16,6 +16,7 @@ import smtplib
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,7 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App, build
 from tests.support.app import MEMBERS
+from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, outbox, show
 from tests.support.smtp import listening, smtp_settings
 
@@ -36,13 +38,13 @@ def gw(settings: Settings, clock: FakeClock) -> Iterator[App]:
     application.close()
 
 
-def _send(app: App, raw: bytes, envelope_from: str) -> None:
+def _send(app: App, raw: bytes, envelope_from: str, to: str = "support@example.test") -> None:
     """``raw`` to the support address over SMTP, then processed as the daemon does."""
     with (
         listening(smtp_settings(app.settings), app.sessions, app.clock) as srv,
         smtplib.SMTP("127.0.0.1", srv.port) as client,
     ):
-        client.sendmail(envelope_from, ["support@example.test"], raw)
+        client.sendmail(envelope_from, [to], raw)
     app.runner.process_pending()
 
 
@@ -114,3 +116,70 @@ def test_a_strangers_own_request_naming_a_ticket_is_still_acknowledged(gw: App) 
         ["alice@other.test"],
         ["bob@other.test"],
     ]
+
+
+# the headers of ours a relay between two gateways may drop, one set per case
+STRIPPED = {
+    "none": (),  # as we send it: the gateway header and RFC 3834's say what it is
+    "all": ("X-Ticket-Gateway", "Auto-Submitted", "Precedence", "X-Auto-Response-Suppress"),
+    # and what threads it: the subject, with the other's tag in it, is all that is left
+    "threading": (
+        *("X-Ticket-Gateway", "Auto-Submitted", "Precedence", "X-Auto-Response-Suppress"),
+        *("In-Reply-To", "References", "Thread-Index", "Thread-Topic"),
+    ),
+}
+
+
+def _without(raw: bytes, names: tuple[str, ...]) -> bytes:
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    for name in names:
+        del msg[name]
+    return msg.as_bytes()
+
+
+@pytest.mark.parametrize("stripped", list(STRIPPED))
+def test_two_gateways_acknowledging_each_other_stop_at_once(
+    settings: Settings, twin: Settings, clock: FakeClock, tmp_path: Path, stripped: str
+) -> None:
+    """Two gateways of ours, each the other's requester (a misdirected mail started it),
+    both numbering tickets ``[#N]``: a relay between them that drops our headers leaves
+    the subject alone to say what each mail answers, and the other's tag names a ticket
+    of the other's numbering."""
+    b_settings = replace(
+        twin,
+        gateway=replace(twin.gateway, address="support@b.test", data_dir=tmp_path / "b"),
+    )
+    a, b = build(settings, clock), build(b_settings, clock)
+    try:
+        for app, who, many in ((a, "carol@a-side.test", 3), (b, "dave@b-side.test", 5)):
+            for n in range(many):  # tickets of their own: each one's tags name some
+                _send(
+                    app,
+                    mail(subject=f"printer {n}", sender=who, to=app.settings.gateway.address),
+                    who,
+                    to=app.settings.gateway.address,
+                )
+        seen = {id(a): len(outbox(a)), id(b): len(outbox(b))}
+        start = mail(subject="Invoice 42", sender="Billing <support@b.test>")
+        _send(a, start, "support@b.test")
+        for _ in range(12):  # mail goes back and forth while there is some
+            moved = False
+            for src, dst in ((a, b), (b, a)):
+                rows = outbox(src)[seen[id(src)] :]
+                seen[id(src)] += len(rows)
+                for row in rows:
+                    if dst.settings.gateway.address in row.recipients:
+                        clock.advance(timedelta(minutes=1))
+                        raw = _without(row.raw, STRIPPED[stripped])
+                        _send(
+                            dst, raw, src.settings.gateway.address, to=dst.settings.gateway.address
+                        )
+                        moved = True
+            if not moved:
+                break
+        to_b = [r for r in outbox(a) if "support@b.test" in r.recipients]
+        to_a = [r for r in outbox(b) if "support@example.test" in r.recipients]
+        assert len(to_b) <= 1 and len(to_a) <= 1, [_subject(r.raw) for r in to_b + to_a]
+    finally:
+        a.close()
+        b.close()

@@ -9,6 +9,11 @@ grew by a round each time and only the hourly limit stopped it. The subject is a
 that says what it answers: when it holds the whole subject of a mail of ours on the
 ticket its tag names, under any reply prefix, tag or words around it (``[OTH#7] Re:
 …``, ``Your request (…) was received``), it answers that mail, and is not answered.
+So is one from an address we sent an automatic mail to within :data:`WINDOW`, whose
+tag is none of ours or names a ticket of another numbering: two gateways, each the
+other's requester, with the headers that say what their mails are dropped on the way,
+acknowledged each other's acknowledgements, each round's subject holding the one
+before.
 
 Pure: the subjects of our mails come from the caller (``store.conversation``).
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from datetime import timedelta
 
 from gateway.pipeline import thread
 
@@ -25,16 +31,22 @@ from gateway.pipeline import thread
 MIN_CHARS = 8
 
 
-def repeats_ours(subject: str, ours: Iterable[str], prefix: str = "") -> bool:
-    """Whether ``subject`` holds the whole of one of ``ours`` (subjects of mails we sent),
-    each without our tag and reply prefixes, compared in one width and case with the
-    spacing folded. Linear in the subjects' length (``in`` on two strings)."""
+# how long after an automatic mail of ours an answer from its recipient is looked for:
+# a robot answers in seconds, a queue that held the mail may take hours more
+WINDOW = timedelta(days=1)
+
+
+def repeated(subject: str, ours: Iterable[tuple[int, str]], prefix: str = "") -> int | None:
+    """The ticket of the first of ``ours`` (ticket, subject of a mail we sent) whose
+    subject ``subject`` holds whole, each without our tag and reply prefixes, compared
+    in one width and case with the spacing folded; None for none. Linear in the
+    subjects' length (``in`` on two strings)."""
     theirs = _folded(thread.base_subject(subject, prefix))
-    for sent in ours:
+    for ticket, sent in ours:
         said = _folded(thread.base_subject(sent, prefix))
         if len(said) >= MIN_CHARS and said in theirs:
-            return True
-    return False
+            return ticket
+    return None
 
 
 def _folded(text: str) -> str:

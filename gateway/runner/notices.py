@@ -231,9 +231,9 @@ def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
     if allowed and _forwarded(a, ticket):
         why = loops.never_answered(ticket.requester, a.settings.own_addresses)
         allowed = not why
-    if allowed and _answers_ours(a):
-        why = unanswered.answers_ours(a.thread.linked_ticket_id or 0)
-        allowed = False
+    answered = _answers_ours(a) if allowed else None
+    if answered is not None:
+        why, allowed = unanswered.answers_ours(answered), False
     lasting = not allowed  # a machine's request, an address that never reads: quiet for good
     if allowed and archived(a):
         why, lasting = _too_old(a), True
@@ -264,15 +264,16 @@ def _too_old(a: Arrival) -> Msg:
 _AUTOMATIC = frozenset(k.name for k in views.MAIL_KINDS.values() if k.auto_submitted)
 
 
-def _answers_ours(a: Arrival) -> bool:
-    """A new ticket a stranger's tag opened, whose subject repeats an automatic mail
-    of ours on the ticket it names: a robot's answer to ours (:mod:`.said_back`);
-    acknowledged, it answers again, one round more each time."""
+def _answers_ours(a: Arrival) -> int | None:
+    """The ticket of an automatic mail of ours that this new request answers, by its
+    subject (:mod:`.said_back`): one on the ticket a stranger's tag names, or one we
+    sent its sender lately. A robot's answer to ours, acknowledged, answers again, one
+    round more each time; None when it answers none."""
     linked = a.route.linked_ticket_id if a.route is not None else None
-    if linked is None:
-        return False
-    ours = conversation.sent_subjects(a.session, linked, _AUTOMATIC)
-    return said_back.repeats_ours(a.msg.subject, ours, a.settings.gateway.tag_prefix)
+    ours = conversation.sent_subjects(a.session, linked, _AUTOMATIC) if linked else []
+    since = a.now - said_back.WINDOW
+    ours += conversation.subjects_sent_to(a.session, a.sender, _AUTOMATIC, since)
+    return said_back.repeated(a.msg.subject, ours, a.settings.gateway.tag_prefix)
 
 
 def _forwarded(a: Arrival, ticket: Ticket) -> bool:
