@@ -183,3 +183,35 @@ def test_two_gateways_acknowledging_each_other_stop_at_once(
     finally:
         a.close()
         b.close()
+
+
+@pytest.mark.parametrize("x_loop", ["helpdesk@other.test", "yes"])  # procmail's, Zammad's/OTRS's
+def test_a_robots_answer_with_x_loop_leaves_a_waiting_ticket_waiting(
+    gw: App, clock: FakeClock, x_loop: str
+) -> None:
+    """The requester is a helpdesk whose acknowledgement of our status mail sets
+    X-Loop only (its loop guard: a program wrote or passed it on): no answer (as
+    before), and no more the requester's answer that took the ticket out of pending."""
+    from gateway.core.model import TicketState
+    from tests.support.scheduling import set_state, tick_and_send
+
+    _send(gw, mail(sender=f"Other Helpdesk <{ROBOT}>", message_id="<r1@other.test>"), ROBOT)
+    set_state(gw, 1, TicketState.PENDING)
+    tick_and_send(gw)
+    [status] = outbox(gw, "status_change")
+    ours = email.message_from_bytes(status.raw, policy=email.policy.default)
+    clock.advance(timedelta(minutes=3))
+    queued = len(outbox(gw))
+    ack = mail(
+        subject=f"[OTH#5] Re: {ours['Subject']}",
+        body="Your request has been received as OTH#5.\n",
+        sender=f"Other Helpdesk <{ROBOT}>",
+        to=str(ours["Reply-To"]),
+        in_reply_to=str(ours["Message-ID"]),
+        headers={"X-Loop": x_loop},
+    )
+    _send(gw, ack, ROBOT)
+    ticket = show(gw, 1)
+    assert ticket["state"] == "pending" and ticket["message_count"] == 2  # attached
+    tick_and_send(gw)
+    assert outbox(gw)[queued:] == []  # nothing to the robot, nobody told of an answer
