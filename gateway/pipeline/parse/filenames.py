@@ -63,6 +63,8 @@ _EXTENSIONS = {
     "message/external-body": ".txt",
     "message/partial": ".eml",
 }
+# what a name that is only ``.`` and one of these was meant to be: a file of that type
+_KNOWN_SUFFIXES = frozenset(_EXTENSIONS.values()) | {".xlsx", ".docx", ".pptx", ".xls", ".log"}
 _MESSAGE_TYPES = frozenset({"message/rfc822", "message/global", "message/news"})
 # DOS device names: a name is one when the part before its first dot, with the spaces
 # Windows drops at its end, is one of these (as CPython's ntpath.isreserved reads it)
@@ -85,7 +87,15 @@ def safe_filename(name: str | None, content_type: str, index: int) -> str:
     cleaned = _clean(name or "")
     if not cleaned:
         return _fallback(ctype, index)
+    if _only_extension(name or "", cleaned):  # ".pdf": saved as "pdf" it lost its type
+        return f"attachment-{index}.{cleaned}"
     return _limit(cleaned)
+
+
+def _only_extension(name: str, cleaned: str) -> bool:
+    """``name`` was an extension alone (``.pdf``, `` ..xlsx``): what is left of it once
+    its dots go is a known file extension, not a dot-file's name (``.bashrc``)."""
+    return name.strip().startswith(".") and f".{cleaned.lower()}" in _KNOWN_SUFFIXES
 
 
 def numbered_filename(name: str, number: int) -> str:
