@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, dump, kept
 from store.in_lists import chunks
-from store.models import ActionRun
+from store.models import ActionRun, Ticket
 
 AWAITING, PENDING, RUNNING = "awaiting_approval", "pending", "running"
 SUCCEEDED, FAILED = "succeeded", "failed"
@@ -132,6 +132,51 @@ def release(
     row.state, row.next_attempt_at = PENDING, now
     row.document, row.input_sha256 = document, input_sha256
     row.trigger, row.triggered_by = "approved", who
+
+
+def left_waiting(session: Session, limit: int = 50) -> list[ActionRun]:
+    """Runs awaiting a manager's approval whose ticket left them: closed (a merged one is
+    closed too) or filed under another entry. Locked (``SKIP LOCKED``: another worker
+    withdrawing them passes them by), oldest first. A queued run is withdrawn when it
+    comes due (the worker looks at its ticket then); one awaiting approval never comes
+    due, and stayed waiting for ever."""
+    left = or_(
+        Ticket.state == "closed",
+        and_(Ticket.catalog.is_not(None), Ticket.catalog != ActionRun.entry_id),
+    )
+    stmt = (
+        select(ActionRun)
+        .join(Ticket, Ticket.id == ActionRun.ticket_id)
+        .where(ActionRun.state == AWAITING, left)
+        .order_by(ActionRun.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=ActionRun)
+    )
+    return list(session.scalars(stmt))
+
+
+def withdraw(row: ActionRun, error: Msg, now: datetime) -> None:
+    """A run awaiting approval ends ``failed``, not run (no try counted): ``error`` says
+    why. A manager's ``/approve`` may queue it anew (as any failed run's)."""
+    row.state, row.finished_at, row.next_attempt_at = FAILED, now, None
+    row.last_status, row.last_error, row.last_error_said = None, str(error), dump(error)
+
+
+def as_due(row: ActionRun) -> DueRun:
+    """The row as the worker's plain values, no try made (``attempt`` 0)."""
+    return DueRun(
+        row.id,
+        row.ticket_id,
+        row.entry_id,
+        row.action_type,
+        row.trigger,
+        row.triggered_by,
+        row.idempotency_key,
+        row.document,
+        row.input_sha256,
+        row.attempts,
+        False,
+    )
 
 
 def claim_next(session: Session, now: datetime, lease: Callable[[str], timedelta]) -> DueRun | None:

@@ -115,6 +115,14 @@ def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:
             )
             said.warn(message)
             return EX_DATAERR
+        if not row.document:  # it waited for a manager and was withdrawn: none approved it
+            message = N_(
+                "run #{run} was never approved, so it has nothing to send; a manager "
+                "approves it with /approve (or the ticket page's button)",
+                run=row.id,
+            )
+            Speaker(settings).warn(message)
+            return EX_DATAERR
         old, old_key = row.state, row.idempotency_key
         now = app.clock.now()
         ticket = tickets.get(s, row.ticket_id)
