@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, dump, kept
 from store.in_lists import chunks
-from store.models import ActionRun, Ticket
+from store.models import ActionRun, Ticket, TicketEvent
 
 AWAITING, PENDING, RUNNING = "awaiting_approval", "pending", "running"
 SUCCEEDED, FAILED = "succeeded", "failed"
@@ -288,6 +288,29 @@ def list_runs(
     if ticket_id is not None:
         stmt = stmt.where(ActionRun.ticket_id == ticket_id)
     return list(session.scalars(stmt))
+
+
+def run_events(session: Session, row: ActionRun) -> list[dict[str, Any]]:
+    """The events of the run on its ticket, oldest first (``actions show``): written,
+    waiting for approval, approved, each attempt, retried, its reply. An event names
+    its run in ``detail["run"]``."""
+    stmt = (
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == row.ticket_id, TicketEvent.kind.startswith("action"))
+        .order_by(TicketEvent.id)
+    )
+    return [
+        {
+            "at": _iso(e.at),
+            "actor": e.actor,
+            "channel": e.channel,
+            "kind": e.kind,
+            "new": e.new,
+            "detail": e.detail,
+        }
+        for e in session.scalars(stmt)
+        if (e.detail or {}).get("run") == row.id
+    ]
 
 
 def view(row: ActionRun) -> dict[str, Any]:
