@@ -1,0 +1,104 @@
+"""Webhook actions against real HTTP servers of our own, for what an ops member meets
+when a receiver is set up wrong or misbehaves: an ``https://`` URL whose port speaks
+plain HTTP, and a receiver that fails every time (the tries, their growing waits capped
+at ``retry_max``, and their end: one failure mail, nothing sent after)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from gateway.actions.outcome import Step
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.core.i18n import translate
+from gateway.runtime.app import App
+from tests.support.actions import action_app, drain, runs
+from tests.support.databases import sqlite_only
+from tests.support.hooks import ERROR, HookServer
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, outbox, show, text_of
+
+REQUEST = mail(subject="New account please", body="User ID: taro.yamada\n")
+
+
+@pytest.fixture
+def hooks() -> Iterator[HookServer]:
+    server = HookServer().start()
+    yield server
+    server.stop()
+
+
+def hook_app(settings: Settings, clock: FakeClock, tmp_path: Path, url: str, retries: int) -> App:
+    (tmp_path / "hook.secret").write_bytes(b"0f3a9c1e5b7d2468ace13579bdf02468\n")
+    action = f"""
+        type: webhook
+        url: {url}
+        secret_file: hook.secret
+        timeout: 2s
+        retries: {retries}
+        on_failure: {{notify: assignee}}
+        """
+    return action_app(settings, clock, tmp_path, action)
+
+
+@sqlite_only
+def test_an_https_url_to_a_plain_http_port_is_said_as_that(
+    settings: Settings, clock: FakeClock, tmp_path: Path, hooks: HookServer
+) -> None:
+    """Said as "the TLS handshake failed (WRONG_VERSION_NUMBER)", OpenSSL's code: the
+    commonest slip (the receiver speaks plain HTTP, or the port is another's) was left
+    to the reader to decode. Nothing is sent in plain text; the run fails at once."""
+    url = hooks.url().replace("http://", "https://")
+    app = hook_app(settings, clock, tmp_path, url, retries=3)
+    try:
+        deliver(app, REQUEST)
+        [done] = drain(app)
+        assert done.step == Step.FAILED and hooks.deliveries == []
+        where = url.split("/")[2]
+        assert f"{where} answered in plain text, not TLS" in done.error, done.error
+        assert "http://" in done.error  # what to write if it is the receiver
+        japanese = translate(done.said, "ja")
+        assert where in japanese and "TLS" in japanese and "answered" not in japanese
+    finally:
+        app.close()
+
+
+@sqlite_only
+def test_a_receiver_that_always_fails_is_tried_with_growing_waits_then_given_up(
+    settings: Settings, clock: FakeClock, tmp_path: Path, hooks: HookServer
+) -> None:
+    """``retries: 6``: seven tries, the waits 10s doubled per try (FAST's retry_initial)
+    up to retry_max (5 minutes), then the run fails for good: one note, one mail to the
+    assignee naming the last answer, and no delivery after, however long one waits."""
+    hooks.answers = [ERROR] * 10
+    app = hook_app(settings, clock, tmp_path, hooks.url(), retries=6)
+    try:
+        ticket_id = deliver(app, REQUEST).ticket_id or 0
+        waits: list[timedelta] = []
+        for _ in range(6):
+            [done] = drain(app)
+            assert (done.step, done.status) == (Step.RETRY, 500)
+            [run] = runs(app)
+            due = datetime.fromisoformat(run["next_attempt_at"])
+            waits.append(due - clock.now())
+            clock.advance(due - clock.now() - timedelta(seconds=1))
+            assert drain(app) == []  # not a second before its time
+            clock.advance(timedelta(seconds=1))
+        assert waits == [timedelta(seconds=s) for s in (10, 20, 40, 80, 160, 300)]
+        [last] = drain(app)
+        assert (last.step, last.status, last.attempt) == (Step.FAILED, 500, 7)
+        [run] = runs(app)
+        assert (run["state"], run["attempts"], run["next_attempt_at"]) == ("failed", 7, None)
+        clock.advance(timedelta(days=1))
+        assert drain(app) == [] and len(hooks.deliveries) == 7
+        [mailed] = outbox(app, "action_failed")
+        assert mailed.recipients == ["ops@example.test"]
+        assert "500" in text_of(mailed)
+        notes = [e for e in show(app, ticket_id)["events"] if e["kind"] == "note"]
+        assert len(notes) == 1  # the end of the run, not each try
+    finally:
+        app.close()
