@@ -5,6 +5,8 @@ at ``retry_max``, and their end: one failure mail, nothing sent after)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,13 +14,14 @@ from pathlib import Path
 import pytest
 
 from gateway.actions.outcome import Step
+from gateway.actions.results import Done
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.i18n import translate
 from gateway.runtime.app import App
-from tests.support.actions import action_app, drain, runs
+from tests.support.actions import action_app, drain, runs, worker
 from tests.support.databases import sqlite_only
-from tests.support.hooks import ERROR, HookServer
+from tests.support.hooks import ERROR, HANG, HANG_LIMIT, OK, HookServer
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
 
@@ -101,4 +104,63 @@ def test_a_receiver_that_always_fails_is_tried_with_growing_waits_then_given_up(
         notes = [e for e in show(app, ticket_id)["events"] if e["kind"] == "note"]
         assert len(notes) == 1  # the end of the run, not each try
     finally:
+        app.close()
+
+
+@sqlite_only
+@pytest.mark.parametrize("status", ["301", "302", "307", "308"])
+def test_a_redirect_to_another_host_is_never_followed(
+    settings: Settings, clock: FakeClock, tmp_path: Path, hooks: HookServer, status: str
+) -> None:
+    """A 307 or 308 would carry the signed body to whatever host it names (GitLab's
+    webhooks follow them): the other host gets nothing, not even a GET; the run fails at
+    once, naming where it pointed with the token in that URL masked."""
+    other = HookServer().start()
+    try:
+        # another host name, a live server on it: a follower would reach it
+        where = other.url("/collect", host="localhost") + "?token=0123456789abcdef"
+        hooks.location, hooks.answers = where, [status]
+        app = hook_app(settings, clock, tmp_path, hooks.url(), retries=3)
+        try:
+            deliver(app, REQUEST)
+            [done] = drain(app)
+            assert (done.step, done.status) == (Step.FAILED, int(status))
+            assert other.deliveries == [] and other.fetched == [] and len(hooks.deliveries) == 1
+            [run] = runs(app)
+            assert "localhost" in run["last_error"] and "0123456789abcdef" not in run["last_error"]
+            assert "token=…" in run["last_error"], run["last_error"]
+        finally:
+            app.close()
+    finally:
+        other.stop()
+
+
+@sqlite_only
+def test_a_silent_receiver_holds_one_worker_only_until_the_timeout(
+    settings: Settings, clock: FakeClock, tmp_path: Path, hooks: HookServer
+) -> None:
+    """One worker waits on a receiver that never answers; the other runs the next
+    request's run meanwhile, and the first is free again at the action's timeout (2s),
+    the try counted as temporary: nothing waits on the receiver's whim."""
+    hooks.answers = [HANG, OK]
+    app = hook_app(settings, clock, tmp_path, hooks.url(), retries=3)
+    try:
+        deliver(app, REQUEST)
+        deliver(app, mail(subject="New account please", body="User ID: hanako\n"))
+        held: list[Done] = []
+        started = time.monotonic()
+        first = threading.Thread(target=lambda: held.extend(worker(app).drain(lambda: bool(held))))
+        first.start()
+        while not hooks.deliveries and time.monotonic() - started < 10:
+            time.sleep(0.02)
+        [other] = worker(app).drain()  # the second worker, meanwhile
+        assert (other.run_id, other.step) == (2, Step.SUCCEEDED)
+        assert time.monotonic() - started < 2  # not after the silent one
+        first.join(timeout=10)
+        took = time.monotonic() - started
+        assert not first.is_alive() and 1.5 < took < HANG_LIMIT / 2
+        [silent] = held
+        assert (silent.run_id, silent.step, silent.error) == (1, Step.RETRY, "no answer within 2s")
+    finally:
+        hooks.release.set()
         app.close()

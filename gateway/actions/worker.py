@@ -35,6 +35,7 @@ from gateway.catalog.load import CatalogHolder
 from gateway.catalog.model import Action, Catalog
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock
+from gateway.core.errors import TransientError
 from gateway.core.i18n import Msg
 from gateway.core.key_strength import weakness
 from gateway.core.model import TicketState
@@ -171,10 +172,16 @@ class ActionWorker:
         under another entry since (:func:`gateway.actions.withdraw.waiting`); a merged
         one's target gets its own run as for a queued one (:meth:`_hand_on`)."""
         catalog = self.catalog.current
-        with transaction(self.sessions) as s:
-            ended = withdraw.waiting(s, self.settings, catalog, self.clock.now())
-            for run, _done in ended:
-                self._hand_on(s, run, catalog)
+        try:
+            with transaction(self.sessions) as s:
+                ended = withdraw.waiting(s, self.settings, catalog, self.clock.now())
+                for run, _done in ended:
+                    self._hand_on(s, run, catalog)
+        except TransientError:  # the database busy: the loop backs off as for a claim
+            raise
+        except Exception:  # our bug: the due runs still run (the next pass tries again)
+            log.exception("withdrawing runs awaiting approval: unexpected error")
+            return []
         for run, done in ended:
             log.info("action run=%s ticket=%s: withdrawn: %s", run.id, run.ticket_id, done.error)
         return [done for _run, done in ended]
