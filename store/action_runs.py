@@ -134,25 +134,25 @@ def release(
     row.trigger, row.triggered_by = "approved", who
 
 
-def left_waiting(session: Session, limit: int = 50) -> list[ActionRun]:
-    """Runs awaiting a manager's approval whose ticket left them: closed (a merged one is
-    closed too) or filed under another entry. Locked (``SKIP LOCKED``: another worker
-    withdrawing them passes them by), oldest first. A queued run is withdrawn when it
-    comes due (the worker looks at its ticket then); one awaiting approval never comes
-    due, and stayed waiting for ever."""
+def left_waiting(session: Session, limit: int = 50) -> list[tuple[int, int]]:
+    """(run id, ticket id) of the runs awaiting a manager's approval whose ticket left
+    them: closed (a merged one is closed too) or filed under another entry; oldest
+    first. Not locked: the caller locks the ticket, then the run (:func:`locked`), in
+    the order every writer of a ticket's runs takes them, and looks again. A queued run
+    is withdrawn when it comes due (the worker looks at its ticket then); one awaiting
+    approval never comes due, and stayed waiting for ever."""
     left = or_(
         Ticket.state == "closed",
         and_(Ticket.catalog.is_not(None), Ticket.catalog != ActionRun.entry_id),
     )
     stmt = (
-        select(ActionRun)
+        select(ActionRun.id, ActionRun.ticket_id)
         .join(Ticket, Ticket.id == ActionRun.ticket_id)
         .where(ActionRun.state == AWAITING, left)
         .order_by(ActionRun.id)
         .limit(limit)
-        .with_for_update(skip_locked=True, of=ActionRun)
     )
-    return list(session.scalars(stmt))
+    return [(run_id, ticket_id) for run_id, ticket_id in session.execute(stmt)]
 
 
 def withdraw(row: ActionRun, error: Msg, now: datetime) -> None:

@@ -61,11 +61,14 @@ def waiting(
     transaction: each ends ``failed`` with an ``action`` event (attempt 0) and the note
     a queued run not run gets. The runs, as they were, and what the worker reports."""
     out: list[tuple[DueRun, results.Done]] = []
-    for row in action_runs.left_waiting(session):
-        ticket = tickets.get_to_change(session, row.ticket_id)
+    for run_id, ticket_id in action_runs.left_waiting(session):
+        ticket = tickets.get_to_change(session, ticket_id)  # the ticket first, then its run
+        row = action_runs.locked(session, run_id)
+        if ticket is None or row is None or row.state != action_runs.AWAITING:
+            continue  # another worker withdrew it, or a manager approved it, meanwhile
         run = action_runs.as_due(row)
-        why = reason(session, ticket, catalog, run) if ticket is not None else None
-        if ticket is None or why is None:
+        why = reason(session, ticket, catalog, run)
+        if why is None:  # reopened or filed back since the look: it waits on
             continue
         action_runs.withdraw(row, why, now)
         entry = catalog.entry(run.entry_id)
