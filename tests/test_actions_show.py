@@ -21,6 +21,7 @@ from tests.support.cli import run
 from tests.support.config import members_toml, with_database, write_config
 from tests.support.hooks import ERROR, HookServer
 from tests.support.mails import mail
+from tests.test_cli_light import HEAVY, heavy_in, imported
 
 SECRET = "s3cr3t-token-value"
 
@@ -118,3 +119,20 @@ def test_a_commands_credentials_are_masked() -> None:
     )
     shown = masked_argv(action)
     assert shown == ["/usr/local/bin/mkuser", "--api-key=…", "--password", "…", "--dry-run"]
+
+
+def test_show_reads_without_the_change_machinery(
+    tmp_path: Path,
+    hooks: HookServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reading command, run from scripts as ``tickets show`` is: it wires only what it
+    reads with (tests/test_cli_light.py), not the runner, the tickets service or the
+    actions' own machinery."""
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    config = configured(tmp_path, hooks.url(), "en")
+    one_failed_try(config, tmp_path, capsys)
+    code, out, modules = imported(config, "actions", "show", "1", "--json")
+    assert code == 0 and '"attempt_events"' in out, out
+    assert heavy_in(modules, HEAVY) == []
