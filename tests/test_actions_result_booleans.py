@@ -61,3 +61,39 @@ def test_the_reply_reads_the_answers_booleans(
             app.close()
     finally:
         server.stop()
+
+
+def test_an_answer_cut_at_the_limit_says_why_the_reply_lacks_its_values(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A JSON answer longer than ``[actions] output_limit`` (4096 bytes here) is kept cut,
+    so it is no JSON object and the reply had no ``result``: the ticket said only that
+    ``result.account`` was undefined, and nobody could tell the limit was the cause. The
+    ``action-reply-failed`` event now names the limit and the key to raise."""
+    answer = {"account": "taro", "log": "x" * 10_000}
+    server = HookServer(reply=answer).start()
+    try:
+        (tmp_path / "hook.secret").write_bytes(b"hook-secret-0123456789\n")
+        action = f"""
+            type: webhook
+            url: {server.url()}
+            secret_file: hook.secret
+            timeout: 2s
+            on_success: {{state: pending, reply: account_created}}
+            """
+        team = team_templates(tmp_path / "team", "Account {{ result.account }} is ready.\n")
+        app = action_app(settings, clock, tmp_path, action, templates_dir=team)
+        try:
+            ticket_id = deliver(app, REQUEST).ticket_id or 0
+            [done] = drain(app)
+            assert done.step == Step.SUCCEEDED
+            [failed] = [
+                e for e in show(app, ticket_id)["events"] if e["kind"] == "action-reply-failed"
+            ]
+            error = failed["detail"]["error"]
+            assert "output_limit" in error and "4096" in error, error
+            assert outbox(app, "action_reply") == []
+        finally:
+            app.close()
+    finally:
+        server.stop()
