@@ -15,7 +15,7 @@ import pytest
 
 from gateway.catalog.model import Action
 from gateway.runtime.cli.action_show import masked_argv
-from tests.support.actions import catalog_text
+from tests.support.actions import argv_yaml, catalog_text, script
 from tests.support.app import MEMBERS
 from tests.support.cli import run
 from tests.support.config import members_toml, with_database, write_config
@@ -136,3 +136,25 @@ def test_show_reads_without_the_change_machinery(
     code, out, modules = imported(config, "actions", "show", "1", "--json")
     assert code == 0 and '"attempt_events"' in out, out
     assert heavy_in(modules, HEAVY) == []
+
+
+def test_show_of_a_command_run_gives_its_argv_masked_and_its_stdin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    argv = [*script(tmp_path, "fail.py", "import sys\nsys.stdin.read()\nsys.exit(65)\n")]
+    argv += ["--api-token=" + SECRET, "--password", SECRET]
+    action = f"type: command\nargv: {argv_yaml(argv)}\nretries: 0\n"
+    (tmp_path / "catalog.yaml").write_text(catalog_text(action), encoding="utf-8")
+    extra = f'[catalog]\npath = "catalog.yaml"\n{members_toml(MEMBERS)}'
+    config = with_database(write_config(tmp_path, locale="en", extra=extra))
+    one_failed_try(config, tmp_path, capsys)
+    data = json.loads(run(config, "actions", "show", "1", "--json", capsys=capsys).out)
+    assert data["state"] == "failed" and SECRET not in json.dumps(data)
+    req = data["request"]
+    assert req["argv"][-3:] == ["--api-token=…", "--password", "…"]
+    assert req["stdin"] == data["document"] and req["workdir"] == str(tmp_path)
+    assert req["environment"] == {"TICKET_GATEWAY_IDEMPOTENCY_KEY": data["idempotency_key"]}
+    out = run(config, "actions", "show", "1", capsys=capsys).out
+    assert "Last status: 65" in out and SECRET not in out
+    assert "attempt 1: failed, status 65" in out, out
