@@ -17,11 +17,15 @@ from pathlib import Path
 import pytest
 
 from gateway.actions.outcome import Step
+from gateway.chat.approval import Standing
+from gateway.chat.ticket_facts import approval_of
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from gateway.runtime.cli.actions import cmd_actions_retry
 from gateway.runtime.cli.common import EX_DATAERR
+from store import tickets
+from store.db import transaction
 from tests.support.actions import RECORDER, action_app, argv_yaml, drain, recorded, runs, script
 from tests.support.app import MEMBERS, reply_address
 from tests.support.mails import mail
@@ -119,5 +123,36 @@ def test_a_merged_tickets_waiting_run_is_withdrawn(
         assert (done.run_id, done.step, done.ran) == (runs(app)[1]["id"], Step.FAILED, False)
         assert [r["state"] for r in runs(app)] == ["awaiting_approval", "failed"]
         assert recorded(log) == []
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize(
+    ("command", "standing"),
+    [("/close\n", Standing.CLOSED), (None, Standing.AWAITING)],
+)
+def test_the_slack_card_does_not_call_a_withdrawn_run_approved(
+    settings: Settings,
+    clock: FakeClock,
+    tmp_path: Path,
+    command: str | None,
+    standing: Standing,
+) -> None:
+    """The card reads the run of the ticket's entry: withdrawn, it is ``failed`` and no
+    longer waiting, which the card took for "approved by" whoever completed the sheet
+    (the requester). Never approved, it says the ticket was closed; reopened, it offers
+    Approve again (a manager's /approve runs it)."""
+    app, _log = approval_app(settings, clock, tmp_path)
+    try:
+        ticket_id = deliver(app, mail(subject="account", body="User ID: taro\n")).ticket_id or 0
+        deliver(app, member_mail(app, ticket_id, "ops@example.test", "/close\n"))
+        drain(app)
+        if command is None:  # reopened
+            deliver(app, member_mail(app, ticket_id, "ops@example.test", "/open\n"))
+        with transaction(app.sessions) as s:
+            ticket = tickets.get(s, ticket_id)
+            assert ticket is not None
+            stands = approval_of(s, app.settings, app.catalog.current, ticket)
+        assert stands.standing == standing, stands
     finally:
         app.close()
