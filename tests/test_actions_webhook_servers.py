@@ -5,6 +5,7 @@ at ``retry_max``, and their end: one failure mail, nothing sent after)."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -164,3 +165,62 @@ def test_a_silent_receiver_holds_one_worker_only_until_the_timeout(
     finally:
         hooks.release.set()
         app.close()
+
+
+class EndlessAnswer:
+    """A receiver that answers 200 and then sends its body for ever, as fast as it can
+    (chunked, or ended by nothing at all), until the caller hangs up: what it sent is
+    counted."""
+
+    def __init__(self, chunked: bool) -> None:
+        self.chunked, self.sent = chunked, 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/hooks/account"
+
+    def _serve(self) -> None:
+        conn, _ = self.sock.accept()
+        with conn:
+            conn.recv(65536)  # the request (small: one read holds it)
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+            head += b"Transfer-Encoding: chunked\r\n\r\n" if self.chunked else b"\r\n"
+            piece = b"x" * 65536
+            framed = b"10000\r\n" + piece + b"\r\n" if self.chunked else piece
+            try:
+                conn.sendall(head)
+                while self.sent < 1 << 30:  # a gigabyte at most, should the test fail
+                    conn.sendall(framed)
+                    self.sent += len(framed)
+            except OSError:
+                return  # the caller hung up: what the test waits for
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@sqlite_only
+@pytest.mark.parametrize("chunked", [True, False])
+def test_an_endless_answer_is_read_to_the_limit_only(
+    settings: Settings, clock: FakeClock, tmp_path: Path, chunked: bool
+) -> None:
+    """A 200 whose body never ends: the run succeeds with the first output_limit bytes
+    (4096 here) kept, the rest counted as not read (-1), at once, not at the timeout,
+    and the receiver stops being read (it has sent far less than a gigabyte)."""
+    server = EndlessAnswer(chunked)
+    try:
+        app = hook_app(settings, clock, tmp_path, server.url(), retries=3)
+        try:
+            deliver(app, REQUEST)
+            started = time.monotonic()
+            [done] = drain(app)
+            assert time.monotonic() - started < 1.5  # the timeout is 2s
+            assert (done.step, done.status) == (Step.SUCCEEDED, 200)
+            [run] = runs(app)
+            assert (len(run["output"]), run["output_cut"]) == (4096, -1)
+            assert server.sent < 1 << 30
+        finally:
+            app.close()
+    finally:
+        server.close()
