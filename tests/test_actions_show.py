@@ -8,6 +8,7 @@ error, next try), the answer, in the reader's language; ``--json`` for scripts."
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,9 +28,9 @@ SECRET = "s3cr3t-token-value"
 
 
 @pytest.fixture
-def hooks() -> HookServer:
+def hooks() -> Iterator[HookServer]:
     server = HookServer(answers=[ERROR]).start()
-    yield server  # type: ignore[misc]
+    yield server
     server.stop()
 
 
