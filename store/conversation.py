@@ -5,14 +5,15 @@ Like every query module, nothing here commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from sqlalchemy import exists, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, kept
 from store.in_lists import chunks
-from store.models import AttachmentRow, Message, TicketEvent
+from store.models import AttachmentRow, Message, OutboxRow, TicketEvent
 
 
 def request_text(session: Session, ticket_id: int) -> str:
@@ -60,6 +61,48 @@ def quiet_reason(session: Session, ticket_id: int) -> Msg | str:
         if isinstance(detail, dict) and detail.get("lasting"):
             return kept(detail.get("said"), str(detail.get("reason", "")))
     return ""
+
+
+# the newest subjects of our mails a new mail's is compared with (gateway.pipeline.said_back)
+MAX_SENT_SUBJECTS = 50
+
+
+def sent_subjects(
+    session: Session, ticket_id: int, kinds: Collection[str]
+) -> list[tuple[int, str]]:
+    """The subjects of the mails of ``kinds`` the ticket sent, newest first, each once,
+    at most :data:`MAX_SENT_SUBJECTS` of them (with the ticket, as the next one gives it)."""
+    rows = session.scalars(
+        select(Message.subject)
+        .where(
+            Message.ticket_id == ticket_id,
+            Message.direction == "out",
+            Message.kind.in_(sorted(kinds)),
+        )
+        .order_by(Message.id.desc())
+        .limit(MAX_SENT_SUBJECTS)
+    )
+    return [(ticket_id, subject) for subject in dict.fromkeys(str(s) for s in rows if s)]
+
+
+def subjects_sent_to(
+    session: Session, recipient: str, kinds: Collection[str], since: datetime
+) -> list[tuple[int, str]]:
+    """The tickets and subjects of the mails of ``kinds`` queued to ``recipient`` since
+    ``since``, newest first, at most :data:`MAX_SENT_SUBJECTS` of them."""
+    rows = session.execute(
+        select(Message.ticket_id, Message.subject)
+        .join(OutboxRow, OutboxRow.id == Message.outbox_id)
+        .where(
+            OutboxRow.recipient == recipient.lower(),
+            OutboxRow.created_at >= since,
+            OutboxRow.kind.in_(sorted(kinds)),
+            Message.direction == "out",
+        )
+        .order_by(Message.id.desc())
+        .limit(MAX_SENT_SUBJECTS)
+    )
+    return [(int(ticket), str(subject)) for ticket, subject in rows if subject]
 
 
 def state_changes(session: Session, ticket_id: int) -> int:
