@@ -158,7 +158,7 @@ def test_a_close_on_another_instance_while_the_outcome_is_recorded_stands(
     action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 60s\non_success: {{state: open}}\n"
     app = action_app(settings, clock, tmp_path, action)
     closing: list[threading.Thread] = []
-    event = results._event
+    event = results.event
 
     def meanwhile(*args: Any) -> None:
         """The other instance's close, sent between the read and the commit."""
@@ -171,7 +171,7 @@ def test_a_close_on_another_instance_while_the_outcome_is_recorded_stands(
 
     try:
         ticket_id = deliver(app, mail(subject="account", body="User ID: taro\n")).ticket_id or 0
-        monkeypatch.setattr(results, "_event", meanwhile)
+        monkeypatch.setattr(results, "event", meanwhile)
         assert [d.step for d in drain(app)] == [Step.SUCCEEDED]
         closing[0].join(PATIENCE)
         t = show(app, ticket_id)
