@@ -282,3 +282,22 @@ class TicketBrief:
     excerpt: str  # the first lines of the request
     commands: tuple[Text, ...]  # the reply commands this member may give, one per line
     files: tuple[tuple[str, int], ...] = ()  # (name, size) of the request's files
+
+
+@dataclass(frozen=True, slots=True)
+class OutsiderReply:
+    """To the assignee: someone who is not on the ticket answered one of its mails
+    (threaded by In-Reply-To/References alone). Their mail is on the ticket; they
+    get nothing from it until a member adds them (issue #14). One who worked the ticket
+    as a member and has left the team since is said to be that (``left_team``): what a
+    stranger's notice says of them, and its ``add_command``, would let them back in."""
+
+    team: Team
+    recipient: Person  # the assignee (else the entry's manager)
+    ticket: TicketRef
+    sender: Person  # who wrote
+    excerpt: str  # the start of what they wrote
+    add_command: str  # how a member adds them: the CLI line
+    left_team: bool = False  # they worked it as a member and are not in [[members]] now
+    not_done: str = ""  # the command lines of their mail, not carried out ("; " between)
+    hand_on: str = ""  # the CLI line, but its member, that gives their ticket to a member

@@ -31,6 +31,7 @@ from gateway.notify.view_parts import DeadlineLine as DeadlineLine
 from gateway.notify.view_parts import FieldRequest as FieldRequest
 from gateway.notify.view_parts import NamedCount as NamedCount
 from gateway.notify.view_parts import NoticeItem as NoticeItem
+from gateway.notify.view_parts import OutsiderReply as OutsiderReply
 from gateway.notify.view_parts import OverdueLine as OverdueLine
 from gateway.notify.view_parts import OverdueTicket as OverdueTicket
 from gateway.notify.view_parts import Person as Person
@@ -262,20 +263,6 @@ class SignIn:
     recipient: Person  # a configured member
     link: str  # base_url + /sign-in/<token>
     valid_minutes: int
-
-
-@dataclass(frozen=True, slots=True)
-class OutsiderReply:
-    """To the assignee: someone who is not on the ticket answered one of its mails
-    (threaded by In-Reply-To/References alone). Their mail is on the ticket; they
-    get nothing from it until a member adds them (issue #14)."""
-
-    team: Team
-    recipient: Person  # the assignee (else the entry's manager)
-    ticket: TicketRef
-    sender: Person  # who wrote
-    excerpt: str  # the start of what they wrote
-    add_command: str  # how a member adds them: the CLI line
 
 
 View = (

@@ -346,6 +346,20 @@ SAMPLES: list[v.View] = [
         "I saw this thread; here is the password you need …",
         "ticket-gateway tickets add-participant 42 stranger@elsewhere.test",
     ),
+    *(  # one who left the team: their own ticket to hand on, or one they only worked
+        v.OutsiderReply(
+            TEAM,
+            BOSS,
+            T42,
+            v.Person("sato@example.test", "Sato <b>"),
+            "/close\nDone.",
+            "ticket-gateway tickets add-participant 42 sato@example.test",
+            left_team=True,
+            not_done=not_done,
+            hand_on=hand_on,
+        )
+        for not_done, hand_on in (("/close", "ticket-gateway tickets assign 42"), ("", ""))
+    ),
     *(
         v.TicketlessReply(TEAM, OPS, named, "Re: Weekly digest <b>: 3 open</b>")
         for named in (*labels.NO_TICKET_MAILS.values(), labels.SOME_MAIL)
