@@ -122,6 +122,9 @@ class TicketRef:
     # entry removed from the catalog: its id, marked); "" when not filed. Last: a
     # TicketRef written positionally keeps its meaning
     entry: Text = ""
+    # the assignee's address when they are no longer in [[members]]: a manager answers
+    # for the ticket now, and a mail to them about it says whose work it was
+    left: str = ""
 
     def __post_init__(self) -> None:
         if not self.age:
