@@ -304,3 +304,16 @@ class OutsiderReply:
     left_team: bool = False  # they worked it as a member and are not in [[members]] now
     not_done: str = ""  # the command lines of their mail, not carried out ("; " between)
     hand_on: str = ""  # the CLI line, but its member, that gives their ticket to a member
+
+
+@dataclass(frozen=True, slots=True)
+class LeftWork:
+    """To a manager, once at the first pass that finds it: someone who left the team
+    (no longer in ``[[members]]``) still holds these open tickets, which that manager
+    now answers for. Nothing assigned to someone gone goes unsaid until it is stale."""
+
+    team: Team
+    recipient: Person  # the entry's manager, else the fallback's
+    tickets: tuple[TicketRef, ...]  # each with ``left`` and the manager's reply address
+    leavers: tuple[str, ...]  # their addresses, for the ``tickets list`` lines
+    more: int = 0  # their open tickets past the ones listed

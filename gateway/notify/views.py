@@ -29,6 +29,7 @@ from gateway.notify.digest_views import WeeklySummary as WeeklySummary
 from gateway.notify.view_parts import CommandLine as CommandLine
 from gateway.notify.view_parts import DeadlineLine as DeadlineLine
 from gateway.notify.view_parts import FieldRequest as FieldRequest
+from gateway.notify.view_parts import LeftWork as LeftWork
 from gateway.notify.view_parts import NamedCount as NamedCount
 from gateway.notify.view_parts import NoticeItem as NoticeItem
 from gateway.notify.view_parts import OutsiderReply as OutsiderReply
@@ -273,6 +274,7 @@ View = (
     | StatusChange
     | TicketNotice
     | StaleReminder
+    | LeftWork
     | PendingReminder
     | WeeklyDigest
     | WeeklySummary
@@ -317,6 +319,8 @@ MAIL_KINDS: dict[type[Any], MailKind] = {
     StatusChange: MailKind("status_change", "auto-generated", rate_limited=True),
     # to a member: replies, reopens, fields, reassignment (coalesced per ticket)
     TicketNotice: MailKind("ticket_notice", "auto-generated", rate_limited=False, to_members=True),
+    # a manager told once of the open tickets someone who left the team still holds
+    LeftWork: MailKind("left_work", "auto-generated", rate_limited=False, to_members=True),
     # to an assignee: tickets nobody touched for their entry's stale_after
     StaleReminder: MailKind(
         "stale_reminder", "auto-generated", rate_limited=False, to_members=True

@@ -346,6 +346,13 @@ SAMPLES: list[v.View] = [
         "I saw this thread; here is the password you need …",
         "ticket-gateway tickets add-participant 42 stranger@elsewhere.test",
     ),
+    v.LeftWork(
+        TEAM,
+        BOSS,
+        (replace(MINE, left="sato@example.test"),),
+        ("sato@example.test",),
+        more=2,
+    ),
     *(  # one who left the team: their own ticket to hand on, or one they only worked
         v.OutsiderReply(
             TEAM,
