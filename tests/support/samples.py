@@ -17,7 +17,13 @@ from zoneinfo import ZoneInfo
 from gateway.actions.notes import ACTION_TYPES
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import validate
-from gateway.config.settings import GatewaySettings, HealthSettings, ImapSettings, Settings
+from gateway.config.settings import (
+    GatewaySettings,
+    HealthSettings,
+    ImapSettings,
+    Member,
+    Settings,
+)
 from gateway.core import tokens, weeks
 from gateway.core.errors import CatalogError, ConfigError, InvalidTransition, Problem
 from gateway.core.i18n import N_, Msg
@@ -780,6 +786,16 @@ def said() -> list[v.View]:
             T42,
             "/close",
             proof.from_elsewhere("ops@icloud.test", "ops@example.test"),
+            commands.HELP,
+        ),
+        v.CommandRefused(  # a member's reply from their new address to the old one's
+            TEAM,
+            OPS,
+            T42,
+            "/close",
+            proof.at_old_address(
+                "ops@old.example.test", 42, Member(email="ops@example.test", name="Ops One")
+            ),
             commands.HELP,
         ),
         v.StatusChange(
