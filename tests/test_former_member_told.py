@@ -16,7 +16,8 @@ import pytest
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import build
-from tests.support.pipeline import deliver, outbox, subject_of, words_of
+from gateway.tickets import event_words
+from tests.support.pipeline import deliver, outbox, show, subject_of, words_of
 from tests.test_former_member_mail import LEAVER, _from_the_leaver, _worked_by_the_leaver
 
 
@@ -45,5 +46,23 @@ def test_a_leavers_mail_is_told_as_a_leavers(
         else:
             assert "チーム" in subject and "チーム" in words
             assert "転送" not in words
+    finally:
+        app.close()
+
+
+def test_the_tickets_history_says_the_mail_is_a_leavers(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """``tickets show`` and the ticket page say the same of the event: from one who left
+    the team, not a stranger to let in with ``add-participant``."""
+    tid, address, without = _worked_by_the_leaver(settings, clock, tmp_path)
+    app = build(without, clock)
+    try:
+        body = "/close\nI left the team, but I still write.\n"
+        out = deliver(app, _from_the_leaver(address, body, tid), envelope_to=(address,))
+        assert "left the team" in out.reason
+        [event] = [e for e in show(app, tid)["events"] if e["kind"] == "outsider"]
+        said = str(event_words.why("outsider", event["detail"]))
+        assert "no longer in the team" in said and "add-participant" not in said
     finally:
         app.close()

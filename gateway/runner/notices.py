@@ -157,7 +157,7 @@ def notify_outsider(a: Arrival, ticket: Ticket, *, told: str | None = None) -> b
         return False
     if not _ops_notice_allowed(a, ticket, "outsider_reply"):
         return False
-    left = _left_the_team(a, ticket)
+    left = left_the_team(a, ticket)
     lines = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
     holds = left and a.sender == (ticket.assignee or "").lower()
     view = views.OutsiderReply(
@@ -185,7 +185,7 @@ def notify_outsider(a: Arrival, ticket: Ticket, *, told: str | None = None) -> b
     )
 
 
-def _left_the_team(a: Arrival, ticket: Ticket) -> bool:
+def left_the_team(a: Arrival, ticket: Ticket) -> bool:
     """The sender worked the ticket as a member (held it, or joined it by acting on it)
     and is not in ``[[members]]`` now: their mail came to a reply address issued to them
     then, and their manager must hear that, not a stranger's story."""
