@@ -1,6 +1,7 @@
 """A catalog action that fails for good on a ticket whose assignee left the team, under
 an entry with no manager of its own: the failure is told to the fallback entry's
-manager (the team's catch-all), not to the leaver's address and not to nobody."""
+manager (the team's catch-all), not to the leaver's address and not to nobody, and it
+names the leaver, whose ticket it was."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from store.db import transaction
 from tests.support.actions import FAST, argv_yaml, catalog_text, drain, script
 from tests.support.app import MEMBERS
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, outbox, show
+from tests.support.pipeline import deliver, outbox, show, words_of
 
 FAILS = "import sys\nsys.stdin.read()\nprint('directory says: no', file=sys.stderr)\nsys.exit(65)\n"
 HELD_BY_THE_LEAVER = "    assignee: ops2@example.test\n"
@@ -44,7 +45,10 @@ def test_a_failed_action_on_a_leavers_ticket_goes_to_the_fallbacks_manager(
     try:
         [done] = drain(app)
         assert done.step == Step.FAILED
-        assert [r.recipients for r in outbox(app, "action_failed")] == [["boss@example.test"]]
+        [failed] = outbox(app, "action_failed")
+        assert failed.recipients == ["boss@example.test"]
+        # whose ticket it was: the manager is to hand it on, not to read it as theirs
+        assert "ops2@example.test はもうチームにいません" in words_of(failed)  # Boss reads ja
     finally:
         app.close()
 

@@ -64,7 +64,7 @@ def test_an_old_reply_address_of_a_former_member_changes_nothing(
     try:
         body = "/close\nUser ID: mallory\nI left the team, but I still write.\n"
         out = deliver(app, _from_the_leaver(address, body, tid), envelope_to=(address,))
-        assert out.ticket_id == tid and "not on the ticket" in out.reason
+        assert out.ticket_id == tid and "who left the team" in out.reason  # a stranger now
         ticket = show(app, tid)
         assert ticket["state"] == "pending"  # neither reopened nor closed
         assert "user_id" not in ticket["fields"] and runs(app) == []  # no sheet, no action

@@ -275,7 +275,14 @@ def _member_map(s: Section, members: Sequence[Member]) -> Mapping[str, str]:
             raise ConfigError(s.path, key, N_("not a Slack user id such as U0123ABCD"))
         if not isinstance(email, str) or ascii_address(email.strip()) not in known:
             raise ConfigError(
-                s.path, key, N_("{email!r} is not the email of a [[members]] entry", email=email)
+                s.path,
+                key,
+                N_(
+                    "{email!r} is not the email of a [[members]] entry (someone who left the "
+                    "team, or changed address: link the Slack user to their new address, or "
+                    "take the line out)",
+                    email=email,
+                ),
             )
         out[str(user)] = ascii_address(email.strip())  # as the member is kept
     return out

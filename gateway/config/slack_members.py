@@ -7,20 +7,18 @@ connection. So the daemon's SIGHUP (``systemctl reload``) reads the configuratio
 file again, checked as at start: a file that no longer loads (a broken line, a map
 naming an address that is no ``[[members]]`` entry) is refused, logged with its key,
 and the map in use kept. Only the map is taken; other changes (a new ``[[members]]``
-entry among them) wait for the next start, and the log says so.
+entry among them) wait for the next start, and the log says so
+(:func:`gateway.config.team_changes.tell_what_waits`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
-from pathlib import Path
 
-from gateway.config.load import DEFAULTS, load_settings
 from gateway.config.settings import Settings
+from gateway.config.team_changes import reread
 from gateway.core.counted import counted
-from gateway.core.errors import ConfigError
 
 log = logging.getLogger("gateway.config")
 
@@ -36,18 +34,16 @@ class SlackMembers:
 
     def reload(self) -> bool:
         """Take the map of the configuration file as it is now; False when refused."""
-        source = self._settings.source
-        if source == DEFAULTS:  # no file to read again
+        new = reread(self._settings)
+        if new is None:
             return False
-        try:
-            new = load_settings(Path(source))
-        except ConfigError as exc:
-            log.error(
-                "configuration reload refused: %s; keeping the slack member map in use (%s)",
-                exc,
-                counted(len(self._table), "user"),
-            )
-            return False
+        self.take(new)
+        return True
+
+    def take(self, new: Settings) -> None:
+        """Take the map of ``new``, the configuration file read again and checked
+        (:func:`gateway.config.team_changes.reread`); what else changed in it is told by
+        :func:`gateway.config.team_changes.tell_what_waits`."""
         table = _map_of(new)
         running = self._settings
         for user, email in sorted(table.items()):
@@ -58,23 +54,15 @@ class SlackMembers:
                     user,
                     email,
                 )
-        if _without_map(new) != _without_map(running):
-            log.warning(
-                "%s: changes other than [chat.slack.members] take effect at the next start",
-                source,
+        if table or self._table or new.chat.slack is not None:  # a team with no Slack: quiet
+            log.info(
+                "slack member map reloaded from %s: %s",
+                running.source,
+                counted(len(table), "user"),
             )
         self._table = table
-        log.info("slack member map reloaded from %s: %s", source, counted(len(table), "user"))
-        return True
 
 
 def _map_of(settings: Settings) -> Mapping[str, str]:
     slack = settings.chat.slack
     return dict(slack.members) if slack is not None else {}
-
-
-def _without_map(settings: Settings) -> Settings:
-    slack = settings.chat.slack
-    if slack is None:
-        return settings
-    return replace(settings, chat=replace(settings.chat, slack=replace(slack, members={})))

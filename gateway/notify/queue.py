@@ -109,6 +109,7 @@ def ticket_ref(
         priority=ticket.priority,
         age=spans.period(now - ticket.created_at),
         idle=spans.period(now - ticket.updated_at),
+        left=ticket.assignee if ticket.assignee and not settings.on_team(ticket.assignee) else "",
     )
 
 

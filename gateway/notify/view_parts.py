@@ -122,6 +122,9 @@ class TicketRef:
     # entry removed from the catalog: its id, marked); "" when not filed. Last: a
     # TicketRef written positionally keeps its meaning
     entry: Text = ""
+    # the assignee's address when they are no longer in [[members]]: a manager answers
+    # for the ticket now, and a mail to them about it says whose work it was
+    left: str = ""
 
     def __post_init__(self) -> None:
         if not self.age:
@@ -282,3 +285,35 @@ class TicketBrief:
     excerpt: str  # the first lines of the request
     commands: tuple[Text, ...]  # the reply commands this member may give, one per line
     files: tuple[tuple[str, int], ...] = ()  # (name, size) of the request's files
+
+
+@dataclass(frozen=True, slots=True)
+class OutsiderReply:
+    """To the assignee: someone who is not on the ticket answered one of its mails
+    (threaded by In-Reply-To/References alone). Their mail is on the ticket; they
+    get nothing from it until a member adds them (issue #14). One who worked the ticket
+    as a member and has left the team since is said to be that (``left_team``): what a
+    stranger's notice says of them, and its ``add_command``, would let them back in."""
+
+    team: Team
+    recipient: Person  # the assignee (else the entry's manager)
+    ticket: TicketRef
+    sender: Person  # who wrote
+    excerpt: str  # the start of what they wrote
+    add_command: str  # how a member adds them: the CLI line
+    left_team: bool = False  # they worked it as a member and are not in [[members]] now
+    not_done: str = ""  # the command lines of their mail, not carried out ("; " between)
+    hand_on: str = ""  # the CLI line, but its member, that gives their ticket to a member
+
+
+@dataclass(frozen=True, slots=True)
+class LeftWork:
+    """To a manager, once at the first pass that finds it: someone who left the team
+    (no longer in ``[[members]]``) still holds these open tickets, which that manager
+    now answers for. Nothing assigned to someone gone goes unsaid until it is stale."""
+
+    team: Team
+    recipient: Person  # the entry's manager, else the fallback's
+    tickets: tuple[TicketRef, ...]  # each with ``left`` and the manager's reply address
+    leavers: tuple[str, ...]  # their addresses, for the ``tickets list`` lines
+    more: int = 0  # their open tickets past the ones listed

@@ -29,8 +29,10 @@ from gateway.notify.digest_views import WeeklySummary as WeeklySummary
 from gateway.notify.view_parts import CommandLine as CommandLine
 from gateway.notify.view_parts import DeadlineLine as DeadlineLine
 from gateway.notify.view_parts import FieldRequest as FieldRequest
+from gateway.notify.view_parts import LeftWork as LeftWork
 from gateway.notify.view_parts import NamedCount as NamedCount
 from gateway.notify.view_parts import NoticeItem as NoticeItem
+from gateway.notify.view_parts import OutsiderReply as OutsiderReply
 from gateway.notify.view_parts import OverdueLine as OverdueLine
 from gateway.notify.view_parts import OverdueTicket as OverdueTicket
 from gateway.notify.view_parts import Person as Person
@@ -264,20 +266,6 @@ class SignIn:
     valid_minutes: int
 
 
-@dataclass(frozen=True, slots=True)
-class OutsiderReply:
-    """To the assignee: someone who is not on the ticket answered one of its mails
-    (threaded by In-Reply-To/References alone). Their mail is on the ticket; they
-    get nothing from it until a member adds them (issue #14)."""
-
-    team: Team
-    recipient: Person  # the assignee (else the entry's manager)
-    ticket: TicketRef
-    sender: Person  # who wrote
-    excerpt: str  # the start of what they wrote
-    add_command: str  # how a member adds them: the CLI line
-
-
 View = (
     Acknowledgement
     | FieldsRefused
@@ -286,6 +274,7 @@ View = (
     | StatusChange
     | TicketNotice
     | StaleReminder
+    | LeftWork
     | PendingReminder
     | WeeklyDigest
     | WeeklySummary
@@ -330,6 +319,8 @@ MAIL_KINDS: dict[type[Any], MailKind] = {
     StatusChange: MailKind("status_change", "auto-generated", rate_limited=True),
     # to a member: replies, reopens, fields, reassignment (coalesced per ticket)
     TicketNotice: MailKind("ticket_notice", "auto-generated", rate_limited=False, to_members=True),
+    # a manager told once of the open tickets someone who left the team still holds
+    LeftWork: MailKind("left_work", "auto-generated", rate_limited=False, to_members=True),
     # to an assignee: tickets nobody touched for their entry's stale_after
     StaleReminder: MailKind(
         "stale_reminder", "auto-generated", rate_limited=False, to_members=True

@@ -34,10 +34,10 @@ from gateway.notify.queue import (
     turned_off,
     under_rate_limit,
 )
-from gateway.pipeline import archive, loops, said_back, unanswered
+from gateway.pipeline import archive, commands, loops, said_back, unanswered
 from gateway.runner.arrival import Arrival
 from gateway.tickets import changes, event_words, to_requester
-from store import conversation, tickets
+from store import conversation, merges, tickets
 from store.models import Ticket
 
 
@@ -157,6 +157,9 @@ def notify_outsider(a: Arrival, ticket: Ticket, *, told: str | None = None) -> b
         return False
     if not _ops_notice_allowed(a, ticket, "outsider_reply"):
         return False
+    left = left_the_team(a, ticket)
+    lines = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
+    holds = left and a.sender == (ticket.assignee or "").lower()
     view = views.OutsiderReply(
         team=team(a.settings),
         recipient=views.Person(member.email, member.name),
@@ -164,6 +167,9 @@ def notify_outsider(a: Arrival, ticket: Ticket, *, told: str | None = None) -> b
         sender=views.Person(a.sender, a.msg.from_.name if a.msg.from_ else ""),
         excerpt=_excerpt(a.msg.new_text or a.msg.text),
         add_command=f"ticket-gateway tickets add-participant {ticket.id} {a.sender}",
+        left_team=left,
+        not_done="; ".join(c.line for c in lines.commands) if left else "",
+        hand_on=f"ticket-gateway tickets assign {ticket.id}" if holds else "",
     )
     return (
         queue_ticket_mail(
@@ -177,6 +183,17 @@ def notify_outsider(a: Arrival, ticket: Ticket, *, told: str | None = None) -> b
         )
         is not None
     )
+
+
+def left_the_team(a: Arrival, ticket: Ticket) -> bool:
+    """The sender worked the ticket as a member (held it, or joined it by acting on it)
+    and is not in ``[[members]]`` now: their mail came to a reply address issued to them
+    then, and their manager must hear that, not a stranger's story."""
+    if not a.settings.members or a.settings.member(a.sender) is not None:
+        return False
+    if a.sender == (ticket.assignee or "").lower():
+        return True
+    return (a.sender, tickets.MEMBER_ROLE) in merges.participants(a.session, ticket.id)
 
 
 def unverified_told(a: Arrival, ticket: Ticket) -> bool:

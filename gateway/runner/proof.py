@@ -23,6 +23,7 @@ from gateway.tickets import changes, event_words
 from store import merges
 from store.installation import reply_keys
 from store.models import Ticket
+from store.tickets import MEMBER_ROLE
 
 CHANNEL = "email"
 NO_COMMAND = N_("(your reply)")  # what the refusal names when the mail had no command line
@@ -112,8 +113,42 @@ def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz
     told = within_limit(a, member.email)
     record_unproven(a, ticket, member.email, verdict, parsed.commands, told=told)
     if told:
-        _tell(a, ticket, member, unverified(verdict), parsed.commands)
+        old = former_address(a, ticket)
+        why = unverified(verdict) if old is None else at_old_address(old, ticket.id, member)
+        _tell(a, ticket, member, why, parsed.commands)
     return f"not verified as {member.email}: {verdict.reason}"
+
+
+def former_address(a: Arrival, ticket: Ticket) -> str | None:
+    """The address no longer in the team whose reply address for the ticket the mail came
+    to (its assignee, or one who worked it as a member), if any: a member's old address
+    when theirs changed, which they write to from the new one."""
+    keys = reply_keys(a.session, a.settings.gateway.reply_key())
+    worked = [e for e, role in merges.participants(a.session, ticket.id) if role == MEMBER_ROLE]
+    return next(
+        (
+            e
+            for e in dict.fromkeys([(ticket.assignee or "").lower(), *worked])
+            if e
+            and a.settings.member(e) is None
+            and authz.token_issued_to(a.recipients, e, ticket.id, keys, a.settings.gateway.address)
+        ),
+        None,
+    )
+
+
+def at_old_address(old: str, ticket_id: int, member: Member) -> Msg:
+    """Why a member's mail from their new address to their old one's did nothing, and the
+    one step that lets them work the ticket by mail again."""
+    command = f"ticket-gateway tickets assign {ticket_id} {member.email}"
+    return N_(
+        "nothing was changed or sent: it came to the reply address issued to {old}, an "
+        "address no longer in the team, and proves nothing about who wrote it. If that was "
+        "your address, have the ticket given to your address now ({command}); its mails "
+        "then carry reply addresses of yours",
+        old=old,
+        command=command,
+    )
 
 
 def _tell(

@@ -228,6 +228,8 @@ def _outsider_reply(a: Arrival, ticket: Ticket) -> Done:
     """Attached (nothing is lost) but it changes nothing: no participant, no state,
     no fields, no commands, nothing sent to the sender; the assignee is told."""
     attach(a, ticket, kind="outsider", touch=False)
+    left = notices.left_the_team(a, ticket)  # worked it as a member, gone from the team
+    detail = {"message_id": a.msg.message_id, "via": a.thread.via.value, "inbox": a.row.id}
     changes.record(
         a.session,
         ticket,
@@ -235,11 +237,15 @@ def _outsider_reply(a: Arrival, ticket: Ticket) -> Done:
         a.now,
         actor=a.sender,
         channel=CHANNEL,
-        detail={"message_id": a.msg.message_id, "via": a.thread.via.value, "inbox": a.row.id},
+        detail={**detail, "left_team": True} if left else detail,
     )
     holder = proofs.tell_other_address(a, ticket)  # a member's answer from another address
     told = notices.notify_outsider(a, ticket, told=holder.email if holder else None)
-    line = N_("attached from {sender}, who is not on the ticket", sender=a.sender)
+    line = (
+        N_("attached from {sender}, who left the team", sender=a.sender)
+        if left
+        else N_("attached from {sender}, who is not on the ticket", sender=a.sender)
+    )
     clauses = [found(a.thread.via.value)]
     if holder:
         clauses.append(N_("{member} told", member=holder.email))
@@ -247,7 +253,8 @@ def _outsider_reply(a: Arrival, ticket: Ticket) -> Done:
         clauses.append(N_("the assignee told"))
     return Done(
         ticket.id,
-        f"attached (via {a.thread.via.value}, from {a.sender}, not on the ticket"
+        f"attached (via {a.thread.via.value}, from {a.sender}, "
+        + ("who left the team" if left else "not on the ticket")
         + (f", {holder.email} told" if holder else "")
         + (", assignee told)" if told else ")"),
         joined(line, clauses),

@@ -45,6 +45,7 @@ from contextlib import contextmanager
 
 from gateway.catalog.load import watch_catalog
 from gateway.config.settings import Settings
+from gateway.config.team_changes import reread, tell_what_waits
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.errors import ConfigError, TransientError
@@ -346,16 +347,20 @@ def _reload_on_hangup(app: App) -> Iterator[None]:
     saved: :func:`gateway.catalog.load.watch_catalog`); an invalid one is refused and the
     old one kept (CatalogHolder logs why), and the processing child is told to read it too. It
     re-reads the configuration file's Slack member map as well (refused and kept the
-    same way; only the doors here use it). Jinja2 re-reads a template file that
-    changed by itself, within two seconds."""
+    same way; only the doors here use it), and logs what else changed there and waits
+    for a restart, a changed ``[[members]]`` by name. Jinja2 re-reads a template file
+    that changed by itself, within two seconds."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def reload(_sig: int, _frame: object) -> None:
+        new = reread(app.settings)  # first: a catalog naming a newcomer is refused below
+        if new is not None:
+            tell_what_waits(app.settings, new)
         app.catalog.reload()
-        if app.slack_members is not None:
-            app.slack_members.reload()
+        if new is not None and app.slack_members is not None:
+            app.slack_members.take(new)
 
     previous = signal.signal(signal.SIGHUP, reload)
     try:

@@ -51,6 +51,7 @@ class Job(enum.StrEnum):
     # (a mail that came back, a reminder or any other, is claimed by the runner and the
     # sweeps alike under gateway.tickets.returned_claims.JOB: one row per outbox row)
     INVENTORY = "inventory"  # untouched far too long: force-closed as stale
+    LEFT = "left"  # one who left the team holds open tickets: managers told, once per address
 
 
 # ---------------------------------------------------------------- one ticket's state

@@ -21,7 +21,7 @@ from gateway.config.settings import Settings
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
-from gateway.scheduling import alerts, digest, retention, rules, sent_bytes
+from gateway.scheduling import alerts, digest, left_work, retention, rules, sent_bytes
 from gateway.scheduling.sweeps import JobContext, SweepReport, run_sweeps
 from store.db import transaction
 
@@ -51,7 +51,7 @@ def context(app: Services) -> JobContext:
     return JobContext(app.settings, app.catalog.current)
 
 
-def tick(app: Services, started_at: datetime | None = None) -> SweepReport:
+def tick(app: Services, started_at: datetime | None = None, *, first: bool = False) -> SweepReport:
     """One pass at the app's ``now``: sweeps, the digest if it is due, health alerts,
     the bytes of mail sent more than ``[outbound] keep_sent`` ago dropped, and tickets
     closed more than ``[retention] closed_tickets`` ago erased.
@@ -59,10 +59,15 @@ def tick(app: Services, started_at: datetime | None = None) -> SweepReport:
     Separate transactions, so a sweep that fails does not hold back the digest,
     nor either of them an alert. ``started_at``: when the daemon started or woke (see
     :func:`gateway.scheduling.alerts.send_due` and
-    :func:`gateway.scheduling.sweeps.unread_mail`)."""
+    :func:`gateway.scheduling.sweeps.unread_mail`). ``first``: the daemon's first pass
+    since its start, the one whose team is surely the configuration file's: the open
+    tickets of someone who left it are told then (:mod:`gateway.scheduling.left_work`)."""
     now, ctx = app.clock.now(), context(app)
     with transaction(app.sessions) as s:
         report = run_sweeps(s, ctx, now, started=started_at)
+    if first:
+        with transaction(app.sessions) as s:
+            left_work.tell(s, ctx, now, report)
     with transaction(app.sessions) as s:
         sent = digest.send_due(s, ctx, now)
     if sent:
@@ -105,6 +110,7 @@ def loop(
     that comes far later than its wait (:func:`slept`) counts as a start for the health
     alerts: the host slept, and its pollers wake with it."""
     backoff, started = Backoff(1.0, MAX_BACKOFF), app.clock.now()
+    first = True  # until a pass goes through: the one that tells the leavers' tickets
     last, waited = started, 0.0  # when the last pass ended, and the wait after it
     while not stop.is_set():
         if moved():
@@ -114,7 +120,7 @@ def loop(
             log.warning("scheduler: the clock moved %s in a wait of %.0fs", now - last, waited)
             started = now  # judged as after a start (gateway.scheduling.alerts.send_due)
         try:
-            report = tick(app, started)
+            report = tick(app, started, first=first)
         except TransientError as exc:
             delay = backoff.failed()
             log.warning("scheduler: database unavailable, retrying in %.0fs: %s", delay, exc)
@@ -123,6 +129,7 @@ def loop(
             log.exception("scheduler pass failed, retrying in %.0fs", delay)
         else:
             backoff.succeeded()
+            first = False
             if report.outbox:
                 log.info("scheduler: %s", report.summary())
                 wrote()

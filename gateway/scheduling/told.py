@@ -190,7 +190,7 @@ def mail(session: Session, ctx: JobContext, told: Told, now: datetime, report: S
         _stale_reminder(session, ctx, email, stale_items, now, report)
 
 
-def _ref(
+def ref(
     session: Session, ctx: JobContext, ticket: Ticket, email: str, now: datetime
 ) -> views.TicketRef:
     """The ticket with ``email``'s own reply address: the mail asks them to act, and a
@@ -226,11 +226,11 @@ def _overdue_mail(
     locale = ctx.locale_of(email)
     if len(items) == 1:
         [one] = items
-        ref = _ref(session, ctx, one.ticket, email, now)
+        shown = ref(session, ctx, one.ticket, email, now)
         view = views.SlaOverdue(
             team(ctx.settings),
             ctx.person(email),
-            ref,
+            shown,
             one.deadline.target,
             ctx.local(one.deadline.at),
         )
@@ -248,7 +248,7 @@ def _overdue_mail(
         return
     lines = tuple(
         views.OverdueLine(
-            _ref(session, ctx, o.ticket, email, now), o.deadline.target, ctx.local(o.deadline.at)
+            ref(session, ctx, o.ticket, email, now), o.deadline.target, ctx.local(o.deadline.at)
         )
         for o in items
     )
@@ -269,7 +269,7 @@ def _stale_reminder(
     """One mail per person and pass, listing every ticket that entered a new stale period."""
     for item in items:
         report.did(Job.STALE, item.ticket.id)
-    refs = tuple(_ref(session, ctx, s.ticket, email, now) for s in items)
+    refs = tuple(ref(session, ctx, s.ticket, email, now) for s in items)
     view = views.StaleReminder(
         team(ctx.settings),
         ctx.person(email),

@@ -93,9 +93,18 @@ _OUTSIDER = N_(
 )
 
 
+_LEAVERS = N_(
+    "its sender worked the ticket as a member and is no longer in the team: kept on the "
+    "ticket; nothing in it is carried out or relayed"
+)
+
+
 def _outsider(detail: Mapping[str, Any]) -> Msg | str:
     """A mail from someone not on the ticket, found by what proves nothing about its
-    sender (gateway.runner.replies): attached, and nothing more."""
+    sender (gateway.runner.replies): attached, and nothing more; one who left the team
+    is said to be that, not a stranger to let in (``add-participant``)."""
+    if detail.get("left_team"):
+        return _LEAVERS
     return _OUTSIDER_VIA.get(str(detail.get("via", "")), _OUTSIDER)
 
 

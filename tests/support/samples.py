@@ -17,7 +17,13 @@ from zoneinfo import ZoneInfo
 from gateway.actions.notes import ACTION_TYPES
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import validate
-from gateway.config.settings import GatewaySettings, HealthSettings, ImapSettings, Settings
+from gateway.config.settings import (
+    GatewaySettings,
+    HealthSettings,
+    ImapSettings,
+    Member,
+    Settings,
+)
 from gateway.core import tokens, weeks
 from gateway.core.errors import CatalogError, ConfigError, InvalidTransition, Problem
 from gateway.core.i18n import N_, Msg
@@ -345,6 +351,27 @@ SAMPLES: list[v.View] = [
         v.Person("stranger@elsewhere.test", "Mallory <b>"),
         "I saw this thread; here is the password you need …",
         "ticket-gateway tickets add-participant 42 stranger@elsewhere.test",
+    ),
+    v.LeftWork(
+        TEAM,
+        BOSS,
+        (replace(MINE, left="sato@example.test"),),
+        ("sato@example.test",),
+        more=2,
+    ),
+    *(  # one who left the team: their own ticket to hand on, or one they only worked
+        v.OutsiderReply(
+            TEAM,
+            BOSS,
+            T42,
+            v.Person("sato@example.test", "Sato <b>"),
+            "/close\nDone.",
+            "ticket-gateway tickets add-participant 42 sato@example.test",
+            left_team=True,
+            not_done=not_done,
+            hand_on=hand_on,
+        )
+        for not_done, hand_on in (("/close", "ticket-gateway tickets assign 42"), ("", ""))
     ),
     *(
         v.TicketlessReply(TEAM, OPS, named, "Re: Weekly digest <b>: 3 open</b>")
@@ -759,6 +786,16 @@ def said() -> list[v.View]:
             T42,
             "/close",
             proof.from_elsewhere("ops@icloud.test", "ops@example.test"),
+            commands.HELP,
+        ),
+        v.CommandRefused(  # a member's reply from their new address to the old one's
+            TEAM,
+            OPS,
+            T42,
+            "/close",
+            proof.at_old_address(
+                "ops@old.example.test", 42, Member(email="ops@example.test", name="Ops One")
+            ),
             commands.HELP,
         ),
         v.StatusChange(

@@ -23,7 +23,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     runs them: a site without the daemon runs this from cron, and the digest has no
     other scheduled caller there (``digest`` sends a week's by hand, due or not)."""
     from gateway.runtime.cli.schedule import _print_raw
-    from gateway.scheduling import retention, scheduler, sent_bytes
+    from gateway.scheduling import left_work, retention, scheduler, sent_bytes
     from gateway.scheduling.sweeps import run_sweeps
     from store import outbox
     from store.db import transaction
@@ -34,6 +34,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
         if args.dry_run:  # the real pass in a transaction that is rolled back
             with app.sessions() as s:
                 report = run_sweeps(s, ctx, now)
+                left_work.tell(s, ctx, now, report)  # the file's team: see left_work
                 report.outbox += _digest_due(s, ctx, now, report)
                 raws = [row.raw for row in outbox.rows(s) if row.id in report.outbox]
                 s.rollback()
@@ -57,6 +58,8 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
             return _failed(said, report)
         with transaction(app.sessions) as s:
             report = run_sweeps(s, ctx, now)
+        with transaction(app.sessions) as s:  # the file's team, read now: see left_work
+            left_work.tell(s, ctx, now, report)
         with transaction(app.sessions) as s:  # its own, as the pass's: a sweep that
             report.outbox += _digest_due(s, ctx, now, report)  # fails holds nothing back
         sent_bytes.drop_old(app.sessions, settings.outbound, now)  # a site run by cron too
