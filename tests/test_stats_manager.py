@@ -273,8 +273,8 @@ def test_a_week_without_a_resolution_says_so(gw: App, clock: FakeClock) -> None:
     assert summary.resolved == 0
     text = _texts(summary)
     assert "Median time to resolve" not in text["en"]
-    assert "No ticket was resolved this week." in text["en"]
-    assert "今週解決したチケットはありません。" in text["ja"]
+    assert "No ticket was resolved in the period." in text["en"]
+    assert "期間中に解決したチケットはありません。" in text["ja"]
 
 
 def _parts(summary: Any) -> dict[str, Any]:
