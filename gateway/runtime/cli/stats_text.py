@@ -181,9 +181,5 @@ def _row(said: Speaker, *cells: tuple[Msg, int]) -> str:
 
 
 def _note(said: Speaker, message: Msg) -> None:
-    """A sentence under or over a table, wrapped to :data:`WIDTH` where a line may
-    break (between words; in Japanese between characters, kinsoku kept)."""
-    from gateway.core.wrap import wrap
-
-    for line in wrap(said(message), WIDTH):
-        print(line)
+    """A sentence under or over a table, wrapped (:meth:`Speaker.note`)."""
+    said.note(message)
