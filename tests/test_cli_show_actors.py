@@ -83,3 +83,13 @@ def test_japanese_says_the_gateway_in_japanese(
     history = _history(run(config, "tickets", "show", "1", capsys=capsys).out, "履歴:")
     assert any(" ゲートウェイ（システム）: " in line for line in history), history
     assert not any(" gateway（" in line for line in history), history
+
+
+def test_the_assignee_line_names_the_member_as_the_requester_line_does(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``assignee: ops@example.test (Ops One)``, as ``requester: … (Alice Example)``:
+    the page's header names them; the address stays first, as commands take it."""
+    out = run(config, "tickets", "show", "1", capsys=capsys).out
+    [line] = [x for x in out.splitlines() if x.startswith("  assignee:")]
+    assert line == "  assignee: ops@example.test (Ops One)", line

@@ -186,6 +186,8 @@ class Shower:
             return f"{readable_address(data['requester'])} ({data['requester_name']})"
         if key == "assignee" and self.assignee_left:
             return f"{readable_address(data[key])} {self.said(N_('(not in the team)'))}"
+        if key == "assignee" and (member := self.member(data[key])) and member.name:
+            return f"{readable_address(data[key])} ({member.name})"  # as the requester's line
         if key in ("requester", "assignee") and data[key]:  # xn--…: as people write it
             return readable_address(data[key])
         if key == "watchers":
