@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, dump, kept
 from store.in_lists import chunks
-from store.models import ActionRun
+from store.models import ActionRun, Ticket, TicketEvent
 
 AWAITING, PENDING, RUNNING = "awaiting_approval", "pending", "running"
 SUCCEEDED, FAILED = "succeeded", "failed"
@@ -132,6 +132,51 @@ def release(
     row.state, row.next_attempt_at = PENDING, now
     row.document, row.input_sha256 = document, input_sha256
     row.trigger, row.triggered_by = "approved", who
+
+
+def left_waiting(session: Session, limit: int = 50) -> list[tuple[int, int]]:
+    """(run id, ticket id) of the runs awaiting a manager's approval whose ticket left
+    them: closed (a merged one is closed too) or filed under another entry; oldest
+    first. Not locked: the caller locks the ticket, then the run (:func:`locked`), in
+    the order every writer of a ticket's runs takes them, and looks again. A queued run
+    is withdrawn when it comes due (the worker looks at its ticket then); one awaiting
+    approval never comes due, and stayed waiting for ever."""
+    left = or_(
+        Ticket.state == "closed",
+        and_(Ticket.catalog.is_not(None), Ticket.catalog != ActionRun.entry_id),
+    )
+    stmt = (
+        select(ActionRun.id, ActionRun.ticket_id)
+        .join(Ticket, Ticket.id == ActionRun.ticket_id)
+        .where(ActionRun.state == AWAITING, left)
+        .order_by(ActionRun.id)
+        .limit(limit)
+    )
+    return [(run_id, ticket_id) for run_id, ticket_id in session.execute(stmt)]
+
+
+def withdraw(row: ActionRun, error: Msg, now: datetime) -> None:
+    """A run awaiting approval ends ``failed``, not run (no try counted): ``error`` says
+    why. A manager's ``/approve`` may queue it anew (as any failed run's)."""
+    row.state, row.finished_at, row.next_attempt_at = FAILED, now, None
+    row.last_status, row.last_error, row.last_error_said = None, str(error), dump(error)
+
+
+def as_due(row: ActionRun) -> DueRun:
+    """The row as the worker's plain values, no try made (``attempt`` 0)."""
+    return DueRun(
+        row.id,
+        row.ticket_id,
+        row.entry_id,
+        row.action_type,
+        row.trigger,
+        row.triggered_by,
+        row.idempotency_key,
+        row.document,
+        row.input_sha256,
+        row.attempts,
+        False,
+    )
 
 
 def claim_next(session: Session, now: datetime, lease: Callable[[str], timedelta]) -> DueRun | None:
@@ -243,6 +288,29 @@ def list_runs(
     if ticket_id is not None:
         stmt = stmt.where(ActionRun.ticket_id == ticket_id)
     return list(session.scalars(stmt))
+
+
+def run_events(session: Session, row: ActionRun) -> list[dict[str, Any]]:
+    """The events of the run on its ticket, oldest first (``actions show``): written,
+    waiting for approval, approved, each attempt, retried, its reply. An event names
+    its run in ``detail["run"]``."""
+    stmt = (
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == row.ticket_id, TicketEvent.kind.startswith("action"))
+        .order_by(TicketEvent.id)
+    )
+    return [
+        {
+            "at": _iso(e.at),
+            "actor": e.actor,
+            "channel": e.channel,
+            "kind": e.kind,
+            "new": e.new,
+            "detail": e.detail,
+        }
+        for e in session.scalars(stmt)
+        if (e.detail or {}).get("run") == row.id
+    ]
 
 
 def view(row: ActionRun) -> dict[str, Any]:

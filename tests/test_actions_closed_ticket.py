@@ -120,9 +120,10 @@ def test_a_duplicate_merged_before_its_run_runs_only_the_other(
 def test_an_approval_on_a_closed_ticket_is_refused_and_nothing_runs(
     settings: Settings, clock: FakeClock, tmp_path: Path, hooks: HookServer
 ) -> None:
-    """The manager approves from an older mail after the ticket was closed: the run
-    waits on (approved, it would only end failed at once), and the manager is told why
-    in their words."""
+    """The manager approves from an older mail after the ticket was closed: nothing is
+    approved, and the manager is told why in their words; the run that waited is
+    withdrawn as a queued one is (failed, not run: tests/test_actions_approval_withdrawn.py;
+    it used to wait on for ever)."""
     (tmp_path / "hook.secret").write_bytes(SECRET + b"\n")
     action = f"""
         type: webhook
@@ -137,9 +138,10 @@ def test_an_approval_on_a_closed_ticket_is_refused_and_nothing_runs(
         assert run["state"] == "awaiting_approval"
         deliver(app, member_mail(app, ticket_id, "ops@example.test", "/close duplicate\n"))
         deliver(app, member_mail(app, ticket_id, "boss@example.test", "/approve\n"))
-        assert drain(app) == [] and hooks.deliveries == []
+        [done] = drain(app)
+        assert (done.ran, done.attempt) == (False, 0) and hooks.deliveries == []
         [run] = runs(app)
-        assert run["state"] == "awaiting_approval"
+        assert (run["state"], run["attempts"]) == ("failed", 0)
         assert show(app, ticket_id)["state"] == "closed"
         [answer] = [m for m in outbox(app) if m.recipients == ["boss@example.test"]][-1:]
         said = text_of(answer)

@@ -191,3 +191,33 @@ def test_a_note_typed_before_approve_goes_with_it(
     ]
     assert kinds.count("action-approved") == 1
     assert kinds.index("note") < kinds.index("action-approved")
+
+
+def test_the_button_follows_a_run_withdrawn_unapproved(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A run awaiting approval is withdrawn when its ticket is closed (failed, never
+    approved): the closed ticket's page offers no button (the approval would be
+    refused), the reopened ticket's offers it again, and it queues the run."""
+    from tests.support.actions import drain
+    from tests.support.app import MEMBERS, reply_address
+
+    with rig(settings, clock, catalog=_catalog(tmp_path)) as r:
+        tid = deliver(r.app, mail(subject="account", body="User ID: shiro\n")).ticket_id
+        assert tid is not None
+
+        def member(body: str) -> bytes:
+            name = {m.email: m.name for m in MEMBERS}[OPS]
+            to = reply_address(r.app, tid, OPS)
+            return mail(subject=f"Re: [#{tid}] account", body=body, sender=f"{name} <{OPS}>", to=to)
+
+        deliver(r.app, member("/close\n"))
+        drain(r.app)
+        assert runs(r.app)[0]["state"] == "failed"
+        closed_page, status, _said = _press(r, BOSS, tid)
+        assert 'id="approve"' not in closed_page and status == 409
+        deliver(r.app, member("/open\n"))
+        open_page, status, went = _press(r, BOSS, tid)
+        assert 'id="approve"' in open_page
+        assert (status, went) == (303, f"/tickets/{tid}")
+        assert runs(r.app)[0]["state"] == "pending"

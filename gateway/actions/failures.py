@@ -65,6 +65,19 @@ def tls_failed(why: str | Msg) -> Msg:
     return N_("TLS failed: {why}", why=why)
 
 
+def not_tls(where: str) -> Msg:
+    """An ``https://`` URL whose port answered without TLS (OpenSSL's
+    ``WRONG_VERSION_NUMBER``: its first bytes are no TLS record): the receiver speaks
+    plain HTTP there, or the port is another service's. Said as OpenSSL's code, the
+    reader was left to guess which setting to change."""
+    return N_(
+        "{where} answered in plain text, not TLS: if the receiver speaks plain HTTP there, "
+        "write its url with http:// (allowed to this machine only); else the port is "
+        "another service's",
+        where=where,
+    )
+
+
 def connection_failed(error: str | Msg) -> Msg:
     return N_("connection failed: {error}", error=error)
 

@@ -111,7 +111,39 @@ def not_run_note(
         "run": run.id,
         "error": attempt.error,
     }
-    message = (
+    if not run.document:  # it waited for a manager: nothing was approved to retry
+        message = _not_approved_note(ticket, run, params)
+    else:
+        message = _not_run_message(ticket, run, params, left=left)
+    text = translate(message, settings.gateway.locale)
+    changes.add_note(session, ticket, text, now, actor=ACTOR, channel=CHANNEL, said=message)
+
+
+def _not_approved_note(ticket: Ticket, run: DueRun, params: Mapping[str, object]) -> Msg:
+    """The note of a run awaiting approval that its ticket's close, merge or refiling
+    withdrew: a manager's ``/approve`` runs it after all, once the ticket is open under
+    the run's entry again (``actions retry`` has no approved document to send)."""
+    if ticket.merged_into_id is not None:
+        return N_("The action of {entry} ({type}) was not run: {error} (run #{run}).", **params)
+    if ticket.state != TicketState.CLOSED:
+        return N_(
+            "The action of {entry} ({type}) was not run: {error} (run #{run}; if the "
+            "request is for {entry} after all, file the ticket under it again with "
+            "/category, then a manager's /approve runs it).",
+            **params,
+        )
+    return N_(
+        "The action of {entry} ({type}) was not run: {error} (run #{run}; reopen the "
+        "ticket, then a manager's /approve runs it).",
+        **params,
+    )
+
+
+def _not_run_message(
+    ticket: Ticket, run: DueRun, params: Mapping[str, object], *, left: bool
+) -> Msg:
+    """The note of a run that had its document (queued, or approved): how to run it."""
+    return (
         N_(
             "The action of {entry} ({type}) was not run: {error} (run #{run}; file the "
             "ticket under the entry that has the action now, with /category or ticket-gateway "
@@ -141,5 +173,3 @@ def not_run_note(
             **params,
         )
     )
-    text = translate(message, settings.gateway.locale)
-    changes.add_note(session, ticket, text, now, actor=ACTOR, channel=CHANNEL, said=message)

@@ -67,9 +67,14 @@ class Attempt:
         past = joined[OUTPUT_CHARS:] + rest
         return len(past.encode()) if past.strip() else 0
 
-    def values(self) -> dict[str, str]:
+    def values(self) -> dict[str, str | bool]:
         """The top-level scalars of a JSON object the action answered with (for the
-        ``on_success`` mail's template as ``result``); empty for anything else."""
+        ``on_success`` mail's template as ``result``); empty for anything else.
+
+        Strings and numbers as text; ``true``/``false`` as booleans, so a template's
+        ``{% if result.created %}`` reads them as the action meant (left out, the
+        template failed on a value not there and the requester got no reply; as text,
+        ``"false"`` would be true)."""
         try:
             data = json.loads(self.result)
         except (ValueError, RecursionError):  # nested past the parser's depth: no object
@@ -77,9 +82,11 @@ class Attempt:
         if not isinstance(data, dict):
             return {}
         return {
-            lone_surrogates_replaced(str(k)): lone_surrogates_replaced(str(v))
+            lone_surrogates_replaced(str(k)): (
+                v if isinstance(v, bool) else lone_surrogates_replaced(str(v))
+            )
             for k, v in data.items()
-            if isinstance(v, str | int | float) and not isinstance(v, bool)
+            if isinstance(v, str | int | float)  # bool is an int: kept as it is
         }
 
 

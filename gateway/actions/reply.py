@@ -126,6 +126,17 @@ def _reply(
             template=template,
             error=error,
         )
+        if attempt.cut and not view.result:  # the limit cut the JSON: say so, not only
+            limit = settings.actions.output_limit  # "no attribute 'account'"
+            why = N_(
+                "the reply {template} could not be filled in: the action's answer was longer "
+                "than [actions] output_limit ({limit} bytes) and was cut, so no values were "
+                "read from it; raise output_limit ({error})",
+                template=template,
+                limit=limit,
+                error=error,
+            )
+            error = f"{error}; the answer was cut at [actions] output_limit ({limit} bytes)"
         detail = {"run": run, "template": template, "error": error, **event_words.said(why)}
         # the event is what the ticket says of it, once (a note said the same below it)
         changes.record(

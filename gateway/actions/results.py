@@ -130,7 +130,7 @@ def record(
         )
         return replace(done, recorded=False)
     action = entry.action if entry is not None else None
-    _event(session, ticket, run, action, attempt, step, next_at, now)
+    event(session, ticket, run, action, attempt, step, next_at, now)
     if step == Step.SUCCEEDED:
         notes.note(session, settings, ticket, run, entry, attempt, now, success=True)
         if entry is not None and action is not None:
@@ -148,7 +148,7 @@ def record(
     return done
 
 
-def _event(
+def event(
     session: Session,
     ticket: Ticket,
     run: DueRun,
@@ -158,6 +158,7 @@ def _event(
     next_at: datetime | None,
     now: datetime,
 ) -> None:
+    """The ``action`` event of one attempt (or of a run withdrawn before any: attempt 0)."""
     changes.record(
         session,
         ticket,

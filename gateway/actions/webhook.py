@@ -71,6 +71,8 @@ _CONTROLS = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.)?|[\x00-\x1f\x7f]"
 )
 _URL_SAFE = "/?&=;:@!$'()*+,~%#[]"  # RFC 3986's delimiters and "%": they stay as written
+# OpenSSL's reason for a first answer that is no TLS record: the port speaks plain text
+PLAIN_TEXT = "WRONG_VERSION_NUMBER"
 LOCATION_CHARS = 500  # of a redirect's Location kept in the error (a URL, not a page)
 
 # the 4xx answers that are the target asking for time, not refusing the request: tried
@@ -192,6 +194,9 @@ def deliver(
             return attempt(Verdict.TEMPORARY, None, failures.no_answer(timeout))
         if isinstance(exc, ssl.SSLCertVerificationError):
             return attempt(Verdict.PERMANENT, None, failures.untrusted(os_error(exc)))
+        if isinstance(exc, ssl.SSLError) and getattr(exc, "reason", None) == PLAIN_TEXT:
+            where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            return attempt(Verdict.PERMANENT, None, failures.not_tls(where))
         if isinstance(exc, ssl.SSLError):
             return attempt(Verdict.PERMANENT, None, failures.tls_failed(os_error(exc)))
         if isinstance(exc, http.client.HTTPException):  # an answer, but not HTTP's

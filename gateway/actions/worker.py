@@ -26,7 +26,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.actions import document, failures, notes, results, trigger
+from gateway.actions import document, failures, notes, results, trigger, withdraw
 from gateway.actions.command import OVERRUN, run_command
 from gateway.actions.dial import Lookup, system_lookup
 from gateway.actions.outcome import Attempt, Step, Verdict, next_step
@@ -35,11 +35,11 @@ from gateway.catalog.load import CatalogHolder
 from gateway.catalog.model import Action, Catalog
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock
+from gateway.core.errors import TransientError
 from gateway.core.i18n import Msg
 from gateway.core.key_strength import weakness
 from gateway.core.model import TicketState
 from gateway.core.os_errors import os_error
-from gateway.notify import labels
 from store import action_runs, tickets
 from store.action_runs import DueRun
 from store.db import transaction
@@ -67,7 +67,7 @@ class ActionWorker:
 
     def drain(self, should_stop: Callable[[], bool] = lambda: False) -> list[results.Done]:
         """Run every due row, one after the other, until none is due or ``should_stop``."""
-        done: list[results.Done] = []
+        done = [] if should_stop() else self.withdraw_waiting()
         while not should_stop():
             run = self.claim()
             if run is None:
@@ -161,35 +161,30 @@ class ActionWorker:
         return done
 
     def withdrawn(self, run: DueRun, catalog: Catalog) -> Msg | None:
-        """Why the run must not run, read from its ticket as it is now (one look, no write
-        lock); None: run it. In this order:
-
-        * closed or merged since it was written (the work done by hand, the request
-          withdrawn, spam, a duplicate whose other ticket runs it): a retry an hour later
-          would do it again;
-        * filed under another entry (``/category``, ``catalog refile``): the request was
-          not this entry's (an account made for a printer jam), or, the entry renamed, the
-          new id's run does the work (asked before "its action left the catalog", whose
-          mail asks for the refile done already);
-        * a required value its document holds taken away from the sheet since
-          (:func:`gateway.actions.trigger.taken_away`), while it waited for its next try
-          or in the queue."""
+        """Why the run must not run (:func:`gateway.actions.withdraw.reason`), read from
+        its ticket as it is now (one look, no write lock); None: run it."""
         with transaction(self.sessions, read_only=True) as s:
             ticket = tickets.get(s, run.ticket_id)
-            if ticket is None:
-                return None
-            if ticket.state == TicketState.CLOSED:
-                if ticket.merged_into_id is not None:
-                    return failures.ticket_merged(ticket.merged_into_id)
-                reason = labels.close_reason(ticket.close_reason or "resolved")
-                return failures.ticket_closed(reason)
-            now_under = ticket.catalog
-            if now_under is not None and now_under != run.entry_id:
-                return failures.ticket_refiled(
-                    notes.entry_said(catalog.entry(now_under), now_under)
-                )
-            lacking = trigger.taken_away(s, ticket, catalog, run)
-        return failures.taken_away(", ".join(lacking)) if lacking else None
+            return withdraw.reason(s, ticket, catalog, run) if ticket is not None else None
+
+    def withdraw_waiting(self) -> list[results.Done]:
+        """Withdraw the runs awaiting approval whose ticket was closed, merged or filed
+        under another entry since (:func:`gateway.actions.withdraw.waiting`); a merged
+        one's target gets its own run as for a queued one (:meth:`_hand_on`)."""
+        catalog = self.catalog.current
+        try:
+            with transaction(self.sessions) as s:
+                ended = withdraw.waiting(s, self.settings, catalog, self.clock.now())
+                for run, _done in ended:
+                    self._hand_on(s, run, catalog)
+        except TransientError:  # the database busy: the loop backs off as for a claim
+            raise
+        except Exception:  # our bug: the due runs still run (the next pass tries again)
+            log.exception("withdrawing runs awaiting approval: unexpected error")
+            return []
+        for run, done in ended:
+            log.info("action run=%s ticket=%s: withdrawn: %s", run.id, run.ticket_id, done.error)
+        return [done for _run, done in ended]
 
     def _hand_on(self, session: Session, run: DueRun, catalog: Catalog) -> None:
         """A run not run because its ticket was merged: the ticket it went into (at the end

@@ -41,15 +41,18 @@ def standing(
     merged_into: str,
     *,
     approvable: bool,
+    released: bool = True,
 ) -> Approval:
     """The standing of the ticket's run of its entry's action (its ``trigger``, its
     ``run_state``, ``approver``: who released it, by name) on the ticket as it is now
     (its state, and the tag of the ticket it was merged into, or ""); ``approvable``:
     the catalog still has the entry's action wait for a manager (else ``/approve`` is
-    refused: :func:`gateway.pipeline.entry_names.not_approvable`)."""
+    refused: :func:`gateway.pipeline.entry_names.not_approvable`); ``released``: a
+    manager approved it once (False: it waits, or was withdrawn unapproved when its
+    ticket was closed, merged or refiled, and a manager's ``/approve`` may still run it)."""
     if trigger != "approved":  # fields_complete: it never waited for anyone
         return Approval()
-    if run_state != AWAITING:  # released by a manager (the run's later fate: the page's)
+    if run_state != AWAITING and released:  # the run's later fate: the page's
         return Approval(Standing.APPROVED, by=approver)
     if not approvable:  # the catalog changed under it: nobody can approve it now
         return Approval()

@@ -70,7 +70,13 @@ def approval_of(
     by = (who.name if who else "") or run.triggered_by
     why_not = not_approvable(catalog.entry(ticket.catalog), ticket.catalog)
     return approval.standing(
-        run.trigger, run.state, by, ticket.state, into, approvable=why_not is None
+        run.trigger,
+        run.state,
+        by,
+        ticket.state,
+        into,
+        approvable=why_not is None,
+        released=bool(run.document),  # the document is written when a manager approves
     )
 
 

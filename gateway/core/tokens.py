@@ -149,6 +149,12 @@ def _says_secret(name: str) -> bool:
     return bool(SECRET_WORDS.intersection(words)) or name.lower().replace("_", "") in SECRET_WORDS
 
 
+def names_secret(name: str) -> bool:
+    """Whether a parameter or option named ``name`` (``api_key``, ``--token``) holds a
+    credential, by :data:`SECRET_WORDS`: its value is shown masked."""
+    return _says_secret(name.lstrip("-"))
+
+
 def _masked_parameter(found: re.Match[str]) -> str:
     start, name, value = found.groups()
     return f"{start}{name}=…" if value and _says_secret(name) else found.group(0)

@@ -228,7 +228,7 @@ class ActionReply:
     ticket: TicketRef
     template: str  # the team's template kind, e.g. "account_created"
     fields: Mapping[str, str]  # the ticket's sheet, as validated
-    result: Mapping[str, str]  # what the action answered, when it was a JSON object
+    result: Mapping[str, str | bool]  # what the action answered, when it was a JSON object
 
 
 @dataclass(frozen=True, slots=True)

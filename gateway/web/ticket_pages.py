@@ -92,7 +92,20 @@ def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
             e["detail"] = {**(e["detail"] or {}), "why": event_words.why(e["kind"], e["detail"])}
     for r in data["action_runs"]:  # the last error, said in the page's language
         r["error"] = action_runs.said_error_of(r)
+        r["waits_for_approval"] = _waits_for_approval(r, data)
     return data
+
+
+def _waits_for_approval(run: dict[str, Any], ticket: dict[str, Any]) -> bool:
+    """Whether a manager's approval would queue ``run`` now (the page's Approve button):
+    it is the run of the entry the ticket is filed under, the ticket is open, and the
+    run waits, or was withdrawn before any manager approved it (its ticket closed or
+    refiled meanwhile: failed with no document, ``input_sha256`` empty), which
+    ``/approve`` queues again once the ticket is open under its entry."""
+    if run["entry"] != ticket["catalog"] or ticket["state"] == "closed":
+        return False
+    withdrawn = run["state"] == action_runs.FAILED and not run["input_sha256"]
+    return run["state"] == action_runs.AWAITING or withdrawn
 
 
 @routes.get("/tickets/{id}")

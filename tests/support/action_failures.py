@@ -30,6 +30,7 @@ def action_failures() -> list[Msg]:
         failures.link_local("hooks.example.test", "169.254.169.254"),
         failures.untrusted("self-signed certificate"),
         failures.tls_failed("WRONG_VERSION_NUMBER"),
+        failures.not_tls("hooks.example.test:443"),  # an https URL to a plain-text port
         failures.connection_failed(os_error(ConnectionRefusedError(111, "Connection refused"))),
         *(failures.connection_failed(said) for _kind, said in failures.BROKEN_ANSWERS),
         failures.http_status(503, "Service Unavailable"),

@@ -80,7 +80,7 @@ class HookServer:
                     return
                 data = json.dumps(hooks.reply).encode() if answer == OK else b"nope"
                 self.send_response(int(answer))
-                if answer == MOVED:
+                if 300 <= int(answer) < 400:  # MOVED, or any redirect a test names
                     self.send_header("Location", hooks.location)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

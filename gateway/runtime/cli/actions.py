@@ -115,6 +115,14 @@ def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:
             )
             said.warn(message)
             return EX_DATAERR
+        if not row.document:  # it waited for a manager and was withdrawn: none approved it
+            message = N_(
+                "run #{run} was never approved, so it has nothing to send; a manager "
+                "approves it with /approve (or the ticket page's button)",
+                run=row.id,
+            )
+            Speaker(settings).warn(message)
+            return EX_DATAERR
         old, old_key = row.state, row.idempotency_key
         now = app.clock.now()
         ticket = tickets.get(s, row.ticket_id)
@@ -288,7 +296,7 @@ def _ids(d: Done) -> dict[str, object]:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a = sub.add_parser(
-        "actions", help=h(N_("runs of catalog actions: list, retry, run"))
+        "actions", help=h(N_("runs of catalog actions: list, show, retry, run"))
     ).add_subparsers(required=True, metavar="ACTION")
     al = a.add_parser("list", help=h(N_("list action runs, newest first")))
     al.add_argument("--state", choices=RUN_STATES)
@@ -307,6 +315,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     ar.add_argument("id", type=whole)
     ar.set_defaults(handler=cmd_actions_retry)
+    from gateway.runtime.cli import action_show
+
+    action_show.register(a)
     ax = a.add_parser("run", help=h(N_("run the due action runs now, in this process")))
     ax.add_argument("--json", action="store_true")
     ax.set_defaults(handler=cmd_actions_run)
