@@ -161,7 +161,7 @@ def test_stats_text_says_times_as_the_team_reads_them_and_keeps_japanese_in_line
         assert run(cfg, "ingest", str(tmp_path / f"{n}.eml"), capsys=capsys)[0] == 0
     out = run(cfg, "stats", capsys=capsys).out
     [boss] = [line for line in out.splitlines() if line.startswith("boss@example.test")]
-    assert re.search(r"#1 since \d{4}-\d\d-\d\d \d\d:\d\d JST$", boss), boss
+    assert re.search(r"#1 \d{4}-\d\d-\d\d$", boss), boss  # its day in the team's zone
     terms = [m for line in out.splitlines() if (m := re.match(r"  (\S+)( +)\S+ +2 tickets$", line))]
     assert {m[1] for m in terms} >= {"会議室", "予約", "lunch"}, out
     assert len({columns("  " + m[1] + m[2]) for m in terms}) == 1, out  # the kinds line up

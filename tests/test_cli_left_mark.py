@@ -146,11 +146,11 @@ def test_stats_marks_who_left_in_the_readers_language(
     first = next(n for n, x in enumerate(lines) if x.startswith(("ops", "some")))
     rows = lines[first : first + 3]
     expected = [
-        f"{LEFT}*".ljust(32),  # sorted by address: "2" before "@"
-        STAYED.ljust(32),
-        LONG[:30] + "…*",  # cut, the mark kept: the columns after it stay in line
+        f"{LEFT}*".ljust(24),  # sorted by address: "2" before "@"
+        STAYED.ljust(24),
+        LONG[:22] + "…*",  # cut, the mark kept: the columns after it stay in line
     ]
-    assert [_slice(r, 0, 32) for r in rows] == expected
+    assert [_slice(r, 0, 24) for r in rows] == expected
     assert lines[first + 3] == LEGEND[lang]
     data = json.loads(run(config, "stats", "--json", capsys=capsys).out)
     assert {a["assignee"] for a in data["assignees"]} == {STAYED, LEFT, LONG}

@@ -73,7 +73,7 @@ def test_show_marks_an_assignee_who_left_and_list_finds_their_tickets(
     assert [t["id"] for t in json.loads(listed.out)] == [1]
     kept = run(config, "tickets", "show", "2", capsys=capsys)  # a member's: unmarked
     [line] = [x for x in kept.out.splitlines() if x.startswith("  assignee:")]
-    assert line.split(": ", 1)[1] == "ops@example.test"
+    assert line.split(": ", 1)[1] == "ops@example.test (Ops One)"  # named, as on the page
 
 
 def test_a_saved_answer_is_not_sent_in_the_name_of_one_who_left(

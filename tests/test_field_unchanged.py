@@ -146,6 +146,6 @@ def test_assign_to_the_member_who_has_it_is_no_change_either(
         new = [r.kind for r in outbox(app)][len(sent) :]
         assert new == ["command_result"], new
         said = " ".join(text_of(outbox(app, "command_result")[-1]).split())
-        assert "すでに ops@example.test が担当しています（変更はありません）" in said, said
+        assert "すでに Ops One が担当しています（変更はありません）" in said, said
     finally:
         app.close()

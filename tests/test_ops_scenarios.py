@@ -90,7 +90,7 @@ def test_member_closes_by_reply_and_the_requester_gets_only_the_answer(ops_app: 
     assert transcript.recipients == ["ops@example.test"]
     text = words_of(transcript)
     assert "/close" in text and "applied: new → closed (resolved)" in text
-    assert "applied: assigned to ops2@example.test" in text
+    assert "applied: assigned to Ops Two" in text  # by name, as the team knows them
     assert HELP_TEXT not in text  # nothing went wrong: no grammar lecture
 
 

@@ -98,13 +98,13 @@ def test_the_history_names_members_as_the_header_does(gw: Gateway) -> None:
 
 
 def test_a_fresh_tickets_card_says_minutes_not_zero_hours(gw: Gateway) -> None:
-    """Under an hour the card's age is in minutes (under one: "< 1 分"), as the board's
+    """Under an hour the card's age is in minutes (under one: 「1 分未満」), as the board's
     other durations (gateway.core.spans) say it."""
     tid = gw.mail_in("会議室のプロジェクター", "映りません。\n", "mori@customer.test")
     page = gw.member_page()
     page.goto(f"{gw.base}/board")
     meta = page.inner_text(f"#card-{tid} .meta")
-    assert re.match(r"(< 1 分|[1-5]?[0-9] 分) · ", meta), meta
+    assert re.match(r"(1 分未満|[1-5]?[0-9] 分) · ", meta), meta
     assert "時間" not in meta
     page.context.close()
 

@@ -14,7 +14,7 @@ import pytest
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.i18n import translate
-from gateway.core.weeks import iso_week, span_label, span_week, week_of
+from gateway.core.weeks import iso_week, span_days, span_label, span_week, week_of
 from gateway.notify import views
 from gateway.scheduling import digest, scheduler
 from gateway.scheduling.rules import previous_digest
@@ -88,8 +88,8 @@ def test_a_japanese_reader_reads_the_days_as_a_japanese_range() -> None:
     assert translate(label, "en") == "2026-W53 (2026-12-28 – 2027-01-03)"
 
 
-JA_WEEK = "2026年11月23日(月)〜2026年11月29日(日)（2026-W48）"  # as the mails say a date
-EN_WEEK = "2026-W48 (Mon, Nov 23, 2026 – Sun, Nov 29, 2026)"
+# a subject names the days alone, by month and day (span_days): the body says the week
+JA_DAYS, EN_DAYS = "11月23日〜11月29日", "Nov 23 – Nov 29"
 SUMMARY_LINES = {
     "ja": "2026年11月23日(月)〜2026年11月29日(日)（2026-W48）の週次サマリーです。",
     "en": "the weekly summary for 2026-W48 (Mon, Nov 23, 2026 – Sun, Nov 29, 2026).",
@@ -101,12 +101,12 @@ SUMMARY_LINES = {
     [
         (
             "ja",
-            "【週次ダイジェスト】2026年11月23日(月)〜2026年11月29日(日)（2026-W48）",
+            "【週次ダイジェスト】11月23日〜11月29日 ",
             "2026年11月23日(月)〜2026年11月29日(日)（2026-W48）の週次ダイジェストです。",
         ),
         (
             "en",
-            "Weekly digest 2026-W48 (Mon, Nov 23, 2026 – Sun, Nov 29, 2026)",
+            "Weekly digest Nov 23 – Nov 29: ",
             "your weekly digest for 2026-W48 (Mon, Nov 23, 2026 – Sun, Nov 29, 2026).",
         ),
     ],
@@ -118,28 +118,29 @@ def test_the_digest_and_summary_say_the_week_in_their_readers_language(
     from tests.support import samples
 
     period = span_label(date(2026, 11, 23), date(2026, 11, 29))
+    days = span_days(date(2026, 11, 23), date(2026, 11, 29))
     [mine, *_] = [x for x in samples.SAMPLES if isinstance(x, views.WeeklyDigest)]
-    mine = replace(mine, period=period)
+    mine = replace(mine, period=period, days=days)
     parts = Renderer().render(mine, locale)
     assert parts.subject.startswith(subject) and line in parts.text and line in parts.html
     [summary, *_] = [x for x in samples.SAMPLES if isinstance(x, views.WeeklySummary)]
-    summary = replace(summary, period=period)
+    summary = replace(summary, period=period, days=days)
     parts = Renderer().render(summary, locale)
     said = SUMMARY_LINES[locale]
     assert said in parts.text and said in parts.html
-    assert translate(period, locale, times=True) in parts.subject
+    assert translate(days, locale, times=True) in parts.subject
 
 
 WEEKLY_SUBJECTS = {
-    # the week's label stands as the system's other reports do (【障害】, 【復旧】):
-    # a bracketed name, no ASCII ": " after the full-width （2026-W48）
+    # the week's days stand as the system's other reports do (【障害】, 【復旧】):
+    # a bracketed name, the days, the counts
     "ja": (
-        "【週次ダイジェスト】" + JA_WEEK + " 担当 {mine} 件 / 担当者なし {un} 件",
-        "【週次サマリー】" + JA_WEEK + " 新規 {opened} 件 / 完了 {closed} 件",
+        "【週次ダイジェスト】" + JA_DAYS + " 担当 {mine} 件 / 担当者なし {un} 件",
+        "【週次サマリー】" + JA_DAYS + " 新規 {opened} 件 / 完了 {closed} 件",
     ),
     "en": (
-        "Weekly digest " + EN_WEEK + ": {mine} yours, {un} unassigned",
-        "Weekly summary " + EN_WEEK + ": {opened} opened, {closed} closed",
+        "Weekly digest " + EN_DAYS + ": {mine} yours, {un} unassigned",
+        "Weekly summary " + EN_DAYS + ": {opened} opened, {closed} closed",
     ),
 }
 
@@ -152,10 +153,11 @@ def test_the_weekly_subjects_are_written_as_each_language_writes_a_subject(
     from tests.support import samples
 
     period = span_label(date(2026, 11, 23), date(2026, 11, 29))
+    days = span_days(date(2026, 11, 23), date(2026, 11, 29))
     [mine, *_] = [x for x in samples.SAMPLES if isinstance(x, views.WeeklyDigest)]
-    mine = replace(mine, period=period)
+    mine = replace(mine, period=period, days=days)
     [summary, *_] = [x for x in samples.SAMPLES if isinstance(x, views.WeeklySummary)]
-    summary = replace(summary, period=period)
+    summary = replace(summary, period=period, days=days)
     digest_subject, summary_subject = WEEKLY_SUBJECTS[locale]
     counts = {"mine": len(mine.assigned), "un": len(mine.unassigned)}
     assert Renderer().render(mine, locale).subject == digest_subject.format(**counts)

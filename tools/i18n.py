@@ -135,6 +135,7 @@ def cldr_forms(locale: str) -> DateForms:
     days, months = where.days["format"]["abbreviated"], where.months["format"]["abbreviated"]
     return DateForms(
         date=where.datetime_skeletons["yMMMEd"].pattern,
+        month_day=where.datetime_skeletons["MMMd"].pattern,
         clock=where.datetime_skeletons["Hm"].pattern,
         glue=str(where.datetime_formats["medium"]),
         days=tuple(days[i] for i in range(7)),

@@ -23,6 +23,7 @@ class DateForms:
     """One language's forms, named after the CLDR data they come from."""
 
     date: str  # the skeleton yMMMEd's pattern: a date with its weekday
+    month_day: str  # the skeleton MMMd's: a day of this year's calendar (a week's days)
     clock: str  # the skeleton Hm's pattern: a 24-hour clock, as the plain form has
     glue: str  # datetime_formats "medium": {1} the date, {0} the time
     days: tuple[str, ...]  # abbreviated weekdays, format context, Monday first
@@ -33,6 +34,7 @@ FORMS: dict[str, DateForms] = {
     # 2026年12月5日(土) 10:00
     "ja": DateForms(
         date="y年M月d日(E)",
+        month_day="M月d日",
         clock="H:mm",
         glue="{1} {0}",
         days=("月", "火", "水", "木", "金", "土", "日"),
@@ -41,6 +43,7 @@ FORMS: dict[str, DateForms] = {
     # Sat, Dec 5, 2026, 10:00
     "en": DateForms(
         date="E, MMM d, y",
+        month_day="MMM d",
         clock="HH:mm",
         glue="{1}, {0}",
         days=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),

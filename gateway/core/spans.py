@@ -1,7 +1,9 @@
 """How long something took, in words: the one way a duration is written for people.
 
-Days from a day on, hours from an hour, whole minutes under an hour and "< 1 min"
-under a minute, so a ticket closed within seconds is not "0.0 h". The board's
+Days and hours from a day on, hours and minutes from an hour, whole minutes under an
+hour and "under 1 min" (「1 分未満」) under a minute, so a ticket closed within seconds is
+not "0.0 h", and a whole hour is "1 h" (「1 時間」), not the "1.0 h" a reader of either
+language stumbles on; 「< 1 分」 was a sign, not Japanese. The board's
 median (``span`` in ``templates/web/_macros.html.j2``) and ``catalog stats``
 both write it with this; :func:`age` is the same words in whole units (a card's
 age). :func:`period` says a length of time inside a sentence of a
@@ -20,20 +22,28 @@ NONE = "–"  # no duration to show (no ticket closed)
 
 
 def span(seconds: float | None) -> Msg | str:
+    """A length in its two largest units, counted down to whole ones: "2 d 5 h",
+    "1 h 30 min", "42 min" (the smaller left out when it is nought: "2 d", "1 h")."""
     if seconds is None:
         return NONE
     if seconds >= DAY:
-        return N_("{n} d", n=round(seconds / DAY, 1))
+        days, hours = divmod(int(seconds // HOUR), 24)
+        return _two(N_("{n} d", n=days), N_("{n} h", n=hours) if hours else None)
     if seconds >= HOUR:
-        return N_("{n} h", n=round(seconds / HOUR, 1))
+        hours, minutes = divmod(int(seconds // MINUTE), 60)
+        return _two(N_("{n} h", n=hours), N_("{n} min", n=minutes) if minutes else None)
     if seconds >= MINUTE:
         return N_("{n} min", n=int(seconds // MINUTE))
-    return N_("< 1 min")
+    return N_("under 1 min")
+
+
+def _two(larger: Msg, smaller: Msg | None) -> Msg:
+    return larger if smaller is None else N_("{larger} {smaller}", larger=larger, smaller=smaller)
 
 
 def age(length: timedelta) -> Msg:
     """How old something is, short (a board's card): whole days from a day on, whole
-    hours from an hour, whole minutes under that and "< 1 min" under a minute, in
+    hours from an hour, whole minutes under that and "under 1 min" under a minute, in
     :func:`span`'s words. Whole hours alone said "0 h" of a ticket opened minutes ago."""
     seconds = max(length.total_seconds(), 0.0)
     if seconds >= DAY:
@@ -42,7 +52,7 @@ def age(length: timedelta) -> Msg:
         return N_("{n} h", n=int(seconds // HOUR))
     if seconds >= MINUTE:
         return N_("{n} min", n=int(seconds // MINUTE))
-    return N_("< 1 min")
+    return N_("under 1 min")
 
 
 def period(length: timedelta) -> Msg:

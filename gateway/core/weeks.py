@@ -16,9 +16,11 @@ team's time zone.
   sent on Monday 2026-11-30 is ``2026-W48 (2026-11-23 – 2026-11-29)``, and
   ``stats`` counts those days' tickets under ``2026-W48`` too.
 
-What people read (:func:`span_label`) is a message of the catalogs: English keeps
-the week first, Japanese writes the days as a range with 〜; the dates are said as the
-mails say a date, with the weekday (``2026年11月23日(月)〜2026年11月29日(日)（2026-W48）``,
+What people read (:func:`span_label`; in a subject, the days alone by month and
+day, :func:`span_days`: ``Feb 23 – Mar 1``, ``2月23日〜3月1日``) is a message of the
+catalogs: English keeps the week first, Japanese writes the days as a range with 〜;
+the dates are said as the mails say a date, with the weekday
+(``2026年11月23日(月)〜2026年11月29日(日)（2026-W48）``,
 :class:`gateway.core.zone.Day`), and plainly where scripts read them
 (``2026-11-23〜2026-11-29（2026-W48）``: ``stats``, the log).
 
@@ -30,7 +32,7 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 
 from gateway.core.i18n import N_, Msg
-from gateway.core.zone import Day
+from gateway.core.zone import Day, MonthDay
 
 
 def iso_week(day: date) -> str:
@@ -63,3 +65,12 @@ def span_label(first: date, last: date) -> Msg:
         first=Day(first),
         last=Day(last),
     )
+
+
+def span_days(first: date, last: date) -> Msg:
+    """``Feb 23 – Mar 1``, 「2月23日〜3月1日」: the days alone, by month and day, as a
+    weekly mail's subject names its week (a reader counts a week by its days, not its
+    ISO number; the body says :func:`span_label`)."""
+    if last < first:
+        first, last = last, first
+    return N_("{first} – {last}", first=MonthDay(first), last=MonthDay(last))  # ja: 〜

@@ -97,6 +97,16 @@ class Day(When):
         return format_pattern(words.date, datetime.combine(self.day, time(12, 0)), words)
 
 
+class MonthDay(Day):
+    """A day said by its month and day alone (``2月23日``, ``Feb 23``), as a calendar
+    names the days of a week a reader has just lived (a weekly mail's subject): its
+    text stays ISO 8601, the year with it."""
+
+    def said(self, locale: str) -> str:
+        words = forms(locale)
+        return format_pattern(words.month_day, datetime.combine(self.day, time(12, 0)), words)
+
+
 def said(value: object, locale: str) -> object:
     """``value`` as a reader of ``locale`` reads it when it is a time or a day
     (:class:`When`); anything else as it is."""

@@ -32,6 +32,9 @@ class WeeklyDigest:
     more_unassigned: int = 0
     assigned_link: str = ""
     unassigned_link: str = ""
+    # the days alone, for the subject ("Feb 23 – Mar 1", 「2月23日〜3月1日」: core.weeks
+    # .span_days); None: the subject says the period
+    days: Text | None = None
 
     @property
     def assigned_count(self) -> int:
@@ -66,6 +69,7 @@ class WeeklySummary:
     # tickets resolved this period (not spam, duplicates, …) and their median time to resolve
     resolved: int = 0
     median_resolve: Text | None = None
+    days: Text | None = None  # as the digest's
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,14 @@ SYSTEM_ACTORS: Mapping[str, Msg] = {
     "gateway": N_("The gateway"),  # a catalog action's result, the filing's assignment
 }
 
+# the same actors inside a sentence or after a time (a member's notice: "… the gateway gave
+# this ticket to …"; the history of ``tickets show``)
+SYSTEM_ACTORS_IN_TEXT: Mapping[str, Msg] = {
+    "schedule": N_("the scheduler"),  # the pending close (gateway.scheduling.sweeps)
+    "schedule:inventory": N_("the inventory"),  # an inventory force-close
+    "gateway": N_("the gateway"),  # a catalog action, filing
+}
+
 # ticket state → its name, as members read it in every door (mails, pages, chat, the
 # CLI's lines; the README's "Japanese wording"; see gateway/tickets/states.py)
 STATES: Mapping[str, Msg] = {

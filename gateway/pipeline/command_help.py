@@ -17,44 +17,48 @@ from gateway.core.i18n import N_, Msg, translate
 # The grammar for people, one msgid: its ja translation is in gateway/locale/ja.
 HELP = N_(
     """\
-Write commands at the very top of your reply, one per line, before any other text:
+Write commands at the very top of your reply, one per line, before any
+other text:
 
-  /close [reason]         close the ticket; reason: resolved (default), stale,
-                          duplicate, spam, no-response
+  /close [reason]         close the ticket; reason: resolved (default),
+                          stale, duplicate, spam, no-response
   /pending                waiting for the requester
   /open                   back to in progress
-  /assign <member>        give the ticket to a member (e-mail address, the part
-                          before the @, or their name)
-  /category <entry>       file the ticket under a catalog entry (its id or its
-                          name; an unknown one is answered with the entries)
-  /due <date>             due date, 2026-03-10 or 2026/3/10 (end of that day,
-                          in your time zone); 3/10 without the year is the next
-                          March 10th
-  /field <name> <value>   set a field of the ticket's parameter sheet (its name
-                          or its label)
-  /note                   everything after it is an internal note; nothing is
-                          sent to the requester
+  /assign <member>        give the ticket to a member (e-mail address,
+                          the part before the @, or their name)
+  /category <entry>       file the ticket under a catalog entry (its id
+                          or its name; an unknown one is answered with
+                          the entries)
+  /due <date>             due date, 2026-03-10 or 2026/3/10 (end of that
+                          day, in your time zone); 3/10 without the year
+                          is the next March 10th
+  /field <name> <value>   set a field of the ticket's parameter sheet
+                          (its name or its label)
+  /note                   everything after it is an internal note;
+                          nothing is sent to the requester
   /approve                run the entry's action that waits for approval
                           (managers only)
-  /priority <level>       low, normal, high or urgent (the SLA follows it); a
-                          subject marker the team uses for a level works too:
-                          [URGENT]
-  /answer <name>          add the team's saved answer <name> after your own
-                          words, in the requester's language
-  /merge <id>             merge this ticket into ticket <id>: its mail, people
-                          and fields go there, this one closes as a duplicate
-  /cc add <address>       let someone watch the ticket: they get what the
-                          requester gets (a requester may add a colleague from
-                          their own domain)
+  /priority <level>       low, normal, high or urgent (the SLA follows
+                          it); a subject marker the team uses for a
+                          level works too: [URGENT]
+  /answer <name>          add the team's saved answer <name> after your
+                          own words, in the requester's language
+  /merge <id>             merge this ticket into ticket <id>: its mail,
+                          people and fields go there, this one closes as
+                          a duplicate
+  /cc add <address>       let someone watch the ticket: they get what
+                          the requester gets (a requester may add a
+                          colleague from their own domain)
   /cc remove <address>    stop someone watching the ticket
 
-Commands are read only from the top of the reply, above the quoted history, up to
-the first line that is not a command, and at most the first max_command_lines
-lines (20 by default). A full-width slash (／close) works too. Command lines are
-removed; the rest of your reply is sent to the requester and the other people on
-the ticket. A reply with only commands sends nothing to them.
-Requesters may only use /close and /cc add, on their own tickets, and /priority
-to lower it.
+Commands are read only from the top of the reply, above the quoted history,
+up to the first line that is not a command, and at most the first
+max_command_lines lines (20 by default). A full-width slash (／close) works
+too. Command lines are removed; the rest of your reply is sent to the
+requester and the other people on the ticket. A reply with only commands
+sends nothing to them.
+Requesters may only use /close and /cc add, on their own tickets, and
+/priority to lower it.
 """
 )
 HELP_TEXT = HELP.msgid  # the English text, as the README prints it
@@ -77,7 +81,7 @@ HELP_TEXT_JA = translate(HELP, "ja")  # the Japanese text, as the README prints 
 # command word → its one line in a member's new-ticket notice (who may give it is
 # the grammar's table: gateway.pipeline.commands.commands_for)
 SHORT: dict[str, Msg] = {
-    "close": N_("/close [reason]         close it (resolved, stale, duplicate, spam, no-response)"),
+    "close": N_("/close [reason]         close it (resolved, stale, duplicate, spam, …)"),
     "pending": N_("/pending                wait for the requester"),
     "open": N_("/open                   back to in progress"),
     "assign": N_("/assign <member>        give it to another member"),
@@ -88,7 +92,7 @@ SHORT: dict[str, Msg] = {
     "approve": N_("/approve                run the action that waits for approval"),
     "priority": N_("/priority <level>       low, normal, high, urgent or a marker ([URGENT])"),
     "answer": N_("/answer <name>          add a saved answer after your words"),
-    "merge": N_("/merge <id>             merge it into ticket <id> (closes it as a duplicate)"),
+    "merge": N_("/merge <id>             merge it into ticket <id> as a duplicate"),
     "cc": N_("/cc add|remove <addr>   let someone watch it, or stop them"),
 }
 

@@ -139,13 +139,14 @@ def _apply(
     session, now = a.session, a.now
     who: By = {"actor": actor, "channel": CHANNEL}
     old = ticket.state
+    names = {m.email: m.name for m in a.settings.members if m.name}  # /assign's member
     match action:
         case commands.SetState(target, reason):
             changes.change_state(
                 session, ticket, target, now, reason=reason, actor=actor, channel=CHANNEL
             )
         case commands.Assign(member) if ticket.assignee == member:
-            return assigned_already(member)  # no event, and they are not told again
+            return assigned_already(member, names)  # no event, and they are not told again
         case commands.Assign(member):
             changes.assign(session, ticket, member, now, **who)
         case commands.SetCategory(entry_id) if ticket.catalog == entry_id:
@@ -179,4 +180,4 @@ def _apply(
             merge_watch.apply(
                 session, a.settings, ticket, action, now, by_requester=role == Role.REQUESTER, **who
             )
-    return changed(action, old, team_zone=a.settings.gateway.timezone)
+    return changed(action, old, team_zone=a.settings.gateway.timezone, names=names)

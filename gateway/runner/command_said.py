@@ -14,6 +14,7 @@ from datetime import datetime
 from gateway.catalog.model import Entry
 from gateway.catalog.sheet import typed_said
 from gateway.core import zone
+from gateway.core.domains import readable_address
 from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.notify import labels
 from gateway.pipeline import commands
@@ -30,6 +31,7 @@ def changed(
     entry: Entry | None = None,
     *,
     team_zone: str = "",
+    names: Mapping[str, str] | None = None,
 ) -> Msg:
     """What an applied command changed, in words for its transcript (``old_state``: the
     ticket's state before it; ``taken``: the sheet values ``/category`` read from the
@@ -49,7 +51,7 @@ def changed(
                 reason=labels.close_reason(reason or ""),
             )
         case commands.Assign(member):
-            return N_("assigned to {member}", member=member)
+            return N_("assigned to {member}", member=member_said(member, names))
         case commands.SetCategory(entry_id) if taken:
             return N_(
                 "filed under {entry}; from the request: {values}",
@@ -94,10 +96,17 @@ def filed_already(entry: Entry | None, entry_id: str) -> Msg:
     return N_("already filed under {entry}: nothing changed", entry=_filed(entry, entry_id))
 
 
-def assigned_already(member: str | None) -> Msg:
+def assigned_already(member: str, names: Mapping[str, str] | None = None) -> Msg:
     """An ``/assign`` naming the member who has the ticket: nothing changed, as the CLI,
     the page's "assign to me" and Slack's button say it."""
-    return N_("{member} has it already: nothing changed", member=member)
+    return N_("{member} has it already: nothing changed", member=member_said(member, names))
+
+
+def member_said(email: str, names: Mapping[str, str] | None) -> str:
+    """A member as the team knows them: their ``[[members]]`` name, as the notices and
+    pages name them (a transcript said ``assigned to ops2@example.test``), else the
+    address with its domain as people write it."""
+    return (names or {}).get(email) or readable_address(email)
 
 
 def has_state_already(ticket: Ticket, action: commands.Action, *, reason_named: bool) -> bool:

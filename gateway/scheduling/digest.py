@@ -79,6 +79,7 @@ def manual_run(now: datetime, tz: tzinfo) -> DigestRun:
         until=now,
         week=weeks.span_week(first, last),
         label=weeks.span_label(first, last),
+        days=weeks.span_days(first, last),
     )
 
 
@@ -236,6 +237,7 @@ def _digest(
         tuple(_ref(ctx, t, now, member.email, read, names) for t in mine[:listed]),
         tuple(_ref(ctx, t, now, member.email, read, names) for t in nobody[:listed]),
         commands=member_commands(member, ctx.locale_of(member.email)),
+        days=run.days,
         more_assigned=max(len(mine) - listed, 0),
         more_unassigned=max(len(nobody) - listed, 0),
         assigned_link=_page(ctx, _mine(member.email)) if len(mine) > listed else "",
@@ -314,6 +316,7 @@ def _summary(
         team=team(ctx.settings),
         recipient=views.Person(member.email, member.name),
         period=run.label,
+        days=run.days,
         opened=reminders.opened_between(session, run.since, run.until),
         closed=reminders.closed_between(session, run.since, run.until),
         by_state=tuple(

@@ -37,6 +37,7 @@ class DigestRun:
     until: datetime
     week: str  # the covered days' ISO week (gateway.core.weeks): "2026-W09" …
     label: Msg  # … and what people read: "2026-W09 (2026-02-23 – 2026-03-01)", in theirs
+    days: Msg  # the days alone, for a subject: "Feb 23 – Mar 1", 「2月23日〜3月1日」
 
 
 def _local(day: date, at: tuple[int, int], tz: tzinfo) -> datetime:
@@ -73,6 +74,7 @@ def previous_digest(now: datetime, spec: str, tz: tzinfo) -> DigestRun | None:
         until=_local(day, (0, 0), tz),
         week=weeks.span_week(first, last),
         label=weeks.span_label(first, last),
+        days=weeks.span_days(first, last),
     )
 
 

@@ -34,8 +34,8 @@ from sqlalchemy.orm import Session
 from gateway.catalog.model import Entry
 from gateway.config.settings import Member
 from gateway.core.domains import readable_address
-from gateway.core.i18n import N_, kept
-from gateway.notify import views
+from gateway.core.i18n import kept
+from gateway.notify import labels, views
 from gateway.notify.brief import local_time, ticket_brief
 from gateway.notify.queue import (
     queue_ticket_mail,
@@ -51,11 +51,7 @@ from store import outbox
 from store.models import Ticket
 
 KIND = "ticket_notice"
-SYSTEM_ACTORS: dict[str, views.Text] = {
-    "schedule": N_("the scheduler"),  # the pending close (gateway.scheduling.sweeps)
-    "schedule:inventory": N_("the inventory"),  # an inventory force-close
-    "gateway": N_("the gateway"),  # a catalog action, filing
-}
+SYSTEM_ACTORS = labels.SYSTEM_ACTORS_IN_TEXT  # who acted when no person did
 
 
 # What a mail to the requester (or a watcher) says already: left out of the notice of a

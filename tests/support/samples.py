@@ -89,6 +89,7 @@ BRIEF = v.TicketBrief(
 )  # fmt: skip
 CLOSED = v.StatusLine("open", "closed", "resolved", 14)
 WEEK_10 = weeks.span_label(date(2026, 3, 2), date(2026, 3, 8))  # 2026-W10 (2026-03-02 – …)
+DAYS_10 = weeks.span_days(date(2026, 3, 2), date(2026, 3, 8))  # the subject's: Mar 2 – Mar 8
 
 SAMPLES: list[v.View] = [
     v.Acknowledgement(TEAM, ALICE, T42),
@@ -256,6 +257,7 @@ SAMPLES: list[v.View] = [
         (T42,),
         (ticket(8, "New laptop", "new", 1, 1, ""),),
         commands.HELP,
+        days=DAYS_10,
     ),
     v.WeeklyDigest(TEAM, OPS, "2026-W11 (2026-03-09 – 2026-03-15)", (), (), commands.HELP),
     v.WeeklySummary(
@@ -267,6 +269,7 @@ SAMPLES: list[v.View] = [
         (v.StateCount("new", 2), v.StateCount("open", 4), v.StateCount("pending", 1)),
         (T42,),
         1,
+        days=DAYS_10,
     ),
     v.CommandResult(
         TEAM,

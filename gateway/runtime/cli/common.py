@@ -159,6 +159,9 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+LINE = 78  # the columns a line for people keeps to (RFC 5322's line; an 80-column terminal)
+
+
 class Speaker:
     """Says lines to people in the CLI's language: a Msg is translated, a str is data."""
 
@@ -179,6 +182,17 @@ class Speaker:
 
     def say(self, message: Msg | str) -> None:
         print(self(message))
+
+    def note(self, message: Msg | str, *, hang: int = 2) -> None:
+        """A sentence for people, wrapped to :data:`LINE` columns where a line may break
+        (between words; in Japanese between characters, kinsoku kept), its next lines
+        indented by ``hang``: a terminal or a mail it is pasted into keeps it whole."""
+        from gateway.core.wrap import wrap
+
+        first, *rest = wrap(self(message), LINE - hang)  # each line within LINE, indented
+        print(first)
+        for line in rest:
+            print(" " * hang + line)
 
     def warn(self, message: Msg | str) -> None:
         """A problem, on stderr, after the program's name (as every error line is); a

@@ -90,3 +90,23 @@ def argparse_text(message: str) -> str:
     finds after parsing (an argument optional for one action only) said as argparse says
     it."""
     return _gettext(message)
+
+
+class WideHelpFormatter(argparse.HelpFormatter):
+    """argparse's help, wrapped by the columns a terminal gives each character (a kanji
+    two, :func:`gateway.core.wrap.width_of`), not by characters: the Japanese help ran
+    to 118 columns on an 80-column terminal, broken again wherever the terminal chose.
+    Breaks fall where a reader allows them (between words; in Japanese between
+    characters, kinsoku kept), as in our mails."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        from gateway.core.wrap import wrap
+
+        return wrap(" ".join(text.split()), width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        from gateway.core.wrap import wrap
+
+        return "\n".join(
+            indent + line for line in wrap(" ".join(text.split()), width - len(indent))
+        )

@@ -314,6 +314,11 @@ class _Parser(argparse.ArgumentParser):
     full disk exited 0 having written nothing; now it is :class:`OutputFailed` (74).
     Its subcommands' parsers are of this class too (``add_subparsers`` makes them so)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # help wrapped by terminal columns, a kanji two (the subcommands' parsers too)
+        kwargs.setdefault("formatter_class", help_language.WideHelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def _print_message(self, message: str, file: Any = None) -> None:
         if file is not None and file is not sys.stdout:  # a usage error, on stderr
             super()._print_message(message, file)

@@ -155,11 +155,21 @@ def _list(settings: Settings, said: Speaker, ticket_id: int, as_json: bool) -> i
         lines.append((named, kind, need, "-" if r["value"] is None else r["shown"]))
     # in columns, as wide as their widest cell: an optional field's value must not stand
     # where another line says "required" ("System (system)  text  -" read as not required)
-    widths = [max((columns(cells[i]) for cells in lines), default=0) for i in range(3)]
+    # each at most its CAPS width (a long label, a choice's values: cut with "…", whole in
+    # --json), so a line keeps to 78 columns; the value, last, is never cut
+    widths = [
+        min(cap, max((columns(cells[i]) for cells in lines), default=0))
+        for i, cap in enumerate(CAPS)
+    ]
     for *cells, shown in lines:  # a column no line fills (nothing required) is left out
-        padded = [pad(c, w) for c, w in zip(cells, widths, strict=True) if w]
+        padded = [pad(c, w, cut=True) for c, w in zip(cells, widths, strict=True) if w]
         print("  ".join([*padded, shown]))
     return EX_OK
+
+
+# the widest the label, type and "required" columns of the listing get: 30 + 22 + 8 and
+# their gaps leave a value 12 columns within 78
+CAPS = (30, 22, 8)
 
 
 def _row(f: Field, value: str | None, locale: str) -> dict[str, Any]:

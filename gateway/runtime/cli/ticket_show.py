@@ -12,6 +12,7 @@ the history with notes, field changes and due dates spelled out. ``--json`` is
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +30,11 @@ from gateway.runtime.cli.common import (
 )
 from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.numbers import whole
+from gateway.runtime.cli.show_words import CHANNELS, DIRECTIONS, MARKS, MESSAGE_KINDS
 
 if TYPE_CHECKING:
     from gateway.catalog.model import Entry
-    from gateway.config.settings import Settings
+    from gateway.config.settings import Member, Settings
     from store.models import Ticket
 
 # key of ``tickets show`` → what its line is called
@@ -54,55 +56,6 @@ SHOWN: dict[str, Msg] = {
 }
 TIMES = frozenset({"created_at", "updated_at", "closed_at", "due_at", "first_response_at"})
 
-# Words for people in the lines of messages and events, said in the CLI's language;
-# the values stay as they are in ``--json``. What commands take or write (states, close
-# reasons, event kinds, entry ids) is printed as it is: README, "The command line's
-# language". An unknown value (a newer kind) is shown as it is.
-
-# a message's direction: came in, or we sent it
-DIRECTIONS: dict[str, Msg] = {"in": N_("in"), "out": N_("out")}
-
-# a message's kind: what came in (gateway.runner, gateway.pipeline.loops) …
-MESSAGE_KINDS: dict[str, Msg] = {
-    "request": N_("request"),  # opened the ticket
-    "reply": N_("reply"),  # a requester's or member's answer
-    "outsider": N_("outsider"),  # someone not on the ticket answered (attached, nothing more)
-    "unverified": N_("unverified"),  # a reply not proven its sender's (kept, nothing more)
-    "bounce": N_("bounce"),  # a delivery status notification
-    "auto-reply": N_("auto-reply"),  # out of office, vacation
-    "report": N_("report"),  # a read receipt or a spam complaint
-    "list": N_("list"),  # mailing-list or bulk mail
-    "automated": N_("automated"),  # other machine mail (a monitoring alert)
-    # … and what we sent (gateway.notify.views.MAIL_KINDS)
-    "acknowledgement": N_("acknowledgement"),  # the first answer to a request
-    "fields_refused": N_("sheet values refused"),  # a reply's sheet values that were not stored
-    "new_ticket": N_("new ticket"),  # the members told of a new ticket
-    "ops_reply": N_("ops reply"),  # a member's answer, relayed
-    "status_change": N_("status change"),  # the requester told of a state change
-    "ticket_notice": N_("member notice"),  # the assignee told of news
-    "stale_reminder": N_("stale reminder"),
-    "pending_reminder": N_("pending reminder"),  # the requester asked again
-    "weekly_digest": N_("weekly digest"),
-    "weekly_summary": N_("weekly summary"),
-    "command_result": N_("command result"),
-    "command_refused": N_("command refused"),
-    "sla_overdue": N_("SLA overdue"),
-    "health_alert": N_("health alert"),
-    "action_reply": N_("action reply"),  # the catalog action's answer to the requester
-    "action_failed": N_("action failed"),
-    "sign_in": N_("sign-in"),  # a link to sign in to the pages
-    "outsider_reply": N_("outsider reply"),  # the assignee told of an outsider's mail
-}
-
-# the channel an event came through
-CHANNELS: dict[str, Msg] = {
-    "email": N_("email"),
-    "web": N_("web"),
-    "slack": N_("slack"),
-    "cli": N_("cli"),  # this command line
-    "system": N_("system"),  # the gateway itself: the runner, the scheduler
-}
-
 
 def run_state(state: str, said: Speaker) -> str:
     """A run's state in the reader's words (gateway.notify.labels.RUN_STATES), and the
@@ -115,13 +68,6 @@ def run_state(state: str, said: Speaker) -> str:
         return state
     words = said(label)
     return words if words.replace(" ", "_") == state else f"{words} ({state})"
-
-
-# the mark of an SLA deadline (gateway.scheduling.rules.SlaState), "" when it is fine
-MARKS: dict[str, Msg] = {
-    "overdue": N_("overdue"),  # the deadline has passed
-    "due-soon": N_("due soon"),  # [schedule] due_soon and due_soon_percent
-}
 
 
 def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
@@ -143,7 +89,7 @@ def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
         print_json(data)
         return EX_OK
     left = bool(data["assignee"]) and not settings.on_team(data["assignee"])
-    Shower(said, settings.gateway.timezone, entry, left).show(data)
+    Shower(said, settings.gateway.timezone, entry, left, settings.member).show(data)
     return EX_OK
 
 
@@ -170,8 +116,17 @@ class Shower:
 
     # assignee_left: no longer in [[members]], marked as the pages mark them (the digest
     # and the reminders treat the ticket as nobody's)
-    def __init__(self, said: Speaker, tz: str, entry: Entry | None, assignee_left: bool) -> None:
+    # member: the configured member at an address, to name them as the pages do
+    def __init__(
+        self,
+        said: Speaker,
+        tz: str,
+        entry: Entry | None,
+        assignee_left: bool,
+        member: Callable[[str], Member | None],
+    ) -> None:
         self.said, self.timezone, self.entry, self.assignee_left = said, tz, entry, assignee_left
+        self.member = member
 
     def show(self, data: dict[str, Any]) -> None:
         said = self.said
@@ -189,10 +144,23 @@ class Shower:
             by = N_(
                 "{at} {actor} via {channel}:",
                 at=self.time(e["at"]),
-                actor=readable_address(e["actor"]),
+                actor=self.who(e["actor"]),
                 channel=CHANNELS.get(e["channel"], e["channel"]),
             )
             print(f"  {said(by)} {self.event(e)}".rstrip())
+
+    def who(self, actor: str) -> str | Msg:
+        """Who acted, as the ticket page's history and the members' notices name them: the
+        gateway's own doings by a label (its stored actor, ``gateway`` or ``schedule``, is
+        no word a member configured), a member by name, anyone else by the address."""
+        from gateway.notify.labels import SYSTEM_ACTORS_IN_TEXT
+
+        if actor in SYSTEM_ACTORS_IN_TEXT:
+            return SYSTEM_ACTORS_IN_TEXT[actor]
+        member = self.member(actor)
+        if member is not None and member.name:
+            return member.name
+        return readable_address(actor)
 
     def time(self, value: str | None) -> str:
         """In the team's zone, in the plain form scripts read; one the zone cannot say
@@ -218,6 +186,8 @@ class Shower:
             return f"{readable_address(data['requester'])} ({data['requester_name']})"
         if key == "assignee" and self.assignee_left:
             return f"{readable_address(data[key])} {self.said(N_('(not in the team)'))}"
+        if key == "assignee" and (member := self.member(data[key])) and member.name:
+            return f"{readable_address(data[key])} ({member.name})"  # as the requester's line
         if key in ("requester", "assignee") and data[key]:  # xn--…: as people write it
             return readable_address(data[key])
         if key == "watchers":
