@@ -20,6 +20,7 @@ from gateway.core.model import ParsedMessage
 from gateway.core.tokens import is_own_address as is_own_address
 from gateway.pipeline import away_words, spam_marks
 from gateway.pipeline import unanswered as why
+from gateway.pipeline.list_machinery import is_list_machinery
 
 
 class LoopVerdict(enum.StrEnum):
@@ -239,6 +240,12 @@ _NO_REPLY_SENDERS = re.compile(
 
 UNWRITABLE = why.UNWRITABLE
 
+
+def reads_no_answers(email: str) -> bool:
+    """A daemon, a no-reply address, or a mailing list's robot or owner."""
+    return bool(_NO_REPLY_SENDERS.match(email)) or is_list_machinery(email)
+
+
 # X-Auto-Response-Suppress (Microsoft, MS-OXCMAIL): the automatic answers its sender asks
 # not to get, a list of DR, NDR, RN, NRN, OOF, AutoReply or All. Ours are auto-replies:
 # All and AutoReply withhold them; DR/NDR (delivery reports), RN/NRN (read receipts) and
@@ -280,8 +287,9 @@ NO_ANSWER_RULES: tuple[tuple[Msg, _Rule], ...] = (
     (why.LIST, lambda m, s, e, own: is_list_mail(m)),
     # the null return path: bounces and other notifications (RFC 5321 4.5.5)
     (why.NULL_SENDER, lambda m, s, e, own: m.loop.return_path == "" or e == ""),
-    # MAILER-DAEMON, postmaster, noreply and friends never read answers
-    (why.NEVER_READS, lambda m, s, e, own: bool(_NO_REPLY_SENDERS.match(s))),
+    # MAILER-DAEMON, postmaster, noreply, a list's -request and owner- and friends
+    # never read answers
+    (why.NEVER_READS, lambda m, s, e, own: reads_no_answers(s)),
     # a machine report of any kind (DSN, MDN, ARF abuse feedback): RFC 6522
     (why.MACHINE_REPORT, lambda m, s, e, own: m.loop.content_type == "multipart/report"),
     # someone's loop guard has seen this mail before
@@ -329,7 +337,7 @@ def never_answered(email: str, own: Collection[str]) -> Msg | str:
         return why.NO_ADDRESS
     if is_own_address(email, {o.lower() for o in own}):
         return why.OWN_ADDRESS
-    if _NO_REPLY_SENDERS.match(email):
+    if reads_no_answers(email):
         return why.NEVER_READS
     if not writable(email):
         return UNWRITABLE
