@@ -24,6 +24,7 @@ from gateway.config.settings import Settings
 from gateway.core.errors import NoDatabase
 from gateway.core.i18n import N_, Msg
 from gateway.core.sqlite_url import sqlite_path
+from gateway.receive.pipe import daemon_running
 
 
 def missing_file(settings: Settings) -> NoDatabase | None:
@@ -90,6 +91,15 @@ def no_database(settings: Settings) -> NoDatabase:
         variable=ENV_CONFIG,
     )
     return NoDatabase(where, (found, todo))
+
+
+def being_made(settings: Settings, exc: NoDatabase) -> Msg | None:
+    """Why there is no database, when a daemon holds the lock in the data folder: its
+    first start is making it (a monitoring check run during the deploy asked before it
+    was there), a temporary state, not the wrong folder or config. None otherwise."""
+    if not daemon_running(settings.gateway.data_dir):
+        return None
+    return N_("the daemon is starting and has not made its database {where} yet", where=exc.where)
 
 
 def _where(settings: Settings) -> str:
