@@ -12,9 +12,10 @@ import enum
 import re
 from collections.abc import Callable, Collection
 
-from gateway.core import msgid
 from gateway.core.i18n import Msg
 from gateway.core.model import ParsedMessage
+from gateway.core.returned import MAX_RETURNED as MAX_RETURNED
+from gateway.core.returned import returned_message_ids as returned_message_ids
 
 # one rule for "one of our addresses", which the config's check of [[members]] uses too
 from gateway.core.tokens import is_own_address as is_own_address
@@ -347,35 +348,3 @@ def never_answered(email: str, own: Collection[str]) -> Msg | str:
 def within_rate_limit(sent_last_hour: int, limit: int) -> bool:
     """At most ``limit`` automatic mails to one address per hour; 0 turns them off."""
     return sent_last_hour < limit
-
-
-MAX_RETURNED = 20  # a bounce quotes one message; a thousand "Message-ID:" lines are not ids
-# a read receipt names the message in its Original-Message-ID field (RFC 8098 3.2.5)
-# (with its folded lines): the id is read as the parser read the stored one, whole and
-# kept to a header's length (gateway.core.msgid), so that it is found among them
-_MID = re.compile(
-    rb"^(?:original-)?message-id:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.IGNORECASE | re.MULTILINE
-)
-
-
-# where a message's own header ends: its first empty line (RFC 5322 2.1)
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-
-
-def returned_message_ids(raw: bytes) -> list[str]:
-    """Message-IDs quoted inside a bounce, auto-reply or report (the mail it is about).
-
-    They are read below the notice's own header, whose Message-ID (if it has one) is
-    the notice's: from the returned headers (message/rfc822 or text/rfc822-headers
-    parts, or a copy inline) and a read receipt's Original-Message-ID. Not "all but
-    the first one found": qmail's "failure notice" and many Japanese providers' plain
-    notices carry no Message-ID of their own, and the first one is then the mail of
-    ours that came back.
-    """
-    end = _HEADER_END.search(raw)
-    found: list[str] = []
-    for field in _MID.finditer(raw, end.end() if end is not None else len(raw)):
-        found.append(msgid.field_id(field.group(1).decode("ascii", "replace")))
-        if len(found) >= MAX_RETURNED:
-            break
-    return [msgid.bounded(named) for named in found if named]
