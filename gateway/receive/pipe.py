@@ -59,6 +59,17 @@ def hold_daemon_lock(data_dir: Path) -> IO[str]:
     except OSError:
         fh.close()
         raise
+    try:
+        note_holder(fh)
+    except OSError:
+        fh.close()
+        raise
+    return fh
+
+
+def note_holder(fh: IO[str]) -> None:
+    """Write this process's pid and word (:mod:`gateway.core.instance`) into the held
+    lock, in place of what was there (also once a lock is adopted after an exec)."""
     fh.seek(0)
     fh.truncate()
     from gateway.core.instance import this_instance  # not on the pipe's path
@@ -68,12 +79,10 @@ def hold_daemon_lock(data_dir: Path) -> IO[str]:
         os.write(fh.fileno(), f"{os.getpid()} {this_instance()}\n".encode())
     except OSError as exc:
         if exc.errno not in _NO_ROOM:
-            fh.close()
             raise
         # the lock is the flock, the pid only a note for people: a daemon (re)started on
         # a full disk runs and answers "try again later" until there is room, rather
         # than stop as at a configuration error, which nothing restarts
-    return fh
 
 
 def daemon_instance(data_dir: Path) -> str | None:
