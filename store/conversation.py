@@ -5,14 +5,16 @@ Like every query module, nothing here commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from sqlalchemy import exists, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, kept
+from gateway.core.model import Attachment
 from store.in_lists import chunks
-from store.models import AttachmentRow, Message, TicketEvent
+from store.models import AttachmentRow, InboxRaw, Message, OutboxRow, TicketEvent
 
 
 def request_text(session: Session, ticket_id: int) -> str:
@@ -28,22 +30,31 @@ def request_text(session: Session, ticket_id: int) -> str:
     return str(row.new_text or row.text or "")
 
 
-def request_files(session: Session, ticket_id: int) -> list[tuple[str, int]]:
-    """(name, size) of each file the ticket's first incoming message (the request)
-    carried, in the order it carried them."""
-    first = (
-        select(Message.id)
+def request_files(session: Session, ticket_id: int) -> tuple[list[Attachment], int | None]:
+    """Each file the ticket's first incoming message (the request) carried, in the
+    order it carried them, and the inbox row its raw bytes are in (None: no request,
+    or none kept). Whether one is shown in the HTML is not stored: ``inline`` is False."""
+    first = session.execute(
+        select(Message.id, Message.inbox_id)
         .where(Message.ticket_id == ticket_id, Message.direction == "in")
         .order_by(Message.id)
         .limit(1)
-        .scalar_subquery()
-    )
+    ).first()
+    if first is None:
+        return [], None
     rows = session.execute(
-        select(AttachmentRow.filename, AttachmentRow.size)
-        .where(AttachmentRow.message_id == first)
-        .order_by(AttachmentRow.id)
-    )
-    return [(str(name), int(size)) for name, size in rows]
+        select(AttachmentRow).where(AttachmentRow.message_id == first.id).order_by(AttachmentRow.id)
+    ).scalars()
+    files = [
+        Attachment(r.filename, r.original_filename, r.content_type, r.size, r.sha256) for r in rows
+    ]
+    return files, first.inbox_id
+
+
+def stored_raw(session: Session, inbox_id: int) -> bytes | None:
+    """The raw bytes the inbox kept for ``inbox_id`` (None: none kept)."""
+    raw = session.scalar(select(InboxRaw.raw).where(InboxRaw.inbox_id == inbox_id))
+    return bytes(raw) if raw is not None else None
 
 
 def quiet_reason(session: Session, ticket_id: int) -> Msg | str:
@@ -60,6 +71,48 @@ def quiet_reason(session: Session, ticket_id: int) -> Msg | str:
         if isinstance(detail, dict) and detail.get("lasting"):
             return kept(detail.get("said"), str(detail.get("reason", "")))
     return ""
+
+
+# the newest subjects of our mails a new mail's is compared with (gateway.pipeline.said_back)
+MAX_SENT_SUBJECTS = 50
+
+
+def sent_subjects(
+    session: Session, ticket_id: int, kinds: Collection[str]
+) -> list[tuple[int, str]]:
+    """The subjects of the mails of ``kinds`` the ticket sent, newest first, each once,
+    at most :data:`MAX_SENT_SUBJECTS` of them (with the ticket, as the next one gives it)."""
+    rows = session.scalars(
+        select(Message.subject)
+        .where(
+            Message.ticket_id == ticket_id,
+            Message.direction == "out",
+            Message.kind.in_(sorted(kinds)),
+        )
+        .order_by(Message.id.desc())
+        .limit(MAX_SENT_SUBJECTS)
+    )
+    return [(ticket_id, subject) for subject in dict.fromkeys(str(s) for s in rows if s)]
+
+
+def subjects_sent_to(
+    session: Session, recipient: str, kinds: Collection[str], since: datetime
+) -> list[tuple[int, str]]:
+    """The tickets and subjects of the mails of ``kinds`` queued to ``recipient`` since
+    ``since``, newest first, at most :data:`MAX_SENT_SUBJECTS` of them."""
+    rows = session.execute(
+        select(Message.ticket_id, Message.subject)
+        .join(OutboxRow, OutboxRow.id == Message.outbox_id)
+        .where(
+            OutboxRow.recipient == recipient.lower(),
+            OutboxRow.created_at >= since,
+            OutboxRow.kind.in_(sorted(kinds)),
+            Message.direction == "out",
+        )
+        .order_by(Message.id.desc())
+        .limit(MAX_SENT_SUBJECTS)
+    )
+    return [(int(ticket), str(subject)) for ticket, subject in rows if subject]
 
 
 def state_changes(session: Session, ticket_id: int) -> int:

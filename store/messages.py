@@ -29,6 +29,9 @@ class NewAttachment:
     content_type: str
     size: int
     sha256: str
+    # named in the members' notice of the message: a file its writer sent, not a logo
+    # the HTML shows nor winmail.dat (gateway.pipeline.files_sent); no column of its own
+    told: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -308,6 +308,20 @@ def numbered_attachment(session: Session, ticket_id: int, number: int) -> Stored
     return None if found is None else _stored(session, ticket_id, *found)
 
 
+def earlier_attachments(session: Session, ticket_id: int, number: int) -> list[tuple[str, str]]:
+    """(stored name, content type) of the attachments of ``ticket_id`` that ``tickets
+    show`` numbers before ``number``, in that order (a file of the same name among
+    them is saved under another: :mod:`gateway.runtime.cli.ticket_files`)."""
+    stmt = (
+        select(AttachmentRow.filename, AttachmentRow.content_type)
+        .join(Message, Message.id == AttachmentRow.message_id)
+        .where(Message.ticket_id == ticket_id)
+        .order_by(Message.id, AttachmentRow.id)
+        .limit(max(number - 1, 0))
+    )
+    return [(str(name), str(ctype)) for name, ctype in session.execute(stmt)]
+
+
 def _stored(
     session: Session,
     ticket_id: int,

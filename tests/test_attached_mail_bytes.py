@@ -76,7 +76,8 @@ def _lf(data: bytes) -> bytes:
 
 def _stored(raw: bytes) -> bytes:
     """The one attached mail as listed, and as downloaded (checked to be the same)."""
-    mails = [a for a in parse_message(raw).attachments if a.content_type == "message/rfc822"]
+    found = parse_message(raw).attachments  # not the mails it carries (listed after it)
+    mails = [a for a in found if a.content_type == "message/rfc822" and not a.carried]
     assert len(mails) == 1
     data = attachment_data(raw, mails[0].sha256)
     assert data is not None and hashlib.sha256(data).hexdigest() == mails[0].sha256

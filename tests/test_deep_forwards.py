@@ -14,6 +14,7 @@ from email.message import Message
 
 from gateway.pipeline.parse.load import MAX_NESTED, nested_beyond
 from gateway.pipeline.parse.message import parse_message
+from gateway.pipeline.parse.mime import MAX_CARRIED
 from tests.support.mails import mail
 
 
@@ -70,7 +71,9 @@ def test_a_deep_forward_costs_what_the_same_mails_side_by_side_cost() -> None:
 def test_a_deep_forward_is_read_as_before_and_not_flagged() -> None:
     parsed = parse_message(_forwarded(MAX_NESTED + 4))
     assert not parsed.malformed, parsed.defects
-    assert [a.content_type for a in parsed.attachments] == ["message/rfc822"]
+    assert [a.content_type for a in parsed.attachments if not a.carried] == ["message/rfc822"]
+    # the mails it carries are listed after it, MAX_CARRIED deep at most
+    assert len([a for a in parsed.attachments if a.carried]) == MAX_CARRIED
 
 
 def test_nesting_is_counted_only_where_there_are_many_boundary_lines() -> None:

@@ -54,7 +54,7 @@ def test_the_files_of_an_attached_mail_are_named(team: App) -> None:
     text = message["text"]
     assert text.endswith(
         "The quote is attached.\n\n"
-        "Files in the attached mail (open it to see them):\n"
+        "Files in the attached mail (each among the ticket's files too):\n"
         "  - 見積書.pdf\n"
         "  - 価格表.xlsx"
     ), text
@@ -65,7 +65,7 @@ def test_the_files_line_is_in_the_tickets_language(team: App) -> None:
     text = show(team, 1)["messages"][0]["text"]
     assert text.endswith(
         "お見積書を添付いたします。\n\n"
-        "添付されたメールの中のファイル（メールを開くと見られます）:\n"
+        "添付されたメールの中のファイル（それぞれチケットのファイルとしても保存されています）:\n"
         "  - 見積書.pdf\n"
         "  - 価格表.xlsx"
     ), text

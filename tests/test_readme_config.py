@@ -69,6 +69,7 @@ EXAMPLES = {
     ("priority", "high", '["【重要】"]'),
     ("priority", "low", '["[FYI]"]'),
     ("answers", "dir", '"/etc/ticket-gateway/answers"'),
+    ("retention", "closed_tickets", '"730d"'),  # a policy's example; the default keeps all
     ("web", "base_url", '"https://help.example.test"'),
     ("logging", "format", '"json"'),
     ("catalog", "path", '"catalog.yaml"'),

@@ -25,6 +25,7 @@ from gateway.config.mail import read_mail
 from gateway.config.names import authserv_ids, domains, not_ours, zone
 from gateway.config.outbound import read_outbound
 from gateway.config.proxy import read_proxy
+from gateway.config.retention import read_retention
 from gateway.config.schedule import read_schedule
 from gateway.config.secret import key_made, key_to_make, read_secret
 from gateway.config.sections import (
@@ -86,6 +87,7 @@ SECTIONS = {
     "mail",
     "priority",
     "answers",
+    "retention",
     "business_hours",
 }
 GATEWAY_KEYS = {
@@ -231,6 +233,7 @@ def _build(data: dict[str, Any], src: str, base: Path, make: bool) -> Settings:
         limits=_limits(Section(src, "limits", data.get("limits", {}))),
         mail=read_mail(Section(src, "mail", data.get("mail", {}))),
         priority=read_priority(Section(src, "priority", data.get("priority", {}))),
+        retention=read_retention(Section(src, "retention", data.get("retention", {}))),
         answers=read_answers(
             Section(src, "answers", data.get("answers", {})), base, cat.path_or_none("path", base)
         ),

@@ -11,7 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gateway.config import chat, hours, imap, load, mail, outbound, schedule, smtp, web, work
+from gateway.config import (
+    chat,
+    hours,
+    imap,
+    load,
+    mail,
+    outbound,
+    retention,
+    schedule,
+    smtp,
+    web,
+    work,
+)
 
 # table name as written in the file → the keys it takes
 TABLES: Mapping[str, frozenset[str]] = {
@@ -35,6 +47,7 @@ TABLES: Mapping[str, frozenset[str]] = {
     "mail": frozenset(mail.KEYS),
     "priority": frozenset(work.MARKED_LEVELS),
     "answers": frozenset(work.ANSWERS_KEYS),
+    "retention": frozenset(retention.KEYS),
     "business_hours": frozenset(hours.KEYS - {"calendars"}),  # a table's, below
     "business_hours.calendars": frozenset(hours.NAMED_KEYS),  # [[business_hours.calendars]]
 }

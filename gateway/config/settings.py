@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from gateway.config.retention import RetentionSettings
 from gateway.config.web_settings import WebSettings as WebSettings  # its home; kept here too
 from gateway.config.work import AnswersSettings, PrioritySettings
 from gateway.core.business_hours import Calendar, WorkingDays
@@ -328,6 +329,7 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     priority: PrioritySettings = field(default_factory=PrioritySettings)  # config.work
     answers: AnswersSettings = field(default_factory=AnswersSettings)  # config.work
+    retention: RetentionSettings = field(default_factory=RetentionSettings)  # config.retention
     # [business_hours]: the SLA clock runs only in these hours (config.hours); None: always
     business_hours: Calendar | None = None
     # [[business_hours.calendars]]: the calendars a catalog entry may name, by name

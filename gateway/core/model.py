@@ -94,6 +94,9 @@ class Attachment:
     # shown by the HTML body in its place (multipart/related, a Content-ID, not marked
     # "attachment"): a signature logo or a pasted picture, part of how the words look
     inline: bool = False
+    # a file inside a mail attached to this one (a forwarded .eml), listed on its own
+    # after that mail; the mail carries it, so a relay sends the mail, not it again
+    carried: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ may give. Read from the store and the catalog, handed to templates as plain valu
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -18,6 +19,8 @@ from gateway.core import graphemes, zone
 from gateway.core.calendars import calendar_for
 from gateway.notify import views
 from gateway.pipeline.commands import Role, commands_for
+from gateway.pipeline.files_sent import told_files
+from gateway.pipeline.parse.message import parse_message
 from store import conversation, fields
 from store.models import Ticket
 
@@ -65,8 +68,21 @@ def ticket_brief(
         sheet=sheet,
         excerpt=excerpt(conversation.request_text(session, ticket.id)),
         commands=commands_for(role),
-        files=tuple(conversation.request_files(session, ticket.id)),
+        files=request_files(session, ticket.id),
     )
+
+
+def request_files(session: Session, ticket_id: int) -> tuple[tuple[str, int], ...]:
+    """(name, size) of the request's files a member is told of (:func:`told_files`:
+    not a signature's logo, not winmail.dat). Which pictures the HTML shows in their
+    place is read again from the raw mail, only when the request carries a picture."""
+    files, inbox_id = conversation.request_files(session, ticket_id)
+    if inbox_id is not None and any(f.content_type.startswith("image/") for f in files):
+        raw = conversation.stored_raw(session, inbox_id)
+        parsed = parse_message(raw).attachments if raw is not None else ()
+        shown = {f.sha256 for f in parsed if f.inline} - {f.sha256 for f in parsed if not f.inline}
+        files = [replace(f, inline=f.sha256 in shown) for f in files]
+    return tuple((f.filename, f.size) for f in told_files(files))
 
 
 def excerpt(text: str) -> str:

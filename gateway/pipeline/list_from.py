@@ -16,8 +16,8 @@ their team's mailbox, a shop's no-reply mail) never changes who wrote a mail:
 * Reply-To holds exactly one address, another than the From's; or, when Reply-To is
   the list's own (Mailman's ``reply_goes_to_list``) or absent, Cc holds one address
   the list named (below), where Mailman puts the writer then;
-* the list named that address's owner: ``<name>`` is its name, or its local part
-  (what Mailman writes for a From without a name).
+* the list named that address's owner: ``<name>`` is its name, or for a From without
+  a name its local part, the address, or (Mailman 2.1) the address with " at " for "@".
 
 Nothing here proves the writer; it says who the mail is *about*. A reply's proof is
 still the reply address issued to them, which the list's copy carries in its To
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 
 from gateway.core.model import Address, ParsedMessage
@@ -54,9 +55,20 @@ def writer_behind_list(msg: ParsedMessage) -> Address | None:
 
 
 def _named(address: Address, named: str) -> bool:
-    """Whether the list's "<name> via" names ``address``'s owner: its name, or its
-    local part (what Mailman writes for a From without a name)."""
-    return named in (_folded(address.name), _folded(address.email.rsplit("@", 1)[0]))
+    """Whether the list's "<name> via" names ``address``'s owner, one of the ways a list
+    writes a From (``_NAMINGS``)."""
+    return named in {_folded(naming(address)) for naming in _NAMINGS}
+
+
+# How a list names the writer before "via", one row each: what it had of their From.
+_NAMINGS: tuple[Callable[[Address], str], ...] = (
+    lambda a: a.name,  # their name: "Taro Yamada via it-users"
+    lambda a: a.email.rsplit("@", 1)[0],  # the local part, for a From without a name
+    lambda a: a.email,  # the whole address, for a From without a name
+    # Mailman 2.1, for a From without a name: the address, "@" as " at " so that it
+    # reads as no address ("taro at customer.test via it-users")
+    lambda a: a.email.replace("@", " at ", 1),
+)
 
 
 def as_its_writer(msg: ParsedMessage, writer: Address) -> ParsedMessage:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Collection
 
 from gateway.core.i18n import Msg
-from gateway.core.model import ParsedMessage
+from gateway.core.model import LoopHeaders, ParsedMessage
 from gateway.core.returned import MAX_RETURNED as MAX_RETURNED
 from gateway.core.returned import returned_message_ids as returned_message_ids
 
@@ -131,9 +131,21 @@ def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
         return LoopVerdict.AUTO_REPLY
     if is_list_mail(msg) or h.precedence in ("list", "bulk", "junk"):
         return LoopVerdict.LIST
-    if h.auto_submitted not in ("", "no") or h.return_path == "":
+    if any(mark(h) for mark in _MACHINE_MARKS):
         return LoopVerdict.AUTOMATED
     return LoopVerdict.HUMAN
+
+
+# The marks of mail a program wrote or passed on that say no more of what it is, one
+# row each: such mail may open a ticket, never gets an answer, and on a ticket changes
+# nothing (its state stays: a helpdesk's acknowledgement of our status mail is no answer).
+_MACHINE_MARKS: tuple[Callable[[LoopHeaders], bool], ...] = (
+    lambda h: h.auto_submitted not in ("", "no"),  # RFC 3834: anything but "no"
+    lambda h: h.return_path == "",  # the null sender (RFC 5321 4.5.5): a notification
+    # a loop guard saw it: procmail's autoresponders and forwards, Zammad's and OTRS's
+    # automatic mail ("X-Loop: yes"), which Zammad reads as an auto-response too
+    lambda h: bool(h.x_loop),
+)
 
 
 def on_a_ticket(verdict: LoopVerdict, msg: ParsedMessage, *, member: bool = False) -> LoopVerdict:

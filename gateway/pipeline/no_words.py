@@ -62,8 +62,8 @@ STARTS = N_("When: {start}")
 WHERE = N_("Where: {location}")
 ORGANIZER = N_("Organizer: {organizer}")
 ATTACHED_MESSAGE = N_("The mail carries an attached message; its text follows.")
-# over the names of the files inside that mail, which the ticket lists as one .eml
-FILES_INSIDE = N_("Files in the attached mail (open it to see them):")
+# over the names of the files inside that mail, which the ticket lists after its .eml
+FILES_INSIDE = N_("Files in the attached mail (each among the ticket's files too):")
 MAX_NAMED = 20  # files of an attached mail named in the text; the rest counted
 ENCRYPTED = N_(
     "This mail is encrypted (S/MIME) and cannot be read here; it is kept as an attachment."

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gateway.core.model import Attachment
-from gateway.pipeline.files_sent import sent_files
+from gateway.pipeline.files_sent import PASTED_PICTURE_BYTES, sent_files
 from gateway.pipeline.parse.disclaimers import without_disclaimer
 from gateway.pipeline.parse.quotes import without_quoted_lines
 from gateway.pipeline.parse.signatures import without_signature
@@ -157,12 +157,6 @@ def only_courtesy(text: str) -> bool:
     for pattern, _ in THANKS:
         left = re.sub(pattern, " ", left)
     return len(re.sub(r"[\W_]+", "", left)) <= MAX_LEFT
-
-
-# Policy: a picture the HTML body shows in its place is part of how the words look (a
-# signature's logo: a few kB, 50 at most for a banner) until it is this big; then it is
-# a pasted screenshot ("thanks, but it still shows this"), which is news, as a file is.
-PASTED_PICTURE_BYTES = 64 * 1024
 
 
 def judge_reply(

@@ -51,6 +51,12 @@ def not_a_person(verdict: str) -> Msg | str:
     return NOT_A_PERSON.get(verdict, f"{verdict} message")  # a newer verdict: as it is
 
 
+def answers_ours(ticket_id: int) -> Msg:
+    """A stranger's mail whose subject repeats an automatic mail of ours on the ticket
+    its tag names (:mod:`gateway.pipeline.said_back`): another system's answer to ours."""
+    return N_("it answers an automatic mail of ours on ticket #{ticket}", ticket=ticket_id)
+
+
 def turned_off(kind: str) -> Msg:
     """The team does not send mails of ``kind`` (``[mail] off``)."""
     return N_("{kind} is turned off ([mail] off)", kind=kind)

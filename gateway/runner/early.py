@@ -167,11 +167,17 @@ def dedupe(a: Arrival) -> Arrival | Ignored:
 
 def find_thread(a: Arrival) -> Arrival | Ignored:
     """Token, then headers, then subject tag; a bounce, auto-reply or report for no
-    ticket has nobody to tell and is ignored. A submission is a new request: a door that
-    posts to an existing ticket acts through the tickets service, not the inbox."""
+    ticket has nobody to tell and is ignored (so is a stranger's mail that names a
+    ticket by its tag and is an auto-reply by its subject or words, as on a ticket). A
+    submission is a new request: a door that posts to an existing ticket acts through
+    the tickets service, not the inbox."""
     if a.submission is not None:
         return replace(a, route=thread.ThreadDecision(None, thread.ThreadVia.NONE))
     decision = thread.resolve_thread(_evidence(a))
+    if decision.ticket_id is None and decision.linked_ticket_id is not None:
+        # a stranger's tag names a ticket of ours: an out-of-office from another address
+        # of the requester's (an alias's primary one) says so by its subject or words only
+        a = replace(a, loop=loops.on_a_ticket(a.verdict, a.msg))
     if decision.ticket_id is None and a.verdict in AUTOMATED_ANSWERS:
         came_back = _ticketless_mail_returned(a)
         if came_back is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.pipeline.files_sent import is_told
 from gateway.runner.arrival import Arrival
 from gateway.tickets import attaching
 from store.messages import NewAttachment, NewMessage
@@ -33,7 +34,9 @@ def attach(a: Arrival, ticket: Ticket, *, kind: str, touch: bool, heard: str = "
         defects=msg.defects,
         created_at=a.now,
         attachments=[
-            NewAttachment(x.filename, x.original_filename, x.content_type, x.size, x.sha256)
+            NewAttachment(
+                x.filename, x.original_filename, x.content_type, x.size, x.sha256, is_told(x)
+            )
             for x in msg.attachments
         ],
     )

@@ -34,10 +34,10 @@ from gateway.notify.queue import (
     turned_off,
     under_rate_limit,
 )
-from gateway.pipeline import archive, loops, unanswered
+from gateway.pipeline import archive, loops, said_back, unanswered
 from gateway.runner.arrival import Arrival
 from gateway.tickets import changes, event_words, to_requester
-from store import tickets
+from store import conversation, tickets
 from store.models import Ticket
 
 
@@ -231,6 +231,9 @@ def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
     if allowed and _forwarded(a, ticket):
         why = loops.never_answered(ticket.requester, a.settings.own_addresses)
         allowed = not why
+    answered = _answers_ours(a) if allowed else None
+    if answered is not None:
+        why, allowed = unanswered.answers_ours(answered), False
     lasting = not allowed  # a machine's request, an address that never reads: quiet for good
     if allowed and archived(a):
         why, lasting = _too_old(a), True
@@ -255,6 +258,22 @@ def _within_limits(
 def _too_old(a: Arrival) -> Msg:
     """Why an archive's message is not answered: its age, or that it has none."""
     return unanswered.too_old(a.msg.date) if a.msg.date is not None else unanswered.UNDATED
+
+
+# the kinds a machine of ours writes (an Auto-Submitted header): what a robot answers
+_AUTOMATIC = frozenset(k.name for k in views.MAIL_KINDS.values() if k.auto_submitted)
+
+
+def _answers_ours(a: Arrival) -> int | None:
+    """The ticket of an automatic mail of ours that this new request answers, by its
+    subject (:mod:`.said_back`): one on the ticket a stranger's tag names, or one we
+    sent its sender lately. A robot's answer to ours, acknowledged, answers again, one
+    round more each time; None when it answers none."""
+    linked = a.route.linked_ticket_id if a.route is not None else None
+    ours = conversation.sent_subjects(a.session, linked, _AUTOMATIC) if linked else []
+    since = a.now - said_back.WINDOW
+    ours += conversation.subjects_sent_to(a.session, a.sender, _AUTOMATIC, since)
+    return said_back.repeated(a.msg.subject, ours, a.settings.gateway.tag_prefix)
 
 
 def _forwarded(a: Arrival, ticket: Ticket) -> bool:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from gateway.core.model import Attachment
 from gateway.notify.compose import Enclosure
-from gateway.pipeline import thanks
-from gateway.pipeline.files_sent import is_wrapper
+from gateway.pipeline.files_sent import PASTED_PICTURE_BYTES, is_wrapper
 from gateway.pipeline.parse import submission
 from gateway.pipeline.parse.attachment_data import attachments_data
 from gateway.pipeline.parse.charsets.sniff import guess
@@ -25,8 +24,13 @@ def member_files(a: Arrival) -> tuple[Enclosure, ...]:
     # a small picture the HTML shows in its place is how the mail looks (the signature's
     # logo, Outlook's image001.png, sent with every reply): the text answer cannot show
     # it there, and as a file it would come with every answer; a big one is a pasted
-    # screenshot, which goes (where gateway.pipeline.thanks draws the same line)
-    listed = [x for x in a.msg.attachments if not x.inline or x.size >= thanks.PASTED_PICTURE_BYTES]
+    # screenshot, which goes (where gateway.pipeline.files_sent draws the line)
+    # the files inside an attached mail go with that mail, not a second time beside it
+    listed = [
+        x
+        for x in a.msg.attachments
+        if (not x.inline or x.size >= PASTED_PICTURE_BYTES) and not x.carried
+    ]
     if not listed or a.row.source in submission.SOURCES:  # a form's files are no answer
         return ()
     data = attachments_data(a.row.raw, {x.sha256 for x in listed})

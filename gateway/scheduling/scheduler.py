@@ -21,7 +21,7 @@ from gateway.config.settings import Settings
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
-from gateway.scheduling import alerts, digest, rules, sent_bytes
+from gateway.scheduling import alerts, digest, retention, rules, sent_bytes
 from gateway.scheduling.sweeps import JobContext, SweepReport, run_sweeps
 from store.db import transaction
 
@@ -53,7 +53,8 @@ def context(app: Services) -> JobContext:
 
 def tick(app: Services, started_at: datetime | None = None) -> SweepReport:
     """One pass at the app's ``now``: sweeps, the digest if it is due, health alerts,
-    and the bytes of mail sent more than ``[outbound] keep_sent`` ago dropped.
+    the bytes of mail sent more than ``[outbound] keep_sent`` ago dropped, and tickets
+    closed more than ``[retention] closed_tickets`` ago erased.
 
     Separate transactions, so a sweep that fails does not hold back the digest,
     nor either of them an alert. ``started_at``: when the daemon started or woke (see
@@ -73,6 +74,7 @@ def tick(app: Services, started_at: datetime | None = None) -> SweepReport:
         report.done[alerts.ALERT] += 1
         report.outbox.extend(alerted)
     sent_bytes.drop_old(app.sessions, app.settings.outbound, now)  # its own transactions
+    retention.drop_closed(app.sessions, app.settings, now)  # its own transactions too
     return report
 
 

@@ -46,7 +46,8 @@ def attach(
     if message.direction == "in" and message.kind in HEARD_KINDS:
         if heard:
             who = message.from_addr.strip().lower()
-            files = tuple((a.filename, a.size) for a in message.attachments)
+            # the files sent, not a signature's logo nor winmail.dat (NewAttachment.told)
+            files = tuple((a.filename, a.size) for a in message.attachments if a.told)
             note(
                 session,
                 Fact(ticket, heard, now, who, text=message.new_text.strip(), attached=files),

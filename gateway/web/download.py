@@ -14,11 +14,12 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from aiohttp import web
+from sqlalchemy.orm import Session
 
 from gateway.pipeline.parse.attachment_data import stored_file
 from gateway.pipeline.parse.filenames import safe_filename
-from gateway.web.visit import ctx_of, members_only, path_id
-from store import ticket_query
+from gateway.web.visit import ctx_of, members_only, path_id, see_other
+from store import merges, ticket_query
 
 routes = web.RouteTableDef()
 CHUNK = 64 * 1024
@@ -28,6 +29,18 @@ SANDBOX = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
 def _decoded(found: ticket_query.StoredAttachment) -> bytes | None:
     return stored_file(found.source, found.raw, found.sha256)  # the CLI's too
+
+
+def moved_to(session: Session, ticket_id: int, attachment_id: int) -> int | None:
+    """The ticket that holds the file now when ``ticket_id`` was merged into it (the
+    file went with its mail): an old link (in a chat, a note, a mail about the merged
+    ticket) answered 404. None: the ticket was not merged, or that ticket has no such
+    file either."""
+    holder = merges.final(session, ticket_id)
+    if holder is None or holder == ticket_id:
+        return None
+    held = ticket_query.attachment(session, holder, attachment_id) is not None
+    return holder if held else None
 
 
 def content_disposition(filename: str) -> str:
@@ -44,6 +57,9 @@ async def download(request: web.Request) -> web.StreamResponse:
     ticket_id, attachment_id = path_id(request, "id"), path_id(request, "aid")
     found = await ctx.read(ticket_query.attachment, ticket_id, attachment_id)
     if found is None:
+        holder = await ctx.read(moved_to, ticket_id, attachment_id)
+        if holder is not None:  # the same member, the same rule: the link they hold now
+            raise see_other(f"/tickets/{holder}/attachments/{attachment_id}")
         raise web.HTTPNotFound()
     data = await ctx.run(_decoded, found)
     if data is None:

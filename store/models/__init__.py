@@ -22,6 +22,7 @@ from store.models.core import (
     TicketEvent,
     TicketField,
 )
+from store.models.privacy import Erasure
 from store.models.web import RateCounter, SignInLink, WebSession
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "CardLook",
     "ChatOutboxRow",
     "ChatThread",
+    "Erasure",
     "InboxRaw",
     "InboxRow",
     "Installation",

@@ -63,3 +63,35 @@ def winmail(files: list[TnefFile], codepage: int = 932) -> bytes:
         out += _attribute(ATTACHMENT, 0x0006800F, f.data)  # attAttachData
         out += _attribute(ATTACHMENT, 0x00069005, _properties(f))  # attAttachment
     return out
+
+
+def compressed_rtf(rtf: bytes, *, stored: bool = False) -> bytes:
+    """``rtf`` as ``PR_RTF_COMPRESSED`` holds it (MS-OXRTFCP): LZFu of literals alone
+    (a control byte of eight zero bits before each eight bytes), or ``stored`` as is
+    (``MELA``). The CRC is not checked by the reader; it is left zero."""
+    if stored:
+        body = rtf
+        kind = b"MELA"
+    else:
+        chunks = [b"\0" + rtf[i : i + 8] for i in range(0, len(rtf), 8)]
+        body = b"".join(chunks)
+        kind = b"LZFu"
+    return struct.pack("<II", len(body) + 12, len(rtf)) + kind + b"\0\0\0\0" + body
+
+
+def message_props(props: dict[int, tuple[int, bytes]]) -> bytes:
+    """attMsgProps: property id → (type, value) for string and binary types."""
+    out = struct.pack("<I", len(props))
+    for prop, (kind, value) in props.items():
+        out += struct.pack("<HHII", kind, prop, 1, len(value)) + _padded(value)
+    return out
+
+
+def rich_text_winmail(props: dict[int, tuple[int, bytes]], codepage: int = 932) -> bytes:
+    """A TNEF stream of a rich-text mail with no files: its message properties alone."""
+    out = struct.pack("<IH", SIGNATURE, 0x1234)
+    out += _attribute(MESSAGE, 0x00089006, struct.pack("<I", 0x00010000))  # attTnefVersion
+    out += _attribute(MESSAGE, 0x00069007, struct.pack("<II", codepage, 0))  # attOemCodepage
+    out += _attribute(MESSAGE, 0x00078008, b"IPM.Note\0")  # attMessageClass
+    out += _attribute(MESSAGE, 0x00069003, message_props(props))  # attMsgProps
+    return out

@@ -28,7 +28,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 
 from gateway.pipeline.parse.charsets.headers import decode_header_value
-from gateway.pipeline.parse.load import header_block_size
+from gateway.pipeline.parse.load import header_block_size, load
 from gateway.pipeline.parse.part_spans import Slices
 
 # the encodings a writer wrongly put on an attached message, decoded (tolerantly, as
@@ -83,6 +83,24 @@ def message_bytes(
                 notes.append(ENCODED.format(word))
         chunks.append(data)
     return b"\n".join(chunks)
+
+
+def carried_message(part: Message, data: bytes) -> tuple[Message, bytes] | None:
+    """The attached mail as a tree whose files are walked (:mod:`.mime`), with the bytes
+    it was parsed from (where the mails inside it are sliced, :mod:`.part_spans`): the
+    parser's own subtree and ``data``, its slice, when it came as RFC 2046 wants it;
+    else ``data`` (it came base64- or quoted-printable-encoded, and the subtree is of
+    that text) parsed. None: no mail there."""
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return None
+    cte = str(part.get("content-transfer-encoding", "") or "").strip().lower()
+    word = cte.split(";", 1)[0].split(None, 1)[0] if cte else ""
+    if word not in _DECODERS:
+        found = next((sub for sub in payload if isinstance(sub, Message)), None)
+        return (found, data) if found is not None else None
+    loaded = load(data, [])
+    return (loaded[0], data) if loaded is not None else None
 
 
 def _serialised(sub: Message) -> bytes | None:

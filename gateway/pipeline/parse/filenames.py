@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["extension_for", "safe_filename"]
+__all__ = ["extension_for", "numbered_filename", "safe_filename"]
 
 MAX_BYTES = 180  # well under the 255-byte NAME_MAX of common filesystems
 _MAX_EXT_CHARS = 16
@@ -63,6 +63,8 @@ _EXTENSIONS = {
     "message/external-body": ".txt",
     "message/partial": ".eml",
 }
+# what a name that is only ``.`` and one of these was meant to be: a file of that type
+_KNOWN_SUFFIXES = frozenset(_EXTENSIONS.values()) | {".xlsx", ".docx", ".pptx", ".xls", ".log"}
 _MESSAGE_TYPES = frozenset({"message/rfc822", "message/global", "message/news"})
 # DOS device names: a name is one when the part before its first dot, with the spaces
 # Windows drops at its end, is one of these (as CPython's ntpath.isreserved reads it)
@@ -85,7 +87,27 @@ def safe_filename(name: str | None, content_type: str, index: int) -> str:
     cleaned = _clean(name or "")
     if not cleaned:
         return _fallback(ctype, index)
+    if _only_extension(name or "", cleaned):  # ".pdf": saved as "pdf" it lost its type
+        return f"attachment-{index}.{cleaned}"
     return _limit(cleaned)
+
+
+def _only_extension(name: str, cleaned: str) -> bool:
+    """``name`` was an extension alone (``.pdf``, `` ..xlsx``): what is left of it once
+    its dots go is a known file extension, not a dot-file's name (``.bashrc``)."""
+    return name.strip().startswith(".") and f".{cleaned.lower()}" in _KNOWN_SUFFIXES
+
+
+def numbered_filename(name: str, number: int) -> str:
+    """``name`` (already safe) told apart as file ``number`` of its ticket, as browsers
+    save a second ``scan.pdf``: ``scan (2).pdf``, still one safe component in the limit.
+    A name without a stem worth keeping apart (``.bashrc``) gets the number at its end."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or len(ext) > _MAX_EXT_CHARS:
+        stem, ext = name, ""
+    suffix = f" ({number})" + (f".{ext}" if ext else "")
+    budget = MAX_BYTES - len(suffix.encode("utf-8"))
+    return (_truncate_utf8(stem, budget).rstrip(" .") or "attachment") + suffix
 
 
 def extension_for(content_type: str) -> str:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import email
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from email.message import Message
 from email.policy import compat32
 
 from gateway.core.model import Attachment
-from gateway.pipeline.parse.attached_mail import message_bytes, subject_name
+from gateway.pipeline.parse.attached_mail import carried_message, message_bytes, subject_name
 from gateway.pipeline.parse.attachment_names import decoded_filename, raw_filename
 from gateway.pipeline.parse.body_text import named_pictures, tidy_text, unflow
 from gateway.pipeline.parse.charsets import decode_bytes
@@ -29,36 +29,22 @@ from gateway.pipeline.parse.clearsigned import NOTE as CLEARSIGNED
 from gateway.pipeline.parse.clearsigned import unarmored
 from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import charset_hint, param_text
-from gateway.pipeline.parse.part_spans import Slices
 from gateway.pipeline.parse.payload import payload_bytes
+from gateway.pipeline.parse.shown_pictures import shown_cids, shown_in_place
 from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
 from gateway.pipeline.parse.smime import OPAQUE_TYPES, signed_content
-from gateway.pipeline.parse.tnef import is_tnef, is_tnef_part, tnef_files
+from gateway.pipeline.parse.tnef import is_tnef, is_tnef_part, tnef_files, tnef_text
 from gateway.pipeline.parse.transfer import text_bytes
 from gateway.pipeline.parse.uuencode import guessed_type, split_uuencoded
+from gateway.pipeline.parse.walk_state import Body
+
+__all__ = ["MAX_ATTACHMENTS", "MAX_CARRIED", "Body", "walk_body"]
 
 _MAX_DEPTH = 40  # recursion below this depth; deeper parts are read without it
 MAX_ATTACHMENTS = 1000  # listed per message (50 000 parts must not be 50 000 rows)
+MAX_CARRIED = 8  # attached mails inside attached mails whose files are listed (as no_words)
 MAX_CONTENT_TYPE = 255  # characters of a part's type kept (the column's size)
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-
-
-class Body:
-    """What the tree walk collects: body texts, HTML, attachments and notes."""
-
-    def __init__(self, keep_data: bool = False, big: Mapping[bytes, BigPart] | None = None) -> None:
-        self.keep_data = keep_data  # a download wants the bytes; parsing only their hash
-        self.big = big or {}  # a slim copy's sentinels, by their decoded bytes (see .slim)
-        self.matched: Counter[bytes] = Counter()  # sentinels found as attachments, how often
-        self.plain: list[str] = []
-        self.html: list[str] = []
-        self.attachments: list[Attachment] = []
-        self.data: list[bytes] = []  # with keep_data: each attachment's bytes, same order
-        self.notes: list[str] = []
-        self.counter = [0]  # shared across alternatives so names stay unique
-        self.hint: str | None = None  # the message's text charset: raw 8-bit names' guess
-        self.as_before = False  # an attached mail as stored before (.attached_mail)
-        self.slices = Slices()  # attached mails' bytes in the raw message
 
 
 def walk_body(
@@ -82,6 +68,7 @@ def walk_body(
         body.slices.add(message, raw)
     body.as_before = as_before
     body.hint = charset_hint(message)
+    body.cids = shown_cids(message)
     _walk(message, body, inside_attachment=False, depth=0)
     return body
 
@@ -104,7 +91,7 @@ def _walk(
             body.notes.append(
                 f"mime: message/partial (part {number} of {total}) not joined; kept as is"
             )
-        _add_attachment(part, body)
+        _add_attachment(part, body, depth=depth)
         return
     if part.is_multipart():
         children = _children(part)
@@ -115,8 +102,10 @@ def _walk(
             _walk_alternative(children, body, depth)
         else:
             shows = ctype == "multipart/related"
+            body.reported += ctype == "multipart/report"  # a bounce: the mail returned
             for child in children:
                 _walk(child, body, inner, depth + 1, shows)
+            body.reported -= ctype == "multipart/report"
         return
     if maintype == "multipart":
         _walk_broken_multipart(part, body, inside_attachment, depth)
@@ -131,7 +120,7 @@ def _walk(
         _add_text(part, ctype, body)
         _add_attachment(part, body)
     else:
-        _add_attachment(part, body, inline=related and _shown_in_place(part))
+        _add_attachment(part, body, inline=shown_in_place(part, body.cids, related))
 
 
 def _opened(message: Message, body: Body) -> bool:
@@ -157,11 +146,6 @@ def _opened(message: Message, body: Body) -> bool:
     body.notes.extend(f"attachment name: {note}" for note in notes)
     _append_attachment(body, data, original, ctype)
     return True
-
-
-def _shown_in_place(part: Message) -> bool:
-    """A related part the HTML shows by its Content-ID, not one marked as a file."""
-    return bool(part.get("content-id")) and part.get_content_disposition() != "attachment"
 
 
 def _walk_in_order(top: Message, body: Body, inside_attachment: bool) -> None:
@@ -195,12 +179,7 @@ def _walk_alternative(children: list[Message], body: Body, depth: int) -> None:
         # a branch keeps its files' bytes when the walk does (a download, a relay): an
         # HTML branch's pictures (Outlook's pasted screenshot, multipart/related inside
         # the alternative) were listed but never found again
-        branch = Body(body.keep_data, big=body.big)
-        branch.slices = body.slices
-        branch.counter = body.counter
-        branch.matched = body.matched
-        branch.hint = body.hint
-        branch.as_before = body.as_before
+        branch = body.branch()
         _walk(child, branch, False, depth + 1)
         branches.append(branch)
     with_plain = [b for b in branches if any(t.strip() for t in b.plain)]
@@ -210,6 +189,7 @@ def _walk_alternative(children: list[Message], body: Body, depth: int) -> None:
     if with_html:
         body.html.extend(with_html[-1].html)
     for branch in branches:
+        body.rich.extend(branch.rich)  # winmail.dat inside an alternative: its words too
         body.attachments.extend(branch.attachments)
         body.data.extend(branch.data)
         body.notes.extend(branch.notes)
@@ -285,7 +265,9 @@ def _add_text(part: Message, ctype: str, body: Body) -> None:
     body.plain.append(named_pictures(text))
 
 
-def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
+def _add_attachment(
+    part: Message, body: Body, *, inline: bool = False, depth: int = _MAX_DEPTH
+) -> None:
     ctype = part.get_content_type()[:MAX_CONTENT_TYPE]  # RFC 6838: 127 + "/" + 127
     data = (
         message_bytes(part, body.notes, decode=not body.as_before, slices=body.slices)
@@ -309,6 +291,33 @@ def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
     if files:
         many = "file" if len(files) == 1 else "files"
         body.notes.append(f"mime: {len(files)} {many} read out of winmail.dat (TNEF)")
+    if known is None and is_tnef(ctype, original):  # its words, for a mail with none else
+        body.rich.append(tidy_text(tnef_text(data)))
+    if ctype in _MAILS and known is None:
+        _add_carried(part, data, body, depth)
+
+
+def _add_carried(part: Message, data: bytes, body: Body, depth: int) -> None:
+    """The files of an attached mail (a customer's forward as an .eml), listed after it
+    as the ticket's own: only named in the text, they could be had only by opening the
+    mail in a mail client. Not for a bounce's returned mail (our own mail's files), nor
+    rows read as stored before, nor past MAX_CARRIED mails deep; the limit of files is
+    the message's. Its big parts are read whole: their sentinels are not matched here,
+    so a slim parse falls back to the whole (:mod:`.slim`)."""
+    if body.as_before or body.reported or body.carried >= MAX_CARRIED or depth >= _MAX_DEPTH:
+        return
+    found = carried_message(part, data)
+    if found is None:
+        return
+    tree, raw = found
+    body.slices.add(tree, raw)  # the mails inside it: sliced from its bytes
+    inner = body.branch()
+    inner.big, inner.carried = {}, body.carried + 1
+    inner.hint, inner.cids = charset_hint(tree) or body.hint, shown_cids(tree)
+    _walk(tree, inner, False, depth + 1)
+    body.attachments.extend(replace(a, carried=True) for a in inner.attachments)
+    body.data.extend(inner.data)
+    body.notes.extend(n for n in inner.notes if not n.startswith("body "))
 
 
 _MAILS = frozenset({"message/rfc822", "message/global", "message/news"})  # named by Subject

@@ -16,14 +16,19 @@ left; a stream that is not TNEF, or that breaks off, gives the files read before
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 
-__all__ = ["TNEF_TYPES", "is_stream", "is_tnef", "is_tnef_part", "tnef_files"]
+from gateway.pipeline.parse.html_text import html_to_text
+from gateway.pipeline.parse.lzfu import decompressed
+from gateway.pipeline.parse.rtf_text import rtf_text
+
+__all__ = ["TNEF_TYPES", "is_stream", "is_tnef", "is_tnef_part", "tnef_files", "tnef_text"]
 
 TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
 SIGNATURE = 0x223E9F78
-_LEVEL_ATTACHMENT = 0x02
+_LEVEL_MESSAGE, _LEVEL_ATTACHMENT = 0x01, 0x02
 MAX_FILES = 1000  # read out of one stream, as many as a message lists (.mime)
 # attribute ids (type << 16 | id), MS-OXTNEF 2.1.3.1: the ones a file is made of
 _ATT_OEM_CODEPAGE = 0x00069007  # the code page the 8-bit strings are in
@@ -31,6 +36,12 @@ _ATT_ATTACH_REND_DATA = 0x00069002  # the first attribute of each attachment
 _ATT_ATTACH_TITLE = 0x00018010  # its name, 8.3 or as typed, in the OEM code page
 _ATT_ATTACH_DATA = 0x0006800F  # its bytes
 _ATT_ATTACHMENT = 0x00069005  # its MAPI properties (the long name among them)
+_ATT_BODY = 0x0002800C  # the message's plain text, in the OEM code page
+_ATT_MSG_PROPS = 0x00069003  # the message's MAPI properties (its bodies among them)
+# MAPI properties of the message (MS-OXPROPS): its bodies
+_PR_BODY = 0x1000  # plain text
+_PR_RTF_COMPRESSED = 0x1009  # rich text, LZFu-compressed (MS-OXRTFCP)
+_PR_BODY_HTML = 0x1013  # HTML
 # MAPI properties of an attachment (MS-OXPROPS)
 _PR_ATTACH_LONG_FILENAME = 0x3707
 _PR_ATTACH_FILENAME = 0x3704
@@ -86,20 +97,61 @@ def is_stream(data: bytes) -> bool:
     return len(data) >= 6 and struct.unpack_from("<I", data)[0] == SIGNATURE
 
 
+def _attributes(data: bytes) -> Iterator[tuple[int, int, bytes]]:
+    """(level, attribute id, value) of each attribute of the stream, in order; a stream
+    cut short ends at the last whole one."""
+    at = 6
+    while at + 9 <= len(data):
+        level, attribute, length = struct.unpack_from("<BII", data, at)
+        start = at + 9
+        if start + length + 2 > len(data):
+            return  # cut short: what was read stands
+        yield level, attribute, data[start : start + length]
+        at = start + length + 2  # the checksum after it is not needed to read it
+
+
+def tnef_text(data: bytes) -> str:
+    """The words of the rich-text mail the TNEF stream ``data`` carries (Outlook's,
+    when its plain-text part is empty or absent): its plain body (``PR_BODY``,
+    ``attBody``), else its compressed RTF (``PR_RTF_COMPRESSED``: :mod:`.lzfu`, read
+    as text by :mod:`.rtf_text`, HTML encapsulated in it read as any HTML mail's),
+    else its HTML body (``PR_BODY_HTML``). "" when it has none. Never renders HTML."""
+    if not is_stream(data):
+        return ""
+    props: dict[int, object] = {}
+    body, codepage = "", "cp1252"
+    for level, attribute, value in _attributes(data):
+        if attribute == _ATT_OEM_CODEPAGE and len(value) >= 4:
+            codepage = _codec(struct.unpack_from("<I", value)[0])
+        elif level == _LEVEL_MESSAGE and attribute == _ATT_BODY:
+            body = value.split(b"\0", 1)[0].decode(codepage, "replace")
+        elif level == _LEVEL_MESSAGE and attribute == _ATT_MSG_PROPS:
+            props = _properties(value, codepage)
+    plain = props.get(_PR_BODY)
+    for words in (plain if isinstance(plain, str) else "", body):
+        if words.strip():
+            return words
+    rtf = props.get(_PR_RTF_COMPRESSED)
+    found = decompressed(rtf) if isinstance(rtf, bytes) else None
+    if found is not None:
+        text, is_html = rtf_text(found, int(codepage[2:]) if codepage[2:].isdigit() else 1252)
+        words = html_to_text(text) if is_html else text
+        if words.strip():
+            return words
+    html = props.get(_PR_BODY_HTML)
+    if isinstance(html, bytes):
+        html = html.decode(codepage, "replace")
+    return html_to_text(html) if isinstance(html, str) else ""
+
+
 def tnef_files(data: bytes) -> list[tuple[str, bytes]]:
     """(name, bytes) of each file in the TNEF stream ``data``; [] when it is none."""
     if not is_stream(data):
         return []
     files: list[_File] = []
     codepage = "cp1252"
-    at = 6
-    while at + 9 <= len(data):
-        level, attribute, length = struct.unpack_from("<BII", data, at)
-        start = at + 9
-        if start + length + 2 > len(data):
-            break  # cut short: what was read stands
-        value = data[start : start + length]
-        at = start + length + 2  # the checksum after it is not needed to read it
+    for level, attribute, value in _attributes(data):
+        length = len(value)
         if attribute == _ATT_OEM_CODEPAGE and length >= 4:
             codepage = _codec(struct.unpack_from("<I", value)[0])
         if level != _LEVEL_ATTACHMENT:

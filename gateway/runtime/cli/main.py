@@ -24,6 +24,7 @@ from gateway.runtime.cli import (
     db,
     help_language,
     inbox,
+    requesters,
     run,
     schedule,
     tickets,
@@ -265,6 +266,7 @@ def _parser() -> argparse.ArgumentParser:
     run.register(sub)
     inbox.register_ingest(sub)
     tickets.register(sub)
+    requesters.register(sub)  # requesters forget (APPI / GDPR erasure)
     inbox.register_inbox(sub)
     catalog.register(sub)  # catalog check|match, stats
     actions.register(sub)  # actions list|retry|run

@@ -23,7 +23,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     runs them: a site without the daemon runs this from cron, and the digest has no
     other scheduled caller there (``digest`` sends a week's by hand, due or not)."""
     from gateway.runtime.cli.schedule import _print_raw
-    from gateway.scheduling import scheduler, sent_bytes
+    from gateway.scheduling import retention, scheduler, sent_bytes
     from gateway.scheduling.sweeps import run_sweeps
     from store import outbox
     from store.db import transaction
@@ -43,6 +43,16 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
                 if ids:  # may show (a close whose requester is told nothing)
                     numbers = ", ".join(f"#{i}" for i in sorted(set(ids)))
                     said.say(N_("{job}: {tickets}", job=job, tickets=numbers))
+            due = retention.due(app.sessions, settings, now)
+            if due:
+                said.say(
+                    NP_(
+                        "{n} closed ticket would be erased ([retention])",
+                        "{n} closed tickets would be erased ([retention])",
+                        len(due),
+                        n=len(due),
+                    )
+                )
             said.say(N_("dry run: {summary} (nothing written)", summary=report.message()))
             return _failed(said, report)
         with transaction(app.sessions) as s:
@@ -50,7 +60,17 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
         with transaction(app.sessions) as s:  # its own, as the pass's: a sweep that
             report.outbox += _digest_due(s, ctx, now, report)  # fails holds nothing back
         sent_bytes.drop_old(app.sessions, settings.outbound, now)  # a site run by cron too
+        erased = retention.drop_closed(app.sessions, settings, now)
     said.say(report.message())
+    if erased:
+        said.say(
+            NP_(
+                "{n} closed ticket erased ([retention])",
+                "{n} closed tickets erased ([retention])",
+                erased,
+                n=erased,
+            )
+        )
     return _failed(said, report)
 
 

@@ -6,7 +6,8 @@ decoded the way the web download decodes them
 the SHA-256 recorded on arrival. ``N`` counts as ``tickets show`` numbers them.
 
 Where it goes: the attachment's safe stored name (one path component, never
-``..`` or a path of the sender's choosing) in the current folder; ``-o FILE``
+``..`` or a path of the sender's choosing) in the current folder, numbered when an
+earlier attachment of the ticket has that name (``scan (2).pdf``); ``-o FILE``
 names the file (``-o FOLDER`` puts the safe name in that folder); ``-o -`` writes
 to standard output, a pipe or a file (a terminal only with ``--force``: the bytes
 are the customer's, and a terminal obeys the escape sequences among them). An
@@ -49,16 +50,22 @@ PRIVATE = 0o600  # what the file gets, whatever the umask took away or left
 
 def cmd_tickets_attachment(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.pipeline.parse.attachment_data import stored_file
-    from gateway.pipeline.parse.filenames import safe_filename
     from store import ticket_query, tickets
     from store.db import transaction
 
     said = Speaker(settings)
+    from gateway.pipeline.merging import merged_away
+
     with opened(settings) as app, transaction(app.sessions) as s:
-        exists = tickets.get(s, args.id) is not None
+        ticket = tickets.get(s, args.id)
+        exists, into = ticket is not None, ticket.merged_into_id if ticket else None
         found = ticket_query.numbered_attachment(s, args.id, args.number) if exists else None
+        earlier = ticket_query.earlier_attachments(s, args.id, args.number) if found else []
     if not exists:
         said.warn(N_("no ticket #{id}", id=args.id))
+        return EX_UNAVAILABLE
+    if found is None and into is not None:  # its mail, files and all, went to the target
+        said.warn(merged_away(args.id, into))
         return EX_UNAVAILABLE
     if found is None:
         said.warn(N_("ticket #{id} has no attachment {number}", id=args.id, number=args.number))
@@ -92,7 +99,7 @@ def cmd_tickets_attachment(args: argparse.Namespace, settings: Settings) -> int:
         except OSError as exc:  # a full disk: said in one line by cli.main (74)
             raise OutputFailed(exc.errno, exc.strerror) from exc
         return EX_OK
-    name = safe_filename(found.filename, found.content_type, args.number)  # once more
+    name = _own_name(found.filename, found.content_type, args.number, earlier)
     target = _target(args.output, name)
     try:
         _write(target, data, force=args.force)
@@ -112,6 +119,18 @@ def cmd_tickets_attachment(args: argparse.Namespace, settings: Settings) -> int:
         )
     )
     return EX_OK
+
+
+def _own_name(filename: str, ctype: str, number: int, earlier: list[tuple[str, str]]) -> str:
+    """The stored name made safe once more (a row from before a rule), told apart by
+    its number when an attachment the ticket lists before it has that name (a customer
+    sent ``scan.pdf`` twice): saving each in turn gave "exists" for the second, whose
+    only way out was to make up a name with ``-o``."""
+    from gateway.pipeline.parse.filenames import numbered_filename, safe_filename
+
+    name = safe_filename(filename, ctype, number)
+    taken = {safe_filename(f, c, n).casefold() for n, (f, c) in enumerate(earlier, 1)}
+    return numbered_filename(name, number) if name.casefold() in taken else name
 
 
 def _target(output: str | None, name: str) -> Path:

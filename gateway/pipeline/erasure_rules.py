@@ -1,0 +1,115 @@
+"""Whose is this row? The pure rules of a person's erasure (``requesters forget``).
+
+The service (:mod:`gateway.tickets.erasure`) reads candidate rows from the store and
+asks these questions; nothing here reads a database or a file. ``address`` is the
+person's canonical, lower-case address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping, Sequence
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from typing import Any
+
+from gateway.pipeline.parse import submission
+from gateway.pipeline.parse.headers import addresses
+
+# Policy: the header fields that say who sent a mail (the author, the one who sent it
+# for them, where answers go): a row with one of these naming the person is theirs
+SENDER_FIELDS = ("From", "Sender", "Reply-To")
+
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_SPACE = re.compile(r"\s+")
+# Policy: a mail of theirs counts as quoted by ours when the first QUOTED_START
+# characters of its new text (white space left out) are in ours; a text shorter than
+# QUOTED_AT_LEAST characters is anyone's words, and is not looked for
+QUOTED_START = 200
+QUOTED_AT_LEAST = 12
+
+
+def subject_mark(key: bytes, address: str) -> str:
+    """The audit row's mark of the address: an HMAC keyed by the gateway's secret, so the
+    same address gives the same mark (was it erased? when?) and the mark gives no address."""
+    return hmac.new(key, b"erasure:" + address.encode(), hashlib.sha256).hexdigest()
+
+
+def sent_by(head: bytes, source: str, envelope_from: str | None, address: str) -> bool:
+    """Whether a stored row (its first bytes) came from ``address``: a form or chat
+    submission that names them as its requester, a mail whose envelope sender or
+    From/Sender/Reply-To is theirs."""
+    if (envelope_from or "").lower() == address:
+        return True
+    if source in submission.SOURCES:
+        return _submitted_by(head, address)
+    block = _BLANK_LINE.split(head, maxsplit=1)[0]
+    headers = BytesHeaderParser(policy=compat32).parsebytes(block + b"\n\n")
+    values = [str(v) for name in SENDER_FIELDS for v in headers.get_all(name) or []]
+    return any(a.email.lower() == address for a in addresses(values, None, []))
+
+
+def _submitted_by(head: bytes, address: str) -> bool:
+    parsed, _, _ = submission.decode(head)
+    if parsed.from_ is not None:
+        return parsed.from_.email.lower() == address
+    try:  # cut at HEAD_BYTES: the document is not whole; its requester is near the start
+        found = re.search(rb'"requester_email"\s*:\s*("(?:[^"\\]|\\.)*")', head)
+        return found is not None and str(json.loads(found.group(1))).lower() == address
+    except ValueError:
+        return False
+
+
+def their_words(new_texts: Sequence[str]) -> list[str]:
+    """What :func:`quotes_them` looks for: the start of each of their mails' new text,
+    without white space (our notices wrap what they quote), when long enough to be theirs
+    rather than anyone's ("OK", "ありがとう")."""
+    out = []
+    for written in new_texts:
+        bare = _SPACE.sub("", written)[:QUOTED_START]
+        if len(bare) >= QUOTED_AT_LEAST:
+            out.append(bare)
+    return out
+
+
+def quotes_them(subject: str, text: str, address: str, words: Sequence[str]) -> bool:
+    """A mail of ours on a ticket that stays that carries their data: it names their
+    address (a member's notice: "a mail from alice@…") or quotes one of their mails."""
+    if address in subject.lower() or address in text.lower():
+        return True
+    bare = _SPACE.sub("", text)
+    return any(w in bare for w in words)
+
+
+def to_them_alone(to: Sequence[Any], cc: Sequence[Any], address: str) -> bool:
+    """A mail of ours addressed to the person and nobody else: an answer to them."""
+    everyone = {str(a).lower() for a in [*to, *cc]}
+    return everyone == {address}
+
+
+def names_them(old: str | None, new: str | None, detail: Mapping[str, Any], address: str) -> bool:
+    """An event (of someone else) on a ticket that stays that names them: the ticket's
+    people when it was opened, their address added or taken off (a Cc, a watcher)."""
+    if any(address in (s or "").lower() for s in (old, new)):
+        return True
+    return address in json.dumps(detail, ensure_ascii=False).lower()
+
+
+def scrubbed(value: Any, address: str) -> Any:
+    """``value`` (an event's old, new or detail) without the address: taken out of a
+    list, cut out of a text; the rest of the ticket's history as it was."""
+    if isinstance(value, str):
+        return re.sub(re.escape(address), "", value, flags=re.IGNORECASE)
+    if isinstance(value, list):
+        kept = [v for v in value if not (isinstance(v, str) and v.lower() == address)]
+        return [scrubbed(v, address) for v in kept]
+    if isinstance(value, dict):
+        return {k: scrubbed(v, address) for k, v in value.items()}
+    return value
+
+
+def without(recipients: Sequence[Any], address: str) -> list[Any]:
+    return [r for r in recipients if str(r).lower() != address]

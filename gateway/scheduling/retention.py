@@ -1,0 +1,61 @@
+"""Closed tickets erased once ``[retention] closed_tickets`` has passed since they closed.
+
+A manager's policy ("closed tickets are kept two years") kept by the scheduler's pass
+(and ``sweep``'s, for a site run by cron): each ticket closed longer ago is erased
+whole, as ``requesters forget`` erases a person's (:func:`gateway.tickets.erasure.expire`),
+a batch per transaction, each batch recorded in the ``erasures`` table with actor
+``retention``. A ticket of another merged into one that goes gets its mail back. The
+outbound maildir's copies of the outbox rows that went are removed before each commit.
+Absent or ``"forever"``: nothing is erased.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.config.settings import Settings
+from gateway.notify import maildir_copies
+from gateway.tickets.erasure import expire
+from store import erasure
+from store.db import transaction
+
+log = logging.getLogger(__name__)
+
+ACTOR = "retention"
+BATCH = 50  # tickets a transaction: the write lock is held briefly, the runner goes on
+PASS_TICKETS = 20 * BATCH  # at most this many a pass: a first pass over years is spread out
+
+
+def drop_closed(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> int:
+    """Erase the tickets closed more than ``closed_tickets`` ago; how many."""
+    kept = settings.retention.closed_tickets
+    if kept is None:  # "forever"
+        return 0
+    before, dropped = now - kept, 0
+    while dropped < PASS_TICKETS:
+        with transaction(sessions) as s:
+            due = erasure.expired(s, before, BATCH)
+            if not due:
+                break
+            done = expire(s, due, now, actor=ACTOR)
+            if settings.outbound.mode == "maildir":
+                found = maildir_copies.copies(settings.outbound.maildir, done.mail_copies)
+                maildir_copies.remove(found)
+        dropped += len(due)
+        if len(due) < BATCH:
+            break
+    if dropped:
+        log.info("retention: %s tickets closed before %s erased", dropped, before)
+    return dropped
+
+
+def due(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> list[int]:
+    """The tickets the next pass would erase (at most one pass's), for ``sweep --dry-run``."""
+    kept = settings.retention.closed_tickets
+    if kept is None:
+        return []
+    with transaction(sessions, read_only=True) as s:
+        return erasure.expired(s, now - kept, PASS_TICKETS)

@@ -1,0 +1,213 @@
+"""What a person's erasure finds (``requesters forget``): the rows that hold their data.
+
+Query functions only, one question each; they never write (the deletes are
+:mod:`store.erasure_rows`) and never commit. The service that decides what goes and
+writes the record is :mod:`gateway.tickets.erasure`. ``address`` is always the
+canonical, lower-case address; the stored addresses are compared lower-cased.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text, func, or_, select
+from sqlalchemy.orm import Session
+
+from store.in_lists import chunks
+from store.models import (
+    AttachmentRow,
+    InboxRaw,
+    InboxRow,
+    Message,
+    OutboxRow,
+    Participant,
+    Ticket,
+    TicketEvent,
+)
+
+# Policy: how much of a raw row is read to see who sent it (the header block of any
+# real mail; a submission's JSON names its requester before its text)
+HEAD_BYTES = 65_536
+
+
+def requested(session: Session, address: str) -> list[int]:
+    """The tickets ``address`` asked for (their requester), oldest first."""
+    stmt = select(Ticket.id).where(func.lower(Ticket.requester) == address).order_by(Ticket.id)
+    return list(session.scalars(stmt))
+
+
+def merged_in(session: Session, ticket_ids: Sequence[int]) -> list[int]:
+    """Tickets merged into one of ``ticket_ids`` (their mail moved there), oldest first."""
+    out: list[int] = []
+    for chunk in chunks(ticket_ids):
+        out += session.scalars(select(Ticket.id).where(Ticket.merged_into_id.in_(chunk)))
+    return sorted(set(out))
+
+
+def expired(session: Session, before: datetime, limit: int) -> list[int]:
+    """Up to ``limit`` tickets closed before ``before``, the longest closed first."""
+    stmt = (
+        select(Ticket.id)
+        .where(Ticket.state == "closed", Ticket.closed_at < before)
+        .order_by(Ticket.closed_at, Ticket.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def joined(session: Session, address: str, excluding: Sequence[int]) -> list[int]:
+    """Tickets of others that ``address`` is on (Cc, watcher) or wrote to, oldest first."""
+    on = select(Participant.ticket_id).where(func.lower(Participant.email) == address)
+    wrote = select(Message.ticket_id).where(
+        func.lower(Message.from_addr) == address, Message.direction == "in"
+    )
+    found = set(session.scalars(on)) | set(session.scalars(wrote))
+    return sorted(found - set(excluding))
+
+
+def messages_on(session: Session, ticket_ids: Sequence[int]) -> list[int]:
+    out: list[int] = []
+    for chunk in chunks(ticket_ids):
+        out += session.scalars(select(Message.id).where(Message.ticket_id.in_(chunk)))
+    return sorted(out)
+
+
+def messages_of(session: Session, ticket_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """``(id, direction, from_addr, to, cc, subject, text, new_text)`` of every message
+    on ``ticket_ids``."""
+    cols = (
+        Message.id,
+        Message.direction,
+        Message.from_addr,
+        Message.to,
+        Message.cc,
+        Message.subject,
+        Message.text,
+        Message.new_text,
+    )
+    out: list[tuple[Any, ...]] = []
+    for chunk in chunks(ticket_ids):
+        out += [
+            tuple(r) for r in session.execute(select(*cols).where(Message.ticket_id.in_(chunk)))
+        ]
+    return sorted(out)
+
+
+def incoming_count(session: Session, message_ids: Sequence[int]) -> int:
+    n = 0
+    for chunk in chunks(message_ids):
+        stmt = select(func.count()).where(Message.id.in_(chunk), Message.direction == "in")
+        n += session.scalar(stmt) or 0
+    return n
+
+
+def attachment_count(session: Session, message_ids: Sequence[int]) -> int:
+    n = 0
+    for chunk in chunks(message_ids):
+        stmt = select(func.count()).where(AttachmentRow.message_id.in_(chunk))
+        n += session.scalar(stmt) or 0
+    return n
+
+
+def inbox_of(session: Session, message_ids: Sequence[int], ticket_ids: Sequence[int]) -> set[int]:
+    """The inbox rows the messages were read from, and the rows filed on the tickets."""
+    out: set[int] = set()
+    for chunk in chunks(message_ids):
+        stmt = select(Message.inbox_id).where(Message.id.in_(chunk), Message.inbox_id.is_not(None))
+        out.update(i for i in session.scalars(stmt) if i is not None)
+    for chunk in chunks(ticket_ids):
+        out.update(session.scalars(select(InboxRow.id).where(InboxRow.ticket_id.in_(chunk))))
+    return out
+
+
+def inbox_still_read(session: Session, inbox_ids: Sequence[int], gone: set[int]) -> set[int]:
+    """Of ``inbox_ids``, the rows a message that stays (not in ``gone``) was read from."""
+    out: set[int] = set()
+    for chunk in chunks(inbox_ids):
+        stmt = select(Message.inbox_id, Message.id).where(Message.inbox_id.in_(chunk))
+        out.update(i for i, m in session.execute(stmt) if m not in gone and i is not None)
+    return out
+
+
+def unfiled_heads(
+    session: Session, address: str, ticket_ids: Sequence[int]
+) -> list[tuple[int, str, str | None, bytes]]:
+    """``(id, source, envelope_from, first bytes)`` of the inbox rows no message was read
+    from, on no ticket or on ``ticket_ids``, whose envelope sender is ``address`` or whose
+    bytes hold it anywhere (in any case): the ignored, rejected, shunted and pending rows
+    that may be theirs. The caller decides from the head whose each one is."""
+    raw = InboxRaw.raw
+    pg = session.get_bind().dialect.name == "postgresql"  # bytes as text: bytea escaped
+    holds = _holds(session, func.encode(raw, "escape") if pg else func.cast(raw, Text()), address)
+    read = select(Message.inbox_id).where(Message.inbox_id.is_not(None))
+    where = [InboxRow.ticket_id.is_(None)]
+    where += [InboxRow.ticket_id.in_(chunk) for chunk in chunks(ticket_ids)]
+    stmt = (
+        select(
+            InboxRow.id, InboxRow.source, InboxRow.envelope_from, func.substr(raw, 1, HEAD_BYTES)
+        )
+        .join(InboxRaw, InboxRaw.inbox_id == InboxRow.id)
+        .where(or_(*where), InboxRow.id.not_in(read))
+        .where(or_(func.lower(InboxRow.envelope_from) == address, holds))
+        .order_by(InboxRow.id)
+    )
+    return [(i, s, e, bytes(h or b"")) for i, s, e, h in session.execute(stmt)]
+
+
+def outbox_of(session: Session, message_ids: Sequence[int], ticket_ids: Sequence[int]) -> set[int]:
+    """The outbox rows of the messages, and every row of the tickets."""
+    out: set[int] = set()
+    for chunk in chunks(message_ids):
+        stmt = select(Message.outbox_id).where(Message.id.in_(chunk))
+        out.update(i for i in session.scalars(stmt) if i is not None)
+    for chunk in chunks(ticket_ids):
+        out.update(session.scalars(select(OutboxRow.id).where(OutboxRow.ticket_id.in_(chunk))))
+    return out
+
+
+def outbox_naming(session: Session, address: str, ticket_ids: Sequence[int]) -> list[Any]:
+    """``(id, recipients)`` of the rows on no ticket or on ``ticket_ids`` whose
+    recipients may hold ``address`` (the caller checks the list)."""
+    where = [OutboxRow.ticket_id.is_(None)]
+    where += [OutboxRow.ticket_id.in_(chunk) for chunk in chunks(ticket_ids)]
+    listed = _holds(session, func.cast(OutboxRow.recipients, Text()), address)
+    stmt = select(OutboxRow.id, OutboxRow.recipients).where(or_(*where), listed)
+    return [(i, list(r or [])) for i, r in session.execute(stmt.order_by(OutboxRow.id))]
+
+
+def _holds(session: Session, value: Any, address: str) -> Any:
+    """SQL: ``value`` (text) holds ``address`` in any case (a plain search, no pattern:
+    an address may hold ``_`` and ``%``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.strpos(func.lower(value), address) > 0
+    return func.instr(func.lower(value), address) > 0  # SQLite: lower() folds ASCII
+
+
+def events_of(session: Session, ticket_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """``(id, actor, old, new, detail)`` of every event on ``ticket_ids``."""
+    cols = (TicketEvent.id, TicketEvent.actor, TicketEvent.old, TicketEvent.new, TicketEvent.detail)
+    out: list[tuple[Any, ...]] = []
+    for chunk in chunks(ticket_ids):
+        stmt = select(*cols).where(TicketEvent.ticket_id.in_(chunk))
+        out += [tuple(r) for r in session.execute(stmt)]
+    return sorted(out)
+
+
+def message_ids_of_outbox(session: Session, outbox_ids: Sequence[int]) -> dict[int, str]:
+    """The Message-ID of each outbox row (what its copy in a maildir carries)."""
+    out: dict[int, str] = {}
+    for chunk in chunks(outbox_ids):
+        stmt = select(OutboxRow.id, OutboxRow.message_id).where(OutboxRow.id.in_(chunk))
+        out.update((i, m) for i, m in session.execute(stmt))
+    return out
+
+
+def count_sources(session: Session, inbox_ids: Sequence[int], sources: Iterable[str]) -> int:
+    """How many of the inbox rows came through one of ``sources``."""
+    n = 0
+    for chunk in chunks(inbox_ids):
+        stmt = select(func.count()).where(InboxRow.id.in_(chunk), InboxRow.source.in_(sources))
+        n += session.scalar(stmt) or 0
+    return n

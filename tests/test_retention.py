@@ -1,0 +1,121 @@
+"""``[retention] closed_tickets``: a closed ticket kept past the team's policy is erased
+whole by the scheduler's pass (and ``sweep``'s), on SQLite and PostgreSQL; an open
+ticket, or one closed more recently, stays; each batch leaves an audit row naming no
+one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from gateway.config.load import load_settings
+from gateway.core.clock import FakeClock
+from gateway.core.errors import ConfigError
+from gateway.runtime.app import build
+from store.db import transaction
+from store.models import Erasure, InboxRow, Message, Ticket
+from tests.support.cli import run
+from tests.support.config import write_config
+from tests.support.mails import mail
+from tests.support.pipeline import deliver
+
+NOW = datetime.now(UTC)
+
+
+def _config(tmp_path: Path, url: str, value: str = '"730d"') -> Path:
+    return write_config(
+        tmp_path, url=url, secret_file=True, extra=f"[retention]\nclosed_tickets = {value}\n"
+    )
+
+
+def test_closed_past_the_policy_goes_the_rest_stays(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(tmp_path, db_url)
+    app = build(load_settings(config), FakeClock(NOW - timedelta(days=800)))
+    try:
+        ids = [
+            deliver(app, mail(f"Request {n}", sender=f"p{n}@customer.test", date=NOW)).ticket_id
+            for n in range(3)
+        ]
+        old, recent, still_open = ids
+        with transaction(app.sessions) as s:
+            for tid, closed in (
+                (old, NOW - timedelta(days=731)),
+                (recent, NOW - timedelta(days=10)),
+            ):
+                s.execute(
+                    update(Ticket)
+                    .where(Ticket.id == tid)
+                    .values(state="closed", close_reason="resolved", closed_at=closed)
+                )
+    finally:
+        app.close()
+    assert run(config, "send", capsys=capsys).code == 0
+    maildir = tmp_path / "var" / "outbound" / "new"
+    assert len(list(maildir.iterdir())) == 3
+    dry = run(config, "sweep", "--dry-run", capsys=capsys)
+    assert dry.code == 0 and "1 closed ticket would be erased" in dry.out
+    ran = run(config, "sweep", capsys=capsys)
+    assert ran.code == 0 and "1 closed ticket erased ([retention])" in ran.out
+    app = build(load_settings(config))
+    try:
+        with transaction(app.sessions) as s:
+            assert sorted(s.scalars(select(Ticket.id))) == [recent, still_open]
+            assert old not in set(s.scalars(select(Message.ticket_id)))
+            assert old not in set(s.scalars(select(InboxRow.ticket_id)))
+            [audit] = s.scalars(select(Erasure))
+            assert audit.actor == "retention" and audit.subject == ""
+            assert audit.counts["tickets"] == 1 and audit.counts["inbox_rows"] == 1
+    finally:
+        app.close()
+    left = [p.read_bytes() for p in maildir.iterdir()]
+    assert len(left) == 2 and not any(b"Request 0" in raw for raw in left)
+    assert "erased" not in run(config, "sweep", capsys=capsys).out  # nothing more is due
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [('"12h"', "at least 1d"), ('"soon"', "not a duration"), ("true", "not a duration")],
+)
+def test_a_policy_that_is_none_is_refused(tmp_path: Path, value: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(_config(tmp_path, f"sqlite:///{tmp_path}/gateway.db", value))
+    assert refused.value.key == "retention.closed_tickets" and problem in str(refused.value.message)
+
+
+def test_forever_and_absent_keep_everything(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/gateway.db"
+    assert load_settings(_config(tmp_path, url, '"forever"')).retention.closed_tickets is None
+    kept = load_settings(_config(tmp_path, url, '"730d"')).retention.closed_tickets
+    assert kept == timedelta(days=730)
+    assert load_settings(write_config(tmp_path, url=url)).retention.closed_tickets is None
+
+
+def test_the_daemons_pass_erases_too(db_url: str, tmp_path: Path) -> None:
+    """The scheduler's own pass (``tick``), at the clock's now, not only ``sweep``."""
+    from gateway.scheduling import scheduler
+
+    clock = FakeClock(NOW)
+    app = build(load_settings(_config(tmp_path, db_url, '"30d"')), clock)
+    try:
+        tid = deliver(app, mail("Old request", date=NOW)).ticket_id
+        with transaction(app.sessions) as s:
+            s.execute(
+                update(Ticket)
+                .where(Ticket.id == tid)
+                .values(state="closed", close_reason="resolved", closed_at=NOW)
+            )
+        scheduler.tick(app)
+        with transaction(app.sessions) as s:
+            assert s.get(Ticket, tid) is not None  # closed today: kept
+        clock.advance(timedelta(days=31))
+        scheduler.tick(app)
+        with transaction(app.sessions) as s:
+            assert s.get(Ticket, tid) is None
+            assert [e.actor for e in s.scalars(select(Erasure))] == ["retention"]
+    finally:
+        app.close()
