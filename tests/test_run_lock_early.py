@@ -28,6 +28,11 @@ from tests.support.ports import free_port
 SLOW_START = "import sys, time\nif sys.flags.optimize >= 2:\n    time.sleep(4)\n"
 
 
+def _said(tmp_path: Path) -> str:
+    """What the daemon wrote, for a failing assertion."""
+    return (tmp_path / "run.log").read_text(errors="replace")
+
+
 def _wait(until: object, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -50,15 +55,13 @@ def test_status_during_a_slow_first_start_says_the_daemon_is_starting(
         monkeypatch.setenv(name, value)
     env = {**os.environ, "PYTHONPATH": str(slow)}
     command = Path(sys.executable).parent / "ticket-gateway"
+    log = (tmp_path / "run.log").open("wb")
     daemon = subprocess.Popen(
-        [str(command), "--config", str(config), "run"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        [str(command), "--config", str(config), "run"], env=env, stdout=log, stderr=log
     )
     data_dir = site / "var"
     try:
-        assert _wait(lambda: pipe.daemon_running(data_dir), 20), "the lock was never taken"
+        assert _wait(lambda: pipe.daemon_running(data_dir), 20), _said(tmp_path)
         assert not (site / "gateway.db").exists()  # still asleep before its imports
         first = pipe.daemon_instance(data_dir)  # the word of the process before the exec
         capsys.readouterr()
@@ -67,7 +70,7 @@ def test_status_during_a_slow_first_start_says_the_daemon_is_starting(
         assert code == EX_TEMPFAIL, err
         assert "starting" in err, err
         # the daemon comes up on the lock it was handed, its own pid and word in it
-        assert _wait(lambda: (site / "gateway.db").exists(), 60)
+        assert _wait(lambda: (site / "gateway.db").exists(), 60), _said(tmp_path)
         assert pipe.daemon_running(data_dir)
         assert _wait(lambda: pipe.daemon_instance(data_dir) != first, 10)  # status's check
         pid = int(pipe.lock_path(data_dir).read_text().split()[0])
@@ -79,4 +82,5 @@ def test_status_during_a_slow_first_start_says_the_daemon_is_starting(
         except subprocess.TimeoutExpired:
             daemon.kill()
             daemon.wait()
+        log.close()
     assert not pipe.daemon_running(data_dir)  # given back at its exit
