@@ -85,6 +85,42 @@ def note_holder(fh: IO[str]) -> None:
         # than stop as at a configuration error, which nothing restarts
 
 
+_UPGRADING = "upgrading"  # a line of the lock: the daemon migrates the schema at its start
+
+
+def note_upgrade(data_dir: Path, current: str, head: str) -> None:
+    """Said in the held lock before the daemon upgrades the schema at its start: a
+    reading command (a monitoring check during the deploy) meeting the older schema
+    then says the upgrade is under way, not that someone must run ``db upgrade``. A
+    note that cannot be written only leaves that check saying the latter."""
+    try:
+        fd = os.open(lock_path(data_dir), os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.write(fd, f"{_UPGRADING} {current} {head}\n".encode())
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def upgrade_under_way(data_dir: Path) -> tuple[str, str] | None:
+    """(from, to) of the schema upgrade a running daemon noted (:func:`note_upgrade`),
+    or None: no daemon runs, it noted none, or this user may not read its lock."""
+    if not daemon_running(data_dir):
+        return None
+    try:
+        lines = lock_path(data_dir).read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in lines[1:]:
+        words = line.split()
+        if len(words) == 3 and words[0] == _UPGRADING:
+            return words[1], words[2]
+    return None
+
+
 def daemon_instance(data_dir: Path) -> str | None:
     """The word the daemon that last held the lock in ``data_dir`` wrote there
     (:mod:`gateway.core.instance`), or None (no lock, or one without it). Raises

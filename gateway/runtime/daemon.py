@@ -49,7 +49,7 @@ from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.errors import TransientError
 from gateway.outbound import maildir
-from gateway.receive import mailbox_lock
+from gateway.receive import mailbox_lock, pipe
 from gateway.receive.imap import ImapPoller
 from gateway.receive.smtp import SmtpListener
 from gateway.receive.writer import InboxWriter
@@ -309,6 +309,7 @@ def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Even
         migrated.append(head)
         log.info("upgrading the database schema from %s to %s", current or "none", head)
         sdnotify.status(f"upgrading the database schema ({current or 'none'} -> {head})")
+        pipe.note_upgrade(settings.gateway.data_dir, current or "none", head)  # for status
         sdnotify.extend_timeout(MIGRATION_STEP)
 
     while not stop.is_set():
