@@ -289,6 +289,15 @@ def list_rows(session: Session, state: str | None = None, limit: int = 200) -> l
     return list(session.scalars(stmt))
 
 
+def origin(session: Session, inbox_id: int) -> tuple[str, str | None]:
+    """The row's source (``smtp``, ``ingest`` …) and Message-ID, for the log line of a
+    row that failed: ("", None) when there is no such row."""
+    found = session.execute(
+        select(InboxRow.source, InboxRow.message_id).where(InboxRow.id == inbox_id)
+    ).first()
+    return ("", None) if found is None else (found[0], found[1])
+
+
 def state_of(session: Session, inbox_id: int) -> str | None:
     """The row's state, or None when there is no such row."""
     return session.scalar(select(InboxRow.state).where(InboxRow.id == inbox_id))

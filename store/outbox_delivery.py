@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import OutboxRow
+from store.models import InboxRaw, InboxRow, OutboxRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +69,29 @@ def _delivery(
     key: str,
 ) -> Delivery:
     return Delivery(i, kind, mid, tuple(to or ()), state, sent, author, ticket_id, key)
+
+
+# a ticketless bounce's row: ignored, on no ticket, its reason the verdict's word first
+# (gateway.runner.early: "bounce that belongs to no ticket", "bounce: our … came back")
+_BOUNCE_REASON = "bounce%"
+
+
+def ticketless_bounces(
+    session: Session, since: datetime, limit: int = 50
+) -> list[tuple[int, datetime, bytes]]:
+    """(inbox id, when processed, raw bytes) of the bounces that belonged to no ticket,
+    processed since ``since``, the newest ``limit``: what ``status`` reads to find a
+    member's mail that came back (the raw bytes name it; the reason is only a hint)."""
+    stmt = (
+        select(InboxRow.id, InboxRow.processed_at, InboxRaw.raw)
+        .join(InboxRaw, InboxRaw.inbox_id == InboxRow.id)
+        .where(
+            InboxRow.state == "ignored",
+            InboxRow.ticket_id.is_(None),
+            InboxRow.processed_at >= since,
+            InboxRow.reason.like(_BOUNCE_REASON),
+        )
+        .order_by(InboxRow.id.desc())
+        .limit(limit)
+    )
+    return [(i, at or since, bytes(raw)) for i, at, raw in session.execute(stmt)]

@@ -201,6 +201,7 @@ NO_MAIL = (
     "gateway/runner/early.py",  # … why a mail was ignored (the same test)
     "gateway/runner/ticketless.py",  # … a reply to a digest (test_reply_to_ticketless_mail)
     "gateway/runner/rows.py",  # … an inbox row's state
+    "gateway/scheduling/member_bounces.py",  # `status`'s warning of a member's mail that came back
     "gateway/runner/verdicts.py",  # … why a row failed: an outage, a bug of ours
     "gateway/actions/results.py",  # internal notes on the ticket, in the team's language
     "gateway/actions/notes.py",  # … and the notes themselves (a run's end)

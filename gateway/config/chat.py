@@ -92,6 +92,7 @@ def _sub(s: Section, name: str) -> Section:
 def _slack(s: Section, base: Path, members: Sequence[Member]) -> SlackSettings:
     s.unknown(SLACK_KEYS)
     mode = s.choice("mode", "socket", ("socket", "http"))
+    _only_in_its_mode(s, mode)
     bot = _credential(s, base, "bot_token", "SLACK_BOT_TOKEN", _BOT_TOKEN)
     app = (
         _credential(s, base, "app_token", "SLACK_APP_TOKEN", _APP_TOKEN) if mode == "socket" else ""
@@ -130,6 +131,33 @@ def _slack(s: Section, base: Path, members: Sequence[Member]) -> SlackSettings:
         notices=_notices(s),
         notice_limit=s.int("notice_limit", 30, 1, 10_000),
     )
+
+
+# The credential keys each mode never reads, with what to say: a key written for the
+# other mode is refused, not skipped, since its writer believes it is in use
+_OTHER_MODE: dict[str, tuple[tuple[str, ...], Msg]] = {
+    # Socket Mode: Slack's events come over the WebSocket the app token opens, and no
+    # HTTP request reaches us to verify; the writer thinks requests are checked
+    "socket": (
+        ("signing_secret_file", "signing_secret_env"),
+        N_(
+            "is read only in HTTP mode; in Socket Mode (the default) no request comes"
+            ' over HTTP for it to verify: remove it, or set mode = "http"'
+        ),
+    ),
+    # HTTP mode opens no WebSocket: the app token is left unused
+    "http": (
+        ("app_token_file", "app_token_env"),
+        N_('is read only in Socket Mode, not in HTTP mode: remove it, or set mode = "socket"'),
+    ),
+}
+
+
+def _only_in_its_mode(s: Section, mode: str) -> None:
+    keys, why = _OTHER_MODE[mode]
+    for key in keys:
+        if key in s.data:
+            raise ConfigError(s.path, s.key(key), why)
 
 
 def _webhook(s: Section, base: Path) -> WebhookSettings:

@@ -24,12 +24,15 @@ from gateway.core.calendars import ALWAYS, Calendars, always
 from gateway.core.domains import ascii_address
 from gateway.core.errors import ConfigError
 from gateway.core.proxies import ENVIRONMENT, ProxySetting
+from gateway.core.tokens import mask_url_passwords
 
 
 @dataclass(frozen=True, slots=True)
 class GatewaySettings:
     address: str = "support@example.test"
-    secret: bytes = b""  # read through reply_key(), which refuses a key that failed to load
+    # read through reply_key(), which refuses a key that failed to load; never in a repr
+    # (a traceback, a debug line): whoever holds it forges any member's reply address
+    secret: bytes = field(default=b"", repr=False)
     secret_file: Path | None = None  # where the secret was read, if from [gateway] secret_file
     # why the key could not be read (a missing or unreadable secret_file): kept, not raised
     # at load, so that what needs no key (status, reading tickets) still works
@@ -66,6 +69,11 @@ class GatewaySettings:
 @dataclass(frozen=True, slots=True)
 class DatabaseSettings:
     url: str = "sqlite:///var/gateway.db"
+
+    def __repr__(self) -> str:
+        """The URL with its password masked (``postgresql://gw:…@db/gw``): a settings
+        repr reaches tracebacks and debug lines, read by more people than the DBA."""
+        return f"DatabaseSettings(url={mask_url_passwords(self.url)!r})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,5 +18,11 @@ def meant(word: str, words: Collection[str]) -> str | None:
     begun = [w for w in words if w.startswith(word)] if len(word) >= 3 else []
     if len(begun) == 1:
         return begun[0]
+    # two letters swapped (``ulr``, ``dri``): the commonest slip, which the ratio below
+    # misses in a short word (``ulr``/``url`` is 0.67); one swap away from one word only
+    swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    slipped = [w for w in words if w in swapped and w != word]
+    if len(slipped) == 1:
+        return slipped[0]
     near = difflib.get_close_matches(word, list(words), n=1, cutoff=0.75)
     return near[0] if near else None

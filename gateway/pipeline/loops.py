@@ -12,14 +12,16 @@ import enum
 import re
 from collections.abc import Callable, Collection
 
-from gateway.core import msgid
 from gateway.core.i18n import Msg
 from gateway.core.model import LoopHeaders, ParsedMessage
+from gateway.core.returned import MAX_RETURNED as MAX_RETURNED
+from gateway.core.returned import returned_message_ids as returned_message_ids
 
 # one rule for "one of our addresses", which the config's check of [[members]] uses too
 from gateway.core.tokens import is_own_address as is_own_address
 from gateway.pipeline import away_words, spam_marks
 from gateway.pipeline import unanswered as why
+from gateway.pipeline.list_machinery import is_list_machinery
 
 
 class LoopVerdict(enum.StrEnum):
@@ -251,6 +253,12 @@ _NO_REPLY_SENDERS = re.compile(
 
 UNWRITABLE = why.UNWRITABLE
 
+
+def reads_no_answers(email: str) -> bool:
+    """A daemon, a no-reply address, or a mailing list's robot or owner."""
+    return bool(_NO_REPLY_SENDERS.match(email)) or is_list_machinery(email)
+
+
 # X-Auto-Response-Suppress (Microsoft, MS-OXCMAIL): the automatic answers its sender asks
 # not to get, a list of DR, NDR, RN, NRN, OOF, AutoReply or All. Ours are auto-replies:
 # All and AutoReply withhold them; DR/NDR (delivery reports), RN/NRN (read receipts) and
@@ -292,8 +300,9 @@ NO_ANSWER_RULES: tuple[tuple[Msg, _Rule], ...] = (
     (why.LIST, lambda m, s, e, own: is_list_mail(m)),
     # the null return path: bounces and other notifications (RFC 5321 4.5.5)
     (why.NULL_SENDER, lambda m, s, e, own: m.loop.return_path == "" or e == ""),
-    # MAILER-DAEMON, postmaster, noreply and friends never read answers
-    (why.NEVER_READS, lambda m, s, e, own: bool(_NO_REPLY_SENDERS.match(s))),
+    # MAILER-DAEMON, postmaster, noreply, a list's -request and owner- and friends
+    # never read answers
+    (why.NEVER_READS, lambda m, s, e, own: reads_no_answers(s)),
     # a machine report of any kind (DSN, MDN, ARF abuse feedback): RFC 6522
     (why.MACHINE_REPORT, lambda m, s, e, own: m.loop.content_type == "multipart/report"),
     # someone's loop guard has seen this mail before
@@ -341,7 +350,7 @@ def never_answered(email: str, own: Collection[str]) -> Msg | str:
         return why.NO_ADDRESS
     if is_own_address(email, {o.lower() for o in own}):
         return why.OWN_ADDRESS
-    if _NO_REPLY_SENDERS.match(email):
+    if reads_no_answers(email):
         return why.NEVER_READS
     if not writable(email):
         return UNWRITABLE
@@ -351,35 +360,3 @@ def never_answered(email: str, own: Collection[str]) -> Msg | str:
 def within_rate_limit(sent_last_hour: int, limit: int) -> bool:
     """At most ``limit`` automatic mails to one address per hour; 0 turns them off."""
     return sent_last_hour < limit
-
-
-MAX_RETURNED = 20  # a bounce quotes one message; a thousand "Message-ID:" lines are not ids
-# a read receipt names the message in its Original-Message-ID field (RFC 8098 3.2.5)
-# (with its folded lines): the id is read as the parser read the stored one, whole and
-# kept to a header's length (gateway.core.msgid), so that it is found among them
-_MID = re.compile(
-    rb"^(?:original-)?message-id:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.IGNORECASE | re.MULTILINE
-)
-
-
-# where a message's own header ends: its first empty line (RFC 5322 2.1)
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-
-
-def returned_message_ids(raw: bytes) -> list[str]:
-    """Message-IDs quoted inside a bounce, auto-reply or report (the mail it is about).
-
-    They are read below the notice's own header, whose Message-ID (if it has one) is
-    the notice's: from the returned headers (message/rfc822 or text/rfc822-headers
-    parts, or a copy inline) and a read receipt's Original-Message-ID. Not "all but
-    the first one found": qmail's "failure notice" and many Japanese providers' plain
-    notices carry no Message-ID of their own, and the first one is then the mail of
-    ours that came back.
-    """
-    end = _HEADER_END.search(raw)
-    found: list[str] = []
-    for field in _MID.finditer(raw, end.end() if end is not None else len(raw)):
-        found.append(msgid.field_id(field.group(1).decode("ascii", "replace")))
-        if len(found) >= MAX_RETURNED:
-            break
-    return [msgid.bounded(named) for named in found if named]

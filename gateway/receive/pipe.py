@@ -59,6 +59,17 @@ def hold_daemon_lock(data_dir: Path) -> IO[str]:
     except OSError:
         fh.close()
         raise
+    try:
+        note_holder(fh)
+    except OSError:
+        fh.close()
+        raise
+    return fh
+
+
+def note_holder(fh: IO[str]) -> None:
+    """Write this process's pid and word (:mod:`gateway.core.instance`) into the held
+    lock, in place of what was there (also once a lock is adopted after an exec)."""
     fh.seek(0)
     fh.truncate()
     from gateway.core.instance import this_instance  # not on the pipe's path
@@ -68,12 +79,46 @@ def hold_daemon_lock(data_dir: Path) -> IO[str]:
         os.write(fh.fileno(), f"{os.getpid()} {this_instance()}\n".encode())
     except OSError as exc:
         if exc.errno not in _NO_ROOM:
-            fh.close()
             raise
         # the lock is the flock, the pid only a note for people: a daemon (re)started on
         # a full disk runs and answers "try again later" until there is room, rather
         # than stop as at a configuration error, which nothing restarts
-    return fh
+
+
+_UPGRADING = "upgrading"  # a line of the lock: the daemon migrates the schema at its start
+
+
+def note_upgrade(data_dir: Path, current: str, head: str) -> None:
+    """Said in the held lock before the daemon upgrades the schema at its start: a
+    reading command (a monitoring check during the deploy) meeting the older schema
+    then says the upgrade is under way, not that someone must run ``db upgrade``. A
+    note that cannot be written only leaves that check saying the latter."""
+    try:
+        fd = os.open(lock_path(data_dir), os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.write(fd, f"{_UPGRADING} {current} {head}\n".encode())
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def upgrade_under_way(data_dir: Path) -> tuple[str, str] | None:
+    """(from, to) of the schema upgrade a running daemon noted (:func:`note_upgrade`),
+    or None: no daemon runs, it noted none, or this user may not read its lock."""
+    if not daemon_running(data_dir):
+        return None
+    try:
+        lines = lock_path(data_dir).read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in lines[1:]:
+        words = line.split()
+        if len(words) == 3 and words[0] == _UPGRADING:
+            return words[1], words[2]
+    return None
 
 
 def daemon_instance(data_dir: Path) -> str | None:

@@ -42,7 +42,7 @@ class RowOutcome:
     ticket_id: int | None = None
     message_id: str | None = None
     seconds: float = 0.0
-    source: str = ""  # smtp | lmtp | imap | ingest; "" when the row could not be read
+    source: str = ""  # smtp | lmtp | imap | ingest …; "" when the row could not be read
     stage: str = ""  # the stage that gave the verdict
     # processed by another runner (another instance, the drainer) before this one got
     # it: its line was logged there, so this one logs none (see log_outcome)
@@ -80,7 +80,7 @@ def log_outcome(o: RowOutcome) -> None:
         o.inbox_id,
         o.ticket_id,
         o.message_id,
-        o.source or "-",
+        o.source or "unknown",  # the database refused even the row's look
         verdict,
         o.reason,
         o.seconds,

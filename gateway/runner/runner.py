@@ -358,12 +358,16 @@ class Runner:
 
     def _failed(self, inbox_id: int, exc: Exception) -> RowOutcome:
         if verdicts.for_exception(exc) is None:  # an outage (TransientError): retried
-            self._defer(inbox_id, str(exc))
-            return RowOutcome(inbox_id, None, f"transient: {exc}", said=verdicts.deferred_said(exc))
+            source, mid = self._defer(inbox_id, str(exc))
+            said = verdicts.deferred_said(exc)
+            return RowOutcome(
+                inbox_id, None, f"transient: {exc}", None, mid, source=source, said=said
+            )
         return self._shunt(inbox_id, exc)
 
-    def _defer(self, inbox_id: int, why: str) -> None:
-        """Back off before the next try; if even that write fails, the row stays due."""
+    def _defer(self, inbox_id: int, why: str) -> tuple[str, str | None]:
+        """Back off before the next try; if even that write fails, the row stays due.
+        The row's source and Message-ID for its log line (unknown if the write failed)."""
         try:
             with transaction(self.sessions) as s:
                 inbox.defer(
@@ -373,8 +377,10 @@ class Runner:
                     self.clock.now(),
                     lambda attempts: doubling(attempts, RETRY_FIRST, RETRY_MAX),
                 )
+                return inbox.origin(s, inbox_id)
         except TransientError:
             log.warning("inbox %s: could not record retry (%s)", inbox_id, why)
+            return "", None
 
     def _shunt(self, inbox_id: int, exc: BaseException) -> RowOutcome:
         tb = "".join(traceback.format_exception(exc))
@@ -385,7 +391,9 @@ class Runner:
                 inbox.set_disposition(
                     s, inbox_id, InboxState.SHUNTED, reason, self.clock.now(), error=tb
                 )
+                source, mid = inbox.origin(s, inbox_id)
         except TransientError as outage:  # not shunted either: pending, retried later
             said = verdicts.deferred_said(outage)
             return RowOutcome(inbox_id, None, f"transient while shunting: {exc}", said=said)
-        return RowOutcome(inbox_id, InboxState.SHUNTED, reason, said=verdicts.shunted_said(reason))
+        said = verdicts.shunted_said(reason)
+        return RowOutcome(inbox_id, InboxState.SHUNTED, reason, None, mid, source=source, said=said)

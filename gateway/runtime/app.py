@@ -20,7 +20,7 @@ from gateway.core.clock import Clock, SystemClock
 from gateway.core.sqlite_url import sqlite_path
 from gateway.runner.budget import RowParser
 from gateway.runner.runner import Runner
-from gateway.runtime.no_database import missing_file
+from gateway.runtime.no_database import missing_file, moved_away
 from gateway.runtime.reader import (
     catalog_holder,
     schema_current,
@@ -85,6 +85,8 @@ def build(
         raise unreadable  # "unable to open database file" would read as "try again later"
     if not create and (missing := missing_file(settings)) is not None:
         raise missing  # before the engine makes the file and its folder
+    if create and (moved := moved_away(settings)) is not None:
+        raise moved  # the data folder moved, the URL left behind: no new, empty database
     if (uncreatable := uncreatable_database(settings)) is not None:
         raise uncreatable  # the folder to fix (exit 73), not the file's configuration
     if (unwritable := unwritable_database(settings)) is not None:

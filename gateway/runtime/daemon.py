@@ -48,15 +48,13 @@ from gateway.config.settings import Settings
 from gateway.config.team_changes import reread, tell_what_waits
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock, SystemClock
-from gateway.core.errors import ConfigError, TransientError
-from gateway.core.i18n import N_
-from gateway.core.os_errors import os_error
+from gateway.core.errors import TransientError
 from gateway.outbound import maildir
 from gateway.receive import mailbox_lock, pipe
 from gateway.receive.imap import ImapPoller
 from gateway.receive.smtp import SmtpListener
 from gateway.receive.writer import InboxWriter
-from gateway.runtime import background, schema_watch, sdnotify
+from gateway.runtime import background, run_lock, schema_watch, sdnotify
 from gateway.runtime.app import App, build
 from gateway.runtime.background import Nudges, Tuning
 from gateway.runtime.database_lock import one_daemon_per_database
@@ -129,15 +127,7 @@ def run(
 @contextmanager
 def _daemon_lock(settings: Settings) -> Iterator[None]:
     """Held while running: ``ingest -`` then only accepts and leaves processing to us."""
-    path = str(pipe.lock_path(settings.gateway.data_dir))
-    try:
-        lock = pipe.hold_daemon_lock(settings.gateway.data_dir)
-    except BlockingIOError:  # flock's EWOULDBLOCK: held
-        said = N_("another ticket-gateway run holds {path}", path=path)
-        raise ConfigError(settings.source, "gateway.data_dir", said) from None
-    except OSError as exc:  # a data folder this user may not write, read-only storage …
-        said = N_("cannot write {path}: {error}", path=path, error=os_error(exc))
-        raise ConfigError(settings.source, "gateway.data_dir", said) from None
+    lock = run_lock.adopt(settings) or run_lock.take(settings)  # taken before the exec
     try:
         yield
     finally:
@@ -320,6 +310,7 @@ def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Even
         migrated.append(head)
         log.info("upgrading the database schema from %s to %s", current or "none", head)
         sdnotify.status(f"upgrading the database schema ({current or 'none'} -> {head})")
+        pipe.note_upgrade(settings.gateway.data_dir, current or "none", head)  # for status
         sdnotify.extend_timeout(MIGRATION_STEP)
 
     while not stop.is_set():

@@ -21,9 +21,10 @@ from sqlalchemy import make_url
 from gateway.config.load import DEFAULTS
 from gateway.config.locate import ENV_CONFIG, ENV_DATABASE_URL, LOCAL_CONFIG
 from gateway.config.settings import Settings
-from gateway.core.errors import NoDatabase
+from gateway.core.errors import ConfigError, NoDatabase
 from gateway.core.i18n import N_, Msg
 from gateway.core.sqlite_url import sqlite_path
+from gateway.receive.pipe import daemon_running
 
 
 def missing_file(settings: Settings) -> NoDatabase | None:
@@ -90,6 +91,47 @@ def no_database(settings: Settings) -> NoDatabase:
         variable=ENV_CONFIG,
     )
     return NoDatabase(where, (found, todo))
+
+
+def moved_away(settings: Settings) -> ConfigError | None:
+    """The SQLite file to be made (``run``, ``ingest``, ``db upgrade``) is not there, but
+    the data folder holds a database of that name: the data folder was moved (copied
+    elsewhere, the old one removed) and ``data_dir`` follows it while ``[database] url``
+    still names the old path. A new, empty database there made every ticket seem gone
+    (the reply-token key, moved with the folder, still read): refused, naming both."""
+    path = sqlite_path(settings.database.url)
+    if path is None or path == ":memory:" or os.path.lexists(path):
+        return None
+    wanted = Path(path).absolute()
+    found = settings.gateway.data_dir.absolute() / wanted.name
+    if found == wanted or not _is_sqlite(found):
+        return None
+    said = N_(
+        "the database {wanted} is not there, but the data folder holds {found}: was the "
+        "data folder moved? point the URL at it (sqlite:///{found}); no new, empty "
+        "database is made",
+        wanted=str(wanted),
+        found=str(found),
+    )
+    return ConfigError(settings.source, "database.url", said)
+
+
+def _is_sqlite(path: Path) -> bool:
+    """A regular file that starts as every SQLite database does."""
+    try:
+        with path.open("rb") as f:
+            return path.is_file() and f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def being_made(settings: Settings, exc: NoDatabase) -> Msg | None:
+    """Why there is no database, when a daemon holds the lock in the data folder: its
+    first start is making it (a monitoring check run during the deploy asked before it
+    was there), a temporary state, not the wrong folder or config. None otherwise."""
+    if not daemon_running(settings.gateway.data_dir):
+        return None
+    return N_("the daemon is starting and has not made its database {where} yet", where=exc.where)
 
 
 def _where(settings: Settings) -> str:

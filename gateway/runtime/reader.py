@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.catalog.load import CatalogHolder, catalog_path
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock, SystemClock
-from gateway.core.errors import ConfigError, DatabaseNotCreated
+from gateway.core.errors import ConfigError, DatabaseNotCreated, TransientError
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sqlite_url import sqlite_path
+from gateway.receive.pipe import upgrade_under_way
 from gateway.runtime.no_database import missing_file, no_database
 from store import migrate
 from store.db import make_engine, session_factory
@@ -179,6 +180,8 @@ def schema_current(
         raise no_database(settings) from None
     except migrate.OlderSchema as exc:
         engine.dispose()
+        if (under_way := upgrade_under_way(settings.gateway.data_dir)) is not None:
+            raise upgrading(under_way) from None  # the new release's daemon, starting
         raise older_schema(settings, exc.current) from None
     except BaseException:
         engine.dispose()
@@ -211,6 +214,20 @@ def newer_schema(settings: Settings, exc: migrate.NewerSchema) -> ConfigError:
         head=HEAD,
     )
     return SchemaAhead(settings.source, "database.url", problem)
+
+
+def upgrading(under_way: tuple[str, str]) -> TransientError:
+    """What a reading command says while the daemon upgrades the schema at its start:
+    try again later (75), not a configuration to fix (see :func:`older_schema`)."""
+    current, head = under_way
+    said = N_(
+        "the daemon is upgrading the database schema ({current} -> {head})",
+        current=current,
+        head=head,
+    )
+    return TransientError(
+        f"the daemon is upgrading the database schema ({current} -> {head})", reason=said
+    )
 
 
 def older_schema(settings: Settings, current: str) -> ConfigError:

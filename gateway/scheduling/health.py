@@ -32,6 +32,7 @@ from gateway.scheduling.health_report import HealthProblem as HealthProblem
 from gateway.scheduling.health_report import HealthReport as HealthReport
 from gateway.scheduling.health_report import Mailbox as Mailbox
 from gateway.scheduling.health_report import iso
+from gateway.scheduling.member_bounces import bounced_members
 from store import health as queries
 from store.db import transaction
 
@@ -92,7 +93,9 @@ def check(
         snap = queries.snapshot(
             s, [a.source for a in settings.imap], now, settings.health.max_failed_in_a_row
         )
+        bounced = tuple(b.message() for b in bounced_members(s, settings.members, now))
     report = assess(snap, accounts(settings), settings.health, now, unread.limits(settings))
+    report = replace(report, bounced_members=bounced)
     found = config_problems(settings)
     if daemon is not None and settings.health.daemon and not daemon.running:
         found += (daemon_problem(daemon),)

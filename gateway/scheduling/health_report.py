@@ -66,6 +66,8 @@ class HealthReport:
     failed_recent: int = 0  # outgoing mail that failed for good in the last 24 h
     recent_failures: tuple[queries.Failure, ...] = ()  # the newest of them
     chat_error: Msg | str = ""  # the newest error of a chat post not posted (yet)
+    # members whose mail of ours about no ticket (a digest) came back: a warning in status
+    bounced_members: tuple[Msg, ...] = ()
 
     @property
     def healthy(self) -> bool:

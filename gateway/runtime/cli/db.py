@@ -16,10 +16,13 @@ if TYPE_CHECKING:
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.runtime.no_database import moved_away
     from gateway.runtime.reader import newer_schema
     from store import migrate
     from store.db import make_engine
 
+    if (moved := moved_away(settings)) is not None:
+        raise moved  # as run and ingest: no new, empty database beside a moved one
     engine = make_engine(settings.database.url, longest_step=settings.limits.processing_budget)
     try:
         before = migrate.current_revision(engine)

@@ -98,6 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _not_created(settings, args, exc)
     except NoDatabase as exc:  # the wrong folder, or the wrong config: nothing was made
         said = Speaker(settings)
+        from gateway.runtime.no_database import being_made
+
+        if settings is not None and (making := being_made(settings, exc)) is not None:
+            said.warn(N_("temporary failure, try again later: {error}", error=making))
+            return EX_TEMPFAIL  # a daemon's first start: its database is on its way
         for message in exc.lines:  # one line each, as a configuration error is
             said.warn(said(message).replace("\n", "\\u000a"))
         return EX_NOINPUT

@@ -15,12 +15,21 @@ if TYPE_CHECKING:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    _lean()
-    from gateway.runtime.daemon import run
-    from gateway.runtime.logs import use_format
+    from gateway.runtime import run_lock
 
-    use_format(settings.logging.format)
-    return run(settings)
+    # at once: status sees a starting daemon (run_lock); after the exec, the one handed on
+    lock = run_lock.adopt(settings) or run_lock.take(settings)
+    try:
+        run_lock.hand_on(lock)
+        _lean()
+        from gateway.runtime.daemon import run
+        from gateway.runtime.logs import use_format
+
+        use_format(settings.logging.format)
+        return run(settings)
+    finally:  # not replaced by the lean one (a caller's process): the copy, if not adopted
+        run_lock.take_back()
+        lock.close()
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -99,6 +99,18 @@ def _failed(seen: Seen) -> Iterable[Msg]:
     return status_warnings(seen.report)
 
 
+def _bounced(seen: Seen) -> Iterable[Msg]:
+    from gateway.scheduling.health import in_zone
+
+    if not seen.human:  # --json: the time as ISO 8601 in UTC, as everywhere there
+        return seen.report.bounced_members
+    return [
+        m
+        for m in (in_zone(b, seen.settings.gateway.timezone) for b in seen.report.bounced_members)
+        if isinstance(m, Msg)
+    ]
+
+
 def _outside(seen: Seen) -> Iterable[Msg]:
     return [m for m in (seen.outside.message(),) if m is not None] if seen.outside else []
 
@@ -118,6 +130,8 @@ WARNINGS: Final[dict[str, Callable[[Seen], Iterable[Msg]]]] = {
     # trusted_networks naming only this one: no mail from elsewhere proves its sender
     "relay_networks_unset": _relays,
     "mail_failed_recently": _failed,  # outgoing mail failed for good in the last 24 hours
+    # a member's mail about no ticket (a weekly digest) came back within 8 days
+    "member_mail_bounced": _bounced,
     "tickets_outside_catalog": _outside,  # open tickets under entries no longer in the catalog
 }
 
