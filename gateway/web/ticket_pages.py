@@ -8,7 +8,7 @@ text, never its HTML.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,16 +19,18 @@ from sqlalchemy.orm import Session
 from gateway.actions import trigger
 from gateway.catalog.model import Catalog, Field
 from gateway.catalog.sheet import validate
-from gateway.config.settings import Settings
+from gateway.config.settings import Member, Settings
 from gateway.core import i18n
 from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.notify.labels import SYSTEM_ACTORS, field_cleared
 from gateway.tickets import changes, event_words
+from gateway.web import done as said_done
 from gateway.web import guard
 from gateway.web.intake_check import typed_lines
 from gateway.web.posted import texts as form_texts
+from gateway.web.ticket_conflict import Conflict, conflict, seen_of
 from gateway.web.visit import (
     MAX_NOTE,
     ctx_of,
@@ -38,7 +40,7 @@ from gateway.web.visit import (
     see_other,
     visitor,
 )
-from store import action_runs, ticket_query, tickets
+from store import action_runs, seen, ticket_query, tickets
 from store.models import Ticket
 
 routes = web.RouteTableDef()
@@ -92,21 +94,33 @@ def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
             e["detail"] = {**(e["detail"] or {}), "why": event_words.why(e["kind"], e["detail"])}
     for r in data["action_runs"]:  # the last error, said in the page's language
         r["error"] = action_runs.said_error_of(r)
+    # where this view of it ends: a press made on it undoes no change made after
+    data["seen"] = seen.latest_event_id(session, ticket_id)
     return data
 
 
 @routes.get("/tickets/{id}")
 @members_only
 async def ticket_page(request: web.Request) -> web.Response:
-    return await show(request, path_id(request, "id"))
+    ticket_id = path_id(request, "id")
+    response = await show(request, ticket_id, done=said_done.told(request, ticket_id))
+    said_done.forget(request, response)
+    return response
 
 
 async def show(
-    request: web.Request, ticket_id: int, status: int = 200, merge: MergeRefused | None = None
+    request: web.Request,
+    ticket_id: int,
+    status: int = 200,
+    merge: MergeRefused | None = None,
+    done: list[Msg] | None = None,
+    clash: tuple[Msg, str] | None = None,
 ) -> web.Response:
     """The ticket's page; with ``merge``, as a refused merge brings it back: the box
     holds what was typed, and why it was refused is said next to it (a page of its own
-    had no box, and a retry needed Back)."""
+    had no box, and a retry needed Back); ``done``: what the press before it did;
+    ``clash``: why a press did nothing (a change made since its page was drawn) and the
+    note typed with it, kept in its box."""
     ctx = ctx_of(request)
     data = await ctx.read(_detail, ticket_id)
     if data is None:
@@ -143,6 +157,9 @@ async def show(
             "note_error": request.query.get("error", "") == "empty-note",  # at the box
             "already": ALREADY.get(request.query.get("already", "")),
             "merge": merge,
+            "done": done or [],  # said in a live region: a screen reader announces it
+            "conflict": clash[0] if clash else None,
+            "kept_note": clash[1] if clash else "",
         },
         status=status,
     )
@@ -220,18 +237,27 @@ async def act(request: web.Request) -> web.Response:
         if said is not True:  # refused: why, in the page's language
             values = {"ticket_id": ticket_id, "why": said}
             return page(request, "approve_refused.html.j2", values, status=409)
-        raise see_other(f"/tickets/{ticket_id}")
+        answer = see_other(f"/tickets/{ticket_id}")
+        raise said_done.tell(request, answer, ticket_id, action, noted=bool(note))
     if action == "note" and not note:  # not required in the browser: the buttons share it
         raise see_other(f"/tickets/{ticket_id}?error=empty-note")
     if action == "assign_me":  # the same change, to the member who pressed it
         action, assignee = "assign", member.email
     to = None if assignee == NOBODY else assignee
-    done = await ctx.write(_act, ticket_id, member.email, action, reason, note, ctx.now(), to)
+    after = seen_of(posted.get("seen"))
+    team = ctx.settings.members
+    done = await ctx.write(
+        _act, ticket_id, member.email, action, reason, note, ctx.now(), to, after, team
+    )
     if done is None:
         raise web.HTTPNotFound()
-    if done:
-        ctx.wake_sender()  # the status mail or notice the change queued goes out now
-    raise see_other(f"/tickets/{ticket_id}" + ("" if done else "?error=transition"))
+    if isinstance(done, Conflict):  # drawn before a colleague's change: theirs stands
+        return await show(request, ticket_id, 409, clash=(done.said, note))
+    if not done:
+        raise see_other(f"/tickets/{ticket_id}?error=transition")
+    ctx.wake_sender()  # the status mail or notice the change queued goes out now
+    answer = see_other(f"/tickets/{ticket_id}")
+    raise said_done.tell(request, answer, ticket_id, action, noted=bool(note))
 
 
 def _act(
@@ -243,12 +269,19 @@ def _act(
     note: str,
     now: datetime,
     assignee: str | None = None,
-) -> bool | None:
-    """None: no such ticket; False: the state machine refused; True: done (``assign``:
-    to ``assignee``, None for nobody)."""
+    after: int | None = None,
+    members: Sequence[Member] = (),
+) -> bool | Conflict | None:
+    """None: no such ticket; False: the state machine refused; a Conflict: the page
+    was drawn before another's change this would undo, nothing done; True: done
+    (``assign``: to ``assignee``, None for nobody). ``after``: the latest event the
+    member's page showed (None: not known); ``members``: the team, to name who."""
     ticket = tickets.get_to_change(session, ticket_id)
     if ticket is None:
         return None
+    clash = conflict(session, ticket, action, assignee, after, actor, members)
+    if clash is not None:
+        return clash
     how: By = {"actor": actor, "channel": Channel.WEB.value}
     _add_note(session, ticket, actor, note, now)
     if action == "note":

@@ -145,6 +145,9 @@ def page(
             # whether a mail can link back here (the sign-in page offers no link otherwise)
             "mail_links": links_open_for(request),
             "switch": _switch(request, v.locale),
+            # the language each entry's name is in, where the catalog lacks the page's:
+            # the pages mark it (an English-only name on a Japanese page, read in English)
+            "entry_langs": {e.id: e.name_lang(v.locale) for e in ctx_of(request).catalog().entries},
         },
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
