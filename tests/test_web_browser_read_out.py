@@ -1,9 +1,9 @@
 """What a screen reader says of the pages, in a real Chromium against a real daemon, in
 Japanese and in English (WCAG 2.1 AA):
 
-- a long list's page number is in its title: three tabs of the list (pages 1, 2, 3)
-  read "Tickets · Support desk" all three, in the tab strip and when a screen reader
-  reads the title first (WCAG 2.4.2);
+- a long list's page number and its filters are in its title: three tabs of the list
+  (pages 1, 2, 3, or nobody's tickets and a search) read "Tickets · Support desk" all
+  three, in the tab strip and when a screen reader reads the title first (WCAG 2.4.2);
 - what a press did ("Note added", "Closed") is said on the page and in a live region
   (``role=status``), so a screen reader announces it: the page came back silently, the
   change to be found by reading the whole page again (WCAG 4.1.3);
@@ -96,12 +96,38 @@ def test_a_lists_page_number_is_in_its_title(
     page = _page(gw, lang)
     titles = []
     for n in (1, 2, 3):
-        page.goto(f"{gw.base}/tickets?state=open&page={n}")
+        page.goto(f"{gw.base}/tickets?page={n}")
         titles.append(page.title())
     assert titles[1] == second
     assert len(set(titles)) == 3, titles  # three tabs told apart
-    page.goto(f"{gw.base}/tickets?q=zzzz-none")  # one page only: no number to tell
-    assert page.title().split(" · ")[0] in ("チケット", "Tickets")
+    page.goto(f"{gw.base}/tickets?q=zzzz")  # one page only: no number to tell
+    assert page.title().split(" · ")[0] in ("チケット：「zzzz」", "Tickets: “zzzz”")
+    page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "titles"),
+    [
+        (
+            "ja",
+            [
+                "チケット：対応中、担当者なし（3 ページ中 2 ページ目）",
+                "チケット：受付、「プリンタ」",
+            ],
+        ),
+        ("en", ["Tickets: In progress, nobody (page 2 of 3)", "Tickets: New, “プリンタ”"]),
+    ],
+)
+def test_a_lists_filters_are_in_its_title(
+    gw: Gateway, long_list: None, lang: str, titles: list[str]
+) -> None:
+    """Tabs of the list filtered otherwise (nobody's open tickets, a search) are told
+    apart by their titles too, not only by their page."""
+    page = _page(gw, lang)
+    page.goto(f"{gw.base}/tickets?state=open&assignee=-&page=2")
+    nobodys = page.title()
+    page.goto(f"{gw.base}/tickets?state=new&q=プリンタ")
+    assert [nobodys.split(" · ")[0], page.title().split(" · ")[0]] == titles
     page.context.close()
 
 
