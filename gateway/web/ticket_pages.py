@@ -222,6 +222,8 @@ async def act(request: web.Request) -> web.Response:
     if guard.csrf_refused(request):  # checked after the shape: only our own values shown
         hidden = [("action", action)] + ([("reason", reason)] if action == "close" else [])
         hidden += [("assignee", assignee)] if action == "assign" else []
+        after = seen_of(posted.get("seen"))  # pressed again, it undoes no change either
+        hidden += [("seen", str(after))] if after is not None else []
         post_to = f"/tickets/{ticket_id}"
         return guard.press_again(
             request, post_to, ticket_id=ticket_id, hidden=hidden, kept_note=note
