@@ -255,8 +255,9 @@ async def act(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     if isinstance(done, Conflict):  # drawn before a colleague's change: theirs stands
         return await show(request, ticket_id, 409, clash=(done.said, note))
-    if not done:
-        raise see_other(f"/tickets/{ticket_id}?error=transition")
+    if not done:  # the change refused; a note typed with it was added all the same
+        refused = see_other(f"/tickets/{ticket_id}?error=transition")
+        raise said_done.tell(request, refused, ticket_id, "note") if note else refused
     ctx.wake_sender()  # the status mail or notice the change queued goes out now
     answer = see_other(f"/tickets/{ticket_id}")
     raise said_done.tell(request, answer, ticket_id, action, noted=bool(note))
