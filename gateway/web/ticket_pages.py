@@ -34,6 +34,7 @@ from gateway.web.ticket_conflict import Conflict, conflict, seen_of
 from gateway.web.visit import (
     MAX_NOTE,
     ctx_of,
+    entry_langs,
     members_only,
     page,
     path_id,
@@ -145,6 +146,7 @@ async def show(
             "t": data,
             "entry": entry,
             "entry_names": {e.id: e.name(locale) for e in entries},
+            "entry_langs": entry_langs(request),  # an entry's name in the other language
             "system_actors": SYSTEM_ACTORS,  # the history's "by" when no person acted
             "field_labels": labels,  # the ticket's own entry first, where names clash
             "not_valid_now": _not_valid_now(sheet, data["fields"], locale),

@@ -145,12 +145,18 @@ def page(
             # whether a mail can link back here (the sign-in page offers no link otherwise)
             "mail_links": links_open_for(request),
             "switch": _switch(request, v.locale),
-            # the language each entry's name is in, where the catalog lacks the page's:
-            # the pages mark it (an English-only name on a Japanese page, read in English)
-            "entry_langs": {e.id: e.name_lang(v.locale) for e in ctx_of(request).catalog().entries},
         },
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+
+def entry_langs(request: web.Request) -> dict[str, str]:
+    """The language each catalog entry's name is in for this reader, where the catalog
+    lacks the page's: the pages that name entries mark it (an English-only name on a
+    Japanese page, read with an English voice). Asked by those pages only: an error
+    page renders without the catalog."""
+    locale = visitor(request).locale
+    return {e.id: e.name_lang(locale) for e in ctx_of(request).catalog().entries}
 
 
 def _switch(request: web.Request, locale: str) -> list[tuple[str, str, str]]:
