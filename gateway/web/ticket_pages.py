@@ -28,14 +28,13 @@ from gateway.notify.labels import SYSTEM_ACTORS, field_cleared
 from gateway.tickets import changes, event_words
 from gateway.web import done as said_done
 from gateway.web import guard
-from gateway.web.intake_check import typed_lines
 from gateway.web.posted import texts as form_texts
 from gateway.web.ticket_conflict import Conflict, conflict, seen_of
 from gateway.web.visit import (
-    MAX_NOTE,
     ctx_of,
     entry_langs,
     members_only,
+    note_of,
     page,
     path_id,
     see_other,
@@ -212,7 +211,7 @@ async def act(request: web.Request) -> web.Response:
     posted = await form_texts(request)
     action = str(posted.get("action", ""))
     reason = str(posted.get("reason", "resolved"))
-    note = typed_lines(str(posted.get("note", ""))).strip()[:MAX_NOTE]
+    note = note_of(posted)
     # the select's choice: a member of the team as configured, or "-" for nobody
     assignee = str(posted.get("assignee", "")).strip().lower()
     if action not in ACTIONS:
