@@ -6,6 +6,7 @@ from another site stays a bare 403."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -95,3 +96,28 @@ def test_a_post_from_another_site_stays_a_bare_403(settings: Settings, clock: Fa
         status, html = r.serve(lambda c: scenario(c, r, tid))
         notes = _notes(show(r.app, tid))
     assert status == 403 and "from elsewhere" not in html and notes == []
+
+
+def test_the_press_again_keeps_what_the_page_had_seen(settings: Settings, clock: FakeClock) -> None:
+    """The form that comes back after a lost cookie carries the ticket page's ``seen``:
+    pressed again after a colleague's change, it does not undo it
+    (:mod:`gateway.web.ticket_conflict`), as the page's own button would not."""
+
+    async def scenario(client: TestClient[Any, Any], r: Rig, tid: int) -> str:
+        await sign_in(client, r, MEMBER)
+        page = await (await client.get(f"/tickets/{tid}?lang=en")).text()
+        seen = re.search(r'name="seen" value="([0-9]+)"', page)
+        assert seen
+        old = CSRF.search(page)
+        assert old
+        _lose_csrf_cookie(client)
+        sent = {"action": "open", "note": "", "csrf": old.group(1), "seen": seen.group(1)}
+        answer = await client.post(f"/tickets/{tid}", data=sent)
+        assert answer.status == 403
+        html = await answer.text()
+        assert f'name="seen" value="{seen.group(1)}"' in html
+        return html
+
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="Printer jam on 3F")).ticket_id or 0
+        r.serve(lambda c: scenario(c, r, tid))

@@ -31,6 +31,14 @@ NOTIFY = ("assignee", "manager")
 COMMAND_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
+def written_in(texts: Mapping[str, str], locale: str) -> str:
+    """The language of the words :meth:`Entry.name` or :meth:`Field.label` picks from
+    ``texts`` for a reader of ``locale`` (its own, else English); "" when neither is
+    given and the id stands in (a key, in no language). A page marks words not in its
+    own language, so a screen reader reads an English-only name with an English voice."""
+    return locale if texts.get(locale) else "en" if texts.get("en") else ""
+
+
 @dataclass(frozen=True, slots=True)
 class Keyword:
     """One term as written (``source``) and as matched (normalised ``text`` or ``regex``)."""
@@ -64,6 +72,10 @@ class Field:
     def label(self, locale: str) -> str:
         return self.labels.get(locale) or self.labels.get("en") or self.name
 
+    def label_lang(self, locale: str) -> str:
+        """The language :meth:`label` is in (:func:`written_in`)."""
+        return written_in(self.labels, locale)
+
     @property
     def step_base(self) -> Decimal:
         """Where a number field's steps are counted from: its minimum, else 0 (HTML's
@@ -93,6 +105,10 @@ class Field:
         when the catalog gives it no label)."""
         names = self.choice_labels.get(value, {})
         return names.get(locale) or names.get("en") or value
+
+    def choice_lang(self, value: str, locale: str) -> str:
+        """The language :meth:`choice_label` is in (:func:`written_in`)."""
+        return written_in(self.choice_labels.get(value, {}), locale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +174,10 @@ class Entry:
     def name(self, locale: str) -> str:
         return self.names.get(locale) or self.names.get("en") or self.id
 
+    def name_lang(self, locale: str) -> str:
+        """The language :meth:`name` is in (:func:`written_in`)."""
+        return written_in(self.names, locale)
+
     def said(self) -> Mapping[str, str]:
         """Its name in each language: a parameter of a :class:`~gateway.core.i18n.Msg`
         that each reader reads in theirs (アカウント, Accounts), never its id."""
@@ -180,6 +200,10 @@ class Entry:
 
     def description(self, locale: str) -> str:
         return self.descriptions.get(locale) or self.descriptions.get("en") or ""
+
+    def description_lang(self, locale: str) -> str:
+        """The language :meth:`description` is in (:func:`written_in`)."""
+        return written_in(self.descriptions, locale)
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -21,7 +21,7 @@ from gateway.web.board_view import (
     panels,
 )
 from gateway.web.ticket_list import NOBODY
-from gateway.web.visit import ctx_of, members_only, page, visitor
+from gateway.web.visit import ctx_of, entry_langs, members_only, page, visitor
 from store import ticket_query
 
 routes = web.RouteTableDef()
@@ -52,7 +52,7 @@ async def board(request: web.Request) -> web.Response:
         }
         view = (key, values)
         ctx.memo["board"] = view
-    return page(request, "board.html.j2", view[1])
+    return page(request, "board.html.j2", {**view[1], "entry_langs": entry_langs(request)})
 
 
 def _cards(

@@ -38,6 +38,7 @@ from gateway.web.intake_check import (
     entered_from,
     first_to_fix,
     left_over,
+    to_fix,
     typed_lines,
 )
 from gateway.web.number_input import number_input
@@ -307,6 +308,7 @@ def _form(
             "entered": entered,
             "errors": errors,
             "first": first_to_fix(entry, errors),
+            "to_fix": to_fix(entry, errors),  # the error summary's links, in the page's order
             "form_token": token,
             "prefix": FIELD_PREFIX,
             "max_upload_mb": _mb(ctx_of(request)),

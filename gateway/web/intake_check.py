@@ -102,11 +102,17 @@ def left_over(form: Mapping[str, str], entry: Entry) -> list[str]:
     ]
 
 
+def to_fix(entry: Entry, errors: Collection[str]) -> list[str]:
+    """The inputs of ``entry``'s form that ``errors`` are about, in the page's order:
+    the form's error summary links to each, in the order a reader meets them."""
+    order = ["name", "email", "subject", *(FIELD_PREFIX + f.name for f in entry.fields)]
+    return [name for name in [*order, "text", "files"] if name in errors]
+
+
 def first_to_fix(entry: Entry, errors: Collection[str]) -> str:
     """The input of ``entry``'s form, in the page's order, that the first of ``errors``
     is about (``""``: none): the page puts the focus there when the form comes back."""
-    order = ["name", "email", "subject", *(FIELD_PREFIX + f.name for f in entry.fields)]
-    return next((name for name in [*order, "text", "files"] if name in errors), "")
+    return next(iter(to_fix(entry, errors)), "")
 
 
 def typed_lines(text: str) -> str:

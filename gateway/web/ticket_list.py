@@ -29,7 +29,7 @@ from gateway.pipeline.merging import parse_ticket_ref
 from gateway.scheduling import stale, workload
 from gateway.web.board_view import minute
 from gateway.web.intake_check import address_as_kept
-from gateway.web.visit import ctx_of, members_only, page, see_other, visitor
+from gateway.web.visit import ctx_of, entry_langs, members_only, page, see_other, visitor
 from store import reminders, stats, ticket_query, tickets
 
 routes = web.RouteTableDef()
@@ -96,6 +96,7 @@ async def ticket_list(request: web.Request) -> web.Response:
             "pages": pages,
             "entries": ctx.catalog().entries,
             "entry_names": {e.id: e.name(visitor(request).locale) for e in ctx.catalog().entries},
+            "entry_langs": entry_langs(request),  # an entry's name in the other language
             "members": ctx.settings.members,
             "states": STATES,
             "marks": workload.MARKS,

@@ -28,6 +28,7 @@ from gateway.core.model import Channel
 from gateway.pipeline.merging import merge_command, parse_ticket_ref
 from gateway.tickets import merge
 from gateway.tickets.merge_watch import tag
+from gateway.web import done as done_said
 from gateway.web import guard, ticket_pages
 from gateway.web.posted import texts as form_texts
 from gateway.web.ticket_pages import MergeRefused
@@ -81,7 +82,7 @@ async def merge_into(request: web.Request) -> web.Response:
     if isinstance(done, Msg):
         return await ticket_pages.show(request, source, 409, MergeRefused(kept, done))
     ctx.wake_sender()  # the requester's status mail goes out now
-    raise see_other(f"/tickets/{target}")
+    raise done_said.tell(request, see_other(f"/tickets/{target}"), target, "merged", source=source)
 
 
 @routes.post("/tickets/{id}/unmerge")
@@ -108,7 +109,7 @@ async def unmerge(request: web.Request) -> web.Response:
     if not done:  # pressed again: the first press undid it
         raise see_other(f"/tickets/{source}?already=unmerged")
     ctx.wake_sender()
-    raise see_other(f"/tickets/{source}")
+    raise done_said.tell(request, see_other(f"/tickets/{source}"), source, "unmerged")
 
 
 def _unmerge(

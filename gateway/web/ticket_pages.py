@@ -8,7 +8,7 @@ text, never its HTML.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,26 +19,28 @@ from sqlalchemy.orm import Session
 from gateway.actions import trigger
 from gateway.catalog.model import Catalog, Field
 from gateway.catalog.sheet import validate
-from gateway.config.settings import Settings
+from gateway.config.settings import Member, Settings
 from gateway.core import i18n
 from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.notify.labels import SYSTEM_ACTORS, field_cleared
 from gateway.tickets import changes, event_words
+from gateway.web import done as said_done
 from gateway.web import guard
-from gateway.web.intake_check import typed_lines
 from gateway.web.posted import texts as form_texts
+from gateway.web.ticket_conflict import Conflict, conflict, seen_of
 from gateway.web.visit import (
-    MAX_NOTE,
     ctx_of,
+    entry_langs,
     members_only,
+    note_of,
     page,
     path_id,
     see_other,
     visitor,
 )
-from store import action_runs, ticket_query, tickets
+from store import action_runs, seen, ticket_query, tickets
 from store.models import Ticket
 
 routes = web.RouteTableDef()
@@ -93,6 +95,8 @@ def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
     for r in data["action_runs"]:  # the last error, said in the page's language
         r["error"] = action_runs.said_error_of(r)
         r["waits_for_approval"] = _waits_for_approval(r, data)
+    # where this view of it ends: a press made on it undoes no change made after
+    data["seen"] = seen.latest_event_id(session, ticket_id)
     return data
 
 
@@ -111,15 +115,25 @@ def _waits_for_approval(run: dict[str, Any], ticket: dict[str, Any]) -> bool:
 @routes.get("/tickets/{id}")
 @members_only
 async def ticket_page(request: web.Request) -> web.Response:
-    return await show(request, path_id(request, "id"))
+    ticket_id = path_id(request, "id")
+    response = await show(request, ticket_id, done=said_done.told(request, ticket_id))
+    said_done.forget(request, response)
+    return response
 
 
 async def show(
-    request: web.Request, ticket_id: int, status: int = 200, merge: MergeRefused | None = None
+    request: web.Request,
+    ticket_id: int,
+    status: int = 200,
+    merge: MergeRefused | None = None,
+    done: list[Msg] | None = None,
+    clash: tuple[Msg, str] | None = None,
 ) -> web.Response:
     """The ticket's page; with ``merge``, as a refused merge brings it back: the box
     holds what was typed, and why it was refused is said next to it (a page of its own
-    had no box, and a retry needed Back)."""
+    had no box, and a retry needed Back); ``done``: what the press before it did;
+    ``clash``: why a press did nothing (a change made since its page was drawn) and the
+    note typed with it, kept in its box."""
     ctx = ctx_of(request)
     data = await ctx.read(_detail, ticket_id)
     if data is None:
@@ -144,6 +158,7 @@ async def show(
             "t": data,
             "entry": entry,
             "entry_names": {e.id: e.name(locale) for e in entries},
+            "entry_langs": entry_langs(request),  # an entry's name in the other language
             "system_actors": SYSTEM_ACTORS,  # the history's "by" when no person acted
             "field_labels": labels,  # the ticket's own entry first, where names clash
             "not_valid_now": _not_valid_now(sheet, data["fields"], locale),
@@ -156,6 +171,9 @@ async def show(
             "note_error": request.query.get("error", "") == "empty-note",  # at the box
             "already": ALREADY.get(request.query.get("already", "")),
             "merge": merge,
+            "done": done or [],  # said in a live region: a screen reader announces it
+            "conflict": clash[0] if clash else None,
+            "kept_note": clash[1] if clash else "",
         },
         status=status,
     )
@@ -206,7 +224,7 @@ async def act(request: web.Request) -> web.Response:
     posted = await form_texts(request)
     action = str(posted.get("action", ""))
     reason = str(posted.get("reason", "resolved"))
-    note = typed_lines(str(posted.get("note", ""))).strip()[:MAX_NOTE]
+    note = note_of(posted)
     # the select's choice: a member of the team as configured, or "-" for nobody
     assignee = str(posted.get("assignee", "")).strip().lower()
     if action not in ACTIONS:
@@ -218,6 +236,8 @@ async def act(request: web.Request) -> web.Response:
     if guard.csrf_refused(request):  # checked after the shape: only our own values shown
         hidden = [("action", action)] + ([("reason", reason)] if action == "close" else [])
         hidden += [("assignee", assignee)] if action == "assign" else []
+        after = seen_of(posted.get("seen"))  # pressed again, it undoes no change either
+        hidden += [("seen", str(after))] if after is not None else []
         post_to = f"/tickets/{ticket_id}"
         return guard.press_again(
             request, post_to, ticket_id=ticket_id, hidden=hidden, kept_note=note
@@ -233,18 +253,28 @@ async def act(request: web.Request) -> web.Response:
         if said is not True:  # refused: why, in the page's language
             values = {"ticket_id": ticket_id, "why": said}
             return page(request, "approve_refused.html.j2", values, status=409)
-        raise see_other(f"/tickets/{ticket_id}")
+        answer = see_other(f"/tickets/{ticket_id}")
+        raise said_done.tell(request, answer, ticket_id, action, noted=bool(note))
     if action == "note" and not note:  # not required in the browser: the buttons share it
         raise see_other(f"/tickets/{ticket_id}?error=empty-note")
     if action == "assign_me":  # the same change, to the member who pressed it
         action, assignee = "assign", member.email
     to = None if assignee == NOBODY else assignee
-    done = await ctx.write(_act, ticket_id, member.email, action, reason, note, ctx.now(), to)
+    after = seen_of(posted.get("seen"))
+    team = ctx.settings.members
+    done = await ctx.write(
+        _act, ticket_id, member.email, action, reason, note, ctx.now(), to, after, team
+    )
     if done is None:
         raise web.HTTPNotFound()
-    if done:
-        ctx.wake_sender()  # the status mail or notice the change queued goes out now
-    raise see_other(f"/tickets/{ticket_id}" + ("" if done else "?error=transition"))
+    if isinstance(done, Conflict):  # drawn before a colleague's change: theirs stands
+        return await show(request, ticket_id, 409, clash=(done.said, note))
+    if not done:  # the change refused; a note typed with it was added all the same
+        refused = see_other(f"/tickets/{ticket_id}?error=transition")
+        raise said_done.tell(request, refused, ticket_id, "note") if note else refused
+    ctx.wake_sender()  # the status mail or notice the change queued goes out now
+    answer = see_other(f"/tickets/{ticket_id}")
+    raise said_done.tell(request, answer, ticket_id, action, noted=bool(note))
 
 
 def _act(
@@ -256,12 +286,19 @@ def _act(
     note: str,
     now: datetime,
     assignee: str | None = None,
-) -> bool | None:
-    """None: no such ticket; False: the state machine refused; True: done (``assign``:
-    to ``assignee``, None for nobody)."""
+    after: int | None = None,
+    members: Sequence[Member] = (),
+) -> bool | Conflict | None:
+    """None: no such ticket; False: the state machine refused; a Conflict: the page
+    was drawn before another's change this would undo, nothing done; True: done
+    (``assign``: to ``assignee``, None for nobody). ``after``: the latest event the
+    member's page showed (None: not known); ``members``: the team, to name who."""
     ticket = tickets.get_to_change(session, ticket_id)
     if ticket is None:
         return None
+    clash = conflict(session, ticket, action, assignee, after, actor, members)
+    if clash is not None:
+        return clash
     how: By = {"actor": actor, "channel": Channel.WEB.value}
     _add_note(session, ticket, actor, note, now)
     if action == "note":

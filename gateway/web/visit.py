@@ -47,6 +47,19 @@ class Visitor:
 VISITOR = web.RequestKey("visitor", Visitor)
 
 
+# the ticket page's note box is named for the view it was drawn at (``note-<event id>``):
+# a browser fills a box back in on Back only when a page's fields have the names they had,
+# so words typed and not sent come back, and a note already added (the view has changed
+# since) does not, where the next button pressed there added it a second time
+_NOTE_FIELD = re.compile(r"note(?:-[0-9]{1,18})?")
+
+
+def note_of(posted: Mapping[str, Any]) -> str:
+    """The note a ticket page's form sent, as typed lines, within :data:`MAX_NOTE`."""
+    typed = next((v for k, v in posted.items() if _NOTE_FIELD.fullmatch(k)), "")
+    return typed_lines(str(typed)).strip()[:MAX_NOTE]
+
+
 def ctx_of(request: web.Request) -> WebContext:
     return request.app[CTX]
 
@@ -150,6 +163,15 @@ def page(
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 
+def entry_langs(request: web.Request) -> dict[str, str]:
+    """The language each catalog entry's name is in for this reader, where the catalog
+    lacks the page's: the pages that name entries mark it (an English-only name on a
+    Japanese page, read with an English voice). Asked by those pages only: an error
+    page renders without the catalog."""
+    locale = visitor(request).locale
+    return {e.id: e.name_lang(locale) for e in ctx_of(request).catalog().entries}
+
+
 def _switch(request: web.Request, locale: str) -> list[tuple[str, str, str]]:
     """The header's links to this page in the other languages: (href, locale, name).
     None on a page that answers a POST: a link cannot send the form again."""
@@ -220,7 +242,7 @@ def members_only(handler: Handler) -> Handler:
         answer: web.StreamResponse
         if request.method == "POST":  # a button pressed: say that it did nothing
             posted = await form_texts(request)
-            note = typed_lines(str(posted.get("note", ""))).strip()[:MAX_NOTE]
+            note = note_of(posted)
             said: dict[str, Any] = {"kept_note": note} if note else {}
             if not note or posted.get("action", "note") != "note":  # a change too: not made
                 said["nothing_done"] = True

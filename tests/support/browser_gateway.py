@@ -114,15 +114,17 @@ class Gateway:
 
 
 @contextmanager
-def running_gateway(folder: Path) -> Iterator[Gateway]:
+def running_gateway(folder: Path, extra: str = "") -> Iterator[Gateway]:
     """The daemon (the team's tag ``[HELP#12]``: the merge box takes it as ``/merge
-    [HELP#12]`` does) and a browser, for a module's tests."""
+    [HELP#12]`` does) and a browser, for a module's tests; ``extra``: sections added to
+    its configuration (``[catalog]`` of the module's own)."""
     from playwright.sync_api import sync_playwright
 
     here = site(folder)
     config = here.config
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("[gateway]\n", '[gateway]\ntag_prefix = "HELP"\n', 1))
+    text = text.replace("[gateway]\n", '[gateway]\ntag_prefix = "HELP"\n', 1)
+    config.write_text(text + extra, encoding="utf-8")
     with daemon_thread(config) as (ready, _stop, _result), sync_playwright() as p:
         assert ready.wait(30)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
