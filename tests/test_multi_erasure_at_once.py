@@ -114,6 +114,36 @@ def test_a_reply_filed_during_forget_neither_breaks_it_nor_is_lost(
 
 
 @postgres_only
+def test_a_new_request_filed_during_forget_is_kept_whole(
+    pair: tuple[App, App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Her new request, filed by the other instance just after the erasure found her
+    tickets, came after it: kept whole, not a ticket of hers stripped of her mail."""
+    first, second = pair
+    asked = deliver(first, mail("Zanzibar access", sender=f"Alice <{ALICE}>")).ticket_id
+    late: list[int | None] = []
+    found = find.requested
+
+    def then_a_new_request(session: Session, address: str) -> list[int]:
+        out = found(session, address)
+        if not late:
+            late.append(deliver(second, mail("Printer", sender=f"Alice <{ALICE}>")).ticket_id)
+        return out
+
+    monkeypatch.setattr(find, "requested", then_a_new_request)
+    with transaction(first.sessions) as s:
+        done = erasure.forget(s, ALICE, NOW, actor="cli", key=b"k" * 32)
+    [new] = late
+    assert done.tickets == [asked] and new not in done.kept_tickets, done
+    with transaction(first.sessions) as s:
+        ticket = s.get(Ticket, new)
+        assert ticket is not None and ticket.requester == ALICE
+        came = [m.ticket_id for m in s.scalars(select(Message)) if m.direction == "in"]
+        rows = [(r.state, r.ticket_id) for r in s.scalars(select(InboxRow))]
+    assert came == [new] and rows == [("done", new)], (came, rows)
+
+
+@postgres_only
 def test_two_retention_passes_erase_each_ticket_once(pair: tuple[App, App]) -> None:
     first, second = pair
     ids = [
