@@ -166,3 +166,31 @@ def test_two_retention_passes_erase_each_ticket_once(pair: tuple[App, App]) -> N
     assert sum(dropped) == len(ids), dropped
     assert sum(c["tickets"] for c in audits) == len(ids), audits
     assert all(c["tickets"] and c["messages"] for c in audits), audits
+
+
+@postgres_only
+def test_forget_and_a_retention_pass_at_once_erase_her_old_ticket_once(
+    pair: tuple[App, App],
+) -> None:
+    first, second = pair
+    old = deliver(first, mail("Zanzibar access", sender=f"Alice <{ALICE}>")).ticket_id
+    kept = deliver(first, mail("Printer", sender=f"Alice <{ALICE}>")).ticket_id
+    with transaction(first.sessions) as s:
+        s.execute(
+            update(Ticket)
+            .where(Ticket.id == old)
+            .values(state="closed", close_reason="resolved", closed_at=NOW - timedelta(days=40))
+        )
+
+    def forget() -> erasure.Outcome:
+        with transaction(first.sessions) as s:
+            return erasure.forget(s, ALICE, NOW, actor="cli", key=b"k" * 32)
+
+    done, dropped = _at_once(
+        forget, lambda: retention.drop_closed(second.sessions, second.settings, NOW)
+    )
+    assert sorted(done.tickets) in ([old, kept], [kept]) and dropped == (old not in done.tickets)
+    with transaction(first.sessions) as s:
+        assert list(s.scalars(select(Ticket.id))) == []
+        audits = [a.counts["tickets"] for a in s.scalars(select(Erasure))]
+    assert sorted(audits) == ([2] if dropped == 0 else [1, 1]), audits
