@@ -33,9 +33,29 @@ HEAD_BYTES = 65_536
 
 
 def requested(session: Session, address: str) -> list[int]:
-    """The tickets ``address`` asked for (their requester), oldest first."""
-    stmt = select(Ticket.id).where(func.lower(Ticket.requester) == address).order_by(Ticket.id)
+    """The tickets ``address`` asked for (their requester), oldest first, row-locked until
+    the transaction ends (PostgreSQL; SQLite's writers take turns anyway): a runner
+    filing a reply onto one (which locks it, :func:`store.tickets.get_to_change`) either
+    committed before and its message is found and erased with the ticket, or waits and
+    finds the ticket gone. Unlocked, its message was committed between the erasure's
+    read and its delete, and the ticket's delete failed on the message's foreign key."""
+    stmt = (
+        select(Ticket.id)
+        .where(func.lower(Ticket.requester) == address)
+        .order_by(Ticket.id)
+        .with_for_update()
+    )
     return list(session.scalars(stmt))
+
+
+def lock(session: Session, ticket_ids: Sequence[int]) -> None:
+    """Row-lock ``ticket_ids`` (in id order, as :func:`requested` does) for the rest of
+    the transaction: a reply of theirs a runner files on one meanwhile is waited for
+    and then seen, not left behind with their words after the erasure."""
+    for chunk in chunks(sorted(ticket_ids)):
+        session.execute(
+            select(Ticket.id).where(Ticket.id.in_(chunk)).order_by(Ticket.id).with_for_update()
+        )
 
 
 def merged_in(session: Session, ticket_ids: Sequence[int]) -> list[int]:
@@ -46,25 +66,44 @@ def merged_in(session: Session, ticket_ids: Sequence[int]) -> list[int]:
     return sorted(set(out))
 
 
-def expired(session: Session, before: datetime, limit: int) -> list[int]:
-    """Up to ``limit`` tickets closed before ``before``, the longest closed first."""
+def expired(session: Session, before: datetime, limit: int, *, to_erase: bool = True) -> list[int]:
+    """Up to ``limit`` tickets closed before ``before``, the longest closed first,
+    row-locked until the transaction ends; on PostgreSQL one another transaction holds
+    is passed over (``SKIP LOCKED``): another instance's pass erasing it (whose commit
+    takes it away; waiting for it, both passes erased it and each wrote an audit row
+    for it), a reply being filed on it (it is no longer closed, or a later pass takes
+    it). ``to_erase`` False: only looked at (``sweep --dry-run``, a read-only unit),
+    nothing locked."""
     stmt = (
         select(Ticket.id)
         .where(Ticket.state == "closed", Ticket.closed_at < before)
         .order_by(Ticket.closed_at, Ticket.id)
         .limit(limit)
     )
+    if to_erase:
+        stmt = stmt.with_for_update(skip_locked=True)
     return list(session.scalars(stmt))
 
 
 def joined(session: Session, address: str, excluding: Sequence[int]) -> list[int]:
-    """Tickets of others that ``address`` is on (Cc, watcher) or wrote to, oldest first."""
+    """Tickets of others that ``address`` is on (Cc, watcher) or wrote to, oldest first.
+
+    Not one of their own that :func:`requested` did not find (``excluding``): another
+    instance's runner filed it after that look, a request that came as the erasure ran.
+    It is kept whole, not taken for someone else's ticket and left with their address
+    as its requester and none of their mail."""
     on = select(Participant.ticket_id).where(func.lower(Participant.email) == address)
     wrote = select(Message.ticket_id).where(
         func.lower(Message.from_addr) == address, Message.direction == "in"
     )
     found = set(session.scalars(on)) | set(session.scalars(wrote))
-    return sorted(found - set(excluding))
+    found -= set(excluding)
+    for chunk in chunks(sorted(found)):
+        theirs = select(Ticket.id).where(
+            Ticket.id.in_(chunk), func.lower(Ticket.requester) == address
+        )
+        found -= set(session.scalars(theirs))
+    return sorted(found)
 
 
 def messages_on(session: Session, ticket_ids: Sequence[int]) -> list[int]:
@@ -137,7 +176,12 @@ def unfiled_heads(
     """``(id, source, envelope_from, first bytes)`` of the inbox rows no message was read
     from, on no ticket or on ``ticket_ids``, whose envelope sender is ``address`` or whose
     bytes hold it anywhere (in any case): the ignored, rejected, shunted and pending rows
-    that may be theirs. The caller decides from the head whose each one is."""
+    that may be theirs. The caller decides from the head whose each one is.
+
+    Row-locked; on PostgreSQL a row another instance's runner is filing right now is
+    passed over (``SKIP LOCKED``): that runner waits for the erasure's ticket locks
+    (:func:`requested`), so deleting its row waited on it in turn, a deadlock. Its mail
+    came as the erasure ran, and is filed after it, as a new ticket."""
     raw = InboxRaw.raw
     pg = session.get_bind().dialect.name == "postgresql"  # bytes as text: bytea escaped
     holds = _holds(session, func.encode(raw, "escape") if pg else func.cast(raw, Text()), address)
@@ -152,6 +196,7 @@ def unfiled_heads(
         .where(or_(*where), InboxRow.id.not_in(read))
         .where(or_(func.lower(InboxRow.envelope_from) == address, holds))
         .order_by(InboxRow.id)
+        .with_for_update(of=InboxRow, skip_locked=True)
     )
     return [(i, s, e, bytes(h or b"")) for i, s, e, h in session.execute(stmt)]
 

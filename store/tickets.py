@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, inspect, literal, select, union_all
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 
 from store import action_runs, merges
@@ -45,10 +46,15 @@ def get_to_change(session: Session, ticket_id: int) -> Ticket | None:
     waits for this change. Without the lock the change was decided on the state read
     before the other committed, and written over it ("pending → open" over a close the
     requester had been mailed about). SQLite takes its write lock at BEGIN: nothing
-    commits in between, and the lock is not said there."""
+    commits in between, and the lock is not said there. None also when the ticket was
+    deleted (``requesters forget``, ``[retention]``) while its lock was waited for."""
     ticket = get(session, ticket_id)
     if ticket is not None and session.get_bind().dialect.name == "postgresql":
-        session.refresh(ticket, with_for_update=True)
+        try:
+            session.refresh(ticket, with_for_update=True)
+        except InvalidRequestError:  # deleted (an erasure) while the lock was waited for
+            session.expunge(ticket)
+            return None
     return ticket
 
 

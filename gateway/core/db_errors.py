@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gateway.core.errors import TicketVanished
 from gateway.core.i18n import N_, Msg
 
 # SQLite's result code names (sqlite3.Error.sqlite_errorname), extended first: the
@@ -127,5 +128,9 @@ def lost_a_race(exc: BaseException) -> bool:
     """A unique key another transaction took between this one's look and its write (on
     PostgreSQL: two instances processing one mail's two copies at once both found its
     Message-ID free): SQLSTATE 23505. Tried once more, the look finds what the other
-    wrote. SQLite's writers run one at a time: there a unique violation is no race."""
+    wrote. SQLite's writers run one at a time: there a unique violation is no race.
+    Likewise the ticket a mail was threaded to, erased meanwhile (:class:`TicketVanished`):
+    the second look files the mail as the new request it now is."""
+    if isinstance(exc, TicketVanished):
+        return True
     return getattr(getattr(exc, "orig", None), "sqlstate", None) == "23505"

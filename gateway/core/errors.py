@@ -121,6 +121,12 @@ class NotFound(GatewayError):
     """A ticket, inbox row or other record that does not exist."""
 
 
+class TicketVanished(LookupError):
+    """The ticket a mail was threaded to was deleted (an erasure, ``requesters forget``
+    or ``[retention]``, on another instance) while the runner waited for its lock: the
+    row is processed once more, and the second look finds no such ticket."""
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong in a file an operator edits, with its line (0: the whole file)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gateway.actions import trigger
+from gateway.core.errors import TicketVanished
 from gateway.core.i18n import N_
 from gateway.core.model import TicketState
 from gateway.pipeline import authz, command_lines, commands, loops, thanks
@@ -340,5 +341,5 @@ def _ticket(a: Arrival) -> Ticket:
         merges.hold_merges(a.session)
     ticket = tickets.get_to_change(a.session, ticket_id) if ticket_id is not None else None
     if ticket is None:  # evidence only names existing tickets; a race deleted it
-        raise LookupError(f"ticket #{ticket_id} vanished while threading")
+        raise TicketVanished(f"ticket #{ticket_id} vanished while threading")
     return ticket

@@ -58,4 +58,4 @@ def due(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> l
     if kept is None:
         return []
     with transaction(sessions, read_only=True) as s:
-        return erasure.expired(s, now - kept, PASS_TICKETS)
+        return erasure.expired(s, now - kept, PASS_TICKETS, to_erase=False)

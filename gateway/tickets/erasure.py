@@ -86,6 +86,7 @@ def forget(session: Session, address: str, now: datetime, *, actor: str, key: by
     out.tickets = find.requested(session, address)
     _give_back_merged(session, out)
     out.kept_tickets = find.joined(session, address, out.tickets)
+    find.lock(session, out.kept_tickets)  # a reply of theirs filed meanwhile: seen, erased
     gone = set(find.messages_on(session, out.tickets))
     on_kept = find.messages_of(session, out.kept_tickets)
     wrote = [m for m in on_kept if m[1] == "in" and m[2].lower() == address]
