@@ -76,3 +76,16 @@ def test_an_unfiled_auto_reply_from_a_non_ascii_address_goes(
     assert json.loads(ran.out)["inbox_rows"] == 1
     with transaction(app.sessions) as s:
         assert [r for r in s.scalars(select(InboxRaw.raw)) if b"Montag" in r] == []
+
+
+@pytest.mark.parametrize(
+    "given", ["support+t0k3n@example.test", "Support <SUPPORT+abc@Example.Test>"]
+)
+def test_a_reply_address_of_ours_is_refused_as_our_own(
+    app: App, config: Path, capsys: pytest.CaptureFixture[str], given: str
+) -> None:
+    """A ``+token`` form of the gateway's address (a reply address we issue) is ours as
+    the address itself is: refused (exit 65), nothing erased, no audit row."""
+    ran = run(config, "requesters", "forget", given, capsys=capsys)
+    assert ran.code == 65, (ran.out, ran.err)
+    assert "nothing erased" in ran.err
