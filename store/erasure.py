@@ -223,11 +223,15 @@ def outbox_naming(session: Session, address: str, ticket_ids: Sequence[int]) -> 
 
 
 def _holds(session: Session, value: Any, address: str) -> Any:
-    """SQL: ``value`` (text) holds ``address`` in any case (a plain search, no pattern:
-    an address may hold ``_`` and ``%``)."""
+    """SQL: ``value`` (text) holds ``address`` in any case, or may (a plain search, no
+    pattern: an address may hold ``_`` and ``%``). The database's lower() leaves letters
+    beyond ASCII as they are (SQLite's; PostgreSQL's under the C locale, and a raw row's
+    UTF-8 is escaped there), so for an address with such letters (``ünal@…`` of a mail
+    from ``Ünal@…``) its ``@domain`` is looked for and the caller decides each row."""
+    needle = address if address.isascii() else address[address.rindex("@") :]
     if session.get_bind().dialect.name == "postgresql":
-        return func.strpos(func.lower(value), address) > 0
-    return func.instr(func.lower(value), address) > 0  # SQLite: lower() folds ASCII
+        return func.strpos(func.lower(value), needle) > 0
+    return func.instr(func.lower(value), needle) > 0  # SQLite: lower() folds ASCII
 
 
 def events_of(session: Session, ticket_ids: Sequence[int]) -> list[tuple[Any, ...]]:

@@ -12,7 +12,7 @@ import hmac
 import json
 import re
 from collections.abc import Mapping, Sequence
-from email.parser import BytesHeaderParser
+from email.parser import HeaderParser
 from email.policy import compat32
 from typing import Any
 
@@ -47,7 +47,10 @@ def sent_by(head: bytes, source: str, envelope_from: str | None, address: str) -
     if source in submission.SOURCES:
         return _submitted_by(head, address)
     block = _BLANK_LINE.split(head, maxsplit=1)[0]
-    headers = BytesHeaderParser(policy=compat32).parsebytes(block + b"\n\n")
+    # read as UTF-8 (an SMTPUTF8 mail's "Ünal@…"): bytes parsed as such came out as
+    # unknown-8bit, "\ufffd\ufffdnal@…", never their address; other bytes are no address
+    text = (block + b"\n\n").decode("utf-8", "replace")
+    headers = HeaderParser(policy=compat32).parsestr(text, headersonly=True)
     values = [str(v) for name in SENDER_FIELDS for v in headers.get_all(name) or []]
     return any(a.email.lower() == address for a in addresses(values, None, []))
 

@@ -13,6 +13,7 @@ word in it, and ``status`` sees a starting daemon from the first moment.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 from typing import IO
 
@@ -56,8 +57,9 @@ def take_back() -> None:
 
 
 def adopt(settings: Settings) -> IO[str] | None:
-    """The lock :func:`hand_on` passed on, if it is this data folder's (its word made
-    this process's, no longer inherited by children); None when none was."""
+    """The lock :func:`hand_on` passed on, if it is this data folder's and holds its
+    flock (its word made this process's, no longer inherited by children); None when
+    none was, or the descriptor named is another (then :func:`take` decides)."""
     given = os.environ.pop(ENV_LOCK_FD, "")
     if not given.isdigit():
         return None
@@ -68,6 +70,12 @@ def adopt(settings: Settings) -> IO[str] | None:
         return None
     if (held.st_dev, held.st_ino) != (there.st_dev, there.st_ino):
         return None  # not our lock: leave that descriptor alone
+    try:  # the environment is the caller's: the file open is not the lock held (a
+        # shell's "exec 9>>daemon.lock" beside a running daemon); the handed-on copy
+        # holds it already, and taking it again is then a no-op
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return None  # held by another open of it (take() says who), or no lock at all
     os.set_inheritable(fd, False)
     lock = os.fdopen(fd, "a+")
     pipe.note_holder(lock)

@@ -40,9 +40,10 @@ class Conflict:
 
 def seen_of(posted: object) -> int | None:
     """The page's ``seen`` as posted; None (no check) from a page drawn before it was
-    carried, a form kept by a refused CSRF check, or a script."""
+    carried, a form kept by a refused CSRF check, a script, or a value tampered with:
+    ASCII digits alone ("²" is a digit to ``str.isdigit`` and no number to ``int``)."""
     text = str(posted or "")
-    return int(text) if text.isdigit() and len(text) <= 18 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def conflict(

@@ -2,8 +2,10 @@
 
 Read in one forward pass of tokens (:data:`_TOKEN`), each group's state (skipped or
 not, the ``\\uc`` count, the font) kept on a stack, so any input costs time linear in
-its size. A destination that is not text (the font and colour tables, stylesheets,
-document info, pictures, objects, anything behind ``\\*``) is skipped with its groups.
+its size (``\\binN``'s N raw bytes skipped as data; groups nested past
+:data:`MAX_DEPTH` read as the deepest one's, their closing braces balanced). A
+destination that is not text (the font and colour tables, stylesheets, document info,
+pictures, objects, anything behind ``\\*``) is skipped with its groups.
 ``\\'hh`` bytes are decoded together in the code page of the font in use
 (``\\fcharset128`` is Shift_JIS: code page 932) or the document's ``\\ansicpgN``, so a
 Japanese mail's two-byte characters come out whole; ``\\uN`` is Unicode, its ``\\ucN``
@@ -81,17 +83,29 @@ def rtf_text(rtf: bytes, default_codepage: int = 1252) -> tuple[str, bool]:
     group = _Group()
     out: list[str] = []
     first_in_group = False
-    for count, m in enumerate(_TOKEN.finditer(rtf)):
-        if count >= MAX_TOKENS:
-            break  # a real mail's words are read long before; the rest is not read
+    too_deep = 0  # groups opened past MAX_DEPTH: their "}" must not close a real one
+    at = 0
+    for _count in range(MAX_TOKENS):  # a real mail's words are read long before
+        m = _TOKEN.search(rtf, at)
+        if m is None:
+            break
+        at = m.end()
         word, number, hexa, symbol, brace, text = m.groups()
+        if word == b"bin":  # \binN: N raw bytes of data (a picture's), never RTF
+            at += min(max(int(number or 0), 0), len(rtf) - at)
+            continue
         if brace is not None:
             _flush(reader, out, group)
             if brace == b"{":
                 if len(stack) < MAX_DEPTH:
                     stack.append(group)
                     group = replace(group, htmltag=False)
+                else:
+                    too_deep += 1
                 first_in_group = True
+            elif too_deep:
+                too_deep -= 1
+                first_in_group = False
             else:
                 group = stack.pop() if stack else _Group()
                 first_in_group = False
@@ -142,7 +156,7 @@ def _control(
     if symbol == b"*":
         return group if group.htmltag else replace(group, skip=True) if starts else group
     name = (word or b"").decode("ascii")
-    value = int(number) if number is not None and len(number) < 10 else None
+    value = int(number) if number is not None else None  # at most 10 digits: cheap
     if starts and name in _SKIPPED:
         return replace(group, skip=True, in_fonttbl=name == "fonttbl" or group.in_fonttbl)
     if name == _FIELD_RESULT:
@@ -200,6 +214,6 @@ def _codec(codepage: int) -> str:
 def _unicode(value: int) -> str:
     """\\uN's character: a signed 16-bit number in RTF (-10 is U+FFF6)."""
     code = value + 65536 if value < 0 else value
-    if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+    if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:  # -99999 is none
         return "\ufffd"
     return chr(code)

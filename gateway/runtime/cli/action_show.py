@@ -13,6 +13,7 @@ A reading command: it changes nothing and wires only what it reads with.
 from __future__ import annotations
 
 import argparse
+import re
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_, NP_
@@ -81,23 +82,68 @@ def request(run: dict[str, Any], catalog: Catalog) -> dict[str, Any] | None:
     }
 
 
+# Policy: HTTP headers whose value is a credential, besides any whose name says secret
+# (X-Api-Key, X-Auth-Token: gateway.core.tokens.names_secret), in lower case
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",  # "Bearer …", "Basic …": the credential itself
+        "proxy-authorization",  # the same, for a proxy
+        "cookie",  # a session cookie logs in as its owner
+    }
+)
+# Policy: options whose value is "user:password" (curl's -u and -U, wget's --user): the
+# part after the first ":" masked, the user name shown
+USER_OPTIONS = frozenset({"-u", "--user", "-U", "--proxy-user"})
+_HEADER = re.compile(r"([A-Za-z0-9-]{1,64}):[ \t]*(\S.*)", re.S)  # "Name: value" (curl -H)
+_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,63})=(.+)", re.S)  # env NAME=value
+
+
 def masked_argv(action: Action) -> list[str]:
     """A command's argv as shown: an option's credential masked (``--token=…``, the word
-    after ``--password``), and a URL's in any item (``https://bob:…@host``)."""
-    from gateway.core.tokens import mask_url_passwords, names_secret
+    after ``--password``), a header's (``-H "Authorization: …"``), an environment
+    assignment's (``env API_TOKEN=…``), a password after ``-u user:``, and a URL's in
+    any item (``https://bob:…@host``)."""
+    from gateway.core.tokens import names_secret
 
     out: list[str] = []
-    secret_next = False
+    secret_next = user_next = False
     for item in action.argv:
-        name, eq, _value = item.partition("=")
+        name, eq, value = item.partition("=")
         if secret_next:
             out.append(MASKED)
+        elif user_next:
+            out.append(_masked_user(item))
         elif item.startswith("-") and eq and names_secret(name):
             out.append(f"{name}={MASKED}")
+        elif item.startswith("-") and eq and name in USER_OPTIONS:
+            out.append(f"{name}={_masked_user(value)}")
+        elif item.startswith("-") and eq:
+            out.append(f"{name}={_masked_word(value)}")  # --header=Authorization: …
         else:
-            out.append(mask_url_passwords(item))
+            out.append(_masked_word(item))
         secret_next = item.startswith("-") and not eq and names_secret(item)
+        user_next = not eq and item in USER_OPTIONS
     return out
+
+
+def _masked_word(item: str) -> str:
+    """One argument: a header or an assignment whose value is a credential, masked; a
+    URL's credentials (:func:`gateway.core.tokens.mask_url_passwords`)."""
+    from gateway.core.tokens import mask_url_passwords, names_secret
+
+    header = _HEADER.fullmatch(item)
+    if header and (header.group(1).lower() in SECRET_HEADERS or names_secret(header.group(1))):
+        return f"{header.group(1)}: {MASKED}"
+    assignment = _ASSIGNMENT.fullmatch(item)
+    if assignment and names_secret(assignment.group(1)):
+        return f"{assignment.group(1)}={MASKED}"
+    return mask_url_passwords(item)
+
+
+def _masked_user(value: str) -> str:
+    """``user:password`` → ``user:…``; a user alone (the program asks) as it is."""
+    user, colon, _password = value.partition(":")
+    return f"{user}:{MASKED}" if colon else value
 
 
 def status(action_type: str, code: int | None) -> str:

@@ -74,6 +74,7 @@ class _DryRun(Exception):
 
 
 def cmd_requesters_forget(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.core.tokens import is_own_address
     from gateway.notify import maildir_copies
     from gateway.pipeline.watching import pasted
     from gateway.tickets.erasure import forget
@@ -85,11 +86,11 @@ def cmd_requesters_forget(args: argparse.Namespace, settings: Settings) -> int:
         said.warn(N_("not an e-mail address: '{value}'", value=visible(args.address)))
         return EX_USAGE
     address = address.lower()
-    if settings.member(address) is not None or address in {
-        a.lower() for a in settings.own_addresses
-    }:
-        # a member's answers are the team's record on every ticket, our own address is on
-        # every mail we sent: neither is a requester's data (a member who leaves: README)
+    own = {a.lower() for a in settings.own_addresses}
+    if settings.member(address) is not None or is_own_address(address, own):
+        # a member's answers are the team's record on every ticket, our own address (its
+        # +token reply forms too) is on every mail we sent: neither is a requester's data
+        # (a member who leaves: README)
         said.warn(N_("{address} is the team's, not a requester's: nothing erased", address=address))
         return EX_DATAERR
     key = settings.gateway.reply_key()
