@@ -4,15 +4,17 @@
 attempt. An ops member asking "why did run #7 fail, and what did we send?" had to put
 these together from ``tickets show`` (Zammad's trigger log and RT's scrip log show one
 delivery whole). This shows the run, the request as it is sent on every attempt (the
-exact body, the headers or the program and its stdin; a URL's, a header's or an
-option's secrets masked), each attempt with its status, duration, delivery id, error
-and the first lines of its answer, the last answer as kept, and when the next try is.
+exact body, the headers or the program and its stdin; a URL's, a header's, an
+option's or an assignment's secrets masked), each attempt with its status, duration,
+delivery id, error and the first lines of its answer, the last answer as kept, and when
+the next try is.
 A reading command: it changes nothing and wires only what it reads with.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_, NP_
@@ -81,23 +83,61 @@ def request(run: dict[str, Any], catalog: Catalog) -> dict[str, Any] | None:
     }
 
 
+# a header as curl's -H or --header takes it: "Name: value"
+_HEADER = re.compile(r"([A-Za-z0-9-]+):[ \t]*(.*)", re.DOTALL)
+# headers whose value is a credential though no word of SECRET_WORDS names it
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+# options whose value is "user:password" (curl's -u and --user, its proxy's)
+USER_OPTIONS = frozenset({"-u", "--user", "-U", "--proxy-user"})
+# the name of an assignment (env's NAME=value, a program's name=value argument)
+_ASSIGNED = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
 def masked_argv(action: Action) -> list[str]:
     """A command's argv as shown: an option's credential masked (``--token=…``, the word
-    after ``--password``), and a URL's in any item (``https://bob:…@host``)."""
+    after ``--password``), a header's (curl's ``-H "Authorization: …"``), an
+    assignment's (``API_TOKEN=…``), a user option's password (``-u bob:…``), and a
+    URL's in any item (``https://bob:…@host``)."""
+    out: list[str] = []
+    option = ""  # the option the item follows, when it took no value of its own
+    for item in action.argv:
+        out.append(_masked_item(item, option))
+        option = item if item.startswith("-") and "=" not in item else ""
+    return out
+
+
+def _masked_item(item: str, option: str) -> str:
+    """One item of an argv as shown, after ``option`` ("": none)."""
+    from gateway.core.tokens import names_secret
+
+    if option and names_secret(option):
+        return MASKED
+    if option in USER_OPTIONS:
+        return _masked_user(item)
+    name, eq, value = item.partition("=")
+    if item.startswith("-") and eq:
+        if names_secret(name):
+            return f"{name}={MASKED}"
+        return f"{name}={_masked_user(value) if name in USER_OPTIONS else _masked_word(value)}"
+    if eq and _ASSIGNED.fullmatch(name) and names_secret(name):
+        return f"{name}={MASKED}"
+    return _masked_word(item)
+
+
+def _masked_word(text: str) -> str:
+    """A header's credential, or a URL's, masked."""
     from gateway.core.tokens import mask_url_passwords, names_secret
 
-    out: list[str] = []
-    secret_next = False
-    for item in action.argv:
-        name, eq, _value = item.partition("=")
-        if secret_next:
-            out.append(MASKED)
-        elif item.startswith("-") and eq and names_secret(name):
-            out.append(f"{name}={MASKED}")
-        else:
-            out.append(mask_url_passwords(item))
-        secret_next = item.startswith("-") and not eq and names_secret(item)
-    return out
+    header = _HEADER.fullmatch(text)
+    if header and (names_secret(header[1]) or header[1].lower() in CREDENTIAL_HEADERS):
+        return f"{header[1]}: {MASKED}"
+    return mask_url_passwords(text)
+
+
+def _masked_user(text: str) -> str:
+    """``user:password`` as ``user:…``."""
+    user, colon, _password = text.partition(":")
+    return f"{user}:{MASKED}" if colon else text
 
 
 def status(action_type: str, code: int | None) -> str:
