@@ -87,6 +87,22 @@ def test_a_policy_that_is_none_is_refused(tmp_path: Path, value: str, problem: s
     assert refused.value.key == "retention.closed_tickets" and problem in str(refused.value.message)
 
 
+def test_a_policy_shorter_than_the_reopen_window_is_refused(tmp_path: Path) -> None:
+    """A reply within ``reopen_window`` (14 days unless set) reopens its closed ticket:
+    "7d" erased it a week after the close, and the requester's reply in the second week
+    found no ticket to reopen, though the check said the reopen window was kept."""
+    url = f"sqlite:///{tmp_path}/gateway.db"
+    with pytest.raises(ConfigError) as refused:
+        load_settings(_config(tmp_path, url, '"7d"'))
+    said = str(refused.value.message)
+    assert refused.value.key == "retention.closed_tickets"
+    assert "14d" in said and "reopen_window" in said, said
+    config = _config(tmp_path, url, '"7d"')  # the window made shorter: the period fits
+    text = config.read_text().replace("[gateway]\n", '[gateway]\nreopen_window = "3d"\n', 1)
+    config.write_text(text)
+    assert load_settings(config).retention.closed_tickets == timedelta(days=7)
+
+
 def test_forever_and_absent_keep_everything(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/gateway.db"
     assert load_settings(_config(tmp_path, url, '"forever"')).retention.closed_tickets is None
