@@ -46,14 +46,22 @@ def merged_in(session: Session, ticket_ids: Sequence[int]) -> list[int]:
     return sorted(set(out))
 
 
-def expired(session: Session, before: datetime, limit: int) -> list[int]:
-    """Up to ``limit`` tickets closed before ``before``, the longest closed first."""
+def expired(session: Session, before: datetime, limit: int, *, lock: bool = False) -> list[int]:
+    """Up to ``limit`` tickets closed before ``before``, the longest closed first.
+
+    ``lock``: for the erasure that follows, their rows locked until the transaction ends
+    (PostgreSQL; SQLite's writer holds its lock from BEGIN), one being changed skipped:
+    read unlocked, a ticket a member reopened after this read was erased statements
+    later, open. Locked, a reopen committed first is seen (the row read again is no
+    longer closed) and one that comes after waits for the erasure."""
     stmt = (
         select(Ticket.id)
         .where(Ticket.state == "closed", Ticket.closed_at < before)
         .order_by(Ticket.closed_at, Ticket.id)
         .limit(limit)
     )
+    if lock:
+        stmt = stmt.with_for_update(skip_locked=True)
     return list(session.scalars(stmt))
 
 
