@@ -122,6 +122,34 @@ def test_a_commands_credentials_are_masked() -> None:
     assert shown == ["/usr/local/bin/mkuser", "--api-key=…", "--password", "…", "--dry-run"]
 
 
+@pytest.mark.parametrize(
+    ("argv", "shown"),
+    [
+        # curl's header, as a script calling an API writes it: the credential, not the name
+        (("curl", "-H", "Authorization: Bearer abc123"), ["curl", "-H", "Authorization: …"]),
+        (("curl", "--header", "X-Api-Key: abc123"), ["curl", "--header", "X-Api-Key: …"]),
+        (("curl", "--header=Cookie: sid=abc123"), ["curl", "--header=Cookie: …"]),
+        (("curl", "-H", "Accept: text/plain"), ["curl", "-H", "Accept: text/plain"]),
+        # an environment set on the command line (env), a name=value argument
+        (("env", "API_TOKEN=abc123", "mkuser"), ["env", "API_TOKEN=…", "mkuser"]),
+        (("mkuser", "client_secret=abc123"), ["mkuser", "client_secret=…"]),
+        (("mkuser", "LANG=C"), ["mkuser", "LANG=C"]),
+        # a user and password (curl -u, --user, --proxy-user): the password
+        (("curl", "-u", "bob:abc123"), ["curl", "-u", "bob:…"]),
+        (("curl", "--user=bob:abc123"), ["curl", "--user=bob:…"]),
+    ],
+)
+def test_a_credential_in_a_header_an_assignment_or_a_user_option_is_masked(
+    argv: tuple[str, ...], shown: list[str]
+) -> None:
+    """``actions show`` is pasted where the catalog is not read (a ticket, a chat): a
+    command's argv showed curl's ``-H "Authorization: Bearer …"``, ``env API_TOKEN=…``
+    and ``-u bob:password`` whole, though its docstring and the README said its
+    credentials were masked."""
+    assert masked_argv(Action(type="command", argv=argv)) == shown
+    assert not any("abc123" in item for item in shown)
+
+
 def test_show_reads_without_the_change_machinery(
     tmp_path: Path,
     hooks: HookServer,

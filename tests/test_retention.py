@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
 from gateway.config.load import load_settings
 from gateway.core.clock import FakeClock
-from gateway.core.errors import ConfigError
+from gateway.core.errors import ConfigError, TransientError
 from gateway.runtime.app import build
 from store.db import transaction
 from store.models import Erasure, InboxRow, Message, Ticket
 from tests.support.cli import run
 from tests.support.config import write_config
+from tests.support.databases import postgres_only
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
 
@@ -87,6 +89,22 @@ def test_a_policy_that_is_none_is_refused(tmp_path: Path, value: str, problem: s
     assert refused.value.key == "retention.closed_tickets" and problem in str(refused.value.message)
 
 
+def test_a_policy_shorter_than_the_reopen_window_is_refused(tmp_path: Path) -> None:
+    """A reply within ``reopen_window`` (14 days unless set) reopens its closed ticket:
+    "7d" erased it a week after the close, and the requester's reply in the second week
+    found no ticket to reopen, though the check said the reopen window was kept."""
+    url = f"sqlite:///{tmp_path}/gateway.db"
+    with pytest.raises(ConfigError) as refused:
+        load_settings(_config(tmp_path, url, '"7d"'))
+    said = str(refused.value.message)
+    assert refused.value.key == "retention.closed_tickets"
+    assert "14d" in said and "reopen_window" in said, said
+    config = _config(tmp_path, url, '"7d"')  # the window made shorter: the period fits
+    text = config.read_text().replace("[gateway]\n", '[gateway]\nreopen_window = "3d"\n', 1)
+    config.write_text(text)
+    assert load_settings(config).retention.closed_tickets == timedelta(days=7)
+
+
 def test_forever_and_absent_keep_everything(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/gateway.db"
     assert load_settings(_config(tmp_path, url, '"forever"')).retention.closed_tickets is None
@@ -117,5 +135,52 @@ def test_the_daemons_pass_erases_too(db_url: str, tmp_path: Path) -> None:
         with transaction(app.sessions) as s:
             assert s.get(Ticket, tid) is None
             assert [e.actor for e in s.scalars(select(Erasure))] == ["retention"]
+    finally:
+        app.close()
+
+
+@postgres_only  # SQLite's writer takes its lock at BEGIN: nothing commits in between
+def test_a_ticket_reopened_while_the_pass_runs_is_not_erased(db_url: str, tmp_path: Path) -> None:
+    """On PostgreSQL the pass read the tickets closed long enough ago, then deleted them
+    statements later: a member who reopened one in between (the page's Reopen, a reply
+    taking it up) saw it gone, with the words just added. The pass now locks what it
+    erases as it reads it (a ticket being changed is left for the next pass), so a
+    reopen either commits first and the ticket is not taken, or waits for the erasure."""
+    from sqlalchemy.exc import OperationalError
+
+    from gateway.scheduling import retention as retention_pass
+    from store import erasure as erasure_query
+
+    clock = FakeClock(NOW)
+    app = build(load_settings(_config(tmp_path, db_url, '"30d"')), clock)
+    try:
+        tid = deliver(app, mail("Old request", date=NOW)).ticket_id
+        with transaction(app.sessions) as s:
+            s.execute(
+                update(Ticket)
+                .where(Ticket.id == tid)
+                .values(state="closed", close_reason="resolved", closed_at=NOW)
+            )
+        clock.advance(timedelta(days=31))
+        reopened: list[bool] = []
+        real = erasure_query.expired
+
+        def member_reopens_meanwhile(session: Any, *args: Any, **kwargs: Any) -> list[int]:
+            due = real(session, *args, **kwargs)  # the pass has read the ticket as closed
+            try:
+                with transaction(app.sessions, wait=timedelta(seconds=1)) as other:
+                    other.execute(update(Ticket).where(Ticket.id == tid).values(state="open"))
+                reopened.append(True)
+            except (TransientError, OperationalError):  # waits for the erasure: serialised
+                reopened.append(False)
+            return due
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(erasure_query, "expired", member_reopens_meanwhile)
+            retention_pass.drop_closed(app.sessions, app.settings, clock.now())
+        with transaction(app.sessions) as s:
+            kept = s.get(Ticket, tid)
+            assert reopened == [kept is not None]  # reopened: kept; erased: never reopened
+            assert kept is None or kept.state == "open"
     finally:
         app.close()

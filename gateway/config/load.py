@@ -233,7 +233,7 @@ def _build(data: dict[str, Any], src: str, base: Path, make: bool) -> Settings:
         limits=_limits(Section(src, "limits", data.get("limits", {}))),
         mail=read_mail(Section(src, "mail", data.get("mail", {}))),
         priority=read_priority(Section(src, "priority", data.get("priority", {}))),
-        retention=read_retention(Section(src, "retention", data.get("retention", {}))),
+        retention=read_retention(Section(src, "retention", data.get("retention", {})), gw),
         answers=read_answers(
             Section(src, "answers", data.get("answers", {})), base, cat.path_or_none("path", base)
         ),

@@ -37,7 +37,7 @@ def drop_closed(sessions: sessionmaker[Session], settings: Settings, now: dateti
     before, dropped = now - kept, 0
     while dropped < PASS_TICKETS:
         with transaction(sessions) as s:
-            due = erasure.expired(s, before, BATCH)
+            due = erasure.expired(s, before, BATCH)  # a reopen waits, or is seen
             if not due:
                 break
             done = expire(s, due, now, actor=ACTOR)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -51,7 +52,23 @@ def context(app: Services) -> JobContext:
     return JobContext(app.settings, app.catalog.current)
 
 
-def tick(app: Services, started_at: datetime | None = None, *, first: bool = False) -> SweepReport:
+@dataclass
+class Start:
+    """What a daemon's start still owes its first pass: the open tickets of those who
+    left the team (:mod:`gateway.scheduling.left_work`), told with the team the daemon
+    started with. Spent once that transaction committed, whatever fails after it in the
+    pass: a later pass's team may be older than the file's."""
+
+    leavers_owed: bool = True
+
+
+def tick(
+    app: Services,
+    started_at: datetime | None = None,
+    *,
+    first: bool = False,
+    start: Start | None = None,
+) -> SweepReport:
     """One pass at the app's ``now``: sweeps, the digest if it is due, health alerts,
     the bytes of mail sent more than ``[outbound] keep_sent`` ago dropped, and tickets
     closed more than ``[retention] closed_tickets`` ago erased.
@@ -61,13 +78,17 @@ def tick(app: Services, started_at: datetime | None = None, *, first: bool = Fal
     :func:`gateway.scheduling.alerts.send_due` and
     :func:`gateway.scheduling.sweeps.unread_mail`). ``first``: the daemon's first pass
     since its start, the one whose team is surely the configuration file's: the open
-    tickets of someone who left it are told then (:mod:`gateway.scheduling.left_work`)."""
+    tickets of someone who left it are told then (:mod:`gateway.scheduling.left_work`);
+    ``start``: the loop's, which says whether they still are (and is spent by the pass
+    that tells them)."""
     now, ctx = app.clock.now(), context(app)
     with transaction(app.sessions) as s:
         report = run_sweeps(s, ctx, now, started=started_at)
-    if first:
+    if start.leavers_owed if start is not None else first:
         with transaction(app.sessions) as s:
             left_work.tell(s, ctx, now, report)
+        if start is not None:  # committed: a failure later in this pass does not undo it
+            start.leavers_owed = False
     with transaction(app.sessions) as s:
         sent = digest.send_due(s, ctx, now)
     if sent:
@@ -110,7 +131,7 @@ def loop(
     that comes far later than its wait (:func:`slept`) counts as a start for the health
     alerts: the host slept, and its pollers wake with it."""
     backoff, started = Backoff(1.0, MAX_BACKOFF), app.clock.now()
-    first = True  # until a pass goes through: the one that tells the leavers' tickets
+    start = Start()  # the leavers' tickets, owed until a pass has told them
     last, waited = started, 0.0  # when the last pass ended, and the wait after it
     while not stop.is_set():
         if moved():
@@ -120,7 +141,7 @@ def loop(
             log.warning("scheduler: the clock moved %s in a wait of %.0fs", now - last, waited)
             started = now  # judged as after a start (gateway.scheduling.alerts.send_due)
         try:
-            report = tick(app, started, first=first)
+            report = tick(app, started, start=start)
         except TransientError as exc:
             delay = backoff.failed()
             log.warning("scheduler: database unavailable, retrying in %.0fs: %s", delay, exc)
@@ -129,7 +150,6 @@ def loop(
             log.exception("scheduler pass failed, retrying in %.0fs", delay)
         else:
             backoff.succeeded()
-            first = False
             if report.outbox:
                 log.info("scheduler: %s", report.summary())
                 wrote()

@@ -76,6 +76,11 @@ ERRORS = {
 
 
 def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
+    # where this view of it ends, read before the rest: on PostgreSQL each statement sees
+    # what committed before it, so a change committed while the page is read is after
+    # ``seen`` and a press made on the page is checked against it (read last, a colleague's
+    # assignment missing from the page was inside it, and "Assign to me" undid it)
+    view_ends = seen.latest_event_id(session, ticket_id)
     data = tickets.detail(session, ticket_id)
     if data is None:
         return None
@@ -95,8 +100,7 @@ def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
     for r in data["action_runs"]:  # the last error, said in the page's language
         r["error"] = action_runs.said_error_of(r)
         r["waits_for_approval"] = _waits_for_approval(r, data)
-    # where this view of it ends: a press made on it undoes no change made after
-    data["seen"] = seen.latest_event_id(session, ticket_id)
+    data["seen"] = view_ends  # a press made on this view undoes no change made after it
     return data
 
 
