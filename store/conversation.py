@@ -51,8 +51,15 @@ def request_files(session: Session, ticket_id: int) -> tuple[list[Attachment], i
     return files, first.inbox_id
 
 
-def stored_raw(session: Session, inbox_id: int) -> bytes | None:
-    """The raw bytes the inbox kept for ``inbox_id`` (None: none kept)."""
+def stored_raw(session: Session, inbox_id: int, *, below: int | None = None) -> bytes | None:
+    """The raw bytes the inbox kept for ``inbox_id`` (None: none kept, or ``below``
+    bytes or more of them: their size is asked first, a big blob never loaded)."""
+    if below is not None:
+        size = session.scalar(
+            select(func.length(InboxRaw.raw)).where(InboxRaw.inbox_id == inbox_id)
+        )
+        if size is None or int(size) >= below:
+            return None
     raw = session.scalar(select(InboxRaw.raw).where(InboxRaw.inbox_id == inbox_id))
     return bytes(raw) if raw is not None else None
 
