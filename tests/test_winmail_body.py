@@ -114,3 +114,12 @@ def test_unicode_escapes_and_hostile_rtf_cost_linear_time() -> None:
     rtf_text(hostile, 932)
     tnef_text(rich_text_winmail({PR_RTF_COMPRESSED: (BINARY, compressed_rtf(hostile))}))
     assert time.perf_counter() - start < 5
+
+
+def test_a_character_beyond_the_bmp_written_as_two_unicode_escapes_comes_out_whole() -> None:
+    """Word and Outlook write 🙂 or 𠮷 (Japanese names use it) as a UTF-16 surrogate
+    pair, two \\uN each with its stand-in; both signed and unsigned forms occur."""
+    smile = b"{\\rtf1\\ansi\\uc1 Thanks \\u-10179?\\u-8638? and \\u55362?\\u57271?\\par}"
+    assert rtf_text(smile)[0] == "Thanks \U0001f642 and \U00020bb7\n"
+    lone = b"{\\rtf1\\uc1 a\\u-10179?b\\u-8638?c\\u55357?}"
+    assert rtf_text(lone)[0] == "a\ufffdb\ufffdc\ufffd"
