@@ -148,3 +148,15 @@ def test_the_rich_text_is_read_only_for_a_mail_whose_parts_have_no_words(
     assert calls == []
     assert "VPNに接続できません。" in parse_message(_outlook(tnef, "")).text
     assert len(calls) == 1
+
+
+def test_a_unicode_escape_out_of_range_is_a_replacement_not_a_lost_mail() -> None:
+    """\\u-100000 is no character (RTF's are signed 16-bit): chr() of it raised, the
+    parser gave up, and the mail came in with no words and none of its files."""
+    assert rtf_text(b"{\\rtf1 a\\u-100000?b\\u999999999?c}")[0] == "a\ufffdb\ufffdc"
+    tnef = rich_text_winmail(
+        {PR_RTF_COMPRESSED: (BINARY, compressed_rtf(b"{\\rtf1 Hello \\u-100000?\\par}"))}
+    )
+    parsed = parse_message(_outlook(tnef, ""))
+    assert parsed.text.strip() == "Hello \ufffd"
+    assert [a.filename for a in parsed.attachments] == ["winmail.dat"]

@@ -214,8 +214,9 @@ def _add_unicode(value: int, reader: _Reader, out: list[str]) -> None:
 
 
 def _unicode(value: int) -> str:
-    """\\uN's character: a signed 16-bit number in RTF (-10 is U+FFF6)."""
+    """\\uN's character: a signed 16-bit number in RTF (-10 is U+FFF6); U+FFFD for a
+    surrogate alone or a number that is no character (-100000: chr() would raise)."""
     code = value + 65536 if value < 0 else value
-    if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+    if 0xD800 <= code <= 0xDFFF or not 0 <= code <= 0x10FFFF:
         return "\ufffd"
     return chr(code)
