@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from gateway.core.i18n import Msg, kept
 from gateway.core.model import Attachment
 from store.in_lists import chunks
-from store.models import AttachmentRow, InboxRaw, Message, OutboxRow, TicketEvent
+from store.models import AttachmentRow, InboxRaw, Message, OutboxRow, Ticket, TicketEvent
 
 
 def request_text(session: Session, ticket_id: int) -> str:
@@ -86,11 +86,13 @@ MAX_SENT_SUBJECTS = 50
 
 def sent_subjects(
     session: Session, ticket_id: int, kinds: Collection[str]
-) -> list[tuple[int, str]]:
+) -> list[tuple[int, str, str]]:
     """The subjects of the mails of ``kinds`` the ticket sent, newest first, each once,
-    at most :data:`MAX_SENT_SUBJECTS` of them (with the ticket, as the next one gives it)."""
-    rows = session.scalars(
-        select(Message.subject)
+    at most :data:`MAX_SENT_SUBJECTS` of them (with the ticket and its own subject, as
+    the next one gives them)."""
+    rows = session.execute(
+        select(Message.subject, Ticket.subject)
+        .join(Ticket, Ticket.id == Message.ticket_id)
         .where(
             Message.ticket_id == ticket_id,
             Message.direction == "out",
@@ -99,17 +101,19 @@ def sent_subjects(
         .order_by(Message.id.desc())
         .limit(MAX_SENT_SUBJECTS)
     )
-    return [(ticket_id, subject) for subject in dict.fromkeys(str(s) for s in rows if s)]
+    once = dict.fromkeys((str(s), str(t or "")) for s, t in rows if s)
+    return [(ticket_id, subject, title) for subject, title in once]
 
 
 def subjects_sent_to(
     session: Session, recipient: str, kinds: Collection[str], since: datetime
-) -> list[tuple[int, str]]:
-    """The tickets and subjects of the mails of ``kinds`` queued to ``recipient`` since
-    ``since``, newest first, at most :data:`MAX_SENT_SUBJECTS` of them."""
+) -> list[tuple[int, str, str]]:
+    """The tickets, subjects and tickets' own subjects of the mails of ``kinds`` queued
+    to ``recipient`` since ``since``, newest first, at most :data:`MAX_SENT_SUBJECTS`."""
     rows = session.execute(
-        select(Message.ticket_id, Message.subject)
+        select(Message.ticket_id, Message.subject, Ticket.subject)
         .join(OutboxRow, OutboxRow.id == Message.outbox_id)
+        .join(Ticket, Ticket.id == Message.ticket_id)
         .where(
             OutboxRow.recipient == recipient.lower(),
             OutboxRow.created_at >= since,
@@ -119,7 +123,7 @@ def subjects_sent_to(
         .order_by(Message.id.desc())
         .limit(MAX_SENT_SUBJECTS)
     )
-    return [(int(ticket), str(subject)) for ticket, subject in rows if subject]
+    return [(int(t), str(subject), str(title or "")) for t, subject, title in rows if subject]
 
 
 def state_changes(session: Session, ticket_id: int) -> int:
