@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from gateway.core.i18n import Msg, kept
 from gateway.core.model import Attachment
 from store.in_lists import chunks
-from store.models import AttachmentRow, InboxRaw, Message, OutboxRow, TicketEvent
+from store.models import AttachmentRow, InboxRaw, Message, OutboxRow, Ticket, TicketEvent
 
 
 def request_text(session: Session, ticket_id: int) -> str:
@@ -51,8 +51,15 @@ def request_files(session: Session, ticket_id: int) -> tuple[list[Attachment], i
     return files, first.inbox_id
 
 
-def stored_raw(session: Session, inbox_id: int) -> bytes | None:
-    """The raw bytes the inbox kept for ``inbox_id`` (None: none kept)."""
+def stored_raw(session: Session, inbox_id: int, *, below: int | None = None) -> bytes | None:
+    """The raw bytes the inbox kept for ``inbox_id`` (None: none kept, or ``below``
+    bytes or more of them: their size is asked first, a big blob never loaded)."""
+    if below is not None:
+        size = session.scalar(
+            select(func.length(InboxRaw.raw)).where(InboxRaw.inbox_id == inbox_id)
+        )
+        if size is None or int(size) >= below:
+            return None
     raw = session.scalar(select(InboxRaw.raw).where(InboxRaw.inbox_id == inbox_id))
     return bytes(raw) if raw is not None else None
 
@@ -79,11 +86,13 @@ MAX_SENT_SUBJECTS = 50
 
 def sent_subjects(
     session: Session, ticket_id: int, kinds: Collection[str]
-) -> list[tuple[int, str]]:
+) -> list[tuple[int, str, str]]:
     """The subjects of the mails of ``kinds`` the ticket sent, newest first, each once,
-    at most :data:`MAX_SENT_SUBJECTS` of them (with the ticket, as the next one gives it)."""
-    rows = session.scalars(
-        select(Message.subject)
+    at most :data:`MAX_SENT_SUBJECTS` of them (with the ticket and its own subject, as
+    the next one gives them)."""
+    rows = session.execute(
+        select(Message.subject, Ticket.subject)
+        .join(Ticket, Ticket.id == Message.ticket_id)
         .where(
             Message.ticket_id == ticket_id,
             Message.direction == "out",
@@ -92,17 +101,19 @@ def sent_subjects(
         .order_by(Message.id.desc())
         .limit(MAX_SENT_SUBJECTS)
     )
-    return [(ticket_id, subject) for subject in dict.fromkeys(str(s) for s in rows if s)]
+    once = dict.fromkeys((str(s), str(t or "")) for s, t in rows if s)
+    return [(ticket_id, subject, title) for subject, title in once]
 
 
 def subjects_sent_to(
     session: Session, recipient: str, kinds: Collection[str], since: datetime
-) -> list[tuple[int, str]]:
-    """The tickets and subjects of the mails of ``kinds`` queued to ``recipient`` since
-    ``since``, newest first, at most :data:`MAX_SENT_SUBJECTS` of them."""
+) -> list[tuple[int, str, str]]:
+    """The tickets, subjects and tickets' own subjects of the mails of ``kinds`` queued
+    to ``recipient`` since ``since``, newest first, at most :data:`MAX_SENT_SUBJECTS`."""
     rows = session.execute(
-        select(Message.ticket_id, Message.subject)
+        select(Message.ticket_id, Message.subject, Ticket.subject)
         .join(OutboxRow, OutboxRow.id == Message.outbox_id)
+        .join(Ticket, Ticket.id == Message.ticket_id)
         .where(
             OutboxRow.recipient == recipient.lower(),
             OutboxRow.created_at >= since,
@@ -112,7 +123,7 @@ def subjects_sent_to(
         .order_by(Message.id.desc())
         .limit(MAX_SENT_SUBJECTS)
     )
-    return [(int(ticket), str(subject)) for ticket, subject in rows if subject]
+    return [(int(t), str(subject), str(title or "")) for t, subject, title in rows if subject]
 
 
 def state_changes(session: Session, ticket_id: int) -> int:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import time
 from email.message import EmailMessage
 
+import pytest
+
+from gateway.pipeline.parse import mime
 from gateway.pipeline.parse.lzfu import decompressed
 from gateway.pipeline.parse.message import parse_message
 from gateway.pipeline.parse.rtf_text import rtf_text
@@ -114,3 +117,46 @@ def test_unicode_escapes_and_hostile_rtf_cost_linear_time() -> None:
     rtf_text(hostile, 932)
     tnef_text(rich_text_winmail({PR_RTF_COMPRESSED: (BINARY, compressed_rtf(hostile))}))
     assert time.perf_counter() - start < 5
+
+
+def test_a_character_beyond_the_bmp_written_as_two_unicode_escapes_comes_out_whole() -> None:
+    """Word and Outlook write 🙂 or 𠮷 (Japanese names use it) as a UTF-16 surrogate
+    pair, two \\uN each with its stand-in; both signed and unsigned forms occur."""
+    smile = b"{\\rtf1\\ansi\\uc1 Thanks \\u-10179?\\u-8638? and \\u55362?\\u57271?\\par}"
+    assert rtf_text(smile)[0] == "Thanks \U0001f642 and \U00020bb7\n"
+    lone = b"{\\rtf1\\uc1 a\\u-10179?b\\u-8638?c\\u55357?}"
+    assert rtf_text(lone)[0] == "a\ufffdb\ufffdc\ufffd"
+
+
+def test_the_rich_text_is_read_only_for_a_mail_whose_parts_have_no_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Decompressing and reading winmail.dat's RTF costs a second a few MB (a picture
+    pasted in it): a mail whose text part has words never needs it, and the most of
+    Outlook's rich-text mails have one."""
+    calls: list[bytes] = []
+
+    def counted(data: bytes) -> str:
+        calls.append(data)
+        return tnef_text(data)
+
+    monkeypatch.setattr(mime, "tnef_text", counted)
+    rtf = _rtf_bytes(JAPANESE_RTF)
+    tnef = rich_text_winmail({PR_RTF_COMPRESSED: (BINARY, compressed_rtf(rtf))})
+    parsed = parse_message(_outlook(tnef, "The words of the text part.\n"))
+    assert parsed.text.strip() == "The words of the text part."
+    assert calls == []
+    assert "VPNに接続できません。" in parse_message(_outlook(tnef, "")).text
+    assert len(calls) == 1
+
+
+def test_a_unicode_escape_out_of_range_is_a_replacement_not_a_lost_mail() -> None:
+    """\\u-100000 is no character (RTF's are signed 16-bit): chr() of it raised, the
+    parser gave up, and the mail came in with no words and none of its files."""
+    assert rtf_text(b"{\\rtf1 a\\u-100000?b\\u999999999?c}")[0] == "a\ufffdb\ufffdc"
+    tnef = rich_text_winmail(
+        {PR_RTF_COMPRESSED: (BINARY, compressed_rtf(b"{\\rtf1 Hello \\u-100000?\\par}"))}
+    )
+    parsed = parse_message(_outlook(tnef, ""))
+    assert parsed.text.strip() == "Hello \ufffd"
+    assert [a.filename for a in parsed.attachments] == ["winmail.dat"]

@@ -6,6 +6,7 @@ may give. Read from the store and the catalog, handed to templates as plain valu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -17,9 +18,11 @@ from gateway.catalog.sheet import validate
 from gateway.config.settings import Member, Settings
 from gateway.core import graphemes, zone
 from gateway.core.calendars import calendar_for
+from gateway.core.model import Attachment
 from gateway.notify import views
 from gateway.pipeline.commands import Role, commands_for
-from gateway.pipeline.files_sent import told_files
+from gateway.pipeline.files_sent import is_told, told_files
+from gateway.pipeline.parse.load import hostile_shape
 from gateway.pipeline.parse.message import parse_message
 from store import conversation, fields
 from store.models import Ticket
@@ -34,8 +37,17 @@ def local_time(settings: Settings, at: datetime) -> str:
 
 
 def ticket_brief(
-    session: Session, settings: Settings, catalog: Catalog, ticket: Ticket, member: Member
+    session: Session,
+    settings: Settings,
+    catalog: Catalog,
+    ticket: Ticket,
+    member: Member,
+    *,
+    request: Sequence[Attachment] | None = None,
 ) -> views.TicketBrief:
+    """What a member needs to take the ticket on. ``request``: the request's files as
+    parsed, when the caller holds that parse (the arrival that opens the ticket), so
+    the mail is not parsed again on the path of every new request."""
     locale = settings.locale_of(member)
     entry = catalog.entry(ticket.catalog)
     values = fields.field_values(session, ticket.id)
@@ -68,21 +80,41 @@ def ticket_brief(
         sheet=sheet,
         excerpt=excerpt(conversation.request_text(session, ticket.id)),
         commands=commands_for(role),
-        files=request_files(session, ticket.id),
+        files=request_files(session, settings, ticket.id, request),
     )
 
 
-def request_files(session: Session, ticket_id: int) -> tuple[tuple[str, int], ...]:
+def request_files(
+    session: Session,
+    settings: Settings,
+    ticket_id: int,
+    parsed: Sequence[Attachment] | None = None,
+) -> tuple[tuple[str, int], ...]:
     """(name, size) of the request's files a member is told of (:func:`told_files`:
     not a signature's logo, not winmail.dat). Which pictures the HTML shows in their
-    place is read again from the raw mail, only when the request carries a picture."""
+    place is not stored: it comes from ``parsed`` (the request's own parse, in hand),
+    else from its raw mail read again, and only when a picture small enough for it to
+    matter (below PASTED_PICTURE_BYTES) is among the files. A raw mail the runner
+    parses only in a killable worker (``isolate_above`` bytes or more, a hostile
+    shape: gateway.runner.budget) is not parsed here, in the daemon's thread; its
+    files are told as stored, a logo among them."""
     files, inbox_id = conversation.request_files(session, ticket_id)
-    if inbox_id is not None and any(f.content_type.startswith("image/") for f in files):
-        raw = conversation.stored_raw(session, inbox_id)
-        parsed = parse_message(raw).attachments if raw is not None else ()
+    if not any(f.content_type.startswith("image/") and not is_told(_shown(f)) for f in files):
+        return tuple((f.filename, f.size) for f in told_files(files))
+    if parsed is None and inbox_id is not None:
+        limit = settings.limits.isolate_above
+        raw = conversation.stored_raw(session, inbox_id, below=limit)
+        if raw is not None and not hostile_shape(raw):
+            parsed = parse_message(raw).attachments
+    if parsed is not None:
         shown = {f.sha256 for f in parsed if f.inline} - {f.sha256 for f in parsed if not f.inline}
         files = [replace(f, inline=f.sha256 in shown) for f in files]
     return tuple((f.filename, f.size) for f in told_files(files))
+
+
+def _shown(f: Attachment) -> Attachment:
+    """``f`` as a picture the HTML shows: whether being one would keep it untold."""
+    return replace(f, inline=True)
 
 
 def excerpt(text: str) -> str:

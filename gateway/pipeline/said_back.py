@@ -36,15 +36,20 @@ MIN_CHARS = 8
 WINDOW = timedelta(days=1)
 
 
-def repeated(subject: str, ours: Iterable[tuple[int, str]], prefix: str = "") -> int | None:
-    """The ticket of the first of ``ours`` (ticket, subject of a mail we sent) whose
-    subject ``subject`` holds whole, each without our tag and reply prefixes, compared
-    in one width and case with the spacing folded; None for none. Linear in the
-    subjects' length (``in`` on two strings)."""
+def repeated(subject: str, ours: Iterable[tuple[int, str, str]], prefix: str = "") -> int | None:
+    """The ticket of the first of ``ours`` (ticket, subject of a mail we sent, the
+    ticket's own subject) whose subject ``subject`` holds whole, each without our tag
+    and reply prefixes, compared in one width and case with the spacing folded; None
+    for none. A subject of ours that the ticket's own subject holds (a team's template
+    ``Re: {{ ticket.subject }}``) is the requester's words, no mark of ours: their next
+    request on the same matter is not a robot's answer. Linear in the subjects' length
+    (``in`` on two strings)."""
     theirs = _folded(thread.base_subject(subject, prefix))
-    for ticket, sent in ours:
+    for ticket, sent, title in ours:
         said = _folded(thread.base_subject(sent, prefix))
-        if len(said) >= MIN_CHARS and said in theirs:
+        if len(said) < MIN_CHARS or said in _folded(thread.base_subject(title, prefix)):
+            continue
+        if said in theirs:
             return ticket
     return None
 

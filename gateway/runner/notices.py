@@ -126,7 +126,9 @@ def notify_assignee(a: Arrival, ticket: Ticket, catalog: Catalog) -> bool:
         team=team(a.settings),
         recipient=views.Person(member.email, member.name),
         ticket=ref,
-        brief=ticket_brief(a.session, a.settings, catalog, ticket, member),
+        brief=ticket_brief(
+            a.session, a.settings, catalog, ticket, member, request=a.msg.attachments
+        ),
     )
     return (
         queue_ticket_mail(

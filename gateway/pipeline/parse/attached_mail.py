@@ -58,7 +58,7 @@ def message_bytes(
     if not isinstance(payload, list):
         return None
     cte = str(part.get("content-transfer-encoding", "") or "").strip().lower()
-    word = cte.split(";", 1)[0].split(None, 1)[0] if cte else ""
+    word = (cte.split(";", 1)[0].split(None, 1) or [""])[0]  # ";base64": no word at all
     decoder = _DECODERS.get(word) if decode else None
     if decode and decoder is None:
         found = slices.of(part) if slices is not None else None
@@ -95,7 +95,7 @@ def carried_message(part: Message, data: bytes) -> tuple[Message, bytes] | None:
     if not isinstance(payload, list):
         return None
     cte = str(part.get("content-transfer-encoding", "") or "").strip().lower()
-    word = cte.split(";", 1)[0].split(None, 1)[0] if cte else ""
+    word = (cte.split(";", 1)[0].split(None, 1) or [""])[0]  # ";base64": no word at all
     if word not in _DECODERS:
         found = next((sub for sub in payload if isinstance(sub, Message)), None)
         return (found, data) if found is not None else None

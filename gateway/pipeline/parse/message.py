@@ -37,7 +37,7 @@ from gateway.pipeline.parse.load import (
     repaired,
     repaired_windows,
 )
-from gateway.pipeline.parse.mime import walk_body
+from gateway.pipeline.parse.mime import rich_words, walk_body
 from gateway.pipeline.parse.quotes import split_reply
 from gateway.pipeline.parse.slim import SLIM_ABOVE, BigPart, Slimmed, slim, slim_source
 from gateway.pipeline.parse.walk_state import Body
@@ -187,8 +187,8 @@ def _assemble(
         if len(view.all(name)) > 1
     )
     text = body_text(body.plain, body.html)
-    rich = next((words for words in body.rich if words.strip()), "")
-    if rich and not text.strip():  # Outlook's rich text: its words only in winmail.dat
+    rich = rich_words(body) if body.rich and not text.strip() else ""
+    if rich:  # Outlook's rich text: its words only in winmail.dat
         text = rich
         defects.append("mime: the text read out of winmail.dat (rich text); no part had any")
     defects.extend(body.notes)

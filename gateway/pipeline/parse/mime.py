@@ -38,7 +38,7 @@ from gateway.pipeline.parse.transfer import text_bytes
 from gateway.pipeline.parse.uuencode import guessed_type, split_uuencoded
 from gateway.pipeline.parse.walk_state import Body
 
-__all__ = ["MAX_ATTACHMENTS", "MAX_CARRIED", "Body", "walk_body"]
+__all__ = ["MAX_ATTACHMENTS", "MAX_CARRIED", "Body", "rich_words", "walk_body"]
 
 _MAX_DEPTH = 40  # recursion below this depth; deeper parts are read without it
 MAX_ATTACHMENTS = 1000  # listed per message (50 000 parts must not be 50 000 rows)
@@ -71,6 +71,13 @@ def walk_body(
     body.cids = shown_cids(message)
     _walk(message, body, inside_attachment=False, depth=0)
     return body
+
+
+def rich_words(body: Body) -> str:
+    """The words of the first winmail.dat the walk found that has any (:func:`tnef_text`),
+    read only when asked: decompressing and reading its RTF costs about a second for
+    a few MB (a picture pasted in it), and a mail with words in a part never needs it."""
+    return next((w for w in (tidy_text(tnef_text(d)) for d in body.rich) if w.strip()), "")
 
 
 def _walk(
@@ -292,7 +299,7 @@ def _add_attachment(
         many = "file" if len(files) == 1 else "files"
         body.notes.append(f"mime: {len(files)} {many} read out of winmail.dat (TNEF)")
     if known is None and is_tnef(ctype, original):  # its words, for a mail with none else
-        body.rich.append(tidy_text(tnef_text(data)))
+        body.rich.append(data)
     if ctype in _MAILS and known is None:
         _add_carried(part, data, body, depth)
 

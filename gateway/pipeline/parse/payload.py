@@ -33,7 +33,7 @@ _BASE64_REPAIRS = {
 def _loose_transfer_encoding(part: Message) -> str | None:
     """The CTE's first word when the header carries more than that word, else None."""
     value = str(part.get("content-transfer-encoding", "") or "").strip().lower()
-    word = value.split(";", 1)[0].split(None, 1)[0] if value else ""
+    word = (value.split(";", 1)[0].split(None, 1) or [""])[0]  # "; x": no word at all
     return word if word != value and word in _CTE_DECODERS else None
 
 

@@ -8,10 +8,11 @@ destination that is not text (the font and colour tables, stylesheets, document 
 pictures, objects, anything behind ``\\*``) is skipped with its groups.
 ``\\'hh`` bytes are decoded together in the code page of the font in use
 (``\\fcharset128`` is Shift_JIS: code page 932) or the document's ``\\ansicpgN``, so a
-Japanese mail's two-byte characters come out whole; ``\\uN`` is Unicode, its ``\\ucN``
-stand-ins skipped. An RTF that Outlook made from HTML (``\\fromhtml1``, MS-OXRTFEX)
-gives back that HTML (its ``\\*\\htmltag`` groups and the text outside ``\\htmlrtf``),
-which the caller turns into text as any HTML mail's, never rendering it.
+Japanese mail's two-byte characters come out whole; ``\\uN`` is Unicode (a surrogate pair
+of them one character), its ``\\ucN`` stand-ins skipped. An RTF that Outlook made
+from HTML (``\\fromhtml1``, MS-OXRTFEX) gives back that HTML (its ``\\*\\htmltag`` groups
+and the text outside ``\\htmlrtf``), which the caller turns into text as any HTML
+mail's, never rendering it.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class _Reader:
     pending: bytearray | None = None  # \'hh bytes waiting to be decoded together
     skip_chars: int = 0  # stand-ins of a \uN still to skip
     font_defined: int = -1
+    high: tuple[int, int] | None = None  # a \uN high surrogate: its place in out, its code
 
 
 def rtf_text(rtf: bytes, default_codepage: int = 1252) -> tuple[str, bool]:
@@ -174,7 +176,7 @@ def _control(
         return replace(group, uc=min(value, 8))
     elif name == "u" and value is not None:
         if not group.silent:
-            out.append(_unicode(value))
+            _add_unicode(value, reader, out)
         reader.skip_chars = group.uc
     elif name == "f" and value is not None:
         if group.in_fonttbl:
@@ -211,9 +213,24 @@ def _codec(codepage: int) -> str:
     return name
 
 
-def _unicode(value: int) -> str:
-    """\\uN's character: a signed 16-bit number in RTF (-10 is U+FFF6)."""
+def _add_unicode(value: int, reader: _Reader, out: list[str]) -> None:
+    """\\uN's character; a character beyond U+FFFF is two of them, a UTF-16 surrogate
+    pair (Word's 🙂, a name's 𠮷), joined when the low one follows the high one at
+    once. A surrogate alone stays U+FFFD."""
     code = value + 65536 if value < 0 else value
-    if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:  # -99999 is none
+    held, reader.high = reader.high, None
+    if 0xDC00 <= code <= 0xDFFF and held is not None and held[0] == len(out) - 1:
+        out[-1] = chr(0x10000 + ((held[1] - 0xD800) << 10) + (code - 0xDC00))
+        return
+    if 0xD800 <= code <= 0xDBFF:
+        reader.high = (len(out), code)
+    out.append(_unicode(value))
+
+
+def _unicode(value: int) -> str:
+    """\\uN's character: a signed 16-bit number in RTF (-10 is U+FFF6); U+FFFD for a
+    surrogate alone or a number that is no character (-100000: chr() would raise)."""
+    code = value + 65536 if value < 0 else value
+    if 0xD800 <= code <= 0xDFFF or not 0 <= code <= 0x10FFFF:
         return "\ufffd"
     return chr(code)

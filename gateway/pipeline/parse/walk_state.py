@@ -31,7 +31,9 @@ class Body:
         self.cids: frozenset[str] = frozenset()  # Content-IDs the HTML shows (cid:)
         self.carried = 0  # attached mails this walk is inside (its files are theirs)
         self.reported = 0  # inside a multipart/report: an attached mail is a returned one
-        self.rich: list[str] = []  # winmail.dat's words: the text when no part has any
+        # winmail.dat's streams: their words are the text when no part has any (read
+        # then only: mime.rich_words)
+        self.rich: list[bytes] = []
 
     def branch(self) -> Body:
         """A walk of part of this one (an alternative, an attached mail): its own texts
