@@ -17,6 +17,7 @@ from gateway.catalog.sheet import validate
 from gateway.config.settings import Member, Settings
 from gateway.core import graphemes, zone
 from gateway.core.calendars import calendar_for
+from gateway.core.model import Attachment
 from gateway.notify import views
 from gateway.pipeline.commands import Role, commands_for
 from gateway.pipeline.files_sent import told_files
@@ -80,9 +81,16 @@ def request_files(session: Session, ticket_id: int) -> tuple[tuple[str, int], ..
     if inbox_id is not None and any(f.content_type.startswith("image/") for f in files):
         raw = conversation.stored_raw(session, inbox_id)
         parsed = parse_message(raw).attachments if raw is not None else ()
-        shown = {f.sha256 for f in parsed if f.inline} - {f.sha256 for f in parsed if not f.inline}
-        files = [replace(f, inline=f.sha256 in shown) for f in files]
+        # a part is known by its bytes and its name: the same picture shown by the HTML
+        # and attached under a name of its own (Eudora's way) is one logo and one file
+        shown = {_key(f) for f in parsed if f.inline} - {_key(f) for f in parsed if not f.inline}
+        files = [replace(f, inline=_key(f) in shown) for f in files]
     return tuple((f.filename, f.size) for f in told_files(files))
+
+
+def _key(f: Attachment) -> tuple[str, str]:
+    """What ties a stored file to the part it came from: its bytes and its safe name."""
+    return (f.sha256, f.filename)
 
 
 def excerpt(text: str) -> str:
