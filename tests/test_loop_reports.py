@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.core.model import InboxState
-from gateway.pipeline import loops
+from gateway.pipeline import loops, unanswered
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.parse.message import parse_message
 from gateway.runtime.app import App
@@ -210,6 +210,8 @@ def test_machine_mail_about_no_ticket_of_ours_is_ignored(app: App) -> None:
         "Respuesta automática: VPN",
         "Автоматический ответ: VPN",
         "自动回复: VPN",
+        "תשובה אוטומטית: VPN",  # Outlook 2010 on, in Hebrew
+        "מענה 'אני לא נמצא': VPN",  # Outlook 2003's "Out of Office AutoReply", in Hebrew
     ],
 )
 def test_outlook_out_of_office_in_other_languages(subject: str) -> None:
@@ -218,6 +220,16 @@ def test_outlook_out_of_office_in_other_languages(subject: str) -> None:
     suppress = {"X-Auto-Response-Suppress": "All"}
     assert _verdict(mail(subject=subject, headers=suppress)) == LoopVerdict.AUTO_REPLY
     assert _verdict(mail(subject=subject)) == LoopVerdict.HUMAN
+
+
+@pytest.mark.parametrize("label", ["תשובה אוטומטית", "מענה 'אני לא נמצא'"])
+def test_a_hebrew_out_of_office_gets_no_acknowledgement(label: str) -> None:
+    """An out-of-office in Hebrew whose headers say nothing (as it reaches us through a
+    forwarder) was acknowledged like a person's request: its subject says what it is,
+    as the other languages' do."""
+    msg = parse_message(mail(subject=f"{label}: Invoice 4711"))
+    answer = loops.may_auto_answer(msg, LoopVerdict.HUMAN, {GATEWAY})
+    assert answer == (False, unanswered.AUTO_SUBJECT)
 
 
 @needs_shared

@@ -44,7 +44,9 @@ _AUTO_WORDS = (
     r"auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesenheitsnotiz|"
     r"automatische antwort|automatisch antwoord|réponse automatique|respuesta automática|"
     r"risposta automatica|resposta automática|automatyczna odpowiedź|автоматический ответ|"
-    r"自動応答|自動返信|自動送信|自動配信|不在|自动回复"
+    r"自動応答|自動返信|自動送信|自動配信|不在|自动回复|"
+    # Hebrew: Outlook 2010 on ("automatic reply"), Outlook 2003 ("Out of Office AutoReply")
+    r"תשובה אוטומטית|מענה 'אני לא נמצא'"
 )
 # Japanese mailers and web forms put the word in brackets, first or after the subject
 # they answer: 【自動返信】お問い合わせ…, ［自動送信］受付完了, Re: 件名【不在通知】. After
