@@ -136,3 +136,30 @@ def test_a_logo_also_attached_under_another_name_is_named_once_in_the_brief(team
     assert tid is not None
     listed = _listed(text_of(outbox(team, "new_ticket")[0]))
     assert listed == ["blueball.png"]
+
+
+def _related(disposition: str, src: str) -> bytes:
+    """Evolution's way: the picture in multipart/related beside the HTML, marked with
+    ``disposition``, the HTML showing ``src``."""
+    return (
+        "From: Alice <alice@customer.test>\r\nTo: support@example.test\r\n"
+        "Subject: VPN\r\nMessage-ID: <related-1@customer.test>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/related; boundary="r1"\r\n\r\n'
+        '--r1\r\nContent-Type: text/html; charset="us-ascii"\r\n\r\n'
+        f'<p>Still down.</p><img src="{src}">\r\n'
+        "--r1\r\nContent-Type: image/png\r\nContent-ID: <smiley@camel>\r\n"
+        f'Content-Disposition: {disposition}; filename="smiley.png"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--r1--\r\n"
+    ).encode()
+
+
+def test_a_related_picture_the_html_shows_is_no_file_though_marked_attachment() -> None:
+    """Evolution marks the picture its HTML shows by cid: "attachment" inside
+    multipart/related; every reader shows it in the words, so no notice names it as a
+    file sent. Not shown by the HTML, the mark decides: it is a file."""
+    shown = parse_message(_related("attachment", "cid:smiley@camel")).attachments
+    assert [(a.filename, a.inline) for a in shown] == [("smiley.png", True)]
+    apart = parse_message(_related("attachment", "https://example.test/x.png")).attachments
+    assert [(a.filename, a.inline) for a in apart] == [("smiley.png", False)]
+    plain = parse_message(_related("inline", "https://example.test/x.png")).attachments
+    assert [(a.filename, a.inline) for a in plain] == [("smiley.png", True)]
