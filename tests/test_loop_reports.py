@@ -271,3 +271,35 @@ def test_a_returned_id_is_read_as_the_message_it_names_was_stored(quoted: bytes)
         b"manually; displayed\n--R--\n"
     )
     assert loops.returned_message_ids(raw) == [stored.message_id]
+
+
+@pytest.mark.parametrize(
+    ("x_loop", "machine"),
+    [
+        ("yes", True),  # Zammad's and OTRS's automatic mail
+        ("True", True),
+        ("alice@customer.test", True),  # a procmail autoresponder's guard: its own address
+        ("<Alice@Customer.test>", True),
+        ("helpdesk@example.test", False),  # a procmail forward's guard: the forwarder's
+    ],
+)
+def test_x_loop_makes_machine_mail_only_when_it_says_so_or_names_the_writer(
+    x_loop: str, machine: bool
+) -> None:
+    """Procmail's forwarding recipe puts the forwarding mailbox's address in X-Loop on
+    every mail it passes on: a support mailbox forwarded to the gateway so made every
+    person's reply machine mail, which left a waiting ticket waiting. Zammad reads
+    X-Loop as automatic only when it says yes or true; an autoresponder's guard names
+    its own address, the From. Any X-Loop still withholds our automatic answer."""
+    msg = parse_message(mail(sender="Alice <alice@customer.test>", headers={"X-Loop": x_loop}))
+    verdict = loops.verdict(msg, GATEWAY)
+    assert verdict == (LoopVerdict.AUTOMATED if machine else LoopVerdict.HUMAN)
+    allowed, why_not = loops.may_auto_answer(msg, verdict, {GATEWAY})
+    assert not allowed
+    assert machine or why_not == unanswered.X_LOOP
+
+
+def test_no_x_loop_and_no_from_is_no_loop_guard_naming_the_writer() -> None:
+    """The X-Loop row compares the guard with the From: both empty is no guard."""
+    msg = parse_message(b"To: support@example.test\r\nSubject: Printer\r\n\r\nIt jams.\r\n")
+    assert loops.verdict(msg, GATEWAY) == LoopVerdict.HUMAN
