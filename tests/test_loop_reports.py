@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.core.model import InboxState
-from gateway.pipeline import loops
+from gateway.pipeline import loops, unanswered
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.parse.message import parse_message
 from gateway.runtime.app import App
@@ -210,6 +210,8 @@ def test_machine_mail_about_no_ticket_of_ours_is_ignored(app: App) -> None:
         "Respuesta automática: VPN",
         "Автоматический ответ: VPN",
         "自动回复: VPN",
+        "תשובה אוטומטית: VPN",  # Outlook 2010 on, in Hebrew
+        "מענה 'אני לא נמצא': VPN",  # Outlook 2003's "Out of Office AutoReply", in Hebrew
     ],
 )
 def test_outlook_out_of_office_in_other_languages(subject: str) -> None:
@@ -218,6 +220,16 @@ def test_outlook_out_of_office_in_other_languages(subject: str) -> None:
     suppress = {"X-Auto-Response-Suppress": "All"}
     assert _verdict(mail(subject=subject, headers=suppress)) == LoopVerdict.AUTO_REPLY
     assert _verdict(mail(subject=subject)) == LoopVerdict.HUMAN
+
+
+@pytest.mark.parametrize("label", ["תשובה אוטומטית", "מענה 'אני לא נמצא'"])
+def test_a_hebrew_out_of_office_gets_no_acknowledgement(label: str) -> None:
+    """An out-of-office in Hebrew whose headers say nothing (as it reaches us through a
+    forwarder) was acknowledged like a person's request: its subject says what it is,
+    as the other languages' do."""
+    msg = parse_message(mail(subject=f"{label}: Invoice 4711"))
+    answer = loops.may_auto_answer(msg, LoopVerdict.HUMAN, {GATEWAY})
+    assert answer == (False, unanswered.AUTO_SUBJECT)
 
 
 @needs_shared
@@ -259,3 +271,35 @@ def test_a_returned_id_is_read_as_the_message_it_names_was_stored(quoted: bytes)
         b"manually; displayed\n--R--\n"
     )
     assert loops.returned_message_ids(raw) == [stored.message_id]
+
+
+@pytest.mark.parametrize(
+    ("x_loop", "machine"),
+    [
+        ("yes", True),  # Zammad's and OTRS's automatic mail
+        ("True", True),
+        ("alice@customer.test", True),  # a procmail autoresponder's guard: its own address
+        ("<Alice@Customer.test>", True),
+        ("helpdesk@example.test", False),  # a procmail forward's guard: the forwarder's
+    ],
+)
+def test_x_loop_makes_machine_mail_only_when_it_says_so_or_names_the_writer(
+    x_loop: str, machine: bool
+) -> None:
+    """Procmail's forwarding recipe puts the forwarding mailbox's address in X-Loop on
+    every mail it passes on: a support mailbox forwarded to the gateway so made every
+    person's reply machine mail, which left a waiting ticket waiting. Zammad reads
+    X-Loop as automatic only when it says yes or true; an autoresponder's guard names
+    its own address, the From. Any X-Loop still withholds our automatic answer."""
+    msg = parse_message(mail(sender="Alice <alice@customer.test>", headers={"X-Loop": x_loop}))
+    verdict = loops.verdict(msg, GATEWAY)
+    assert verdict == (LoopVerdict.AUTOMATED if machine else LoopVerdict.HUMAN)
+    allowed, why_not = loops.may_auto_answer(msg, verdict, {GATEWAY})
+    assert not allowed
+    assert machine or why_not == unanswered.X_LOOP
+
+
+def test_no_x_loop_and_no_from_is_no_loop_guard_naming_the_writer() -> None:
+    """The X-Loop row compares the guard with the From: both empty is no guard."""
+    msg = parse_message(b"To: support@example.test\r\nSubject: Printer\r\n\r\nIt jams.\r\n")
+    assert loops.verdict(msg, GATEWAY) == LoopVerdict.HUMAN

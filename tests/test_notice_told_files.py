@@ -29,7 +29,7 @@ def _outlook_mail(to: str, subject: str, words: str) -> bytes:
     msg["Message-ID"] = make_msgid(domain="customer.test")
     msg.set_content(words + "\n")
     msg.add_alternative(f"<p>{words}</p><img src='cid:image001.png@01DA'>", subtype="html")
-    msg.get_payload()[1].add_related(
+    _html_part(msg).add_related(
         LOGO,
         "image",
         "png",
@@ -45,6 +45,13 @@ def _outlook_mail(to: str, subject: str, words: str) -> bytes:
         filename="winmail.dat",
     )
     return bytes(msg)
+
+
+def _html_part(msg: EmailMessage) -> EmailMessage:
+    """The HTML alternative of ``msg`` (its second part), to add a related picture to."""
+    parts = msg.get_payload()
+    assert isinstance(parts, list) and isinstance(parts[1], EmailMessage)
+    return parts[1]
 
 
 def _listed(text: str) -> list[str]:
@@ -108,3 +115,51 @@ def test_a_mail_of_hundreds_of_tiny_files_names_twenty_in_a_notice(team: App) ->
     assert _listed(text)[:20] == [f"host{n}.log" for n in range(20)]
     assert "host20.log" not in text
     assert "280" in text  # the rest counted, not named
+
+
+def test_a_logo_also_attached_under_another_name_is_named_once_in_the_brief(team: App) -> None:
+    """Eudora's way: the HTML shows a picture by its Content-ID and the same picture is
+    attached as a file under its own name. The new-ticket brief named both (the shown
+    copy matched by its bytes to the file), so the logo was listed as a file sent."""
+    msg = EmailMessage()
+    msg["From"] = f"Alice <{ALICE}>"
+    msg["To"] = "support@example.test"
+    msg["Subject"] = "Balls"
+    msg["Message-ID"] = make_msgid(domain="customer.test")
+    msg.set_content("The blue one.\n")
+    msg.add_alternative("<p>The blue one.</p><img src='cid:ball@eudora'>", subtype="html")
+    _html_part(msg).add_related(
+        LOGO, "image", "png", cid="<ball@eudora>", filename="2aa3ed95.png", disposition="inline"
+    )
+    msg.add_attachment(LOGO, "image", "png", filename="blueball.png")
+    tid = deliver(team, bytes(msg)).ticket_id
+    assert tid is not None
+    listed = _listed(text_of(outbox(team, "new_ticket")[0]))
+    assert listed == ["blueball.png"]
+
+
+def _related(disposition: str, src: str) -> bytes:
+    """Evolution's way: the picture in multipart/related beside the HTML, marked with
+    ``disposition``, the HTML showing ``src``."""
+    return (
+        "From: Alice <alice@customer.test>\r\nTo: support@example.test\r\n"
+        "Subject: VPN\r\nMessage-ID: <related-1@customer.test>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/related; boundary="r1"\r\n\r\n'
+        '--r1\r\nContent-Type: text/html; charset="us-ascii"\r\n\r\n'
+        f'<p>Still down.</p><img src="{src}">\r\n'
+        "--r1\r\nContent-Type: image/png\r\nContent-ID: <smiley@camel>\r\n"
+        f'Content-Disposition: {disposition}; filename="smiley.png"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--r1--\r\n"
+    ).encode()
+
+
+def test_a_related_picture_the_html_shows_is_no_file_though_marked_attachment() -> None:
+    """Evolution marks the picture its HTML shows by cid: "attachment" inside
+    multipart/related; every reader shows it in the words, so no notice names it as a
+    file sent. Not shown by the HTML, the mark decides: it is a file."""
+    shown = parse_message(_related("attachment", "cid:smiley@camel")).attachments
+    assert [(a.filename, a.inline) for a in shown] == [("smiley.png", True)]
+    apart = parse_message(_related("attachment", "https://example.test/x.png")).attachments
+    assert [(a.filename, a.inline) for a in apart] == [("smiley.png", False)]
+    plain = parse_message(_related("inline", "https://example.test/x.png")).attachments
+    assert [(a.filename, a.inline) for a in plain] == [("smiley.png", True)]

@@ -107,14 +107,21 @@ def request_files(
         if raw is not None and not hostile_shape(raw):
             parsed = parse_message(raw).attachments
     if parsed is not None:
-        shown = {f.sha256 for f in parsed if f.inline} - {f.sha256 for f in parsed if not f.inline}
-        files = [replace(f, inline=f.sha256 in shown) for f in files]
+        # a part is known by its bytes and its name: the same picture shown by the HTML
+        # and attached under a name of its own (Eudora's way) is one logo and one file
+        shown = {_key(f) for f in parsed if f.inline} - {_key(f) for f in parsed if not f.inline}
+        files = [replace(f, inline=_key(f) in shown) for f in files]
     return tuple((f.filename, f.size) for f in told_files(files))
 
 
 def _shown(f: Attachment) -> Attachment:
     """``f`` as a picture the HTML shows: whether being one would keep it untold."""
     return replace(f, inline=True)
+
+
+def _key(f: Attachment) -> tuple[str, str]:
+    """What ties a stored file to the part it came from: its bytes and its safe name."""
+    return (f.sha256, f.filename)
 
 
 def excerpt(text: str) -> str:

@@ -44,7 +44,9 @@ _AUTO_WORDS = (
     r"auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesenheitsnotiz|"
     r"automatische antwort|automatisch antwoord|réponse automatique|respuesta automática|"
     r"risposta automatica|resposta automática|automatyczna odpowiedź|автоматический ответ|"
-    r"自動応答|自動返信|自動送信|自動配信|不在|自动回复"
+    r"自動応答|自動返信|自動送信|自動配信|不在|自动回复|"
+    # Hebrew: Outlook 2010 on ("automatic reply"), Outlook 2003 ("Out of Office AutoReply")
+    r"תשובה אוטומטית|מענה 'אני לא נמצא'"
 )
 # Japanese mailers and web forms put the word in brackets, first or after the subject
 # they answer: 【自動返信】お問い合わせ…, ［自動送信］受付完了, Re: 件名【不在通知】. After
@@ -131,7 +133,7 @@ def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
         return LoopVerdict.AUTO_REPLY
     if is_list_mail(msg) or h.precedence in ("list", "bulk", "junk"):
         return LoopVerdict.LIST
-    if any(mark(h) for mark in _MACHINE_MARKS):
+    if any(mark(h, sender) for mark in _MACHINE_MARKS):
         return LoopVerdict.AUTOMATED
     return LoopVerdict.HUMAN
 
@@ -139,13 +141,21 @@ def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
 # The marks of mail a program wrote or passed on that say no more of what it is, one
 # row each: such mail may open a ticket, never gets an answer, and on a ticket changes
 # nothing (its state stays: a helpdesk's acknowledgement of our status mail is no answer).
-_MACHINE_MARKS: tuple[Callable[[LoopHeaders], bool], ...] = (
-    lambda h: h.auto_submitted not in ("", "no"),  # RFC 3834: anything but "no"
-    lambda h: h.return_path == "",  # the null sender (RFC 5321 4.5.5): a notification
-    # a loop guard saw it: procmail's autoresponders and forwards, Zammad's and OTRS's
-    # automatic mail ("X-Loop: yes"), which Zammad reads as an auto-response too
-    lambda h: bool(h.x_loop),
+# Each row gets the headers and the From's address.
+_MACHINE_MARKS: tuple[Callable[[LoopHeaders, str], bool], ...] = (
+    lambda h, s: h.auto_submitted not in ("", "no"),  # RFC 3834: anything but "no"
+    lambda h, s: h.return_path == "",  # the null sender (RFC 5321 4.5.5): a notification
+    # a loop guard that says the mail is automatic: Zammad's and OTRS's "X-Loop: yes"
+    # (Zammad reads yes or true so), or a procmail autoresponder's, naming the writer
+    # itself. A procmail forward names the forwarding mailbox on a person's mail: any
+    # X-Loop withholds our answer (NO_ANSWER_RULES), this one changes a ticket as a reply
+    lambda h, s: _loop_guard(h.x_loop) in ("yes", "true", s.lower()) and bool(h.x_loop.strip()),
 )
+
+
+def _loop_guard(value: str) -> str:
+    """An X-Loop's value as compared: the word or the address, without <> or case."""
+    return value.strip().strip("<>").strip().lower()
 
 
 def on_a_ticket(verdict: LoopVerdict, msg: ParsedMessage, *, member: bool = False) -> LoopVerdict:

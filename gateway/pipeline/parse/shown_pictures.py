@@ -25,11 +25,15 @@ _CID_REF = re.compile(rb"""cid:([^\s"'<>()]{1,500})""", re.I)  # RFC 2392, in an
 def shown_in_place(part: Message, cids: frozenset[str], related: bool) -> bool:
     """A picture the HTML shows by its Content-ID, not one marked as a file: a part of
     a multipart/related (RFC 2387), or one beside the HTML elsewhere (a webmail's
-    multipart/mixed) that the HTML names by ``cid:``. What the mail says decides,
-    never a name such as image001.png."""
+    multipart/mixed) that the HTML names by ``cid:``. A part marked "attachment" is
+    one only when the HTML does not show it: Evolution marks the picture its HTML shows
+    in multipart/related so, and every reader shows it in the words. What the mail says
+    decides, never a name such as image001.png."""
     cid = _content_id(part)
-    if not cid or part.get_content_disposition() == "attachment":
+    if not cid:
         return False
+    if part.get_content_disposition() == "attachment":
+        return related and cid in cids
     return related or cid in cids
 
 
