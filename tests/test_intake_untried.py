@@ -174,7 +174,10 @@ CASES: dict[str, Expect] = {
         "fwd@customer.test", "only the message", files=("元のメール.eml",)
     ),
     "mime-edge/untried-forward-nested-attachment.eml": Expect(
-        "fwd2@customer.test", "with a file", ("outer text",), files=("with a file.eml",)
+        "fwd2@customer.test",
+        "with a file",
+        ("outer text",),
+        files=("with a file.eml", "inner.pdf"),  # the forwarded mail's file: the ticket's too
     ),
     "mime-edge/untried-rfc822-base64.eml": Expect(
         "fwd3@customer.test",
