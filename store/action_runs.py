@@ -162,8 +162,9 @@ def withdraw(row: ActionRun, error: Msg, now: datetime) -> None:
     row.last_status, row.last_error, row.last_error_said = None, str(error), dump(error)
 
 
-def as_due(row: ActionRun) -> DueRun:
-    """The row as the worker's plain values, no try made (``attempt`` 0)."""
+def as_due(row: ActionRun, resumed: bool = False) -> DueRun:
+    """The row as the worker's plain values (``resumed``: a running row whose worker
+    died, taken up again by :func:`claim_next`)."""
     return DueRun(
         row.id,
         row.ticket_id,
@@ -175,7 +176,7 @@ def as_due(row: ActionRun) -> DueRun:
         row.document,
         row.input_sha256,
         row.attempts,
-        False,
+        resumed,
     )
 
 
@@ -205,19 +206,7 @@ def claim_next(session: Session, now: datetime, lease: Callable[[str], timedelta
     row.state, row.attempts = RUNNING, row.attempts + 1
     row.started_at, row.finished_at = now, None
     row.next_attempt_at = now + lease(row.entry_id)
-    return DueRun(
-        row.id,
-        row.ticket_id,
-        row.entry_id,
-        row.action_type,
-        row.trigger,
-        row.triggered_by,
-        row.idempotency_key,
-        row.document,
-        row.input_sha256,
-        row.attempts,
-        resumed,
-    )
+    return as_due(row, resumed)
 
 
 @dataclass(frozen=True, slots=True)
