@@ -32,6 +32,15 @@ _SAID: dict[int, str] = {
 }
 
 
+def out_of_resources(exc: OSError) -> str | None:
+    """What ``exc`` says is out, in words that say what to do (a row of :data:`_SAID`);
+    None for an error that is not for want of a resource."""
+    said = _SAID.get(exc.errno or 0)
+    if said is None:
+        return None
+    return said.format(limit=resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+
+
 def say_out_of_resources(loop: asyncio.AbstractEventLoop, name: str) -> None:
     """Install on ``loop`` (the listener called ``name``: "SMTP", "web")."""
     last: dict[str, float] = {}
@@ -46,8 +55,7 @@ def say_out_of_resources(loop: asyncio.AbstractEventLoop, name: str) -> None:
         if now - last.get(where, -EVERY) < EVERY:
             return
         last[where] = now
-        limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-        why = _SAID.get(exc.errno or 0, "{error}").format(limit=limit, error=exc)
+        why = out_of_resources(exc) or str(exc)
         log.warning(
             "%s listener %s cannot take new connections: %s; they wait in the queue and "
             "are taken as others close (said once a minute)",

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from gateway.core.accept_errors import out_of_resources
 from gateway.core.backoff import Backoff
 from gateway.core.errors import TransientError
 
@@ -75,6 +76,13 @@ class Worker:
         """What went wrong, or None when the loop ended because it was asked to."""
         try:
             self.run(self.stop)
+        except OSError as exc:
+            why = out_of_resources(exc)  # EMFILE…: said as the listeners say it, no traceback
+            if why is None:
+                log.exception("worker %s stopped by an unexpected error", self.name)
+                return "crashed"
+            log.error("worker %s stopped: %s", self.name, why)
+            return "stopped for want of a resource"
         except Exception:  # a dying loop must say so; the others go on
             log.exception("worker %s stopped by an unexpected error", self.name)
             return "crashed"
