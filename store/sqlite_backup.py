@@ -19,6 +19,8 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
+from gateway.core.folders import sync_folder
+
 BUSY_TIMEOUT = 5.0  # seconds to wait for a lock (a schema change, a starting daemon)
 
 
@@ -46,7 +48,7 @@ def backup(source: Path, target: Path) -> None:
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
         raise
-    _sync_folder(target.parent)
+    sync_folder(target.parent)
 
 
 def _private_new(temporary: Path) -> None:
@@ -81,12 +83,3 @@ def _copy(source: Path, temporary: Path) -> None:
 
 def _beside(path: Path) -> tuple[Path, ...]:
     return tuple(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))
-
-
-def _sync_folder(folder: Path) -> None:
-    """The rename itself on disk (a power cut after it keeps the new copy)."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

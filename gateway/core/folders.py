@@ -59,3 +59,13 @@ def makeable(path: Path) -> bool:
     while not os.path.lexists(there) and there.parent != there:
         there = there.parent
     return there.is_dir() and os.access(there, os.W_OK | os.X_OK)
+
+
+def sync_folder(folder: Path) -> None:
+    """A folder's entries on disk (a name made, renamed or removed in it): without it a
+    power cut may take back a mail sent, a backup's rename, or a copy erased."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

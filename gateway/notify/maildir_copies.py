@@ -18,6 +18,8 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
 
+from gateway.core.folders import sync_folder
+
 SUBDIRS = ("tmp", "new", "cur")  # a maildir's folders (the maildir protocol's, as the sender's)
 _ROW = re.compile(r"\.M\d+P\d+Q(\d+)R[0-9a-f]+\.")
 HEAD_BYTES = 65_536  # a mail's header block is read, never its body
@@ -55,11 +57,7 @@ def remove(files: list[Path]) -> int:
         except FileNotFoundError:
             continue
     for folder in sorted({f.parent for f in files}):
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        sync_folder(folder)
     return removed
 
 

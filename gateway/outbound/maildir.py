@@ -32,7 +32,7 @@ from pathlib import Path
 
 from gateway.config.settings import Settings
 from gateway.core.errors import ConfigError
-from gateway.core.folders import private_folder
+from gateway.core.folders import private_folder, sync_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 
@@ -138,16 +138,7 @@ def deliver(path: Path, raw: bytes, name: str) -> None:
         os.link(draft, path / "new" / name)  # never over another mail, unlike rename
     finally:
         draft.unlink(missing_ok=True)
-    _sync_folder(path / "new")
-
-
-def _sync_folder(folder: Path) -> None:
-    """The new name on disk too: a mail sent is not one a power cut takes back."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    sync_folder(path / "new")
 
 
 def _why(exc: OSError) -> Msg:
