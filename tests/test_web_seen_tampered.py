@@ -57,6 +57,7 @@ def test_a_tampered_done_cookie_says_nothing_and_echoes_nothing(
         for value in (
             f"{tid}.note<script>",
             f"{tid}.merged.1<b>x</b>",
+            f"{tid}.merged",  # no ticket number: "Ticket # was merged" before
             f"{tid}.evil",
             f"{tid}.note\r\nSet-Cookie: x=1",
         ):

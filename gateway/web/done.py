@@ -60,8 +60,8 @@ def told(request: web.Request, ticket_id: int) -> list[Msg]:
         return []
     what, noted, source = found.group(2), found.group(3), found.group(4)
     said = [DONE["note"]] if noted and what != "note" else []
-    if what == "merged":
-        return [*said, N_(DONE[what].msgid, source=source or "")]
+    if what == "merged":  # never "Ticket # was merged": a value we did not write
+        return [*said, N_(DONE[what].msgid, source=source)] if source else said
     return [*said, DONE[what]]
 
 
