@@ -30,7 +30,7 @@ from gateway.pipeline.parse.clearsigned import unarmored
 from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import charset_hint, param_text
 from gateway.pipeline.parse.payload import payload_bytes
-from gateway.pipeline.parse.shown_pictures import shown_cids, shown_in_place
+from gateway.pipeline.parse.shown_pictures import Shown, shown_in_place
 from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
 from gateway.pipeline.parse.smime import OPAQUE_TYPES, signed_content
 from gateway.pipeline.parse.tnef import is_tnef, is_tnef_part, tnef_files, tnef_text
@@ -68,7 +68,7 @@ def walk_body(
         body.slices.add(message, raw)
     body.as_before = as_before
     body.hint = charset_hint(message)
-    body.cids = shown_cids(message)
+    body.cids = Shown(message)
     _walk(message, body, inside_attachment=False, depth=0)
     return body
 
@@ -320,7 +320,7 @@ def _add_carried(part: Message, data: bytes, body: Body, depth: int) -> None:
     body.slices.add(tree, raw)  # the mails inside it: sliced from its bytes
     inner = body.branch()
     inner.big, inner.carried = {}, body.carried + 1
-    inner.hint, inner.cids = charset_hint(tree) or body.hint, shown_cids(tree)
+    inner.hint, inner.cids = charset_hint(tree) or body.hint, Shown(tree)
     _walk(tree, inner, False, depth + 1)
     body.attachments.extend(replace(a, carried=True) for a in inner.attachments)
     body.data.extend(inner.data)

@@ -12,17 +12,18 @@ from a file name. Pure and linear.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from email.message import Message
 from urllib.parse import unquote
 
 from gateway.pipeline.parse.payload import payload_bytes
 
-__all__ = ["shown_cids", "shown_in_place"]
+__all__ = ["Shown", "shown_cids", "shown_in_place"]
 
 _CID_REF = re.compile(rb"""cid:([^\s"'<>()]{1,500})""", re.I)  # RFC 2392, in an HTML body
 
 
-def shown_in_place(part: Message, cids: frozenset[str], related: bool) -> bool:
+def shown_in_place(part: Message, cids: Container[str], related: bool) -> bool:
     """A picture the HTML shows by its Content-ID, not one marked as a file: a part of
     a multipart/related (RFC 2387), or one beside the HTML elsewhere (a webmail's
     multipart/mixed) that the HTML names by ``cid:``. A part marked "attachment" is
@@ -65,3 +66,20 @@ def shown_cids(message: Message) -> frozenset[str]:
                 for m in _CID_REF.finditer(data)
             )
     return frozenset(found)
+
+
+class Shown:
+    """The Content-IDs a message's HTML shows (:func:`shown_cids`), read at the first
+    question: most mails have no picture part with a Content-ID outside a
+    multipart/related, and their HTML is then never decoded again to look for one."""
+
+    __slots__ = ("_found", "_message")
+
+    def __init__(self, message: Message | None = None) -> None:
+        self._message = message
+        self._found: frozenset[str] | None = None
+
+    def __contains__(self, cid: object) -> bool:
+        if self._found is None:
+            self._found = frozenset() if self._message is None else shown_cids(self._message)
+        return cid in self._found

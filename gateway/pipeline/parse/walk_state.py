@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from gateway.core.model import Attachment
 from gateway.pipeline.parse.part_spans import Slices
+from gateway.pipeline.parse.shown_pictures import Shown
 from gateway.pipeline.parse.slim import BigPart
 
 __all__ = ["Body"]
@@ -28,7 +29,7 @@ class Body:
         self.hint: str | None = None  # the message's text charset: raw 8-bit names' guess
         self.as_before = False  # an attached mail as stored before (.attached_mail)
         self.slices = Slices()  # attached mails' bytes in the raw message
-        self.cids: frozenset[str] = frozenset()  # Content-IDs the HTML shows (cid:)
+        self.cids = Shown()  # Content-IDs the HTML shows (cid:), read when first asked
         self.carried = 0  # attached mails this walk is inside (its files are theirs)
         self.reported = 0  # inside a multipart/report: an attached mail is a returned one
         # winmail.dat's streams: their words are the text when no part has any (read
