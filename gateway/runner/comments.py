@@ -17,7 +17,12 @@ from dataclasses import replace
 
 from gateway.pipeline.parse import quotes
 from gateway.pipeline.parse.html_text import html_to_text
-from gateway.pipeline.parse.inline_comments import comment_names, marked_comments, with_questions
+from gateway.pipeline.parse.inline_comments import (
+    comment_names,
+    marked_comments,
+    may_hold_marks,
+    with_questions,
+)
 from gateway.runner.arrival import Arrival
 from store import conversation
 from store.models import Ticket
@@ -38,6 +43,8 @@ def comments_of(
     """The comments marked with one of ``names``, each under the old mail's lines it
     answers (those ``shown`` allows), "" when none; not one a mail of ``directions``
     on the ticket holds already."""
+    if not may_hold_marks(a.msg.text):  # the HTML's marks are in its rendered text too
+        return ""
     old = quotes.first_old_mail(a.msg.text)
     if not old and a.msg.html and ("[" in a.msg.text or "［" in a.msg.text):
         # HTML alone: its separator's rest was rendered quoted (rendered again only when
