@@ -264,3 +264,17 @@ def test_a_row_the_target_refuses_rolls_the_whole_copy_back(
     assert done.code == EX_DATAERR, done
     assert "refused a row of attachments" in done.err and "nothing was written" in done.err
     assert tables_in(target) == []
+
+
+def test_a_target_that_cannot_be_reached_is_named_masked_and_retried_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    config = write_config(tmp_path)
+    (tmp_path / "a.eml").write_bytes(mail("VPN"))
+    assert run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys).code == 0
+    done = run(config, "db", "copy", "postgresql://tg:hunter2@127.0.0.1:1/tg", capsys=capsys)
+    assert done.code == 75, done
+    assert "cannot reach postgresql://tg:…@127.0.0.1:1/tg" in done.err
+    assert "hunter2" not in done.err + done.out

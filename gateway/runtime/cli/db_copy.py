@@ -5,7 +5,8 @@ The work is :mod:`store.db_copy`'s; this says what it did, per table, in the CLI
 language (``--json``: data), with every URL's password masked, and chooses the exit:
 0 copied; 64 a URL that names no database the gateway runs on; 65 a row the target
 refused; 73 a target that holds tables, or refuses to be written; 75 a database that
-cannot be reached now; 78 a source at another schema (as every command says it).
+cannot be reached now (the target named by its URL); 78 a source at another schema (as
+every command says it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from gateway.runtime.cli.common import (
     EX_CANTCREAT,
     EX_DATAERR,
     EX_OK,
+    EX_TEMPFAIL,
     EX_USAGE,
     Speaker,
     local_time,
@@ -43,7 +45,7 @@ def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.core.tokens import mask_url_passwords
     from gateway.runtime.reader import newer_schema, older_schema
     from store import db_copy, migrate
-    from store.db import is_transient, make_engine
+    from store.db import is_transient, make_engine, ping
 
     said = Speaker(settings)
     url = str(args.url).strip()
@@ -59,6 +61,19 @@ def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
         return EX_USAGE
     source = make_engine(str(settings.database.url))
     target = make_engine(url)
+    try:
+        ping(target)  # said with its URL: the driver's reason names no database
+    except TransientError as exc:
+        source.dispose()
+        target.dispose()
+        said.warn(
+            N_(
+                "cannot reach {url}: {error}; nothing was copied, try again later",
+                url=target_said,
+                error=exc.said,
+            )
+        )
+        return EX_TEMPFAIL
     try:
         copied = db_copy.copy_database(source, target, SystemClock())
     except migrate.NewerSchema as exc:
