@@ -81,20 +81,23 @@ def copy_database(source: Engine, target: Engine, clock: Clock) -> Copied:
     if current != HEAD:
         migrate.check_known(current)  # a newer schema: this release cannot read it
         raise SourceNotCurrent(current)
-    with _snapshot(source) as src:
-        at = clock.now()
-        if src.execute(text("SELECT version_num FROM alembic_version")).scalar() != HEAD:
-            raise SourceNotCurrent(current)  # upgraded or downgraded just now
-        with target.connect() as tgt, tgt.begin():
+    with target.connect() as tgt, tgt.begin():
+        with _snapshot(source) as src:
+            at = clock.now()
+            if src.execute(text("SELECT version_num FROM alembic_version")).scalar() != HEAD:
+                raise SourceNotCurrent(current)  # upgraded or downgraded just now
             _claim_empty(tgt)
             Base.metadata.create_all(tgt)
             counts = [(t.name, _copy(src, tgt, t)) for t in Base.metadata.sorted_tables]
             for table in Base.metadata.sorted_tables:
                 refill_self_references(src, tgt, table)
-            search.create(tgt)  # SQLite's FTS tables filled from the rows, or pg_trgm's
-            migrate.stamp_head(tgt)
-            if tgt.dialect.name == "postgresql":
-                _sequences_past_ids(src, tgt)
+            given = _sequence_positions(src)
+        # the source's transaction is over: building the index may take minutes, and
+        # PostgreSQL ends a transaction left idle that long (store.pg_connect)
+        search.create(tgt)  # SQLite's FTS tables filled from the rows, or pg_trgm's
+        migrate.stamp_head(tgt)
+        if tgt.dialect.name == "postgresql":
+            _sequences_past_ids(tgt, given)
     from store import installation
 
     installation.forget(target)
@@ -135,26 +138,41 @@ def _copy(src: Connection, tgt: Connection, table: Table) -> int:
         raise RowRefused(table.name, said[0] if said else type(exc).__name__) from exc
 
 
-def _sequences_past_ids(src: Connection, tgt: Connection) -> None:
-    """Each integer key's sequence on the target set to the highest id copied, or to
-    where the source's own sequence stood when it was further (a PostgreSQL source
-    whose newest rows were deleted: their numbers are not given out again)."""
+def _keyed_tables() -> Iterator[tuple[Table, str]]:
+    """The tables whose one key is an integer (a sequence may give it), with its name."""
     for table in Base.metadata.sorted_tables:
         keys = list(table.primary_key.columns)
-        if len(keys) != 1 or not isinstance(keys[0].type, Integer):
-            continue
-        key = keys[0]
-        sequence = _sequence_of(tgt, table.name, key.name)
+        if len(keys) == 1 and isinstance(keys[0].type, Integer):
+            yield table, keys[0].name
+
+
+def _sequence_positions(src: Connection) -> dict[str, int]:
+    """Per table, the last id the source's sequence gave out (PostgreSQL; none on
+    SQLite, which gives the next id after the highest one there)."""
+    if src.dialect.name != "postgresql":
+        return {}
+    given = {}
+    for table, key in _keyed_tables():
+        sequence = _sequence_of(src, table.name, key)
+        if sequence is not None:
+            row = src.execute(text(f"SELECT last_value, is_called FROM {sequence}")).one()
+            given[table.name] = int(row.last_value) if row.is_called else 0
+    return given
+
+
+def _sequences_past_ids(tgt: Connection, given: dict[str, int]) -> None:
+    """Each integer key's sequence on the target set to the highest id copied, or to
+    where the source's own sequence stood when it was further (``given``: a PostgreSQL
+    source whose newest rows were deleted; their numbers are not given out again)."""
+    for table, key in _keyed_tables():
+        sequence = _sequence_of(tgt, table.name, key)
         if sequence is None:  # a key given by the gateway, not by a sequence
             continue
-        highest = int(tgt.execute(select(func.coalesce(func.max(key), 0))).scalar() or 0)
-        if src.dialect.name == "postgresql":
-            highest = max(highest, _source_position(src, table.name, key.name))
-        if highest:
-            tgt.execute(
-                text("SELECT setval(CAST(:s AS regclass), :v, true)"), {"s": sequence, "v": highest}
-            )
-        else:
+        highest = tgt.execute(select(func.coalesce(func.max(table.c[key]), 0))).scalar()
+        last = max(int(highest or 0), given.get(table.name, 0))
+        if last:
+            tgt.execute(text("SELECT setval(CAST(:s AS regclass), :v)"), {"s": sequence, "v": last})
+        else:  # nothing given yet: the first id is 1
             tgt.execute(text("SELECT setval(CAST(:s AS regclass), 1, false)"), {"s": sequence})
 
 
@@ -163,12 +181,3 @@ def _sequence_of(conn: Connection, table: str, column: str) -> str | None:
         text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table, "c": column}
     ).scalar()
     return None if found is None else str(found)
-
-
-def _source_position(src: Connection, table: str, column: str) -> int:
-    """The last value the source's sequence gave out (0 when it gave none)."""
-    sequence = _sequence_of(src, table, column)
-    if sequence is None:
-        return 0
-    row = src.execute(text(f"SELECT last_value, is_called FROM {sequence}")).one()
-    return int(row.last_value) if row.is_called else 0

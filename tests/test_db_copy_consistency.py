@@ -19,13 +19,14 @@ from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from gateway.config.settings import Settings
+from gateway.config.settings import CatalogSettings, DatabaseSettings, GatewaySettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App, build
 from store.db import is_transient, make_engine
 from store.db_copy import copy_database
 from store.models import InboxRaw, Ticket
 from tests.conftest import PG_URL, pg_schema, postgres_reachable
+from tests.support.app import PLAIN_CATALOG, SECRET
 from tests.support.cli import run
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.mails import mail
@@ -162,3 +163,59 @@ def test_the_command_speaks_japanese(
     assert "時点" in done.out and "tickets" in done.out
     again = run(config, "db", "copy", f"sqlite:///{tmp_path}/moved.db", capsys=capsys)
     assert again.code == 73 and "空" in again.err
+
+
+@pytest.fixture
+def pg_source(clock: FakeClock, tmp_path: Path) -> Iterator[App]:
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL not reachable")
+    with pg_schema() as url:
+        settings = Settings(
+            source="<test>",
+            gateway=GatewaySettings(secret=SECRET, data_dir=tmp_path / "var"),
+            database=DatabaseSettings(url=url),
+            catalog=CatalogSettings(path=PLAIN_CATALOG),
+        )
+        app = build(settings, clock)
+        yield app
+        app.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_the_source_is_let_go_before_the_search_index_is_built(
+    pg_source: App, clock: FakeClock, request: pytest.FixtureRequest, kind: str
+) -> None:
+    """Building the search index over a big database takes minutes, and PostgreSQL ends
+    a transaction left idle five minutes (store.pg_connect): the source's read must be
+    over by then, or the copy fails at its very end."""
+    target: Engine = request.getfixturevalue(
+        {"sqlite": "sqlite_target", "postgres": "pg_target"}[kind]
+    )
+    deliver(pg_source, mail("VPN down"))
+    pids: list[int] = []
+    states: list[str] = []
+    admin = create_engine(PG_URL, poolclass=NullPool)
+
+    def source_pid(conn: Any, record: Any, proxy: Any) -> None:
+        pids.append(conn.info.backend_pid)
+
+    def index_built(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "message_search" in statement or "ix_messages_search_trgm" in statement:
+            with admin.connect() as other:
+                states.extend(
+                    other.execute(
+                        text("SELECT state FROM pg_stat_activity WHERE pid = ANY(:p)"),
+                        {"p": pids},
+                    ).scalars()
+                )
+
+    event.listen(pg_source.engine, "checkout", source_pid)
+    event.listen(target, "before_cursor_execute", index_built)
+    try:
+        copy_database(pg_source.engine, target, clock)
+    finally:
+        event.remove(pg_source.engine, "checkout", source_pid)
+        admin.dispose()
+    assert pids and states
+    assert not [s for s in states if s.startswith("idle in transaction")], states
