@@ -43,7 +43,12 @@ def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.core.db_errors import db_error
     from gateway.core.errors import TransientError
     from gateway.core.tokens import mask_url_passwords
-    from gateway.runtime.reader import newer_schema, older_schema
+    from gateway.runtime.reader import (
+        newer_schema,
+        older_schema,
+        unreadable_database,
+        unwritable_database,
+    )
     from store import db_copy, migrate
     from store.db import is_transient, make_engine, ping
 
@@ -59,7 +64,11 @@ def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
         return EX_USAGE
-    source = make_engine(str(settings.database.url))
+    if (refused := unreadable_database(settings)) is not None:
+        raise refused  # named as every command names it (exit 78)
+    # a member's copy of a database they may only read: read as the readers read it
+    read_only = unwritable_database(settings) is not None
+    source = make_engine(str(settings.database.url), read_only=read_only)
     target = make_engine(url)
     try:
         ping(target)  # said with its URL: the driver's reason names no database
