@@ -202,12 +202,18 @@ def create_fresh(engine: Engine, now: datetime) -> bool:
             .insert()
             .values(id=1, database_id=secrets.token_hex(16), legacy_tickets_upto=0, created_at=now)
         )
-        conn.execute(text(_VERSION_TABLE))
-        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": HEAD})
+        stamp_head(conn)
     from store import installation
 
     installation.forget(engine)  # a new identity for this engine's database
     return True
+
+
+def stamp_head(conn: Connection) -> None:
+    """Alembic's revision table, saying :data:`HEAD`, in a database made at the head
+    schema without Alembic (:func:`create_fresh`, :mod:`store.db_copy`)."""
+    conn.execute(text(_VERSION_TABLE))
+    conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": HEAD})
 
 
 # the table Alembic keeps its revision in, as Alembic itself creates it

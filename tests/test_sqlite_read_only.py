@@ -164,6 +164,26 @@ def test_reading_commands_read_a_database_they_may_not_write(site: Path) -> None
 
 
 @pytest.mark.usefixtures("owner")
+def test_db_copy_reads_a_database_it_may_not_write(site: Path) -> None:
+    """A member copies the gateway's database they may only read (a rehearsal of the
+    move to PostgreSQL, README "Moving to PostgreSQL"): read as the reading commands
+    read it, nothing written beside it."""
+    _read_only(site / "db")
+    before = _listing(site / "db")
+    moved = site / "moved"
+    moved.mkdir()
+    copied = _gateway(site / "gateway.toml", "db", "copy", f"sqlite:///{moved}/gateway.db")
+    assert copied[0] == 0, copied
+    assert _listing(site / "db") == before  # no -wal, no -shm, nothing written
+    con = sqlite3.connect(moved / "gateway.db")
+    try:
+        subjects = [s for (s,) in con.execute("SELECT subject FROM tickets")]
+    finally:
+        con.close()
+    assert subjects == ["Printer on floor 3 jams"]
+
+
+@pytest.mark.usefixtures("owner")
 def test_ingest_and_the_daemon_name_the_database_they_may_not_write(site: Path) -> None:
     """Only the database's folder read-only: the data folder and the key are usable."""
     _read_only(site / "db")

@@ -1,4 +1,5 @@
-"""``ticket-gateway db upgrade`` and ``db backup``: the database's maintenance."""
+"""``ticket-gateway db upgrade`` and ``db backup``: the database's maintenance (``db copy``:
+:mod:`gateway.runtime.cli.db_copy`)."""
 
 from __future__ import annotations
 
@@ -107,3 +108,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     b.add_argument("file", metavar="FILE", help=h(N_("the copy (replaced if it exists)")))
     b.set_defaults(handler=cmd_db_backup)
+    from gateway.runtime.cli import db_copy
+
+    db_copy.register(d)

@@ -1,0 +1,179 @@
+"""``ticket-gateway db copy URL``: the configured database copied into an empty one, the
+step of a move from SQLite to PostgreSQL (README "Moving to PostgreSQL").
+
+The work is :mod:`store.db_copy`'s; this says what it did, per table, in the CLI's
+language (``--json``: data), with every URL's password masked, and chooses the exit:
+0 copied; 64 a URL that names no database the gateway runs on; 65 a row the target
+refused; 73 a target that holds tables, or refuses to be written; 75 a database that
+cannot be reached now (the target named by its URL); 78 a source at another schema (as
+every command says it).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from gateway.core.i18n import N_
+from gateway.runtime.cli.common import (
+    EX_CANTCREAT,
+    EX_DATAERR,
+    EX_OK,
+    EX_TEMPFAIL,
+    EX_USAGE,
+    Speaker,
+    local_time,
+    pad,
+    print_json,
+)
+from gateway.runtime.cli.help_language import h
+
+if TYPE_CHECKING:
+    from gateway.config.settings import Settings
+    from store.db_copy import Copied
+
+# what a target URL may begin with: the backends the gateway runs on
+TARGET_SCHEMES = ("sqlite:", "postgresql:", "postgresql+psycopg:")
+
+
+def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from gateway.core.clock import SystemClock
+    from gateway.core.db_errors import db_error
+    from gateway.core.errors import TransientError
+    from gateway.core.tokens import mask_url_passwords
+    from gateway.runtime.reader import (
+        newer_schema,
+        older_schema,
+        unreadable_database,
+        unwritable_database,
+    )
+    from store import db_copy, migrate
+    from store.db import is_transient, make_engine, ping
+
+    said = Speaker(settings)
+    url = str(args.url).strip()
+    target_said = mask_url_passwords(url)
+    if not url.startswith(TARGET_SCHEMES):
+        said.warn(
+            N_(
+                "db copy copies into a PostgreSQL database (postgresql+psycopg://…) or an "
+                "SQLite file (sqlite:///…), not {url}",
+                url=target_said,
+            )
+        )
+        return EX_USAGE
+    if (refused := unreadable_database(settings)) is not None:
+        raise refused  # named as every command names it (exit 78)
+    # a member's copy of a database they may only read: read as the readers read it
+    read_only = unwritable_database(settings) is not None
+    source = make_engine(str(settings.database.url), read_only=read_only)
+    target = make_engine(url)
+    try:
+        ping(target)  # said with its URL: the driver's reason names no database
+    except TransientError as exc:
+        source.dispose()
+        target.dispose()
+        said.warn(
+            N_(
+                "cannot reach {url}: {error}; nothing was copied, try again later",
+                url=target_said,
+                error=exc.said,
+            )
+        )
+        return EX_TEMPFAIL
+    try:
+        copied = db_copy.copy_database(source, target, SystemClock())
+    except migrate.NewerSchema as exc:
+        raise newer_schema(settings, exc) from None
+    except db_copy.SourceNotCurrent as exc:
+        raise older_schema(settings, exc.current or "-") from None
+    except db_copy.TargetNotEmpty as exc:
+        said.warn(
+            N_(
+                "{url} is not empty (it holds {tables}): db copy writes only into an empty "
+                "database or schema; nothing was copied",
+                url=target_said,
+                tables=", ".join(exc.tables[:5]) + (", …" if len(exc.tables) > 5 else ""),
+            )
+        )
+        return EX_CANTCREAT
+    except db_copy.RowRefused as exc:
+        said.warn(
+            N_(
+                "{url} refused a row of {table} ({error}); nothing was written there",
+                url=target_said,
+                table=exc.table,
+                error=exc.error,
+            )
+        )
+        return EX_DATAERR
+    except DBAPIError as exc:
+        if is_transient(exc):  # unreachable, locked, the connection lost: all rolled back
+            raise TransientError(
+                f"database unavailable: {exc.orig or exc}", reason=db_error(exc)
+            ) from exc
+        said.warn(  # no right to create tables or the extension there, and the like
+            N_(
+                "{url} refused the copy ({error}); nothing was written there",
+                url=target_said,
+                error=db_error(exc),
+            )
+        )
+        return EX_CANTCREAT
+    finally:
+        source.dispose()
+        target.dispose()
+    source_said = mask_url_passwords(str(settings.database.url))
+    if args.json:
+        print_json(_as_json(copied, source_said, target_said))
+    else:
+        _say(said, copied, settings, source_said, target_said)
+    return EX_OK
+
+
+def _as_json(copied: Copied, source: str, target: str) -> dict[str, object]:
+    return {
+        "source": source,
+        "target": target,
+        "snapshot_at": copied.snapshot_at.isoformat(),
+        "revision": copied.revision,
+        "tables": dict(copied.counts),
+    }
+
+
+def _say(said: Speaker, copied: Copied, settings: Settings, source: str, target: str) -> None:
+    when = local_time(copied.snapshot_at, settings.gateway.timezone)
+    said.note(
+        N_(
+            "copied {source} as it was at {time} into {target} (schema {revision}):",
+            source=source,
+            time=when,
+            target=target,
+            revision=copied.revision,
+        )
+    )
+    width = max(len(name) for name, _ in copied.counts)
+    for name, count in copied.counts:
+        print(f"  {pad(name, width)}  {count:>9}")
+    said.note(
+        N_(
+            "what the gateway stored after {time} is not in the copy: to move, stop every "
+            "instance, copy again, set [database] url to {target}, and start them",
+            time=when,
+            target=target,
+        )
+    )
+
+
+def register(d: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``db copy`` under the ``db`` group (:mod:`gateway.runtime.cli.db`)."""
+    c = d.add_parser("copy", help=h(N_("copy every ticket and row into an empty database at URL")))
+    c.add_argument(
+        "url",
+        metavar="URL",
+        help=h(N_("the empty database: postgresql+psycopg://… or sqlite:///…")),
+    )
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(handler=cmd_db_copy)
