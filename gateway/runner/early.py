@@ -204,7 +204,7 @@ def _ticketless_mail_returned(a: Arrival) -> Ignored | None:
     if mail is None:
         return None
     to = ", ".join(mail.recipients)
-    return Ignored(
+    return Ignored(  # "bounce: our …": status finds these rows by it (store.outbox_delivery)
         f"bounce: our {mail.kind.replace('_', ' ')} to {to} came back; it is about no ticket: kept",
         N_(
             "a bounce: {mail} to {to} came back, a mail about no ticket: kept",
