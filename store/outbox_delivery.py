@@ -75,7 +75,7 @@ def _delivery(
 # reason "bounce: our … came back" (gateway.runner.early). Not every bounce on no ticket
 # ("bounce that belongs to no ticket"): the backscatter of spam sent under our address
 # comes by the hundred and would push a member's bounce out of the newest ``limit``
-_BOUNCE_REASON = "bounce: our %"
+OUR_MAIL_BOUNCED = "bounce: our"  # the reason's first words, written by the runner
 
 
 def ticketless_bounces(
@@ -92,7 +92,7 @@ def ticketless_bounces(
             InboxRow.state == "ignored",
             InboxRow.ticket_id.is_(None),
             InboxRow.processed_at >= since,
-            InboxRow.reason.like(_BOUNCE_REASON),
+            InboxRow.reason.startswith(OUR_MAIL_BOUNCED + " ", autoescape=True),
         )
         .order_by(InboxRow.id.desc())
         .limit(limit)
