@@ -8,7 +8,7 @@ canonical, lower-case address; the stored addresses are compared lower-cased.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -269,3 +269,17 @@ def count_sources(session: Session, inbox_ids: Sequence[int], sources: Iterable[
         stmt = select(func.count()).where(InboxRow.id.in_(chunk), InboxRow.source.in_(sources))
         n += session.scalar(stmt) or 0
     return n
+
+
+def sent_ticketless(session: Session) -> Iterator[tuple[int, bytes]]:
+    """``(id, bytes)`` of the sent mails on no ticket whose bytes are still kept (a
+    member's digest, a stale or SLA list, a handover mail: they list tickets), a chunk
+    of rows read at a time."""
+    stmt = select(OutboxRow.id).where(
+        OutboxRow.ticket_id.is_(None),
+        OutboxRow.state == "sent",
+        OutboxRow.raw_dropped_at.is_(None),
+    )
+    for chunk in chunks(sorted(session.scalars(stmt))):
+        rows = session.execute(select(OutboxRow.id, OutboxRow.raw).where(OutboxRow.id.in_(chunk)))
+        yield from ((i, bytes(raw or b"")) for i, raw in rows)

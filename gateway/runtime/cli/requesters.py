@@ -52,6 +52,11 @@ LINES: tuple[tuple[str, Msg], ...] = (
     ("outbox_rows", N_("outgoing mails (outbox rows): {n}")),
     # mails to them and others: no longer to them, a sent one's bytes dropped
     ("outbox_trimmed", N_("outgoing mails to others too, taken off them: {n}")),
+    # the team's sent digests and lists that named them or their tickets: bytes dropped
+    (
+        "outbox_bytes_dropped",
+        N_("digests and lists we sent that named them, their kept bytes dropped: {n}"),
+    ),
     ("maildir_files", N_("copies in the outbound maildir: {n}")),
     ("chat_links", N_("chat links and chat posts: {n}")),
     ("events", N_("ticket history entries: {n}")),
