@@ -96,3 +96,36 @@ def test_one_who_came_back_and_left_again_is_told_again(
             assert len(outbox(app, "left_work")) == told, members
         finally:
             app.close()
+
+
+def test_a_bounced_handover_mail_is_named_as_such(
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
+    """The handover mail to a manager is a mail about no one ticket, as a digest is: its
+    bounce is kept naming the mail (``inbox list``) and status warns of the manager whose
+    mail came back, in words: it said only "a mail of ours" (its kind had no name)."""
+    from gateway.core.i18n import translate
+    from gateway.scheduling import health
+    from tests.support import dsn
+    from tests.support.pipeline import deliver
+    from tests.support.scheduling import send
+
+    schedule = ScheduleSettings(digest="off")
+    first = make_app(scheduled_settings(settings, tmp_path, schedule, QUIET[0]), clock)
+    try:
+        open_ticket(first, "Purchase: a chair", key="bounced-1")
+    finally:
+        first.close()
+    team = tuple(m for m in MEMBERS if m.email != LEAVER)
+    later = scheduled_settings(settings, tmp_path, schedule, QUIET[1])
+    app = make_app(replace(later, members=team), clock)
+    try:
+        scheduler.tick(app, first=True)
+        send(app)
+        [told] = outbox(app, "left_work")
+        assert deliver(app, dsn.postfix(told.message_id, "boss@example.test")).ticket_id is None
+        report = health.check(app.settings, app.sessions, app.clock.now())
+        [line] = [translate(m, "en") for m in report.bounced_members]
+        assert "boss@example.test" in line and "a mail of ours" not in line, line
+    finally:
+        app.close()
