@@ -8,12 +8,12 @@ canonical, lower-case address; the stored addresses are compared lower-cased.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from store.in_lists import chunks
 from store.models import (
@@ -72,11 +72,20 @@ def expired(session: Session, before: datetime, limit: int, *, to_erase: bool = 
     is passed over (``SKIP LOCKED``): another instance's pass erasing it (whose commit
     takes it away; waiting for it, both passes erased it and each wrote an audit row
     for it), a reply being filed on it (it is no longer closed, or a later pass takes
-    it). ``to_erase`` False: only looked at (``sweep --dry-run``, a read-only unit),
+    it). Not one merged into a ticket still open (or merged on): the way there.
+    ``to_erase`` False: only looked at (``sweep --dry-run``, a read-only unit),
     nothing locked."""
+    target = aliased(Ticket)
+    # a ticket merged into another (closed by the merge, its mail moved there) is the
+    # way its requester's replies reach that target: kept while the target is open, or
+    # merged on in turn (the chain's end then goes first, and this one after it)
+    live = select(target.id).where(
+        target.id == Ticket.merged_into_id,
+        or_(target.state != "closed", target.merged_into_id.is_not(None)),
+    )
     stmt = (
         select(Ticket.id)
-        .where(Ticket.state == "closed", Ticket.closed_at < before)
+        .where(Ticket.state == "closed", Ticket.closed_at < before, ~live.exists())
         .order_by(Ticket.closed_at, Ticket.id)
         .limit(limit)
     )
@@ -260,3 +269,17 @@ def count_sources(session: Session, inbox_ids: Sequence[int], sources: Iterable[
         stmt = select(func.count()).where(InboxRow.id.in_(chunk), InboxRow.source.in_(sources))
         n += session.scalar(stmt) or 0
     return n
+
+
+def sent_ticketless(session: Session) -> Iterator[tuple[int, bytes]]:
+    """``(id, bytes)`` of the sent mails on no ticket whose bytes are still kept (a
+    member's digest, a stale or SLA list, a handover mail: they list tickets), a chunk
+    of rows read at a time."""
+    stmt = select(OutboxRow.id).where(
+        OutboxRow.ticket_id.is_(None),
+        OutboxRow.state == "sent",
+        OutboxRow.raw_dropped_at.is_(None),
+    )
+    for chunk in chunks(sorted(session.scalars(stmt))):
+        rows = session.execute(select(OutboxRow.id, OutboxRow.raw).where(OutboxRow.id.in_(chunk)))
+        yield from ((i, bytes(raw or b"")) for i, raw in rows)

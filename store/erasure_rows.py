@@ -99,6 +99,16 @@ def outbox_without(session: Session, outbox_id: int, recipients: list[Any], now:
     session.execute(update(table).where(table.c.id == outbox_id).values(**values))
 
 
+def sent_bytes(session: Session, outbox_ids: Sequence[int], now: datetime) -> int:
+    """Sent mails that stay (to others, about others too) keep no bytes: dropped, as
+    ``[outbound] keep_sent`` drops them."""
+    table = table_of(OutboxRow)
+    for chunk in chunks(outbox_ids):
+        stmt = update(table).where(table.c.id.in_(chunk)).values(raw=b"", raw_dropped_at=now)
+        session.execute(stmt)
+    return len(outbox_ids)
+
+
 def chat(session: Session, ticket_ids: Sequence[int]) -> int:
     """The tickets' chat links (the Slack thread and card) and what chat would say."""
     n = _delete(session, table_of(ChatOutboxRow), "ticket_id", ticket_ids)

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,12 @@ def claim(
     except IntegrityError:
         return False
     return True
+
+
+def release(session: Session, job: str, periods: Collection[str]) -> None:
+    """The claims of ``job`` for ``periods`` end: the next :func:`claim` of one wins."""
+    for chunk in chunks(sorted(periods)):
+        session.execute(delete(JobRun).where(JobRun.job == job, JobRun.period.in_(chunk)))
 
 
 def ran_at(session: Session, job: str, period: str) -> datetime | None:

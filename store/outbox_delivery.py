@@ -71,17 +71,20 @@ def _delivery(
     return Delivery(i, kind, mid, tuple(to or ()), state, sent, author, ticket_id, key)
 
 
-# a ticketless bounce's row: ignored, on no ticket, its reason the verdict's word first
-# (gateway.runner.early: "bounce that belongs to no ticket", "bounce: our … came back")
-_BOUNCE_REASON = "bounce%"
+# the row of a bounce of a mail of ours about no ticket: ignored, on no ticket, its
+# reason "bounce: our … came back" (gateway.runner.early). Not every bounce on no ticket
+# ("bounce that belongs to no ticket"): the backscatter of spam sent under our address
+# comes by the hundred and would push a member's bounce out of the newest ``limit``
+OUR_MAIL_BOUNCED = "bounce: our"  # the reason's first words, written by the runner
 
 
 def ticketless_bounces(
     session: Session, since: datetime, limit: int = 50
 ) -> list[tuple[int, datetime, bytes]]:
-    """(inbox id, when processed, raw bytes) of the bounces that belonged to no ticket,
-    processed since ``since``, the newest ``limit``: what ``status`` reads to find a
-    member's mail that came back (the raw bytes name it; the reason is only a hint)."""
+    """(inbox id, when processed, raw bytes) of the bounces of our mails about no
+    ticket, processed since ``since``, the newest ``limit``: what ``status`` reads to
+    find a member's mail that came back (the raw bytes name it; the reason only picks
+    the rows)."""
     stmt = (
         select(InboxRow.id, InboxRow.processed_at, InboxRaw.raw)
         .join(InboxRaw, InboxRaw.inbox_id == InboxRow.id)
@@ -89,7 +92,7 @@ def ticketless_bounces(
             InboxRow.state == "ignored",
             InboxRow.ticket_id.is_(None),
             InboxRow.processed_at >= since,
-            InboxRow.reason.like(_BOUNCE_REASON),
+            InboxRow.reason.startswith(OUR_MAIL_BOUNCED + " ", autoescape=True),
         )
         .order_by(InboxRow.id.desc())
         .limit(limit)

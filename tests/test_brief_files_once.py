@@ -57,3 +57,17 @@ def test_a_later_brief_reads_the_raw_mail_only_when_small_and_plain(
         names = [n for n, _ in brief.request_files(s, small, tid)]
     assert len(parsed) == 1, "a request the runner parses in a worker was parsed in-process"
     assert "log.pdf" in names and "winmail.dat" not in names  # the stored rows, told as sent
+
+
+def test_the_new_ticket_brief_reads_no_stored_files_back(team: App) -> None:
+    """The arrival holds the request's files as parsed, which are the rows it has just
+    stored: the brief names them from there, without reading the message and its
+    attachment rows back (two queries on the path of every new request)."""
+    from tests.support.statements import statements
+
+    with statements(team.engine, "attachments") as seen:
+        mail = _outlook_mail("support@example.test", "VPN down", "VPN is down")
+        assert deliver(team, mail).ticket_id is not None
+    assert [q for q in seen if q.lstrip().upper().startswith("SELECT")] == []
+    listed = _listed(text_of(outbox(team, "new_ticket")[0]))
+    assert "log.pdf" in listed and "image001.png" not in listed

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config.settings import ScheduleSettings, Settings
+from gateway.config.settings import Member, ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
+from gateway.runtime.app import App
 from gateway.scheduling import scheduler
 from tests.support.app import MEMBERS
 from tests.support.pipeline import outbox, show, subject_of, words_of
@@ -63,5 +64,68 @@ def test_a_leavers_open_tickets_are_told_to_their_manager_once(
         clock.advance(timedelta(days=1))
         scheduler.tick(app, first=True)  # another start: told once
         assert len(outbox(app, "left_work")) == 1
+    finally:
+        app.close()
+
+
+def test_one_who_came_back_and_left_again_is_told_again(
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
+    """Taken out of ``[[members]]`` for a leave, put back on return, taken out again a
+    year later: the claim of the first leaving kept the address told for good, and
+    the manager heard nothing of the tickets left the second time. A start whose team
+    holds the address again ends that claim: the next leaving is told too."""
+    schedule = ScheduleSettings(digest="off")
+    team = tuple(m for m in MEMBERS if m.email != LEAVER)
+
+    def start(members: tuple[Member, ...]) -> App:
+        later = scheduled_settings(settings, tmp_path, schedule, QUIET[1])
+        return make_app(replace(later, members=members), clock)
+
+    first = make_app(scheduled_settings(settings, tmp_path, schedule, QUIET[0]), clock)
+    try:
+        tid = open_ticket(first, "Purchase: a chair", key="again-1")
+        assert show(first, tid)["assignee"] == LEAVER
+    finally:
+        first.close()
+    for members, told in ((team, 1), (MEMBERS, 1), (team, 2)):  # left, back, left again
+        clock.advance(timedelta(days=1))
+        app = start(members)
+        try:
+            scheduler.tick(app, first=True)  # the first pass after each start
+            assert len(outbox(app, "left_work")) == told, members
+        finally:
+            app.close()
+
+
+def test_a_bounced_handover_mail_is_named_as_such(
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
+    """The handover mail to a manager is a mail about no one ticket, as a digest is: its
+    bounce is kept naming the mail (``inbox list``) and status warns of the manager whose
+    mail came back, in words: it said only "a mail of ours" (its kind had no name)."""
+    from gateway.core.i18n import translate
+    from gateway.scheduling import health
+    from tests.support import dsn
+    from tests.support.pipeline import deliver
+    from tests.support.scheduling import send
+
+    schedule = ScheduleSettings(digest="off")
+    first = make_app(scheduled_settings(settings, tmp_path, schedule, QUIET[0]), clock)
+    try:
+        open_ticket(first, "Purchase: a chair", key="bounced-1")
+    finally:
+        first.close()
+    team = tuple(m for m in MEMBERS if m.email != LEAVER)
+    later = scheduled_settings(settings, tmp_path, schedule, QUIET[1])
+    app = make_app(replace(later, members=team), clock)
+    try:
+        scheduler.tick(app, first=True)
+        send(app)
+        [told] = outbox(app, "left_work")
+        assert deliver(app, dsn.postfix(told.message_id, "boss@example.test")).ticket_id is None
+        report = health.check(app.settings, app.sessions, app.clock.now())
+        [line] = [translate(m, "en") for m in report.bounced_members]
+        assert "boss@example.test" in line and "a mail of ours" not in line, line
     finally:
         app.close()

@@ -217,3 +217,37 @@ def test_a_robots_answer_with_x_loop_leaves_a_waiting_ticket_waiting(
     assert ticket["state"] == "pending" and ticket["message_count"] == 2  # attached
     tick_and_send(gw)
     assert outbox(gw)[queued:] == []  # nothing to the robot, nobody told of an answer
+
+
+def test_a_forwarders_x_loop_above_the_robots_still_leaves_it_waiting(
+    gw: App, clock: FakeClock
+) -> None:
+    """The helpdesk's acknowledgement passed on by a forwarding mailbox whose guard
+    writes its own X-Loop above the helpdesk's (Sieve's addheader puts it first): the
+    first one names the forwarder, the second says yes. Each X-Loop is read, not only
+    the first: still machine mail, the ticket still waits."""
+    from gateway.core.model import TicketState
+    from tests.support.scheduling import set_state, tick_and_send
+
+    _send(gw, mail(sender=f"Other Helpdesk <{ROBOT}>", message_id="<r1@other.test>"), ROBOT)
+    set_state(gw, 1, TicketState.PENDING)
+    tick_and_send(gw)
+    [status] = outbox(gw, "status_change")
+    ours = email.message_from_bytes(status.raw, policy=email.policy.default)
+    clock.advance(timedelta(minutes=3))
+    queued = len(outbox(gw))
+    ack = mail(
+        subject=f"[OTH#5] Re: {ours['Subject']}",
+        body="Your request has been received as OTH#5.\n",
+        sender=f"Other Helpdesk <{ROBOT}>",
+        to=str(ours["Reply-To"]),
+        in_reply_to=str(ours["Message-ID"]),
+        headers={"X-Loop": "yes"},
+    )
+    assert ack.count(b"X-Loop: yes") == 1
+    ack = b"X-Loop: relay-box@customer.test\n" + ack  # the forwarder's, on top
+    _send(gw, ack, ROBOT)
+    ticket = show(gw, 1)
+    assert ticket["state"] == "pending" and ticket["message_count"] == 2  # attached
+    tick_and_send(gw)
+    assert outbox(gw)[queued:] == []

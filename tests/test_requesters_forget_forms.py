@@ -89,3 +89,36 @@ def test_a_reply_address_of_ours_is_refused_as_our_own(
     ran = run(config, "requesters", "forget", given, capsys=capsys)
     assert ran.code == 65, (ran.out, ran.err)
     assert "nothing erased" in ran.err
+
+
+@pytest.mark.parametrize(
+    "given",
+    ['"john doe"@customer.test', 'John <"John Doe"@Customer.test>', '"john.doe"@customer.test'],
+)
+def test_a_quoted_local_part_is_an_address_to_erase(
+    app: App, config: Path, capsys: pytest.CaptureFixture[str], given: str
+) -> None:
+    """A mail from ``"john doe"@customer.test`` (a quoted local part, RFC 5322's
+    quoted-string) opens a ticket under that address, quotes kept; the command refused
+    the address as pasted (exit 64, "not an e-mail address"), so that person's data
+    could not be erased at all. A quoted local part is read as the mail's is; one the
+    quotes need not hold (``"john.doe"``) is the plain address, as the mail's is too."""
+    local = "john.doe" if "." in given.split("@")[0] else '"john doe"'
+    raw = (
+        f"From: John <{local}@customer.test>\r\nTo: support@example.test\r\n"
+        "Subject: Access\r\nMessage-ID: <q1@customer.test>\r\n\r\nPlease give me access.\r\n"
+    ).encode()
+    tid = deliver(app, raw).ticket_id
+    assert tid is not None
+    ran = run(config, "requesters", "forget", given, "--json", capsys=capsys)
+    assert ran.code == 0, ran.err
+    assert json.loads(ran.out)["tickets"] == [tid]
+    with transaction(app.sessions) as s:
+        assert s.scalars(select(Ticket.id)).all() == []
+
+
+@pytest.mark.parametrize("given", ["bob@customer.test;", '"bob"', "a@b.test, c@d.test"])
+def test_what_is_no_one_address_is_still_refused(
+    config: Path, capsys: pytest.CaptureFixture[str], given: str
+) -> None:
+    assert run(config, "requesters", "forget", given, capsys=capsys).code == 64

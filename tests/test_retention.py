@@ -184,3 +184,44 @@ def test_a_ticket_reopened_while_the_pass_runs_is_not_erased(db_url: str, tmp_pa
             assert kept is None or kept.state == "open"
     finally:
         app.close()
+
+
+def test_a_ticket_merged_into_one_still_open_stays(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A merge closes the ticket merged away (its mail moves to the target): closed
+    past the policy while the target is still open, it was erased, and its requester's
+    next reply to its address, which went to the open target, opened a new ticket. Its
+    row is the way to the target: it stays as long as the target (an open ticket is
+    never erased)."""
+    from tests.support.app import reply_address
+
+    config = _config(tmp_path, db_url)
+    app = build(load_settings(config), FakeClock(NOW - timedelta(days=800)))
+    try:
+        target = deliver(app, mail("Printer jam", sender="bob@customer.test", date=NOW)).ticket_id
+        source = deliver(app, mail("Printer 4", sender="carol@customer.test", date=NOW)).ticket_id
+        assert target and source
+    finally:
+        app.close()
+    assert run(config, "tickets", "merge", str(source), str(target), capsys=capsys).code == 0
+    app = build(load_settings(config))
+    try:
+        with transaction(app.sessions) as s:
+            s.execute(
+                update(Ticket)
+                .where(Ticket.id == source)
+                .values(closed_at=NOW - timedelta(days=731))
+            )
+    finally:
+        app.close()
+    run(config, "sweep", capsys=capsys)
+    app = build(load_settings(config))
+    try:
+        with transaction(app.sessions) as s:
+            assert sorted(s.scalars(select(Ticket.id))) == sorted([target, source])
+        to = reply_address(app, source, "carol@customer.test")
+        again = mail("Re: Printer 4", "Still jammed.\n", sender="carol@customer.test", to=to)
+        assert deliver(app, again).ticket_id == target
+    finally:
+        app.close()

@@ -83,3 +83,20 @@ def test_the_daemon_notes_its_upgrade_in_its_lock(tmp_path: Path, behind: Path) 
         assert ready.wait(60)
         noted = pipe.lock_path(tmp_path / "var").read_text()
     assert f"upgrading {OLDER} {HEAD}" in noted.splitlines(), noted
+
+
+def test_a_note_of_an_upgrade_long_finished_counts_for_nothing(
+    behind: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The daemon of the older release upgraded the schema at its own start (its note
+    stays in the lock as long as it runs) and has been running since; this release,
+    installed beside it and not yet restarted, meets that older schema: the upgrade the
+    note names is over (the database is at its end), nobody is upgrading, so it is still
+    the configuration to fix (78), not "try again later" for good."""
+    lock = pipe.hold_daemon_lock(tmp_path / "var")
+    try:
+        pipe.note_upgrade(tmp_path / "var", "0025", OLDER)  # its start, days ago: done
+        said = run(behind, "status", capsys=capsys)
+    finally:
+        lock.close()
+    assert said.code == EX_CONFIG and "ticket-gateway db upgrade" in said.out + said.err, said

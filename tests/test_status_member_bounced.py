@@ -70,3 +70,17 @@ def test_it_ends_when_the_address_is_fixed_or_after_a_week_and_a_day(
     assert _warned(gw, fixed) == []  # the member's address was corrected
     clock.advance(timedelta(days=8, minutes=1))
     assert _warned(gw) == []  # the next digest went out since, and did not come back
+
+
+def test_backscatter_after_it_does_not_hide_it(gw: App) -> None:
+    """Spam sent under the support address comes back from strangers' servers, bounces
+    of no mail of ours (``bounce that belongs to no ticket``), by the hundred on a bad
+    day. Newer than the digest's bounce, they hid it: only the newest few bounces on no
+    ticket were read, and the member's came no longer among them."""
+    _bounce_the_digest(gw)
+    for n in range(60):
+        forged = dsn.postfix(f"spam{n}.x@bulk.invalid", f"victim{n}@customer.test")
+        forged = forged.replace(b"4F1C21A2B3@mx", f"{n}.backscatter@mx".encode(), 1)
+        deliver(gw, forged)
+    [line] = _warned(gw)
+    assert WHO in line and "weekly digest" in line

@@ -113,7 +113,10 @@ class LoopHeaders:
     x_autorespond: str = ""
     x_apple_action: str = ""  # "vacation": Apple's vacation reply, which sets nothing else
     return_path: str | None = None  # None: header absent; "" : null sender "<>"
-    x_loop: str = ""
+    x_loop: str = ""  # the first X-Loop
+    # every X-Loop, in order: loop guards of each program that passed the mail on
+    # (procmail's formail -A writes below, Sieve's addheader above the others)
+    x_loops: tuple[str, ...] = ()
     x_ticket_gateway: str = ""  # set on our own outgoing mail
     content_type: str = ""  # top-level type, e.g. multipart/report
     report_type: str = ""  # e.g. delivery-status

@@ -92,16 +92,19 @@ def request_files(
 ) -> tuple[tuple[str, int], ...]:
     """(name, size) of the request's files a member is told of (:func:`told_files`:
     not a signature's logo, not winmail.dat). Which pictures the HTML shows in their
-    place is not stored: it comes from ``parsed`` (the request's own parse, in hand),
-    else from its raw mail read again, and only when a picture small enough for it to
+    place is not stored: it comes from ``parsed`` (the request's own parse, in hand,
+    whose files are the rows just stored: none is read back), else from its raw mail
+    read again, and only when a picture small enough for it to
     matter (below PASTED_PICTURE_BYTES) is among the files. A raw mail the runner
     parses only in a killable worker (``isolate_above`` bytes or more, a hostile
     shape: gateway.runner.budget) is not parsed here, in the daemon's thread; its
     files are told as stored, a logo among them."""
+    if parsed is not None:  # the rows just stored from this very parse: read no row back
+        return tuple((f.filename, f.size) for f in told_files(parsed))
     files, inbox_id = conversation.request_files(session, ticket_id)
     if not any(f.content_type.startswith("image/") and not is_told(_shown(f)) for f in files):
         return tuple((f.filename, f.size) for f in told_files(files))
-    if parsed is None and inbox_id is not None:
+    if inbox_id is not None:
         limit = settings.limits.isolate_above
         raw = conversation.stored_raw(session, inbox_id, below=limit)
         if raw is not None and not hostile_shape(raw):

@@ -27,6 +27,7 @@ NO_TICKET_MAILS: dict[str, Msg] = {
     "health_alert": N_("a health alert"),
     "sign_in": N_("a sign-in link"),
     "ticketless_reply": N_("our notice that a reply opened no ticket"),
+    "left_work": N_("the open tickets of someone who left the team"),  # to a manager
 }
 SOME_MAIL = N_("a mail of ours")  # a kind added later, not named above yet
 

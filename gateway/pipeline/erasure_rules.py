@@ -7,11 +7,13 @@ person's canonical, lower-case address.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from email import message_from_bytes
 from email.parser import HeaderParser
 from email.policy import compat32
 from typing import Any
@@ -112,6 +114,37 @@ def scrubbed(value: Any, address: str) -> Any:
     if isinstance(value, dict):
         return {k: scrubbed(v, address) for k, v in value.items()}
     return value
+
+
+# a ticket's tag in our mail's words and its number: [#12], [HELP#12] (not "#222", a colour)
+_TAG_NUMBER = re.compile(r"\[[^\[\]\s#]{0,64}#([0-9]{1,18})\]")
+
+
+def mail_names(raw: bytes, address: str, ticket_ids: Collection[int]) -> bool:
+    """A mail of ours about no one ticket (a digest, a list) that names them: their
+    address in its words or headers, or the number of one of their tickets (its line
+    carries the subject and the requester). Its text parts are read decoded, as a
+    reader sees them (a Japanese mail's ISO-2022-JP, base64); the plain ones, which say
+    what the HTML ones say."""
+    message = message_from_bytes(raw, policy=compat32)
+    texts = [str(v) for v in message.values()]
+    for part in message.walk():
+        if part.get_content_type() != "text/plain":
+            continue
+        data = part.get_payload(decode=True)
+        if isinstance(data, bytes):
+            texts.append(data.decode(_codec(part.get_content_charset()), "replace"))
+    text = "\n".join(texts)
+    if address in text.lower():
+        return True
+    return any(int(n) in ticket_ids for n in _TAG_NUMBER.findall(text))
+
+
+def _codec(charset: str | None) -> str:
+    try:
+        return codecs.lookup(charset or "utf-8").name
+    except LookupError:
+        return "utf-8"
 
 
 def without(recipients: Sequence[Any], address: str) -> list[Any]:

@@ -148,9 +148,15 @@ _MACHINE_MARKS: tuple[Callable[[LoopHeaders, str], bool], ...] = (
     # a loop guard that says the mail is automatic: Zammad's and OTRS's "X-Loop: yes"
     # (Zammad reads yes or true so), or a procmail autoresponder's, naming the writer
     # itself. A procmail forward names the forwarding mailbox on a person's mail: any
-    # X-Loop withholds our answer (NO_ANSWER_RULES), this one changes a ticket as a reply
-    lambda h, s: _loop_guard(h.x_loop) in ("yes", "true", s.lower()) and bool(h.x_loop.strip()),
+    # X-Loop withholds our answer (NO_ANSWER_RULES), this one changes a ticket as a reply.
+    # Each X-Loop is read: a forwarder's guard may stand above the robot's
+    lambda h, s: any(_says_automatic(v, s) for v in h.x_loops or (h.x_loop,)),
 )
+
+
+def _says_automatic(x_loop: str, sender: str) -> bool:
+    """An X-Loop that says yes or true, or names the From's own address."""
+    return bool(x_loop.strip()) and _loop_guard(x_loop) in ("yes", "true", sender.lower())
 
 
 def _loop_guard(value: str) -> str:

@@ -105,20 +105,22 @@ def note_upgrade(data_dir: Path, current: str, head: str) -> None:
         os.close(fd)
 
 
-def upgrade_under_way(data_dir: Path) -> tuple[str, str] | None:
+def upgrade_under_way(data_dir: Path, at: str) -> tuple[str, str] | None:
     """(from, to) of the schema upgrade a running daemon noted (:func:`note_upgrade`),
-    or None: no daemon runs, it noted none, or this user may not read its lock."""
+    or None: no daemon runs, it noted none, this user may not read its lock, or the
+    database is at ``at``, the end of the last one noted. The note stays as long as
+    the daemon runs: a daemon of an older release that upgraded at its own start, still
+    running when a newer release is installed beside it, is upgrading nothing."""
     if not daemon_running(data_dir):
         return None
     try:
         lines = lock_path(data_dir).read_text(encoding="ascii", errors="replace").splitlines()
     except OSError:
         return None
-    for line in lines[1:]:
-        words = line.split()
-        if len(words) == 3 and words[0] == _UPGRADING:
-            return words[1], words[2]
-    return None
+    noted = [w for w in (line.split() for line in lines[1:]) if len(w) == 3 and w[0] == _UPGRADING]
+    if not noted or noted[-1][2] == at:
+        return None
+    return noted[-1][1], noted[-1][2]
 
 
 def daemon_instance(data_dir: Path) -> str | None:

@@ -203,9 +203,9 @@ def _ticketless_mail_returned(a: Arrival) -> Ignored | None:
     mail = next((m for m in named if m.ticket_id is None), None)
     if mail is None:
         return None
-    to = ", ".join(mail.recipients)
-    return Ignored(
-        f"bounce: our {mail.kind.replace('_', ' ')} to {to} came back; it is about no ticket: kept",
+    to, kind = ", ".join(mail.recipients), mail.kind.replace("_", " ")
+    return Ignored(  # status finds these rows by their first words
+        f"{outbox_delivery.OUR_MAIL_BOUNCED} {kind} to {to} came back; it is about no ticket: kept",
         N_(
             "a bounce: {mail} to {to} came back, a mail about no ticket: kept",
             mail=labels.NO_TICKET_MAILS.get(mail.kind, labels.SOME_MAIL),

@@ -180,7 +180,7 @@ def schema_current(
         raise no_database(settings) from None
     except migrate.OlderSchema as exc:
         engine.dispose()
-        if (under_way := upgrade_under_way(settings.gateway.data_dir)) is not None:
+        if (under_way := upgrade_under_way(settings.gateway.data_dir, exc.current)) is not None:
             raise upgrading(under_way) from None  # the new release's daemon, starting
         raise older_schema(settings, exc.current) from None
     except BaseException:

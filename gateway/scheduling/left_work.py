@@ -9,7 +9,8 @@ the manager so until a requester writes, a ticket goes stale or a deadline passe
 the weekly digest comes (and never, under an entry with neither and the digest off).
 So the first pass that finds a leaver's open tickets mails each manager the ones they
 now answer for, each with the manager's own reply address (``/assign`` there hands it
-on), and claims the leaver's address in ``job_runs``: told once, whatever the passes.
+on), and claims the leaver's address in ``job_runs``: told once, whatever the passes,
+until a start finds the address on the team again (then leaving again is told again).
 
 Only a pass whose team is the configuration file's runs this: the daemon's first pass
 after its start, and ``sweep``, which reads the file each time. A daemon's later passes
@@ -42,6 +43,9 @@ def tell(session: Session, ctx: JobContext, now: datetime, report: SweepReport) 
     """Mail each manager the open tickets of those who left the team, not told yet."""
     if not ctx.settings.members:  # no team configured: anyone may hold a ticket
         return
+    # one back on the team (a leave over, a contractor again) was told of as a leaver
+    # once: leaving again, they are told again
+    jobs.release(session, Job.LEFT, {m.email.lower() for m in ctx.settings.members})
     held: dict[str, list[Ticket]] = defaultdict(list)
     for ticket in reminders.open_tickets(session):
         if ticket.assignee and not ctx.settings.on_team(ticket.assignee):
@@ -64,8 +68,10 @@ def tell(session: Session, ctx: JobContext, now: datetime, report: SweepReport) 
             tuple(sorted({(t.assignee or "").lower() for t in tickets})),
             len(tickets) - len(listed),
         )
+        # the pass's time too: the same tickets left a second time are a second mail (a
+        # digest of it all: a long address does not make the key too long for its column)
         ids = ",".join(str(t.id) for t in tickets)
-        key = f"left:{manager}:{hashlib.sha256(ids.encode()).hexdigest()[:20]}"
+        key = "left:" + hashlib.sha256(f"{manager}\n{now.isoformat()}\n{ids}".encode()).hexdigest()
         report.queued(
             queue_member_mail(
                 session,

@@ -15,7 +15,10 @@ What goes, in the caller's one transaction (a failure anywhere takes it all back
   others no longer goes to them, and its bytes, once sent, are dropped;
 * the inbox rows of theirs on no ticket (an auto-reply, a refused or shunted mail, a
   form submission), their outbox rows on no ticket, the web form's counter of their
-  address.
+  address;
+* the kept bytes of our sent mails about no one ticket that name them or list one of
+  their tickets (a member's weekly digest, a stale list): dropped, as ``[outbound]
+  keep_sent`` drops them.
 
 The search indexes follow the messages. One :class:`~store.models.Erasure` row
 records when, by whom and how much, never the address (a keyed mark at most). Files
@@ -53,6 +56,7 @@ class Outcome:
     form_submissions: int = 0  # of inbox_rows: web form and chat submissions
     outbox_rows: int = 0
     outbox_trimmed: int = 0  # mails to others too: no longer to them, sent bytes dropped
+    outbox_bytes_dropped: int = 0  # ours about no one ticket that named them: bytes dropped
     chat_links: int = 0
     events: int = 0
     events_scrubbed: int = 0  # others' history entries on kept tickets, the address cut out
@@ -113,6 +117,9 @@ def forget(session: Session, address: str, now: datetime, *, actor: str, key: by
     out.participants += rows.participant(session, out.kept_tickets, address)
     rows.untrigger(session, out.kept_tickets, address)
     out.rate_counters = rows.rate_counters(session, [f"submit-addr:{address}"])
+    ids = set(out.tickets)  # a digest, a list: a line of each of their tickets
+    lists = [i for i, raw in find.sent_ticketless(session) if rules.mail_names(raw, address, ids)]
+    out.outbox_bytes_dropped = rows.sent_bytes(session, lists, now)
     mark = rules.subject_mark(key, address)
     out.audit_id = rows.record(session, now, actor, mark, out.counts())
     return out

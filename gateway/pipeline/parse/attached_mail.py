@@ -30,6 +30,7 @@ from email.policy import compat32
 from gateway.pipeline.parse.charsets.headers import decode_header_value
 from gateway.pipeline.parse.load import header_block_size, load
 from gateway.pipeline.parse.part_spans import Slices
+from gateway.pipeline.parse.payload import transfer_word
 
 # the encodings a writer wrongly put on an attached message, decoded (tolerantly, as
 # the other parts are) back to the message; 7bit, 8bit and binary carry it as it is
@@ -57,8 +58,7 @@ def message_bytes(
     payload = part.get_payload()
     if not isinstance(payload, list):
         return None
-    cte = str(part.get("content-transfer-encoding", "") or "").strip().lower()
-    word = (cte.split(";", 1)[0].split(None, 1) or [""])[0]  # ";base64": no word at all
+    word = transfer_word(part)[1]  # ";base64": no word at all
     decoder = _DECODERS.get(word) if decode else None
     if decode and decoder is None:
         found = slices.of(part) if slices is not None else None
@@ -94,8 +94,7 @@ def carried_message(part: Message, data: bytes) -> tuple[Message, bytes] | None:
     payload = part.get_payload()
     if not isinstance(payload, list):
         return None
-    cte = str(part.get("content-transfer-encoding", "") or "").strip().lower()
-    word = (cte.split(";", 1)[0].split(None, 1) or [""])[0]  # ";base64": no word at all
+    word = transfer_word(part)[1]  # ";base64": no word at all
     if word not in _DECODERS:
         found = next((sub for sub in payload if isinstance(sub, Message)), None)
         return (found, data) if found is not None else None

@@ -282,6 +282,7 @@ def loop_headers(
         x_apple_action=keyword("x-apple-action"),
         return_path=_return_path(headers.first("return-path")),
         x_loop=plain("x-loop"),
+        x_loops=tuple(decode_header_with_notes(v, hint)[0] for v in headers.all("x-loop")),
         x_ticket_gateway=plain("x-ticket-gateway"),
         content_type=message.get_content_type().lower(),
         report_type=(param_text(message.get_param("report-type")) or "").lower(),

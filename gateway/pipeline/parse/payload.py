@@ -11,7 +11,7 @@ import binascii
 import quopri
 from email.message import Message
 
-__all__ = ["payload_bytes"]
+__all__ = ["payload_bytes", "transfer_word"]
 
 
 # A Content-Transfer-Encoding the standard library does not recognise because of what
@@ -30,10 +30,17 @@ _BASE64_REPAIRS = {
 }
 
 
+def transfer_word(part: Message) -> tuple[str, str]:
+    """The part's Content-Transfer-Encoding (lower case) and its first word: what a
+    header carrying more than the token ("base64 (by hand)") means; "" for a header
+    with nothing before its ";" ("; x", ";base64"), which is no encoding."""
+    value = str(part.get("content-transfer-encoding", "") or "").strip().lower()
+    return value, (value.split(";", 1)[0].split(None, 1) or [""])[0]
+
+
 def _loose_transfer_encoding(part: Message) -> str | None:
     """The CTE's first word when the header carries more than that word, else None."""
-    value = str(part.get("content-transfer-encoding", "") or "").strip().lower()
-    word = (value.split(";", 1)[0].split(None, 1) or [""])[0]  # "; x": no word at all
+    value, word = transfer_word(part)
     return word if word != value and word in _CTE_DECODERS else None
 
 

@@ -11,6 +11,7 @@ many rows of each kind, never the address (the terminal may be logged or shared)
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,11 @@ LINES: tuple[tuple[str, Msg], ...] = (
     ("outbox_rows", N_("outgoing mails (outbox rows): {n}")),
     # mails to them and others: no longer to them, a sent one's bytes dropped
     ("outbox_trimmed", N_("outgoing mails to others too, taken off them: {n}")),
+    # the team's sent digests and lists that named them or their tickets: bytes dropped
+    (
+        "outbox_bytes_dropped",
+        N_("digests and lists we sent that named them, their kept bytes dropped: {n}"),
+    ),
     ("maildir_files", N_("copies in the outbound maildir: {n}")),
     ("chat_links", N_("chat links and chat posts: {n}")),
     ("events", N_("ticket history entries: {n}")),
@@ -81,7 +87,7 @@ def cmd_requesters_forget(args: argparse.Namespace, settings: Settings) -> int:
     from store.db import transaction
 
     said = Speaker(settings)
-    address = pasted(args.address)
+    address = pasted(args.address) or _quoted(args.address)
     if address is None:
         said.warn(N_("not an e-mail address: '{value}'", value=visible(args.address)))
         return EX_USAGE
@@ -127,6 +133,23 @@ def cmd_requesters_forget(args: argparse.Namespace, settings: Settings) -> int:
     else:  # a request with nothing to erase is answered too, and recorded as such
         said.say(N_("recorded as erasure #{id}", id=outcome.audit_id))
     return EX_OK
+
+
+# an address whose local part is a quoted string (RFC 5322 3.4.1: ``"john doe"@x.test``),
+# alone or in <> after a name: the mail's own parser keeps it so, the plain form refuses it
+_QUOTED = re.compile(r"""(?:[^<>"]*<)?("(?:[^"\\\r\n]|\\.)*"@[^@\s<>"',;]+\.[^@\s<>"',;]+)>?""")
+
+
+def _quoted(text: str) -> str | None:
+    """``text`` as an address with a quoted local part, in the one form the store keeps
+    (:func:`~gateway.pipeline.parse.mailboxes.canonical`: quotes kept only where needed),
+    or None: a requester whose mail came from ``"john doe"@x.test`` can be erased too."""
+    from gateway.pipeline.parse.mailboxes import canonical
+
+    found = _QUOTED.fullmatch(text.strip())
+    if found is None or found.group(0).count("<") != found.group(0).count(">"):
+        return None
+    return canonical(found.group(1))
 
 
 def _say_counts(said: Speaker, outcome: Outcome, counts: dict[str, Any]) -> None:
