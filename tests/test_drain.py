@@ -279,6 +279,15 @@ def test_schema_not_current_takes_the_full_path(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert b"stored as inbox #1: done, ticket #1" in done.stdout  # processed before exit
     assert not drain_lock.lock_path(tmp_path / "var").exists()
+    # README "Delivering from Postfix by pipe": the full path queues the acknowledgement
+    # and sends nothing; `send` (cron) or the next piped message's drainer sends it
+    con = sqlite3.connect(tmp_path / "gateway.db")
+    try:
+        assert list(con.execute("SELECT kind, state FROM outbox")) == [
+            ("acknowledgement", "pending")
+        ]
+    finally:
+        con.close()
 
 
 def test_not_mail_is_65_and_stores_nothing(site: Site) -> None:
