@@ -8,7 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.models import InboxRaw, InboxRow, OutboxRow
@@ -55,6 +55,14 @@ def deliveries(session: Session, message_ids: Collection[str]) -> list[Delivery]
         return []
     stmt = _DELIVERY.where(OutboxRow.message_id.in_(sorted(message_ids)))
     return [_delivery(*found) for found in session.execute(stmt.order_by(OutboxRow.id))]
+
+
+def waiting_for_retry(session: Session) -> int:
+    """Pending mail that was tried and waits for its next try (the relay down, a
+    recipient deferred), due now or later: what ``send`` says is left to retry, not
+    only what its own pass put back (a pass before the retry is due tries none)."""
+    stmt = select(func.count()).where(OutboxRow.state == "pending", OutboxRow.attempts > 0)
+    return int(session.execute(stmt).scalar_one())
 
 
 def _delivery(

@@ -16,6 +16,7 @@ from gateway.actions import failures
 from gateway.actions.outcome import Verdict
 from gateway.actions.webhook import deliver
 from gateway.core.i18n import translate
+from gateway.core.proxies import parse_proxy
 from tests.support.config import config_error
 from tests.support.proxy import ProxyServer
 
@@ -68,3 +69,21 @@ def test_an_environment_proxy_it_cannot_speak_is_never_used_as_plain_http(
     assert said.startswith("the proxy cannot be used: $https_proxy: only http:// proxies")
     assert f"not {scheme.lower()}://" in said
     assert proxy.passages == []  # not spoken to at all, let alone as a plain http proxy
+
+
+@pytest.mark.parametrize(
+    ("written", "host", "port"),
+    [
+        ("http://proxy.corp:8080", "proxy.corp", 8080),
+        ("proxy.corp:8080", "proxy.corp", 8080),  # no scheme: http, as curl reads it
+        ("http://proxy.corp", "proxy.corp", 80),  # no port: 80, as urllib (curl: 1080)
+    ],
+)
+def test_a_proxy_without_scheme_or_port_is_read_as_the_readme_says(
+    written: str, host: str, port: int
+) -> None:
+    """README "Through an HTTP proxy": a proxy written without ``http://`` is http, and
+    one without a port is reached on 80; an admin whose proxy listens elsewhere (curl's
+    1080) must write the port."""
+    proxy = parse_proxy(written)
+    assert (proxy.host, proxy.port) == (host, port)

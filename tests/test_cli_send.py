@@ -74,6 +74,22 @@ def test_send_says_75_while_the_relay_is_down(
     assert _states(config) == [("pending", 1)]  # kept, with its retry scheduled
 
 
+def test_send_says_75_again_while_the_mail_waits_for_its_retry(
+    tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README "Reminders": ``send`` "exits 75 while some of it waits for a relay that is
+    down". Run again before the retry is due (cron every 5 minutes, the admin by hand
+    after fixing the relay), it said "0 to retry later" and 0, as if nothing waited."""
+    relay = f'[outbound]\nmode = "smtp"\nhost = "127.0.0.1"\nport = {free_port()}\ntls = "none"\n'
+    config = write_config(tmp_path, url=db_url, extra=relay)
+    _queue_an_acknowledgement(config)
+    assert main(["--config", str(config), "send"]) == 75
+    capsys.readouterr()
+    assert main(["--config", str(config), "send"]) == 75  # not due yet: still waiting
+    assert capsys.readouterr().out == "0 mails sent, 1 to retry later, 0 failed for good\n"
+    assert _states(config) == [("pending", 1)]  # not tried again before its time
+
+
 def test_send_speaks_the_readers_language(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

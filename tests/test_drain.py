@@ -279,6 +279,15 @@ def test_schema_not_current_takes_the_full_path(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert b"stored as inbox #1: done, ticket #1" in done.stdout  # processed before exit
     assert not drain_lock.lock_path(tmp_path / "var").exists()
+    # README "Delivering from Postfix by pipe": the full path queues the acknowledgement
+    # and sends nothing; `send` (cron) or the next piped message's drainer sends it
+    con = sqlite3.connect(tmp_path / "gateway.db")
+    try:
+        assert list(con.execute("SELECT kind, state FROM outbox")) == [
+            ("acknowledgement", "pending")
+        ]
+    finally:
+        con.close()
 
 
 def test_not_mail_is_65_and_stores_nothing(site: Site) -> None:
@@ -310,6 +319,26 @@ def test_a_drainer_that_cannot_start_leaves_the_row_pending(site: Site) -> None:
     drain_lock.log_path(site.data_dir).rmdir()
     second = site.pipe(mail(subject="second"))
     assert second.returncode == 0 and not second.stderr, second.stderr
+    assert eventually(lambda: site.drained(2), timeout=30), site.log()
+
+
+def test_a_config_slip_the_pipe_does_not_read_stores_and_waits_for_the_fix(site: Site) -> None:
+    """README "Delivering from Postfix by pipe": on SQLite the pipe reads only the keys
+    that say where to store, so a slip elsewhere in the config (here ``[smtp] port``)
+    neither bounces nor defers the mail: it is stored (exit 0, nothing on stderr), the
+    drainer says the problem in ``drain.log`` and leaves the row pending, and once the
+    file is fixed the next piped message's drainer processes both."""
+    good = site.config.read_text(encoding="utf-8")
+    site.config.write_text(good + '[smtp]\nport = "abc"\n', encoding="utf-8")
+    first = site.pipe(mail(subject="while the config is broken"))
+    assert first.returncode == 0, first.stderr
+    assert BACKGROUND in first.stdout and not first.stderr, first.stderr
+    assert eventually(lambda: not drain_lock.drain_running(site.data_dir), timeout=30)
+    assert site.states() == ["pending"]
+    assert "configuration error" in site.log() and "[smtp.port]" in site.log(), site.log()
+    site.config.write_text(good, encoding="utf-8")
+    second = site.pipe(mail(subject="after the fix"))
+    assert second.returncode == 0, second.stderr
     assert eventually(lambda: site.drained(2), timeout=30), site.log()
 
 

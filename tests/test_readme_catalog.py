@@ -22,7 +22,10 @@ from pathlib import Path
 import pytest
 
 from gateway.catalog.load import load_for
+from gateway.catalog.model import Action
 from gateway.config.load import load_settings
+from gateway.config.units import parse_duration
+from gateway.core.errors import CatalogError
 from tests.support.paths import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -115,3 +118,32 @@ def test_the_anchor_block_keeps_its_entrys_own_sla_whole(team: Path) -> None:
     vpn = load_for(load_settings(team / "gateway.toml"), path).entries[0]
     assert vpn.manager == "boss@example.test"
     assert vpn.first_response is not None and vpn.resolve is None
+
+
+def test_the_action_blocks_defaults_and_bounds_are_the_loaders(team: Path) -> None:
+    """The action block's comments give ``timeout`` and ``retries`` their default and
+    their bound ("default 30s, at most 1h"; "default 3, at most 10"): a catalog writer
+    sizes a slow receiver's retries by them, and a value past the bound stops a start."""
+    [block] = [b for b in catalogs() if "    action:\n" in b]
+    timeout = re.search(r"^ +timeout: \S+ +# default (\S+), at most (\S+)$", block, re.M)
+    retries = re.search(r"^ +retries: \d+ +# .*\(default (\d+), at most (\d+)\)$", block, re.M)
+    assert timeout is not None and retries is not None
+    path = team / "catalog.yaml"
+
+    def action(**keys: str) -> Action:
+        text = re.sub(r"^ +(timeout|retries): .*\n", "", as_catalog(block), flags=re.M)
+        written = "".join(f"      {key}: {value}\n" for key, value in keys.items())
+        path.write_text(text.replace("    action:\n", "    action:\n" + written), "utf-8")
+        entry = load_for(load_settings(team / "gateway.toml"), path).entries[0]
+        assert entry.action is not None
+        return entry.action
+
+    default = action()
+    assert default.timeout == parse_duration(timeout[1])
+    assert default.retries == int(retries[1])
+    most = action(timeout=timeout[2], retries=retries[2])
+    assert most.timeout == parse_duration(timeout[2])
+    assert most.retries == int(retries[2])
+    for past in ({"retries": str(int(retries[2]) + 1)}, {"timeout": "61m"}):
+        with pytest.raises(CatalogError):
+            action(**past)

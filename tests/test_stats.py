@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -22,6 +24,7 @@ from store import stats, tickets
 from store.db import transaction
 from tests.support.catalogs import EXAMPLE
 from tests.support.mails import mail
+from tests.support.paths import REPO
 from tests.support.pipeline import deliver
 
 # (subject, body, hours until closed or None, days after the start it arrives)
@@ -207,3 +210,27 @@ def test_only_spellings_that_both_occur_are_counted_as_one() -> None:
     spelled = counted_as({"office", "office365", "win10", "win100", "ipv6"})
     assert spelled["office365"] == "office" and spelled["ipv6"] == "ipv6"
     assert spelled["win100"] == "win100"  # a keyword ending in a digit keeps it whole
+
+
+def _shape(value: Any) -> Any:
+    """The keys of ``value`` at every level (a list by its first item): what a script
+    reading ``stats --json`` relies on, whatever the figures."""
+    if isinstance(value, dict):
+        return {key: _shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value and isinstance(value[0], dict | list) else []
+    return None
+
+
+def test_the_readmes_json_example_has_the_shape_stats_prints(app: App, seeded: Catalog) -> None:
+    """README "Statistics" prints an example of ``stats --json``: every object in it has
+    exactly the keys the command prints there (a key added or renamed since, such as
+    the fallback report's ``keyword_of``, ``groups`` and ``since``, is shown too)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    [example] = [
+        b for b in re.findall(r"^```json\n(.*?)^```", readme, re.S | re.M) if "quarter_since" in b
+    ]
+    with transaction(app.sessions) as s:
+        data = workload.stats_figures(s, seeded, app.settings, app.clock.now())
+    assert data["fallback"]["terms"] and data["fallback"]["groups"]  # something to compare
+    assert _shape(json.loads(example)) == _shape(json.loads(json.dumps(data)))
