@@ -301,7 +301,7 @@ def _not_approved_yet(session: Session, ticket: Ticket, entry: Entry) -> None:
 
 def _already(row: ActionRun) -> Msg:
     return N_(
-        "already approved: run #{run} is {state}", run=row.id, state=labels.run_state(row.state)
+        "already approved (run #{run}: {state})", run=row.id, state=labels.run_state(row.state)
     )
 
 

@@ -109,7 +109,7 @@ def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:
 
             said = Speaker(settings)
             message = N_(
-                "run #{run} is {state}; only a failed or waiting run is retried",
+                "run #{run}: {state}; only a failed or waiting run is retried",
                 run=row.id,
                 state=run_state(row.state, said),
             )
