@@ -1,7 +1,7 @@
 """A manager-approved run that failed for good on a wrong value (the directory knows no
 such user) had no way back with the value corrected: ``actions retry`` sends what was
 approved (deliberately: a manager approved those values, not the new ones), and
-``/approve`` answered "already approved: run #1 is failed". Approving it again is the
+``/approve`` answered "already approved (run #1: failed)". Approving it again is the
 manager approving the sheet as it is now: the run is queued with it, under a new
 idempotency key when the sheet changed (other input is other work)."""
 
@@ -69,7 +69,9 @@ def test_a_failed_approved_run_is_approved_again_with_the_corrected_sheet(
         assert kinds.count("action-approved") == 2
         # succeeded now: approving again is refused, as before
         deliver(app, member_mail(app, ticket_id, "boss@example.test", "/approve\n"))
-        assert "成功です" in text_of(outbox(app, "command_result")[-1])
+        assert f"承認済みです（実行 #{run['id']}: 成功）" in text_of(
+            outbox(app, "command_result")[-1]
+        )
         assert drain(app) == []
     finally:
         app.close()

@@ -491,7 +491,7 @@ APPROVALS = [
     N_("this ticket was merged into #{target}; approve the action there", target=12),
     N_("this ticket is closed; reopen it before approving its action"),
     *[  # each state a run may be in once approved
-        N_("already approved: run #{run} is {state}", run=7, state=labels.run_state(s))
+        N_("already approved (run #{run}: {state})", run=7, state=labels.run_state(s))
         for s in ("pending", "running", "succeeded")  # a failed one is approved again
     ],
 ]
