@@ -140,4 +140,4 @@ def say_web(said: Speaker, web: dict[str, object]) -> None:
             )
         )
     else:
-        said.say(N_("web: off ([web] is not configured)"))
+        said.say(N_("web: off (on with enabled = true in [web])"))
