@@ -11,7 +11,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from store.models import InboxRaw, InboxRow, OutboxRow
+from store.fast_query import PerLength
+from store.models import InboxRaw, InboxRow, OutboxRow, table_of
+from store.tickets import FAST_ID_LISTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,30 @@ _DELIVERY = select(
 )
 
 
+# every bounce on a ticket asks which of our mails it names (a handful of Message-IDs):
+# built once per length and run on the driver (issue #18: through the ORM it was 4 % of
+# a bulk ingest's time)
+_OUTBOX = table_of(OutboxRow)
+_BY_MESSAGE_IDS = PerLength(
+    "mid",
+    lambda ids: (
+        select(
+            _OUTBOX.c.id,
+            _OUTBOX.c.kind,
+            _OUTBOX.c.message_id,
+            _OUTBOX.c.recipients,
+            _OUTBOX.c.state,
+            _OUTBOX.c.sent_at,
+            _OUTBOX.c.author,
+            _OUTBOX.c.ticket_id,
+            _OUTBOX.c.idempotency_key,
+        )
+        .where(_OUTBOX.c.message_id.in_(ids))
+        .order_by(_OUTBOX.c.id)
+    ),
+)
+
+
 def delivery(session: Session, key: str) -> Delivery | None:
     """The mail queued under idempotency ``key``, or None when none was (nothing
     written: the caller's brakes withheld it)."""
@@ -53,8 +79,11 @@ def deliveries(session: Session, message_ids: Collection[str]) -> list[Delivery]
     """The mails queued here under these Message-IDs (a bounce names one), in id order."""
     if not message_ids:
         return []
-    stmt = _DELIVERY.where(OutboxRow.message_id.in_(sorted(message_ids)))
-    return [_delivery(*found) for found in session.execute(stmt.order_by(OutboxRow.id))]
+    if len(message_ids) > FAST_ID_LISTS:  # a long list: one statement made for it
+        stmt = _DELIVERY.where(OutboxRow.message_id.in_(sorted(message_ids)))
+        return [_delivery(*found) for found in session.execute(stmt.order_by(OutboxRow.id))]
+    query, values = _BY_MESSAGE_IDS.query(sorted(message_ids))
+    return [_delivery(*found) for found in query.all(session, values)]
 
 
 def waiting_for_retry(session: Session) -> int:
