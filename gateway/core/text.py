@@ -309,14 +309,14 @@ def bare(line: str) -> str:
     requester, the ticket left open), a pasted sheet value another value than it reads
     (an action given "\\u200bito"), and a title of only such characters a title."""
     start, end = 0, len(line)
-    while start < end and _unseen(line[start]):
+    while start < end and is_unseen(line[start]):
         start += 1
-    while end > start and _unseen(line[end - 1]):
+    while end > start and is_unseen(line[end - 1]):
         end -= 1
     return line[start:end]
 
 
-def _unseen(ch: str) -> bool:
+def is_unseen(ch: str) -> bool:
     """White space or a format character, but not a tag character (U+E0020–U+E007F):
     those end a subdivision flag (🏴 and its tags are the flag of England)."""
     return ch.isspace() or (unicodedata.category(ch) == "Cf" and ch < "\U000e0000")
@@ -326,7 +326,7 @@ def unseen_dropped(text: str) -> str:
     """``text`` without the format characters :func:`bare` takes from the ends, wherever
     they stand: what a member looks for is what they see (our Slack posts put a
     zero-width space inside a link or after an @, and a copy of it carries that)."""
-    return "".join(ch for ch in text if ch.isspace() or not _unseen(ch))
+    return "".join(ch for ch in text if ch.isspace() or not is_unseen(ch))
 
 
 # the blank lines (white space only, U+3000 too) that open a text

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from gateway.core import graphemes
 from gateway.core.i18n import N_, Msg
-from gateway.core.text import bare, unseen_dropped
+from gateway.core.text import bare, is_unseen, unseen_dropped
 from gateway.pipeline.command_links import without_link_copies
 
 __all__ = [
@@ -62,6 +62,19 @@ def shown(line: str) -> str:
     return NOT_TEXT.sub("\ufffd", cut)
 
 
+def _may_be_slash(first: str) -> bool:
+    """Whether the word's first character a reader sees (the one :func:`read_command`'s
+    head starts with) is a slash in NFKC, or the word has none (then what follows it
+    decides): every line of a reply is read for a command (issue #18: dropping the
+    unseen characters of every line's first word was 3 % of a bulk ingest's time).
+    NFKC of one character is where NFKC of the word starts: no composite character
+    begins with a slash."""
+    for ch in first:
+        if ch.isspace() or not is_unseen(ch):
+            return unicodedata.normalize("NFKC", ch).translate(_SLASHES).startswith("/")
+    return True
+
+
 def read_command(line: str) -> Command | None:
     """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``
     (and :data:`_SLASHES` ``∕close``), and the sentence's full stop after it (``/close。``)
@@ -85,6 +98,8 @@ def read_command(line: str) -> Command | None:
         first, rest = label.group(1), f"{label.group(2)} {rest}".strip()
     elif rest[:1] in _COLONS:  # "/note : she is upset"
         rest = rest[1:].strip()
+    if not _may_be_slash(first):  # most lines of most mails: no letter-by-letter pass
+        return None
     # read as seen: a zero-width space or a BOM pasted into "/no\u200bte" is no letter
     head = unicodedata.normalize("NFKC", unseen_dropped(first)).translate(_SLASHES)
     if not rest:  # "/close. Thanks" is a sentence that starts with a word, not a command
