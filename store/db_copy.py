@@ -7,7 +7,8 @@ the way a team that outgrew the embedded SQLite moves its tickets to PostgreSQL.
   go on meanwhile; what it writes after that moment is not in the copy.
 * The target is written in one transaction: the head schema, every table's rows with
   their ids (:mod:`store.copy_rows`), the search index built over them, Alembic's
-  revision and, on PostgreSQL, each id's sequence set past the ids copied. A failure
+  revision and each id's sequence (PostgreSQL's, SQLite's ``sqlite_sequence``) set past
+  the ids copied, or to where the source's stood if further. A failure
   anywhere (a row the target refuses, a connection lost) rolls all of it back, the
   tables too: the target is left as empty as it was, and the copy can be run again.
 * The ``installation`` row is copied like any other, so the database keeps its random
@@ -96,8 +97,7 @@ def copy_database(source: Engine, target: Engine, clock: Clock) -> Copied:
         # PostgreSQL ends a transaction left idle that long (store.pg_connect)
         search.create(tgt)  # SQLite's FTS tables filled from the rows, or pg_trgm's
         migrate.stamp_head(tgt)
-        if tgt.dialect.name == "postgresql":
-            _sequences_past_ids(tgt, given)
+        _sequences_past_ids(tgt, given)
     from store import installation
 
     installation.forget(target)
@@ -147,10 +147,13 @@ def _keyed_tables() -> Iterator[tuple[Table, str]]:
 
 
 def _sequence_positions(src: Connection) -> dict[str, int]:
-    """Per table, the last id the source's sequence gave out (PostgreSQL; none on
-    SQLite, which gives the next id after the highest one there)."""
+    """Per table, the last id the source gave out, which may be past the highest id
+    there (its newest rows erased): a PostgreSQL sequence's position, or SQLite's
+    ``sqlite_sequence`` (the tables that never give a number twice, migration 0030)."""
     if src.dialect.name != "postgresql":
-        return {}
+        if not src.execute(text(_HAS_SQLITE_SEQUENCE)).first():
+            return {}  # no AUTOINCREMENT table has been made
+        return {str(r.name): int(r.seq) for r in src.execute(text(_SQLITE_POSITIONS))}
     given = {}
     for table, key in _keyed_tables():
         sequence = _sequence_of(src, table.name, key)
@@ -160,10 +163,17 @@ def _sequence_positions(src: Connection) -> dict[str, int]:
     return given
 
 
+_HAS_SQLITE_SEQUENCE = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"
+_SQLITE_POSITIONS = "SELECT name, seq FROM sqlite_sequence"
+
+
 def _sequences_past_ids(tgt: Connection, given: dict[str, int]) -> None:
     """Each integer key's sequence on the target set to the highest id copied, or to
-    where the source's own sequence stood when it was further (``given``: a PostgreSQL
-    source whose newest rows were deleted; their numbers are not given out again)."""
+    where the source's own stood when it was further (``given``: a source whose newest
+    rows were erased; their numbers are not given out again)."""
+    if tgt.dialect.name == "sqlite":
+        _sqlite_positions(tgt, given)
+        return
     for table, key in _keyed_tables():
         sequence = _sequence_of(tgt, table.name, key)
         if sequence is None:  # a key given by the gateway, not by a sequence
@@ -174,6 +184,22 @@ def _sequences_past_ids(tgt: Connection, given: dict[str, int]) -> None:
             tgt.execute(text("SELECT setval(CAST(:s AS regclass), :v)"), {"s": sequence, "v": last})
         else:  # nothing given yet: the first id is 1
             tgt.execute(text("SELECT setval(CAST(:s AS regclass), 1, false)"), {"s": sequence})
+
+
+def _sqlite_positions(tgt: Connection, given: dict[str, int]) -> None:
+    """SQLite's ``sqlite_sequence`` of each table that never gives a number twice: the
+    copied rows set it to their highest id; it goes on from the source's position when
+    that is further."""
+    for table, _key in _keyed_tables():
+        last = given.get(table.name, 0)
+        if not table.dialect_options["sqlite"]["autoincrement"] or not last:
+            continue
+        at = {"t": table.name, "v": last}
+        done = tgt.execute(
+            text("UPDATE sqlite_sequence SET seq = max(seq, :v) WHERE name = :t"), at
+        )
+        if not done.rowcount:  # no row copied into it: no position yet
+            tgt.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :v)"), at)
 
 
 def _sequence_of(conn: Connection, table: str, column: str) -> str | None:

@@ -125,6 +125,12 @@ def _schema(engine: Engine) -> dict[str, Any]:
                 (r[0], r[1], " ".join(str(r[2] or "").split()) if _sql_kept(r[0], r[1]) else "")
                 for r in conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master")
             )
+            # a number never given twice (0030) is said only in the table's SQL
+            described["autoincrement"] = sorted(
+                r[0]
+                for r in conn.exec_driver_sql("SELECT name, sql FROM sqlite_master")
+                if "AUTOINCREMENT" in str(r[1] or "").upper()
+            )
         else:
             described["pg_indexes"] = sorted(
                 (r[0], r[1].replace(f"{r[2]}.", ""))

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models.base import Base
+from store.models.base import NEVER_REUSED, Base
 
 
 class ActionRun(Base):
@@ -33,6 +33,7 @@ class ActionRun(Base):
     __table_args__ = (
         UniqueConstraint("ticket_id", "entry_id"),
         Index("ix_action_runs_due", "state", "next_attempt_at"),
+        NEVER_REUSED,  # `actions show ID`, a note naming the run
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

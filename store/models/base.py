@@ -39,6 +39,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# A table whose numbers people and mails see (a ticket's #N, an inbox row's, an action
+# run's): on SQLite a number is never given out twice, also after the newest row was
+# erased (AUTOINCREMENT; migration 0030). PostgreSQL's sequences never go back anyway.
+NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 def table_of(model: type[Base]) -> Table:
     """The Core table behind a model, for statements built once (typed as Table)."""
     return cast(Table, model.__table__)

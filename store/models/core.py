@@ -28,13 +28,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false
 
-from store.models.base import Base
+from store.models.base import NEVER_REUSED, Base
 
 
 class InboxRow(Base):
     """One accepted raw message, written before the source is acknowledged."""
 
     __tablename__ = "inbox"
+    __table_args__ = (NEVER_REUSED,)  # `inbox list`, `inbox retry ID`
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))  # smtp | lmtp | imap | ingest
@@ -111,6 +112,7 @@ class Ticket(Base):
         # through the closed history before it (store.ticket_query.find, 0023)
         Index("ix_tickets_state_idle", "state", "updated_at", "id"),
         Index("ix_tickets_state_id", "state", "id"),
+        NEVER_REUSED,  # an erased ticket's #N, reply addresses and links name no other
     )
     first_response_at: Mapped[datetime | None]
 
