@@ -50,3 +50,29 @@ def test_a_recipient_refused_and_a_message_too_big_are_logged(
     [big] = [line for line in lines if line.startswith("refused 552")]
     assert "suzuki@customer.test" in big and "support@example.test" in big, lines
     assert not [line for line in lines if " 500 " in line or line.startswith("500")], lines
+
+
+def test_a_size_refused_on_mail_from_names_its_sender(
+    app: App, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An MTA that reads ``SIZE`` in the EHLO answer (Postfix, Exchange, every big one)
+    declares the size on ``MAIL FROM``, and aiosmtpd refuses it there, before the sender
+    is in the envelope: the line said ``from=-``, and the journal held nothing to find
+    the bounce a customer forwarded by."""
+    small = smtp_settings(settings, max_message_size=2000)
+    with (
+        listening(small, app.sessions, app.clock) as srv,
+        caplog.at_level(logging.INFO, logger="gateway.receive.smtp"),
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):
+        client.ehlo("mx.customer.test")
+        code, _ = client.mail("tanaka@customer.test", ["SIZE=5000"])
+        assert code == 552
+        code, _ = client.mail("ito@customer.test", ["SIZE=100"])  # the next try is its own
+        assert code == 250
+        client.rset()
+        code, _ = client.mail("<>", ["SIZE=5000"])  # a bounce's null sender
+        assert code == 552
+    [first, bounce] = [line for line in _lines(caplog) if line.startswith("refused 552")]
+    assert "from=tanaka@customer.test " in first and "to=-" in first, first
+    assert "from=- " in bounce or "from=<> " in bounce, bounce
