@@ -76,3 +76,38 @@ def test_a_size_refused_on_mail_from_names_its_sender(
     [first, bounce] = [line for line in _lines(caplog) if line.startswith("refused 552")]
     assert "from=tanaka@customer.test " in first and "to=-" in first, first
     assert "from=- " in bounce or "from=<> " in bounce, bounce
+
+
+_AS_THE_DAEMON_LOGS = """
+import argparse, logging, sys
+from aiosmtpd.smtp import log as library
+from gateway.runtime.cli import main, run
+main._configure_logging(argparse.Namespace(verbose=sys.argv[1] == "1", handler=run.cmd_run))
+library.warning("%r unrecognised: %s", ("192.0.2.7", 40112), "GET")
+library.warning("%r too many bogus commands", ("192.0.2.7", 40112))
+logging.getLogger("gateway.receive.smtp").info("refused 550 5.1.1 …: from=a@b.test")
+library.error("%r SMTP session exception", ("192.0.2.7", 40112))
+"""
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_the_daemons_log_has_no_line_for_a_scanners_noise(verbose: bool) -> None:
+    """aiosmtpd says each unknown command (an HTTP probe's ``GET``, a scan's garbage) as
+    a WARNING of its own logger, which the daemon let through: a scan filled the
+    journal, where the README says a scanner's garbled commands are not logged.
+    Refusals of someone's mail, and a session's exception, still are; ``--verbose``
+    shows everything."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _AS_THE_DAEMON_LOGS, "1" if verbose else "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    said = done.stderr
+    assert "refused 550" in said and "SMTP session exception" in said, said
+    assert ("unrecognised: GET" in said) is verbose, said
+    assert ("too many bogus commands" in said) is verbose, said
