@@ -119,3 +119,24 @@ class WalCheckpointer:
         if self._failing:
             log.info("WAL checkpoints of %s work again", self.path)
             self._failing = False
+
+
+def empty_log(path: Path, timeout: float = 5.0) -> bool:
+    """Copy the write-ahead log of the SQLite database at ``path`` into its file and
+    empty it (a ``TRUNCATE`` checkpoint), after an erasure: while the daemon has the
+    database open the log is never removed, a checkpoint leaves its old frames in place
+    for the next writes to go over, and until one copies the erasure's scrubbed pages
+    the file holds the pages as they were. On a connection of its own, as the thread's
+    checkpoints are. False when a reader or writer kept it from finishing within
+    ``timeout`` seconds (the daemon's checkpoints copy the rest)."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout)
+    except sqlite3.Error:
+        return False
+    try:
+        row = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error:
+        return False
+    finally:
+        con.close()
+    return row is not None and row[0] == 0
