@@ -146,3 +146,43 @@ def test_it_never_creates_the_database(tmp_path: Path) -> None:
     with WalCheckpointer(db, interval=0.01) as checkpointer:
         checkpointer._thread.join(5)
     assert not db.exists()
+
+
+def test_no_checkpoint_goes_into_a_file_that_left_the_path(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A copy moved over the database under the running daemon (``mv backup.db
+    gateway.db``, its old ``-wal`` and ``-shm`` left beside it): connections opened since
+    write into the file at the path, but the log and its index are the path's too, shared
+    with the connections still on the old file. The thread's checkpoint copied that log
+    into the old file, the next commit started the log over, and every mail stored since
+    (each one answered 250) was gone from the database at the path. It stops
+    checkpointing instead, says so once, and nothing written is lost."""
+    db = _created(tmp_path / "gw.db")
+    checkpointer = WalCheckpointer(db)
+    con, opened = checkpointer._open()
+    assert con is not None
+    kept = tmp_path / "kept.db"
+    with sqlite3.connect(db) as src, sqlite3.connect(kept) as dst:
+        src.backup(dst)
+    os.replace(kept, db)  # the daemon's connections still hold the old file
+    writer = sqlite3.connect(db, isolation_level=None)  # the door's, opened since
+    try:
+        writer.execute("PRAGMA wal_autocheckpoint=0")  # as the daemon's writers are made
+        first, second = os.urandom(ROW), os.urandom(ROW)  # pages of their own
+        writer.execute("INSERT INTO blobs (data) VALUES (?)", (first,))
+        with caplog.at_level(logging.INFO, logger="gateway.store"):
+            for _ in range(3):
+                checkpointer._pass(con, opened)
+        writer.execute("INSERT INTO blobs (data) VALUES (?)", (second,))  # the log may restart
+        with sqlite3.connect(db) as reader:
+            intact = reader.execute("PRAGMA integrity_check").fetchall()
+            found = reader.execute("SELECT data FROM blobs ORDER BY id").fetchall()
+    finally:
+        writer.close()
+        con.close()
+    assert intact == [("ok",)]
+    assert found == [(first,), (second,)]
+    said = [r.getMessage() for r in caplog.records if "was replaced" in r.getMessage()]
+    assert len(said) == 1
+    assert "restart" in said[0]

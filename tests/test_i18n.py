@@ -94,3 +94,22 @@ def test_no_message_says_its_plural_in_brackets() -> None:
     texts = [t for mid in ids for t in ((mid,) if isinstance(mid, str) else mid)]
     assert len(texts) > 500  # the whole catalog was read, plural entries too
     assert [t for t in texts if "(s)" in t and t not in retired] == []
+
+
+def test_no_translation_says_its_text_twice() -> None:
+    """Three English entries had their text twice over (a catalog update gone wrong), so
+    ``status --json``, the log and the managers' alert said a full disk's problem twice
+    in one line, and a ``base_url`` with a path was refused in a doubled sentence."""
+    from babel.messages.pofile import read_po
+
+    doubled = []
+    for locale in LOCALES:
+        with open(REPO / "gateway" / "locale" / locale / "LC_MESSAGES" / "messages.po", "rb") as f:
+            catalog = read_po(f)
+        for message in catalog:
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            for said in strings:
+                half = len(said) // 2
+                if said and len(said) % 2 == 0 and said[:half] == said[half:]:
+                    doubled.append(f"{locale}: {said[:60]}…")
+    assert doubled == []

@@ -95,6 +95,19 @@ def test_sizes_and_durations() -> None:
             "imap[1]",
             "imap[0]",
         ),
+        (  # a host name in other capitals, or with its root dot, is the same host
+            '[[imap]]\nhost = "imap.example.test"\nusername = "support"\npassword_env = "P"\n'
+            '[[imap]]\nhost = "IMAP.Example.test."\nusername = "support"\npassword_env = "Q"\n',
+            "imap[1]",
+            "imap[0]",
+        ),
+        (  # INBOX is INBOX in any case (RFC 3501 5.1)
+            '[[imap]]\nhost = "imap.example.test"\nusername = "support"\npassword_env = "P"\n'
+            '[[imap]]\nhost = "imap.example.test"\nusername = "support"\npassword_env = "Q"\n'
+            'folder = "inbox"\n',
+            "imap[1]",
+            "imap[0]",
+        ),
     ],
 )
 def test_the_same_member_or_mailbox_twice_is_an_error(

@@ -137,3 +137,13 @@ def _command(s: Section, key: str) -> tuple[str, ...]:
             s.path, s.key(key), N_("must be a command: a string or a list of strings")
         )
     return tuple(value)
+
+
+def same_folder(account: ImapSettings) -> str:
+    """What tells one mailbox's folder from another when the config lists each once: a
+    host name in any capitals or with its root dot is the same host, and INBOX is INBOX
+    in any case (RFC 3501 5.1); the user name and other folders' names are the
+    server's to compare."""
+    folder = "INBOX" if account.folder.upper() == "INBOX" else account.folder
+    host = account.host.lower().rstrip(".")
+    return f"{account.username}@{host}:{account.port}/{folder}"

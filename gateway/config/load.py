@@ -20,7 +20,7 @@ from typing import Any
 from gateway.config import locate
 from gateway.config.chat import read_chat
 from gateway.config.hours import read_hours, read_named
-from gateway.config.imap import read_imap
+from gateway.config.imap import read_imap, same_folder
 from gateway.config.mail import read_mail
 from gateway.config.names import authserv_ids, domains, not_ours, zone
 from gateway.config.outbound import read_outbound
@@ -192,9 +192,8 @@ def _build(data: dict[str, Any], src: str, base: Path, make: bool) -> Settings:
         for i, d in enumerate(list_of(top, "imap", tables=True))
     )
     # two pollers on one folder would race over its one bookmark
-    once(
-        src, [(f"imap[{i}]", a.key) for i, a in enumerate(imaps)], N_("the same folder as {first}")
-    )
+    folders = [(f"imap[{i}]", same_folder(a)) for i, a in enumerate(imaps)]
+    once(src, folders, N_("the same folder as {first}"))
     # an alias listed twice (or the address itself) was a copy meant to be another one
     own = [("gateway.address", gw.address)]
     own += [(f"smtp.aliases[{i}]", a) for i, a in enumerate(smtp.aliases)]

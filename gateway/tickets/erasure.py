@@ -36,11 +36,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gateway.core.model import TicketState
 from gateway.pipeline import erasure_rules as rules
 from gateway.pipeline.parse.submission import SOURCES
+from gateway.tickets import changes
 from store import erasure as find
 from store import erasure_rows as rows
 from store import merges, ticket_rows
+from store.models import Ticket
 
 
 @dataclass
@@ -88,7 +91,7 @@ def forget(session: Session, address: str, now: datetime, *, actor: str, key: by
     """Erase what is stored of ``address`` (canonical, lower case) and record it."""
     out = Outcome()
     out.tickets = find.requested(session, address)
-    _give_back_merged(session, out)
+    _give_back_merged(session, out, now, actor, "cli")  # requesters forget
     out.kept_tickets = find.joined(session, address, out.tickets)
     find.lock(session, out.kept_tickets)  # a reply of theirs filed meanwhile: seen, erased
     gone = set(find.messages_on(session, out.tickets))
@@ -129,7 +132,7 @@ def expire(session: Session, ticket_ids: Sequence[int], now: datetime, *, actor:
     """Erase whole tickets kept past ``[retention] closed_tickets`` and record it (no
     person is named: the record's mark is empty)."""
     out = Outcome(tickets=sorted(ticket_ids))
-    _give_back_merged(session, out)
+    _give_back_merged(session, out, now, actor, "system")  # the scheduler's retention
     messages = find.messages_on(session, out.tickets)
     found = find.inbox_of(session, messages, out.tickets)
     found -= find.inbox_still_read(session, sorted(found), set(messages))
@@ -165,9 +168,14 @@ def _drop(
     rows.tickets(session, out.tickets)
 
 
-def _give_back_merged(session: Session, out: Outcome) -> None:
+def _give_back_merged(
+    session: Session, out: Outcome, now: datetime, actor: str, channel: str
+) -> None:
     """Someone else's ticket merged into one that goes gets back what the merge moved
-    (as ``unmerge`` gives it back), so their mail is not erased with the ticket."""
+    (as ``unmerge`` gives it back), so their mail is not erased with the ticket. Merged
+    into an open ticket, its matter was being worked there: it is open again, as
+    ``unmerge`` leaves it (left closed as a duplicate of a ticket no longer there, the
+    team lost sight of it); merged into a closed one, it stays closed."""
     for source in find.merged_in(session, out.tickets):
         if source in out.tickets:
             continue
@@ -177,6 +185,23 @@ def _give_back_merged(session: Session, out: Outcome) -> None:
         moved = event.detail
         ticket_rows.give_rows(session, moved["messages"], moved["events"], to=source)
         out.given_back.append(source)
+        ticket = session.get(Ticket, source)
+        target = session.get(Ticket, ticket.merged_into_id) if ticket is not None else None
+        if ticket is None or target is None or target.state == TicketState.CLOSED.value:
+            continue
+        ticket.merged_into_id = None
+        session.expire(ticket, ["messages", "events"])
+        changes.change_state(session, ticket, TicketState.OPEN, now, actor=actor, channel=channel)
+        changes.record(
+            session,
+            ticket,
+            "unmerged",
+            now,
+            actor=actor,
+            channel=channel,
+            new=str(target.id),
+            detail={"target": target.id, "messages": len(moved["messages"]), "erased": True},
+        )
 
 
 def _inbox(session: Session, out: Outcome, address: str, messages: list[int]) -> list[int]:

@@ -96,6 +96,7 @@ class GatewaySMTP(SMTP):
         if line_length_limit is not None:
             self.line_length_limit = line_length_limit
         self._session_time = session_time
+        self._offered: str | None = None  # the sender of the MAIL being answered
         self._time_up: asyncio.TimerHandle | None = None
         reader = self._stream_reader  # type: ignore[attr-defined]
         assert isinstance(reader, asyncio.StreamReader)
@@ -120,6 +121,19 @@ class GatewaySMTP(SMTP):
         if getattr(method, "__name__", "") == "smtp_AUTH" and self._authenticator is None:
             return False
         return bool(super()._syntax_available(method))
+
+    @syntax("MAIL FROM: <address>", extended=" [SP <mail-parameters>]")  # as aiosmtpd's
+    async def smtp_MAIL(self, arg: str | None) -> None:
+        """aiosmtpd's MAIL, the sender offered kept while it is answered: a refusal of
+        aiosmtpd's own there (``552`` for a ``SIZE=`` over ``max_message_size``, which
+        every big MTA declares) is logged with that sender (.refusals), who is not in
+        the envelope yet."""
+        keyword = self._strip_command_keyword("FROM:", arg) if arg else None
+        self._offered = self._getaddr(keyword)[0] if keyword else None
+        try:
+            await super().smtp_MAIL(arg)
+        finally:
+            self._offered = None
 
     @syntax("DATA")  # as aiosmtpd's: HELP lists it, and HELP DATA answers
     async def smtp_DATA(self, arg: str) -> None:
@@ -283,7 +297,7 @@ class GatewaySMTP(SMTP):
         text = status if self._answers_hello(status) else with_enhanced_code(status)
         envelope = self.envelope
         if text[:3] in FROM_THE_LIBRARY:  # a refusal of aiosmtpd's own: logged (.refusals)
-            log_refusal(text, self.session, envelope)
+            log_refusal(text, self.session, envelope, sender=self._offered)
         if text in _AFTER_DATA and isinstance(self, LMTP) and envelope is not None:
             text = "\r\n".join([text] * max(1, len(envelope.rcpt_tos)))
         await super().push(text)

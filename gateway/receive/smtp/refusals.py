@@ -41,9 +41,11 @@ def log_refusal(
     session: Session | None,
     envelope: Envelope | None,
     recipient: str | None = None,
+    sender: str | None = None,
 ) -> None:
     """Log ``reply`` when its basic code is one of :data:`LOGGED`; ``recipient``: the
-    address a RCPT was refused for (not in the envelope's recipients)."""
+    address a RCPT was refused for (not in the envelope's recipients); ``sender``: the
+    one a MAIL was refused for (not in the envelope yet)."""
     if reply[:3] not in LOGGED or not log.isEnabledFor(logging.INFO):
         return
     peer = getattr(session, "peer", None)
@@ -52,7 +54,7 @@ def log_refusal(
     else:
         where = "local"  # a unix socket
     helo = getattr(session, "host_name", None) or "-"
-    sender = getattr(envelope, "mail_from", None) or "-"
+    sender = getattr(envelope, "mail_from", None) or sender or "-"
     to = [recipient] if recipient is not None else list(getattr(envelope, "rcpt_tos", []) or [])
     log.info(
         "refused %s: from=%s to=%s peer=%s helo=%s",

@@ -213,8 +213,12 @@ def _configure_logging(args: argparse.Namespace) -> None:
 
     use_format("text")  # the same lines, with reply tokens masked (issue #14)
     if not args.verbose:  # libraries' per-connection and per-plugin chatter
-        for noisy in ("mail.log", "alembic.runtime.plugins", "alembic.runtime.migration"):
+        for noisy in ("alembic.runtime.plugins", "alembic.runtime.migration"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+        # aiosmtpd's warnings are a peer's noise (an unknown command, too many of them,
+        # an AUTH given up): a scan would fill the journal. Its errors are a session's
+        # exception, ours to fix; a refusal of someone's mail is our own line (.refusals)
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 
 def _settings(path: str | None, creates_database: bool) -> Settings:

@@ -80,10 +80,12 @@ class _DryRun(Exception):
 
 
 def cmd_requesters_forget(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.core.sqlite_url import sqlite_path
     from gateway.core.tokens import is_own_address
     from gateway.notify import maildir_copies
     from gateway.pipeline.watching import pasted
     from gateway.tickets.erasure import forget
+    from store.checkpoint import empty_log
     from store.db import transaction
 
     said = Speaker(settings)
@@ -117,6 +119,8 @@ def cmd_requesters_forget(args: argparse.Namespace, settings: Settings) -> int:
         except OSError as exc:
             said.warn(N_("nothing was erased: {error}", error=os_error(exc)))
             return EX_IOERR
+        if not args.dry_run and (path := sqlite_path(str(settings.database.url))):
+            empty_log(Path(path))  # nor left in SQLite's log, nor in the file's older pages
     counts: dict[str, Any] = {**outcome.counts(), "maildir_files": len(files)}
     if args.json:
         ids = {k: getattr(outcome, k) for k in ("tickets", "kept_tickets", "given_back")}
