@@ -219,6 +219,7 @@ ALL_THAT_NEED_ONE = [
     ("tickets", "merge", "3", "4"),
     ("tickets", "unmerge", "3"),
     ("tickets", "cc", "3", "list"),
+    ("tickets", "answer", "3", "vpn-client"),
     ("requesters", "forget", "a@customer.test"),
     ("requesters", "forget", "a@customer.test", "--dry-run"),
     ("catalog", "refile"),
@@ -239,7 +240,8 @@ def test_without_a_secret_too_it_is_no_database_not_a_missing_key(
     """``requesters forget`` read the reply-token key before it looked for the database:
     in the wrong folder it said "configuration error: … cannot read var/secret" (exit 78),
     sending the admin after a secret, where every other command names the database it
-    looked for and exits 66."""
+    looked for and exits 66. ``tickets answer`` looked for the saved answer first, in the
+    wrong folder's ``answers/``: "no saved answer … (the team has none yet)", exit 65."""
     for name in SECRET_ENV:
         monkeypatch.delenv(name)
     code = main(list(args))
