@@ -203,3 +203,49 @@ def test_a_postgres_url_alone_with_a_gateway_there_still_reads_it(
         capsys.readouterr()
         assert main(["tickets", "list"]) == EX_OK, capsys.readouterr().err
         assert (elsewhere / "var").is_dir()
+
+
+# every other command of the reference that reads the database or changes what must be
+# in it, as an admin types them in the wrong folder with no secret in the environment
+# either (the key is generated beside the database: here there is neither)
+ALL_THAT_NEED_ONE = [
+    *NEEDS_A_DATABASE,
+    ("tickets", "attachment", "3", "1"),
+    ("tickets", "assign", "3", "-"),
+    ("tickets", "add-participant", "3", "a@customer.test"),
+    ("tickets", "priority", "3", "high"),
+    ("tickets", "due", "3", "2027-01-04"),
+    ("tickets", "field", "3"),
+    ("tickets", "merge", "3", "4"),
+    ("tickets", "unmerge", "3"),
+    ("tickets", "cc", "3", "list"),
+    ("tickets", "answer", "3", "vpn-client"),
+    ("requesters", "forget", "a@customer.test"),
+    ("requesters", "forget", "a@customer.test", "--dry-run"),
+    ("catalog", "refile"),
+    ("actions", "retry", "1"),
+    ("actions", "show", "1"),
+    ("actions", "run"),
+    ("send",),
+]
+
+
+@pytest.mark.parametrize("args", ALL_THAT_NEED_ONE, ids=" ".join)
+def test_without_a_secret_too_it_is_no_database_not_a_missing_key(
+    elsewhere: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``requesters forget`` read the reply-token key before it looked for the database:
+    in the wrong folder it said "configuration error: … cannot read var/secret" (exit 78),
+    sending the admin after a secret, where every other command names the database it
+    looked for and exits 66. ``tickets answer`` looked for the saved answer first, in the
+    wrong folder's ``answers/``: "no saved answer … (the team has none yet)", exit 65."""
+    for name in SECRET_ENV:
+        monkeypatch.delenv(name)
+    code = main(list(args))
+    err = capsys.readouterr().err
+    assert code == EX_NOINPUT, err
+    assert "no gateway database" in err and "configuration error" not in err, err
+    assert everything_in(elsewhere) == []

@@ -363,3 +363,20 @@ def test_the_drainer_is_not_dumpable(site: Site, tmp_path: Path) -> None:
         drainer.kill()
         drainer.wait()
     assert not dumpable
+
+
+def test_a_bad_value_elsewhere_in_the_config_stores_and_waits_for_the_fix(site: Site) -> None:
+    """README, ingest's exit 78: the fast path reads only where to store, so a slip
+    elsewhere (a value the reader refuses) keeps nothing out: stored, exit 0, and the
+    row waits while the drainer says the error in drain.log; fixed, the next piped
+    message's drainer processes both."""
+    good = site.config.read_text(encoding="utf-8")
+    site.config.write_text(good + '[smtp]\nport = "abc"\n', encoding="utf-8")
+    done = site.pipe(mail(subject="Printer on fire"))
+    assert done.returncode == 0 and BACKGROUND in done.stdout, done.stderr
+    assert eventually(lambda: "[smtp.port]" in site.log()), site.log()
+    assert site.states() == ["pending"]
+    site.config.write_text(good, encoding="utf-8")
+    assert site.pipe(mail(subject="Scanner too")).returncode == 0
+    assert eventually(lambda: site.drained(2)), (site.states(), site.log())
+    assert site.tickets() == 2

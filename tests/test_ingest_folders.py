@@ -46,6 +46,30 @@ def test_a_maildir_plus_plus_subfolder_gets_a_line_not_silence(tmp_path: Path) -
     assert _read(sub) == [("mail", f"{sub}/cur/2.host:2,S")]  # named, it is read
 
 
+def test_named_beside_its_maildir_it_is_read_without_the_line_telling_to_name_it(
+    tmp_path: Path,
+) -> None:
+    """The README's own example, ``ingest Maildir Maildir/.Customers``, read both and still
+    said ``Maildir/.Customers: skipped: … name it to ingest it`` (and so for a message
+    flagged T named beside its maildir): a line telling the admin to do what they did."""
+    md = _maildir(tmp_path / "Maildir")
+    (md / "new" / "1.host").write_bytes(mail(subject="inbox"))
+    sub = _maildir(md / ".Customers")
+    (sub / "cur" / "2.host:2,S").write_bytes(mail(subject="filed"))
+    trashed = md / "cur" / "3.host:2,ST"
+    trashed.write_bytes(mail(subject="deleted, then wanted"))
+    assert _read(md, sub, trashed) == [
+        ("mail", f"{md}/new/1.host"),
+        ("mail", f"{sub}/cur/2.host:2,S"),
+        ("mail", str(trashed)),
+    ]
+    assert _read(md) == [  # alone, each is said as before
+        ("passed over", f"{md}/.Customers"),
+        ("passed over", f"{md}/cur/3.host:2,ST"),
+        ("mail", f"{md}/new/1.host"),
+    ]
+
+
 def test_a_link_to_a_folder_is_followed_once(tmp_path: Path) -> None:
     """A link to a folder was passed over in silence (os.walk does not follow links):
     followed now, as a link to a file always was; one that leads back to a folder

@@ -8,6 +8,7 @@ A child whose daemon is gone stops by itself. Real processes, real databases.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -99,9 +100,14 @@ def test_a_woken_child_processes_rows_in_its_own_process(live: App) -> None:
     assert not _alive(pid)  # stopped with the worker
 
 
-def test_a_child_that_dies_is_started_again_and_goes_on(live: App) -> None:
+def test_a_child_that_dies_is_started_again_and_goes_on(
+    live: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Killed (the OOM killer's SIGKILL under the unit's MemoryMax, or a person), it is
+    said with the signal's name, without a traceback: it logged "worker processing
+    stopped by an unexpected error" and the supervisor's own stack, as for a bug."""
     handle = ProcessingProcess(live.settings, QUICK, _shunt(live))
-    with _running(handle) as worker:
+    with caplog.at_level(logging.INFO, logger="gateway.daemon"), _running(handle) as worker:
         [first] = handle.pids
         os.kill(first, signal.SIGKILL)
         assert eventually(lambda: len(handle.pids) == 2)
@@ -109,10 +115,14 @@ def test_a_child_that_dies_is_started_again_and_goes_on(live: App) -> None:
         row = _store(live, mail(subject="VPN is down", body="Since this morning."))
         handle.wake_inbox()  # may reach the old socket: the interval finds the row anyway
         assert eventually(lambda: _state(live, row) == InboxState.DONE)
+    said = [r for r in caplog.records if r.name == "gateway.daemon"]
+    assert not [r for r in said if r.exc_info], caplog.text
+    assert f"process {first} was killed by signal 9 (SIGKILL)" in caplog.text, caplog.text
+    assert "unexpected error" not in caplog.text and "crashed" not in caplog.text
 
 
 def test_a_row_over_its_budget_is_killed_with_the_child_and_shunted(
-    live: App, monkeypatch: pytest.MonkeyPatch
+    live: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(processing, "KILL_GRACE", 1.0)
     # long enough for a fresh child's first row (imports, first connection) under load
@@ -130,6 +140,9 @@ def test_a_row_over_its_budget_is_killed_with_the_child_and_shunted(
         quick = _store(live, mail(subject="Printer is broken", body="It jams."))
         handle.wake_inbox()
         assert eventually(lambda: _state(live, quick) == InboxState.DONE)
+    # the budget's kill is the README's own rule at work, not a crash: no traceback
+    assert not [r for r in caplog.records if r.name == "gateway.daemon" and r.exc_info]
+    assert "unexpected error" not in caplog.text, caplog.text
 
 
 def test_a_child_whose_daemon_is_gone_stops_by_itself(live: App) -> None:

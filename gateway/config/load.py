@@ -68,45 +68,9 @@ __all__ = ["load_settings"]
 DEFAULTS = "<built-in defaults>"
 
 # The keys each table takes, named once so that the README's check
-# (tests/test_readme_config.py, through gateway.config.schema) reads the same sets.
-SECTIONS = {
-    "gateway",
-    "database",
-    "catalog",
-    "smtp",
-    "imap",
-    "outbound",
-    "members",
-    "schedule",
-    "health",
-    "actions",
-    "logging",
-    "chat",
-    "web",
-    "limits",
-    "mail",
-    "priority",
-    "answers",
-    "retention",
-    "business_hours",
-}
-GATEWAY_KEYS = {
-    "address",
-    "secret_file",
-    "locale",
-    "timezone",
-    "tag_prefix",
-    "reopen_window",
-    "data_dir",
-    "templates_dir",
-    "auto_reply_limit",
-    "iso2022jp",
-    "trusted_authserv_ids",
-    "per_person_domains",
-    "max_command_lines",
-    "runner_process",
-}
-DATABASE_KEYS = {"url"}
+# (tests/test_readme_config.py, through gateway.config.schema) reads the same sets; the
+# tables' names and the keys of [gateway] and [database] are gateway.config.locate's,
+# which the MTA pipe's fast path checks too.
 CATALOG_KEYS = {"path"}
 HEALTH_KEYS = {
     "max_poll_age",
@@ -177,10 +141,10 @@ def _text(path: Path) -> str:
 
 def _build(data: dict[str, Any], src: str, base: Path, make: bool) -> Settings:
     top = Section(src, "", data)
-    top.unknown(SECTIONS)
+    top.unknown(locate.SECTIONS)
     gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base, make)
     db = Section(src, "database", data.get("database", {}))
-    db.unknown(DATABASE_KEYS)
+    db.unknown(locate.DATABASE_KEYS)
     url = _database_url(db, gw.data_dir, base, make)
     if make and gw.secret_problem is not None and not gw.secret:  # a key left to make
         gw = key_made(Section(src, "gateway", data.get("gateway", {})), gw, url)
@@ -267,7 +231,7 @@ def _database_url(db: Section, data_dir: Path, base: Path, make: bool) -> str:
 
 
 def _gateway(s: Section, base: Path, make: bool) -> GatewaySettings:
-    s.unknown(GATEWAY_KEYS)
+    s.unknown(locate.GATEWAY_KEYS)
     where = s.path_or_none("data_dir", base) or locate.DEFAULT_DATA_DIR  # locate.data_dir
     data_dir = _folder(s.path, s.key("data_dir"), where, make)
     tz = zone(s, "timezone", "Asia/Tokyo")

@@ -35,6 +35,50 @@ LOCAL_CONFIG = Path("gateway.toml")
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_LOCALE = "ja"  # [gateway] locale when the config does not say
 
+# The names of the tables, and of the keys of the two tables that say where a message is
+# stored. Here, not in the settings reader (which refuses any other with these sets),
+# because the pipe's fast path must not take a misspelt one for an absent one: read as
+# absent, ``[databse]`` or ``data_dirr`` named the default database, a site's SQLite left
+# from before its move to PostgreSQL, and the mail went where nobody reads it.
+SECTIONS = {
+    "gateway",
+    "database",
+    "catalog",
+    "smtp",
+    "imap",
+    "outbound",
+    "members",
+    "schedule",
+    "health",
+    "actions",
+    "logging",
+    "chat",
+    "web",
+    "limits",
+    "mail",
+    "priority",
+    "answers",
+    "retention",
+    "business_hours",
+}
+GATEWAY_KEYS = {
+    "address",
+    "secret_file",
+    "locale",
+    "timezone",
+    "tag_prefix",
+    "reopen_window",
+    "data_dir",
+    "templates_dir",
+    "auto_reply_limit",
+    "iso2022jp",
+    "trusted_authserv_ids",
+    "per_person_domains",
+    "max_command_lines",
+    "runner_process",
+}
+DATABASE_KEYS = {"url"}
+
 
 def locate_config(cli_path: str | None, environ: Mapping[str, str] = os.environ) -> Path | None:
     """``--config``, else ``$TICKET_GATEWAY_CONFIG``, else ``./gateway.toml``, else None."""
@@ -57,6 +101,15 @@ class NestedTooDeeply(ValueError):
     """A value nested deeper than ``tomllib`` recurses (``x = [[[[…]]]]``): a
     ``ValueError`` like the file's other faults, so every reader of the config (the MTA
     pipe's fast path too) handles it, where a ``RecursionError`` was a traceback."""
+
+
+def unknown_names(data: Mapping[str, Any]) -> bool:
+    """Does the file name a table, or a key of ``[gateway]`` or ``[database]``, that the
+    settings reader does not know? (A misspelt name of where to store; see SECTIONS.)"""
+    if set(data) - SECTIONS:
+        return True
+    tables = ((data.get("gateway"), GATEWAY_KEYS), (data.get("database"), DATABASE_KEYS))
+    return any(isinstance(t, dict) and set(t) - known for t, known in tables)
 
 
 def read_config(path: Path) -> dict[str, Any]:

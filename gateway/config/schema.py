@@ -16,6 +16,7 @@ from gateway.config import (
     hours,
     imap,
     load,
+    locate,
     mail,
     outbound,
     retention,
@@ -27,8 +28,8 @@ from gateway.config import (
 
 # table name as written in the file → the keys it takes
 TABLES: Mapping[str, frozenset[str]] = {
-    "gateway": frozenset(load.GATEWAY_KEYS),
-    "database": frozenset(load.DATABASE_KEYS),
+    "gateway": frozenset(locate.GATEWAY_KEYS),
+    "database": frozenset(locate.DATABASE_KEYS),
     "catalog": frozenset(load.CATALOG_KEYS),
     "smtp": frozenset(smtp.KEYS),
     "imap": frozenset(imap.KEYS),  # [[imap]], one table per folder

@@ -19,7 +19,13 @@ from pathlib import Path
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sniff import SNIFF_BYTES, looks_like_mail
-from gateway.receive.folders import NotListed, PassedOver, folder_files, moved_to_cur
+from gateway.receive.folders import (
+    NAME_IT,
+    NotListed,
+    PassedOver,
+    folder_files,
+    moved_to_cur,
+)
 from gateway.receive.mbox import (
     begins_an_mbox,
     envelope_sender,
@@ -78,6 +84,7 @@ def read_inputs(specs: list[str], *, on_disk_above: int | None = None) -> Iterat
     """Every input of ``specs`` in order; message files of ``on_disk_above`` bytes or
     more (None: none) as :class:`FileInput`, left on disk. An mbox and standard
     input are always read."""
+    named = frozenset(os.path.realpath(s) for s in specs if s != "-")
     for spec in specs or ["-"]:
         if spec == "-":
             raw = standard_input()  # a pipe(8) with flag F: the envelope line goes (.mbox)
@@ -89,7 +96,7 @@ def read_inputs(specs: list[str], *, on_disk_above: int | None = None) -> Iterat
             continue
         path = Path(spec)
         if path.is_dir():
-            yield from _folder(path, on_disk_above)
+            yield from _folder(path, on_disk_above, named)
         elif path.is_file():
             yield from _file(path, explicit=True, on_disk_above=on_disk_above)
         elif path.exists():  # a pipe, a socket, a device: reading it may never end
@@ -102,15 +109,20 @@ def _item(ref: str, raw: bytes, explicit: bool = True) -> RawInput:
     return RawInput(ref, raw, looks_like_mail(raw), explicit)
 
 
-def _folder(root: Path, on_disk_above: int | None) -> Iterator[Item]:
+def _folder(
+    root: Path, on_disk_above: int | None, named: frozenset[str] = frozenset()
+) -> Iterator[Item]:
     """Every message file below ``root``, in a stable order; maildir ``tmp/`` skipped,
     and every folder not read said (:mod:`.folders`), the one named too when it holds
     no message file at all (a maildir's ``new/`` named when the mail was in ``cur/``
-    said nothing and exited 0)."""
+    said nothing and exited 0). What is passed over here but ``named`` on the command
+    line too (``ingest Maildir Maildir/.Customers``) is read as named, and its line,
+    which tells to name it, is not said."""
     files = 0
     for found in folder_files(root):
         if isinstance(found, PassedOver):
-            yield found
+            if found.why not in NAME_IT or os.path.realpath(found.ref) not in named:
+                yield found
         elif isinstance(found, NotListed):
             files += 1  # said as unreadable: not "no message file"
             yield UnreadableInput(str(found.path), os_error(found.error))

@@ -34,6 +34,8 @@ ALREADY_READ = N_(  # a link to a folder this walk has read (a loop, or a second
 MARKED_DELETED = N_(  # a maildir message flagged T: deleted, not yet expunged
     "marked deleted in its maildir (flag T); name the file to ingest it"
 )
+# the reasons that tell to name the input: one named on the command line is read as such
+NAME_IT = (MAILDIR_FOLDER, MARKED_DELETED)
 # a folder holding tmp/ and one of these is a maildir: a copy that keeps no empty folder
 # (git, an object store's sync) has lost the other when it was empty
 MAILDIR_MAIL = frozenset({"cur", "new"})

@@ -195,7 +195,8 @@ def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | Non
     Only the keys that decide the target are read, by the rules of
     :mod:`gateway.config.locate`, which the settings reader uses too (a test
     checks both agree on many configs). Anything unusual — other arguments, an
-    unreadable config, not SQLite — returns None and the full command runs,
+    unreadable config, a table or a key of where to store that the settings reader
+    does not know, not SQLite — returns None and the full command runs,
     which also reports any problem. Whether a daemon runs is asked after the
     commit (:func:`daemon_running`): it decides who processes, not where to store.
     """
@@ -219,6 +220,8 @@ def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | Non
     gateway, database = data.get("gateway", {}), data.get("database", {})
     if not isinstance(gateway, dict) or not isinstance(database, dict):
         return None
+    if locate.unknown_names(data):  # ``[databse]`` is no "[database] absent": the full
+        return None  # reader names it, and the MTA keeps the mail (75)
     raw_dir = gateway.get("data_dir")
     if raw_dir is not None and (not isinstance(raw_dir, str) or not raw_dir):
         return None

@@ -62,6 +62,7 @@ from gateway.config.settings import Settings
 from gateway.core.resources import module_command, sigint_ignored
 from gateway.runtime.background import Tuning
 from gateway.runtime.row_board import RowBoard
+from gateway.runtime.workers import Ended
 
 log = logging.getLogger("gateway.daemon")
 
@@ -83,8 +84,20 @@ CHILD = module_command("gateway.runtime.processing", lean=True)  # + the socket'
 Shunt = Callable[[int, str], None]  # (inbox id, reason): record a row killed with the child
 
 
-class ChildDied(RuntimeError):
-    """The processing process ended while nobody asked it to."""
+class ChildDied(Ended):
+    """The processing process ended while nobody asked it to (killed, or exited)."""
+
+
+def _ended(process: subprocess.Popen[bytes]) -> str:
+    """How a child ended, for the log: a signal by its name (9 is the OOM killer's)."""
+    code = process.returncode
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            return f"the processing process {process.pid} was killed by signal {-code}"
+        return f"the processing process {process.pid} was killed by signal {-code} ({name})"
+    return f"the processing process {process.pid} exited with {code}"
 
 
 class ProcessingProcess:
@@ -169,7 +182,7 @@ class ProcessingProcess:
                     if self._stopping is not None and self._stopping.wait(STOPPING_GRACE):
                         stop.wait()  # the whole service is stopping: this worker is next
                         break
-                    raise ChildDied(f"the processing process exited ({process.returncode})")
+                    raise ChildDied(_ended(process))
                 if (row := watch.overdue(self._budget + KILL_GRACE)) is not None:
                     self._kill(process, row)
         finally:

@@ -33,6 +33,12 @@ RESTART_RESET = 300.0  # a worker that ran this long without crashing starts ove
 PASS_BACKOFF_MAX = 60.0  # the longest wait after a failed pass
 
 
+class Ended(RuntimeError):
+    """A loop that ended for a reason it says in full, none of them a bug of ours (a
+    child process killed by the OOM killer, or by the budget's rule): said as an error
+    without a traceback, which an admin cannot act on, and started again as a crash is."""
+
+
 @dataclass
 class Worker:
     """A background loop in its own thread; ``run`` returns soon after ``stop`` is set.
@@ -76,6 +82,9 @@ class Worker:
         """What went wrong, or None when the loop ended because it was asked to."""
         try:
             self.run(self.stop)
+        except Ended as exc:
+            log.error("worker %s stopped: %s", self.name, exc)
+            return "stopped"
         except OSError as exc:
             why = out_of_resources(exc)  # EMFILE…: said as the listeners say it, no traceback
             if why is None:

@@ -101,9 +101,11 @@ def cmd_requesters_forget(args: argparse.Namespace, settings: Settings) -> int:
         # (a member who leaves: README)
         said.warn(N_("{address} is the team's, not a requester's: nothing erased", address=address))
         return EX_DATAERR
-    key = settings.gateway.reply_key()
     files: list[Path] = []
     with opened(settings) as app:
+        # once the database is found: the key is kept beside it, and in the wrong folder
+        # "no gateway database" (66) is what to hear, not that the key cannot be read
+        key = settings.gateway.reply_key()
         try:
             with transaction(app.sessions) as s:
                 outcome = forget(s, address, app.clock.now(), actor=actor(), key=key)

@@ -76,11 +76,13 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
     from store.db import transaction
 
     said = Speaker(settings)
-    decided = choose(args.name, answers.available(settings.answers.dir))
-    if not isinstance(decided, UseAnswer):
-        said.warn(decided)
-        return EX_DATAERR
     with opened(settings) as app, transaction(app.sessions) as s:
+        # after the database is found: in the wrong folder, its answers/ has none either,
+        # and "the team has none yet" would be the wrong thing to hear
+        decided = choose(args.name, answers.available(settings.answers.dir))
+        if not isinstance(decided, UseAnswer):
+            said.warn(decided)
+            return EX_DATAERR
         found = ticket_to_change(s, args.id, said)
         if isinstance(found, int):
             return found
