@@ -53,7 +53,7 @@ SQLSTATE_SAID: Mapping[str, Msg] = {
         "the schema the URL's search_path names does not exist: create it first (CREATE SCHEMA)"
     ),
     # insufficient_privilege: a table the role may not read, a schema it may not write
-    "42501": N_("the database role is not allowed to do this (permission denied)"),
+    "42501": N_("the database role is not allowed to do this"),
     "28P01": N_("the database server refused the password"),  # invalid_password
     "28000": N_("the database server refused the user"),  # invalid_authorization
     "25006": N_("the database can only be read, not written"),  # a read-only standby
