@@ -72,17 +72,15 @@ def expired(session: Session, before: datetime, limit: int, *, to_erase: bool = 
     is passed over (``SKIP LOCKED``): another instance's pass erasing it (whose commit
     takes it away; waiting for it, both passes erased it and each wrote an audit row
     for it), a reply being filed on it (it is no longer closed, or a later pass takes
-    it). Not one merged into a ticket still open (or merged on): the way there.
+    it). Not one merged into a ticket still kept, open or closed: the way there.
     ``to_erase`` False: only looked at (``sweep --dry-run``, a read-only unit),
     nothing locked."""
     target = aliased(Ticket)
     # a ticket merged into another (closed by the merge, its mail moved there) is the
-    # way its requester's replies reach that target: kept while the target is open, or
-    # merged on in turn (the chain's end then goes first, and this one after it)
-    live = select(target.id).where(
-        target.id == Ticket.merged_into_id,
-        or_(target.state != "closed", target.merged_into_id.is_not(None)),
-    )
+    # way its requester's replies reach that target, which they reopen or link to once
+    # it is closed too: kept as long as the target is (the target's erasure takes the
+    # pointer, the chain's end going first, and this one goes at a later pass)
+    live = select(target.id).where(target.id == Ticket.merged_into_id)
     stmt = (
         select(Ticket.id)
         .where(Ticket.state == "closed", Ticket.closed_at < before, ~live.exists())

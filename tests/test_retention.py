@@ -225,3 +225,49 @@ def test_a_ticket_merged_into_one_still_open_stays(
         assert deliver(app, again).ticket_id == target
     finally:
         app.close()
+
+
+def test_a_ticket_merged_into_one_closed_but_kept_stays_with_it(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The target closed after the merge: it is kept for the policy's period from its
+    own close, and a reply to it reopens it (reopen_window) or opens a ticket linked to
+    it. The ticket merged into it was erased at once (its merge was long past the
+    policy), so its requester's reply to its address, which reached the target through
+    it, opened a new ticket that knew nothing of either. It stays as long as the target."""
+    from tests.support.app import reply_address
+
+    config = _config(tmp_path, db_url)
+    app = build(load_settings(config), FakeClock(NOW - timedelta(days=800)))
+    try:
+        target = deliver(app, mail("Printer jam", sender="bob@customer.test", date=NOW)).ticket_id
+        source = deliver(app, mail("Printer 4", sender="carol@customer.test", date=NOW)).ticket_id
+        assert target and source
+    finally:
+        app.close()
+    assert run(config, "tickets", "merge", str(source), str(target), capsys=capsys).code == 0
+    app = build(load_settings(config))
+    try:
+        with transaction(app.sessions) as s:
+            s.execute(
+                update(Ticket)
+                .where(Ticket.id == source)
+                .values(closed_at=NOW - timedelta(days=731))
+            )
+            s.execute(  # solved after a long while, closed yesterday
+                update(Ticket)
+                .where(Ticket.id == target)
+                .values(state="closed", close_reason="resolved", closed_at=NOW - timedelta(days=1))
+            )
+    finally:
+        app.close()
+    run(config, "sweep", capsys=capsys)
+    app = build(load_settings(config))
+    try:
+        with transaction(app.sessions) as s:
+            assert sorted(s.scalars(select(Ticket.id))) == sorted([target, source])
+        to = reply_address(app, source, "carol@customer.test")
+        again = mail("Re: Printer 4", "Still jammed.\n", sender="carol@customer.test", to=to)
+        assert deliver(app, again).ticket_id == target
+    finally:
+        app.close()

@@ -47,6 +47,13 @@ SQLSTATE_SAID: Mapping[str, Msg] = {
     "40001": N_("the database was busy with a conflicting change"),  # serialization_failure
     "40P01": N_("the database was busy with a conflicting change"),  # deadlock_detected
     "3D000": N_("the database named in the configuration does not exist"),  # invalid_catalog
+    # invalid_schema_name: the URL's search_path (options=-csearch_path%3D…) names a
+    # schema not made yet, "no schema has been selected to create in"
+    "3F000": N_(
+        "the schema the URL's search_path names does not exist: create it first (CREATE SCHEMA)"
+    ),
+    # insufficient_privilege: a table the role may not read, a schema it may not write
+    "42501": N_("the database role is not allowed to do this"),
     "28P01": N_("the database server refused the password"),  # invalid_password
     "28000": N_("the database server refused the user"),  # invalid_authorization
     "25006": N_("the database can only be read, not written"),  # a read-only standby

@@ -5,18 +5,24 @@ The work is :mod:`store.db_copy`'s; this says what it did, per table, in the CLI
 language (``--json``: data), with every URL's password masked, and chooses the exit:
 0 copied; 64 a URL that names no database the gateway runs on; 65 a row the target
 refused; 73 a target that holds tables, or refuses to be written; 75 a database that
-cannot be reached now (the target named by its URL); 78 a source at another schema (as
-every command says it).
+cannot be reached now, or fails on the way (the target named by its URL); 78 a source
+at another schema (as every command says it), or one that refuses to be read.
+
+Both databases are open at once and the driver's reason names neither ("the disk under
+the database is full"): every failure is said with the URL of the one that failed, told
+apart by the errors the target's engine saw (:func:`_target_errors`).
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from gateway.core.i18n import N_
 from gateway.runtime.cli.common import (
     EX_CANTCREAT,
+    EX_CONFIG,
     EX_DATAERR,
     EX_OK,
     EX_TEMPFAIL,
@@ -29,6 +35,9 @@ from gateway.runtime.cli.common import (
 from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import ExceptionContext
+
     from gateway.config.settings import Settings
     from store.db_copy import Copied
 
@@ -70,6 +79,7 @@ def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
     read_only = unwritable_database(settings) is not None
     source = make_engine(str(settings.database.url), read_only=read_only)
     target = make_engine(url)
+    on_target = _target_errors(target)
     try:
         ping(target)  # said with its URL: the driver's reason names no database
     except TransientError as exc:
@@ -110,10 +120,29 @@ def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
         )
         return EX_DATAERR
     except DBAPIError as exc:
-        if is_transient(exc):  # unreachable, locked, the connection lost: all rolled back
-            raise TransientError(
-                f"database unavailable: {exc.orig or exc}", reason=db_error(exc)
-            ) from exc
+        if not on_target(exc):  # reading the configured database failed
+            if is_transient(exc):  # unreachable, locked: said as every command says it
+                raise TransientError(
+                    f"database unavailable: {exc.orig or exc}", reason=db_error(exc)
+                ) from exc
+            said.warn(  # a table this role may not read, and the like
+                N_(
+                    "cannot read {url} ({error}); nothing was copied",
+                    url=mask_url_passwords(str(settings.database.url)),
+                    error=db_error(exc),
+                )
+            )
+            return EX_CONFIG
+        if is_transient(exc):  # its disk full, the connection lost: all rolled back
+            said.warn(
+                N_(
+                    "{url} failed during the copy ({error}); nothing was written there, "
+                    "try again later",
+                    url=target_said,
+                    error=db_error(exc),
+                )
+            )
+            return EX_TEMPFAIL
         said.warn(  # no right to create tables or the extension there, and the like
             N_(
                 "{url} refused the copy ({error}); nothing was written there",
@@ -131,6 +160,25 @@ def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _say(said, copied, settings, source_said, target_said)
     return EX_OK
+
+
+def _target_errors(target: Engine) -> Callable[[BaseException], bool]:
+    """A check of whether an error came from ``target``: its engine's ``handle_error``
+    keeps each driver error it sees (a statement, a commit, a connection lost)."""
+    from sqlalchemy import event
+
+    seen: list[BaseException] = []
+
+    def saw(context: ExceptionContext) -> None:
+        seen.append(context.original_exception)
+
+    event.listen(target, "handle_error", saw)
+
+    def came_from(exc: BaseException) -> bool:
+        orig = getattr(exc, "orig", None)
+        return any(e is orig or e is exc for e in seen)
+
+    return came_from
 
 
 def _as_json(copied: Copied, source: str, target: str) -> dict[str, object]:
