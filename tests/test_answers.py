@@ -134,11 +134,16 @@ def test_a_link_out_of_the_folder_and_a_huge_file_are_refused(folder: Path, tmp_
     secret = tmp_path / "secret.txt"
     secret.write_text("the database password", encoding="utf-8")
     os.symlink(secret, folder / "leak.en.txt.j2")
-    with pytest.raises(AnswerError):
+    with pytest.raises(AnswerError) as err:
         answers.render(folder, "leak", VIEW, {}, wanted="en", team="en")
+    assert str(err.value.why).endswith(": it lies outside the folder of saved answers")
     (folder / "big.en.txt.j2").write_text("x" * (answers.MAX_BYTES + 1), encoding="utf-8")
-    with pytest.raises(AnswerError):
+    with pytest.raises(AnswerError) as err:  # it said "cannot be used", and not why
         answers.render(folder, "big", VIEW, {}, wanted="en", team="en")
+    assert str(err.value.why).endswith(
+        f": big.en.txt.j2 holds {answers.MAX_BYTES + 1} bytes, more than the "
+        f"{answers.MAX_BYTES} a saved answer may"
+    ), err.value.why
 
 
 @pytest.mark.parametrize("name", ["../answers/reset", "missing", "reset.ja", ""])

@@ -213,6 +213,7 @@ def test_tickets_answer_relays_the_saved_text_in_the_requesters_language(
     ran = run(config, "tickets", "answer", str(tid), "password-reset", capsys=capsys)
     assert ran.code == 0, ran.err
     assert "password-reset (ja)" in ran.out
+    assert ran.out.rstrip().endswith("sent to 1 person"), ran.out  # not "1 people"
     app = make_app(load_settings(config), FakeClock(START))
     try:
         data = show(app, tid)

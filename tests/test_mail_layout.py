@@ -14,6 +14,7 @@ import dataclasses
 
 import pytest
 
+from gateway.core.i18n import gettext_for
 from gateway.notify import views as v
 from gateway.notify.render import Renderer
 from tests.support.samples import SAMPLES, said
@@ -88,3 +89,19 @@ def test_a_requester_without_a_name_is_their_address_once(view: v.View, locale: 
     mail = Renderer().render(_nameless(view, email), locale)  # type: ignore[arg-type]
     assert f"{email} <{email}>" not in mail.text
     assert mail.html is None or f"{email} &lt;{email}&gt;" not in mail.html
+
+
+_BRIEF_LABELS = ("Ticket:", "Requester:", "Category:", "Priority:", "Received:")
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+@pytest.mark.parametrize("view", _VIEWS, ids=lambda s: v.kind_of(s))
+def test_each_line_of_a_ticket_s_brief_is_a_line(view: v.View, locale: str) -> None:
+    """The brief of a ticket (the new-ticket mail, a ticket given to a member, an
+    outsider's mail) read '依頼者: 伊藤 花子 <ito@customer.test>  分類: VPN' on one line:
+    the ``{% endif %}`` closing the requester's address took the line's end with it
+    (``trim_blocks``), so the entry never stood on a line of its own."""
+    labels = [gettext_for(locale, label) for label in _BRIEF_LABELS]
+    text = Renderer().render(view, locale).text
+    crowded = [line for line in text.split("\n") if sum(label in line for label in labels) > 1]
+    assert not crowded, crowded

@@ -145,6 +145,26 @@ def test_forged_mail_bombing_is_rate_limited(ops_app: App) -> None:
     assert len(events(ops_app, "security")) == 8  # every attempt is still recorded
 
 
+def test_a_member_busy_by_reply_is_still_told_their_unproven_mail_did_nothing(
+    ops_app: App,
+) -> None:
+    """The hourly brake on refusals counted the member's transcripts too: after five
+    commands by reply in an hour (an ordinary morning), a mail of theirs that proved
+    nothing (sent to the support address, not their reply address) did nothing and
+    they were never told, believing it done. Only the refusals count."""
+    open_ticket(ops_app)
+    for i in range(6):
+        command = b"/open\n" if i % 2 else b"/pending\n"
+        work = eml(ops_app, "member_close.eml").replace(b"/close\n/assign ops2\n", command)
+        deliver(ops_app, work.replace(b"<ops-close-1@", f"<busy-{i}@".encode(), 1))
+    assert len(outbox(ops_app, "command_result")) >= 5
+    out = deliver(ops_app, eml(ops_app, "forged_close.eml"))
+    assert out.state == InboxState.REJECTED
+    [security] = events(ops_app, "security")
+    assert security["detail"]["told"] is True
+    assert len(outbox(ops_app, "command_refused")) == 1
+
+
 def test_dkim_pass_from_an_untrusted_authserv_id_changes_nothing(ops_app: App) -> None:
     open_ticket(ops_app)
     out = deliver(ops_app, eml(ops_app, "untrusted_dkim.eml"))

@@ -25,6 +25,7 @@ from gateway.core.model import InboxState
 from gateway.runtime.app import App
 from store.models import OutboxRow
 from tests.support import dsn
+from tests.support.app import reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, deliver, inbox_rows, outbox, subject_of, words_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings, tick_and_send
@@ -142,6 +143,23 @@ def test_a_member_whose_reply_looks_like_a_request_is_told_how_to_open_one(
         assert f"Your mail answered {NAMED[kind][0]}, a mail about no single ticket" in said
     deliver(gw, raw.replace(b"Message-ID: <", b"Message-ID: <again"))  # the same, again
     assert len(_notices(gw)) == 2  # each mail is answered; the hourly brake stops a loop
+
+
+def test_a_member_busy_by_reply_is_still_told(gw: App) -> None:
+    """The hourly brake counted the member's own transcripts: after five commands by
+    reply in an hour, their request written as a reply to the digest was kept, opened
+    nothing and they were never told. Their transcripts are no answer to such a mail."""
+    who, locale = SENT["weekly_digest"]
+    [vpn] = [t for t in all_tickets(gw) if t["subject"] == "VPN down in Osaka"]
+    address = reply_address(gw, vpn["id"], who)
+    for i in range(6):
+        command = "/pending" if i % 2 == 0 else "/open"
+        deliver(gw, mail(subject="Re: VPN", body=f"{command}\n", sender=who, to=address))
+    assert len([m for m in outbox(gw, "command_result") if m.recipients == [who]]) == 6
+    raw = _reply(gw, "weekly_digest", "The printer on floor 3 is jammed.\n", subject="Printer")
+    assert deliver(gw, raw).state == InboxState.IGNORED
+    [notice] = _notices(gw)
+    assert notice.recipients == [who] and TOLD[locale] in words_of(notice)
 
 
 def mail_with_file(raw: bytes) -> EmailMessage:

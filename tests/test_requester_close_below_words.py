@@ -69,8 +69,13 @@ def test_a_close_on_the_last_line_of_the_words_is_done(
         ("It works now.\n/close\nBut the printer fails too.\n", False, "not done"),
         ("Here is my colleague.\n/cc add bob@customer.test\n", False, "not done"),
         ("直りました。\n/close\nただ、プリンタも動きません。\n", True, "実行していません"),
+        # words after it that name no problem are still words, not a name or thanks
+        # (up to 30 letters of anything were taken for courtesy, and the ticket closed)
+        ("It works now.\n/close\nCall me at 3pm.\n", False, "not done"),
+        ("It works now.\n/close\nMy colleague has it too.\n", False, "not done"),
+        ("直りました。\n/close\n2階のプリンタもです。\n", True, "実行していません"),
     ],
-    ids=["en-middle", "en-cc", "ja-middle"],
+    ids=["en-middle", "en-cc", "ja-middle", "en-call-me", "en-colleague", "ja-also"],
 )
 def test_a_command_elsewhere_under_the_words_is_not_done_and_said(
     team: App, body: str, japanese: bool, words: str

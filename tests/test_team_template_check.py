@@ -145,3 +145,29 @@ def test_a_folder_named_for_no_language_of_ours_is_noted(tmp_path: Path) -> None
         f"note: {folder / 'ja_JP'}: no mail reads this folder (the languages are ja and en)",
         f"note: {folder / 'jp'}: no mail reads this folder (the languages are ja and en)",
     ]
+
+
+def test_catalog_check_notes_a_misspelt_team_file_beside_a_broken_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team folder with a broken template and a misspelt one: the check named the broken
+    one, exit 78, and said nothing of the other, which the admin learnt of only after
+    fixing the first and running it again (a note leaves the exit status as it is)."""
+    folder = _team(
+        tmp_path,
+        {
+            "en/acknowledgement.txt.j2": b"Dear customer,\n{% if %}\n",
+            "ja/acknowledgment.txt.j2": "承りました。\n".encode(),
+        },
+    )
+    config = write_config(tmp_path)
+    team = 'data_dir = "var"\ntemplates_dir = "team"\n'
+    config.write_text(config.read_text(encoding="utf-8").replace('data_dir = "var"\n', team))
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    done = run(config, "catalog", "check", capsys=capsys)
+    assert done.code == 78
+    assert f"{folder / 'en' / 'acknowledgement.txt.j2'}:2: " in done.out, done.out
+    assert (
+        f"note: {folder / 'ja' / 'acknowledgment.txt.j2'}: no mail reads this file "
+        "(did you mean 'acknowledgement.txt.j2'?)"
+    ) in done.out, done.out

@@ -336,6 +336,25 @@ def test_an_edited_template_is_used_once_its_check_is_due(
     assert renderer.render(SAMPLES[0], "en").subject.startswith("Second: ")
 
 
+@pytest.mark.parametrize("place", ["en", ""])
+def test_a_team_file_copied_in_while_running_is_used_once_its_check_is_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, place: str
+) -> None:
+    """A team's file added to a running daemon's folder (the README's way: copy just that
+    file in) was never used until a restart: the built-in file of that name, read for an
+    earlier mail, stayed the one the renderer held, as only that file was looked at again."""
+    monkeypatch.setattr(Settled, "CHECK_EVERY", 0.0)
+    (tmp_path / "en").mkdir()
+    renderer = Renderer(tmp_path)
+    assert renderer.render(SAMPLES[0], "en").subject.startswith("We have received")  # ours
+    (tmp_path / place / "acknowledgement.subject.j2").write_text(
+        "Ours now: {{ ticket.subject }}\n", encoding="utf-8"
+    )
+    assert renderer.render(SAMPLES[0], "en").subject.startswith("Ours now: ")
+    (tmp_path / place / "acknowledgement.subject.j2").unlink()  # and taken away again
+    assert renderer.render(SAMPLES[0], "en").subject.startswith("We have received")
+
+
 _COMPAT32_WIRE = email.policy.compat32.clone(linesep="\r\n", max_line_length=78)
 _HEADER_TEXT = st.one_of(
     st.text(st.sampled_from([*"aZ09<>@.;,=-_/", " "]), min_size=55, max_size=80),

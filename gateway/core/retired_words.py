@@ -99,4 +99,7 @@ RETIRED: tuple[Msg, ...] = (
     ),
     N_("not a date: {value!r} (write YYYY-MM-DD)"),
     N_("no such date: {value!r}"),
+    # 2026-12-07: /answer's refusal of a file too big or outside the folder said no
+    # reason; it now says which. Kept in command-refused events (detail.said).
+    N_("saved answer '{name}' cannot be used"),
 )

@@ -104,8 +104,16 @@ def render(
         raise AnswerError(no_such(name))
     path = folder / f"{name}.{locale}{SUFFIX}"
     try:
-        if path.resolve().parent != folder.resolve() or path.stat().st_size > MAX_BYTES:
-            raise AnswerError(unusable(name))
+        if path.resolve().parent != folder.resolve():  # a link out of the folder
+            raise AnswerError(unusable(name, N_("it lies outside the folder of saved answers")))
+        if (size := path.stat().st_size) > MAX_BYTES:  # the member is told what to fix
+            too_big = N_(
+                "{file} holds {size} bytes, more than the {limit} a saved answer may",
+                file=path.name,
+                size=size,
+                limit=MAX_BYTES,
+            )
+            raise AnswerError(unusable(name, too_big))
         source = decoded(path.read_bytes())
         env = SandboxedEnvironment(
             loader=DictLoader({}),  # an include or import finds nothing (TemplateNotFound)
@@ -133,11 +141,9 @@ def no_such(name: str) -> Msg:
     return N_("no saved answer '{name}'", name=visible(name))
 
 
-def unusable(name: str, problem: str | Msg = "") -> Msg:
-    """Why a saved answer's file cannot be sent: outside the folder or too big (no
-    ``problem``), unreadable, or a template error (``problem``: Jinja's own words)."""
-    if not problem:
-        return N_("saved answer '{name}' cannot be used", name=visible(name))
+def unusable(name: str, problem: str | Msg) -> Msg:
+    """Why a saved answer's file cannot be sent: outside the folder, too big, unreadable,
+    or a template error (``problem``: Jinja's own words)."""
     return N_(
         "saved answer '{name}' cannot be used: {problem}", name=visible(name), problem=problem
     )

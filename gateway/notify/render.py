@@ -72,7 +72,7 @@ def environment(folders: list[Path], locale: str, sandboxed: bool = False) -> En
     loaders: list[BaseLoader] = [FileSystemLoader(str(f)) for f in folders]
     kind = BoundedSandbox if sandboxed else Environment
     env = kind(
-        loader=Settled(ChoiceLoader(loaders)),
+        loader=Settled(ChoiceLoader(loaders), folders),
         undefined=StrictUndefined,
         autoescape=select_autoescape(
             enabled_extensions=("html.j2",), default_for_string=False, default=False
@@ -127,12 +127,15 @@ class Settled(BaseLoader):
     ``CHECK_EVERY`` seconds each. Jinja asks on every ``get_template``, and the runner
     renders three templates (and their macros) for each mail it queues: the file
     checks were a tenth of a mail's rendering (issue #18). An edited template is
-    still used without a restart, a moment later."""
+    still used without a restart, a moment later; so is a file copied into a folder
+    searched before the one it came from (the team's copy of one of ours), or taken
+    out of it: the check also asks which of ``folders`` holds the name first now."""
 
     CHECK_EVERY = 2.0  # seconds
 
-    def __init__(self, inner: BaseLoader) -> None:
+    def __init__(self, inner: BaseLoader, folders: list[Path] | None = None) -> None:
         self.inner = inner
+        self.folders = folders or []
 
     def get_source(
         self, environment: Environment, template: str
@@ -142,18 +145,23 @@ class Settled(BaseLoader):
         if uptodate is None:
             return source, filename, None
         checked = [time.monotonic()]
+        first = self._first(template)
 
         def settled() -> bool:
             now = time.monotonic()
             if now - checked[0] < self.CHECK_EVERY:
                 return True
             checked[0] = now
-            return uptodate()
+            return self._first(template) == first and uptodate()
 
         return source, filename, settled
 
     def list_templates(self) -> list[str]:
         return self.inner.list_templates()
+
+    def _first(self, template: str) -> Path | None:
+        """The folder that holds ``template`` first, as the loaders search them."""
+        return next((f for f in self.folders if (f / template).is_file()), None)
 
 
 class Renderer:

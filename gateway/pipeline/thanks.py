@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from gateway.core.model import Attachment
 from gateway.pipeline.files_sent import PASTED_PICTURE_BYTES, sent_files
 from gateway.pipeline.parse.disclaimers import without_disclaimer
+from gateway.pipeline.parse.name_shapes import name_shaped
 from gateway.pipeline.parse.quotes import without_quoted_lines
 from gateway.pipeline.parse.signatures import without_signature
 from gateway.pipeline.parse.taglines import without_taglines
@@ -156,7 +157,25 @@ def only_courtesy(text: str) -> bool:
         return False
     for pattern, _ in THANKS:
         left = re.sub(pattern, " ", left)
-    return len(re.sub(r"[\W_]+", "", left)) <= MAX_LEFT
+    if len(re.sub(r"[\W_]+", "", left)) > MAX_LEFT:
+        return False
+    # what is left is a name (「山田」, "Alice"), line by line and part by part: a short
+    # sentence of no thanks and no trouble ("Call me at 3pm.", 「2階のプリンタもです。」)
+    # is words, and a /close above it is in the middle of them
+    return all(_courtesy_or_name(line) for line in words.splitlines())
+
+
+def _courtesy_or_name(line: str) -> bool:
+    """``line`` holds, in each part a comma sets apart, thanks or politeness, or a name
+    ("Thanks, Alice", 「以上、山田」, "- John")."""
+    for piece in re.split(r"[,、，]", line):
+        bare = unicodedata.normalize("NFKC", piece).strip(" \t-–—ー~〜。.!")
+        said = bare.casefold()
+        for pattern, _ in (*POLITE, *THANKS):
+            said = re.sub(pattern, " ", said, flags=re.MULTILINE)
+        if re.sub(r"[\W_]+", "", said) and not name_shaped(bare):
+            return False
+    return True
 
 
 def judge_reply(

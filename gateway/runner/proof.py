@@ -110,7 +110,7 @@ def trusted_ids(a: Arrival) -> tuple[str, ...]:
 def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz.Verdict) -> str:
     """Record the attempt and tell the member (at their configured address) why."""
     parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
-    told = within_limit(a, member.email)
+    told = refusals_within_limit(a, member.email)
     record_unproven(a, ticket, member.email, verdict, parsed.commands, told=told)
     if told:
         old = former_address(a, ticket)
@@ -198,7 +198,7 @@ def tell_other_address(a: Arrival, ticket: Ticket) -> Member | None:
     or a customer they forwarded our mail to is told of no more than the mail's own
     From). The member told, else None."""
     holder = token_holder(a, ticket.id)
-    if holder is None or holder.email == a.sender or not within_limit(a, holder.email):
+    if holder is None or holder.email == a.sender or not refusals_within_limit(a, holder.email):
         return None
     lines = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
     _tell(a, ticket, holder, from_elsewhere(a.sender, holder.email), lines.commands)
@@ -257,4 +257,13 @@ def within_limit(a: Arrival, email: str) -> bool:
     ok, _ = under_rate_limit(
         a.session, email, a.settings, a.now, {"command_result", "command_refused"}
     )
+    return ok
+
+
+def refusals_within_limit(a: Arrival, email: str) -> bool:
+    """A member told that a mail did nothing, under the hourly brake that keeps forged
+    mail from flooding them: counted over those refusals alone. Their own transcripts
+    are not such mails (a member working tickets by reply gets one per reply), and
+    counting them left a busy member untold that a mail of theirs changed nothing."""
+    ok, _ = under_rate_limit(a.session, email, a.settings, a.now, {"command_refused"})
     return ok

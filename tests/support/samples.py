@@ -471,7 +471,16 @@ REFUSED_LINES: list[tuple[str, Role]] = [
 # Why a saved answer that /answer named could not be sent (gateway.notify.answers)
 ANSWER_PROBLEMS = [
     answers.no_such("faq"),
-    answers.unusable("faq"),
+    answers.unusable("faq", N_("it lies outside the folder of saved answers")),
+    answers.unusable(
+        "faq",
+        N_(
+            "{file} holds {size} bytes, more than the {limit} a saved answer may",
+            file="faq.ja.txt.j2",
+            size=64001,
+            limit=64000,
+        ),
+    ),
     answers.unusable("faq", "unexpected '}'"),
     # a file saved as Shift_JIS: its line, said in the member's language
     answers.unusable(

@@ -53,8 +53,6 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
         if hint is not None:
             Speaker(settings).say(hint)
         return _check_failed(named=args.path is not None, unreadable=exc.unreadable)
-    if templates:  # the catalog is fine; the team's templates are configuration to fix
-        return EX_CONFIG
     Speaker(settings).say(
         N_(
             "{path}: ok, {count} entries, fallback {fallback!r}",
@@ -65,9 +63,10 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
     )
     replies = {e.action.success_reply for e in catalog.entries if e.action is not None}
     team = template_notes(settings.gateway.templates_dir, {r for r in replies if r})
-    for note in [*notes(catalog), *team]:  # worth knowing, not wrong: the status stays 0
+    for note in [*notes(catalog), *team]:  # worth knowing, not wrong: the status stays
         Speaker(settings).say(note)
-    return EX_OK
+    # the catalog is fine; a team template that does not compile is configuration to fix
+    return EX_CONFIG if templates else EX_OK
 
 
 def _template_mistakes(settings: Settings) -> bool:

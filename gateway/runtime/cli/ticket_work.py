@@ -21,7 +21,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from gateway.core import zone
-from gateway.core.i18n import N_, Msg
+from gateway.core.i18n import N_, NP_, Msg
 from gateway.runtime.cli.common import (
     EX_DATAERR,
     EX_OK,
@@ -104,8 +104,10 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
         key = f"cli-answer:{ticket.id}:{decided.name}:{now.timestamp()}"
         sent = relay_answer(s, settings, ticket, member, text, key=key, now=now, channel="cli")
     said.say(
-        N_(
+        NP_(
+            "ticket #{id}: saved answer {name} ({locale}) sent to {n} person",
             "ticket #{id}: saved answer {name} ({locale}) sent to {n} people",
+            sent,
             id=args.id,
             name=decided.name,
             locale=locale,
