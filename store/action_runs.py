@@ -24,8 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, dump, kept
+from store.fast_query import FastQuery
 from store.in_lists import chunks
-from store.models import ActionRun, Ticket, TicketEvent
+from store.models import ActionRun, Ticket, TicketEvent, table_of
 
 AWAITING, PENDING, RUNNING = "awaiting_approval", "pending", "running"
 SUCCEEDED, FAILED = "succeeded", "failed"
@@ -178,6 +179,23 @@ def as_due(row: ActionRun, resumed: bool = False) -> DueRun:
         row.attempts,
         resumed,
     )
+
+
+def unfinished(session: Session) -> bool:
+    """Whether any run is queued, running or awaiting approval: the action worker's
+    first look each pass, in a read (issue #18: woken after every pass of the runner,
+    it took SQLite's write lock twice, to look for runs to withdraw and to claim, while
+    mail came in and none of the burst queued a run)."""
+    return _UNFINISHED.first(session, {}) is not None
+
+
+# the states a run may still leave by the worker's hand, on the ix_action_runs_due index
+_RUNS = table_of(ActionRun)
+_UNFINISHED = FastQuery(
+    select(_RUNS.c.id)
+    .where(or_(_RUNS.c.state == PENDING, _RUNS.c.state == RUNNING, _RUNS.c.state == AWAITING))
+    .limit(1)
+)
 
 
 def claim_next(session: Session, now: datetime, lease: Callable[[str], timedelta]) -> DueRun | None:

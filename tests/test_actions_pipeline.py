@@ -166,7 +166,7 @@ def test_approval_waits_for_a_managers_approve(
         )
         deliver(app, member_mail(app, ticket_id, "boss@example.test", "/approve\n"))
         again = text_of(outbox(app, "command_result")[-1])
-        assert f"承認済みです: 実行 #{run['id']} は成功です" in again  # the state in words, too
+        assert f"承認済みです（実行 #{run['id']}: 成功）" in again  # the state in words, too
         assert kinds(app, ticket_id).count("action-approved") == 1
     finally:
         app.close()

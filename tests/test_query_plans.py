@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
+from gateway.actions.worker import ActionWorker
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.outbound.sender import Sender
@@ -147,6 +148,8 @@ def _work(app: App, tmp_path: Path) -> None:
     app.runner.process_pending()
     folder = tmp_path / "outbound"
     Sender(app.settings.outbound, app.clock, app.sessions, lambda: MaildirTransport(folder)).drain()
+    # the action worker's first look, after every pass of the runner (issue #18)
+    ActionWorker(app.settings, app.clock, app.sessions, app.catalog).drain()
     app.clock.advance(app.settings.outbound.keep_sent or timedelta(days=30))  # and their
     app.clock.advance(timedelta(days=1))  # bytes dropped once old (ix_outbox_sent_kept)
     assert sent_bytes.drop_old(app.sessions, app.settings.outbound, app.clock.now()) > 0

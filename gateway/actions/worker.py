@@ -66,14 +66,21 @@ class ActionWorker:
     stop_reason: Callable[[], Msg] = failures.stopped_with_daemon
 
     def drain(self, should_stop: Callable[[], bool] = lambda: False) -> list[results.Done]:
-        """Run every due row, one after the other, until none is due or ``should_stop``."""
-        done = [] if should_stop() else self.withdraw_waiting()
+        """Run every due row, one after the other, until none is due or ``should_stop``.
+        Nothing when no run is unfinished, found in a read: no write lock taken."""
+        if should_stop() or not self.unfinished():
+            return []
+        done = self.withdraw_waiting()
         while not should_stop():
             run = self.claim()
             if run is None:
                 break
             done.append(self.run(run, should_stop))
         return done
+
+    def unfinished(self) -> bool:
+        with transaction(self.sessions, read_only=True) as s:
+            return action_runs.unfinished(s)
 
     def claim(self) -> DueRun | None:
         with transaction(self.sessions) as s:
