@@ -76,6 +76,21 @@ def _longest_lf_line(line: bytes, stuffed: bool) -> int:
     return max(len(first) - stuffed, *map(len, rest))
 
 
+def _plain(joined: bytes, lines: list[bytes], line_limit: int) -> bool:
+    """Whether a block's whole ``lines`` (``joined`` split on CRLF) need no look one by
+    one: none is the end or has a dot to unstuff (no line starts with a dot), none holds
+    a bare LF (none in the block at all), and none is longer than a line may be. Found
+    at C speed: the loop's Python turn per line was a third of the listener's time
+    (issue #18); a block that fails any of them goes through the loop."""
+    return (
+        bool(lines)
+        and not joined.startswith(b".")
+        and b"\r\n." not in joined
+        and joined.count(b"\n") == joined.count(b"\r\n")
+        and max(map(len, lines)) + 2 <= line_limit
+    )
+
+
 class GatewaySMTP(SMTP):
     """aiosmtpd's SMTP with enhanced status codes, bounded DATA, and hooks when the
     session starts (may this peer have one more?) and ends."""
@@ -218,6 +233,18 @@ class GatewaySMTP(SMTP):
             # a CR in one of these whole lines that is no CRLF's: counted for the block
             # at C speed, so the common block (none) costs its lines no test each
             bare_cr = joined.count(b"\r") != joined.count(b"\r\n") + partial.count(b"\r")
+            taken = len(joined) - len(partial)  # the whole lines' bytes, their CRLFs too
+            if (
+                line_start
+                and not continued
+                and not refusal
+                and not bare_cr
+                and (not limit or size + taken <= limit)
+                and _plain(joined, lines, self.line_length_limit)
+            ):  # the common block: kept whole, as the loop below would keep it
+                data += memoryview(joined)[:taken]
+                size += taken
+                lines = []
             for n, line in enumerate(lines):
                 if line_start and not continued and line == b".":
                     self._unread(lines[n + 1 :], partial)  # a command sent too early
