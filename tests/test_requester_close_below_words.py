@@ -58,6 +58,7 @@ def _reply(app: App, ticket_id: int, body: str) -> str:
         ("解決しました。\n/close\nありがとうございました。田中より\n", True),
         ("解決しました。\n/close\nよろしくお願いいたします 山田\n", True),
         ("解決しました。\n/close\nありがとうございました！\n田中より\n", True),
+        ("解決しました。\n/close\n宜しくお願い致します。\n鈴木\n", True),  # in kanji
     ],
     ids=[
         "en",
@@ -71,6 +72,7 @@ def _reply(app: App, ticket_id: int, body: str) -> str:
         "ja-thanks-yori",
         "ja-courtesy-name",
         "ja-yori-line",
+        "ja-courtesy-kanji",
     ],
 )
 def test_a_close_on_the_last_line_of_the_words_is_done(

@@ -45,7 +45,11 @@ MAX_LEFT = 30  # letters left besides thanks and politeness (a name, 「ご対�
 
 # Politeness that asks for nothing: removed before anything is judged.
 POLITE: tuple[tuple[str, str], ...] = (
-    (r"(今後とも)?(引き続き)?(どうぞ)?よろしく(お願い|おねがい)(いた|致|申し上げ|し)*ます", "…"),
+    # in kana or in kanji (宜しくお願い致します), as much business mail writes it
+    (
+        r"(今後とも)?(引き続き)?(どうぞ)?(よろしく|宜しく)(お願い|おねがい)(いた|致|申し上げ|し)*ます",
+        "…",
+    ),
     (r"お世話になって?(おり|い)ます|お世話になりました", "greeting at the top"),
     (r"お疲れ(様|さま)です", "greeting among colleagues"),
     (r"取り急ぎ(ご?(お礼|御礼))?(まで|申し上げます)?", "a quick note"),
