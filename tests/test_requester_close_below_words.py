@@ -51,8 +51,29 @@ def _reply(app: App, ticket_id: int, body: str) -> str:
         # the courtesy a Japanese mail ends with, under the command, and the name
         ("解決しました。\n/close\nよろしくお願いいたします。\n山田\n", True),
         ("Works now.\n/close\nThank you!\n", False),
+        # the name on the thanks' own line, as many sign: no comma, a dash, 「より」
+        ("Works now.\n/close\nThank you Bob\n", False),
+        ("Works now.\n/close\nThanks so much - Maria Garcia\n", False),
+        ("Works now.\n/close\nBest regards Bob\n", False),
+        ("解決しました。\n/close\nありがとうございました。田中より\n", True),
+        ("解決しました。\n/close\nよろしくお願いいたします 山田\n", True),
+        ("解決しました。\n/close\nありがとうございました！\n田中より\n", True),
+        ("解決しました。\n/close\n宜しくお願い致します。\n鈴木\n", True),  # in kanji
     ],
-    ids=["en", "en-signed", "ja-ime", "ja-courtesy-under", "en-thanks-under"],
+    ids=[
+        "en",
+        "en-signed",
+        "ja-ime",
+        "ja-courtesy-under",
+        "en-thanks-under",
+        "en-thanks-name",
+        "en-thanks-dash-name",
+        "en-regards-name",
+        "ja-thanks-yori",
+        "ja-courtesy-name",
+        "ja-yori-line",
+        "ja-courtesy-kanji",
+    ],
 )
 def test_a_close_on_the_last_line_of_the_words_is_done(
     team: App, body: str, japanese: bool
@@ -74,8 +95,20 @@ def test_a_close_on_the_last_line_of_the_words_is_done(
         ("It works now.\n/close\nCall me at 3pm.\n", False, "not done"),
         ("It works now.\n/close\nMy colleague has it too.\n", False, "not done"),
         ("直りました。\n/close\n2階のプリンタもです。\n", True, "実行していません"),
+        # a name after thanks on one line is a name; words there are still words
+        ("It works now.\n/close\nThanks, call me at 3pm.\n", False, "not done"),
+        ("直りました。\n/close\nありがとうございました。経理部もです\n", True, "実行していません"),
     ],
-    ids=["en-middle", "en-cc", "ja-middle", "en-call-me", "en-colleague", "ja-also"],
+    ids=[
+        "en-middle",
+        "en-cc",
+        "ja-middle",
+        "en-call-me",
+        "en-colleague",
+        "ja-also",
+        "en-thanks-then-words",
+        "ja-thanks-then-words",
+    ],
 )
 def test_a_command_elsewhere_under_the_words_is_not_done_and_said(
     team: App, body: str, japanese: bool, words: str

@@ -15,6 +15,9 @@ ONLY_THANKS = [
     "田中様\n\nご対応ありがとうございました。助かりました。\n\n伊藤",
     "お世話になっております。\n確認しました。ありがとうございました。\n\n以上、よろしくお願いいたします。",
     "解決しました。ありがとうございます。\nまた何かありましたらよろしくお願いします。",
+    # the courtesy in kanji, as much business mail writes it: no request either
+    "ありがとうございました。\n宜しくお願い致します。",
+    "確認しました。今後とも宜しくお願い申し上げます。",
     "Thanks!",
     "Thank you very much.",
     "Got it, thanks.\n\nBest regards,\nAlice",

@@ -45,7 +45,11 @@ MAX_LEFT = 30  # letters left besides thanks and politeness (a name, 「ご対�
 
 # Politeness that asks for nothing: removed before anything is judged.
 POLITE: tuple[tuple[str, str], ...] = (
-    (r"(今後とも)?(引き続き)?(どうぞ)?よろしく(お願い|おねがい)(いた|致|申し上げ|し)*ます", "…"),
+    # in kana or in kanji (宜しくお願い致します), as much business mail writes it
+    (
+        r"(今後とも)?(引き続き)?(どうぞ)?(よろしく|宜しく)(お願い|おねがい)(いた|致|申し上げ|し)*ます",
+        "…",
+    ),
     (r"お世話になって?(おり|い)ます|お世話になりました", "greeting at the top"),
     (r"お疲れ(様|さま)です", "greeting among colleagues"),
     (r"取り急ぎ(ご?(お礼|御礼))?(まで|申し上げます)?", "a quick note"),
@@ -166,16 +170,23 @@ def only_courtesy(text: str) -> bool:
 
 
 def _courtesy_or_name(line: str) -> bool:
-    """``line`` holds, in each part a comma sets apart, thanks or politeness, or a name
-    ("Thanks, Alice", 「以上、山田」, "- John")."""
-    for piece in re.split(r"[,、，]", line):
-        bare = unicodedata.normalize("NFKC", piece).strip(" \t-–—ー~〜。.!")
-        said = bare.casefold()
+    """``line`` holds, in each part a comma or a Japanese full stop sets apart, thanks or
+    politeness, a name, or a name after them ("Thanks, Alice", "Thank you Bob",
+    "Thanks - Bob", 「以上、山田」, 「ありがとうございました。田中より」, "- John"): what
+    is left of a part once its courtesy is taken out must be shaped as a name. (The
+    whole part was asked, courtesy and all: a name signed on the thanks' own line,
+    "Thank you Bob", was words and the ``/close`` above it not done.)"""
+    for piece in re.split(r"[,、，。]", unicodedata.normalize("NFKC", line)):
         for pattern, _ in (*POLITE, *THANKS):
-            said = re.sub(pattern, " ", said, flags=re.MULTILINE)
-        if re.sub(r"[\W_]+", "", said) and not name_shaped(bare):
+            piece = re.sub(pattern, " ", piece, flags=re.MULTILINE | re.IGNORECASE)
+        name = _SIGNED_FROM.sub("", piece.strip(" \t-–—ー~〜.!")).strip()
+        if re.sub(r"[\W_]+", "", name) and not name_shaped(name):
             return False
     return True
+
+
+# 「田中より」: a Japanese mail signed "from Tanaka"; the name is what comes before it
+_SIGNED_FROM = re.compile(r"\s*より$")
 
 
 def judge_reply(
