@@ -54,14 +54,17 @@ def cmd_actions_list(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.runtime.cli.ticket_show import run_state
 
     said = Speaker(settings)
+    if not rows:  # said, as tickets list says it: an empty answer, not a silent command
+        said.say(N_("no action runs match"))
+        return EX_OK
     heads = [said(name) for name, _ in RUN_COLUMNS]
     # each column as wide as its header in the reader's language, or its usual width
     widths = [
         (1 if w > 0 else -1) * max(abs(w), columns(head))
         for head, (_, w) in zip(heads, RUN_COLUMNS, strict=True)
     ]
-    if rows:  # what each number is: the run (actions retry's), the ticket, the tries
-        print(" ".join(pad(head, w) for head, w in zip(heads, widths, strict=True)).rstrip())
+    # what each number is: the run (actions retry's), the ticket, the tries
+    print(" ".join(pad(head, w) for head, w in zip(heads, widths, strict=True)).rstrip())
     for r in rows:
         cells = (
             str(r["id"]),
