@@ -19,7 +19,7 @@ from gateway.pipeline.merging import (
     parse_ticket_ref,
     unmerge_refusal,
 )
-from gateway.pipeline.watching import Op, Watch, WatchFacts, watch_refusal
+from gateway.pipeline.watching import Op, Watch, WatchFacts, already_watching, watch_refusal
 
 OPEN, CLOSED, NEW = TicketState.OPEN, TicketState.CLOSED, TicketState.NEW
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -110,10 +110,9 @@ def _watch(**kw: object) -> WatchFacts:
         ),
         (_watch(address="ops@example.test"), "ops@example.test is one of the team's own addresses"),
         (_watch(own=True), "boss@customer.test is one of the team's own addresses"),
-        (
-            _watch(watchers=("boss@customer.test",)),
-            "boss@customer.test already watches this ticket",
-        ),
+        # already watching: no change rather than a refusal (already_watching), even at the cap
+        (_watch(watchers=("boss@customer.test",)), None),
+        (_watch(watchers=("boss@customer.test", "b@x.test")), None),
         (_watch(watchers=("a@x.test", "b@x.test")), "a ticket has at most 2 watchers"),
         (
             _watch(unreachable=True),
@@ -132,6 +131,13 @@ def _watch(**kw: object) -> WatchFacts:
 def test_watcher_rules(facts: WatchFacts, why: str | None) -> None:
     found = watch_refusal(facts)
     assert (str(found) if found is not None else None) == why
+
+
+def test_adding_someone_watching_is_already_done() -> None:
+    found = already_watching(_watch(watchers=("boss@customer.test",)))
+    assert str(found) == "boss@customer.test gets the mails already: nothing changed"
+    assert already_watching(_watch()) is None  # a newcomer: a change
+    assert already_watching(_watch(op=Op.REMOVE, watchers=("boss@customer.test",))) is None
 
 
 def _ctx(role: Role) -> CommandContext:

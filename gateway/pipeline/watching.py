@@ -129,6 +129,15 @@ def domain(address: str) -> str:
     return address.rsplit("@", 1)[-1].lower()
 
 
+def already_watching(f: WatchFacts) -> Msg | None:
+    """An add of someone who watches already, which :func:`watch_refusal` let pass: no
+    change, said as done (README: "The value a ticket has already is no change"), or
+    None when the add changes something."""
+    if f.op == Op.ADD and f.address in f.watchers:
+        return N_("{address} gets the mails already: nothing changed", address=f.address)
+    return None
+
+
 def watch_refusal(f: WatchFacts) -> Msg | None:
     """Why this ``/cc`` may not be done, or None when it may."""
     if f.op == Op.REMOVE:
@@ -156,8 +165,8 @@ def watch_refusal(f: WatchFacts) -> Msg | None:
         )
     if f.by_requester and domain(f.address) != domain(f.requester):
         return N_("you may only add a colleague from {domain}", domain=domain(f.requester))
-    if f.address in f.watchers:
-        return N_("{address} already watches this ticket", address=f.address)
+    if f.address in f.watchers:  # no change, not a refusal: see already_watching
+        return None
     if len(f.watchers) >= f.limit:
         return N_("a ticket has at most {n} watchers", n=f.limit)
     return None

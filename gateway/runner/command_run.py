@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gateway.actions import trigger
-from gateway.core.errors import InvalidTransition, Refusal
+from gateway.core.errors import AlreadyDone, InvalidTransition, Refusal
 from gateway.core.i18n import Msg
 from gateway.core.model import By
 from gateway.notify import answers
@@ -87,6 +87,8 @@ def run_commands(
             outcome = Refused(cmd.line, exc.reason)
         except answers.AnswerError as exc:
             outcome = Refused(cmd.line, exc.why)
+        except AlreadyDone as exc:  # /cc add of a watcher: no change, said among the applied
+            outcome = Applied(cmd.line, exc.why)
         except Refusal as exc:  # a merge or a watcher the rules refuse
             outcome = Refused(cmd.line, exc.why)
         if not isinstance(outcome, Applied):

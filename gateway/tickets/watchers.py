@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gateway.config.settings import Settings
-from gateway.core.errors import Refusal
+from gateway.core.errors import AlreadyDone, Refusal
 from gateway.pipeline import loops
 from gateway.pipeline.merging import merged_away
-from gateway.pipeline.watching import Op, WatchFacts, watch_refusal
+from gateway.pipeline.watching import Op, WatchFacts, already_watching, watch_refusal
 from gateway.tickets import changes
 from store import merges, ticket_rows
 from store.models import Ticket
@@ -35,7 +35,8 @@ def change_watcher(
     channel: str,
     by_requester: bool = False,
 ) -> None:
-    """Add or remove watcher ``address`` (normalised); raises :class:`Refusal`."""
+    """Add or remove watcher ``address`` (normalised); raises :class:`Refusal`, or
+    :class:`AlreadyDone` for an add of someone who watches already."""
     if op == Op.ADD and ticket.merged_into_id is not None:
         raise Refusal(merged_away(ticket.id, ticket.merged_into_id))
     facts = WatchFacts(
@@ -52,6 +53,8 @@ def change_watcher(
     why = watch_refusal(facts)
     if why is not None:
         raise Refusal(why)
+    if (done := already_watching(facts)) is not None:  # nothing written, nobody told
+        raise AlreadyDone(done)
     was = dict(merges.participants(session, ticket.id)).get(address)
     if was is not None:  # a Cc who becomes a watcher, or a watcher who leaves
         ticket_rows.remove_participant(session, ticket.id, address)

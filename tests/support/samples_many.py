@@ -20,7 +20,14 @@ from gateway.pipeline.merging import (
     merged_away,
     unmerge_refusal,
 )
-from gateway.pipeline.watching import Op, Watch, WatchFacts, cc_command, watch_refusal
+from gateway.pipeline.watching import (
+    Op,
+    Watch,
+    WatchFacts,
+    already_watching,
+    cc_command,
+    watch_refusal,
+)
 from gateway.runner import command_said
 from gateway.tickets.merge import merged_cause
 
@@ -35,7 +42,20 @@ def applied() -> list[v.CommandLine]:
         ("/cc add kato@customer.test", Watch(Op.ADD, "kato@customer.test")),
         ("/cc remove kato@customer.test", Watch(Op.REMOVE, "kato@customer.test")),
     ]
-    return [v.CommandLine(line, command_said.changed(a, "new"), "applied") for line, a in actions]
+    lines = [v.CommandLine(line, command_said.changed(a, "new"), "applied") for line, a in actions]
+    watching = WatchFacts(
+        Op.ADD,
+        "kato@customer.test",
+        False,
+        "ito@customer.test",
+        ("kato@customer.test",),
+        (),
+        False,
+        5,
+    )
+    already = already_watching(watching)  # no change, said among the applied lines
+    assert already is not None
+    return [*lines, v.CommandLine("/cc add kato@customer.test", already, "applied")]
 
 
 def refused() -> list[v.CommandLine]:
@@ -57,7 +77,6 @@ def refused() -> list[v.CommandLine]:
         base,
         WatchFacts(Op.ADD, "ito@customer.test", False, *_rest(base)),
         WatchFacts(Op.ADD, "x@other.test", False, base.requester, (), (), True, 5),
-        WatchFacts(Op.ADD, "a@customer.test", False, *_rest(base)),
         WatchFacts(Op.ADD, "b@customer.test", False, base.requester, base.watchers, (), False, 1),
         WatchFacts(Op.REMOVE, "b@customer.test", False, *_rest(base)),
         WatchFacts(Op.REMOVE, "a@customer.test", True, *_rest(base)),

@@ -54,14 +54,18 @@ def cmd_actions_list(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.runtime.cli.ticket_show import run_state
 
     said = Speaker(settings)
+    if not rows:  # said, as tickets list says it: an empty answer, not a silent command
+        said.say(N_("no action runs match"))
+        return EX_OK
     heads = [said(name) for name, _ in RUN_COLUMNS]
-    # each column as wide as its header in the reader's language, or its usual width
+    # each column as wide as its header in the reader's language, or its usual width; the
+    # state's as its longest words ("waiting to run (pending)"), the same for every row
     widths = [
-        (1 if w > 0 else -1) * max(abs(w), columns(head))
-        for head, (_, w) in zip(heads, RUN_COLUMNS, strict=True)
+        (1 if w > 0 else -1) * max(abs(w), columns(head), state_width(said) if n == STATE else 0)
+        for n, (head, (_, w)) in enumerate(zip(heads, RUN_COLUMNS, strict=True))
     ]
-    if rows:  # what each number is: the run (actions retry's), the ticket, the tries
-        print(" ".join(pad(head, w) for head, w in zip(heads, widths, strict=True)).rstrip())
+    # what each number is: the run (actions retry's), the ticket, the tries
+    print(" ".join(pad(head, w) for head, w in zip(heads, widths, strict=True)).rstrip())
     for r in rows:
         cells = (
             str(r["id"]),
@@ -84,11 +88,24 @@ RUN_COLUMNS: tuple[tuple[Msg, int], ...] = (
     (N_("ticket"), 7),
     (N_("entry"), 14),  # the catalog entry's id
     (N_("type"), 8),  # command | webhook
-    (N_("state"), 17),  # said in the language, with --state's word
+    (N_("state"), 17),  # said in the language, with --state's word: see state_width
     (N_("tries"), -5),  # attempts made
     (N_("status"), -6),  # the last attempt's exit status, or the HTTP status
     (N_("last error"), 1),
 )
+
+
+STATE = 4  # the state's column: as wide as the longest state's words (state_width)
+
+
+def state_width(said: Speaker) -> int:
+    """The terminal columns of the longest run state in the reader's words, --state's
+    word beside them (``waiting to run (pending)``, ``承認待ち (awaiting_approval)``): a
+    fixed 17 let such a cell push the tries, status and error from under their headers."""
+    from gateway.notify.labels import RUN_STATES
+    from gateway.runtime.cli.ticket_show import run_state
+
+    return max(columns(run_state(state, said)) for state in RUN_STATES)
 
 
 def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:

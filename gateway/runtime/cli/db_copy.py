@@ -3,8 +3,9 @@ step of a move from SQLite to PostgreSQL (README "Moving to PostgreSQL").
 
 The work is :mod:`store.db_copy`'s; this says what it did, per table, in the CLI's
 language (``--json``: data), with every URL's password masked, and chooses the exit:
-0 copied; 64 a URL that names no database the gateway runs on; 65 a row the target
-refused; 73 a target that holds tables, or refuses to be written; 75 a database that
+0 copied; 64 a URL that names no database the gateway runs on, or one in memory (gone
+at exit); 65 a row the target refused; 73 a target that holds tables, refuses to be
+written, or is not created yet; 75 a database that
 cannot be reached now, or fails on the way (the target named by its URL); 78 a source
 at another schema (as every command says it), or one that refuses to be read.
 
@@ -49,7 +50,7 @@ def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.exc import DBAPIError
 
     from gateway.core.clock import SystemClock
-    from gateway.core.db_errors import db_error
+    from gateway.core.db_errors import SQLSTATE_SAID, db_error
     from gateway.core.errors import TransientError
     from gateway.core.tokens import mask_url_passwords
     from gateway.runtime.reader import (
@@ -73,6 +74,16 @@ def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
         return EX_USAGE
+    if _in_memory(url):  # copied, then gone at exit: and said to be the new [database] url
+        said.warn(
+            N_(
+                "{url} is a database in memory, gone when the command ends: db copy copies "
+                "into a database that is kept (postgresql+psycopg://… or sqlite:///FILE); "
+                "nothing was copied",
+                url=target_said,
+            )
+        )
+        return EX_USAGE
     if (refused := unreadable_database(settings)) is not None:
         raise refused  # named as every command names it (exit 78)
     # a member's copy of a database they may only read: read as the readers read it
@@ -85,6 +96,16 @@ def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
     except TransientError as exc:
         source.dispose()
         target.dispose()
+        # the URL's database, not the configured one: at connect by the server's words
+        if exc.reason == SQLSTATE_SAID["3D000"]:
+            said.warn(
+                N_(
+                    "{url} names a database that does not exist: create it first (createdb), "
+                    "then copy again; nothing was copied",
+                    url=target_said,
+                )
+            )
+            return EX_CANTCREAT  # as a target's missing schema: made by a person, not time
         said.warn(
             N_(
                 "cannot reach {url}: {error}; nothing was copied, try again later",
@@ -160,6 +181,23 @@ def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _say(said, copied, settings, source_said, target_said)
     return EX_OK
+
+
+def _in_memory(url: str) -> bool:
+    """An SQLite URL whose database lives in this process's memory: ``sqlite://``,
+    ``sqlite:///:memory:``, a URI filename ``file::memory:`` or ``mode=memory``."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:  # not a URL at all: the driver says so when it is opened
+        return False
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    database = parsed.database or ""
+    memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    return memory or parsed.query.get("mode") == "memory"
 
 
 def _target_errors(target: Engine) -> Callable[[BaseException], bool]:

@@ -110,11 +110,14 @@ def cmd_inbox_list(args: argparse.Namespace, settings: Settings) -> int:
         print_json(rows)
         return EX_OK
     said = Speaker(settings)
+    if not rows:  # said, as tickets list says it: an empty answer, not a silent command
+        said.say(N_("no inbox rows match"))
+        return EX_OK
     heads = [said(name) for name, _ in INBOX_COLUMNS]
     # each column as wide as its header in the reader's language, or its usual width
     widths = [max(w, columns(head)) for head, (_, w) in zip(heads, INBOX_COLUMNS, strict=True)]
-    if rows:  # what each number is: the inbox row (inbox retry's), the ticket
-        print(" ".join(pad(head, w) for head, w in zip(heads, widths, strict=True)).rstrip())
+    # what each number is: the inbox row (inbox retry's), the ticket
+    print(" ".join(pad(head, w) for head, w in zip(heads, widths, strict=True)).rstrip())
     for r in rows:
         ticket = f"#{r['ticket']}" if r["ticket"] else "-"
         cells = (str(r["id"]), str(r["state"]), ticket, str(r["source"]), str(r["reason"] or ""))

@@ -45,6 +45,7 @@ from gateway.runtime.cli.common import (
     Speaker,
     escape_what_cannot_be_shown,
 )
+from gateway.runtime.cli.failed_json import CONFIG, DATABASE, said_in_json
 from gateway.runtime.cli.help_language import h, text
 from gateway.runtime.cli.terminal import OutputFailed, silence_stdout
 
@@ -101,21 +102,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gateway.runtime.no_database import being_made
 
         if settings is not None and (making := being_made(settings, exc)) is not None:
+            said_in_json(args, DATABASE, making)
             said.warn(N_("temporary failure, try again later: {error}", error=making))
             return EX_TEMPFAIL  # a daemon's first start: its database is on its way
+        said_in_json(args, DATABASE, *exc.lines)
         for message in exc.lines:  # one line each, as a configuration error is
             said.warn(said(message).replace("\n", "\\u000a"))
         return EX_NOINPUT
     except ConfigError as exc:
         said = Speaker(settings)
-        line = said(
-            N_(
-                "configuration error: {path}: [{key}] {problem}",
-                path=exc.path,
-                key=exc.key,
-                problem=exc.message,
-            )
+        line_msg = N_(
+            "configuration error: {path}: [{key}] {problem}",
+            path=exc.path,
+            key=exc.key,
+            problem=exc.message,
         )
+        line = said(line_msg)
+        said_in_json(args, CONFIG, line_msg)
         # one line, as the terminal shows other controls: a key or a path may hold a break
         said.warn(line.replace("\n", "\\u000a"))
         return _config_code(settings, args)
@@ -135,7 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # why, in the reader's words (gateway.core.db_errors); the driver's own text
         # is logged, seen with --verbose (a warning would put English on stderr)
         _logged(exc)
-        Speaker(settings).warn(N_("temporary failure, try again later: {error}", error=exc.said))
+        failure = N_("temporary failure, try again later: {error}", error=exc.said)
+        said_in_json(args, DATABASE, failure)
+        Speaker(settings).warn(failure)
         _said_full_disks(settings)
         return EX_TEMPFAIL
     except OutputFailed as exc:  # "> out.json" on a full disk: said, not a traceback

@@ -340,7 +340,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "status", help=h(N_("health: mailboxes, inbox, outbox, jobs; exit 1 when unhealthy"))
     )
     stt.add_argument("--json", action="store_true")
-    stt.set_defaults(handler=cmd_status)
+    # --json prints the report's shape even when there is no report (failed_json)
+    stt.set_defaults(handler=cmd_status, json_on_failure=True)
 
     dg = sub.add_parser("digest", help=h(N_("send the weekly digest now, or print it (--dry-run)")))
     dg.add_argument("--dry-run", action="store_true", help=h(N_("print the mails, send nothing")))
