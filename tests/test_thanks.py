@@ -30,6 +30,9 @@ ONLY_THANKS = [
     "いつでも結構です。ありがとうございました。",
     "ありがとうございます。ひとまず大丈夫です",
     "ありがとうございました。これで使えます。",
+    # 「いただき」 holds 「ただ」 (but) and is no "but"
+    "ご対応いただきありがとうございました。",
+    "早速ご確認いただき、ありがとうございます。",
     # the line a phone's mail app adds is not the requester's words
     "Thank you!\n\nGet Outlook for iOS<https://aka.ms/o0ukef>",
     "ありがとうございます。\n\nOutlook for iOS を入手<https://aka.ms/o0ukef>",
@@ -59,6 +62,7 @@ MORE_THAN_THANKS = [
     "ありがとうございました。印刷できなかったです。",
     "承知しました。ただいま確認しましたが、直らず困っています",
     "ありがとうございます。まだ届いておらず、",
+    "ありがとうございます。ただいま確認しましたが、まだ直りません。",
     "ありがとうございました。再起動しましたが、画面が真っ白のままです",
     "ありがとうございます。プリンタも壊れました",
     "Thanks. Now Outlook crashes on start.",
