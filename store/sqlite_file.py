@@ -27,8 +27,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 
-from gateway.core.errors import TransientError
 from store.inode import file_identity as identity
+from store.sqlite_access import gone
 
 _FILE = "sqlite-file"  # the pool record's info: the (device, inode) it opened
 
@@ -58,7 +58,3 @@ def watch(engine: Engine, path: str | None) -> None:
     event.listen(engine, "connect", opened)
     event.listen(engine, "checkout", checked_out)
     event.listen(engine, "commit", committing)
-
-
-def gone(path: str) -> TransientError:
-    return TransientError(f"database file {path} was removed or replaced")

@@ -42,8 +42,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from gateway.core.flocks import try_lock
-from store.sqlite_access import LOCK_SUFFIXES
-from store.sqlite_file import gone
+from store.sqlite_access import LOCK_SUFFIXES, gone
 
 # the lock file is the database's path plus SUFFIX; WRITE_SUFFIX's is held by a runner's
 # row and an accepting write, one at a time (store.sqlite_access checks both are ours)
