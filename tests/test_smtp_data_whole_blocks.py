@@ -12,6 +12,7 @@ import pytest
 from gateway.config.settings import Settings
 from gateway.receive.smtp import protocol
 from gateway.runtime.app import App
+from tests.support.databases import sqlite_only
 from tests.support.pipeline import inbox_raw, inbox_rows
 from tests.test_smtp_data_blocks import client
 
@@ -62,6 +63,7 @@ def _send(
     return status.split(b":")[0], stored
 
 
+@sqlite_only  # how DATA is read, not the database
 @pytest.mark.parametrize("name", list(BODIES))
 def test_whole_blocks_store_what_the_lines_store(
     name: str, app: App, settings: Settings, monkeypatch: pytest.MonkeyPatch
