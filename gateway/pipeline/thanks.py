@@ -51,7 +51,7 @@ POLITE: tuple[tuple[str, str], ...] = (
     # in kana or in kanji (宜しくお願い致します), as much business mail writes it
     (
         r"(今後とも)?(引き続き)?(どうぞ)?(よろしく|宜しく)(お願い|おねがい)(いた|致|申し上げ|し)*ます",
-        "…",
+        "the close of nearly every Japanese mail",
     ),
     (r"お世話になって?(おり|い)ます|お世話になりました", "greeting at the top"),
     (r"お疲れ(様|さま)です", "greeting among colleagues"),
@@ -163,6 +163,8 @@ _ANY_BESIDE = re.compile("|".join(f"(?:{p})" for p, _ in BESIDE), re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[。．.!！?？;；]+")
 _COMMA = re.compile(r"[,、，]")
 _NOT_LETTERS = re.compile(r"[\W_]+")
+# 「田中より」: a Japanese mail signed "from Tanaka"; the name is what comes before it
+_SIGNED_FROM = re.compile(r"\s*より$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,15 +180,11 @@ def judge(new_text: str) -> ThanksVerdict:
     # nor a company's confidentiality notice ("… please delete it": no request)
     # nor are the quoted lines an inline answer keeps above it ("> Did it work?")
     words = without_signature(without_disclaimer(without_taglines(without_quoted_lines(new_text))))
-    text = unicodedata.normalize("NFKC", words).strip()
+    text, more = _read(words)
     if not text:
         return ThanksVerdict(False, "empty")
-    if len(text) > MAX_CHARS:
-        return ThanksVerdict(False, "too long to be only thanks")
-    text = _polite_marked(text)
-    for pattern, why in _MORE:
-        if pattern.search(text):
-            return ThanksVerdict(False, why)
+    if more:
+        return ThanksVerdict(False, more)
     found = next((why for pattern, why in _THANKS if pattern.search(text)), None)
     if found is None:
         return ThanksVerdict(False, "no thanks")
@@ -201,20 +199,20 @@ def only_courtesy(text: str) -> bool:
     a name and a signature), read as :func:`judge` reads a reply, without needing thanks:
     a short sentence of no thanks and no trouble ("Call me at 3pm.", 「2階のプリンタもです。」)
     is words, and a /close above it is in the middle of them."""
-    words = without_signature(without_disclaimer(without_taglines(text)))
-    left = unicodedata.normalize("NFKC", words).strip()
-    if len(left) > MAX_CHARS:
-        return False
-    left = _polite_marked(left)
-    if any(pattern.search(left) for pattern, _ in _MORE):
-        return False
-    return _every_sentence_courtesy(left)
+    left, more = _read(without_signature(without_disclaimer(without_taglines(text))))
+    return not more and _every_sentence_courtesy(left)
 
 
-def _polite_marked(text: str) -> str:
+def _read(words: str) -> tuple[str, str]:
+    """``words`` normalised with their politeness marked, and why they are more than
+    courtesy whatever the sentences say ("" when neither their length nor a row of
+    :data:`MORE` says so): the first steps of :func:`judge` and :func:`only_courtesy`."""
+    text = unicodedata.normalize("NFKC", words).strip()
+    if len(text) > MAX_CHARS:
+        return text, "too long to be only thanks"
     for pattern in _POLITE:
         text = pattern.sub(MARK, text)
-    return text
+    return text, next((why for pattern, why in _MORE if pattern.search(text)), "")
 
 
 def _every_sentence_courtesy(text: str) -> bool:
@@ -249,10 +247,6 @@ def _courtesy(sentence: str, edge: bool) -> bool:
         if not (name_shaped(bare) and (edge or thanked or MARK in piece)):
             return False
     return True
-
-
-# 「田中より」: a Japanese mail signed "from Tanaka"; the name is what comes before it
-_SIGNED_FROM = re.compile(r"\s*より$")
 
 
 def _said(text: str) -> bool:
