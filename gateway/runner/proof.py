@@ -110,7 +110,7 @@ def trusted_ids(a: Arrival) -> tuple[str, ...]:
 def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz.Verdict) -> str:
     """Record the attempt and tell the member (at their configured address) why."""
     parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
-    told = refusals_within_limit(a, member.email)
+    told = within_limit(a, member.email, REFUSALS)
     record_unproven(a, ticket, member.email, verdict, parsed.commands, told=told)
     if told:
         old = former_address(a, ticket)
@@ -198,7 +198,7 @@ def tell_other_address(a: Arrival, ticket: Ticket) -> Member | None:
     or a customer they forwarded our mail to is told of no more than the mail's own
     From). The member told, else None."""
     holder = token_holder(a, ticket.id)
-    if holder is None or holder.email == a.sender or not refusals_within_limit(a, holder.email):
+    if holder is None or holder.email == a.sender or not within_limit(a, holder.email, REFUSALS):
         return None
     lines = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
     _tell(a, ticket, holder, from_elsewhere(a.sender, holder.email), lines.commands)
@@ -251,19 +251,17 @@ def unverified(verdict: authz.Verdict) -> Msg:
     return N_("nothing was changed or sent: {reason}", reason=verdict.why)
 
 
-def within_limit(a: Arrival, email: str) -> bool:
-    """Answers to commands (transcripts, refusals) share the hourly brake of every
-    automatic mail, counted per recipient over their own kinds."""
-    ok, _ = under_rate_limit(
-        a.session, email, a.settings, a.now, {"command_result", "command_refused"}
-    )
-    return ok
+# What the hourly brake counts for a member, one set per kind of answer (each the mails
+# of that kind already sent to them in the hour):
+COMMAND_ANSWERS = frozenset({"command_result", "command_refused"})  # a transcript or refusal
+# a notice that a mail of theirs did nothing: counted over those alone, not their own
+# transcripts (one per reply they work a ticket with: five in an hour left the sixth
+# mail that changed nothing untold)
+REFUSALS = frozenset({"command_refused"})
 
 
-def refusals_within_limit(a: Arrival, email: str) -> bool:
-    """A member told that a mail did nothing, under the hourly brake that keeps forged
-    mail from flooding them: counted over those refusals alone. Their own transcripts
-    are not such mails (a member working tickets by reply gets one per reply), and
-    counting them left a busy member untold that a mail of theirs changed nothing."""
-    ok, _ = under_rate_limit(a.session, email, a.settings, a.now, {"command_refused"})
+def within_limit(a: Arrival, email: str, kinds: frozenset[str] = COMMAND_ANSWERS) -> bool:
+    """Answers to a member share the hourly brake of every automatic mail, counted per
+    recipient over ``kinds``."""
+    ok, _ = under_rate_limit(a.session, email, a.settings, a.now, kinds)
     return ok
