@@ -7,7 +7,6 @@ person's canonical, lower-case address.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import hmac
 import json
@@ -19,6 +18,7 @@ from email.policy import compat32
 from typing import Any
 
 from gateway.pipeline.parse import submission
+from gateway.pipeline.parse.charsets.decode import decode_bytes
 from gateway.pipeline.parse.headers import addresses
 
 # Policy: the header fields that say who sent a mail (the author, the one who sent it
@@ -133,18 +133,11 @@ def mail_names(raw: bytes, address: str, ticket_ids: Collection[int]) -> bool:
             continue
         data = part.get_payload(decode=True)
         if isinstance(data, bytes):
-            texts.append(data.decode(_codec(part.get_content_charset()), "replace"))
+            texts.append(decode_bytes(data, part.get_content_charset())[0])
     text = "\n".join(texts)
     if address in text.lower():
         return True
     return any(int(n) in ticket_ids for n in _TAG_NUMBER.findall(text))
-
-
-def _codec(charset: str | None) -> str:
-    try:
-        return codecs.lookup(charset or "utf-8").name
-    except LookupError:
-        return "utf-8"
 
 
 def without(recipients: Sequence[Any], address: str) -> list[Any]:
