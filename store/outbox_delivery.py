@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.fast_query import PerLength
-from store.models import InboxRaw, InboxRow, OutboxRow, table_of
+from store.models import InboxRaw, InboxRow, OutboxRow
 from store.tickets import FAST_ID_LISTS
 
 
@@ -47,24 +47,8 @@ _DELIVERY = select(
 # every bounce on a ticket asks which of our mails it names (a handful of Message-IDs):
 # built once per length and run on the driver (issue #18: through the ORM it was 4 % of
 # a bulk ingest's time)
-_OUTBOX = table_of(OutboxRow)
 _BY_MESSAGE_IDS = PerLength(
-    "mid",
-    lambda ids: (
-        select(
-            _OUTBOX.c.id,
-            _OUTBOX.c.kind,
-            _OUTBOX.c.message_id,
-            _OUTBOX.c.recipients,
-            _OUTBOX.c.state,
-            _OUTBOX.c.sent_at,
-            _OUTBOX.c.author,
-            _OUTBOX.c.ticket_id,
-            _OUTBOX.c.idempotency_key,
-        )
-        .where(_OUTBOX.c.message_id.in_(ids))
-        .order_by(_OUTBOX.c.id)
-    ),
+    "mid", lambda ids: _DELIVERY.where(OutboxRow.message_id.in_(ids)).order_by(OutboxRow.id)
 )
 
 
