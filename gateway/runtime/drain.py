@@ -265,32 +265,10 @@ def parse_args(argv: Sequence[str]) -> Options:
 
 
 def _run(options: Options, clock: Clock) -> int:
-    try:
-        settings = _settings(options.config)
-    except ConfigError as exc:
-        log.error("drainer: configuration error: %s: [%s] %s", exc.path, exc.key, exc.message)
-        return EX_CONFIG
-    from gateway.runtime.logs import use_format
-
-    use_format(settings.logging.format)
-    db_path = sqlite_path(settings.database.url)
-    if db_path is None:
-        log.error("drainer: the database is not SQLite; ingest or run processes its rows")
-        return EX_CONFIG
-    fd = options.lock_fd
-    if fd is None:
-        fd = drain_lock.open_lock(settings.gateway.data_dir)
-        if not drain_lock.try_lock(fd):
-            return EX_OK  # the holder drains
-    os.set_inheritable(fd, False)  # a child of ours must not keep the lock after we exit
-    log.info("drainer pid=%d: holding the drain lock", os.getpid())
-    from gateway.runtime.app import build
-
-    try:
-        app = build(settings, clock)  # Alembic is imported only when the schema is behind
-    except (ConfigError, CatalogError, TransientError) as exc:
-        log.error("drainer: cannot start, pending rows wait for ingest or run: %s", exc)
-        return EX_TEMPFAIL if isinstance(exc, TransientError) else EX_CONFIG
+    started = _start(options, clock)
+    if isinstance(started, int):
+        return started
+    app, fd, db_path = started
     gc.freeze()
     gc.enable()
     due = DueRows(db_path)
@@ -300,6 +278,61 @@ def _run(options: Options, clock: Clock) -> int:
         due.close()
         app.close()
     return EX_OK
+
+
+def _start(options: Options, clock: Clock) -> tuple[App, int, str] | int:
+    """Read the config and build the application, holding the drain lock; or the exit
+    code. A config or catalog with a mistake is read twice, the lock released in
+    between: a pipe that committed while this drainer failed found the lock held and
+    relies on it (no lost wakeup, module docstring), and the mistake it failed on may
+    have been mended before that pipe ran ("fixed, the next piped message's drainer
+    processes both"). Still wrong after the release: exit 78, the rows wait."""
+    fd = options.lock_fd
+    held = fd is not None
+    said = ""
+    for last in (False, True):
+        try:
+            settings = _settings(options.config)
+            db_path = sqlite_path(settings.database.url)
+            if db_path is None:
+                log.error("drainer: the database is not SQLite; ingest or run processes its rows")
+                return EX_CONFIG
+            if fd is None:
+                fd = drain_lock.open_lock(settings.gateway.data_dir)
+            if not held:
+                if not drain_lock.try_lock(fd):
+                    return EX_OK  # the holder drains
+                held = True
+            os.set_inheritable(fd, False)  # a child of ours must not keep the lock after we exit
+            log.info("drainer pid=%d: holding the drain lock", os.getpid())
+            return _built(settings, clock), fd, db_path
+        except (ConfigError, CatalogError) as exc:
+            if (text := _mistake(exc)) != said:  # the same mistake twice is said once
+                log.error("%s", text)
+                said = text
+            if last or not held or fd is None:
+                return EX_CONFIG
+            drain_lock.unlock(fd)
+            held = False
+        except TransientError as exc:
+            log.error("drainer: cannot start, pending rows wait for ingest or run: %s", exc)
+            return EX_TEMPFAIL
+    raise AssertionError("unreachable: the second try returns")
+
+
+def _built(settings: Settings, clock: Clock) -> App:
+    from gateway.runtime.app import build
+    from gateway.runtime.logs import use_format
+
+    use_format(settings.logging.format)
+    return build(settings, clock)  # Alembic is imported only when the schema is behind
+
+
+def _mistake(exc: ConfigError | CatalogError) -> str:
+    """What drain.log says of a config or catalog the drainer cannot start with."""
+    if isinstance(exc, ConfigError):
+        return f"drainer: configuration error: {exc.path}: [{exc.key}] {exc.message}"
+    return f"drainer: cannot start, pending rows wait for ingest or run: {exc}"
 
 
 def _settings(config: str | None) -> Settings:
