@@ -72,14 +72,21 @@ def test_the_numbers_of_a_forgotten_newest_ticket_s_rows_are_not_given_again(
     settings: Settings, clock: FakeClock
 ) -> None:
     """Alice's ticket, the newest, with its mails, file, history and outgoing mail, is
-    forgotten; Carol's like it is numbered after every row Alice's had, in each table,
-    and the board's cache key is one it never had before."""
+    forgotten; Carol's like it is numbered after every row Alice's had, in each table.
+    The board looked at before, within the same minute, shows Carol's ticket and not
+    Alice's any more (its cache key, the highest event and message ids, is new)."""
+
+    async def board(client: TestClient[Any, Any]) -> str:
+        await sign_in(client, r, OPS, lands="/board")
+        return await (await client.get("/board")).text()
+
     with rig(settings, clock) as r:
         deliver(r.app, with_file("Printer jams", BOB, b"bob's scan"))
         deliver(r.app, with_file("VPN down", ALICE, b"alice's scan"))
         given = _highest(r.app)
         with transaction(r.app.sessions) as s:
             board_then = ticket_query.data_version(s)
+        assert "VPN down" in r.serve(board)
         _forget(r.app, clock, ALICE)
         deliver(r.app, with_file("Keyboard dead", CAROL, b"carol's scan"))
         now = _highest(r.app)
@@ -87,6 +94,8 @@ def test_the_numbers_of_a_forgotten_newest_ticket_s_rows_are_not_given_again(
         with transaction(r.app.sessions) as s:
             board_now = ticket_query.data_version(s)
         assert board_now[0] > board_then[0] and board_now[1] > board_then[1]
+        shown = r.serve(board)
+        assert "Keyboard dead" in shown and "VPN down" not in shown
 
 
 def _page(html: str, ticket_id: int) -> tuple[list[str], int]:
