@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, inspect, select, text
+from sqlalchemy import JSON, func, inspect, select, text
 
 from gateway.config.settings import CatalogSettings, DatabaseSettings, GatewaySettings, Settings
 from gateway.core.clock import FakeClock
@@ -31,7 +31,15 @@ from gateway.tickets import erasure
 from store import search
 from store.db import make_engine, transaction
 from store.db_copy import copy_database
-from store.models import Base, Ticket, table_of
+from store.models import (
+    AttachmentRow,
+    Base,
+    Message,
+    OutboxRow,
+    Ticket,
+    TicketEvent,
+    table_of,
+)
 from store.revision import HEAD
 from tests.conftest import pg_schema, postgres_reachable
 from tests.support.actions import RECORDER, action_app, argv_yaml, drain, script
@@ -325,3 +333,40 @@ def test_the_number_of_an_erased_newest_ticket_is_not_given_out_again(
         assert (carols.ticket_id, carols.inbox_id) == (3, 3)
     finally:
         moved.close()
+
+
+def test_no_number_of_a_file_mail_event_or_outbox_row_is_given_again_after_a_copy(
+    settings: Settings, clock: FakeClock, target: str
+) -> None:
+    """The messages, files, events and outbox rows never give a number twice either
+    (0031): erased with the newest ticket before the copy, their numbers are not given
+    to the rows of the next ticket on the target (a download link, the board's cache
+    key, a page's "changed since" would name them)."""
+    numbered = (Message, AttachmentRow, TicketEvent, OutboxRow)
+
+    def highest(app: App) -> dict[str, int]:
+        with transaction(app.sessions) as s:
+            return {m.__tablename__: s.scalar(select(func.max(m.id))) or 0 for m in numbered}
+
+    app = build(settings, clock)
+    try:
+        deliver(app, with_file("Printer", BOB, "bob.pdf", b"%PDF bob"))
+        deliver(app, with_file("VPN", ALICE, "alice.pdf", b"%PDF alice"))
+        given = highest(app)
+        with transaction(app.sessions) as s:
+            erasure.forget(s, ALICE, clock.now(), actor="cli:test", key=b"k" * 32)
+    finally:
+        app.close()
+    source, into = make_engine(str(settings.database.url)), make_engine(target)
+    try:
+        copy_database(source, into, clock)
+    finally:
+        source.dispose()
+        into.dispose()
+    moved = build(replace(settings, database=DatabaseSettings(url=target)), clock)
+    try:
+        deliver(moved, with_file("Keyboard", "carol@customer.test", "carol.pdf", b"%PDF c"))
+        now = highest(moved)
+    finally:
+        moved.close()
+    assert {t: n for t, n in now.items() if n <= given[t]} == {}, given

@@ -39,9 +39,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-# A table whose numbers people and mails see (a ticket's #N, an inbox row's, an action
-# run's): on SQLite a number is never given out twice, also after the newest row was
-# erased (AUTOINCREMENT; migration 0030). PostgreSQL's sequences never go back anyway.
+# A table whose numbers leave the database (a ticket's #N, an inbox row's, an action
+# run's: 0030; a file's download link, the events and messages a page or the board's
+# cache key names, an outbox or chat outbox row's in log lines: 0031): on SQLite a
+# number is never given out twice, also after the newest row was erased
+# (AUTOINCREMENT). PostgreSQL's sequences never go back anyway. Each table says where
+# its numbers go beside it.
 NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
 
 

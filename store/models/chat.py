@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models.base import Base
+from store.models.base import NEVER_REUSED, Base
 
 
 class ChatThread(Base):
@@ -52,6 +52,7 @@ class ChatOutboxRow(Base):
     __table_args__ = (
         Index("ix_chat_outbox_due", "state", "next_attempt_at"),
         Index("ix_chat_outbox_target", "target", "channel", "created_at"),  # notices per hour
+        NEVER_REUSED,  # log lines (``chat post id=ID``), a chat-failed event's detail
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

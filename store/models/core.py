@@ -148,6 +148,9 @@ class Message(Base):
     """A mail on a ticket, in either direction, with its parsed text."""
 
     __tablename__ = "messages"
+    # the board's one-minute cache key (the highest event and message ids), the ids of
+    # ``tickets show --json``
+    __table_args__ = (NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -181,6 +184,7 @@ class AttachmentRow(Base):
     """Attachment metadata; the bytes stay inside the raw message they came in."""
 
     __tablename__ = "attachments"
+    __table_args__ = (NEVER_REUSED,)  # download links: /tickets/N/attachments/ID
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
@@ -198,7 +202,12 @@ class TicketEvent(Base):
 
     __tablename__ = "ticket_events"
     # the caps on automatic mail count one actor's events of a kind per hour (issue #18)
-    __table_args__ = (Index("ix_ticket_events_actor", "actor", "kind", "at"),)
+    __table_args__ = (
+        Index("ix_ticket_events_actor", "actor", "kind", "at"),
+        # a ticket page's "changed since you looked" (the event its view ends at, in
+        # its form), the board's cache key, a status mail's key (its state change's id)
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -274,6 +283,9 @@ class OutboxRow(Base):
         # index's dialect options import SQLAlchemy's PostgreSQL dialect into every
         # process that loads the models (2-3 MB each; the daemon's RSS target, #18)
         Index("ix_outbox_sent_kept", "raw_dropped_at", "sent_at"),
+        # log lines (``sent outbox=ID``), ``status --json``'s failed mails, the claim
+        # that a returned mail was told (job ``mail-returned``, its period the id)
+        NEVER_REUSED,
     )
 
 
