@@ -38,8 +38,10 @@ def _bobs_ticket(team: App) -> tuple[int, int]:
     alice = deliver(team, mail(subject="VPN broken", sender=f"Alice <{ALICE}>")).ticket_id or 0
     bob = deliver(team, mail(subject="Printer jam", sender=f"Bob <{BOB}>")).ticket_id or 0
     for tid in (alice, bob):
-        deliver(team, member_mail(team, tid, OPS, "/assign me\n/open\nLooking into it.\n"))
-        assert show(team, tid)["state"] == "open"
+        deliver(
+            team, member_mail(team, tid, OPS, "/assign ops@example.test\n/open\nLooking into it.\n")
+        )
+        assert (show(team, tid)["state"], show(team, tid)["assignee"]) == ("open", OPS)
     return alice, bob
 
 
