@@ -36,6 +36,8 @@ NOWHERE = [
     "root@localhost",  # a mailbox of the relay's own machine
     "mal@intranet",  # a name without a dot: the relay's search domain decides
     "mal@10.0.0.5",  # no top-level domain is all digits
+    "mal@127.1",  # nor is this one, which resolvers read as 127.0.0.1
+    "mal@relay.localhost",  # RFC 6761: every name under .localhost is the loopback
 ]
 SOMEWHERE = [
     "mal@customer.test",
