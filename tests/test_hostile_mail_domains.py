@@ -106,3 +106,12 @@ def test_a_member_the_operator_put_on_localhost_still_gets_the_teams_mail(
         assert [row.recipients for row in outbox(app, "command_result")] == [[local.email]]
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("address", NOWHERE)
+def test_no_one_on_no_mail_domain_is_made_a_watcher(team: App, address: str) -> None:
+    tid = deliver(team, raw_request("Alice <alice@customer.test>")).ticket_id or 0
+    deliver(team, member_mail(team, tid, "ops@example.test", f"/cc add {address}\n"))
+    assert show(team, tid)["watchers"] == []
+    deliver(team, member_mail(team, tid, "ops@example.test", "/cc add bob@customer.test\n"))
+    assert show(team, tid)["watchers"] == ["bob@customer.test"]  # the control

@@ -8,8 +8,8 @@ has resolvers answer every such name with the loopback address); a "domain" whos
 last label is all digits (``x@10.0.0.5``, ``x@127.1``) is an IP address written as a
 name, as no top-level domain is all digits (RFC 3696 section 2). No customer writes
 from such an address, and mail to one reaches inside the team's network in the team's
-name: the web form and ``tickets add-participant`` refuse them as no address, and the
-mail door never writes to them (:func:`gateway.pipeline.loops.never_answered`).
+name: the web form refuses them, ``/cc add`` and ``tickets add-participant`` let none
+join a ticket, and nothing is written to them (:func:`gateway.pipeline.loops.never_answered`).
 """
 
 from __future__ import annotations
