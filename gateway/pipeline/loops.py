@@ -22,6 +22,7 @@ from gateway.core.tokens import is_own_address as is_own_address
 from gateway.pipeline import away_words, spam_marks
 from gateway.pipeline import unanswered as why
 from gateway.pipeline.list_machinery import is_list_machinery
+from gateway.pipeline.mail_domains import on_mail_domain
 
 
 class LoopVerdict(enum.StrEnum):
@@ -331,6 +332,8 @@ NO_ANSWER_RULES: tuple[tuple[Msg, _Rule], ...] = (
     (why.NO_ADDRESS, lambda m, s, e, own: "@" not in s),
     # 田中@例え.jp (RFC 6531) is written only with SMTPUTF8 end to end, which we do not send
     (UNWRITABLE, lambda m, s, e, own: not writable(s)),
+    # x@[10.0.0.5], root@localhost, x@10.0.0.5: our relay would go inside (mail_domains)
+    (why.NO_MAIL_DOMAIN, lambda m, s, e, own: not on_mail_domain(s)),
 )
 
 
@@ -370,6 +373,8 @@ def never_answered(email: str, own: Collection[str]) -> Msg | str:
         return why.NEVER_READS
     if not writable(email):
         return UNWRITABLE
+    if not on_mail_domain(email):
+        return why.NO_MAIL_DOMAIN
     return ""
 
 
