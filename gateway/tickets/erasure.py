@@ -40,6 +40,7 @@ from gateway.core.model import TicketState
 from gateway.pipeline import erasure_rules as rules
 from gateway.pipeline.parse.submission import SOURCES
 from gateway.tickets import changes
+from gateway.tickets.merge import give_back_state
 from store import erasure as find
 from store import erasure_rows as rows
 from store import merges, ticket_rows
@@ -173,9 +174,11 @@ def _give_back_merged(
 ) -> None:
     """Someone else's ticket merged into one that goes gets back what the merge moved
     (as ``unmerge`` gives it back), so their mail is not erased with the ticket. Merged
-    into an open ticket, its matter was being worked there: it is open again, as
-    ``unmerge`` leaves it (left closed as a duplicate of a ticket no longer there, the
-    team lost sight of it); merged into a closed one, it stays closed."""
+    into an open ticket, its matter was being worked there: it is worked on again, in
+    the state it had before the merge (new, open, pending), as ``unmerge`` leaves it
+    (:func:`~gateway.tickets.merge.give_back_state`; left closed as a duplicate of a
+    ticket no longer there, the team lost sight of it); merged into a closed one, it
+    stays closed."""
     for source in find.merged_in(session, out.tickets):
         if source in out.tickets:
             continue
@@ -191,7 +194,7 @@ def _give_back_merged(
             continue
         ticket.merged_into_id = None
         session.expire(ticket, ["messages", "events"])
-        changes.change_state(session, ticket, TicketState.OPEN, now, actor=actor, channel=channel)
+        give_back_state(session, ticket, moved, now, actor=actor, channel=channel)
         changes.record(
             session,
             ticket,
