@@ -130,10 +130,11 @@ def scrubbed(value: Any, address: str) -> Any:
 _TAG_NUMBER = re.compile(r"\[[^\[\]\s#]{0,64}#([0-9]{1,18})\]")
 
 
-def mail_names(raw: bytes, address: str, ticket_ids: Collection[int]) -> bool:
+def mail_names(raw: bytes, address: str | None, ticket_ids: Collection[int]) -> bool:
     """A mail of ours about no one ticket (a digest, a list) that names them: their
     address in its words or headers (in either of its :func:`forms`), or the number of
-    one of their tickets (its line carries the subject and the requester). Its text
+    one of their tickets (its line carries the subject and the requester); ``address``
+    None: only the tickets (the retention's, which erases tickets, not a person). Its text
     parts are read decoded, as a reader sees them (a Japanese mail's ISO-2022-JP,
     base64); the plain ones, which say what the HTML ones say."""
     message = message_from_bytes(raw, policy=compat32)
@@ -145,7 +146,7 @@ def mail_names(raw: bytes, address: str, ticket_ids: Collection[int]) -> bool:
         if isinstance(data, bytes):
             texts.append(decode_bytes(data, part.get_content_charset())[0])
     text = "\n".join(texts).lower()
-    if any(form in text for form in forms(address)):
+    if address is not None and any(form in text for form in forms(address)):
         return True
     return any(int(n) in ticket_ids for n in _TAG_NUMBER.findall(text))
 

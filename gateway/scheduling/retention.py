@@ -43,7 +43,8 @@ def drop_closed(sessions: sessionmaker[Session], settings: Settings, now: dateti
             due = erasure.expired(s, before, BATCH)  # a reopen waits, or is seen
             if not due:
                 break
-            done = expire(s, due, now, actor=ACTOR)
+            queued_for = settings.outbound.give_up_after
+            done = expire(s, due, now, actor=ACTOR, queued_for=queued_for)
             if settings.outbound.mode == "maildir":
                 _remove_copies(settings.outbound.maildir, done.mail_copies)
         dropped += len(due)
