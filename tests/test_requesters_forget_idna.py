@@ -39,8 +39,9 @@ def _words(raw: bytes) -> str:
     out = []
     for part in email.message_from_bytes(raw, policy=compat32).walk():
         if part.get_content_maintype() == "text":
-            data = part.get_payload(decode=True) or b""
-            out.append(data.decode(part.get_content_charset() or "utf-8", "replace"))
+            data = part.get_payload(decode=True)
+            if isinstance(data, bytes):
+                out.append(data.decode(part.get_content_charset() or "utf-8", "replace"))
     return "\n".join(out)
 
 

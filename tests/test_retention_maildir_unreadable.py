@@ -41,10 +41,11 @@ def _two_old_tickets_sent(
     )
     app = build(load_settings(config), FakeClock(NOW - timedelta(days=800)))
     try:
-        ids = [
-            deliver(app, mail(f"Request {n}", sender=f"p{n}@customer.test", date=NOW)).ticket_id
-            for n in range(2)
-        ]
+        ids: list[int] = []
+        for n in range(2):
+            filed = deliver(app, mail(f"Request {n}", sender=f"p{n}@customer.test", date=NOW))
+            assert filed.ticket_id is not None
+            ids.append(filed.ticket_id)
         with transaction(app.sessions) as s:
             s.execute(
                 update(Ticket)
@@ -61,8 +62,8 @@ def _two_old_tickets_sent(
         for n, tid in enumerate(ids):
             if f"Request {n}".encode() in f.read_bytes():
                 copies[tid] = f
-    assert sorted(copies) == sorted(i for i in ids if i is not None)
-    return config, [i for i in ids if i is not None], copies
+    assert sorted(copies) == sorted(ids)
+    return config, ids, copies
 
 
 def _left(config: Path) -> list[int]:
