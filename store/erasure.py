@@ -174,7 +174,7 @@ def inbox_still_read(session: Session, inbox_ids: Sequence[int], gone: set[int])
 
 
 def unfiled_heads(
-    session: Session, address: str, ticket_ids: Sequence[int]
+    session: Session, address: str, ticket_ids: Sequence[int], also: Sequence[str] = ()
 ) -> list[tuple[int, str, str | None, bytes]]:
     """``(id, source, envelope_from, first bytes)`` of the inbox rows no message was read
     from, on no ticket or on ``ticket_ids``, whose envelope sender is ``address`` or whose
@@ -184,10 +184,12 @@ def unfiled_heads(
     Row-locked; on PostgreSQL a row another instance's runner is filing right now is
     passed over (``SKIP LOCKED``): that runner waits for the erasure's ticket locks
     (:func:`requested`), so deleting its row waited on it in turn, a deadlock. Its mail
-    came as the erasure ran, and is filed after it, as a new ticket."""
+    came as the erasure ran, and is filed after it, as a new ticket. ``also``: the other
+    ways a mail may write the address (its Unicode domain), looked for in the bytes too."""
     raw = InboxRaw.raw
     pg = session.get_bind().dialect.name == "postgresql"  # bytes as text: bytea escaped
-    holds = _holds(session, func.encode(raw, "escape") if pg else func.cast(raw, Text()), address)
+    text = func.encode(raw, "escape") if pg else func.cast(raw, Text())
+    holds = or_(*(_holds(session, text, a, escaped=pg) for a in (address, *also)))
     read = select(Message.inbox_id).where(Message.inbox_id.is_not(None))
     where = [InboxRow.ticket_id.is_(None)]
     where += [InboxRow.ticket_id.in_(chunk) for chunk in chunks(ticket_ids)]
@@ -225,13 +227,22 @@ def outbox_naming(session: Session, address: str, ticket_ids: Sequence[int]) -> 
     return [(i, list(r or [])) for i, r in session.execute(stmt.order_by(OutboxRow.id))]
 
 
-def _holds(session: Session, value: Any, address: str) -> Any:
+# a byte as PostgreSQL's bytea ``escape`` encoding writes it: a backslash doubled, a byte
+# beyond ASCII as a backslash and three octal digits (zero bytes are in no address)
+_ESCAPED = {0x5C: "\\\\", **{b: f"\\{b:03o}" for b in range(0x80, 0x100)}}
+
+
+def _holds(session: Session, value: Any, address: str, *, escaped: bool = False) -> Any:
     """SQL: ``value`` (text) holds ``address`` in any case, or may (a plain search, no
     pattern: an address may hold ``_`` and ``%``). The database's lower() leaves letters
     beyond ASCII as they are (SQLite's; PostgreSQL's under the C locale, and a raw row's
     UTF-8 is escaped there), so for an address with such letters (``ünal@…`` of a mail
-    from ``Ünal@…``) its ``@domain`` is looked for and the caller decides each row."""
+    from ``Ünal@…``) its ``@domain`` is looked for and the caller decides each row.
+    ``escaped``: ``value`` is bytea as PostgreSQL's ``escape`` encoding writes it (a byte
+    beyond ASCII as a backslash and three octal digits), and so is the needle."""
     needle = address if address.isascii() else address[address.rindex("@") :]
+    if escaped:
+        needle = "".join(_ESCAPED.get(b, chr(b)) for b in needle.encode())
     if session.get_bind().dialect.name == "postgresql":
         return func.strpos(func.lower(value), needle) > 0
     return func.instr(func.lower(value), needle) > 0  # SQLite: lower() folds ASCII

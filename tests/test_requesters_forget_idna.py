@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from email.policy import compat32
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -76,3 +77,41 @@ def test_a_notice_naming_her_in_the_form_people_read_carries_her_address() -> No
     """A mail of ours on a ticket that stays ("a mail from taro@例え.jp")."""
     assert rules.quotes_them("", f"a mail from {READ} came in", STORED, [])
     assert not rules.quotes_them("", "a mail from jiro@例え.jp came in", STORED, [])
+
+
+def test_a_shunted_mail_naming_her_in_the_form_people_read_goes(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mail on no ticket whose answers go to her (its ``Reply-To``), written with the
+    Unicode domain (an SMTPUTF8 mail's header): found by either form of her address."""
+    from sqlalchemy import update
+
+    from gateway.config.load import load_settings
+    from gateway.runtime.app import build
+    from store import inbox
+    from store.models import InboxRow
+    from tests.support.cli import run
+    from tests.support.config import write_config
+
+    config = write_config(tmp_path, url=db_url, secret_file=True)
+    app = build(load_settings(config))
+    try:
+        head = "From: Someone <x@y.test>\r\nTo: support@example.test\r\nSubject: hi\r\n"
+        head += f"Reply-To: Taro <{READ}>\r\nMessage-ID: <r1@y.test>\r\n"
+        head += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        raw = (head + "\r\nこんにちは\r\n").encode()
+        with transaction(app.sessions) as s:
+            row = inbox.accept(s, raw, source="imap", now=clock_now()).inbox_id
+            s.execute(update(InboxRow).where(InboxRow.id == row).values(state="shunted"))
+        ran = run(config, "requesters", "forget", STORED, capsys=capsys)
+        assert ran.code == 0, ran.err
+        with transaction(app.sessions) as s:
+            assert s.get(InboxRow, row) is None, ran.out
+    finally:
+        app.close()
+
+
+def clock_now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)

@@ -229,7 +229,8 @@ def _inbox(session: Session, out: Outcome, address: str, messages: list[int]) ->
     gone = set(messages)
     found = find.inbox_of(session, messages, out.tickets)
     found -= find.inbox_still_read(session, sorted(found), gone)
-    for iid, source, sender, head in find.unfiled_heads(session, address, out.kept_tickets):
+    also = rules.forms(address)[1:]  # a mail's Unicode domain (an SMTPUTF8 header)
+    for iid, source, sender, head in find.unfiled_heads(session, address, out.kept_tickets, also):
         if rules.sent_by(head, source, sender, address):
             found.add(iid)
     out.form_submissions = find.count_sources(session, sorted(found), SOURCES)
