@@ -77,6 +77,8 @@ def test_unmerge_gives_back_the_state_before_the_merge(
     assert (moved["old"], moved["new"]) == ("closed", before.value)
     said = _last_status_to_bob(app)
     assert _state_word(before) in said, said
+    if before != TicketState.OPEN:  # nobody is working on it: back in the queue, or waiting
+        assert "working on it" not in said, said
 
 
 def test_a_merge_event_without_the_state_before_gives_back_open(app: App) -> None:
