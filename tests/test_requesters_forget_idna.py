@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 from email.policy import compat32
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -101,7 +100,7 @@ def test_a_shunted_mail_naming_her_in_the_form_people_read_goes(
         head += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
         raw = (head + "\r\nこんにちは\r\n").encode()
         with transaction(app.sessions) as s:
-            row = inbox.accept(s, raw, source="imap", now=clock_now()).inbox_id
+            row = inbox.accept(s, raw, source="imap", now=app.clock.now()).inbox_id
             s.execute(update(InboxRow).where(InboxRow.id == row).values(state="shunted"))
         ran = run(config, "requesters", "forget", STORED, capsys=capsys)
         assert ran.code == 0, ran.err
@@ -109,9 +108,3 @@ def test_a_shunted_mail_naming_her_in_the_form_people_read_goes(
             assert s.get(InboxRow, row) is None, ran.out
     finally:
         app.close()
-
-
-def clock_now() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
