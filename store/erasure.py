@@ -32,20 +32,16 @@ from store.models import (
 HEAD_BYTES = 65_536
 
 
-def requested(session: Session, address: str) -> list[int]:
+def requested(session: Session, address: str, *, lock: bool = True) -> list[int]:
     """The tickets ``address`` asked for (their requester), oldest first, row-locked until
     the transaction ends (PostgreSQL; SQLite's writers take turns anyway): a runner
     filing a reply onto one (which locks it, :func:`store.tickets.get_to_change`) either
     committed before and its message is found and erased with the ticket, or waits and
     finds the ticket gone. Unlocked, its message was committed between the erasure's
-    read and its delete, and the ticket's delete failed on the message's foreign key."""
-    stmt = (
-        select(Ticket.id)
-        .where(func.lower(Ticket.requester) == address)
-        .order_by(Ticket.id)
-        .with_for_update()
-    )
-    return list(session.scalars(stmt))
+    read and its delete, and the ticket's delete failed on the message's foreign key.
+    ``lock`` False: only looked at, in a read-only unit (what the lists name)."""
+    stmt = select(Ticket.id).where(func.lower(Ticket.requester) == address).order_by(Ticket.id)
+    return list(session.scalars(stmt.with_for_update() if lock else stmt))
 
 
 def lock(session: Session, ticket_ids: Sequence[int]) -> None:
@@ -178,7 +174,7 @@ def inbox_still_read(session: Session, inbox_ids: Sequence[int], gone: set[int])
 
 
 def unfiled_heads(
-    session: Session, address: str, ticket_ids: Sequence[int]
+    session: Session, address: str, ticket_ids: Sequence[int], also: Sequence[str] = ()
 ) -> list[tuple[int, str, str | None, bytes]]:
     """``(id, source, envelope_from, first bytes)`` of the inbox rows no message was read
     from, on no ticket or on ``ticket_ids``, whose envelope sender is ``address`` or whose
@@ -188,10 +184,12 @@ def unfiled_heads(
     Row-locked; on PostgreSQL a row another instance's runner is filing right now is
     passed over (``SKIP LOCKED``): that runner waits for the erasure's ticket locks
     (:func:`requested`), so deleting its row waited on it in turn, a deadlock. Its mail
-    came as the erasure ran, and is filed after it, as a new ticket."""
+    came as the erasure ran, and is filed after it, as a new ticket. ``also``: the other
+    ways a mail may write the address (its Unicode domain), looked for in the bytes too."""
     raw = InboxRaw.raw
     pg = session.get_bind().dialect.name == "postgresql"  # bytes as text: bytea escaped
-    holds = _holds(session, func.encode(raw, "escape") if pg else func.cast(raw, Text()), address)
+    text = func.encode(raw, "escape") if pg else func.cast(raw, Text())
+    holds = or_(*(_holds(session, text, a, escaped=pg) for a in (address, *also)))
     read = select(Message.inbox_id).where(Message.inbox_id.is_not(None))
     where = [InboxRow.ticket_id.is_(None)]
     where += [InboxRow.ticket_id.in_(chunk) for chunk in chunks(ticket_ids)]
@@ -229,13 +227,22 @@ def outbox_naming(session: Session, address: str, ticket_ids: Sequence[int]) -> 
     return [(i, list(r or [])) for i, r in session.execute(stmt.order_by(OutboxRow.id))]
 
 
-def _holds(session: Session, value: Any, address: str) -> Any:
+# a byte as PostgreSQL's bytea ``escape`` encoding writes it: a backslash doubled, a byte
+# beyond ASCII as a backslash and three octal digits (zero bytes are in no address)
+_ESCAPED = {0x5C: "\\\\", **{b: f"\\{b:03o}" for b in range(0x80, 0x100)}}
+
+
+def _holds(session: Session, value: Any, address: str, *, escaped: bool = False) -> Any:
     """SQL: ``value`` (text) holds ``address`` in any case, or may (a plain search, no
     pattern: an address may hold ``_`` and ``%``). The database's lower() leaves letters
     beyond ASCII as they are (SQLite's; PostgreSQL's under the C locale, and a raw row's
     UTF-8 is escaped there), so for an address with such letters (``ünal@…`` of a mail
-    from ``Ünal@…``) its ``@domain`` is looked for and the caller decides each row."""
+    from ``Ünal@…``) its ``@domain`` is looked for and the caller decides each row.
+    ``escaped``: ``value`` is bytea as PostgreSQL's ``escape`` encoding writes it (a byte
+    beyond ASCII as a backslash and three octal digits), and so is the needle."""
     needle = address if address.isascii() else address[address.rindex("@") :]
+    if escaped:
+        needle = "".join(_ESCAPED.get(b, chr(b)) for b in needle.encode())
     if session.get_bind().dialect.name == "postgresql":
         return func.strpos(func.lower(value), needle) > 0
     return func.instr(func.lower(value), needle) > 0  # SQLite: lower() folds ASCII
@@ -269,15 +276,54 @@ def count_sources(session: Session, inbox_ids: Sequence[int], sources: Iterable[
     return n
 
 
-def sent_ticketless(session: Session) -> Iterator[tuple[int, bytes]]:
-    """``(id, bytes)`` of the sent mails on no ticket whose bytes are still kept (a
-    member's digest, a stale or SLA list, a handover mail: they list tickets), a chunk
-    of rows read at a time."""
+def lifetimes(
+    session: Session, ticket_ids: Sequence[int]
+) -> list[tuple[int, datetime, datetime | None]]:
+    """``(id, created_at, closed_at)`` of ``ticket_ids``: when a list could name each."""
+    out: list[tuple[int, datetime, datetime | None]] = []
+    for chunk in chunks(ticket_ids):
+        stmt = select(Ticket.id, Ticket.created_at, Ticket.closed_at).where(Ticket.id.in_(chunk))
+        out += [(i, c, d) for i, c, d in session.execute(stmt)]
+    return sorted(out)
+
+
+def sent_ticketless_between(
+    session: Session, since: datetime, until: datetime
+) -> list[tuple[int, datetime]]:
+    """``(id, sent_at)`` of the sent mails on no ticket whose bytes are still kept, sent between
+    ``since`` and ``until``: found on ``ix_outbox_sent_kept`` (the kept ones by when
+    sent), so only the mails of that span are read, however many the outbox keeps. No
+    ``state`` in the query (it would be planned on ``ix_outbox_due``, every row ever
+    sent); a row with ``sent_at`` is a sent one."""
+    stmt = select(OutboxRow.id, OutboxRow.sent_at, OutboxRow.ticket_id).where(
+        OutboxRow.raw_dropped_at.is_(None),
+        OutboxRow.sent_at >= since,
+        OutboxRow.sent_at <= until,
+    )
+    found = session.execute(stmt)
+    return sorted((i, at) for i, at, ticket in found if ticket is None and at is not None)
+
+
+def raw_of(session: Session, outbox_ids: Sequence[int]) -> Iterator[tuple[int, bytes]]:
+    """``(id, bytes)`` of the outbox rows whose bytes are still kept, a chunk at a time."""
+    for chunk in chunks(sorted(outbox_ids)):
+        stmt = select(OutboxRow.id, OutboxRow.raw).where(
+            OutboxRow.id.in_(chunk), OutboxRow.raw_dropped_at.is_(None)
+        )
+        yield from ((i, bytes(raw or b"")) for i, raw in session.execute(stmt))
+
+
+def sent_ticketless_ids(session: Session) -> list[int]:
+    """The ids of the sent mails on no ticket whose bytes are still kept (a member's
+    digest, a stale or SLA list, a handover mail: they list tickets)."""
     stmt = select(OutboxRow.id).where(
         OutboxRow.ticket_id.is_(None),
         OutboxRow.state == "sent",
         OutboxRow.raw_dropped_at.is_(None),
     )
-    for chunk in chunks(sorted(session.scalars(stmt))):
-        rows = session.execute(select(OutboxRow.id, OutboxRow.raw).where(OutboxRow.id.in_(chunk)))
-        yield from ((i, bytes(raw or b"")) for i, raw in rows)
+    return sorted(session.scalars(stmt))
+
+
+def sent_ticketless(session: Session) -> Iterator[tuple[int, bytes]]:
+    """``(id, bytes)`` of :func:`sent_ticketless_ids`, a chunk of rows read at a time."""
+    return raw_of(session, sent_ticketless_ids(session))

@@ -101,12 +101,18 @@ def outbox_without(session: Session, outbox_id: int, recipients: list[Any], now:
 
 def sent_bytes(session: Session, outbox_ids: Sequence[int], now: datetime) -> int:
     """Sent mails that stay (to others, about others too) keep no bytes: dropped, as
-    ``[outbound] keep_sent`` drops them."""
+    ``[outbound] keep_sent`` drops them; how many (one whose bytes went meanwhile, by
+    ``keep_sent``, is not counted again)."""
     table = table_of(OutboxRow)
-    for chunk in chunks(outbox_ids):
-        stmt = update(table).where(table.c.id.in_(chunk)).values(raw=b"", raw_dropped_at=now)
-        session.execute(stmt)
-    return len(outbox_ids)
+    n = 0
+    for chunk in chunks(sorted(outbox_ids)):
+        stmt = (
+            update(table)
+            .where(table.c.id.in_(chunk), table.c.raw_dropped_at.is_(None))
+            .values(raw=b"", raw_dropped_at=now)
+        )
+        n += int(getattr(session.execute(stmt), "rowcount", 0) or 0)
+    return n
 
 
 def chat(session: Session, ticket_ids: Sequence[int]) -> int:

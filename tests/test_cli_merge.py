@@ -132,9 +132,9 @@ def test_unmerge_moves_back_exactly_what_moved(
     before = _show(config, 1, capsys)
     assert run(config, "tickets", "merge", "2", "1", capsys=capsys).code == 0
     code, out, _ = run(config, "tickets", "unmerge", "2", capsys=capsys)
-    assert code == 0 and "ticket #2: the merge is undone" in out
+    assert code == 0 and "ticket #2: the merge is undone and the ticket is new again" in out
     source, target = _show(config, 2, capsys), _show(config, 1, capsys)
-    assert source["state"] == "open" and source["merged_into"] is None
+    assert source["state"] == "new" and source["merged_into"] is None  # as before the merge
     assert [m["message_id"] for m in source["messages"] if m["direction"] == "in"] == [
         "req1@customer.test"
     ]
@@ -226,7 +226,7 @@ def test_a_merged_ticket_keeps_its_state_until_unmerged(
     assert (source["state"], source["close_reason"]) == ("closed", "duplicate")
     assert _queued(db_url) == sent  # nobody told of a change that did not happen
     assert run(config, "tickets", "unmerge", "2", capsys=capsys).code == 0
-    assert _show(config, 2, capsys)["state"] == "open"
+    assert _show(config, 2, capsys)["state"] == "new"  # as it was before the merge
 
 
 def _queued(db_url: str) -> int:

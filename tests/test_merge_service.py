@@ -76,7 +76,7 @@ def test_unmerge_takes_back_what_the_merge_gave(app: App, clock: FakeClock) -> N
     target, source = show(app, 1), show(app, 2)
     assert target["fields"] == before["fields"] == {"os": "windows"}
     assert target["participants"] == before["participants"]
-    assert (source["state"], source["merged_into"]) == ("open", None)
+    assert (source["state"], source["merged_into"]) == ("new", None)  # as before the merge
     assert [m["message_id"] for m in source["messages"] if m["direction"] == "in"] == ["b@c.test"]
 
 

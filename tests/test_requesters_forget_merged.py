@@ -1,8 +1,9 @@
 """A ticket of someone else merged into one that ``requesters forget`` erases: it gets
 its mail back and stays. Merged into an open ticket, its requester's matter was being
 worked there: it was left closed as a duplicate of a ticket that no longer exists, and
-the team lost sight of it. It is open again, as ``tickets unmerge`` leaves it, its
-history saying the merge was undone; merged into a ticket already closed, it stays closed."""
+the team lost sight of it. It is back in its state before the merge (new here), as
+``tickets unmerge`` leaves it, its history saying the merge was undone; merged into a
+ticket already closed, it stays closed."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def test_a_ticket_merged_into_hers_is_worked_on_again_if_hers_was(
         back = show(app, carol)
         assert back["merged_into"] is None
         if hers == "open":
-            assert back["state"] == "open"
+            assert back["state"] == "new"  # as it was before the merge
             kinds = [e["kind"] for e in back["events"]]
             assert kinds[-2:] == ["state", "unmerged"], kinds  # its history says why
         else:

@@ -120,7 +120,7 @@ def test_unmerge_pressed_twice_is_done_once_and_says_so(
     assert [status for status, _ in went] == [303, 303]
     assert went[0][1] == "/tickets/1" and went[1][1].startswith("/tickets/1?")
     assert words in landed
-    assert ticket["merged_into"] is None and ticket["state"] == "open"
+    assert ticket["merged_into"] is None and ticket["state"] == "new"  # as before the merge
     assert [e["kind"] for e in ticket["events"]].count("unmerged") == 1
 
 

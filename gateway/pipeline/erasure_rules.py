@@ -17,6 +17,7 @@ from email.parser import HeaderParser
 from email.policy import compat32
 from typing import Any
 
+from gateway.core.domains import readable_address
 from gateway.pipeline.parse import submission
 from gateway.pipeline.parse.charsets.decode import decode_bytes
 from gateway.pipeline.parse.headers import addresses
@@ -32,6 +33,14 @@ _SPACE = re.compile(r"\s+")
 # QUOTED_AT_LEAST characters is anyone's words, and is not looked for
 QUOTED_START = 200
 QUOTED_AT_LEAST = 12
+
+
+def forms(address: str) -> tuple[str, ...]:
+    """The ways our words write ``address`` (stored as its ASCII form, ``xn--`` domain):
+    as stored, and as people read it (``taro@例え.jp``: a digest's requester, a member's
+    notice), lower case. One person for the erasure, whichever a mail shows."""
+    readable = readable_address(address).lower()
+    return (address,) if readable == address else (address, readable)
 
 
 def subject_mark(key: bytes, address: str) -> str:
@@ -83,7 +92,7 @@ def their_words(new_texts: Sequence[str]) -> list[str]:
 def quotes_them(subject: str, text: str, address: str, words: Sequence[str]) -> bool:
     """A mail of ours on a ticket that stays that carries their data: it names their
     address (a member's notice: "a mail from alice@…") or quotes one of their mails."""
-    if address in subject.lower() or address in text.lower():
+    if any(form in subject.lower() or form in text.lower() for form in forms(address)):
         return True
     bare = _SPACE.sub("", text)
     return any(w in bare for w in words)
@@ -98,18 +107,19 @@ def to_them_alone(to: Sequence[Any], cc: Sequence[Any], address: str) -> bool:
 def names_them(old: str | None, new: str | None, detail: Mapping[str, Any], address: str) -> bool:
     """An event (of someone else) on a ticket that stays that names them: the ticket's
     people when it was opened, their address added or taken off (a Cc, a watcher)."""
-    if any(address in (s or "").lower() for s in (old, new)):
-        return True
-    return address in json.dumps(detail, ensure_ascii=False).lower()
+    written = [(s or "").lower() for s in (old, new)]
+    written.append(json.dumps(detail, ensure_ascii=False).lower())
+    return any(form in w for form in forms(address) for w in written)
 
 
 def scrubbed(value: Any, address: str) -> Any:
     """``value`` (an event's old, new or detail) without the address: taken out of a
     list, cut out of a text; the rest of the ticket's history as it was."""
     if isinstance(value, str):
-        return re.sub(re.escape(address), "", value, flags=re.IGNORECASE)
+        either = "|".join(re.escape(form) for form in forms(address))
+        return re.sub(either, "", value, flags=re.IGNORECASE)
     if isinstance(value, list):
-        kept = [v for v in value if not (isinstance(v, str) and v.lower() == address)]
+        kept = [v for v in value if not (isinstance(v, str) and v.lower() in forms(address))]
         return [scrubbed(v, address) for v in kept]
     if isinstance(value, dict):
         return {k: scrubbed(v, address) for k, v in value.items()}
@@ -120,12 +130,13 @@ def scrubbed(value: Any, address: str) -> Any:
 _TAG_NUMBER = re.compile(r"\[[^\[\]\s#]{0,64}#([0-9]{1,18})\]")
 
 
-def mail_names(raw: bytes, address: str, ticket_ids: Collection[int]) -> bool:
+def mail_names(raw: bytes, address: str | None, ticket_ids: Collection[int]) -> bool:
     """A mail of ours about no one ticket (a digest, a list) that names them: their
-    address in its words or headers, or the number of one of their tickets (its line
-    carries the subject and the requester). Its text parts are read decoded, as a
-    reader sees them (a Japanese mail's ISO-2022-JP, base64); the plain ones, which say
-    what the HTML ones say."""
+    address in its words or headers (in either of its :func:`forms`), or the number of
+    one of their tickets (its line carries the subject and the requester); ``address``
+    None: only the tickets (the retention's, which erases tickets, not a person). Its text
+    parts are read decoded, as a reader sees them (a Japanese mail's ISO-2022-JP,
+    base64); the plain ones, which say what the HTML ones say."""
     message = message_from_bytes(raw, policy=compat32)
     texts = [str(v) for v in message.values()]
     for part in message.walk():
@@ -134,8 +145,8 @@ def mail_names(raw: bytes, address: str, ticket_ids: Collection[int]) -> bool:
         data = part.get_payload(decode=True)
         if isinstance(data, bytes):
             texts.append(decode_bytes(data, part.get_content_charset())[0])
-    text = "\n".join(texts)
-    if address in text.lower():
+    text = "\n".join(texts).lower()
+    if address is not None and any(form in text for form in forms(address)):
         return True
     return any(int(n) in ticket_ids for n in _TAG_NUMBER.findall(text))
 

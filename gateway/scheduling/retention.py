@@ -5,14 +5,17 @@ A manager's policy ("closed tickets are kept two years") kept by the scheduler's
 whole, as ``requesters forget`` erases a person's (:func:`gateway.tickets.erasure.expire`),
 a batch per transaction, each batch recorded in the ``erasures`` table with actor
 ``retention``. A ticket of another merged into one that goes gets its mail back. The
-outbound maildir's copies of the outbox rows that went are removed before each commit.
-Absent or ``"forever"``: nothing is erased.
+outbound maildir's copies of the outbox rows that went are removed before each commit;
+a file among them that cannot be read or removed is named in a warning and left (a
+person looks at it), and the pass goes on: raised, it took the batch back, and every
+later pass met it again and erased nothing. Absent or ``"forever"``: nothing is erased.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,16 +43,29 @@ def drop_closed(sessions: sessionmaker[Session], settings: Settings, now: dateti
             due = erasure.expired(s, before, BATCH)  # a reopen waits, or is seen
             if not due:
                 break
-            done = expire(s, due, now, actor=ACTOR)
+            queued_for = settings.outbound.give_up_after
+            done = expire(s, due, now, actor=ACTOR, queued_for=queued_for)
             if settings.outbound.mode == "maildir":
-                found = maildir_copies.copies(settings.outbound.maildir, done.mail_copies)
-                maildir_copies.remove(found)
+                _remove_copies(settings.outbound.maildir, done.mail_copies)
         dropped += len(due)
         if len(due) < BATCH:
             break
     if dropped:
         log.info("retention: %s tickets closed before %s erased", dropped, before)
     return dropped
+
+
+def _remove_copies(maildir: Path, rows: dict[int, str]) -> None:
+    """The copies of ``rows`` removed; each file that could not be, named once."""
+    problems: maildir_copies.Problems = []
+    maildir_copies.remove(maildir_copies.copies(maildir, rows, problems), problems)
+    for path, error in problems:
+        log.warning(
+            "retention: %s, in the outbound maildir under the name of a mail of an erased "
+            "ticket, could not be read or removed (%s): left as it is; remove it by hand",
+            path,
+            error.strerror or error,
+        )
 
 
 def due(sessions: sessionmaker[Session], settings: Settings, now: datetime) -> list[int]:

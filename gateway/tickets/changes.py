@@ -112,13 +112,15 @@ def change_state(
     channel: str,
     reason: CloseReason | None = None,
     why: Msg | None = None,
+    restoring: bool = False,
 ) -> None:
     """Move ``ticket`` to ``target`` or raise InvalidTransition; closed needs a reason.
-    ``why``: a rule's reason, in words for the requester's status mail."""
+    ``why``: a rule's reason, in words for the requester's status mail. ``restoring``:
+    an undone merge's way back to the state before it (:data:`states.RESTORED`)."""
     current = TicketState(ticket.state)
     if target == TicketState.CLOSED and reason is None:
         reason = CloseReason.RESOLVED
-    states.check(current, target, reason, merged_into=ticket.merged_into_id)
+    states.check(current, target, reason, merged_into=ticket.merged_into_id, restoring=restoring)
     closed = target == TicketState.CLOSED
     ticket_rows.set_columns(
         session,

@@ -24,14 +24,15 @@ The search indexes follow the messages. One :class:`~store.models.Erasure` row
 records when, by whom and how much, never the address (a keyed mark at most). Files
 (the outbound maildir's copies of the outbox rows that went) are removed by the
 caller before it commits, from :attr:`Outcome.mail_copies`. :func:`expire` erases
-whole tickets the same way for ``[retention] closed_tickets``.
+whole tickets the same way for ``[retention] closed_tickets``, the sent lists that name
+them included (:mod:`gateway.tickets.erasure_lists`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -40,6 +41,8 @@ from gateway.core.model import TicketState
 from gateway.pipeline import erasure_rules as rules
 from gateway.pipeline.parse.submission import SOURCES
 from gateway.tickets import changes
+from gateway.tickets import erasure_lists as lists
+from gateway.tickets.merge import give_back_state
 from store import erasure as find
 from store import erasure_rows as rows
 from store import merges, ticket_rows
@@ -87,8 +90,18 @@ class Outcome:
         return not any(self.counts().values())
 
 
-def forget(session: Session, address: str, now: datetime, *, actor: str, key: bytes) -> Outcome:
-    """Erase what is stored of ``address`` (canonical, lower case) and record it."""
+def forget(
+    session: Session,
+    address: str,
+    now: datetime,
+    *,
+    actor: str,
+    key: bytes,
+    scanned: lists.Scanned | None = None,
+) -> Outcome:
+    """Erase what is stored of ``address`` (canonical, lower case) and record it.
+    ``scanned``: the sent lists read before this transaction (:func:`lists.scan`), so
+    that only those sent since are read under its write lock; None: all are read here."""
     out = Outcome()
     out.tickets = find.requested(session, address)
     _give_back_merged(session, out, now, actor, "cli")  # requesters forget
@@ -120,18 +133,22 @@ def forget(session: Session, address: str, now: datetime, *, actor: str, key: by
     out.participants += rows.participant(session, out.kept_tickets, address)
     rows.untrigger(session, out.kept_tickets, address)
     out.rate_counters = rows.rate_counters(session, [f"submit-addr:{address}"])
-    ids = set(out.tickets)  # a digest, a list: a line of each of their tickets
-    lists = [i for i, raw in find.sent_ticketless(session) if rules.mail_names(raw, address, ids)]
-    out.outbox_bytes_dropped = rows.sent_bytes(session, lists, now)
+    # a digest, a list: a line of each of their tickets
+    out.outbox_bytes_dropped = lists.drop_named(session, address, out.tickets, now, scanned)
     mark = rules.subject_mark(key, address)
     out.audit_id = rows.record(session, now, actor, mark, out.counts())
     return out
 
 
-def expire(session: Session, ticket_ids: Sequence[int], now: datetime, *, actor: str) -> Outcome:
+def expire(
+    session: Session, ticket_ids: Sequence[int], now: datetime, *, actor: str, queued_for: timedelta
+) -> Outcome:
     """Erase whole tickets kept past ``[retention] closed_tickets`` and record it (no
-    person is named: the record's mark is empty)."""
+    person is named: the record's mark is empty). The sent lists that name one of them
+    lose their kept bytes, found by when they were sent (``queued_for``: ``[outbound]
+    give_up_after``, :func:`lists.drop_listing`)."""
     out = Outcome(tickets=sorted(ticket_ids))
+    out.outbox_bytes_dropped = lists.drop_listing(session, out.tickets, now, queued_for)
     _give_back_merged(session, out, now, actor, "system")  # the scheduler's retention
     messages = find.messages_on(session, out.tickets)
     found = find.inbox_of(session, messages, out.tickets)
@@ -173,9 +190,11 @@ def _give_back_merged(
 ) -> None:
     """Someone else's ticket merged into one that goes gets back what the merge moved
     (as ``unmerge`` gives it back), so their mail is not erased with the ticket. Merged
-    into an open ticket, its matter was being worked there: it is open again, as
-    ``unmerge`` leaves it (left closed as a duplicate of a ticket no longer there, the
-    team lost sight of it); merged into a closed one, it stays closed."""
+    into an open ticket, its matter was being worked there: it is worked on again, in
+    the state it had before the merge (new, open, pending), as ``unmerge`` leaves it
+    (:func:`~gateway.tickets.merge.give_back_state`; left closed as a duplicate of a
+    ticket no longer there, the team lost sight of it); merged into a closed one, it
+    stays closed."""
     for source in find.merged_in(session, out.tickets):
         if source in out.tickets:
             continue
@@ -191,7 +210,7 @@ def _give_back_merged(
             continue
         ticket.merged_into_id = None
         session.expire(ticket, ["messages", "events"])
-        changes.change_state(session, ticket, TicketState.OPEN, now, actor=actor, channel=channel)
+        give_back_state(session, ticket, moved, now, actor=actor, channel=channel)
         changes.record(
             session,
             ticket,
@@ -210,7 +229,8 @@ def _inbox(session: Session, out: Outcome, address: str, messages: list[int]) ->
     gone = set(messages)
     found = find.inbox_of(session, messages, out.tickets)
     found -= find.inbox_still_read(session, sorted(found), gone)
-    for iid, source, sender, head in find.unfiled_heads(session, address, out.kept_tickets):
+    also = rules.forms(address)[1:]  # a mail's Unicode domain (an SMTPUTF8 header)
+    for iid, source, sender, head in find.unfiled_heads(session, address, out.kept_tickets, also):
         if rules.sent_by(head, source, sender, address):
             found.add(iid)
     out.form_submissions = find.count_sources(session, sorted(found), SOURCES)

@@ -147,7 +147,8 @@ def unmerge(
     channel: str,
 ) -> Ticket:
     """Undo the merge of ``source`` (within ``window``): move back what moved, take off
-    the target the people and fields the merge gave it, reopen the source; the target.
+    the target the people and fields the merge gave it, give the source back the state
+    it had before the merge (:func:`give_back_state`); the target.
     Checked and done while no other merge runs, as :func:`merge` is. Asked again
     (pressed twice, two members at once), the second finds it undone: it raises
     :class:`AlreadyDone` and changes nothing."""
@@ -178,7 +179,7 @@ def unmerge(
         ticket_rows.remove_field(session, target.id, name)
     _give_back_urgency(session, source, target, moved, now, actor=actor, channel=channel)
     source.merged_into_id = None
-    changes.change_state(session, source, TicketState.OPEN, now, actor=actor, channel=channel)
+    give_back_state(session, source, moved, now, actor=actor, channel=channel)
     changes.record(
         session,
         source,
@@ -201,6 +202,28 @@ def unmerge(
     )
     target.updated_at = now
     return target
+
+
+def give_back_state(
+    session: Session,
+    source: Ticket,
+    moved: dict[str, Any],
+    now: datetime,
+    *,
+    actor: str,
+    channel: str,
+) -> None:
+    """The state ``source`` had before its merge closed it (``state_before`` of the merge's
+    event: new, open or pending), or open when the event does not say (older rows): a
+    duplicate that waited on its requester waits again, its pending reminder and close
+    with it, and its requester is told the state it is in, not "we work on it again"."""
+    before = moved.get("state_before")
+    state = TicketState(before) if before in RESUMABLE else TicketState.OPEN
+    changes.change_state(session, source, state, now, actor=actor, channel=channel, restoring=True)
+
+
+# the states a merge closed a ticket from (a closed one is never merged)
+RESUMABLE = frozenset({TicketState.NEW.value, TicketState.OPEN.value, TicketState.PENDING.value})
 
 
 def merged_cause(tag: str) -> Msg:

@@ -35,6 +35,13 @@ ALLOWED: dict[tuple[TicketState, TicketState], str] = {
     (CLOSED, OPEN): "reopened by the requester or ops",
 }
 
+# (from, to) an undone merge alone takes (``unmerge``, an erasure giving a merged ticket
+# back): the state the ticket had before the merge closed it, kept in the merge's event.
+# Not in ALLOWED: nobody closes a ticket and sends it back to "new" or "pending" by hand
+RESTORED: frozenset[tuple[TicketState, TicketState]] = frozenset(
+    {(CLOSED, NEW), (CLOSED, OPEN), (CLOSED, PENDING)}
+)
+
 
 # (before, after) of a transaction's state change → does the requester get a status mail?
 # Pairs that are not here (nothing changed) never mail.
@@ -47,6 +54,7 @@ REQUESTER_HEARS: dict[tuple[TicketState, TicketState], bool] = {
     (OPEN, CLOSED): True,
     (PENDING, CLOSED): True,  # done, or no answer in time
     (CLOSED, OPEN): True,  # reopened: we work on it again
+    (CLOSED, NEW): True,  # a merge undone: back among the tickets nobody has taken yet
     (PENDING, OPEN): True,  # we no longer wait for them
 }
 
@@ -57,13 +65,15 @@ def check(
     reason: CloseReason | None = None,
     *,
     merged_into: int | None = None,
+    restoring: bool = False,
 ) -> None:
     """Raise InvalidTransition unless the table allows ``current`` → ``target``; its
     message names the states as people read them (:mod:`gateway.notify.labels`).
     A ticket merged into another (``merged_into``) stays closed until the merge is
     undone: its mail, people and replies all go to the target, so reopened by hand it
     would be an open ticket nobody can write to, and its requester would be told it
-    goes on under a number their replies never reach."""
+    goes on under a number their replies never reach. ``restoring``: an undone merge
+    giving the ticket back the state it had before (:data:`RESTORED`)."""
     if merged_into is not None:
         raise InvalidTransition(
             current,
@@ -77,7 +87,7 @@ def check(
     old, new = labels.state(current), labels.state(target)
     if current == target:
         raise InvalidTransition(current, target, N_("the ticket is already {state}", state=old))
-    if (current, target) not in ALLOWED:
+    if (current, target) not in ALLOWED and not (restoring and (current, target) in RESTORED):
         raise InvalidTransition(
             current,
             target,

@@ -2,7 +2,10 @@
 erased on their request (「私の個人情報を削除してください」: APPI art. 35, GDPR art. 17).
 
 The erasure is one transaction of the tickets service (:mod:`gateway.tickets.erasure`):
-it all happens or nothing does. ``--dry-run`` runs the very same erasure and rolls it
+it all happens or nothing does. The team's sent digests and lists (for ever with
+``keep_sent = "forever"``) are read before it, outside the write lock
+(:func:`gateway.tickets.erasure_lists.scan`): read in it, they held the daemon's
+listener and runner for seconds. ``--dry-run`` runs the very same erasure and rolls it
 back, so what it lists is exactly what the command would take. After the commit, the
 outbound maildir's copies of the outbox rows that went are removed. The lines say how
 many rows of each kind, never the address (the terminal may be logged or shared).
@@ -85,6 +88,7 @@ def cmd_requesters_forget(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.notify import maildir_copies
     from gateway.pipeline.watching import pasted
     from gateway.tickets.erasure import forget
+    from gateway.tickets.erasure_lists import scan
     from store.checkpoint import empty_log
     from store.db import transaction
 
@@ -107,8 +111,11 @@ def cmd_requesters_forget(args: argparse.Namespace, settings: Settings) -> int:
         # "no gateway database" (66) is what to hear, not that the key cannot be read
         key = settings.gateway.reply_key()
         try:
+            # the sent digests and lists, read before the write lock: the daemon goes on
+            scanned = scan(app.sessions, address, app.clock.now())
             with transaction(app.sessions) as s:
-                outcome = forget(s, address, app.clock.now(), actor=actor(), key=key)
+                now = app.clock.now()
+                outcome = forget(s, address, now, actor=actor(), key=key, scanned=scanned)
                 if settings.outbound.mode == "maildir":
                     files = maildir_copies.copies(settings.outbound.maildir, outcome.mail_copies)
                 if args.dry_run:

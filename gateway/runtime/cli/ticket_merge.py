@@ -59,7 +59,10 @@ def cmd_tickets_merge(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tickets_unmerge(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.notify import labels
     from gateway.tickets import merge
+
+    state: list[str] = []  # where the unmerge left it: its state before the merge
 
     def change(session: Any, source: Any, now: Any) -> None:
         merge.unmerge(
@@ -70,8 +73,16 @@ def cmd_tickets_unmerge(args: argparse.Namespace, settings: Settings) -> int:
             actor=actor(),
             channel=CHANNEL,
         )
+        state.append(source.state)
 
-    done = N_("ticket #{id}: the merge is undone and the ticket is open again", id=args.source)
+    def done() -> Msg:
+        back = labels.state(state[-1])
+        return N_(
+            "ticket #{id}: the merge is undone and the ticket is {state} again",
+            id=args.source,
+            state=back,
+        )
+
     return _change(settings, args.source, change, done)
 
 
@@ -127,10 +138,14 @@ def _list(settings: Settings, said: Speaker, ticket_id: int, as_json: bool) -> i
 
 
 def _change(
-    settings: Settings, ticket_id: int, change: Callable[[Any, Any, Any], None], done: Msg
+    settings: Settings,
+    ticket_id: int,
+    change: Callable[[Any, Any, Any], None],
+    done: Msg | Callable[[], Msg],
 ) -> int:
     """One change in one transaction: 69 for no such ticket, 65 for a refusal (and why),
-    0 for done, now or before."""
+    0 for done, now or before. ``done``: what is said, or how to say it once the change
+    is made (what it did)."""
     from gateway.core.errors import AlreadyDone, InvalidTransition, Refusal
     from store import tickets
     from store.db import transaction
@@ -153,7 +168,7 @@ def _change(
         except InvalidTransition as exc:
             said.warn(N_("ticket #{id}: {problem}", id=ticket_id, problem=exc.message))
             return EX_DATAERR
-    said.say(done)
+    said.say(done if isinstance(done, Msg) else done())
     return EX_OK
 
 
