@@ -305,6 +305,9 @@ def _start(options: Options, clock: Clock) -> tuple[App, int, str] | int:
                 held = True
             os.set_inheritable(fd, False)  # a child of ours must not keep the lock after we exit
             log.info("drainer pid=%d: holding the drain lock", os.getpid())
+            # a key that cannot be read: said as a config mistake (the key, the file),
+            # as the daemon's start says it, not a traceback from the first row's pass
+            settings.gateway.reply_key()
             return _built(settings, clock), fd, db_path
         except (ConfigError, CatalogError) as exc:
             if (text := _mistake(exc)) != said:  # the same mistake twice is said once
