@@ -75,3 +75,36 @@ def test_an_unreadable_key_is_one_line_in_drain_log(
         ),
         timeout=30,
     ), drain_lock.log_path(data_dir).read_text(encoding="utf-8")
+
+
+def test_a_drainer_refused_by_a_config_mistake_makes_no_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipe stores (its fast path reads only where to store); the drainer, stopped by
+    a mistake elsewhere in the file, made ``<data_dir>/secret`` before saying it: a key
+    made by a process that then did nothing with it. It makes none now; after the fix
+    the next drainer makes the key and processes both."""
+    monkeypatch.delenv("TICKET_GATEWAY_SECRET", raising=False)
+    config = write_config(tmp_path)  # no secret_file: the key is the generated one
+    settings = load_settings(config)
+    build(settings).close()
+    key = settings.gateway.data_dir / "secret"
+    key.unlink()  # a database with no ticket yet: a key may be made for it
+    good = config.read_text(encoding="utf-8")
+    config.write_text(good + '[smtp]\nport = "abc"\n', encoding="utf-8")
+    first = _pipe(config, mail(subject="while the config is broken"))
+    assert first.returncode == 0, first.stderr
+    data_dir = settings.gateway.data_dir
+    assert eventually(lambda: not drain_lock.drain_running(data_dir), timeout=30)
+    assert "[smtp.port]" in drain_lock.log_path(data_dir).read_text(encoding="utf-8")
+    assert not os.path.lexists(key)
+    config.write_text(good, encoding="utf-8")
+    assert _pipe(config, mail(subject="after the fix")).returncode == 0
+    assert eventually(
+        lambda: (
+            _states(tmp_path / "gateway.db") == ["done", "done"]
+            and not drain_lock.drain_running(data_dir)
+        ),
+        timeout=30,
+    ), drain_lock.log_path(data_dir).read_text(encoding="utf-8")
+    assert key.is_file()

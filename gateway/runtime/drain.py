@@ -339,10 +339,14 @@ def _mistake(exc: ConfigError | CatalogError) -> str:
 
 
 def _settings(config: str | None) -> Settings:
+    """The settings, every key read before the generated key is made: a drainer that
+    stops at a mistake in the file makes nothing (as the CLI: gateway.runtime.refusals)."""
     from gateway.config.load import load_settings
     from gateway.config.locate import locate_config
 
-    return load_settings(locate_config(config))
+    found = locate_config(config)
+    load_settings(found, make=False)
+    return load_settings(found)
 
 
 if __name__ == "__main__":
