@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, null, select, text, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, null, select, text, update
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, dump, kept
@@ -251,22 +251,35 @@ def drop_sent_raw(session: Session, sent_before: datetime, now: datetime, limit:
     the member's own mail, :func:`store.ticket_query.numbered_attachment`), and on this
     row its Message-ID, recipients and times. The oldest first, in batches, so a first
     pass over a year of mail does not hold the write lock for all of it at once."""
-    stmt = (
+    ids = list(session.scalars(_kept_before(sent_before, limit)))
+    if not ids:
+        return 0
+    done = session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id.in_(ids), OutboxRow.state == SENT)
+        .values(raw=b"", raw_dropped_at=now)
+        .execution_options(synchronize_session=False)
+    )  # the emptied ones: a row not marked sent is looked at, and kept
+    return int(getattr(done, "rowcount", 0) or 0)
+
+
+def sent_raw_due(session: Session, sent_before: datetime, limit: int) -> int:
+    """How many of the mails :func:`drop_sent_raw` would look at (up to ``limit``) it
+    would empty, read only: ``sweep --dry-run`` says it as the real sweep does it."""
+    ids = _kept_before(sent_before, limit).subquery()
+    stmt = select(func.count()).where(OutboxRow.id.in_(select(ids.c.id)), OutboxRow.state == SENT)
+    return session.scalar(stmt) or 0
+
+
+def _kept_before(sent_before: datetime, limit: int) -> Select[int]:
+    """The oldest ``limit`` rows sent before ``sent_before`` that still hold their bytes."""
+    return (
         select(OutboxRow.id)
         # ix_outbox_sent_kept: the kept ones (NULL), by when sent; no other index takes it
         .where(OutboxRow.raw_dropped_at.is_(None), OutboxRow.sent_at < sent_before)
         .order_by(OutboxRow.sent_at)
         .limit(limit)
     )
-    ids = list(session.scalars(stmt))
-    if ids:
-        session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(ids), OutboxRow.state == SENT)
-            .values(raw=b"", raw_dropped_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return len(ids)
 
 
 def _said(row: OutboxRow, error: Msg | str) -> None:

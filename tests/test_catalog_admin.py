@@ -211,5 +211,5 @@ def test_a_missing_catalog_is_said_plainly(
     config = write_config(tmp_path, secret_file=True, extra='[catalog]\npath = "nope.yaml"\n')
     ran = run(config, "tickets", "list", capsys=capsys)
     assert ran.code == 78
-    line = f"{tmp_path / 'nope.yaml'}:0: cannot read: no such file or folder"
-    assert line in ran.err and "[Errno" not in ran.err
+    line = f"[catalog.path] cannot read {tmp_path / 'nope.yaml'}: no such file or folder"
+    assert line in ran.err and f"{config}: " in ran.err and "[Errno" not in ran.err

@@ -27,7 +27,7 @@ from gateway.catalog.model import Catalog
 from gateway.catalog.reader import UNKNOWN_MEMBER, read
 from gateway.config.settings import Member, Settings
 from gateway.core.counted import counted
-from gateway.core.errors import CatalogError, Problem
+from gateway.core.errors import CatalogError, ConfigError, Problem
 from gateway.core.i18n import N_, Msg
 from gateway.core.resources import examples_dir
 from gateway.core.utf8 import bad_line, decoded, file_error, small_file
@@ -80,14 +80,20 @@ def load_catalog(
 
 def load_for(settings: Settings, path: Path | None = None) -> Catalog:
     """The catalog at ``path`` (default: the configured one) for the team of
-    ``settings``: its members, its templates and its calendar."""
-    return load_catalog(
-        path or catalog_path(settings),
-        settings.members,
-        settings.gateway.templates_dir,
-        working_days=settings.business_hours is not None,
-        calendars=settings.calendars.names,
-    )
+    ``settings``: its members, its templates and its calendar. The configured one that
+    cannot be read raises the ConfigError of :func:`configured_unreadable`."""
+    try:
+        return load_catalog(
+            path or catalog_path(settings),
+            settings.members,
+            settings.gateway.templates_dir,
+            working_days=settings.business_hours is not None,
+            calendars=settings.calendars.names,
+        )
+    except CatalogError as exc:
+        if path is None and (mistake := configured_unreadable(settings, exc)) is not None:
+            raise mistake from None
+        raise
 
 
 def read_catalog_text(path: Path) -> str:
@@ -97,8 +103,21 @@ def read_catalog_text(path: Path) -> str:
         problem = N_("not UTF-8 text: save {name} as UTF-8", name=path.name)
         raise CatalogError(str(path), [Problem(bad_line(exc), problem)]) from None
     except OSError as exc:  # the path is on the line already: the reason alone
-        problem = N_("cannot read: {error}", error=file_error(exc))
-        raise CatalogError(str(path), [Problem(0, problem)], unreadable=True) from None
+        error = file_error(exc)
+        problem = N_("cannot read: {error}", error=error)
+        raise CatalogError(str(path), [Problem(0, problem)], unreadable=error) from None
+
+
+def configured_unreadable(settings: Settings, exc: CatalogError) -> ConfigError | None:
+    """The configured catalog that cannot be read at all (gone, a folder, a named pipe
+    or a device): a mistake in ``[catalog] path``, said as one, naming the config, the
+    key and the file, as an unreadable ``secret_file`` is (it was ``fifo:0: cannot
+    read``, naming neither). None for any other catalog error."""
+    path = settings.catalog.path
+    if exc.unreadable is None or path is None or exc.path != str(path):
+        return None
+    said = N_("cannot read {file}: {error}", file=str(path), error=exc.unreadable)
+    return ConfigError(settings.source, "catalog.path", said)
 
 
 def _parsed(

@@ -188,19 +188,27 @@ def made_or_refused(s: Section, data_dir: Path, database: str | None) -> bytes:
     member's reply commands refused, customers' replies unverified): refused, naming
     where the key belongs, as an unreadable ``secret_file`` is (what needs no key still
     works). ``database``: the SQLite file (None on PostgreSQL, not looked at)."""
-    path = generated_path(data_dir)
-    if database is not None and holds_tickets(database):
-        said = N_(
-            "no reply-token key at {path}, but the database {database} holds tickets, whose "
-            "reply addresses were signed with one: put that key there (from the machine or "
-            "the backup the database came from), or, if it is lost, make a new one "
-            "(openssl rand -hex 32 > {path}; the reply addresses sent so far then stop "
-            "working)",
-            path=str(path),
-            database=database,
-        )
-        raise ConfigError(s.path, s.key("data_dir"), said)
+    if (refused := key_refused(s, data_dir, database)) is not None:
+        raise refused
     return read_secret(s, None, data_dir, make=True)
+
+
+def key_refused(s: Section, data_dir: Path, database: str | None) -> ConfigError | None:
+    """Why no key may be made in ``data_dir`` (:func:`made_or_refused`), asked also
+    before anything is made: a refused ``ingest`` leaves no data folder behind."""
+    path = generated_path(data_dir)
+    if database is None or not holds_tickets(database):
+        return None
+    said = N_(
+        "no reply-token key at {path}, but the database {database} holds tickets, whose "
+        "reply addresses were signed with one: put that key there (from the machine or "
+        "the backup the database came from), or, if it is lost, make a new one "
+        "(openssl rand -hex 32 > {path}; the reply addresses sent so far then stop "
+        "working)",
+        path=str(path),
+        database=database,
+    )
+    return ConfigError(s.path, s.key("data_dir"), said)
 
 
 def holds_tickets(database: str) -> bool:

@@ -137,8 +137,10 @@ class Problem:
 
 class CatalogError(GatewayError):
     """The catalog is unusable; ``problems`` lists every reason with its line.
-    ``unreadable``: the file itself could not be read (no such file, a folder), which
-    ``catalog check FILE`` answers as a missing input (66), not as data with problems.
+    ``unreadable``: why the file itself could not be read (no such file, a folder, a
+    named pipe), which ``catalog check FILE`` answers as a missing input (66), not as
+    data with problems, and the configured one as ``[catalog] path``'s mistake
+    (:func:`gateway.catalog.load.configured_unreadable`); None when it was read.
     ``hint``: what to do, said once after the problems (the packaged example refused for
     a team: :func:`gateway.catalog.load.example_hint`)."""
 
@@ -147,7 +149,7 @@ class CatalogError(GatewayError):
         path: str,
         problems: Sequence[Problem],
         *,
-        unreadable: bool = False,
+        unreadable: Msg | str | None = None,
         hint: Msg | None = None,
     ) -> None:
         self.path = path

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import NamedTuple
 
 from gateway.catalog.model import Catalog
 from gateway.core import graphemes
@@ -145,20 +146,29 @@ def notify_assignee(a: Arrival, ticket: Ticket, catalog: Catalog) -> bool:
     )
 
 
-def notify_outsider(a: Arrival, ticket: Ticket, *, told: str | None = None) -> bool:
+class Told(NamedTuple):
+    """Who heard of a mail: the inbox row's reason names them, and how they answer for
+    the ticket (its assignee, or the manager who has it while nobody on the team does)."""
+
+    email: str
+    assignee: bool
+
+
+def notify_outsider(a: Arrival, ticket: Ticket, *, told: str | None = None) -> Told | None:
     """Tell the assignee (else the entry's manager, else the fallback's:
     Settings.responsible) that someone not on the ticket answered one of its mails: the
     mail is attached, the sender gets nothing. ``told``: a member told already that the
-    mail was theirs from another address (never asked to add it)."""
+    mail was theirs from another address (never asked to add it). Whom it told, if
+    anyone: "the assignee told" was said of a manager told for a ticket nobody held."""
     entry = a.catalog.rules_for(ticket.catalog)  # a removed entry: the fallback's manager
     manager = entry.manager if entry is not None else None
     member = a.settings.member(
         a.settings.responsible(ticket.assignee, manager, a.catalog.team_manager)
     )
     if member is None or member.email == told:
-        return False
+        return None
     if not _ops_notice_allowed(a, ticket, "outsider_reply"):
-        return False
+        return None
     left = left_the_team(a, ticket)
     lines = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
     holds = left and a.sender == (ticket.assignee or "").lower()
@@ -173,7 +183,7 @@ def notify_outsider(a: Arrival, ticket: Ticket, *, told: str | None = None) -> b
         not_done="; ".join(c.line for c in lines.commands) if left else "",
         hand_on=f"ticket-gateway tickets assign {ticket.id}" if holds else "",
     )
-    return (
+    if (
         queue_ticket_mail(
             a.session,
             a.settings,
@@ -183,8 +193,11 @@ def notify_outsider(a: Arrival, ticket: Ticket, *, told: str | None = None) -> b
             now=a.now,
             locale=a.settings.locale_of(member),
         )
-        is not None
-    )
+        is None
+    ):
+        return None
+    held = a.settings.on_team(ticket.assignee) and member.email == (ticket.assignee or "").lower()
+    return Told(member.email, held)
 
 
 def left_the_team(a: Arrival, ticket: Ticket) -> bool:

@@ -250,14 +250,19 @@ def _outsider_reply(a: Arrival, ticket: Ticket) -> Done:
     clauses = [found(a.thread.via.value)]
     if holder:
         clauses.append(N_("{member} told", member=holder.email))
-    if told:
-        clauses.append(N_("the assignee told"))
+    role = "" if told is None else "assignee" if told.assignee else "manager"
+    if told is not None:  # by role and address: a manager told was said "the assignee"
+        clauses.append(
+            N_("the assignee {member} told", member=told.email)
+            if told.assignee
+            else N_("the manager {member} told", member=told.email)
+        )
     return Done(
         ticket.id,
         f"attached (via {a.thread.via.value}, from {a.sender}, "
         + ("who left the team" if left else "not on the ticket")
         + (f", {holder.email} told" if holder else "")
-        + (", assignee told)" if told else ")"),
+        + (f", {role} {told.email} told)" if told else ")"),
         joined(line, clauses),
     )
 

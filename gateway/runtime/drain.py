@@ -305,6 +305,9 @@ def _start(options: Options, clock: Clock) -> tuple[App, int, str] | int:
                 held = True
             os.set_inheritable(fd, False)  # a child of ours must not keep the lock after we exit
             log.info("drainer pid=%d: holding the drain lock", os.getpid())
+            # a key that cannot be read: said as a config mistake (the key, the file),
+            # as the daemon's start says it, not a traceback from the first row's pass
+            settings.gateway.reply_key()
             return _built(settings, clock), fd, db_path
         except (ConfigError, CatalogError) as exc:
             if (text := _mistake(exc)) != said:  # the same mistake twice is said once
@@ -336,10 +339,14 @@ def _mistake(exc: ConfigError | CatalogError) -> str:
 
 
 def _settings(config: str | None) -> Settings:
+    """The settings, every key read before the generated key is made: a drainer that
+    stops at a mistake in the file makes nothing (as the CLI: gateway.runtime.refusals)."""
     from gateway.config.load import load_settings
     from gateway.config.locate import locate_config
 
-    return load_settings(locate_config(config))
+    found = locate_config(config)
+    load_settings(found, make=False)
+    return load_settings(found)
 
 
 if __name__ == "__main__":

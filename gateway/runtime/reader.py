@@ -20,10 +20,10 @@ from pathlib import Path
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.catalog.load import CatalogHolder, catalog_path
+from gateway.catalog.load import CatalogHolder, catalog_path, configured_unreadable
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock, SystemClock
-from gateway.core.errors import ConfigError, DatabaseNotCreated, TransientError
+from gateway.core.errors import CatalogError, ConfigError, DatabaseNotCreated, TransientError
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sqlite_url import sqlite_path
@@ -146,15 +146,21 @@ def schema_readable(settings: Settings, engine: Engine) -> None:
 
 
 def catalog_holder(settings: Settings, text: str | None = None) -> CatalogHolder:
-    """The configured catalog (``text``: the one a daemon has in use)."""
-    return CatalogHolder(
-        catalog_path(settings),
-        settings.members,
-        templates_dir=settings.gateway.templates_dir,
-        text=text,
-        working_days=settings.business_hours is not None,
-        calendars=settings.calendars.names,
-    )
+    """The configured catalog (``text``: the one a daemon has in use); one that cannot
+    be read at all is ``[catalog] path``'s ConfigError (:func:`configured_unreadable`)."""
+    try:
+        return CatalogHolder(
+            catalog_path(settings),
+            settings.members,
+            templates_dir=settings.gateway.templates_dir,
+            text=text,
+            working_days=settings.business_hours is not None,
+            calendars=settings.calendars.names,
+        )
+    except CatalogError as exc:
+        if (mistake := configured_unreadable(settings, exc)) is not None:
+            raise mistake from None
+        raise
 
 
 def schema_current(

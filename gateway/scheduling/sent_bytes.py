@@ -41,3 +41,12 @@ def drop_old(sessions: sessionmaker[Session], settings: OutboundSettings, now: d
     if dropped:
         log.info("outbox: the bytes of %s sent before %s dropped", counted(dropped, "mail"), before)
     return dropped
+
+
+def due(sessions: sessionmaker[Session], settings: OutboundSettings, now: datetime) -> int:
+    """How many mails' bytes the next :func:`drop_old` would empty (at most one pass's),
+    read only, for ``sweep --dry-run``: it lists all that the real sweep does."""
+    if settings.keep_sent is None:
+        return 0
+    with transaction(sessions, read_only=True) as s:
+        return outbox.sent_raw_due(s, now - settings.keep_sent, PASS_ROWS)

@@ -43,7 +43,8 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.path) if args.path else catalog_path(settings)
     templates = _template_mistakes(settings)
     try:
-        catalog = load_for(settings, path)
+        # the configured one (no FILE) that cannot be read: [catalog] path's ConfigError
+        catalog = load_for(settings, Path(args.path) if args.path else None)
     except CatalogError as exc:
         for p in exc.problems:  # the check's report: on stdout, each with its line
             print(f"{path}:{p.line}: {Speaker(settings)(p.message)}")
@@ -52,7 +53,7 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
         hint = exc.hint or members_hint(exc.problems, settings.source)
         if hint is not None:
             Speaker(settings).say(hint)
-        return _check_failed(named=args.path is not None, unreadable=exc.unreadable)
+        return _check_failed(named=args.path is not None, unreadable=exc.unreadable is not None)
     Speaker(settings).say(
         N_(
             "{path}: ok, {count} entries, fallback {fallback!r}",

@@ -88,7 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings: Settings | None = None
     try:
-        settings = _settings(args.config, getattr(args, "creates_database", False))
+        creates = getattr(args, "creates_database", False)
+        settings = _settings(args.config, creates)
+        if creates:  # refused first, then made: a refusal leaves nothing behind
+            settings = _made(settings, whole=args.handler is not db.cmd_db_upgrade)
         handler: Handler = args.handler
         code = handler(args, settings)
         sys.stdout.flush()  # what is still buffered fails here, said (74), not at exit
@@ -227,12 +230,13 @@ def _configure_logging(args: argparse.Namespace) -> None:
 
 
 def _settings(path: str | None, creates_database: bool) -> Settings:
-    """The settings; for a command that makes no database (all but ``run``, ``ingest``
-    and ``db upgrade``) read first without making the data folder, the database's
-    folder or the generated secret: run in the wrong folder, it leaves nothing there
-    (it stops at NoDatabase). Where the database is there (the SQLite file, or a
-    PostgreSQL schema with tables: :func:`~gateway.runtime.no_database.found_database`),
-    whatever was left unmade is made, as before, by reading them again."""
+    """The settings, read first without making the data folder, the database's folder
+    or the generated secret: a command that makes a database (``run``, ``ingest``,
+    ``db upgrade``) makes them in :func:`_made` once nothing refuses it; any other, run
+    in the wrong folder, leaves nothing there (it stops at NoDatabase). Where the
+    database is there (the SQLite file, or a PostgreSQL schema with tables:
+    :func:`~gateway.runtime.no_database.found_database`), whatever was left unmade is
+    made, as before, by reading them again."""
     from gateway.config.load import load_settings
     from gateway.config.locate import ENV_CONFIG, empty_config_variable, locate_config
 
@@ -242,15 +246,29 @@ def _settings(path: str | None, creates_database: bool) -> Settings:
 
         raise ConfigError("environment", ENV_CONFIG, EMPTY_VARIABLE)
     found = locate_config(path)
+    settings = load_settings(found, make=False)  # every key read, nothing made yet
     if creates_database:
-        return load_settings(found)
-    settings = load_settings(found, make=False)
+        return settings  # made by _made, once nothing refuses the command
     from gateway.runtime.no_database import found_database
 
     unmade = not settings.gateway.data_dir.is_dir() or settings.gateway.secret_problem
     if unmade and found_database(settings):
         return load_settings(found)
     return settings
+
+
+def _made(settings: Settings, *, whole: bool) -> Settings:
+    """For ``run``, ``ingest`` and ``db upgrade``: what refuses the command is raised
+    before anything is made (:mod:`gateway.runtime.refusals`; ``whole``: the command
+    needs the catalog and the key too), then the config is read again, making the data
+    folder, the database's folder and the generated key it left unmade."""
+    from pathlib import Path
+
+    from gateway.config.load import DEFAULTS, load_settings
+    from gateway.runtime.refusals import refuse_before_making
+
+    refuse_before_making(settings, whole=whole)
+    return load_settings(None if settings.source == DEFAULTS else Path(settings.source))
 
 
 def _parser() -> argparse.ArgumentParser:

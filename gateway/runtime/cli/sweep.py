@@ -44,6 +44,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
                 if ids:  # may show (a close whose requester is told nothing)
                     numbers = ", ".join(f"#{i}" for i in sorted(set(ids)))
                     said.say(N_("{job}: {tickets}", job=job, tickets=numbers))
+            _say_sent_bytes(said, sent_bytes.due(app.sessions, settings.outbound, now), True)
             due = retention.due(app.sessions, settings, now)
             if due:
                 said.say(
@@ -62,9 +63,10 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
             left_work.tell(s, ctx, now, report)
         with transaction(app.sessions) as s:  # its own, as the pass's: a sweep that
             report.outbox += _digest_due(s, ctx, now, report)  # fails holds nothing back
-        sent_bytes.drop_old(app.sessions, settings.outbound, now)  # a site run by cron too
+        dropped = sent_bytes.drop_old(app.sessions, settings.outbound, now)  # cron's site too
         erased = retention.drop_closed(app.sessions, settings, now)
     said.say(report.message())
+    _say_sent_bytes(said, dropped, False)
     if erased:
         said.say(
             NP_(
@@ -75,6 +77,31 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     return _failed(said, report)
+
+
+def _say_sent_bytes(said: Speaker, n: int, dry: bool) -> None:
+    """The sent mails whose bytes were (or, in a dry run, would be) emptied: the dry run
+    lists everything the real sweep does, and this is a change no mail shows."""
+    if not n:
+        return
+    if dry:
+        said.say(
+            NP_(
+                "the bytes of {n} sent mail would be emptied ([outbound] keep_sent)",
+                "the bytes of {n} sent mails would be emptied ([outbound] keep_sent)",
+                n,
+                n=n,
+            )
+        )
+        return
+    said.say(
+        NP_(
+            "the bytes of {n} sent mail emptied ([outbound] keep_sent)",
+            "the bytes of {n} sent mails emptied ([outbound] keep_sent)",
+            n,
+            n=n,
+        )
+    )
 
 
 def _failed(said: Speaker, report: SweepReport) -> int:

@@ -1,0 +1,86 @@
+"""What refuses a command that makes a database, asked before anything is made.
+
+``run``, ``ingest`` and ``db upgrade`` make what the config names and is not there yet:
+the data folder, the reply-token key in it (``<data_dir>/secret``) and the SQLite
+database's folder. Loading the config made them at once, before the rest of the file
+was read, so a config with a mistake in ``[smtp]`` left a new key behind (which then
+signed nothing: a later start with the fixed config kept it), and every refusal after
+the load (the data folder moved away from the URL, a database a newer release upgraded,
+a catalog with problems, a database holding tickets with no key beside it) left an
+empty folder at the old or the default database path. Now the CLI reads the config
+without making anything (``load_settings(make=False)``, every key checked), asks
+:func:`refuse_before_making`, and only then reads it again to make what is missing:
+a refused command leaves the disk as it found it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateway.config.secret import key_refused, key_to_make
+from gateway.config.sections import Section
+from gateway.config.settings import Settings
+from gateway.core.errors import ConfigError, TransientError
+from gateway.core.sqlite_url import sqlite_path
+from gateway.runtime.no_database import moved_away
+from gateway.runtime.reader import (
+    catalog_holder,
+    newer_schema,
+    uncreatable_database,
+    unreadable_database,
+    unwritable_database,
+)
+
+
+def refuse_before_making(settings: Settings, *, whole: bool) -> None:
+    """Raise what the command would stop with once it had made the data folder, the
+    key or the database's folder: the same errors, in the same order, as
+    :func:`gateway.runtime.app.build` and ``db upgrade`` raise them. ``whole``: the
+    command builds the application (``run``, ``ingest``), so its catalog and its key
+    count too; ``db upgrade`` needs neither. A database that cannot be reached now is
+    not refused here: the command says so when it connects (75, try again later)."""
+    if whole:
+        catalog_holder(settings)  # CatalogError, or [catalog] path's ConfigError
+    checks = [
+        unreadable_database,
+        moved_away,
+        uncreatable_database,
+        unwritable_database,
+        _newer_schema,  # asked once the file is known to be readable (the first check)
+        *([_key_refused] if whole else []),
+    ]
+    for check in checks:  # in turn: each may rely on those before it
+        if (refused := check(settings)) is not None:
+            raise refused
+
+
+def _newer_schema(settings: Settings) -> ConfigError | None:
+    """The database is there and a newer release upgraded it (read only; an SQLite
+    file not there yet is not opened, which would make it)."""
+    path = sqlite_path(settings.database.url)
+    if path is not None and (path == ":memory:" or not Path(path).is_file()):
+        return None
+    from store import migrate  # only here: the MTA pipe's fast path never gets this far
+    from store.db import make_engine
+
+    engine = make_engine(settings.database.url, read_only=path is not None)
+    try:
+        migrate.check_known(migrate.current_revision(engine))
+    except migrate.NewerSchema as exc:
+        return newer_schema(settings, exc)
+    except TransientError:
+        return None  # down, locked: said when the command connects
+    finally:
+        engine.dispose()
+    return None
+
+
+def _key_refused(settings: Settings) -> ConfigError | None:
+    """No key to be made beside an SQLite database that holds tickets signed with one
+    (:func:`gateway.config.secret.made_or_refused`), said before its data folder is
+    made."""
+    gw = settings.gateway
+    if gw.secret or not key_to_make(gw.secret_file, gw.data_dir):
+        return None
+    section = Section(settings.source, "gateway", {})
+    return key_refused(section, gw.data_dir, sqlite_path(settings.database.url))
