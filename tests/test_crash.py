@@ -113,7 +113,7 @@ def _finish_and_check(tmp_path: Path, config: Path, port: int, acked: set[int]) 
     proc = _start(config, port)
     try:
         Burst(port, [n for n in range(MESSAGES) if n not in acked], lambda _n: None).run()
-        assert eventually(lambda: _settled(db), 40, interval=0.1)
+        assert eventually(lambda: _settled(db), 120, interval=0.1)  # returns once settled
         stored = _inbox(db)
         assert stored == {f"burst-{n}@c.test": 1 for n in range(MESSAGES)}
         with sqlite3.connect(db) as conn:
