@@ -86,13 +86,13 @@ def test_the_pass_drops_the_sent_lists_naming_a_ticket_it_erases(
     later = set(before) - set(first)
     assert later and not any("Zanzibar" in _words(before[i]) for i in later)
     read: list[bytes] = []
-    real = erasure_rules.mail_names
+    real = erasure_rules.tickets_named
 
-    def counted(raw: bytes, *args: Any) -> bool:
+    def counted(raw: bytes, *args: Any) -> frozenset[int]:
         read.append(raw)
         return real(raw, *args)
 
-    monkeypatch.setattr(erasure_rules, "mail_names", counted)
+    monkeypatch.setattr(erasure_rules, "tickets_named", counted)
     clock.advance(timedelta(days=17))  # 31 days since it closed
     assert retention.drop_closed(gw.sessions, gw.settings, clock.now()) == 1
     after = _sent_lists(gw)

@@ -14,6 +14,7 @@ import os
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +107,43 @@ def load_settings(path: Path | None, *, make: bool = True) -> Settings:
     """Read ``path`` (or the built-in defaults when None) into validated settings.
     ``make=False``: the data folder, the database's folder and the generated secret are
     not made when missing (a command run in the wrong folder leaves nothing there)."""
+    return _build(*_read(path), make)
+
+
+def load_made(path: Path | None, before_making: Callable[[Settings], None]) -> Settings:
+    """The settings of ``path``, what they name and is not there yet (the data folder,
+    the database's folder, the generated key) made only once every key was read and
+    ``before_making`` (handed the settings as read; it raises to refuse:
+    :mod:`gateway.runtime.refusals`) let it be. The file is read once, and built twice
+    from that one text: read again, a config saved meanwhile (an editor, a deploy) had
+    the refusals asked of one file and the folders and key made for another, the second
+    read's mistake said only once they were. With nothing to make (every start but the
+    first) it is built once and nothing is asked: the refusals read the catalog, opened
+    the database and read the config again on every ``ingest`` (each piped mail on
+    PostgreSQL) for nothing."""
+    data, src, base = _read(path)
+    settings = _build(data, src, base, False)
+    if not _to_make(settings):
+        return settings  # as make=True builds it: nothing is missing
+    before_making(settings)
+    return _build(data, src, base, True)
+
+
+def _to_make(settings: Settings) -> bool:
+    """Whether building with ``make=True`` would make something (or try to, and say why
+    it cannot): the data folder, the SQLite database's folder, or the key."""
+    gw = settings.gateway
+    sqlite = sqlite_path(settings.database.url)
+    folders = [gw.data_dir]
+    if sqlite is not None and sqlite != ":memory:":
+        folders.append(Path(sqlite).parent)
+    return gw.secret_problem is not None or not all(f.is_dir() for f in folders)
+
+
+def _read(path: Path | None) -> tuple[dict[str, Any], str, Path]:
+    """The config's TOML (the built-in defaults' when None), its name and its folder."""
     if path is None:  # the quick start: the pages are on, on 127.0.0.1:8080
-        return _build({"web": {}}, DEFAULTS, locate.config_base(None), make)
+        return {"web": {}}, DEFAULTS, locate.config_base(None)
     try:
         data = locate.read_config(path)
     except FileNotFoundError:
@@ -128,7 +164,7 @@ def load_settings(path: Path | None, *, make: bool = True) -> Settings:
         ) from None
     except tomllib.TOMLDecodeError as exc:  # the line, in the reader's words
         raise ConfigError(str(path), "-", toml_problem(exc, _text(path))) from None
-    return _build(data, str(path), locate.config_base(path), make)
+    return data, str(path), locate.config_base(path)
 
 
 def _text(path: Path) -> str:

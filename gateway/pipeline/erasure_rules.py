@@ -137,6 +137,21 @@ def mail_names(raw: bytes, address: str | None, ticket_ids: Collection[int]) -> 
     None: only the tickets (the retention's, which erases tickets, not a person). Its text
     parts are read decoded, as a reader sees them (a Japanese mail's ISO-2022-JP,
     base64); the plain ones, which say what the HTML ones say."""
+    text = _words(raw)
+    if address is not None and any(form in text for form in forms(address)):
+        return True
+    return any(int(n) in ticket_ids for n in _TAG_NUMBER.findall(text))
+
+
+def tickets_named(raw: bytes, ticket_ids: Collection[int]) -> frozenset[int]:
+    """Which of ``ticket_ids`` a mail of ours about no one ticket names, read as
+    :func:`mail_names` reads it: the retention's, which keeps what it found for a later
+    transaction that may erase fewer of them."""
+    return frozenset(int(n) for n in _TAG_NUMBER.findall(_words(raw))) & frozenset(ticket_ids)
+
+
+def _words(raw: bytes) -> str:
+    """A mail's headers and its plain text parts, decoded, lower case."""
     message = message_from_bytes(raw, policy=compat32)
     texts = [str(v) for v in message.values()]
     for part in message.walk():
@@ -145,10 +160,7 @@ def mail_names(raw: bytes, address: str | None, ticket_ids: Collection[int]) -> 
         data = part.get_payload(decode=True)
         if isinstance(data, bytes):
             texts.append(decode_bytes(data, part.get_content_charset())[0])
-    text = "\n".join(texts).lower()
-    if address is not None and any(form in text for form in forms(address)):
-        return True
-    return any(int(n) in ticket_ids for n in _TAG_NUMBER.findall(text))
+    return "\n".join(texts).lower()
 
 
 def without(recipients: Sequence[Any], address: str) -> list[Any]:

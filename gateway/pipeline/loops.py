@@ -342,28 +342,31 @@ def may_auto_answer(
     verdict: LoopVerdict,
     own_addresses: Collection[str],
     envelope_from: str | None = None,
+    members: Collection[str] = (),
 ) -> tuple[bool, Msg | str]:
     """Whether an automatic mail may answer ``msg``, and if not, why not (a Msg of
     :mod:`gateway.pipeline.unanswered`, which the ticket's history says; "" when it may).
 
     ``own_addresses``: the gateway address and its aliases, lower-case; their
     ``+token`` variants count too. ``envelope_from`` is the SMTP MAIL FROM
-    ("" for the null sender ``<>``; None when unknown).
+    ("" for the null sender ``<>``; None when unknown). ``members``: the ``[[members]]``
+    addresses (``Settings.team``), answered on no mail domain too (:data:`KEPT_MEMBERS`).
     """
     if verdict != LoopVerdict.HUMAN:
         return False, why.not_a_person(verdict.value)
     sender = msg.from_.email.lower() if msg.from_ else ""
     own = {a.lower() for a in own_addresses}
     for reason, rule in NO_ANSWER_RULES:
-        if rule(msg, sender, envelope_from, own):
+        if rule(msg, sender, envelope_from, own) and not _kept(reason, sender, members):
             return False, reason
     return True, ""
 
 
-def never_answered(email: str, own: Collection[str]) -> Msg | str:
+def never_answered(email: str, own: Collection[str], members: Collection[str] = ()) -> Msg | str:
     """Why an address must never get automatic mail, whatever the mail ("" when it may):
     one of ours, or a sender that never reads answers (for mail that answers no message,
-    such as a status mail, where the rules above have no message to look at)."""
+    such as a status mail, where the rules above have no message to look at).
+    ``members``: as :func:`may_auto_answer`'s."""
     email = email.lower()
     if "@" not in email:
         return why.NO_ADDRESS
@@ -373,9 +376,21 @@ def never_answered(email: str, own: Collection[str]) -> Msg | str:
         return why.NEVER_READS
     if not writable(email):
         return UNWRITABLE
-    if not on_mail_domain(email):
+    if not on_mail_domain(email) and not _kept(why.NO_MAIL_DOMAIN, email, members):
         return why.NO_MAIL_DOMAIN
     return ""
+
+
+# Policy: the rules a ``[[members]]`` address passes. One on no mail domain
+# (``ops@localhost`` on a test machine) is the operator's choice, not a sender's: a
+# member's own request is acknowledged and answered there, as the team's notices go
+# there; dropped, its answers reached the member by no path (their notices leave out
+# what comes to them as the requester's).
+KEPT_MEMBERS = (why.NO_MAIL_DOMAIN,)
+
+
+def _kept(reason: Msg, email: str, members: Collection[str]) -> bool:
+    return any(reason is kept for kept in KEPT_MEMBERS) and email in members
 
 
 def within_rate_limit(sent_last_hour: int, limit: int) -> bool:

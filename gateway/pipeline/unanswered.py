@@ -37,8 +37,10 @@ X_LOOP = N_("X-Loop is set")
 AUTO_SUBJECT = N_("subject of an auto-reply")
 NO_ADDRESS = N_("no sender address")
 UNWRITABLE = N_("address not in ASCII (it needs SMTPUTF8)")
-# x@[10.0.0.5], root@localhost, x@10.0.0.5: our relay would go inside (mail_domains)
-NO_MAIL_DOMAIN = N_("address on no mail domain of the internet (an IP address, or no dot)")
+# x@[10.0.0.5], root@localhost, x@10.0.0.5, x@a.internal: our relay would go inside
+NO_MAIL_DOMAIN = N_(
+    "address on no mail domain of the internet (an IP address, no dot, or a private network's name)"
+)
 SUPPRESSED = N_("X-Auto-Response-Suppress asks for no automatic replies")
 SPAM = N_("marked as spam by our mail server")
 

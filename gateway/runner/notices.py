@@ -91,7 +91,8 @@ def tell_refused_values(
     is an event. The reply's sender is answered: the values were theirs."""
     if not refused:
         return False
-    _, why = loops.may_auto_answer(a.msg, a.verdict, a.settings.own_addresses, a.row.envelope_from)
+    own, envelope = a.settings.own_addresses, a.row.envelope_from
+    _, why = loops.may_auto_answer(a.msg, a.verdict, own, envelope, a.settings.team)
     if not why and a.sender.lower() == ticket.requester.lower():
         why = to_requester.quiet(a.session, a.settings, ticket)
     if not why and archived(a):
@@ -258,10 +259,10 @@ def _excerpt(text: str, limit: int = 1200) -> str:
 
 def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
     allowed, why = loops.may_auto_answer(
-        a.msg, a.verdict, a.settings.own_addresses, a.row.envelope_from
+        a.msg, a.verdict, a.settings.own_addresses, a.row.envelope_from, a.settings.team
     )
     if allowed and _forwarded(a, ticket):
-        why = loops.never_answered(ticket.requester, a.settings.own_addresses)
+        why = loops.never_answered(ticket.requester, a.settings.own_addresses, a.settings.team)
         allowed = not why
     answered = _answers_ours(a) if allowed else None
     if answered is not None:

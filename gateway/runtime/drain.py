@@ -341,12 +341,11 @@ def _mistake(exc: ConfigError | CatalogError) -> str:
 def _settings(config: str | None) -> Settings:
     """The settings, every key read before the generated key is made: a drainer that
     stops at a mistake in the file makes nothing (as the CLI: gateway.runtime.refusals)."""
-    from gateway.config.load import load_settings
+    from gateway.config.load import load_made
     from gateway.config.locate import locate_config
 
-    found = locate_config(config)
-    load_settings(found, make=False)
-    return load_settings(found)
+    # read once: a config saved meanwhile is not checked whole and then made in part
+    return load_made(locate_config(config), lambda settings: None)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config.settings import Settings
 from gateway.notify import maildir_copies
+from gateway.tickets import erasure_lists
 from gateway.tickets.erasure import expire
 from store import erasure
 from store.db import transaction
@@ -37,14 +38,19 @@ def drop_closed(sessions: sessionmaker[Session], settings: Settings, now: dateti
     kept = settings.retention.closed_tickets
     if kept is None:  # "forever"
         return 0
-    before, dropped = now - kept, 0
+    before, dropped, queued_for = now - kept, 0, settings.outbound.give_up_after
     while dropped < PASS_TICKETS:
+        with transaction(sessions, read_only=True) as s:
+            seen = erasure.expired(s, before, BATCH, to_erase=False)
+        if not seen:
+            break
+        # the sent lists naming them read before the write lock (erasure_lists)
+        listed = erasure_lists.listing(sessions, seen, now, queued_for)
         with transaction(sessions) as s:
             due = erasure.expired(s, before, BATCH)  # a reopen waits, or is seen
             if not due:
                 break
-            queued_for = settings.outbound.give_up_after
-            done = expire(s, due, now, actor=ACTOR, queued_for=queued_for)
+            done = expire(s, due, now, actor=ACTOR, queued_for=queued_for, listed=listed)
             if settings.outbound.mode == "maildir":
                 _remove_copies(settings.outbound.maildir, done.mail_copies)
         dropped += len(due)

@@ -141,14 +141,21 @@ def forget(
 
 
 def expire(
-    session: Session, ticket_ids: Sequence[int], now: datetime, *, actor: str, queued_for: timedelta
+    session: Session,
+    ticket_ids: Sequence[int],
+    now: datetime,
+    *,
+    actor: str,
+    queued_for: timedelta,
+    listed: lists.Listed | None = None,
 ) -> Outcome:
     """Erase whole tickets kept past ``[retention] closed_tickets`` and record it (no
     person is named: the record's mark is empty). The sent lists that name one of them
     lose their kept bytes, found by when they were sent (``queued_for``: ``[outbound]
-    give_up_after``, :func:`lists.drop_listing`)."""
+    give_up_after``, :func:`lists.drop_listing`; ``listed``: those read before this
+    transaction, :func:`lists.listing`)."""
     out = Outcome(tickets=sorted(ticket_ids))
-    out.outbox_bytes_dropped = lists.drop_listing(session, out.tickets, now, queued_for)
+    out.outbox_bytes_dropped = lists.drop_listing(session, out.tickets, now, queued_for, listed)
     _give_back_merged(session, out, now, actor, "system")  # the scheduler's retention
     messages = find.messages_on(session, out.tickets)
     found = find.inbox_of(session, messages, out.tickets)

@@ -67,7 +67,7 @@ def relay_answer(
         if (settings.member(p) is None or (p == requester and p != member.email))
         # never one we never write to (as no acknowledgement goes there): ours, a no-reply
         # or mail-system address, or 田中@例え.jp, which never stops the others' answer
-        and not loops.never_answered(p, settings.own_addresses)
+        and not loops.never_answered(p, settings.own_addresses, settings.team)
         and (audience is None or p in audience)
     ]
     _unwritable(session, settings, ticket, member, people, audience, key=key, now=now)
@@ -89,7 +89,7 @@ def relay_answer(
         )
     # the first-response SLA stops once the answer goes out, or when no mail could ever
     # carry it (an alert from a no-reply sender: the answer is the team's response all the same)
-    if recipients or loops.never_answered(ticket.requester, settings.own_addresses):
+    if recipients or loops.never_answered(ticket.requester, settings.own_addresses, settings.team):
         changes.record_first_response(session, ticket, now, actor=member.email, channel=channel)
     return len(recipients)
 

@@ -130,7 +130,7 @@ def quiet(session: Session, settings: Settings, ticket: Ticket) -> Msg | str:
     the request was automated or imported, or the address never reads answers or is
     ours. The status mails and the pending reminder ask it alike."""
     return conversation.quiet_reason(session, ticket.id) or loops.never_answered(
-        ticket.requester, settings.own_addresses
+        ticket.requester, settings.own_addresses, settings.team
     )
 
 
@@ -186,7 +186,7 @@ def _to_watchers(
     changed = conversation.state_changes(session, ticket.id)
     ids = []
     for email in merges.watchers(session, ticket.id):
-        if loops.never_answered(email, settings.own_addresses):
+        if loops.never_answered(email, settings.own_addresses, settings.team):
             continue
         if not under_rate_limit(session, email, settings, now)[0]:
             continue

@@ -89,9 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings: Settings | None = None
     try:
         creates = getattr(args, "creates_database", False)
-        settings = _settings(args.config, creates)
-        if creates:  # refused first, then made: a refusal leaves nothing behind
-            settings = _made(settings, whole=args.handler is not db.cmd_db_upgrade)
+        # refused first, then made: a refusal leaves nothing behind
+        settings = _settings(args.config, creates, whole=args.handler is not db.cmd_db_upgrade)
         handler: Handler = args.handler
         code = handler(args, settings)
         sys.stdout.flush()  # what is still buffered fails here, said (74), not at exit
@@ -229,15 +228,15 @@ def _configure_logging(args: argparse.Namespace) -> None:
         logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 
-def _settings(path: str | None, creates_database: bool) -> Settings:
+def _settings(path: str | None, creates_database: bool, *, whole: bool) -> Settings:
     """The settings, read first without making the data folder, the database's folder
     or the generated secret: a command that makes a database (``run``, ``ingest``,
-    ``db upgrade``) makes them in :func:`_made` once nothing refuses it; any other, run
+    ``db upgrade``) makes them once nothing refuses it (:func:`_refuse`); any other, run
     in the wrong folder, leaves nothing there (it stops at NoDatabase). Where the
     database is there (the SQLite file, or a PostgreSQL schema with tables:
     :func:`~gateway.runtime.no_database.found_database`), whatever was left unmade is
     made, as before, by reading them again."""
-    from gateway.config.load import load_settings
+    from gateway.config.load import load_made, load_settings
     from gateway.config.locate import ENV_CONFIG, empty_config_variable, locate_config
 
     if not path and empty_config_variable():
@@ -246,9 +245,9 @@ def _settings(path: str | None, creates_database: bool) -> Settings:
 
         raise ConfigError("environment", ENV_CONFIG, EMPTY_VARIABLE)
     found = locate_config(path)
+    if creates_database:  # the file read once: refused, then made from the same text
+        return load_made(found, lambda settings: _refuse(settings, whole=whole))
     settings = load_settings(found, make=False)  # every key read, nothing made yet
-    if creates_database:
-        return settings  # made by _made, once nothing refuses the command
     from gateway.runtime.no_database import found_database
 
     unmade = not settings.gateway.data_dir.is_dir() or settings.gateway.secret_problem
@@ -257,18 +256,13 @@ def _settings(path: str | None, creates_database: bool) -> Settings:
     return settings
 
 
-def _made(settings: Settings, *, whole: bool) -> Settings:
-    """For ``run``, ``ingest`` and ``db upgrade``: what refuses the command is raised
-    before anything is made (:mod:`gateway.runtime.refusals`; ``whole``: the command
-    needs the catalog and the key too), then the config is read again, making the data
-    folder, the database's folder and the generated key it left unmade."""
-    from pathlib import Path
-
-    from gateway.config.load import DEFAULTS, load_settings
+def _refuse(settings: Settings, *, whole: bool) -> None:
+    """For ``run``, ``ingest`` and ``db upgrade`` with something to make: what refuses
+    the command is raised before anything is made (:mod:`gateway.runtime.refusals`;
+    ``whole``: the command needs the catalog and the key too)."""
     from gateway.runtime.refusals import refuse_before_making
 
     refuse_before_making(settings, whole=whole)
-    return load_settings(None if settings.source == DEFAULTS else Path(settings.source))
 
 
 def _parser() -> argparse.ArgumentParser:
