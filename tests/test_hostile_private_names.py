@@ -10,9 +10,14 @@ looked them up with its own resolver, inside the team's network."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from gateway.runtime.app import App
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import App, build
+from tests.support.app import MEMBERS
 from tests.support.pipeline import deliver, outbox, show
 from tests.test_actions_pipeline import member_mail
 from tests.test_hostile_addresses import no_answer_reasons, raw_request
@@ -59,3 +64,32 @@ def test_a_members_answer_goes_to_no_cc_on_a_private_name(team: App) -> None:
     relayed = [r for row in outbox(team)[sent:] if row.kind == "ops_reply" for r in row.recipients]
     assert sorted(relayed) == ["alice@customer.test", "bob@customer.test"]
     assert show(team, tid)["watchers"] == []
+
+
+@pytest.mark.parametrize(
+    ("own", "sender", "answered"),
+    [
+        ("support@corp.local", "taro@corp.local", True),  # an intranet's help desk
+        ("support@corp.local", "hanako@tokyo.corp.local", True),  # a site of the same
+        ("support@it.corp.local", "jiro@corp.local", True),  # the desk on a sub-domain
+        ("support@corp.local", "mal@other.local", False),  # another organisation's name
+        ("support@corp.internal", "mal@metadata.google.internal", False),
+        ("support@corp.local", "mal@corp.internal", False),  # same label, other private name
+        ("support@example.test", "taro@corp.local", False),  # a desk of the internet
+    ],
+)
+def test_an_intranet_desk_answers_its_own_organisations_private_names(
+    settings: Settings, clock: FakeClock, own: str, sender: str, answered: bool
+) -> None:
+    """A help desk whose own address is on a private name serves people whose mail the
+    same relay carries: one organisation (the private name and the label before it) is
+    answered, any other private name still not."""
+    gateway = replace(settings.gateway, address=own)
+    app = build(replace(settings, gateway=gateway, members=MEMBERS), clock)
+    try:
+        raw = raw_request(f"Someone <{sender}>").replace(b"support@example.test", own.encode())
+        deliver(app, raw)
+        sent = [row.recipients for row in outbox(app, "acknowledgement")]
+        assert sent == ([[sender]] if answered else []), sent
+    finally:
+        app.close()

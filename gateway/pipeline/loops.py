@@ -333,7 +333,7 @@ NO_ANSWER_RULES: tuple[tuple[Msg, _Rule], ...] = (
     # 田中@例え.jp (RFC 6531) is written only with SMTPUTF8 end to end, which we do not send
     (UNWRITABLE, lambda m, s, e, own: not writable(s)),
     # x@[10.0.0.5], root@localhost, x@10.0.0.5: our relay would go inside (mail_domains)
-    (why.NO_MAIL_DOMAIN, lambda m, s, e, own: not on_mail_domain(s)),
+    (why.NO_MAIL_DOMAIN, lambda m, s, e, own: not on_mail_domain(s, own)),
 )
 
 
@@ -376,7 +376,7 @@ def never_answered(email: str, own: Collection[str], members: Collection[str] = 
         return why.NEVER_READS
     if not writable(email):
         return UNWRITABLE
-    if not on_mail_domain(email) and not _kept(why.NO_MAIL_DOMAIN, email, members):
+    if not on_mail_domain(email, own) and not _kept(why.NO_MAIL_DOMAIN, email, members):
         return why.NO_MAIL_DOMAIN
     return ""
 

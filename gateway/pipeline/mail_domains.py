@@ -17,6 +17,8 @@ written to them (:func:`gateway.pipeline.loops.never_answered`).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 # Policy: the names a domain may not end in, each a private network's, never delegated
 # on the internet (so no customer's mail is under one)
 PRIVATE_NAMES = (
@@ -31,13 +33,32 @@ PRIVATE_NAMES = (
 )
 
 
-def on_mail_domain(email: str) -> bool:
+def on_mail_domain(email: str, own: Collection[str] = ()) -> bool:
     """Whether ``email``'s domain is a name the internet's mail reaches (a root dot
     aside): no address literal, a dot in it, its last label not all digits, and not
-    under one of :data:`PRIVATE_NAMES`."""
-    domain = email.rpartition("@")[2].rstrip(".").lower()
+    under one of :data:`PRIVATE_NAMES` — unless the team's own address (``own``: the
+    gateway's address and aliases) is in the same private organisation: an intranet's
+    help desk at ``support@corp.local`` answers ``taro@corp.local`` and
+    ``hanako@tokyo.corp.local``, which its relay serves, never ``x@other.local``."""
+    domain = _domain(email)
     if domain.startswith("[") or "." not in domain:
         return False
     if domain.rsplit(".", 1)[1].isdigit():
         return False
-    return not any(domain == name or domain.endswith("." + name) for name in PRIVATE_NAMES)
+    if not any(domain == name or domain.endswith("." + name) for name in PRIVATE_NAMES):
+        return True
+    ours = _organisation(domain)
+    return ours is not None and any(_organisation(_domain(a)) == ours for a in own)
+
+
+def _domain(email: str) -> str:
+    return email.rpartition("@")[2].rstrip(".").lower()
+
+
+def _organisation(domain: str) -> str | None:
+    """The private name a domain is under with the one label before it (``corp.local``
+    of ``tokyo.corp.local``): one organisation's private names; None for none."""
+    for name in PRIVATE_NAMES:
+        if domain.endswith("." + name):
+            return domain[: -len(name) - 1].rsplit(".", 1)[-1] + "." + name
+    return None
