@@ -174,7 +174,8 @@ def test_a_catalog_of_ten_thousand_keywords_loads_and_matches_in_reasonable_time
     catalog = cpu_within(10, lambda: parse_catalog(text), "loading")  # CPU, not wall time
     assert sum(len(e.keywords) for e in catalog.entries) == 10_000
     body = ("サーバーにつながらない件です。word5x7 も試しました。" * 3000)[:MAX_TEXT]
-    found = cpu_within(10, lambda: classify(catalog, "語42の3番 について", body), "matching")
+    # one run: the first match builds the catalog's index, and later ones reuse it
+    found = cpu_within(10, lambda: classify(catalog, "語42の3番 について", body), "matching", 1)
     assert found.entry_id == "e42"  # the subject's hit (× 3) over the body's
     assert dict(found.scores) == {"e42": 3.0, "e5": 1.0}
 
