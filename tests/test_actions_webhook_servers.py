@@ -38,11 +38,12 @@ def hooks() -> Iterator[HookServer]:
 
 
 def hook_app(
-    settings: Settings, clock: FakeClock, tmp_path: Path, url: str, retries: int, timeout: int = 2
+    settings: Settings, clock: FakeClock, tmp_path: Path, url: str, retries: int, timeout: int = 30
 ) -> App:
-    """A webhook action to ``url``; ``timeout`` seconds: a test whose bound is below the
-    timeout gives it room, for a loaded machine (pytest -n 4 on two cores) is slow by
-    seconds."""
+    """A webhook action to ``url``. ``timeout`` seconds: a hang guard unless a test
+    waits for it, and then long enough that its bounds below it leave a loaded machine
+    (pytest -n 4 on two cores) its seconds (2 s cut a TLS handshake with the local
+    server short under load: "no answer", not the answer the test reads)."""
     (tmp_path / "hook.secret").write_bytes(b"0f3a9c1e5b7d2468ace13579bdf02468\n")
     action = f"""
         type: webhook
