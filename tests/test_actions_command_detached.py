@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from gateway.actions import command
-from gateway.actions.command import KILL_GRACE, run_command
+from gateway.actions.command import run_command
 from gateway.actions.outcome import Step, Verdict
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
@@ -58,7 +58,8 @@ def test_output_of_a_program_whose_detached_child_keeps_the_pipes_open_is_kept(
     keep_pid = f"os.setsid(); open({str(pid_file)!r}, 'w').write(str(os.getpid()))"
     code = DETACHES.replace("os.setsid()", keep_pid)
     argv = script(tmp_path, "detaches.py", code)
-    action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 20s\nretries: 0\n"
+    # a timeout the detached child (a minute) and the bound below stay clear of
+    action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 45s\nretries: 0\n"
     app = action_app(settings, clock, tmp_path, action)
     try:
         deliver(app, REQUEST)
@@ -69,8 +70,9 @@ def test_output_of_a_program_whose_detached_child_keeps_the_pipes_open_is_kept(
         [run] = runs(app)
         assert '"started": "service"' in run["output"], run["output"]
         assert "note on stderr" in run["output"]
-        # not held for the detached child's minute, nor to the action's timeout
-        assert took < 4 * KILL_GRACE, took
+        # not held for the detached child's minute, nor to the action's timeout (45 s):
+        # a few seconds here; the bound between leaves a loaded machine its seconds
+        assert took < 30, took
     finally:
         app.close()
 
@@ -134,8 +136,10 @@ def test_a_detached_child_holding_stdin_unread_leaves_no_writer_behind(
     threads, fds = threading.active_count(), _open_fds()
     started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="gateway.actions"):
-        attempt = run_command(argv, body, workdir=tmp_path, timeout=20, limit=4096, key="k-1")
-    assert time.monotonic() - started < 3, "held past the grace"
+        attempt = run_command(argv, body, workdir=tmp_path, timeout=45, limit=4096, key="k-1")
+    # the grace (0.3 s) and two interpreters' start, not the child's minute nor the
+    # timeout (45 s): the bound between leaves a loaded machine its seconds
+    assert time.monotonic() - started < 20, "held past the grace"
     assert attempt.verdict == Verdict.OK, attempt.error  # its own exit says how it went
     assert pid_file.exists()  # the child was still there, holding stdin
     assert (threading.active_count(), _open_fds()) == (threads, fds)

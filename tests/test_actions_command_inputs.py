@@ -27,7 +27,7 @@ def test_an_argument_no_program_can_get_fails_the_attempt_not_the_worker(
     them): Popen raised ValueError, which the worker took for its own bug ("internal
     error: ValueError: embedded null byte"). It cannot start, and is said so."""
     attempt = run_command(
-        ["/bin/echo", argument], b"{}", workdir=tmp_path, timeout=5, limit=4096, key="k"
+        ["/bin/echo", argument], b"{}", workdir=tmp_path, timeout=30, limit=4096, key="k"
     )
     assert attempt.verdict == Verdict.PERMANENT and attempt.status is None
     assert str(attempt.error).startswith("cannot start /bin/echo: "), attempt.error

@@ -110,7 +110,7 @@ def test_sigterm_while_a_command_runs_ends_it_and_the_next_start_runs_it_again(
     _, key, pgid = log.read_text().split()
     try:
         # nothing of the run outlives its daemon, unsupervised
-        assert eventually(lambda: not _group_alive(int(pgid)), timeout=5), "still running"
+        assert eventually(lambda: not _group_alive(int(pgid)), timeout=PATIENCE), "still running"
     finally:
         if _group_alive(int(pgid)):
             os.killpg(int(pgid), signal.SIGKILL)
@@ -145,7 +145,7 @@ def test_a_stop_during_the_last_try_leaves_the_try_to_the_next_start(
         [stopped] = worker(app).drain(lambda: log.exists())  # stop once it has started
         assert stopped.step == Step.RETRY
         _, key, pgid = log.read_text().split()
-        assert eventually(lambda: not _group_alive(int(pgid)), timeout=5)
+        assert eventually(lambda: not _group_alive(int(pgid)), timeout=PATIENCE)
         [run] = runs(app)
         assert (run["state"], run["attempts"]) == ("pending", 0)
         assert "stopped with the daemon" in run["last_error"]

@@ -17,6 +17,7 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.tokens import mask_url_passwords
 from tests.support.actions import action_app, drain, runs
+from tests.support.cpu import cpu_within
 from tests.support.databases import sqlite_only
 from tests.support.hooks import BAD, MOVED, HookServer
 from tests.support.mails import mail
@@ -173,8 +174,6 @@ def test_credentials_in_a_webhook_urls_path_are_masked(said: str, shown: str) ->
 
 def test_masking_query_parameters_is_linear() -> None:
     """No input makes it slow: logs carry what strangers wrote."""
-    import time
-
     for hostile in (
         "://" + "?a" * 200_000,
         "://?" + "a" * 400_000,
@@ -182,9 +181,7 @@ def test_masking_query_parameters_is_linear() -> None:
         "://h/" + "key/" * 100_000,
         "://hooks.slack.com" + "/services" * 40_000,
     ):
-        started = time.process_time()
-        mask_url_passwords(hostile)
-        assert time.process_time() - started < 2
+        cpu_within(2, lambda: mask_url_passwords(hostile), hostile[:20])  # noqa: B023
 
 
 @sqlite_only

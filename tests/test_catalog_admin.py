@@ -15,6 +15,7 @@ from gateway.core.i18n import translate
 from tests.support.catalogs import GOOD
 from tests.support.cli import run
 from tests.support.config import write_config
+from tests.support.cpu import cpu_within
 
 OTHER = "  - id: other\n    name: Other\n    fallback: true\n    manager: boss@example.test\n"
 
@@ -161,8 +162,6 @@ def test_a_catalog_of_ten_thousand_keywords_loads_and_matches_in_reasonable_time
     matched against all of them, each well within a mail's processing budget (30 s);
     the bound is generous (a loaded shared machine), the measured times are about 0.05 s
     and 0.3 s."""
-    import time
-
     from gateway.catalog.match import MAX_TEXT, classify
 
     lines = ["entries:"]
@@ -172,17 +171,13 @@ def test_a_catalog_of_ten_thousand_keywords_loads_and_matches_in_reasonable_time
             f"      - 語{e}の{k}番" if k % 3 == 0 else f"      - word{e}x{k}" for k in range(100)
         ]
     text = "\n".join(lines) + "\n" + OTHER
-    started = time.monotonic()
-    catalog = parse_catalog(text)
-    loaded = time.monotonic() - started
+    catalog = cpu_within(10, lambda: parse_catalog(text), "loading")  # CPU, not wall time
     assert sum(len(e.keywords) for e in catalog.entries) == 10_000
     body = ("サーバーにつながらない件です。word5x7 も試しました。" * 3000)[:MAX_TEXT]
-    started = time.monotonic()
-    found = classify(catalog, "語42の3番 について", body)
-    matched = time.monotonic() - started
+    # one run: the first match builds the catalog's index, and later ones reuse it
+    found = cpu_within(10, lambda: classify(catalog, "語42の3番 について", body), "matching", 1)
     assert found.entry_id == "e42"  # the subject's hit (× 3) over the body's
     assert dict(found.scores) == {"e42": 3.0, "e5": 1.0}
-    assert loaded < 10 and matched < 10, (loaded, matched)
 
 
 def test_a_catalog_saved_as_shift_jis_is_a_problem_on_its_line(

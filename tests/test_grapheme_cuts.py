@@ -8,8 +8,6 @@ a mail's excerpt and a display name."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from gateway.core import graphemes, slack_length
@@ -18,6 +16,7 @@ from gateway.notify.brief import excerpt
 from gateway.pipeline.command_syntax import shown
 from gateway.pipeline.parse.headers import short_name
 from gateway.runtime.cli.common import pad
+from tests.support.cpu import cpu_within
 
 FLAG = "🇯🇵"
 FAMILY = "👨\u200d👩\u200d👧\u200d👦"
@@ -74,10 +73,12 @@ def test_shorten_keeps_the_length_and_the_mark() -> None:
 
 def test_a_cut_is_linear_in_the_text() -> None:
     for text in ["🇯" * 200_000, "a" + "\u0301" * 200_000, "a\u200d" * 100_000]:
-        started = time.perf_counter()
-        graphemes.cut(text, len(text) - 1)
-        graphemes.shorten(text, 80)
-        assert time.perf_counter() - started < 1.0
+
+        def both(text: str = text) -> None:
+            graphemes.cut(text, len(text) - 1)
+            graphemes.shorten(text, 80)
+
+        cpu_within(1.0, both, text[:2])  # CPU: a loaded machine stretches wall time alone
 
 
 def test_a_board_card_keeps_a_flag_whole() -> None:
@@ -107,9 +108,7 @@ def test_a_cli_column_keeps_a_skin_tone_on_its_hand() -> None:
 
 
 def test_a_cli_column_is_cut_in_linear_time() -> None:
-    started = time.perf_counter()
-    pad("長" * 200_000, 20, cut=True)
-    assert time.perf_counter() - started < 1.0
+    cpu_within(1.0, lambda: pad("長" * 200_000, 20, cut=True))
 
 
 def test_a_chat_card_keeps_a_flag_and_an_accent_whole() -> None:

@@ -8,7 +8,6 @@ import logging
 import signal
 import smtplib
 import subprocess
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from gateway.runtime import daemon
 from gateway.runtime.app import App
 from gateway.runtime.logs import JsonFormatter, TextFormatter
 from tests.support.config import SECRET_ENV, write_config
+from tests.support.cpu import cpu_within
 from tests.support.daemon import clean_env, console_script, wait_for_port
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
@@ -178,6 +178,5 @@ def test_a_password_in_a_url_never_reaches_the_log(
 def test_masking_urls_is_linear() -> None:
     """No input makes the masking slow (logs carry what strangers wrote)."""
     for hostile in ("://" + "a:" * 200_000, "x://" * 100_000, "://" + "a" * 400_000 + "@"):
-        started = time.process_time()
-        TextFormatter().format(logging.LogRecord("x", logging.INFO, "", 1, hostile, (), None))
-        assert time.process_time() - started < 2
+        record = logging.LogRecord("x", logging.INFO, "", 1, hostile, (), None)
+        cpu_within(2, lambda: TextFormatter().format(record), hostile[:20])  # noqa: B023

@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from gateway.core.loop_thread import LoopThread
+from tests.support.waiting import PATIENCE
 
 
 def _gone(background: LoopThread) -> bool:
@@ -22,7 +23,7 @@ def test_an_opening_that_fails_raises_and_leaves_nothing_running() -> None:
 
     background = LoopThread("test-door", "test")
     with pytest.raises(OSError, match="already in use"):
-        background.start(taken(), timeout=5)
+        background.start(taken(), timeout=PATIENCE)  # a hang guard only
     assert _gone(background) and not background.alive()
 
 
@@ -43,7 +44,7 @@ def test_an_opened_door_serves_in_its_own_thread_until_closed() -> None:
         where.append(threading.current_thread().name)
 
     background = LoopThread("test-door", "test")
-    background.start(opening(), timeout=5)
+    background.start(opening(), timeout=PATIENCE)  # a hang guard only
     assert where == ["test-door"] and background.alive() and background.thread.daemon
     background.close()
     assert _gone(background) and not background.alive()

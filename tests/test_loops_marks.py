@@ -6,8 +6,6 @@ as usual, only the automatic answer is withheld, and the ticket's history says w
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from gateway.core.model import InboxState, LoopHeaders
@@ -15,6 +13,7 @@ from gateway.pipeline import loops, spam_marks
 from gateway.pipeline.parse.headers import read_marks
 from gateway.pipeline.parse.message import parse_message
 from gateway.runtime.app import App
+from tests.support.cpu import cpu_within
 from tests.support.pipeline import deliver, outbox, show
 
 SUPPRESSED = "X-Auto-Response-Suppress asks for no automatic replies"
@@ -160,16 +159,20 @@ def test_the_spam_readers_take_linear_time_on_hostile_values(
 ) -> None:
     """A 2 MB header is read in one pass whatever its shape (folding, runs of blanks,
     thousands of commas): no backtracking, no quadratic re-scan."""
-    start = time.perf_counter()
-    marks = read_marks([value])
-    judged = spam_marks.marked_spam(LoopHeaders(**{field: marks}))  # type: ignore[arg-type]
-    assert judged is spam
-    assert time.perf_counter() - start < 1.0
+
+    def judge() -> bool:
+        marks = read_marks([value])
+        return spam_marks.marked_spam(LoopHeaders(**{field: marks}))  # type: ignore[arg-type]
+
+    assert cpu_within(1.0, judge) is spam  # CPU: a loaded machine stretches wall time alone
 
 
 def test_the_suppress_reader_takes_linear_time_on_a_hostile_value() -> None:
     value = " ," * 1_000_000 + "AutoReply"
-    start = time.perf_counter()
-    assert loops.suppresses_auto_replies(value)
-    assert not loops.suppresses_auto_replies(value[:-9] + "OOF")
-    assert time.perf_counter() - start < 1.0
+
+    def both() -> tuple[bool, bool]:
+        return loops.suppresses_auto_replies(value), loops.suppresses_auto_replies(
+            value[:-9] + "OOF"
+        )
+
+    assert cpu_within(1.0, both) == (True, False)

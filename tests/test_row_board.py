@@ -51,7 +51,10 @@ def test_another_process_posts_on_the_board_it_was_passed() -> None:
             check=True,
         )
         row, since = board.read() or (None, 0.0)
-        assert row == 7 and abs(since - float(done.stdout)) < 1.0  # one monotonic clock
+        # one monotonic clock (the wall clock reads decades away, a child's CPU time
+        # the machine's uptime); the child, stopped between posting and printing on a
+        # loaded machine (pytest -n 4 on two cores), can be seconds late
+        assert row == 7 and abs(since - float(done.stdout)) < 10.0
     finally:
         board.close()
 

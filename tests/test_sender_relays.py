@@ -153,13 +153,15 @@ def test_a_relay_slower_than_timeout_holds_the_sender_one_timeout(
 ) -> None:
     """Bounded: the first mail waits ``timeout`` (1 s here), is not sent again at once
     (the relay may have it), and the others wait for the backoff, not a timeout each."""
-    ids = _queue(app, *(f"u{n}@customer.test" for n in range(4)))
+    ids = _queue(app, *(f"u{n}@customer.test" for n in range(12)))
     with sink(relay.port, Slow(delay=4)):
         started = time.monotonic()
         report = _drain(app, relay)
         took = time.monotonic() - started
     assert report.retried == ids and report.sent == [] and report.failed == []
-    assert took < 3.5, took  # one timeout (and the hang-up), not four
+    # one timeout (and the hang-up), about a second, not twelve: the bound between them
+    # leaves a loaded machine (pytest -n 4 on two cores) its seconds
+    assert took < 8, took
     assert "timed out" in _row(app, ids[0]).last_error
 
 
