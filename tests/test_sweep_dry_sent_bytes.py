@@ -83,7 +83,7 @@ def test_the_dry_run_counts_the_sent_mail_whose_bytes_would_go(
     assert real.returncode == 0, real.stderr
     assert did.format(n=len(old_sent)) in real.stdout, real.stdout
     after = _kept(config)
-    assert [i for i, kept in after.items() if not kept] == old_sent
+    assert sorted(i for i, kept in after.items() if not kept) == old_sent  # rows in no order
     again = _sweep(config, lang, "--dry-run")  # nothing more is due: nothing said
     assert would.format(n=len(old_sent)) not in again.stdout
     assert "keep_sent" not in again.stdout
