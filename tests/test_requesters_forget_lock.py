@@ -13,9 +13,6 @@ as that wait, whatever the machine's speed."""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -33,6 +30,7 @@ from tests.support.cli import run
 from tests.support.config import write_config
 from tests.support.databases import sqlite_only
 from tests.support.mails import mail
+from tests.support.other_writer import OtherWriter
 from tests.support.pipeline import deliver
 
 ALICE = "alice@customer.test"
@@ -85,45 +83,22 @@ def test_another_writer_is_not_held_while_the_lists_are_read(
                 )
     finally:
         app.close()
-    path = db_url.removeprefix("sqlite:///")
-    probe = sqlite3.connect(path, timeout=60, isolation_level=None)
-    probe.execute("CREATE TABLE lock_probe (at REAL)")
-    asked, answered = threading.Event(), threading.Event()
-    waited: list[float] = []
-
-    def other_writer() -> None:
-        asked.wait(60)
-        conn = sqlite3.connect(path, timeout=60, isolation_level=None)
-        try:
-            began = time.perf_counter()
-            conn.execute("BEGIN IMMEDIATE")  # the write lock: waits while the erasure holds it
-            waited.append(time.perf_counter() - began)
-            conn.execute("INSERT INTO lock_probe VALUES (?)", (time.time(),))
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
-            answered.set()
-
+    other = OtherWriter(db_url.removeprefix("sqlite:///"), HELD)
     real = erasure_rules.mail_names
 
     def reading(raw: bytes, *args: Any) -> bool:
-        if not asked.is_set():  # the first list read: the other writer asks now
-            asked.set()
-            answered.wait(HELD)  # and the reading lasts until it wrote (or HELD)
+        other.during_read()  # the first list read: the other writer asks now
         return real(raw, *args)
 
     monkeypatch.setattr(erasure_rules, "mail_names", reading)
-    writer = threading.Thread(target=other_writer)
-    writer.start()
     try:
-        ran = run(config, "requesters", "forget", ALICE, capsys=capsys)
+        with other.running():
+            ran = run(config, "requesters", "forget", ALICE, capsys=capsys)
+        assert ran.code == 0, ran.err
+        assert len(other.waited) == 1 and other.waited[0] < BOUND, other.waited
+        assert other.wrote() == 1
     finally:
-        asked.set()
-        writer.join(90)
-    assert ran.code == 0, ran.err
-    assert len(waited) == 1 and waited[0] < BOUND, waited
-    assert probe.execute("SELECT count(*) FROM lock_probe").fetchone() == (1,)
-    probe.close()
+        other.close()
     app = build(load_settings(config))
     try:
         with transaction(app.sessions) as s:

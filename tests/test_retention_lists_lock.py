@@ -13,9 +13,6 @@ is what is measured; the reading is made to last until that writer wrote."""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -38,6 +35,7 @@ from store.models import OutboxRow, Ticket
 from tests.support.config import write_config
 from tests.support.databases import sqlite_only
 from tests.support.mails import mail
+from tests.support.other_writer import OtherWriter
 from tests.support.pipeline import deliver
 
 LISTS = 180  # daily digests sent while the ticket was open (290 to 111 days ago)
@@ -121,53 +119,28 @@ def test_another_writer_is_not_held_while_the_pass_reads_the_lists(
         _lists(app, [tid])
     finally:
         app.close()
-    path = db_url.removeprefix("sqlite:///")
-    probe = sqlite3.connect(path, timeout=60, isolation_level=None)
-    probe.execute("CREATE TABLE lock_probe (at REAL)")
-    asked, answered = threading.Event(), threading.Event()
-    waited: list[float] = []
-
-    def other_writer() -> None:
-        asked.wait(60)
-        conn = sqlite3.connect(path, timeout=60, isolation_level=None)
-        try:
-            began = time.perf_counter()
-            conn.execute("BEGIN IMMEDIATE")  # the write lock: waits while the pass holds it
-            waited.append(time.perf_counter() - began)
-            conn.execute("INSERT INTO lock_probe VALUES (?)", (time.time(),))
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
-            answered.set()
-
+    other = OtherWriter(db_url.removeprefix("sqlite:///"), HELD)
     real = find.raw_of
     read: list[int] = []
 
     def reading(session: Any, ids: Any) -> Iterator[tuple[int, bytes]]:
-        if not asked.is_set():  # the first lists' bytes read: the other writer asks now
-            asked.set()
-            answered.wait(HELD)  # and the reading lasts until it wrote (or HELD)
+        other.during_read()  # the first lists' bytes read: the other writer asks now
         for oid, raw in real(session, ids):
             read.append(oid)
             yield oid, raw
 
     monkeypatch.setattr(find, "raw_of", reading)
-    writer = threading.Thread(target=other_writer)
-    writer.start()
     app = build(settings)
     try:
-        assert retention.drop_closed(app.sessions, settings, NOW) == 1
-    finally:
-        asked.set()
-        writer.join(90)
-    try:
+        with other.running():
+            assert retention.drop_closed(app.sessions, settings, NOW) == 1
         assert len(read) >= LISTS  # the lists were read, while the other writer asked
-        assert len(waited) == 1 and waited[0] < BOUND, waited
-        assert probe.execute("SELECT count(*) FROM lock_probe").fetchone() == (1,)
+        assert len(other.waited) == 1 and other.waited[0] < BOUND, other.waited
+        assert other.wrote() == 1
         raw = _raw(app)
         assert len(raw) == LISTS and all(r == b"" for r in raw.values())  # all named it
     finally:
-        probe.close()
+        other.close()
         app.close()
 
 
