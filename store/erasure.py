@@ -322,8 +322,3 @@ def sent_ticketless_ids(session: Session) -> list[int]:
         OutboxRow.raw_dropped_at.is_(None),
     )
     return sorted(session.scalars(stmt))
-
-
-def sent_ticketless(session: Session) -> Iterator[tuple[int, bytes]]:
-    """``(id, bytes)`` of :func:`sent_ticketless_ids`, a chunk of rows read at a time."""
-    return raw_of(session, sent_ticketless_ids(session))

@@ -165,15 +165,14 @@ def drop_named(
     ``found`` (:func:`scan`), only the lists sent since it began are read here (a ticket
     of theirs filed after it was read is listed by nothing sent before); without, all."""
     ids = set(tickets)
-    if found is None:
-        lists = [
-            i for i, raw in find.sent_ticketless(session) if rules.mail_names(raw, address, ids)
-        ]
-        return rows.sent_bytes(session, lists, now)
-    since, until = found.began - RECHECK, now + RECHECK
-    recent = [i for i, _ in find.sent_ticketless_between(session, since, until)]
-    naming = set(found.naming)
+    if found is None:  # nothing read before: every kept list is read here
+        naming: set[int] = set()
+        unread = find.sent_ticketless_ids(session)
+    else:
+        naming = set(found.naming)
+        since, until = found.began - RECHECK, now + RECHECK
+        unread = [i for i, _ in find.sent_ticketless_between(session, since, until)]
     naming.update(
-        i for i, raw in find.raw_of(session, recent) if rules.mail_names(raw, address, ids)
+        i for i, raw in find.raw_of(session, unread) if rules.mail_names(raw, address, ids)
     )
     return rows.sent_bytes(session, sorted(naming), now)
