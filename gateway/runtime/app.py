@@ -20,14 +20,8 @@ from gateway.core.clock import Clock, SystemClock
 from gateway.core.sqlite_url import sqlite_path
 from gateway.runner.budget import RowParser
 from gateway.runner.runner import Runner
-from gateway.runtime.no_database import missing_file, moved_away
-from gateway.runtime.reader import (
-    catalog_holder,
-    schema_current,
-    uncreatable_database,
-    unreadable_database,
-    unwritable_database,
-)
+from gateway.runtime.reader import catalog_holder, schema_current
+from gateway.runtime.refusals import database_refusal
 from gateway.tickets import conversation, news
 from store.checkpoint import WalCheckpointer
 from store.db import make_engine, session_factory
@@ -81,16 +75,8 @@ def build(
     and nothing made (every command but ``run``, ``ingest`` and ``db upgrade``).
     """
     catalog = catalog_holder(settings, catalog_text)
-    if (unreadable := unreadable_database(settings)) is not None:
-        raise unreadable  # "unable to open database file" would read as "try again later"
-    if not create and (missing := missing_file(settings)) is not None:
-        raise missing  # before the engine makes the file and its folder
-    if create and (moved := moved_away(settings)) is not None:
-        raise moved  # the data folder moved, the URL left behind: no new, empty database
-    if (uncreatable := uncreatable_database(settings)) is not None:
-        raise uncreatable  # the folder to fix (exit 73), not the file's configuration
-    if (unwritable := unwritable_database(settings)) is not None:
-        raise unwritable  # before anything opens it: "try again later" would be for ever
+    if (refused := database_refusal(settings, create=create)) is not None:
+        raise refused  # the database's own (gateway.runtime.refusals), before it is opened
     # checkpoint_apart: no commit of this process checkpoints; the thread does (below)
     engine = make_engine(
         settings.database.url,

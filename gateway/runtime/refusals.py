@@ -20,9 +20,9 @@ from pathlib import Path
 from gateway.config.secret import key_refused, key_to_make
 from gateway.config.sections import Section
 from gateway.config.settings import Settings
-from gateway.core.errors import ConfigError, TransientError
+from gateway.core.errors import ConfigError, GatewayError, TransientError
 from gateway.core.sqlite_url import sqlite_path
-from gateway.runtime.no_database import moved_away
+from gateway.runtime.no_database import missing_file, moved_away
 from gateway.runtime.reader import (
     catalog_holder,
     newer_schema,
@@ -41,17 +41,34 @@ def refuse_before_making(settings: Settings, *, whole: bool) -> None:
     not refused here: the command says so when it connects (75, try again later)."""
     if whole:
         catalog_holder(settings)  # CatalogError, or [catalog] path's ConfigError
-    checks = [
-        unreadable_database,
-        moved_away,
-        uncreatable_database,
-        unwritable_database,
-        _newer_schema,  # asked once the file is known to be readable (the first check)
-        *([_key_refused] if whole else []),
-    ]
-    for check in checks:  # in turn: each may rely on those before it
+    if (refused := database_refusal(settings, create=True)) is not None:
+        raise refused
+    for check in (_newer_schema, *([_key_refused] if whole else [])):
         if (refused := check(settings)) is not None:
             raise refused
+
+
+def database_refusal(settings: Settings, *, create: bool) -> GatewayError | None:
+    """What refuses the configured database before anything opens it, in the order
+    :func:`gateway.runtime.app.build` raises it (and :func:`refuse_before_making` asks
+    it, before anything is made); each check may rely on those before it. ``create``:
+    the command makes the database when it is not there (``run``, ``ingest``,
+    ``db upgrade``)."""
+    checks = (
+        # "unable to open database file" would read as "try again later"
+        unreadable_database,
+        # create: the data folder moved, the URL left behind: no new, empty database;
+        # not: no database is made, NoDatabase before the engine makes the file
+        moved_away if create else missing_file,
+        # the folder to fix (exit 73), not the file's configuration
+        uncreatable_database,
+        # before anything opens it: "try again later" would be for ever
+        unwritable_database,
+    )
+    for check in checks:
+        if (refused := check(settings)) is not None:
+            return refused
+    return None
 
 
 def _newer_schema(settings: Settings) -> ConfigError | None:
