@@ -6,7 +6,7 @@ The row's state, source, reason and ticket, the mail's headers (decoded, one lin
 what a terminal would obey escaped), its text (an HTML-only mail as the parser's text,
 never its markup) and its attachments by name and size (never their bytes), labelled in
 the CLI's language; ``--json`` the same data. An unknown row is said, exit 69, as
-``inbox retry`` and ``tickets show`` say theirs."""
+``inbox retry`` and ``tickets show`` say theirs. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -46,11 +46,14 @@ def _held_mail() -> bytes:
 
 @pytest.fixture
 def site(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> Path:
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, url=db_url)
     (tmp_path / "held.eml").write_bytes(_held_mail())
     assert run(config, "ingest", str(tmp_path / "held.eml"), capsys=capsys).code == EX_OK
     return config
