@@ -301,8 +301,8 @@ def _start(options: Options, clock: Clock) -> tuple[App, int, str] | int:
     read twice, the lock released in between: a pipe that committed while this drainer
     failed found the lock held and relies on it (no lost wakeup, module docstring), and
     the mistake it failed on may have been mended before that pipe ran ("fixed, the
-    next piped message's drainer processes both"), the lock let go. Still so after the
-    release: exit 78 (75 for the database), the rows wait, said once."""
+    next piped message's drainer processes both"). Still so after the release: exit 78
+    (75 for the database), the lock let go, the rows wait, the problem said once."""
     fd = options.lock_fd
     held = fd is not None
     said = ""
