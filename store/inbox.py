@@ -354,3 +354,12 @@ def stored_under(session: Session, message_id: str, prefix: str, limit: int = 8)
 def stored_head(session: Session, inbox_id: int, limit: int) -> bytes:
     """The first ``limit`` bytes a row keeps (its header block, for a comparison)."""
     return _stored_head(session, inbox_id, limit)
+
+
+def row_and_raw(session: Session, inbox_id: int) -> tuple[InboxRow, bytes] | None:
+    """The row and the bytes it keeps (``inbox show``), or None when there is no such
+    row."""
+    row = session.get(InboxRow, inbox_id)
+    if row is None:
+        return None
+    return row, _stored_raw(session, inbox_id)

@@ -243,13 +243,16 @@ class CatalogHolder:
         text: str | None = None,
         working_days: bool = False,
         calendars: frozenset[str] = frozenset(),
+        config: str | None = None,
     ) -> None:
         """``text``: the catalog another process has in use, read from ``path`` there and
         taken as it is (the daemon's processing child starts with the daemon's catalog,
         even when the file has since been changed into one the daemon refused).
         ``working_days``: the team has ``[business_hours]``; ``calendars``: the names of
-        its other calendars (:func:`load_catalog`)."""
+        its other calendars (:func:`load_catalog`). ``config``: the configuration file
+        whose ``[catalog] path`` names ``path`` (a reload that cannot read it says so)."""
         self.path, self._members, self._templates_dir = path, tuple(members), templates_dir
+        self._config = config
         self._working_days, self._calendars = working_days, calendars
         self._loader = loader
         self._lock = threading.RLock()  # the watch's thread, and SIGHUP's handler (nested)
@@ -330,11 +333,22 @@ class CatalogHolder:
         try:
             new, text = load()
         except CatalogError as exc:
+            kept = counted(len(self._current.entries), "entry", "entries")
+            if exc.unreadable is not None:  # no line 0 of a file never read: the key, why
+                where = f"{self._config}: [catalog.path] " if self._config else ""
+                log.error(
+                    "catalog reload refused: %scannot read %s: %s; keeping the catalog in use (%s)",
+                    where,
+                    self.path,
+                    exc.unreadable,
+                    kept,
+                )
+                return False
             log.error(
                 "catalog reload refused: %s has %s; keeping the catalog in use (%s)",
                 self.path,
                 counted(len(exc.problems), "problem"),
-                counted(len(self._current.entries), "entry", "entries"),
+                kept,
             )
             for p in exc.problems:
                 log.error("  %s:%d: %s", self.path, p.line, p.message)

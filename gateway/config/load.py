@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,12 +22,19 @@ from gateway.config.chat import read_chat
 from gateway.config.hours import read_hours, read_named
 from gateway.config.imap import read_imap, same_folder
 from gateway.config.mail import read_mail
+from gateway.config.members import read_member
 from gateway.config.names import authserv_ids, domains, not_ours, zone
 from gateway.config.outbound import read_outbound
 from gateway.config.proxy import read_proxy
 from gateway.config.retention import read_retention
 from gateway.config.schedule import read_schedule
-from gateway.config.secret import key_made, key_to_make, read_secret
+from gateway.config.secret import (
+    TicketsHeld,
+    key_made,
+    key_to_make,
+    read_secret,
+    sqlite_held,
+)
 from gateway.config.sections import (
     EMPTY_VARIABLE,
     RELATIVE_IN_ENV,
@@ -47,7 +53,6 @@ from gateway.config.settings import (
     HealthSettings,
     LimitsSettings,
     LoggingSettings,
-    Member,
     Settings,
     WebSettings,
 )
@@ -100,17 +105,24 @@ LIMITS_KEYS = {
     "max_watchers",
 }
 LOGGING_KEYS = {"format"}
-MEMBER_KEYS = {"email", "name", "role", "locale", "time_zone"}
 
 
-def load_settings(path: Path | None, *, make: bool = True) -> Settings:
+def load_settings(
+    path: Path | None, *, make: bool = True, held: TicketsHeld = sqlite_held
+) -> Settings:
     """Read ``path`` (or the built-in defaults when None) into validated settings.
     ``make=False``: the data folder, the database's folder and the generated secret are
-    not made when missing (a command run in the wrong folder leaves nothing there)."""
-    return _build(*_read(path), make)
+    not made when missing (a command run in the wrong folder leaves nothing there).
+    ``held``: whether the database holds tickets, asked before a key is generated (a
+    database that does is refused one: :func:`gateway.config.secret.made_or_refused`)."""
+    return _build(*_read(path), make, held)
 
 
-def load_made(path: Path | None, before_making: Callable[[Settings], None]) -> Settings:
+def load_made(
+    path: Path | None,
+    before_making: Callable[[Settings], None],
+    held: TicketsHeld = sqlite_held,
+) -> Settings:
     """The settings of ``path``, what they name and is not there yet (the data folder,
     the database's folder, the generated key) made only once every key was read and
     ``before_making`` (handed the settings as read; it raises to refuse:
@@ -120,13 +132,13 @@ def load_made(path: Path | None, before_making: Callable[[Settings], None]) -> S
     read's mistake said only once they were. With nothing to make (every start but the
     first) it is built once and nothing is asked: the refusals read the catalog, opened
     the database and read the config again on every ``ingest`` (each piped mail on
-    PostgreSQL) for nothing."""
+    PostgreSQL) for nothing. ``held``: as :func:`load_settings` takes it."""
     data, src, base = _read(path)
     settings = _build(data, src, base, False)
     if not _to_make(settings):
         return settings  # as make=True builds it: nothing is missing
     before_making(settings)
-    return _build(data, src, base, True)
+    return _build(data, src, base, True, held)
 
 
 def _to_make(settings: Settings) -> bool:
@@ -175,7 +187,9 @@ def _text(path: Path) -> str:
         return ""
 
 
-def _build(data: dict[str, Any], src: str, base: Path, make: bool) -> Settings:
+def _build(
+    data: dict[str, Any], src: str, base: Path, make: bool, held: TicketsHeld = sqlite_held
+) -> Settings:
     top = Section(src, "", data)
     top.unknown(locate.SECTIONS)
     gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base, make)
@@ -183,7 +197,7 @@ def _build(data: dict[str, Any], src: str, base: Path, make: bool) -> Settings:
     db.unknown(locate.DATABASE_KEYS)
     url = _database_url(db, gw.data_dir, base, make)
     if make and gw.secret_problem is not None and not gw.secret:  # a key left to make
-        gw = key_made(Section(src, "gateway", data.get("gateway", {})), gw, url)
+        gw = key_made(Section(src, "gateway", data.get("gateway", {})), gw, url, held)
     cat = Section(src, "catalog", data.get("catalog", {}))
     cat.unknown(CATALOG_KEYS)
     smtp = read_smtp(Section(src, "smtp", data.get("smtp", {})), base)
@@ -200,7 +214,7 @@ def _build(data: dict[str, Any], src: str, base: Path, make: bool) -> Settings:
     once(src, own, N_("the same address as {first}"))
     outbound = read_outbound(Section(src, "outbound", data.get("outbound", {})), base, gw)
     members = tuple(
-        _member(Section(src, f"members[{i}]", d))
+        read_member(Section(src, f"members[{i}]", d))
         for i, d in enumerate(list_of(top, "members", tables=True))
     )
     # one person, one role and one language: a second entry was read by some parts only
@@ -374,25 +388,3 @@ def _limits(s: Section) -> LimitsSettings:
 def _logging(s: Section) -> LoggingSettings:
     s.unknown(LOGGING_KEYS)
     return LoggingSettings(format=s.choice("format", "text", ("text", "json")))
-
-
-def _one_line(s: Section, key: str) -> str:
-    """A text printed in one line of mails, pages and the digest (a member's name): a
-    line break or a terminal's escape in it broke that line, or the reader's terminal."""
-    text = s.str(key, "")
-    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text):
-        raise ConfigError(s.path, s.key(key), N_("one line of text, without control characters"))
-    return text
-
-
-def _member(s: Section) -> Member:
-    s.unknown(MEMBER_KEYS)
-    if "email" not in s.data:
-        raise ConfigError(s.path, s.key("email"), N_("is required"))
-    return Member(
-        email=email(s, "email", ""),
-        name=_one_line(s, "name"),
-        role=s.choice("role", "ops", ("ops", "manager")),
-        locale=s.choice("locale", "", ("", "ja", "en")),
-        time_zone=zone(s, "time_zone", ""),  # "": the team's
-    )

@@ -18,6 +18,7 @@ from gateway.config import (
     load,
     locate,
     mail,
+    members,
     outbound,
     retention,
     schedule,
@@ -34,7 +35,7 @@ TABLES: Mapping[str, frozenset[str]] = {
     "smtp": frozenset(smtp.KEYS),
     "imap": frozenset(imap.KEYS),  # [[imap]], one table per folder
     "outbound": frozenset(outbound.KEYS),
-    "members": frozenset(load.MEMBER_KEYS),  # [[members]]
+    "members": frozenset(members.KEYS),  # [[members]]
     "schedule": frozenset(schedule.KEYS),
     "health": frozenset(load.HEALTH_KEYS),
     "actions": frozenset(load.ACTIONS_KEYS),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import MIN_BYTES, weakness
 from gateway.core.sqlite_url import sqlite_path
+from gateway.core.tokens import mask_url_passwords
 from gateway.core.utf8 import file_error, secret_bytes
 
 ENV_SECRET = "TICKET_GATEWAY_SECRET"
@@ -168,36 +170,55 @@ def key_to_make(secret_file: Path | None, data_dir: Path) -> bool:
     )
 
 
-def key_made(s: Section, gw: GatewaySettings, url: str) -> GatewaySettings:
+TicketsHeld = Callable[[str], bool]
+"""Whether the database at a URL holds a ticket. The config reads an SQLite file itself
+(:func:`sqlite_held`); a server's database is asked by the runtime, which has the
+store (``gateway.runtime.refusals.tickets_held``), and raises TransientError when it
+cannot be reached: no key is made for a database nobody looked at."""
+
+
+def sqlite_held(url: str) -> bool:
+    """The SQLite file at ``url`` holds a ticket (:func:`holds_tickets`); a server's
+    database is not looked at (False)."""
+    path = sqlite_path(url)
+    return path is not None and holds_tickets(path)
+
+
+def key_made(
+    s: Section, gw: GatewaySettings, url: str, held: TicketsHeld = sqlite_held
+) -> GatewaySettings:
     """``gw`` with the key the load left to make once the database's URL was known:
     made, or refused for a database that already holds tickets (made_or_refused)."""
     if not key_to_make(gw.secret_file, gw.data_dir):
         return gw  # the key's problem is another one (a secret_file not read …)
     try:
-        key = made_or_refused(s, gw.data_dir, sqlite_path(url))
+        key = made_or_refused(s, gw.data_dir, url, held)
     except ConfigError as exc:
         return replace(gw, secret_problem=exc)
     return replace(gw, secret=key, secret_problem=None)
 
 
-def made_or_refused(s: Section, data_dir: Path, database: str | None) -> bytes:
-    """The key generated for a database that holds no ticket yet. One that does (an
-    SQLite file restored from a backup without its key, a data folder moved without it,
+def made_or_refused(s: Section, data_dir: Path, url: str, held: TicketsHeld = sqlite_held) -> bytes:
+    """The key generated for a database that holds no ticket yet. One that does (a
+    database restored from a backup without its key, a data folder moved without it,
     a ``secret_file`` or ``$TICKET_GATEWAY_SECRET`` dropped from the config) had its
     reply addresses signed with another key, which a new one would silently break (a
     member's reply commands refused, customers' replies unverified): refused, naming
     where the key belongs, as an unreadable ``secret_file`` is (what needs no key still
-    works). ``database``: the SQLite file (None on PostgreSQL, not looked at)."""
-    if (refused := key_refused(s, data_dir, database)) is not None:
+    works). ``held`` answers for the database at ``url`` (:data:`TicketsHeld`)."""
+    if (refused := key_refused(s, data_dir, url, held)) is not None:
         raise refused
     return read_secret(s, None, data_dir, make=True)
 
 
-def key_refused(s: Section, data_dir: Path, database: str | None) -> ConfigError | None:
+def key_refused(
+    s: Section, data_dir: Path, url: str, held: TicketsHeld = sqlite_held
+) -> ConfigError | None:
     """Why no key may be made in ``data_dir`` (:func:`made_or_refused`), asked also
-    before anything is made: a refused ``ingest`` leaves no data folder behind."""
+    before anything is made: a refused ``ingest`` leaves no data folder behind. The
+    database is named as its file, or its URL without the password."""
     path = generated_path(data_dir)
-    if database is None or not holds_tickets(database):
+    if not held(url):
         return None
     said = N_(
         "no reply-token key at {path}, but the database {database} holds tickets, whose "
@@ -206,7 +227,7 @@ def key_refused(s: Section, data_dir: Path, database: str | None) -> ConfigError
         "(openssl rand -hex 32 > {path}; the reply addresses sent so far then stop "
         "working)",
         path=str(path),
-        database=database,
+        database=sqlite_path(url) or mask_url_passwords(url),
     )
     return ConfigError(s.path, s.key("data_dir"), said)
 

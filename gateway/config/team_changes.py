@@ -59,11 +59,13 @@ def team_changes(running: Settings, new: Settings) -> TeamChanges:
 def reread(running: Settings) -> Settings | None:
     """The configuration file the daemon started from, read and checked again as at start;
     None when there is no file (the built-in defaults) or it no longer loads (logged with
-    its key: the daemon goes on with what it started with)."""
+    its key: the daemon goes on with what it started with). Nothing is made: a key
+    removed while the daemon ran was made anew here, not the one the daemon signs with
+    and the one its next start would read (the start says what is missing)."""
     if running.source == DEFAULTS:
         return None
     try:
-        return load_settings(Path(running.source))
+        return load_settings(Path(running.source), make=False)
     except ConfigError as exc:
         log.error(
             "configuration reload refused: %s; the daemon keeps the configuration it started with",

@@ -28,6 +28,13 @@ The last look counts only rows newer than any this drainer has already tried
 database keeps failing does not keep it alive forever; that row waits for the
 next ``ingest``, ``run`` or drainer, as every transient failure does.
 
+A drainer that fails (the database locked past its busy timeout as it builds the
+application or processes, a config or catalog mistake) does the same: it releases
+the lock, then looks once more: a pipe that committed while it failed found the lock
+held and relies on it. The start is tried once more; a pass that failed is followed
+by the last look, which then sees the rows it failed on too, and drains once more.
+Failing again, it leaves: the rows stay pending, as above.
+
 A daemon beside a drainer: ``run`` takes its own lock (``daemon.lock``), not
 this one, and both may process rows at once safely, since claiming a row is
 safe between runners (:func:`store.inbox.claim_row`: on SQLite every
@@ -153,6 +160,7 @@ def drain(
         drain_lock.unlock(lock_fd)
         if state.failed or daemon_running(data_dir):
             return state.processed
+        # the database failed once: the look below sees those rows too (one more try)
         if not due.after(state.seen, app.clock.now()):
             return state.processed
         if not drain_lock.try_lock(lock_fd):
@@ -164,7 +172,8 @@ def drain(
 class _Progress:
     processed: int = 0
     seen: int = 0  # the newest inbox id this drainer has tried
-    failed: bool = False  # the database failed: leave, the rows stay pending
+    failed: bool = False  # the schema moved, or the database failed twice: leave
+    unavailable: bool = False  # the last pass failed: one more look after the release
 
 
 def _work(
@@ -196,9 +205,15 @@ def _work(
             try:
                 outcomes = app.runner.process_pending()
             except TransientError as exc:
-                log.warning("database unavailable, leaving the rest pending: %s", exc)
-                state.failed = True
+                again = state.unavailable  # the look after the release failed too
+                log.warning(
+                    "database unavailable, %s: %s",
+                    "leaving the rest pending" if again else "looking once more after the release",
+                    exc,
+                )
+                state.failed, state.unavailable = again, True
                 return
+            state.unavailable = False
             state.seen = max([state.seen, *(o.inbox_id for o in outcomes)])
             done = sum(o.state is not None for o in outcomes)
             state.processed += done
@@ -282,11 +297,12 @@ def _run(options: Options, clock: Clock) -> int:
 
 def _start(options: Options, clock: Clock) -> tuple[App, int, str] | int:
     """Read the config and build the application, holding the drain lock; or the exit
-    code. A config or catalog with a mistake is read twice, the lock released in
-    between: a pipe that committed while this drainer failed found the lock held and
-    relies on it (no lost wakeup, module docstring), and the mistake it failed on may
-    have been mended before that pipe ran ("fixed, the next piped message's drainer
-    processes both"). Still wrong after the release: exit 78, the rows wait."""
+    code. A config or catalog with a mistake, or a database that fails (locked), is
+    read twice, the lock released in between: a pipe that committed while this drainer
+    failed found the lock held and relies on it (no lost wakeup, module docstring), and
+    the mistake it failed on may have been mended before that pipe ran ("fixed, the
+    next piped message's drainer processes both"). Still so after the release: exit 78
+    (75 for the database), the lock let go, the rows wait, the problem said once."""
     fd = options.lock_fd
     held = fd is not None
     said = ""
@@ -309,17 +325,15 @@ def _start(options: Options, clock: Clock) -> tuple[App, int, str] | int:
             # as the daemon's start says it, not a traceback from the first row's pass
             settings.gateway.reply_key()
             return _built(settings, clock), fd, db_path
-        except (ConfigError, CatalogError) as exc:
+        except (ConfigError, CatalogError, TransientError) as exc:
             if (text := _mistake(exc)) != said:  # the same mistake twice is said once
                 log.error("%s", text)
                 said = text
+            if held and fd is not None:  # released now, not at the exit: looked after
+                drain_lock.unlock(fd)
             if last or not held or fd is None:
-                return EX_CONFIG
-            drain_lock.unlock(fd)
+                return EX_TEMPFAIL if isinstance(exc, TransientError) else EX_CONFIG
             held = False
-        except TransientError as exc:
-            log.error("drainer: cannot start, pending rows wait for ingest or run: %s", exc)
-            return EX_TEMPFAIL
     raise AssertionError("unreachable: the second try returns")
 
 
@@ -331,8 +345,9 @@ def _built(settings: Settings, clock: Clock) -> App:
     return build(settings, clock)  # Alembic is imported only when the schema is behind
 
 
-def _mistake(exc: ConfigError | CatalogError) -> str:
-    """What drain.log says of a config or catalog the drainer cannot start with."""
+def _mistake(exc: ConfigError | CatalogError | TransientError) -> str:
+    """What drain.log says of a config, catalog or database the drainer cannot start
+    with."""
     if isinstance(exc, ConfigError):
         return f"drainer: configuration error: {exc.path}: [{exc.key}] {exc.message}"
     return f"drainer: cannot start, pending rows wait for ingest or run: {exc}"

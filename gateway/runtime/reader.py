@@ -156,6 +156,7 @@ def catalog_holder(settings: Settings, text: str | None = None) -> CatalogHolder
             text=text,
             working_days=settings.business_hours is not None,
             calendars=settings.calendars.names,
+            config=settings.source if settings.catalog.path is not None else None,
         )
     except CatalogError as exc:
         if (mistake := configured_unreadable(settings, exc)) is not None:

@@ -11,13 +11,19 @@ empty folder at the old or the default database path. Now the CLI reads the conf
 without making anything (``load_settings(make=False)``, every key checked), asks
 :func:`refuse_before_making`, and only then reads it again to make what is missing:
 a refused command leaves the disk as it found it.
+
+On PostgreSQL the key's question is the server's (does the database hold tickets?), so
+a first start asks it before anything is made: a server that answers nothing, or a
+URL naming a database it lacks, is "try again later" (75: the MTA keeps the mail,
+systemd restarts ``run``) with no data folder and no key made, as no key may be made
+for a database nobody looked at (:func:`tickets_held`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.config.secret import key_refused, key_to_make
+from gateway.config.secret import key_refused, key_to_make, sqlite_held
 from gateway.config.sections import Section
 from gateway.config.settings import Settings
 from gateway.core.errors import ConfigError, GatewayError, TransientError
@@ -37,8 +43,9 @@ def refuse_before_making(settings: Settings, *, whole: bool) -> None:
     key or the database's folder: the same errors, in the same order, as
     :func:`gateway.runtime.app.build` and ``db upgrade`` raise them. ``whole``: the
     command builds the application (``run``, ``ingest``), so its catalog and its key
-    count too; ``db upgrade`` needs neither. A database that cannot be reached now is
-    not refused here: the command says so when it connects (75, try again later)."""
+    count too; ``db upgrade`` needs neither. An SQLite database that cannot be read now
+    (locked) is not refused here: the command says so when it opens it (75). A server's
+    that cannot be reached is (TransientError, 75): the key waits for its answer."""
     if whole:
         catalog_holder(settings)  # CatalogError, or [catalog] path's ConfigError
     if (refused := database_refusal(settings, create=True)) is not None:
@@ -71,9 +78,10 @@ def database_refusal(settings: Settings, *, create: bool) -> GatewayError | None
     return None
 
 
-def _newer_schema(settings: Settings) -> ConfigError | None:
+def _newer_schema(settings: Settings) -> GatewayError | None:
     """The database is there and a newer release upgraded it (read only; an SQLite
-    file not there yet is not opened, which would make it)."""
+    file not there yet is not opened, which would make it); or the server cannot be
+    reached, or lacks the database the URL names (TransientError)."""
     path = sqlite_path(settings.database.url)
     if path is not None and (path == ":memory:" or not Path(path).is_file()):
         return None
@@ -85,19 +93,39 @@ def _newer_schema(settings: Settings) -> ConfigError | None:
         migrate.check_known(migrate.current_revision(engine))
     except migrate.NewerSchema as exc:
         return newer_schema(settings, exc)
-    except TransientError:
-        return None  # down, locked: said when the command connects
+    except TransientError as exc:  # SQLite locked: said when the command opens it
+        return exc if path is None else None  # a server: no key before it answers
     finally:
         engine.dispose()
     return None
 
 
 def _key_refused(settings: Settings) -> ConfigError | None:
-    """No key to be made beside an SQLite database that holds tickets signed with one
+    """No key to be made beside a database that holds tickets signed with one
     (:func:`gateway.config.secret.made_or_refused`), said before its data folder is
     made."""
     gw = settings.gateway
     if gw.secret or not key_to_make(gw.secret_file, gw.data_dir):
         return None
     section = Section(settings.source, "gateway", {})
-    return key_refused(section, gw.data_dir, sqlite_path(settings.database.url))
+    return key_refused(section, gw.data_dir, settings.database.url, tickets_held)
+
+
+def tickets_held(url: str) -> bool:
+    """Whether the database at ``url`` holds a ticket (:data:`gateway.config.secret.
+    TicketsHeld`): an SQLite file as the config reads it, a server's database in a
+    read-only unit. One that cannot be reached raises TransientError."""
+    if sqlite_path(url) is not None:
+        return sqlite_held(url)
+    from sqlalchemy import inspect, text
+
+    from store.db import make_engine, session_factory, transaction
+
+    engine = make_engine(url)
+    try:
+        with transaction(session_factory(engine), read_only=True) as session:
+            if not inspect(session.connection()).has_table("tickets"):
+                return False  # an empty schema: a new site
+            return session.execute(text("SELECT 1 FROM tickets LIMIT 1")).first() is not None
+    finally:
+        engine.dispose()

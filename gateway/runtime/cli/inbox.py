@@ -11,6 +11,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from gateway.core.i18n import N_, NP_, Msg
+from gateway.runtime.cli import inbox_show
 from gateway.runtime.cli.common import (
     EX_DATAERR,
     EX_NOINPUT,
@@ -218,3 +219,4 @@ def register_inbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     ir.add_argument("id", type=whole, nargs="?")
     ir.add_argument("--shunted", action="store_true")
     ir.set_defaults(handler=cmd_inbox_retry)
+    inbox_show.register_show(i)

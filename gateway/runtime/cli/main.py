@@ -244,15 +244,17 @@ def _settings(path: str | None, creates_database: bool, *, whole: bool) -> Setti
         from gateway.core.errors import ConfigError
 
         raise ConfigError("environment", ENV_CONFIG, EMPTY_VARIABLE)
+    from gateway.runtime.refusals import tickets_held  # a server's: no key for its tickets
+
     found = locate_config(path)
     if creates_database:  # the file read once: refused, then made from the same text
-        return load_made(found, lambda settings: _refuse(settings, whole=whole))
+        return load_made(found, lambda settings: _refuse(settings, whole=whole), tickets_held)
     settings = load_settings(found, make=False)  # every key read, nothing made yet
     from gateway.runtime.no_database import found_database
 
     unmade = not settings.gateway.data_dir.is_dir() or settings.gateway.secret_problem
     if unmade and found_database(settings):
-        return load_settings(found)
+        return load_settings(found, held=tickets_held)
     return settings
 
 
