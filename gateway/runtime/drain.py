@@ -194,7 +194,7 @@ def _work(
                 state.failed = True
                 return
             try:
-                outcomes = app.runner.process_pending()
+                outcomes = app.the_runner().process_pending()
             except TransientError as exc:
                 log.warning("database unavailable, leaving the rest pending: %s", exc)
                 state.failed = True
