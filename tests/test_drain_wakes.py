@@ -21,7 +21,8 @@ from gateway.core.clock import FakeClock
 from gateway.runner.rows import RowOutcome
 from gateway.runner.runner import Runner
 from gateway.runtime.app import App, build
-from gateway.runtime.background import Nudges, Tuning, stop_workers, workers
+from gateway.runtime.background import workers
+from gateway.runtime.nudges import Nudges, Tuning, stop_workers
 from store import inbox
 from store.db import transaction
 from store.models import OutboxRow

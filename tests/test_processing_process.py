@@ -27,7 +27,7 @@ from gateway.core.clock import FakeClock, SystemClock
 from gateway.core.model import InboxState
 from gateway.runtime import processing
 from gateway.runtime.app import App, build
-from gateway.runtime.background import Tuning
+from gateway.runtime.nudges import Tuning
 from gateway.runtime.processing import ProcessingProcess
 from gateway.runtime.row_board import RowBoard
 from gateway.runtime.workers import Worker

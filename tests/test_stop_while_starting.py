@@ -27,7 +27,7 @@ from gateway.config.settings import Settings
 from gateway.core.clock import SystemClock
 from gateway.runtime import daemon, processing
 from gateway.runtime.app import App, build
-from gateway.runtime.background import Tuning
+from gateway.runtime.nudges import Tuning
 from gateway.runtime.processing import ProcessingProcess
 from gateway.runtime.workers import Worker
 from tests.support.databases import sqlite_only

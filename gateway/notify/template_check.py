@@ -16,12 +16,13 @@ import difflib
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-
-from jinja2 import Environment, TemplateSyntaxError
+from typing import TYPE_CHECKING
 
 from gateway.core.i18n import LOCALES, N_, Msg
 from gateway.core.resources import templates_dir
-from gateway.notify.render import environment
+
+if TYPE_CHECKING:  # Jinja and the renderer only where there is a folder to read: the
+    from jinja2 import Environment  # daemon's listener renders nothing (issue #18)
 
 SUFFIX = ".j2"  # what the renderer's names end with (<kind>.subject.j2, _macros.j2)
 
@@ -42,6 +43,8 @@ def template_mistakes(folder: Path | None) -> list[Mistake]:
     to compile, in path order; [] without a folder."""
     if folder is None:
         return []
+    from gateway.notify.render import environment
+
     env = environment([folder], LOCALES[0], sandboxed=True)  # the extensions the syntax needs
     mistakes = [m for m in (_read(env, path) for path in _files(folder)) if m is not None]
     return sorted(mistakes, key=lambda m: (str(m.path), m.line))
@@ -103,6 +106,8 @@ def template_warnings(folder: Path | None) -> list[Msg]:
 
 
 def _read(env: Environment, path: Path) -> Mistake | None:
+    from jinja2 import TemplateSyntaxError
+
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,15 +19,14 @@ from gateway.config.settings import Settings
 from gateway.config.slack_members import SlackMembers
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.sqlite_url import sqlite_path
-from gateway.runner.budget import RowParser
-from gateway.runner.runner import Runner
 from gateway.runtime.reader import catalog_holder, schema_current
 from gateway.runtime.refusals import database_refusal
 from gateway.tickets import conversation, news
 from store.checkpoint import WalCheckpointer
 from store.db import make_engine, session_factory
-from store.row_claims import RowClaims
-from store.turnstile import Turnstile
+
+if TYPE_CHECKING:  # imported by build() when it makes one: see its ``processing``
+    from gateway.runner.runner import Runner
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +35,20 @@ class App:
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Clock
-    runner: Runner
+    runner: Runner | None  # None: built without processing (build's ``processing``)
     catalog: CatalogHolder  # reloaded by the daemon on SIGHUP
     runner_engine: Engine  # the runner's: on SQLite it commits without fsync (make_engine)
     checkpointer: WalCheckpointer | None = None  # checkpoint_apart: the runner's checkpoints
     slack_members: SlackMembers | None = None  # the Slack member map, reloaded on SIGHUP
 
+    def the_runner(self) -> Runner:
+        """The runner, which every App but the doors' own has (build's ``processing``)."""
+        assert self.runner is not None, "an App built without processing"
+        return self.runner
+
     def close(self) -> None:
-        self.runner.close()
+        if self.runner is not None:
+            self.runner.close()
         self.runner_engine.dispose()
         self.engine.dispose()
         if self.checkpointer is not None:
@@ -59,6 +65,7 @@ def build(
     catalog_text: str | None = None,
     before_migrating: Callable[[str | None, str], None] | None = None,
     create: bool = True,
+    processing: bool = True,
 ) -> App:
     """Wire the parts; bring the schema to head first (raises TransientError if down).
 
@@ -73,6 +80,9 @@ def build(
     ``before_migrating``: told ``(current, head)`` before the schema is upgraded.
     ``create=False``: where there is no database, :class:`~gateway.core.errors.NoDatabase`
     and nothing made (every command but ``run``, ``ingest`` and ``db upgrade``).
+    ``processing=False``: no runner (``App.runner`` is None) and nothing of its chain,
+    parser or templates imported: the daemon's doors, when its processing child runs
+    the runner (issue #18: 8 MB of the listener's memory).
     """
     catalog = catalog_holder(settings, catalog_text)
     if (refused := database_refusal(settings, create=create)) is not None:
@@ -91,6 +101,10 @@ def build(
     info = {news.INFO_KEY: settings.chat, conversation.CONTEXT: mail}
     sessions = session_factory(engine, info)
     conversation.install(sessions)
+    if not processing:
+        return App(
+            settings, engine, sessions, clock, None, catalog, engine, None, SlackMembers(settings)
+        )
     # its own engine: the runner's commits need no fsync (see make_engine), which on
     # SQLite is half of what processing a message costs
     db_path = sqlite_path(settings.database.url)
@@ -100,20 +114,9 @@ def build(
         if engine.dialect.name == "sqlite"
         else engine
     )
-    # big or hostile rows in a worker; in the daemon every row (parse_apart)
-    parser = RowParser(0 if parse_apart else settings.limits.isolate_above)
     runner_sessions = session_factory(runner_engine, info)
     conversation.install(runner_sessions)
-    turnstile = Turnstile(db_path) if db_path is not None else None
-    runner = Runner(
-        settings,
-        clock,
-        runner_sessions,
-        catalog,
-        parser=parser,
-        turnstile=turnstile,
-        claims=RowClaims(engine) if engine.dialect.name == "postgresql" else None,
-    )
+    runner = _runner(settings, clock, runner_sessions, catalog, engine, db_path, parse_apart)
     if checkpointer is not None:
         checkpointer.__enter__()
     return App(
@@ -126,4 +129,33 @@ def build(
         runner_engine,
         checkpointer,
         SlackMembers(settings),
+    )
+
+
+def _runner(
+    settings: Settings,
+    clock: Clock,
+    sessions: sessionmaker[Session],
+    catalog: CatalogHolder,
+    engine: Engine,
+    db_path: str | None,
+    parse_apart: bool,
+) -> Runner:
+    """The runner on ``sessions`` (its own engine's); the chain, the parser and the
+    templates are imported here, by the processes that process."""
+    from gateway.runner.budget import RowParser
+    from gateway.runner.runner import Runner
+    from store.row_claims import RowClaims
+    from store.turnstile import Turnstile
+
+    # big or hostile rows in a worker; in the daemon every row (parse_apart)
+    parser = RowParser(0 if parse_apart else settings.limits.isolate_above)
+    return Runner(
+        settings,
+        clock,
+        sessions,
+        catalog,
+        parser=parser,
+        turnstile=Turnstile(db_path) if db_path is not None else None,
+        claims=RowClaims(engine) if engine.dialect.name == "postgresql" else None,
     )

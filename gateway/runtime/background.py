@@ -8,51 +8,23 @@ that the doors (SMTP, IMAP, the pages, Slack) committed, and they are woken by
 a process of their own (:mod:`gateway.runtime.processing`, issue #18), so that
 their CPU work never takes the GIL from the listener's event loop; with
 ``[gateway] runner_process = false`` (or an injected clock, which cannot cross
-a process boundary) they run as threads of the daemon, as before.
+a process boundary) they run as threads of the daemon, as before. What the daemon
+needs of them without running them (their tuning, their wake-ups, their stop) is in
+:mod:`gateway.runtime.nudges`, so that its listener does not import them.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from gateway.actions.worker import ActionWorker
 from gateway.outbound.sender import Sender, team_of
 from gateway.runtime.app import App
-from gateway.runtime.schema_watch import INTERVAL, SchemaWatch, guarded
+from gateway.runtime.nudges import Nudges, Tuning
+from gateway.runtime.schema_watch import SchemaWatch, guarded
 from gateway.runtime.workers import Worker, repeat, wake_all
 from gateway.scheduling import scheduler
-
-log = logging.getLogger("gateway.daemon")
-
-
-@dataclass(frozen=True, slots=True)
-class Tuning:
-    """How often each loop looks for due rows when nobody woke it; a value, so that it
-    crosses into the processing process (a test's shorter interval included)."""
-
-    poll_interval: float = 2.0  # the runner: retries that came due, rows of other instances
-    send_interval: float = 5.0  # the sender: outbox retries that came due
-    action_interval: float = 2.0  # the action workers: due runs, expired leases
-    post_interval: float = 5.0  # the chat poster: retries that came due
-    runner_batch: int = 20  # rows per runner pass, so a stop is noticed between passes
-    schema_interval: float = INTERVAL  # the database's revision is asked at most this often
-
-
-@dataclass(frozen=True, slots=True)
-class Nudges:
-    """One event per loop: set when there may be work for it."""
-
-    inbox: threading.Event = field(default_factory=threading.Event)  # rows stored
-    outbox: threading.Event = field(default_factory=threading.Event)  # mail queued
-    chat: threading.Event = field(default_factory=threading.Event)  # news to post
-    actions: threading.Event = field(default_factory=threading.Event)  # runs to start
-
-    def all(self) -> tuple[threading.Event, ...]:
-        return (self.inbox, self.outbox, self.chat, self.actions)
 
 
 def workers(
@@ -131,20 +103,6 @@ def workers(
     return found
 
 
-def stop_workers(found: list[Worker], nudges: Nudges, deadline: float) -> None:
-    """Ask every worker to stop, wake them all, and wait until ``deadline`` (monotonic);
-    a row in progress that is still busy then stays pending for the next start."""
-    for worker in found:
-        worker.stop.set()
-    for wake in nudges.all():
-        wake.set()
-    for worker in found:  # they stop in parallel; each gets what is left of the bound
-        if worker.thread is not None:
-            worker.thread.join(max(deadline - time.monotonic(), 0.1))
-            if worker.thread.is_alive():
-                log.warning("worker %s still busy at exit; its row stays pending", worker.name)
-
-
 def drain_pending(
     app: App,
     stop: threading.Event,
@@ -162,7 +120,7 @@ def drain_pending(
     True when some row was processed (and so may have queued mail)."""
     processed = False
     while not stop.is_set() and (watch is None or watch.moved() is None):
-        outcomes = app.runner.process_pending(batch)
+        outcomes = app.the_runner().process_pending(batch)
         if not outcomes or all(o.state is None for o in outcomes):
             return processed
         processed = True

@@ -50,17 +50,16 @@ from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.errors import TransientError
 from gateway.outbound import maildir
-from gateway.receive import mailbox_lock, pipe
-from gateway.receive.imap import ImapPoller
+from gateway.receive import pipe
 from gateway.receive.smtp import SmtpListener
 from gateway.receive.writer import InboxWriter
-from gateway.runtime import background, run_lock, schema_watch, sdnotify
+from gateway.runtime import run_lock, schema_watch, sdnotify
 from gateway.runtime.app import App, build
-from gateway.runtime.background import Nudges, Tuning
 from gateway.runtime.database_lock import one_daemon_per_database
 from gateway.runtime.disk_space import disk_problems
 from gateway.runtime.doors import open_doors
 from gateway.runtime.memory import give_memory_back
+from gateway.runtime.nudges import Nudges, Tuning, stop_workers
 from gateway.runtime.open_files import raise_open_files
 from gateway.runtime.processing import ProcessingProcess
 from gateway.runtime.reader import schema_moved
@@ -143,6 +142,8 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> st
     nudges = Nudges()
     child = _processing_child(app, tuning, stop)
     if child is None:  # the processing loops as threads of this process
+        from gateway.runtime import background  # the child's alone otherwise (issue #18)
+
         wake_inbox, wake_outbox = nudges.inbox.set, nudges.outbox.set
         workers = background.workers(app, nudges, tuning, watch)
     else:
@@ -159,20 +160,7 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> st
         on_stored=wake_inbox,
     )
     listener = SmtpListener(app.settings, writer)
-    workers += [
-        Worker(f"imap-{i}", mailbox_lock.exclusive(app.engine, p.key, p.run))
-        for i, p in enumerate(
-            ImapPoller(
-                account,
-                app.settings,
-                app.sessions,
-                app.clock,
-                on_stored=wake_inbox,
-                gate=watch.refuse,
-            )
-            for account in app.settings.imap
-        )
-    ]  # on PostgreSQL: one instance per mailbox
+    workers += _pollers(app, wake_inbox, watch)
     doors = open_doors(app, wake_inbox, wake_outbox, listener, watch)
     writer.start()
     try:
@@ -203,6 +191,24 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> st
     return moved
 
 
+def _pollers(app: App, stored: Callable[[], None], watch: SchemaWatch) -> list[Worker]:
+    """One IMAP poller per ``[[imap]]`` account; imapclient is imported only for one."""
+    if not app.settings.imap:
+        return []
+    from gateway.receive import mailbox_lock
+    from gateway.receive.imap import ImapPoller
+
+    return [
+        Worker(f"imap-{i}", mailbox_lock.exclusive(app.engine, p.key, p.run))
+        for i, p in enumerate(
+            ImapPoller(
+                a, app.settings, app.sessions, app.clock, on_stored=stored, gate=watch.refuse
+            )
+            for a in app.settings.imap
+        )
+    ]  # on PostgreSQL: one instance per mailbox
+
+
 def _stop_taking_work(moved: str, workers: list[Worker]) -> None:
     """Another release changed the schema: the doors already store nothing (451, 503);
     processing and polling are told to stop now, not after the listener's grace."""
@@ -231,10 +237,9 @@ def _processing_child(
 ) -> ProcessingProcess | None:
     """The processing loops' own process (issue #18), unless ``[gateway]
     runner_process = false`` or a test injected a clock, which cannot cross into it."""
-    if not app.settings.gateway.runner_process:
-        return None
-    if not isinstance(app.clock, SystemClock):
-        log.info("an injected clock: the processing loops run as threads of the daemon")
+    if not _apart(app.settings, app.clock):
+        if app.settings.gateway.runner_process:
+            log.info("an injected clock: the processing loops run as threads of the daemon")
         return None
     return ProcessingProcess(
         app.settings,
@@ -243,6 +248,12 @@ def _processing_child(
         catalog_text=lambda: app.catalog.text,  # a restarted child files as the daemon does
         stopping=stopping,
     )
+
+
+def _apart(settings: Settings, clock: Clock) -> bool:
+    """Whether the processing loops run in their own process; then this one builds no
+    runner, nor imports its chain, parser or templates (8 MB, issue #18)."""
+    return settings.gateway.runner_process and isinstance(clock, SystemClock)
 
 
 def _shunt(app: App, inbox_id: int, reason: str) -> None:
@@ -290,7 +301,7 @@ def _shut_down(
     left = max(deadline - time.monotonic(), 0.5)
     if not writer.stop(timeout=left / 2):
         log.error("inbox writer did not finish in time; unanswered senders will retry")
-    background.stop_workers(workers, nudges, deadline)
+    stop_workers(workers, nudges, deadline)
 
 
 def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Event) -> App | None:
@@ -315,7 +326,13 @@ def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Even
 
     while not stop.is_set():
         try:
-            app = build(settings, clock, parse_apart=True, before_migrating=migrating)
+            app = build(
+                settings,
+                clock,
+                parse_apart=True,
+                before_migrating=migrating,
+                processing=not _apart(settings, clock),
+            )
         except TransientError as exc:
             delay = backoff.failed()
             log.error("database unavailable at start, retrying in %.0fs: %s", delay, exc)

@@ -20,7 +20,7 @@ from pathlib import Path
 from gateway.config.settings import Settings
 from gateway.core.i18n import N_, Msg
 from gateway.core.sqlite_url import sqlite_path
-from gateway.scheduling.health import HealthProblem
+from gateway.scheduling.health_report import HealthProblem
 
 COPIES = 2  # of [smtp] max_message_size that must fit: the WAL's, then the file's
 # nearly full, a warning, below either (a small disk by the first, a big one by the second)

@@ -19,12 +19,11 @@ from gateway.core.os_errors import os_error
 from gateway.receive.smtp import SmtpListener
 from gateway.runtime.app import App
 from gateway.runtime.schema_watch import SchemaWatch, WatchedInbox
-from gateway.web.context import WebContext
-from gateway.web.server import WebServer
 from store.accept.generic import open_inbox
 
-if TYPE_CHECKING:  # Slack's libraries are imported only when [chat.slack] is set
+if TYPE_CHECKING:  # imported only when their door is configured (issue #18: memory)
     from gateway.chat.slack.listener import SlackListener
+    from gateway.web.server import WebServer
 
 
 @dataclass
@@ -107,7 +106,10 @@ def _web_server(
     """The pages (``[web]``), or None when they are off."""
     cfg = app.settings.web
     if not cfg.enabled:
-        return None
+        return None  # nor aiohttp and the pages imported: 9 MB of the daemon's memory
+    from gateway.web.context import WebContext
+    from gateway.web.server import WebServer
+
     ctx = WebContext(
         settings=app.settings,
         sessions=app.sessions,

@@ -203,7 +203,7 @@ def _work(
                 state.failed = True
                 return
             try:
-                outcomes = app.runner.process_pending()
+                outcomes = app.the_runner().process_pending()
             except TransientError as exc:
                 again = state.unavailable  # the look after the release failed too
                 log.warning(

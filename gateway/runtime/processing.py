@@ -60,7 +60,7 @@ if __name__ == "__main__":
 
 from gateway.config.settings import Settings
 from gateway.core.resources import module_command, sigint_ignored
-from gateway.runtime.background import Tuning
+from gateway.runtime.nudges import Tuning
 from gateway.runtime.row_board import RowBoard
 from gateway.runtime.workers import Ended
 

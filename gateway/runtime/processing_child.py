@@ -24,9 +24,9 @@ from gateway.runner.budget import RowParser
 from gateway.runner.parse_pipe import ParsePipe
 from gateway.runtime import background, parse_process
 from gateway.runtime.app import App, build
-from gateway.runtime.background import Nudges, Tuning
 from gateway.runtime.logs import TEXT_FORMAT, use_format
 from gateway.runtime.memory import give_memory_back
+from gateway.runtime.nudges import Nudges, Tuning, stop_workers
 from gateway.runtime.processing import (
     CHILD_STOP_BOUND,
     QUIT,
@@ -74,9 +74,10 @@ def _app(
     pipe = ParsePipe(parse_process.COMMAND, stopping=stop)
     pipe.start()  # its imports run beside this process's, not in the first mail's time
     parser = RowParser.piped(pipe)
-    runner = dataclasses.replace(app.runner, parser=parser, on_row=board.post)
-    if app.runner.parser is not None:  # only the parser is replaced: the claims and the
-        app.runner.parser.close()  # turnstile go on in the new runner, open
+    built = app.the_runner()
+    runner = dataclasses.replace(built, parser=parser, on_row=board.post)
+    if built.parser is not None:  # only the parser is replaced: the claims and the
+        built.parser.close()  # turnstile go on in the new runner, open
     return dataclasses.replace(app, runner=runner)
 
 
@@ -96,7 +97,7 @@ def serve(app: App, conn: Connection, tuning: Tuning, stop: threading.Event) -> 
         while not stop.wait(1.0):  # a timeout, so that the signal handlers get their turn
             pass
     finally:
-        background.stop_workers(found, nudges, time.monotonic() + CHILD_STOP_BOUND)
+        stop_workers(found, nudges, time.monotonic() + CHILD_STOP_BOUND)
         app.close()
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
@@ -42,8 +42,10 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.core.i18n import Msg
-from gateway.notify.compose import Enclosure
 from store.models import Ticket
+
+if TYPE_CHECKING:  # the templates are imported at a flush with facts, not by every door
+    from gateway.notify.compose import Enclosure  # (issue #18: the daemon's listener)
 
 CONTEXT = "mail-context"  # Session.info: what flush needs (set by the composition root)
 _FACTS = "conversation"  # Session.info: this session's Conversation

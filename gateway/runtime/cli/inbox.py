@@ -64,7 +64,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         # closed even if the database cannot be opened; the runner commits without pause,
         # so the log's checkpoints go to a thread of their own (store.checkpoint)
         with ahead, opened(settings, checkpoint_apart=True, create=True) as app:
-            summary = ingest(app.runner, args.inputs, said.say, ahead=ahead)
+            summary = ingest(app.the_runner(), args.inputs, said.say, ahead=ahead)
     except (TransientError, ConfigError, CatalogError, DatabaseNotCreated, OutputFailed):
         # the usual 75, or 78 (a database this user may not write or at a newer schema;
         # a catalog with problems, each on its line, before anything was stored; for
@@ -155,7 +155,7 @@ def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
                 said.warn(refused[1])
                 return refused[0]
             n = inbox.requeue(s, None if args.shunted else [args.id])
-        outcomes = app.runner.process_pending()
+        outcomes = app.the_runner().process_pending()
     said.say(NP_("requeued {count} row", "requeued {count} rows", n, count=n))
     for o in outcomes:
         state = o.state.value if o.state else "pending"  # the inbox state, as --state takes it
