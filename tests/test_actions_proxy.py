@@ -71,8 +71,15 @@ def proxy(receiver: HookServer) -> Iterator[ProxyServer]:
     server.stop()
 
 
-def app_for(settings: Settings, clock: FakeClock, tmp_path: Path, ca: Path, url: str = URL) -> App:
-    return webhook_app(settings, clock, tmp_path, url, extra=f"ca_file: {ca}")
+def app_for(
+    settings: Settings,
+    clock: FakeClock,
+    tmp_path: Path,
+    ca: Path,
+    url: str = URL,
+    timeout: int = 30,
+) -> App:
+    return webhook_app(settings, clock, tmp_path, url, extra=f"ca_file: {ca}", timeout=timeout)
 
 
 def exhaust(app: App, clock: FakeClock) -> list[Step]:
@@ -203,7 +210,7 @@ def test_a_silent_proxy_is_cut_at_the_timeout(
 ) -> None:
     proxy.hang = True  # reads the CONNECT, never answers
     monkeypatch.setenv("https_proxy", proxy.url())
-    app = app_for(settings, clock, tmp_path, named_tls[0])
+    app = app_for(settings, clock, tmp_path, named_tls[0], timeout=2)
     try:
         deliver_mail(app, REQUEST)
         started = time.monotonic()
@@ -321,7 +328,7 @@ def test_an_http_target_through_a_proxy_is_asked_for_in_absolute_form(
             b"{}",
             secret=SECRET,
             key="k-1",
-            timeout=2,
+            timeout=PATIENCE,  # answered at once: only a failure waits this long
             limit=4096,
             proxies=ProxySetting(proxy.url(USER, QUOTED)),
         )
