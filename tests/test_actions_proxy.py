@@ -71,15 +71,8 @@ def proxy(receiver: HookServer) -> Iterator[ProxyServer]:
     server.stop()
 
 
-def app_for(
-    settings: Settings,
-    clock: FakeClock,
-    tmp_path: Path,
-    ca: Path,
-    url: str = URL,
-    timeout: int = 30,
-) -> App:
-    return webhook_app(settings, clock, tmp_path, url, extra=f"ca_file: {ca}", timeout=timeout)
+def app_for(settings: Settings, clock: FakeClock, tmp_path: Path, ca: Path, url: str = URL) -> App:
+    return webhook_app(settings, clock, tmp_path, url, extra=f"ca_file: {ca}")
 
 
 def exhaust(app: App, clock: FakeClock) -> list[Step]:
@@ -210,7 +203,7 @@ def test_a_silent_proxy_is_cut_at_the_timeout(
 ) -> None:
     proxy.hang = True  # reads the CONNECT, never answers
     monkeypatch.setenv("https_proxy", proxy.url())
-    app = app_for(settings, clock, tmp_path, named_tls[0], timeout=2)
+    app = webhook_app(settings, clock, tmp_path, URL, extra=f"ca_file: {named_tls[0]}", timeout=2)
     try:
         deliver_mail(app, REQUEST)
         started = time.monotonic()
