@@ -16,6 +16,7 @@ from gateway.actions.webhook import deliver
 from gateway.core.i18n import translate
 from gateway.core.proxies import ProxySetting
 from tests.support.raw_http import Script, raw_targets
+from tests.support.waiting import PATIENCE
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 
@@ -63,7 +64,7 @@ def test_an_answer_that_is_not_http_is_said_so_and_tried_again(
         b"{}",
         secret=b"hook-secret-0123456789",
         key="k-1",
-        timeout=2.0,
+        timeout=PATIENCE,  # the target answers at once: only a failure waits this long
         limit=4096,
         proxies=ProxySetting(""),
     )
@@ -87,7 +88,7 @@ def test_a_content_length_said_twice_alike_is_one_length(
         b"{}",
         secret=b"hook-secret-0123456789",
         key="k-1",
-        timeout=2.0,
+        timeout=PATIENCE,  # the target answers at once: only a failure waits this long
         limit=4096,
         proxies=ProxySetting(""),
     )

@@ -29,9 +29,16 @@ REQUEST = mail(subject="account", body="User ID: taro\n")
 
 
 def command_app(
-    settings: Settings, clock: FakeClock, tmp_path: Path, argv: list[str], extra: str = ""
+    settings: Settings,
+    clock: FakeClock,
+    tmp_path: Path,
+    argv: list[str],
+    extra: str = "",
+    timeout: int = 60,
 ) -> App:
-    action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 1s\n{extra}"
+    """``timeout`` seconds: long unless the test waits for it, since a Python program's
+    start alone can take more than 1s on a loaded machine (pytest -n 4 on two cores)."""
+    action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: {timeout}s\n{extra}"
     return action_app(settings, clock, tmp_path, action)
 
 
@@ -102,7 +109,7 @@ def test_a_hang_is_killed_at_the_timeout_with_its_process_group(
 ) -> None:
     pids = tmp_path / "pids"
     argv = [*script(tmp_path, "hang.py", HANGS), str(pids)]
-    app = command_app(settings, clock, tmp_path, argv, "retries: 0")
+    app = command_app(settings, clock, tmp_path, argv, "retries: 0", timeout=1)
     try:
         deliver(app, REQUEST)
         [done] = drain(app)

@@ -65,7 +65,7 @@ def test_half_a_character_in_a_sheet_reaches_the_action_as_a_replacement_charact
     the action gets the value so."""
     log = tmp_path / "got.jsonl"
     argv = [*script(tmp_path, "record.py", RECORDER), str(log)]
-    action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 5s\nretries: 0"
+    action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 60s\nretries: 0"
     app = action_app(settings, clock, tmp_path, action)
     try:
         body = 'Please:\n\n```yaml\nuser_id: "\\ud800taro"\n```\n'

@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from gateway.actions import failures
 from gateway.actions.outcome import Verdict
 from gateway.actions.webhook import deliver
 from gateway.core.proxies import ProxySetting
 from tests.support.raw_http import Script, raw_targets
+from tests.support.waiting import PATIENCE
 
 FINAL = (
     b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok": "1"}'
@@ -45,7 +47,7 @@ def test_interim_answers_are_read_past_to_the_final_one(
         b"{}",
         secret=b"hook-secret-0123456789",
         key="k-1",
-        timeout=5,
+        timeout=PATIENCE,  # the final answer comes at once: only a failure waits this long
         limit=4096,
         proxies=ProxySetting(""),
     )
@@ -70,6 +72,8 @@ def test_interim_answers_without_end_are_cut_at_the_timeout(
         proxies=ProxySetting(""),
     )
     assert attempt.verdict == Verdict.TEMPORARY and attempt.status is None, attempt.error
+    # cut by the deadline (said so), not by the target: it would send interim answers on
+    assert attempt.error == failures.no_answer(1)
 
 
 def test_a_retry_after_said_twice_is_read_once(server: Callable[[Script], str]) -> None:
@@ -84,7 +88,7 @@ def test_a_retry_after_said_twice_is_read_once(server: Callable[[Script], str]) 
         b"{}",
         secret=b"hook-secret-0123456789",
         key="k-1",
-        timeout=5,
+        timeout=PATIENCE,  # the final answer comes at once: only a failure waits this long
         limit=4096,
         proxies=ProxySetting(""),
     )

@@ -203,7 +203,7 @@ def test_a_silent_proxy_is_cut_at_the_timeout(
 ) -> None:
     proxy.hang = True  # reads the CONNECT, never answers
     monkeypatch.setenv("https_proxy", proxy.url())
-    app = app_for(settings, clock, tmp_path, named_tls[0])
+    app = webhook_app(settings, clock, tmp_path, URL, extra=f"ca_file: {named_tls[0]}", timeout=2)
     try:
         deliver_mail(app, REQUEST)
         started = time.monotonic()
@@ -321,7 +321,7 @@ def test_an_http_target_through_a_proxy_is_asked_for_in_absolute_form(
             b"{}",
             secret=SECRET,
             key="k-1",
-            timeout=2,
+            timeout=PATIENCE,  # answered at once: only a failure waits this long
             limit=4096,
             proxies=ProxySetting(proxy.url(USER, QUOTED)),
         )

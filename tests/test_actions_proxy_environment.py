@@ -33,6 +33,7 @@ from tests.support.config import SECRET_ENV, with_database, write_config
 from tests.support.hooks import HookServer
 from tests.support.proxy import ProxyServer
 from tests.support.smtp import self_signed
+from tests.support.waiting import PATIENCE
 
 HOST = "hooks.example.test"  # known to the proxy only, as an outside host is behind one
 URL = f"https://{HOST}/hooks/account"
@@ -67,7 +68,14 @@ def send(ca: Path, url: str = URL, lookup: Lookup = system_lookup) -> Attempt:
     """One attempt of a webhook whose certificate ``ca`` signed (a receiver's)."""
     secret = b"s" * 32
     return deliver(
-        url, b"{}", secret=secret, key="k-1", timeout=5, limit=4096, ca_file=ca, lookup=lookup
+        url,
+        b"{}",
+        secret=secret,
+        key="k-1",
+        timeout=PATIENCE,
+        limit=4096,
+        ca_file=ca,
+        lookup=lookup,
     )
 
 

@@ -19,6 +19,7 @@ from gateway.core.i18n import translate
 from gateway.core.proxies import parse_proxy
 from tests.support.config import config_error
 from tests.support.proxy import ProxyServer
+from tests.support.waiting import PATIENCE
 
 SCHEMES = ["https", "HTTPS", "socks5", "socks5h", "socks4"]
 URL = "https://hooks.example.test/hooks/account"
@@ -62,7 +63,7 @@ def test_an_environment_proxy_it_cannot_speak_is_never_used_as_plain_http(
     proxy: ProxyServer, monkeypatch: pytest.MonkeyPatch, scheme: str
 ) -> None:
     monkeypatch.setenv("https_proxy", f"{scheme}://127.0.0.1:{proxy.port}")
-    attempt = deliver(URL, b"{}", secret=b"s" * 32, key="k-1", timeout=5, limit=4096)
+    attempt = deliver(URL, b"{}", secret=b"s" * 32, key="k-1", timeout=PATIENCE, limit=4096)
     assert attempt.verdict == Verdict.TEMPORARY and attempt.status is None
     assert isinstance(attempt.error, type(failures.proxy_unusable("")))
     said = str(attempt.error)

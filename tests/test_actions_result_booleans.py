@@ -44,7 +44,7 @@ def test_the_reply_reads_the_answers_booleans(
             type: webhook
             url: {server.url()}
             secret_file: hook.secret
-            timeout: 2s
+            timeout: 30s
             on_success: {{state: pending, reply: account_created}}
             """
         team = team_templates(tmp_path / "team", BODY)
@@ -78,7 +78,7 @@ def test_an_answer_cut_at_the_limit_says_why_the_reply_lacks_its_values(
             type: webhook
             url: {server.url()}
             secret_file: hook.secret
-            timeout: 2s
+            timeout: 30s
             on_success: {{state: pending, reply: account_created}}
             """
         team = team_templates(tmp_path / "team", "Account {{ result.account }} is ready.\n")

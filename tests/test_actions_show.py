@@ -36,7 +36,7 @@ def hooks() -> Iterator[HookServer]:
 
 def configured(tmp_path: Path, url: str, locale: str) -> Path:
     (tmp_path / "hook.secret").write_text("0f3a9c1e5b7d2468ace13579bdf02468\n")
-    action = f"type: webhook\nurl: {url}\nsecret_file: hook.secret\ntimeout: 5s\nretries: 2\n"
+    action = f"type: webhook\nurl: {url}\nsecret_file: hook.secret\ntimeout: 30s\nretries: 2\n"
     (tmp_path / "catalog.yaml").write_text(catalog_text(action), encoding="utf-8")
     extra = f'[catalog]\npath = "catalog.yaml"\n{members_toml(MEMBERS)}'
     return with_database(write_config(tmp_path, locale=locale, extra=extra))

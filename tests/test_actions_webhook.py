@@ -46,13 +46,17 @@ def webhook_app(
     url: str,
     extra: str = "",
     templates_dir: Path | None = None,
+    timeout: int = 30,
 ) -> App:
+    """A webhook action to ``url``. ``timeout`` seconds: a hang guard unless a test waits
+    for it (then short), and long enough that a loaded machine (pytest -n 4 on two cores)
+    does not cut a delivery meant to succeed (2s could cut a TLS handshake short)."""
     (tmp_path / "hook.secret").write_bytes(SECRET + b"\n")  # the final newline is not key
     action = f"""
         type: webhook
         url: {url}
         secret_file: hook.secret
-        timeout: 2s
+        timeout: {timeout}s
         retries: 3
         on_failure: {{notify: assignee}}
         {extra}
@@ -230,7 +234,7 @@ def test_a_slow_target_times_out_and_counts_as_temporary(
     whole answer must not be allowed longer, or one such target holds a worker (and,
     after the lease, the next) for as long as it likes."""
     hooks.answers = [answer] * 4
-    app = webhook_app(settings, clock, tmp_path, hooks.url(), extra="")
+    app = webhook_app(settings, clock, tmp_path, hooks.url(), timeout=2)
     try:
         deliver(app, REQUEST)
         started = time.monotonic()

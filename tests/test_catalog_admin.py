@@ -157,25 +157,33 @@ def test_a_key_that_is_a_list_or_a_mapping_is_a_problem_not_a_traceback(line: st
     assert any("[a" in str(p.message) or "{x: 1}" in str(p.message) for p in found)
 
 
-def test_a_catalog_of_ten_thousand_keywords_loads_and_matches_in_reasonable_time() -> None:
-    """100 entries of 100 keywords each (a third of them Japanese): read, and a 64 KB mail
-    matched against all of them, each well within a mail's processing budget (30 s);
-    the bound is generous (a loaded shared machine), the measured times are about 0.05 s
-    and 0.3 s."""
-    from gateway.catalog.match import MAX_TEXT, classify
+def test_a_catalog_of_thirty_thousand_keywords_loads_and_matches_in_linear_time() -> None:
+    """300 entries of 100 keywords each (a third of them Japanese): read, and a 64 KB mail
+    matched against all of them. CPU seconds (a loaded machine stretches wall time alone),
+    measured here at 0.3 s to load, 0.07 s for the first match (it builds the catalog's
+    index) and 0.03 s for a later one. The bounds leave a slow machine five times that
+    and still fail what grows with the product of the sizes: each keyword checked against
+    every one read before it (loading: 10 s and more), each keyword looked for in the
+    text one by one without the index (0.7 s a match)."""
+    from gateway.catalog.match import MAX_TEXT, Classification, classify
 
     lines = ["entries:"]
-    for e in range(100):
+    for e in range(300):
         lines += [f"  - id: e{e}", f"    name: Entry {e}", "    keywords:"]
         lines += [
             f"      - 語{e}の{k}番" if k % 3 == 0 else f"      - word{e}x{k}" for k in range(100)
         ]
     text = "\n".join(lines) + "\n" + OTHER
-    catalog = cpu_within(10, lambda: parse_catalog(text), "loading")  # CPU, not wall time
-    assert sum(len(e.keywords) for e in catalog.entries) == 10_000
+    catalog = cpu_within(2.0, lambda: parse_catalog(text), "loading")
+    assert sum(len(e.keywords) for e in catalog.entries) == 30_000
     body = ("サーバーにつながらない件です。word5x7 も試しました。" * 3000)[:MAX_TEXT]
+
+    def match() -> Classification:
+        return classify(catalog, "語42の3番 について", body)
+
     # one run: the first match builds the catalog's index, and later ones reuse it
-    found = cpu_within(10, lambda: classify(catalog, "語42の3番 について", body), "matching", 1)
+    cpu_within(1.0, match, "the first matching", 1)
+    found = cpu_within(0.2, match, "matching")  # the least of three, the index built
     assert found.entry_id == "e42"  # the subject's hit (× 3) over the body's
     assert dict(found.scores) == {"e42": 3.0, "e5": 1.0}
 

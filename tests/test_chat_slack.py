@@ -25,7 +25,7 @@ from tests.support.pipeline import (
     subject_of,
     text_of,
 )
-from tests.support.slack_fake import FakeSlack
+from tests.support.slack_fake import TRIGGER_LIFE, FakeSlack
 from tests.support.waiting import eventually
 
 
@@ -198,6 +198,7 @@ def test_the_form_opens_in_time_when_slack_is_slow_to_say_who_asked(
     cfg = c.chat_settings(settings, fake)
     application = build(replace(cfg, chat=replace(cfg.chat, timeout=timedelta(seconds=10))), clock)
     fake.slow = {"users.info"}
+    fake.trigger_life = TRIGGER_LIFE  # the window this test is about
     try:
         with c.slack_app(application, fake):
             fake.envelope("slash_commands", c.command())

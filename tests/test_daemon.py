@@ -7,12 +7,14 @@ and the real console script in a subprocess for signals and the no-config start.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import signal
 import smtplib
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.request
@@ -222,9 +224,10 @@ def test_a_signal_to_the_whole_group_is_a_quiet_stop(tmp_path: Path, sig: signal
     )
     try:
         wait_for_port(port, proc)
-        with smtplib.SMTP("127.0.0.1", port) as client:  # the child has worked a row
+        with smtplib.SMTP("127.0.0.1", port) as client:
             client.sendmail("a@customer.test", ["support@example.test"], mail(subject="Hi"))
-        time.sleep(1.5)
+        # the child has worked a row and is idle (a fixed 1.5s was not always enough)
+        assert eventually(lambda: _inbox_states(tmp_path) == ["done"])
         os.killpg(proc.pid, sig)
         assert proc.wait(daemon.STOP_BOUND + PATIENCE) == 0
     finally:
@@ -379,3 +382,9 @@ def test_sighup_reloads_the_catalog_and_refuses_a_broken_one(tmp_path: Path) -> 
         finally:
             proc.kill()
             proc.wait()
+
+
+def _inbox_states(folder: Path) -> list[str]:
+    """The inbox rows' states in the daemon's SQLite database (WAL: read beside it)."""
+    with contextlib.closing(sqlite3.connect(folder / "gateway.db")) as db:
+        return [str(state) for (state,) in db.execute("SELECT state FROM inbox")]
