@@ -24,6 +24,7 @@ from tests.support.actions import action_app, drain, runs
 from tests.support.databases import sqlite_only
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
+from tests.support.waiting import SERVER_POLL
 
 SECRET = b"9f2c4e7a1b3d5f6081a2c3e4f5a6b7c8"
 REQUEST = mail(subject="New account please", body="User ID: taro.yamada\n")
@@ -67,7 +68,9 @@ class Target:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, args=(SERVER_POLL,), daemon=True
+        ).start()
         return self
 
     def url(self) -> str:

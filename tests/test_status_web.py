@@ -17,6 +17,7 @@ from gateway.runtime.cli import main as cli
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.daemon import daemon_thread
 from tests.support.ports import free_port
+from tests.support.waiting import SERVER_POLL
 
 
 class _Anything(BaseHTTPRequestHandler):
@@ -37,7 +38,7 @@ class _Anything(BaseHTTPRequestHandler):
 @pytest.fixture
 def foreign_port() -> Iterator[int]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Anything)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(SERVER_POLL,), daemon=True)
     thread.start()
     try:
         yield server.server_address[1]

@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.support.waiting import SERVER_POLL
+
 OK, ERROR, BAD, HANG = "200", "500", "400", "hang"
 MOVED = "302"  # to /login, whose GET answers 200 (a sign-in page in front of the hook)
 TRICKLE = "trickle"  # a status line, then a header one byte at a time, never ending
@@ -126,7 +128,7 @@ class HookServer:
             context.load_cert_chain(str(self.tls[0]), str(self.tls[1]))
             server.socket = context.wrap_socket(server.socket, server_side=True)
         self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(SERVER_POLL,), daemon=True).start()
         return self
 
     @property

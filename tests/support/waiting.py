@@ -17,6 +17,11 @@ T = TypeVar("T")
 # (pytest -n 4 on two cores) can be slow by seconds
 PATIENCE = 30.0
 
+# seconds between an http.server's looks at its shutdown flag (``serve_forever``'s
+# ``poll_interval``): ``shutdown()`` waits up to this long for it, and the standard
+# library's 0.5 s was half a second of every test that stopped one
+SERVER_POLL = 0.02
+
 
 def eventually(check: Callable[[], T], timeout: float = PATIENCE, interval: float = 0.05) -> T:
     """Call ``check`` until it returns something truthy or ``timeout`` seconds pass;
