@@ -148,7 +148,7 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> st
         workers = background.workers(app, nudges, tuning, watch)
     else:
         wake_inbox, wake_outbox = child.wake_inbox, child.wake_outbox
-        workers = [Worker("processing", child.run)]
+        workers = [Worker("processing", child.run, interrupt=child.interrupt)]
         # the child files by a catalog of its own: a reload here is one there
         app.catalog.followers.append(child.reload_catalog)
     workers.append(Worker("schema-watch", watch.watch))  # the query off the main thread

@@ -53,6 +53,7 @@ def stop_workers(found: list[Worker], nudges: Nudges, deadline: float) -> None:
     a row in progress that is still busy then stays pending for the next start."""
     for worker in found:
         worker.stop.set()
+        worker.interrupt()
     for wake in nudges.all():
         wake.set()
     for worker in found:  # they stop in parallel; each gets what is left of the bound

@@ -47,7 +47,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 
 if __name__ == "__main__":
     # the child: a Ctrl-C to the whole group while its imports run (a second or more on
@@ -125,6 +125,8 @@ class ProcessingProcess:
         self._send_lock = threading.Lock()
         self._due: set[bytes] = set()  # wake-ups not yet forwarded
         self._due_changed = threading.Condition()
+        self._interrupt: socket.socket | None = None  # written to end the watch's wait
+        self._interrupt_lock = threading.Lock()  # not _send_lock: a send may be stuck
         self.ready = threading.Event()  # set once the first child said READY
         self.pids: list[int] = []  # every child started (status, tests)
 
@@ -140,6 +142,17 @@ class ProcessingProcess:
         have changed again since)."""
         self._post(RELOAD_CATALOG)
 
+    def interrupt(self) -> None:
+        """The daemon is stopping (its Worker's stop is set): end the watch's and the
+        forwarder's waits now, not at their next look (up to ``WATCH_INTERVAL`` each,
+        which every stop of the daemon used to wait out)."""
+        with self._interrupt_lock:
+            if self._interrupt is not None:
+                with contextlib.suppress(OSError):
+                    self._interrupt.send(b"x")
+        with self._due_changed:
+            self._due_changed.notify_all()
+
     def _post(self, what: bytes) -> None:
         """Never blocks the caller (the inbox writer, an event loop): wake-ups are
         forwarded by a thread of their own, and many before it runs make one."""
@@ -150,7 +163,7 @@ class ProcessingProcess:
     def _forward(self, done: threading.Event) -> None:
         while not done.is_set():
             with self._due_changed:
-                self._due_changed.wait_for(lambda: bool(self._due), WATCH_INTERVAL)
+                self._due_changed.wait_for(lambda: bool(self._due) or done.is_set(), WATCH_INTERVAL)
                 due, self._due = self._due, set()
             for what in sorted(due):
                 if what == RELOAD_CATALOG:  # the text in use now, however many reloads ago
@@ -161,12 +174,20 @@ class ProcessingProcess:
         """A Worker body: start a child, watch it until ``stop``, then stop it; raise
         :class:`ChildDied` when it ends on its own (the Worker starts another)."""
         board = RowBoard.create()
+        woken, waker = socket.socketpair()
+        waker.setblocking(False)
+        with self._interrupt_lock:
+            self._interrupt = waker
         try:
-            self._watch(board, stop)
+            self._watch(board, stop, woken)
         finally:
+            with self._interrupt_lock:
+                self._interrupt = None
+            woken.close()
+            waker.close()
             board.close()
 
-    def _watch(self, board: RowBoard, stop: threading.Event) -> None:
+    def _watch(self, board: RowBoard, stop: threading.Event, woken: socket.socket) -> None:
         process, conn = self._start(board)
         watch, done = _RowWatch(board), threading.Event()
         forwarder = threading.Thread(
@@ -174,9 +195,9 @@ class ProcessingProcess:
         )
         forwarder.start()
         try:
-            self._await_ready(process, conn, stop)
+            self._await_ready(process, conn, stop, woken)
             while not stop.is_set():
-                _wait(conn, WATCH_INTERVAL)
+                _wait(conn, WATCH_INTERVAL, woken)
                 watch.look()
                 if process.poll() is not None:
                     if self._stopping is not None and self._stopping.wait(STOPPING_GRACE):
@@ -187,6 +208,8 @@ class ProcessingProcess:
                     self._kill(process, row)
         finally:
             done.set()
+            with self._due_changed:
+                self._due_changed.notify_all()
             forwarder.join(WATCH_INTERVAL * 2)  # a send to a hung child ends with its kill
             self._stop(process, conn)
 
@@ -211,12 +234,17 @@ class ProcessingProcess:
         return process, conn
 
     def _await_ready(
-        self, process: subprocess.Popen[bytes], conn: Connection, stop: threading.Event
+        self,
+        process: subprocess.Popen[bytes],
+        conn: Connection,
+        stop: threading.Event,
+        woken: socket.socket,
     ) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         while not stop.is_set():
             with contextlib.suppress(EOFError, OSError):  # died before READY: said below
-                if conn.poll(WATCH_INTERVAL) and conn.recv_bytes() == READY:
+                ready = wait([conn, woken], WATCH_INTERVAL)
+                if conn in ready and conn.recv_bytes() == READY:
                     self.ready.set()
                     log.info("processing process %s running", process.pid)
                     return
@@ -266,12 +294,15 @@ class ProcessingProcess:
         conn.close()  # after the child ended: a send stuck on it fails now
 
 
-def _wait(conn: Connection, timeout: float) -> None:
+def _wait(conn: Connection, timeout: float, woken: socket.socket) -> None:
     """Wait up to ``timeout`` for the child to say something, and read what it said:
     nothing is expected after READY, so this is the watch's sleep, cut short when
-    the child's end of the socket closes (a dead child is noticed by poll())."""
+    the child's end of the socket closes (a dead child is noticed by poll()) or when
+    ``woken`` is written to (:meth:`ProcessingProcess.interrupt`: the daemon stops)."""
     with contextlib.suppress(EOFError, OSError):
-        while conn.poll(timeout):
+        while ready := wait([conn, woken], timeout):
+            if woken in ready:
+                return  # left readable: the loop sees its stop, any later wait ends at once
             timeout = 0.0
             conn.recv_bytes()
 

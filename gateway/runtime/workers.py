@@ -54,6 +54,9 @@ class Worker:
     restart_initial: float = RESTART_INITIAL
     restart_max: float = RESTART_MAX
     restarts: int = 0  # for status and tests
+    # called once ``stop`` is set, for a loop that waits on something other than ``stop``
+    # (the processing child's socket): it ends that wait instead of the loop's next look
+    interrupt: Callable[[], None] = lambda: None
 
     def start(self) -> None:
         self.thread = threading.Thread(target=self._supervise, name=self.name, daemon=True)
