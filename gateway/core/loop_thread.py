@@ -49,3 +49,23 @@ class LoopThread:
         self.thread.join(5)
         if not self.thread.is_alive() and not self.loop.is_closed():
             self.loop.close()
+
+
+SETUP_TURNS = 3  # loop turns for an accepted connection to be set up before the close
+
+
+async def stop_accepting(server: asyncio.AbstractServer | None) -> None:
+    """Close a listening ``server`` without leaving a socket open: on Python 3.11 a
+    connection accepted just before the close is set up a turn or two after it, after
+    aiohttp's shutdown has closed the connections it knew, and its socket is left open
+    when the loop stops (a ResourceWarning later, in whatever code runs then). So the
+    listening sockets are taken off the loop first, what was accepted is let be set up
+    (the shutdown that follows then closes it too), and only then the server closed."""
+    if server is None:
+        return
+    loop = asyncio.get_running_loop()
+    for sock in getattr(server, "sockets", None) or ():
+        loop.remove_reader(sock.fileno())
+    for _ in range(SETUP_TURNS):
+        await asyncio.sleep(0)
+    server.close()
