@@ -4,8 +4,9 @@ The SMTP/LMTP listener, the web server and the Slack app serve on asyncio while 
 runner, the sender and the scheduler are plain threads: each door runs an event loop
 forever in a daemon thread, opens its server in it within a time limit (a port taken
 fails ``start`` at once and leaves nothing running), and closes the loop when it
-stops. That much is the same for every door and written once here; what a door
-opens, and how it drains its connections before the loop closes, are its own.
+stops. That much is the same for every door and written once here, as is how a
+door stops accepting before it closes its connections (:func:`stop_accepting`); what
+a door opens, and how it drains its connections before the loop closes, are its own.
 """
 
 from __future__ import annotations
