@@ -4,8 +4,9 @@ The SMTP/LMTP listener, the web server and the Slack app serve on asyncio while 
 runner, the sender and the scheduler are plain threads: each door runs an event loop
 forever in a daemon thread, opens its server in it within a time limit (a port taken
 fails ``start`` at once and leaves nothing running), and closes the loop when it
-stops. That much is the same for every door and written once here; what a door
-opens, and how it drains its connections before the loop closes, are its own.
+stops. That much is the same for every door and written once here, as is how a
+door stops accepting before it closes its connections (:func:`stop_accepting`); what
+a door opens, and how it drains its connections before the loop closes, are its own.
 """
 
 from __future__ import annotations
@@ -49,3 +50,23 @@ class LoopThread:
         self.thread.join(5)
         if not self.thread.is_alive() and not self.loop.is_closed():
             self.loop.close()
+
+
+SETUP_TURNS = 3  # loop turns for an accepted connection to be set up before the close
+
+
+async def stop_accepting(server: asyncio.AbstractServer | None) -> None:
+    """Close a listening ``server`` without leaving a socket open: on Python 3.11 a
+    connection accepted just before the close is set up a turn or two after it, after
+    aiohttp's shutdown has closed the connections it knew, and its socket is left open
+    when the loop stops (a ResourceWarning later, in whatever code runs then). So the
+    listening sockets are taken off the loop first, what was accepted is let be set up
+    (the shutdown that follows then closes it too), and only then the server closed."""
+    if server is None:
+        return
+    loop = asyncio.get_running_loop()
+    for sock in getattr(server, "sockets", None) or ():
+        loop.remove_reader(sock.fileno())
+    for _ in range(SETUP_TURNS):
+        await asyncio.sleep(0)
+    server.close()

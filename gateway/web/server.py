@@ -24,7 +24,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
 from gateway.core.errors import TransientError
-from gateway.core.loop_thread import LoopThread
+from gateway.core.loop_thread import LoopThread, stop_accepting
 from gateway.web import guard
 from gateway.web.app import make_app
 from gateway.web.connections import Doorman, peer_of
@@ -32,8 +32,6 @@ from gateway.web.context import WebContext
 from store import web_auth
 
 log = logging.getLogger("gateway.web")
-
-SETUP_TURNS = 3  # loop turns for an accepted connection to be set up before the close
 
 
 class _Protocol(web.RequestHandler):
@@ -188,11 +186,6 @@ class WebServer:
         """Stop accepting, let the connections accepted meanwhile be set up (see the
         module's docstring), then close the listener and every connection."""
         assert self._runner is not None
-        if self._listener is not None:
-            for sock in self._listener.sockets:
-                self._loop.remove_reader(sock.fileno())
-            for _ in range(SETUP_TURNS):
-                await asyncio.sleep(0)
-            self._listener.close()
+        await stop_accepting(self._listener)
         await self._runner.cleanup()
         await asyncio.sleep(0.05)  # the closed connections' last callbacks

@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from gateway.core.loop_thread import stop_accepting
 from tests.support.waiting import PATIENCE
 
 
@@ -79,6 +80,9 @@ class ProxyServer:
         loop = self._loop
 
         async def close() -> None:
+            # first no more connections: one accepted meanwhile was set up after the
+            # tasks below were cancelled, and its socket stayed open when the loop stopped
+            await stop_accepting(self._server)
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in tasks:
                 task.cancel()

@@ -46,6 +46,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from gateway.core.loop_thread import stop_accepting
 from tests.support import block_kit
 from tests.support.ports import free_port
 from tests.support.waiting import PATIENCE, eventually
@@ -94,6 +95,7 @@ class FakeSlack:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
 
     # ------------------------------------------------------------------ control
 
@@ -197,9 +199,15 @@ class FakeSlack:
         app.router.add_post("/commands/{name}", self._respond)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await self._site.start()
 
     async def _stop(self) -> None:
+        # a client still calling (the gateway's Socket Mode reconnecting once its WebSocket
+        # is closed below, a poster's retry) may connect while this stops: its socket was
+        # left open when the loop stopped and failed a later test (tests/test_slack_fake_stop.py)
+        if self._site is not None:
+            await stop_accepting(self._site._server)
         if self._ws is not None:
             await self._ws.close()
         if self._runner is not None:

@@ -45,7 +45,7 @@ from gateway.config.settings import Settings, SlackSettings
 from gateway.config.slack_members import SlackMembers
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
-from gateway.core.loop_thread import LoopThread
+from gateway.core.loop_thread import LoopThread, stop_accepting
 from gateway.core.proxies import ProxyError, sdk_proxy
 from store.accept.contract import InboxAcceptor
 
@@ -211,6 +211,7 @@ class SlackListener:
         self._socket: AsyncSocketModeHandler | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
         self.port = 0  # HTTP mode: where it listens (the real port when 0 was asked)
 
     def start(self, timeout: float = 10.0) -> None:
@@ -324,7 +325,7 @@ class SlackListener:
         webapp.router.add_post(self.slack.http_path, endpoint)
         self._runner = web.AppRunner(webapp, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.slack.http_host, self.slack.http_port)
+        self._site = site = web.TCPSite(self._runner, self.slack.http_host, self.slack.http_port)
         await site.start()
         server = site._server
         sockets = getattr(server, "sockets", None) or []
@@ -339,6 +340,8 @@ class SlackListener:
         if self._socket is not None:
             socket, self._socket = self._socket, None
             await socket.close_async()  # type: ignore[no-untyped-call]
+        if self._site is not None:  # a connection Slack made meanwhile is closed too
+            await stop_accepting(self._site._server)
         if self._runner is not None:
             await self._runner.cleanup()
         if self._session is not None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from gateway.config.settings import Settings, SmtpSettings
 from gateway.core.hosts import client_of
-from gateway.core.loop_thread import LoopThread
+from gateway.core.loop_thread import LoopThread, stop_accepting
 from gateway.receive.smtp.auth import load_users
 from gateway.receive.smtp.handler import GatewayHandler
 from gateway.receive.smtp.limits import session_limits
@@ -172,11 +172,13 @@ class SmtpListener:
             for session in [s for s in self._sessions if not s.in_transaction]:
                 say_goodbye(session)
             await asyncio.sleep(0.05)
+        # a connection accepted just before the close is a session only a turn later: the
+        # port closed first, it is one of those closed below (else its socket stayed open)
+        await stop_accepting(self._server)
         for session in list(self._sessions):
             if session.transport is not None:
                 session.transport.close()
         if self._server is not None:
-            self._server.close()
             await self._server.wait_closed()
         if self.cfg.host.startswith("/"):
             Path(self.cfg.host).unlink(missing_ok=True)
