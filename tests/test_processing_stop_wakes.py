@@ -45,16 +45,22 @@ def _started(app: App, monkeypatch: pytest.MonkeyPatch) -> tuple[ProcessingProce
     return handle, worker
 
 
+def _stops_soon(worker: Worker) -> None:
+    """The daemon's stop, as ``_shut_down`` asks it, ends the worker well before the
+    watch's next look would have seen it."""
+    began = time.monotonic()
+    stop_workers([worker], Nudges(), time.monotonic() + LONG_LOOK + PATIENCE)
+    assert worker.thread is not None and not worker.thread.is_alive()
+    assert time.monotonic() - began < STOPPED_WITHIN
+
+
 def test_a_running_childs_watch_ends_at_the_stop_not_at_its_next_look(
     live: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     handle, worker = _started(live, monkeypatch)
     assert handle.ready.wait(60), "the processing process never said READY"
     time.sleep(0.2)  # the watch is in its long wait on the child's socket now
-    began = time.monotonic()
-    stop_workers([worker], Nudges(), time.monotonic() + LONG_LOOK + PATIENCE)
-    assert worker.thread is not None and not worker.thread.is_alive()
-    assert time.monotonic() - began < STOPPED_WITHIN
+    _stops_soon(worker)
 
 
 def test_a_stop_while_the_child_starts_ends_the_wait_for_ready(
@@ -64,10 +70,7 @@ def test_a_stop_while_the_child_starts_ends_the_wait_for_ready(
     deadline = time.monotonic() + PATIENCE
     while not handle.pids and time.monotonic() < deadline:
         time.sleep(0.01)  # started, its imports still running: no READY yet
-    began = time.monotonic()
-    stop_workers([worker], Nudges(), time.monotonic() + LONG_LOOK + PATIENCE)
-    assert worker.thread is not None and not worker.thread.is_alive()
-    assert time.monotonic() - began < STOPPED_WITHIN
+    _stops_soon(worker)
 
 
 def test_an_interrupt_before_the_watch_began_is_harmless(
