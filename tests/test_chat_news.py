@@ -108,9 +108,18 @@ def test_http_mode_takes_the_whole_form(http_app: App, fake: FakeSlack) -> None:
 # ----------------------------------------------------------------- outages
 
 
+@pytest.fixture
+def impatient_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
+    """A 1 s ``[chat] timeout``: the fake's "timeout" outage answers 3 s late, past it."""
+    application = build(c.chat_settings(settings, fake, timeout=1.0), clock)
+    yield application
+    application.close()
+
+
 def test_a_slack_outage_delays_chat_and_loses_nothing_while_mail_flows(
-    news_app: App, fake: FakeSlack, clock: FakeClock
+    impatient_app: App, fake: FakeSlack, clock: FakeClock
 ) -> None:
+    news_app = impatient_app
     poster = c.poster(news_app)
     fake.down = "500"
     first = _mail_ticket(news_app)

@@ -44,8 +44,17 @@ def people(fake: FakeSlack) -> None:
     fake.add_user(STRANGER, "someone@elsewhere.test", "誰か", "ja-JP")
 
 
-def chat_settings(base: Settings, fake: FakeSlack, **slack: Any) -> Settings:
-    """The example catalog, the test team, and Slack on the fake."""
+# each call to the fake (and the name lookup before it) may take this long: a call that
+# should succeed must not fail on a loaded machine (a 1 s bound once did, resolving
+# 127.0.0.1 in a full run); a test about Slack being slow passes its own (``timeout``)
+CHAT_TIMEOUT = 10.0
+
+
+def chat_settings(
+    base: Settings, fake: FakeSlack, *, timeout: float = CHAT_TIMEOUT, **slack: Any
+) -> Settings:
+    """The example catalog, the test team, and Slack on the fake (``timeout``: the
+    ``[chat] timeout``, in seconds)."""
     cfg = SlackSettings(
         bot_token=BOT_TOKEN,
         app_token=APP_TOKEN,
@@ -58,7 +67,7 @@ def chat_settings(base: Settings, fake: FakeSlack, **slack: Any) -> Settings:
         catalog=CatalogSettings(path=EXAMPLE),
         members=MEMBERS,
         chat=ChatSettings(
-            slack=cfg, timeout=timedelta(seconds=1), retry_initial=timedelta(seconds=30)
+            slack=cfg, timeout=timedelta(seconds=timeout), retry_initial=timedelta(seconds=30)
         ),
     )
 
