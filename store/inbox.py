@@ -363,3 +363,20 @@ def row_and_raw(session: Session, inbox_id: int) -> tuple[InboxRow, bytes] | Non
     if row is None:
         return None
     return row, _stored_raw(session, inbox_id)
+
+
+def view(row: InboxRow) -> dict[str, Any]:
+    """A row as plain values, under the names ``inbox list --json`` and ``inbox show
+    --json`` both give them."""
+    return {
+        "id": row.id,
+        "state": row.state,
+        "source": row.source,
+        "source_ref": row.source_ref,
+        "message_id": row.message_id,
+        "ticket": row.ticket_id,
+        "reason": row.reason,
+        "attempts": row.attempts,
+        "size": row.size,
+        "received_at": row.received_at.isoformat(),
+    }

@@ -92,19 +92,7 @@ def cmd_inbox_list(args: argparse.Namespace, settings: Settings) -> int:
 
     with opened(settings) as app, transaction(app.sessions) as s:
         rows = [
-            {
-                "id": r.id,
-                "state": r.state,
-                "source": r.source,
-                "source_ref": r.source_ref,
-                "message_id": r.message_id,
-                "ticket": r.ticket_id,
-                "reason": r.reason,
-                "attempts": r.attempts,
-                "size": r.size,
-                "received_at": r.received_at.isoformat(),
-                "error": r.error if args.json else "",
-            }
+            {**inbox.view(r), "error": r.error if args.json else ""}
             for r in inbox.list_rows(s, args.state, limit=args.limit)
         ]
     if args.json:

@@ -32,7 +32,6 @@ from gateway.runtime.cli.numbers import whole
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
     from gateway.core.model import Address, ParsedMessage
-    from store.models import InboxRow
 
 
 def cmd_inbox_show(args: argparse.Namespace, settings: Settings) -> int:
@@ -47,29 +46,13 @@ def cmd_inbox_show(args: argparse.Namespace, settings: Settings) -> int:
             said.warn(N_("no inbox row #{id}", id=args.id))
             return EX_UNAVAILABLE
         row, raw = found
-        data = _row(row)
+        data = inbox.view(row)
     data.update(_mail(parse_message(raw), raw))
     if args.json:
         print_json(data)
         return EX_OK
     _print(data, said, settings.gateway.timezone)
     return EX_OK
-
-
-def _row(row: InboxRow) -> dict[str, Any]:
-    """The row's own values, as ``inbox list --json`` names them."""
-    return {
-        "id": row.id,
-        "state": row.state,
-        "source": row.source,
-        "source_ref": row.source_ref,
-        "received_at": row.received_at.isoformat(),
-        "ticket": row.ticket_id,
-        "reason": row.reason,
-        "attempts": row.attempts,
-        "size": row.size,
-        "message_id": row.message_id,
-    }
 
 
 def _mail(parsed: ParsedMessage, raw: bytes) -> dict[str, Any]:
